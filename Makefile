@@ -1,0 +1,54 @@
+# One place to run things. `make demo` and `make test` set everything up themselves.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+LIBRARY ?= demo-library
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit browser bench system-deps venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# exiftool writes metadata; chromium runs the browser tests.
+system-deps:
+	@if command -v exiftool >/dev/null && command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libimage-exiftool-perl chromium >/dev/null; \
+	else \
+		echo "photodesk needs exiftool and chromium: run as root, or" \
+		     "sudo apt-get install libimage-exiftool-perl chromium"; exit 1; \
+	fi
+
+demo: $(STAMP) system-deps
+	$(BIN)/photodesk --library $(LIBRARY) demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP) system-deps
+	$(BIN)/pytest -q -m "not browser"
+
+browser: $(STAMP) system-deps
+	$(BIN)/pytest -q -m browser
+
+test: $(STAMP) system-deps lint typecheck
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/dupes_speed.py
+	$(BIN)/python benchmarks/dupes_quality.py
+
+clean:
+	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache

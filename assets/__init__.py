@@ -1,0 +1,1 @@
+"""Plain functions over image files: decode, digests, hashes, metadata, renditions."""

@@ -1,0 +1,170 @@
+"""Everything ingest learns from one file, computed in one pass in a worker process.
+
+The file is read once; the pixels are decoded once, at the reduced scale the
+largest rendition needs, and that one decode feeds the renditions and the
+perceptual hashes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assets import digests, imaging, metadata, renditions
+from assets import hashes as phashes
+from assets.errors import AssetError
+
+#: Seconds one file may take before it is given up as too slow to decode.
+DEFAULT_TIME_LIMIT = 60.0
+
+
+class DecodeTimeoutError(AssetError):
+    """Decoding took longer than the per-file time limit."""
+
+
+@dataclass
+class FileDigest:
+    """The cheap first look at a file: enough to know whether it is new."""
+
+    path: str
+    sha256: str | None
+    size: int
+    error: str | None = None
+
+
+@dataclass
+class Analysis:
+    """The result of analysing one new file; `error` is set when it could not be read."""
+
+    path: str
+    sha256: str = ""
+    size: int = 0
+    error: str | None = None
+    content_digest: str = ""
+    info: imaging.ImageInfo | None = None
+    upright_width: int = 0
+    upright_height: int = 0
+    metadata: metadata.EmbeddedMetadata | None = None
+    hashes: dict[str, int] = field(default_factory=dict)
+    hash_version: str = phashes.IMAGEHASH_VERSION
+    fingerprint: bytes | None = None
+    fingerprint_version: str = ""
+    renditions: list[renditions.Rendition] = field(default_factory=list)
+
+
+def read_file(path: str) -> bytes:
+    """Read a file, turning OS errors into one-line reasons."""
+    try:
+        # Never open FIFOs, sockets or devices: reading one could block forever.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise AssetError("not a regular file")
+        with open(path, "rb") as handle:
+            return handle.read()
+    except PermissionError:
+        raise AssetError("permission denied") from None
+    except IsADirectoryError:
+        raise AssetError("is a directory") from None
+    except OSError as exc:
+        raise AssetError(exc.strerror or str(exc)) from None
+
+
+def digest_file(path: str) -> FileDigest:
+    """SHA-256 and size; never raises."""
+    try:
+        data = read_file(path)
+    except AssetError as exc:
+        return FileDigest(path, None, 0, str(exc))
+    return FileDigest(path, digests.sha256_hex(data), len(data))
+
+
+def analyze_file(
+    path: str,
+    max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> Analysis:
+    """Digest, decode, hash, read metadata and render one file; never raises."""
+    result = Analysis(path)
+    try:
+        with _time_limit(time_limit):
+            _analyze(result, max_pixels)
+    except AssetError as exc:
+        result.error = str(exc)
+    except MemoryError:
+        result.error = "out of memory while decoding"
+    except RecursionError:
+        result.error = "malformed file (too deeply nested)"
+    except Exception as exc:  # a decoder bug must cost one file, not the run
+        result.error = f"unexpected decoder error: {type(exc).__name__}: {exc}"[:300]
+    if result.error:
+        result.renditions = []
+    return result
+
+
+def _analyze(result: Analysis, max_pixels: int) -> None:
+    data = read_file(result.path)
+    result.size = len(data)
+    result.sha256 = digests.sha256_hex(data)
+    image = imaging.open_image(data, max_pixels)
+    with imaging.decoding():
+        _analyze_image(result, data, image, max_pixels)
+
+
+def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -> None:
+    result.info = imaging.image_info(image)
+    result.metadata = metadata.read_metadata(data, image, Path(result.path))
+    digest = digests.structural_digest(data)
+    if digest is None:
+        # Not JPEG/PNG, or a broken marker structure: the decoded pixels decide.
+        with imaging.decoding():
+            digest = digests.content_digest(data, imaging.open_image(data, max_pixels))
+    result.content_digest = digest
+    upright = imaging.decode(image, renditions.RENDITIONS["web"][0])
+    full_w, full_h = imaging.upright_size(image)
+    result.upright_width, result.upright_height = full_w, full_h
+    result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(upright)
+    for kind in renditions.RENDITIONS:
+        result.renditions.append(renditions.make_rendition(upright, kind))
+
+
+def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:
+    """Perceptual hashes plus the duplicate verifier's fingerprint, when it is available."""
+    try:
+        from assets import similarity  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover - similarity lands with duplicate detection
+        return phashes.perceptual_hashes(upright), None, ""
+    return (
+        similarity.compute_signals(upright),
+        similarity.fingerprint(upright),
+        similarity.SIGNALS_VERSION,
+    )
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt a decode that runs too long (only in a process's main thread)."""
+    if seconds <= 0 or os.name != "posix" or not _in_main_thread():
+        yield
+        return
+
+    def _expired(_signum: int, _frame: Any) -> None:
+        raise DecodeTimeoutError(f"too slow to decode (over {seconds:g} s)")
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

@@ -1,0 +1,496 @@
+"""Reading embedded EXIF, IPTC-IIM and XMP, and reconciling them as the MWG recommends.
+
+Each source's raw value is kept beside the reconciled one, so the catalog can
+show where a caption or credit came from and what the other blocks said.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import exifread
+from defusedxml import ElementTree as SafeET
+from PIL import Image, IptcImagePlugin
+
+from assets.errors import AssetError
+
+#: The editable fields photodesk reads from IPTC and XMP.
+FIELDS = (
+    "caption",
+    "headline",
+    "title",
+    "credit",
+    "source",
+    "copyright",
+    "creator",
+    "keywords",
+    "instructions",
+    "date_created",
+    "usage_terms",
+    "alt_text",
+)
+
+# IPTC-IIM record 2 datasets → field. Repeatable datasets become lists.
+_IIM_FIELDS: dict[int, str] = {
+    5: "title",
+    25: "keywords",
+    40: "instructions",
+    55: "date_created",
+    80: "creator",
+    105: "headline",
+    110: "credit",
+    115: "source",
+    116: "copyright",
+    120: "caption",
+}
+_IIM_REPEATABLE = {"keywords", "creator"}
+_IIM_UTF8_MARKERS = (b"\x1b%G", b"\x1b%/G", b"\x1b%/I")
+
+NS = {
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
+    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
+    "tiff": "http://ns.adobe.com/tiff/1.0/",
+    "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
+}
+_RDF = "{" + NS["rdf"] + "}"
+
+# XMP property (namespace prefix, local name) → field, in order of preference.
+_XMP_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "caption": (("dc", "description"),),
+    "title": (("dc", "title"),),
+    "headline": (("photoshop", "Headline"),),
+    "credit": (("photoshop", "Credit"),),
+    "source": (("photoshop", "Source"),),
+    "copyright": (("dc", "rights"),),
+    "creator": (("dc", "creator"),),
+    "keywords": (("dc", "subject"),),
+    "instructions": (("photoshop", "Instructions"),),
+    "date_created": (("photoshop", "DateCreated"), ("exif", "DateTimeOriginal")),
+    "usage_terms": (("xmpRights", "UsageTerms"),),
+    "alt_text": (("Iptc4xmpCore", "AltTextAccessibility"),),
+}
+
+#: Fields with an EXIF counterpart, which the MWG reconciles three ways.
+_EXIF_COUNTERPART = {
+    "caption": "Image ImageDescription",
+    "creator": "Image Artist",
+    "copyright": "Image Copyright",
+}
+
+# exifread logs every oddity of a broken file at WARNING; the catalog records
+# problems itself.
+logging.getLogger("exifread").setLevel(logging.CRITICAL)
+
+
+class MetadataError(AssetError):
+    """An embedded metadata block is malformed."""
+
+
+@dataclass
+class Exif:
+    """The EXIF facts the catalog keeps."""
+
+    make: str | None = None
+    model: str | None = None
+    datetime_original: str | None = None
+    offset_time_original: str | None = None
+    orientation: int | None = None
+    gps_latitude: float | None = None
+    gps_longitude: float | None = None
+    gps_altitude: float | None = None
+    artist: str | None = None
+    copyright: str | None = None
+    image_description: str | None = None
+
+
+@dataclass
+class EmbeddedMetadata:
+    """Everything read from one file, per source and reconciled."""
+
+    exif: Exif = field(default_factory=Exif)
+    iptc: dict[str, Any] = field(default_factory=dict)
+    xmp: dict[str, Any] = field(default_factory=dict)
+    iptc_charset: str | None = None
+    iptc_digest_state: str | None = None  # "match", "mismatch" or None (no digest)
+    xmp_sidecar: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def raw(self) -> dict[str, Any]:
+        """A JSON-ready record of every source's values, for the catalog."""
+        return {
+            "exif": {k: v for k, v in vars(self.exif).items() if v is not None},
+            "iptc": self.iptc,
+            "xmp": self.xmp,
+            "iptc_charset": self.iptc_charset,
+            "iptc_digest": self.iptc_digest_state,
+            "xmp_sidecar": self.xmp_sidecar,
+            "warnings": self.warnings,
+        }
+
+
+def read_metadata(
+    data: bytes, image: Image.Image | None, path: Path | None = None
+) -> EmbeddedMetadata:
+    """Read EXIF, IPTC and XMP (embedded or in a sidecar) and reconcile them.
+
+    A broken block becomes a warning, never an error: a photo with a mangled
+    EXIF is still a photo.
+    """
+    meta = EmbeddedMetadata()
+    meta.exif = _read_exif(data, meta.warnings)
+    if image is not None:
+        _read_iptc(image, meta)
+        packet = _embedded_xmp(image)
+        if packet:
+            try:
+                meta.xmp = parse_xmp(packet)
+            except MetadataError as exc:
+                meta.warnings.append(f"embedded XMP: {exc}")
+    if path is not None:
+        sidecar = find_sidecar(path)
+        if sidecar is not None:
+            try:
+                side = parse_xmp(sidecar.read_bytes())
+            except (OSError, MetadataError) as exc:
+                meta.warnings.append(f"sidecar {sidecar.name}: {exc}")
+            else:
+                meta.xmp_sidecar = sidecar.name
+                # A sidecar is where editors put what the file could not hold:
+                # it wins over what is embedded.
+                meta.xmp = {**meta.xmp, **side}
+    meta.values, meta.sources = reconcile(meta)
+    return meta
+
+
+def find_sidecar(path: Path) -> Path | None:
+    """``name.ext.xmp`` (darktable, Lightroom's export) or ``name.xmp`` (Adobe's own)."""
+    for candidate in (path.with_name(path.name + ".xmp"), path.with_suffix(".xmp")):
+        for variant in (candidate, candidate.with_suffix(candidate.suffix.upper())):
+            if variant != path and variant.is_file():
+                return variant
+    return None
+
+
+# --- EXIF -----------------------------------------------------------------------------
+
+
+def _read_exif(data: bytes, warnings: list[str]) -> Exif:
+    try:
+        tags = exifread.process_file(io.BytesIO(data), details=False, extract_thumbnail=False)
+    except Exception as exc:  # exifread raises many kinds on hostile input
+        warnings.append(f"EXIF unreadable: {type(exc).__name__}")
+        return Exif()
+
+    def text(key: str) -> str | None:
+        tag = tags.get(key)
+        if tag is None:
+            return None
+        values = tag.values
+        if isinstance(values, bytes):
+            value = _decode_text(values)
+        elif isinstance(values, str):
+            value = values
+        else:
+            value = str(tag)
+        value = value.replace("\x00", "").strip()
+        return value or None
+
+    exif = Exif(
+        make=text("Image Make"),
+        model=text("Image Model"),
+        datetime_original=text("EXIF DateTimeOriginal") or text("Image DateTime"),
+        offset_time_original=text("EXIF OffsetTimeOriginal"),
+        artist=text("Image Artist"),
+        copyright=text("Image Copyright"),
+        image_description=text("Image ImageDescription"),
+    )
+    orientation = tags.get("Image Orientation")
+    if orientation is not None:
+        try:
+            value = int(orientation.values[0])
+            exif.orientation = value if 1 <= value <= 8 else None
+        except (TypeError, ValueError, IndexError):
+            warnings.append("EXIF orientation unreadable")
+    try:
+        exif.gps_latitude = _gps_coordinate(tags, "GPS GPSLatitude", "GPS GPSLatitudeRef", "S")
+        exif.gps_longitude = _gps_coordinate(tags, "GPS GPSLongitude", "GPS GPSLongitudeRef", "W")
+        altitude = tags.get("GPS GPSAltitude")
+        if altitude is not None:
+            exif.gps_altitude = round(float(altitude.values[0]), 2)
+    except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError):
+        warnings.append("EXIF GPS unreadable")
+    return exif
+
+
+def _gps_coordinate(tags: dict[str, Any], key: str, ref_key: str, negative: str) -> float | None:
+    tag = tags.get(key)
+    if tag is None:
+        return None
+    parts = [float(v) for v in tag.values[:3]]
+    while len(parts) < 3:
+        parts.append(0.0)
+    value = parts[0] + parts[1] / 60 + parts[2] / 3600
+    ref = tags.get(ref_key)
+    if ref is not None and str(ref.values).strip().upper().startswith(negative):
+        value = -value
+    if not -180 <= value <= 180:
+        raise ValueError("GPS out of range")
+    return round(value, 7)
+
+
+def _decode_text(raw: bytes) -> str:
+    """EXIF ASCII fields hold UTF-8 in practice (MWG), else Latin-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+# --- IPTC-IIM -------------------------------------------------------------------------
+
+
+def _read_iptc(image: Image.Image, meta: EmbeddedMetadata) -> None:
+    try:
+        info = IptcImagePlugin.getiptcinfo(image)  # type: ignore[arg-type]
+    except Exception as exc:
+        meta.warnings.append(f"IPTC unreadable: {type(exc).__name__}")
+        return
+    if not info:
+        return
+    meta.iptc, meta.iptc_charset = decode_iim(info)
+    meta.iptc_digest_state = _iptc_digest_state(image)
+
+
+def decode_iim(info: dict[tuple[int, int], bytes | list[bytes]]) -> tuple[dict[str, Any], str]:
+    """Turn raw IIM datasets into field values: UTF-8 when 1:90 says so, else cp1252."""
+    marker = info.get((1, 90))
+    if isinstance(marker, list):
+        marker = marker[0] if marker else None
+    charset = "utf-8" if marker and any(m in marker for m in _IIM_UTF8_MARKERS) else "cp1252"
+    values: dict[str, Any] = {}
+    for (record, dataset), raw in info.items():
+        name = _IIM_FIELDS.get(dataset) if record == 2 else None
+        if name is None:
+            continue
+        items = raw if isinstance(raw, list) else [raw]
+        texts = [t for t in (_iim_text(item, charset) for item in items) if t]
+        if not texts:
+            continue
+        if name in _IIM_REPEATABLE:
+            values[name] = texts
+        elif name == "date_created":
+            values[name] = _iim_date(texts[0])
+        else:
+            values[name] = texts[0]
+    return values, charset
+
+
+def _iim_text(raw: bytes, charset: str) -> str:
+    try:
+        text = raw.decode(charset)
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return text.replace("\x00", "").strip()
+
+
+def _iim_date(text: str) -> str:
+    if re.fullmatch(r"\d{8}", text):
+        year, month, day = text[:4], text[4:6], text[6:8]
+        if month == "00":
+            return year
+        if day == "00":
+            return f"{year}-{month}"
+        return f"{year}-{month}-{day}"
+    return text
+
+
+def _iptc_digest_state(image: Image.Image) -> str | None:
+    """Compare Photoshop's stored IPTC digest with the IPTC block actually present.
+
+    A mismatch means a tool that does not know XMP changed the IPTC after the
+    XMP was last synchronised, which changes which block the MWG trusts.
+    """
+    photoshop = image.info.get("photoshop") if hasattr(image, "info") else None
+    if not isinstance(photoshop, dict):
+        return None
+    stored = photoshop.get(0x0425)
+    block = photoshop.get(0x0404)
+    if not stored or block is None:
+        return None
+    current = hashlib.md5(block, usedforsecurity=False).digest()
+    # Some writers pad the IIM block to an even length; accept either form.
+    alternative = hashlib.md5(block.rstrip(b"\x00"), usedforsecurity=False).digest()
+    return "match" if stored[:16] in (current, alternative) else "mismatch"
+
+
+# --- XMP ------------------------------------------------------------------------------
+
+
+def _embedded_xmp(image: Image.Image) -> bytes | None:
+    info = image.info
+    for key in ("xmp", "XML:com.adobe.xmp"):
+        value = info.get(key)
+        if value:
+            return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    try:
+        tag = image.getexif().get(700)  # TIFF XMLPacket
+    except Exception:
+        tag = None
+    if isinstance(tag, bytes | str) and tag:
+        return tag.encode("utf-8") if isinstance(tag, str) else tag
+    return None
+
+
+def parse_xmp(packet: bytes) -> dict[str, Any]:
+    """Extract photodesk's fields from an XMP packet, refusing entity tricks.
+
+    Raises MetadataError for XML that does not parse.
+    """
+    text = _as_utf8(packet).strip(b"\x00 \t\r\n")
+    start = text.find(b"<x:xmpmeta")
+    if start < 0:
+        start = text.find(b"<rdf:RDF")
+    if start < 0:
+        start = text.find(b"<")
+    if start < 0:
+        raise MetadataError("no XML in XMP packet")
+    end_marker = b"</x:xmpmeta>" if text.startswith(b"<x:xmpmeta", start) else b"</rdf:RDF>"
+    end = text.find(end_marker, start)
+    body = text[start : end + len(end_marker)] if end >= 0 else text[start:]
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True)
+    except SafeET.ParseError as exc:
+        raise MetadataError(f"malformed XML ({exc})") from None
+    except Exception as exc:  # defusedxml's EntitiesForbidden, DTDForbidden, ...
+        raise MetadataError(f"refused XML ({type(exc).__name__})") from None
+    properties: dict[str, Any] = {}
+    rdf = root if root.tag == _RDF + "RDF" else root.find(".//" + _RDF + "RDF")
+    top = rdf if rdf is not None else root
+    # Only top-level descriptions: nested ones belong to structures (history, regions).
+    for description in top.findall(_RDF + "Description"):
+        for name, value in description.attrib.items():
+            if not name.startswith(_RDF):
+                properties.setdefault(name, value.strip())
+        for child in description:
+            value = _xmp_value(child)
+            if value not in (None, "", []):
+                properties.setdefault(child.tag, value)
+    values: dict[str, Any] = {}
+    for field_name, candidates in _XMP_FIELDS.items():
+        for prefix, local in candidates:
+            value = properties.get("{" + NS[prefix] + "}" + local)
+            if value in (None, "", []):
+                continue
+            if field_name in ("keywords", "creator"):
+                values[field_name] = value if isinstance(value, list) else [value]
+            else:
+                values[field_name] = "; ".join(value) if isinstance(value, list) else value
+            break
+    return values
+
+
+def _as_utf8(packet: bytes) -> bytes:
+    """XMP may be UTF-16 or UTF-32 (the spec allows it); ElementTree wants one encoding."""
+    head = packet[:4]
+    for bom, codec in (
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\xfe\xff", "utf-16-be"),
+        (b"\xff\xfe", "utf-16-le"),
+    ):
+        if head.startswith(bom):
+            return packet.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
+    if head[:2] == b"\x00<":
+        return packet.decode("utf-16-be", errors="replace").encode("utf-8")
+    if head[:2] == b"<\x00":
+        return packet.decode("utf-16-le", errors="replace").encode("utf-8")
+    return packet
+
+
+def _xmp_value(element: Any) -> str | list[str] | None:
+    """Simple text, an rdf:Alt (x-default first), or an rdf:Seq/Bag as a list."""
+    for container in element:
+        tag = container.tag
+        if tag == _RDF + "Alt":
+            items = list(container.iter(_RDF + "li"))
+            lang = "{http://www.w3.org/XML/1998/namespace}lang"
+            chosen = next((li for li in items if li.get(lang) == "x-default"), None)
+            chosen = chosen if chosen is not None else (items[0] if items else None)
+            return (chosen.text or "").strip() if chosen is not None else None
+        if tag in (_RDF + "Seq", _RDF + "Bag"):
+            return [
+                li.text.strip() for li in container.iter(_RDF + "li") if li.text and li.text.strip()
+            ]
+    if element.get(_RDF + "resource"):
+        return str(element.get(_RDF + "resource"))
+    return (element.text or "").strip() or None
+
+
+# --- reconciliation -------------------------------------------------------------------
+
+
+def reconcile(meta: EmbeddedMetadata) -> tuple[dict[str, Any], dict[str, str]]:
+    """Pick one value per field from EXIF, IPTC and XMP following the MWG guidance.
+
+    For the three fields EXIF shares (description, artist, copyright) a
+    non-blank EXIF value wins. Between IPTC and XMP, XMP wins when the stored
+    IPTC digest matches or is absent (the IPTC is a synchronised legacy copy);
+    when the digest does not match, an old tool changed IPTC after the XMP was
+    written, so IPTC wins. With no XMP value, IPTC is used either way.
+    Dates fall back to EXIF DateTimeOriginal.
+    """
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    exif_values = {
+        "caption": meta.exif.image_description,
+        # MWG: several creators in EXIF Artist are separated by "; ".
+        "creator": [a.strip() for a in meta.exif.artist.split(";") if a.strip()]
+        if meta.exif.artist
+        else None,
+        "copyright": meta.exif.copyright,
+    }
+    iptc_first = meta.iptc_digest_state == "mismatch"
+    for name in FIELDS:
+        exif_value = exif_values.get(name)
+        candidates: list[tuple[str, Any]] = []
+        if exif_value and name in _EXIF_COUNTERPART:
+            candidates.append(("exif", exif_value))
+        order = ("iptc", "xmp") if iptc_first else ("xmp", "iptc")
+        for source in order:
+            block = meta.iptc if source == "iptc" else meta.xmp
+            if block.get(name) not in (None, "", []):
+                candidates.append((source, block[name]))
+        if name == "date_created" and meta.exif.datetime_original:
+            candidates.append(
+                ("exif", exif_date(meta.exif.datetime_original, meta.exif.offset_time_original))
+            )
+        if candidates:
+            sources[name], values[name] = candidates[0]
+    return values, sources
+
+
+def exif_date(value: str, offset: str | None = None) -> str:
+    """EXIF ``YYYY:MM:DD HH:MM:SS`` with an optional offset, as ISO 8601."""
+    match = re.match(r"(\d{4})[:-](\d{2})[:-](\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?", value)
+    if not match:
+        return value
+    year, month, day, hour, minute, second = match.groups()
+    iso = f"{year}-{month}-{day}"
+    if hour is not None:
+        iso += f"T{hour}:{minute}:{second or '00'}"
+        if offset and re.fullmatch(r"[+-]\d{2}:\d{2}", offset.strip()):
+            iso += offset.strip()
+    return iso

@@ -1,0 +1,1 @@
+"""The photodesk catalog: models, sessions, ingest, queries and the command line."""

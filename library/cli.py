@@ -1,0 +1,388 @@
+"""The `photodesk` command line: each command parses, calls the library and renders."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from library import catalog, queries
+from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
+from library.db import Database, init_library, open_library
+from library.errors import PhotodeskError
+from library.ingest import FileOutcome, IngestOptions, IngestSession
+from library.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit codes, documented in the README.
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_FILES = 0, 1, 2, 3
+
+
+class Context:
+    """What every command needs: the resolved library, opened on demand."""
+
+    def __init__(self, library: str | None, database_url: str | None):
+        self.config: LibraryConfig = resolve_config(library, database_url)
+        self._database: Database | None = None
+
+    def database(self, create: bool = False) -> Database:
+        if self._database is None:
+            self._database = open_library(self.config, create=create)
+        return self._database
+
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[Any]:
+        with self.database().session_scope(write=write) as session:
+            yield session
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+class UserError(click.ClickException):
+    """A library error on its way to the terminal: one line, no traceback."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"photodesk: error: {self.format_message()}", err=True)
+
+
+class PhotodeskGroup(click.Group):
+    """Turns library exceptions into one-line messages at the edge, as beets' main() does."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PhotodeskError as exc:
+            raise UserError(str(exc)) from None
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(
+    cls=PhotodeskGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--library",
+    "library",
+    envvar="PHOTODESK_LIBRARY",
+    metavar="PATH",
+    help=f"Library folder (default: $PHOTODESK_LIBRARY or {DEFAULT_LIBRARY}).",
+)
+@click.option(
+    "--database-url",
+    envvar="PHOTODESK_DATABASE_URL",
+    metavar="URL",
+    help="Put the catalog on PostgreSQL, e.g. postgresql://user@host/db "
+    "(default: SQLite inside the library folder).",
+)
+@click.version_option(package_name="photodesk")
+@click.pass_context
+def cli(ctx: click.Context, library: str | None, database_url: str | None) -> None:
+    """photodesk: captions, credits and duplicates for a news photo desk.
+
+    \b
+    Example:
+        photodesk --library ~/desk init
+        photodesk --library ~/desk ingest ~/Pictures/assignments
+    """
+    ctx.obj = Context(library, database_url)
+
+
+@cli.command()
+@pass_context
+def init(ctx: Context) -> None:
+    """Create a library (or upgrade an existing one to the newest schema).
+
+    \b
+    Example:
+        photodesk --library ~/desk init
+    """
+    database = init_library(ctx.config)
+    where = ctx.config.database_url or ctx.config.sqlite_path
+    click.echo(f"library ready at {ctx.config.root} (catalog: {_redact(str(where))})")
+    database.dispose()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for decoding and hashing (0: one per core).",
+)
+@click.option("--link", is_flag=True, help="Hard-link (or symlink) originals instead of copying.")
+@click.option("--dry-run", is_flag=True, help="Analyse and report, but write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one file may take to decode before it is given up.",
+)
+@pass_context
+def ingest(
+    ctx: Context,
+    paths: tuple[str, ...],
+    workers: int,
+    link: bool,
+    dry_run: bool,
+    as_json: bool,
+    time_limit: float,
+) -> None:
+    """Add photos (files or folders, walked recursively) to the library.
+
+    JPEG, PNG, WebP, TIFF, GIF and HEIC are cataloged; other files are skipped.
+    A file already in the library adds no photo, only its new path. Files that
+    cannot be read are recorded with a reason and the run goes on.
+
+    Exit status: 0 when every file was ingested, already present or skipped;
+    3 when some failed.
+
+    \b
+    Example:
+        photodesk ingest ~/Pictures/2019 --workers 2
+        photodesk ingest card/DCIM --dry-run --json
+    """
+    database = ctx.database(
+        create=not ctx.config.is_sqlite or ctx.config.sqlite_path.exists() is False
+    )
+    options = IngestOptions(workers=workers, link=link, dry_run=dry_run, time_limit=time_limit)
+    with _progress(enabled=not as_json and sys.stderr.isatty()) as observer:
+        report = IngestSession(database, options, observer).run(paths)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for failure in report.failed:
+            click.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
+        click.echo(report.summary())
+    if report.failed:
+        sys.exit(EXIT_FAILED_FILES)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingest", total=None)
+
+        class Observer:
+            def started(self, total: int) -> None:
+                progress.update(task, total=total)
+
+            def advanced(self, outcome: FileOutcome) -> None:
+                progress.advance(task)
+
+        yield Observer()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def info(ctx: Context, as_json: bool) -> None:
+    """Counts, where the catalog lives and how big the store is.
+
+    \b
+    Example:
+        photodesk info --json
+    """
+    with ctx.session() as session:
+        data = queries.library_info(session)
+    data["library"] = str(ctx.config.root)
+    data["database"] = _redact(ctx.config.url)
+    data["store_bytes"] = Store(ctx.config.store_root).size()
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"library:   {data['library']}")
+    click.echo(f"database:  {data['database']}")
+    click.echo(f"photos:    {data['assets']} ({_formats(data['formats'])})")
+    click.echo(f"paths:     {data['paths']} known file locations")
+    click.echo(f"no credit: {data['missing_credit']}")
+    click.echo(f"failures:  {data['failures']} files could not be ingested")
+    click.echo(f"store:     {_size(data['store_bytes'])}")
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def show(ctx: Context, ref: str, as_json: bool) -> None:
+    """Every field of one photo, where each value came from, and its known paths.
+
+    \b
+    Example:
+        photodesk show 42
+        photodesk show ~/Pictures/rally.jpg --json
+    """
+    with ctx.session() as session:
+        record = queries.asset_record(catalog.find_asset(session, ref))
+    if as_json:
+        emit_json(record)
+        return
+    click.echo(f"photo {record['id']}  {record['original_name']}  (version {record['version']})")
+    click.echo(
+        f"  {record['format']} {record['width']}x{record['height']}, {_size(record['file_size'])}"
+    )
+    if record["camera_make"] or record["camera_model"]:
+        click.echo(
+            f"  camera: {' '.join(filter(None, [record['camera_make'], record['camera_model']]))}"
+        )
+    if record["taken_at"]:
+        click.echo(f"  taken:  {record['taken_at']}")
+    if record["gps"]:
+        click.echo(f"  GPS:    {record['gps']['latitude']}, {record['gps']['longitude']}")
+    click.echo("fields:")
+    for name, value in record["fields"].items():
+        if value in (None, "", []):
+            continue
+        shown = ", ".join(value) if isinstance(value, list) else value
+        source = record["sources"].get(name) or ""
+        click.echo(f"  {name:<13} {shown}" + (f"   [{source}]" if source else ""))
+    click.echo("paths:")
+    for path in record["paths"]:
+        click.echo(f"  {path}")
+    click.echo(f"sha256: {record['sha256']}")
+
+
+@cli.command(name="ls")
+@click.option("--missing-credit", is_flag=True, help="Only photos without a credit.")
+@click.option("--format", "fmt", metavar="FMT", help="jpeg, png, webp, tiff, gif or heic.")
+@click.option("--camera", metavar="TEXT", help="Camera make or model contains TEXT.")
+@click.option("--status", type=click.Choice(["new", "needs_credit", "approved"]))
+@click.option("--archive/--no-archive", default=None, help="Only archive (or non-archive) photos.")
+@click.option("--tag", metavar="KEYWORD", help="Photos with this keyword.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def ls(
+    ctx: Context,
+    missing_credit: bool,
+    fmt: str | None,
+    camera: str | None,
+    status: str | None,
+    archive: bool | None,
+    tag: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List photos, newest first.
+
+    \b
+    Example:
+        photodesk ls --missing-credit --format jpeg
+        photodesk ls --camera canon --json
+    """
+    filters = queries.AssetFilter(
+        missing_credit=missing_credit,
+        format=fmt,
+        camera=camera,
+        status=status,
+        archive=archive,
+        tag=tag,
+    )
+    with ctx.session() as session:
+        rows = [queries.asset_summary(a) for a in queries.list_assets(session, filters, limit)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        credit = row["credit"] or "— no credit —"
+        caption = (row["caption"] or "").replace("\n", " ")
+        click.echo(f"{row['id']:>6}  {row['name'][:32]:<32}  {credit[:28]:<28}  {caption[:60]}")
+    if not rows:
+        click.echo("no photos match", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def failures(ctx: Context, as_json: bool) -> None:
+    """Files that could not be ingested, with the reason.
+
+    \b
+    Example:
+        photodesk failures
+    """
+    with ctx.session() as session:
+        rows = [{"path": f.path, "error": f.reason} for f in queries.list_failures(session)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['path']}: {row['error']}")
+
+
+def _formats(formats: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in sorted(formats.items())) or "none"
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: library errors become one line on stderr and a non-zero exit."""
+    try:
+        cli.main(args=argv, prog_name="photodesk", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("photodesk: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PhotodeskError as exc:
+        click.echo(f"photodesk: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo(
+            "photodesk: interrupted; the library is consistent, run again to finish", err=True
+        )
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,46 @@
+"""Where a library lives: its folder, its database URL and its settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Used when neither --library nor PHOTODESK_LIBRARY is given.
+DEFAULT_LIBRARY = Path("~/.local/share/photodesk/library")
+
+DATABASE_FILE = "catalog.sqlite3"
+STORE_DIR = "store"
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    """A library: the folder holds the store (and the SQLite file unless a URL is given)."""
+
+    root: Path
+    database_url: str | None = None
+
+    @property
+    def store_root(self) -> Path:
+        return self.root / STORE_DIR
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.root / DATABASE_FILE
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+def resolve_config(
+    library: str | os.PathLike[str] | None, database_url: str | None
+) -> LibraryConfig:
+    """Options first, then PHOTODESK_LIBRARY / PHOTODESK_DATABASE_URL, then the default."""
+    root = library or os.environ.get("PHOTODESK_LIBRARY") or DEFAULT_LIBRARY
+    url = database_url or os.environ.get("PHOTODESK_DATABASE_URL") or None
+    return LibraryConfig(Path(root).expanduser().resolve(), url)

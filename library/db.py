@@ -1,0 +1,191 @@
+"""The one place that owns the database engine, sessions and migrations.
+
+Library functions take a session; they never open their own. Callers (the
+CLI, the web app, tests) open a `session_scope()` around one unit of work.
+
+SQLite has one writer at a time. Write scopes start with ``BEGIN IMMEDIATE``
+so a second writer waits (up to the busy timeout) at the start of its
+transaction instead of failing half-way through it; read scopes start
+deferred and never block the writer (WAL mode).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from library.config import LibraryConfig
+from library.errors import DatabaseError, LibraryBusyError, LibraryNotFoundError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: How long a writer waits for another writer before giving up, in seconds.
+BUSY_TIMEOUT = 60.0
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """An engine with SQLite tuned for one writer and many readers."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        )
+        _configure_sqlite(engine, busy_timeout)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass
+class Database:
+    """An open catalog: its engine and the session factories for reading and writing."""
+
+    config: LibraryConfig
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write = sessionmaker(bind=writer, expire_on_commit=False)
+
+    @contextmanager
+    def session_scope(self, write: bool = True) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any exception."""
+        session = (self._write if write else self._read)()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if "database is locked" in str(exc):
+                raise LibraryBusyError(
+                    f"the library {self.config.root} is busy: another process kept it locked "
+                    f"for more than {BUSY_TIMEOUT:.0f} s"
+                ) from None
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def session(self, write: bool = True) -> Session:
+        """A session whose lifecycle the caller manages (the web app closes it at teardown)."""
+        return (self._write if write else self._read)()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def init_library(config: LibraryConfig) -> Database:
+    """Create the folder and store and bring the catalog to the newest schema."""
+    try:
+        config.store_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"{config.root}: cannot create library folder ({exc.strerror})"
+        ) from None
+    database = Database(config, make_engine(config.url))
+    migrate(database)
+    return database
+
+
+def open_library(config: LibraryConfig, create: bool = False) -> Database:
+    """Open an existing library, migrating it forward (after a backup) when it is older."""
+    if create:
+        return init_library(config)
+    if config.is_sqlite and not config.sqlite_path.exists():
+        raise LibraryNotFoundError(
+            f"{config.root}: no photodesk library here (run `photodesk init` first)"
+        )
+    database = Database(config, make_engine(config.url))
+    try:
+        revision = current_revision(database.engine)
+    except OperationalError as exc:
+        raise DatabaseError(f"{_describe(config)}: cannot open catalog ({exc.orig})") from None
+    if revision is None:
+        if config.is_sqlite:
+            raise LibraryNotFoundError(
+                f"{config.root}: catalog has no schema (run `photodesk init`)"
+            )
+        migrate(database)
+    elif revision != head_revision():
+        migrate(database)
+    return database
+
+
+def migrate(database: Database) -> None:
+    """Upgrade to head; SQLite files are copied to ``.bak`` first, as beets does."""
+    engine = database.engine
+    config = database.config
+    try:
+        revision = current_revision(engine)
+        if revision == head_revision():
+            return
+        if revision is not None and config.is_sqlite and config.sqlite_path.exists():
+            backup = config.sqlite_path.with_suffix(f".{revision}.bak")
+            shutil.copy2(config.sqlite_path, backup)
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise DatabaseError(f"{_describe(config)}: cannot migrate catalog ({exc.orig})") from None
+
+
+def _describe(config: LibraryConfig) -> str:
+    if config.database_url:
+        return config.database_url.split("@")[-1]
+    return str(config.sqlite_path)

@@ -1,0 +1,448 @@
+"""The ingest pipeline: discover → digest → match → analyse → store, as named stages.
+
+`IngestSession.run()` strings the stages together batch by batch. Digesting
+and analysing run in worker processes; the catalog is written in one
+transaction per batch, after the batch's files are safely in the store, so an
+interrupted run leaves either a whole batch or none of it. A dry run swaps
+the store stage for one that only counts.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_file, digest_file
+from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
+from library import catalog
+from library.db import Database
+from library.store import Store
+
+#: Extensions consumed together with an image rather than ingested themselves.
+SIDECAR_SUFFIXES = frozenset({".xmp"})
+
+
+@dataclass
+class IngestOptions:
+    """How a run behaves; the CLI and the web upload fill it from their own inputs."""
+
+    workers: int = 0  # 0: one per core
+    link: bool = False
+    dry_run: bool = False
+    batch_size: int = 64
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    time_limit: float = DEFAULT_TIME_LIMIT
+
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    path: str
+    status: str  # "ingested", "already_present", "skipped", "failed"
+    asset_id: int | None = None
+    error: str | None = None
+    same_pixels_as: int | None = None
+
+
+@dataclass
+class IngestReport:
+    """The summary of a run, as printed and as returned to callers."""
+
+    ingested: int = 0
+    already_present: int = 0
+    skipped: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    same_pixels: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.status == "ingested":
+            self.ingested += 1
+            if outcome.same_pixels_as is not None:
+                self.same_pixels += 1
+        elif outcome.status == "already_present":
+            self.already_present += 1
+        elif outcome.status == "skipped":
+            self.skipped += 1
+        else:
+            self.failed.append({"path": outcome.path, "error": outcome.error or "failed"})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "already_present": self.already_present,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "same_pixels": self.same_pixels,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+        }
+
+    def summary(self) -> str:
+        verb = "would ingest" if self.dry_run else "ingested"
+        parts = [
+            f"{verb} {self.ingested}",
+            f"{self.already_present} already present",
+            f"{self.skipped} skipped",
+            f"{len(self.failed)} failed",
+        ]
+        if self.same_pixels:
+            parts.insert(1, f"{self.same_pixels} same pixels as a known photo")
+        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+class IngestObserver(Protocol):
+    """Progress callbacks: the terminal shows a bar, tests record, the web collects."""
+
+    def started(self, total: int) -> None: ...
+
+    def advanced(self, outcome: FileOutcome) -> None: ...
+
+
+class _NullObserver:
+    def started(self, total: int) -> None:
+        pass
+
+    def advanced(self, outcome: FileOutcome) -> None:
+        pass
+
+
+# --- stages ---------------------------------------------------------------------------
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, bool]]:
+    """Yield (path, is_candidate) for every file below the given paths.
+
+    Directory symlinks are followed, but each real directory is walked once,
+    so symlink loops end. Sidecars are not yielded: they are read with their image.
+    """
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in paths:
+        root_text = os.fspath(root)
+        if os.path.isdir(root_text):
+            yield from _walk(root_text, seen_dirs)
+        elif os.path.lexists(root_text):
+            if Path(root_text).suffix.lower() not in SIDECAR_SUFFIXES:
+                yield root_text, looks_like_image(Path(root_text))
+        else:
+            yield root_text, True  # reported as failed: no such file
+
+
+def _walk(top: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str, bool]]:
+    try:
+        stat = os.stat(top)
+    except OSError:
+        yield top, True
+        return
+    key = (stat.st_dev, stat.st_ino)
+    if key in seen:
+        return
+    seen.add(key)
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        yield top, True  # unreadable folder → failed with its reason
+        return
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            yield from _walk(entry.path, seen)
+            continue
+        suffix = Path(entry.name).suffix.lower()
+        if suffix in SIDECAR_SUFFIXES or entry.name.startswith("."):
+            continue
+        yield entry.path, looks_like_image(Path(entry.name))
+
+
+class IngestSession:
+    """One ingest run over some paths into one library."""
+
+    def __init__(
+        self,
+        database: Database,
+        options: IngestOptions | None = None,
+        observer: IngestObserver | None = None,
+    ):
+        self.database = database
+        self.store = Store(database.config.store_root)
+        self.options = options or IngestOptions()
+        self.observer: IngestObserver = observer or _NullObserver()
+        self._pool: ProcessPoolExecutor | None = None
+
+    # The run ------------------------------------------------------------------------
+
+    def run(self, paths: Sequence[str | os.PathLike[str]]) -> IngestReport:
+        report = IngestReport(dry_run=self.options.dry_run)
+        started = time.perf_counter()
+        found = list(discover(paths))
+        self.observer.started(len(found))
+        candidates: list[str] = []
+        for path, is_candidate in found:
+            if is_candidate:
+                candidates.append(path)
+            else:
+                self._emit(report, FileOutcome(path, "skipped"))
+        try:
+            for start in range(0, len(candidates), self.options.batch_size):
+                batch = candidates[start : start + self.options.batch_size]
+                for outcome in self.ingest_batch(batch):
+                    self._emit(report, outcome)
+        finally:
+            self._close_pool()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
+        digests = self._map(digest_file, batch)
+        known = self.match(digests)
+        new: list[str] = []
+        seen_in_batch: set[str] = set()
+        for d in digests:
+            if d.sha256 and d.sha256 not in known and d.sha256 not in seen_in_batch:
+                seen_in_batch.add(d.sha256)
+                new.append(d.path)
+        analyse = partial(
+            analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
+        )
+        analyses = {a.path: a for a in self._map(analyse, new)}
+        store = self.count_stage if self.options.dry_run else self.store_stage
+        return store(digests, known, analyses)
+
+    def match(self, digests: list[FileDigest]) -> dict[str, int]:
+        """Which of these files are already cataloged (sha256 → asset id)."""
+        shas = [d.sha256 for d in digests if d.sha256]
+        if not shas:
+            return {}
+        with self.database.session_scope(write=False) as session:
+            return catalog.existing_shas(session, shas)
+
+    def store_stage(
+        self, digests: list[FileDigest], known: dict[str, int], analyses: dict[str, Analysis]
+    ) -> list[FileOutcome]:
+        """Put new files in the store, then catalog the whole batch in one transaction."""
+        written: list[str] = []
+        ready: dict[str, tuple[Analysis, str, dict[str, str]]] = {}
+        for analysis in analyses.values():
+            if analysis.error:
+                continue
+            original, renditions = self._store_files(analysis, written)
+            ready[analysis.path] = (analysis, original, renditions)
+        for attempt in (1, 2):
+            try:
+                with self.database.session_scope() as session:
+                    return self._catalog_batch(session, digests, analyses, ready)
+            except IntegrityError:
+                # Another ingest cataloged the same file between our match and our
+                # write; the second attempt re-matches inside the transaction.
+                if attempt == 2:
+                    raise
+            except BaseException:
+                self._discard_unreferenced(written)
+                raise
+        raise AssertionError("unreachable")
+
+    def count_stage(
+        self, digests: list[FileDigest], known: dict[str, int], analyses: dict[str, Analysis]
+    ) -> list[FileOutcome]:
+        """The dry-run replacement for store_stage: reports what would happen, writes nothing."""
+        outcomes = []
+        pending: set[str] = set()
+        for d in digests:
+            if d.error or not d.sha256:
+                outcomes.append(FileOutcome(d.path, "failed", error=d.error or "unreadable"))
+            elif d.sha256 in known:
+                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+            elif d.sha256 in pending:
+                outcomes.append(FileOutcome(d.path, "already_present"))
+            else:
+                analysis = analyses[d.path]
+                if analysis.error:
+                    outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
+                else:
+                    pending.add(d.sha256)
+                    outcomes.append(FileOutcome(d.path, "ingested"))
+        return outcomes
+
+    # Helpers --------------------------------------------------------------------------
+
+    def _catalog_batch(
+        self,
+        session: Any,
+        digests: list[FileDigest],
+        analyses: dict[str, Analysis],
+        ready: dict[str, tuple[Analysis, str, dict[str, str]]],
+    ) -> list[FileOutcome]:
+        known = catalog.existing_shas(session, [d.sha256 for d in digests if d.sha256])
+        digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
+        outcomes: list[FileOutcome] = []
+        for d in digests:
+            if d.error or not d.sha256:
+                reason = d.error or "unreadable"
+                catalog.record_failure(session, d.path, reason, None)
+                outcomes.append(FileOutcome(d.path, "failed", error=reason))
+                continue
+            if d.sha256 in known:
+                catalog.record_path(session, known[d.sha256], d.path)
+                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+                continue
+            analysis = analyses.get(d.path)
+            if analysis is None:  # a second copy of a file new in this batch
+                continue
+            if analysis.error:
+                catalog.record_failure(session, d.path, analysis.error, d.size)
+                outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
+                continue
+            _, original, renditions = ready[d.path]
+            asset = catalog.new_asset(analysis, original, renditions)
+            session.add(asset)
+            session.flush()
+            catalog.add_fingerprint(session, asset, analysis)
+            catalog.clear_failure(session, d.path)
+            known[d.sha256] = asset.id
+            twin = digest_owner.get(analysis.content_digest)
+            if twin is None:
+                digest_owner[analysis.content_digest] = asset.id
+            outcomes.append(FileOutcome(d.path, "ingested", asset_id=asset.id, same_pixels_as=twin))
+        # Copies of files that were new in this batch, now that their asset exists.
+        for d in digests:
+            if d.sha256 and d.path not in {o.path for o in outcomes}:
+                catalog.record_path(session, known[d.sha256], d.path)
+                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+        return outcomes
+
+    def _store_files(self, analysis: Analysis, written: list[str]) -> tuple[str, dict[str, str]]:
+        suffix = (
+            Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
+        )
+        original = self.store.original_path(analysis.sha256, suffix)
+        if self.store.add_original(original, Path(analysis.path), link=self.options.link):
+            written.append(original)
+        renditions: dict[str, str] = {}
+        for rendition in analysis.renditions:
+            relative = self.store.rendition_path(analysis.sha256, rendition.kind)
+            if self.store.write_bytes(relative, rendition.data):
+                written.append(relative)
+            renditions[rendition.kind] = relative
+        return original, renditions
+
+    def _discard_unreferenced(self, written: list[str]) -> None:
+        for relative in written:
+            self.store.remove(relative)
+
+    def _emit(self, report: IngestReport, outcome: FileOutcome) -> None:
+        report.add(outcome)
+        self.observer.advanced(outcome)
+
+    def _map(self, function: Callable[[str], Any], items: list[str]) -> list[Any]:
+        """Run a never-raising per-file function over items, in worker processes.
+
+        A worker that dies (a decoder crash) or hangs breaks the pool; the
+        unfinished files are then retried one by one in fresh pools so only
+        the guilty file is given up.
+        """
+        if not items:
+            return []
+        if self.options.worker_count() == 1 or len(items) == 1 and self._pool is None:
+            return [function(item) for item in items]
+        futures: list[Future[Any]] = [self._get_pool().submit(function, i) for i in items]
+        results: list[Any] = []
+        deadline = self.options.time_limit * 2 + 30
+        for item, future in zip(items, futures, strict=True):
+            try:
+                results.append(future.result(timeout=deadline))
+            except (BrokenProcessPool, TimeoutError):
+                self._close_pool(kill=True)
+                results.append(self._isolated(function, item, deadline))
+                # Everything submitted after is lost with the pool; redo it.
+                rest = items[len(results) :]
+                results.extend(self._isolated(function, i, deadline) for i in rest)
+                break
+        return results
+
+    def _isolated(self, function: Callable[[str], Any], item: str, deadline: float) -> Any:
+        with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as pool:
+            future = pool.submit(function, item)
+            try:
+                return future.result(timeout=deadline)
+            except (BrokenProcessPool, TimeoutError) as exc:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()
+                reason = (
+                    "decoder crashed"
+                    if isinstance(exc, BrokenProcessPool)
+                    else "too slow to decode"
+                )
+                if function is digest_file:
+                    return FileDigest(item, None, 0, reason)
+                return Analysis(item, error=reason)
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.options.worker_count(), mp_context=_context(), initializer=_quiet_worker
+            )
+        return self._pool
+
+    def _close_pool(self, kill: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+def _quiet_worker() -> None:
+    """Workers report problems as results; libtiff and libjpeg chatter on fd 2 would
+    only scramble the progress bar."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _context() -> Any:
+    # fork starts workers in milliseconds; the workers never touch the database.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _digest_owners(session: Any, digests: list[str]) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from library.models import Asset
+
+    owners: dict[str, int] = {}
+    wanted = list(set(digests))
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(Asset.content_digest, Asset.id)
+            .where(Asset.content_digest.in_(wanted[start : start + 500]))
+            .order_by(Asset.id)
+        )
+        for digest, asset_id in rows:
+            owners.setdefault(digest, asset_id)
+    return owners

@@ -1,0 +1,310 @@
+"""The catalog's tables as typed SQLAlchemy models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+#: Editable metadata fields of an asset, in display order. Every edit to one of
+#: these is versioned in `changes`.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "caption",
+    "headline",
+    "title",
+    "alt_text",
+    "credit",
+    "creator",
+    "source",
+    "copyright",
+    "keywords",
+    "instructions",
+    "usage_terms",
+    "archive",
+    "original_date",
+    "status",
+)
+
+STATUSES = ("new", "needs_credit", "approved")
+
+
+class Asset(Base):
+    """One photo: one exact file's bytes, its facts and its editable metadata."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content_digest: Mapped[str] = mapped_column(String(80), index=True)
+    format: Mapped[str] = mapped_column(String(10), index=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    store_path: Mapped[str] = mapped_column(String(255))
+    original_name: Mapped[str] = mapped_column(String(255))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    #: Incremented by every edit; an edit names the version it started from.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Camera facts from EXIF (read-only).
+    taken_at: Mapped[str | None] = mapped_column(String(40), index=True)
+    camera_make: Mapped[str | None] = mapped_column(String(100))
+    camera_model: Mapped[str | None] = mapped_column(String(100), index=True)
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    gps_latitude: Mapped[float | None]
+    gps_longitude: Mapped[float | None]
+
+    # Editable fields (see EDITABLE_FIELDS).
+    caption: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    alt_text: Mapped[str | None] = mapped_column(Text)
+    credit: Mapped[str | None] = mapped_column(Text)
+    creator: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    copyright: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    instructions: Mapped[str | None] = mapped_column(Text)
+    usage_terms: Mapped[str | None] = mapped_column(Text)
+    archive: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    #: When the photo was taken or first published: "YYYY", "YYYY-MM" or "YYYY-MM-DD".
+    original_date: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+
+    #: field → where its current value came from: "embedded:xmp", "article:12", "user:ana".
+    field_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Every source's raw values (EXIF, IPTC, XMP), as read at ingest.
+    embedded: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    paths: Mapped[list[AssetPath]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan", order_by="AssetPath.id"
+    )
+    hashes: Mapped[list[AssetHash]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan"
+    )
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan"
+    )
+    tags: Mapped[list[AssetKeyword]] = relationship(cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Asset {self.id} {self.original_name}>"
+
+
+class AssetPath(Base):
+    """A place on disk where a copy of the asset's exact bytes was found."""
+
+    __tablename__ = "asset_paths"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    asset: Mapped[Asset] = relationship(back_populates="paths")
+
+    __table_args__ = (UniqueConstraint("asset_id", "path", name="uq_asset_paths_asset_path"),)
+
+
+class AssetHash(Base):
+    """A named 64-bit perceptual hash, stored signed so both databases index it."""
+
+    __tablename__ = "asset_hashes"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    algorithm: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    library_version: Mapped[str] = mapped_column(String(32))
+
+    asset: Mapped[Asset] = relationship(back_populates="hashes")
+
+    __table_args__ = (Index("ix_asset_hashes_algorithm_value", "algorithm", "value"),)
+
+
+class AssetFingerprint(Base):
+    """A compact descriptor the duplicate verifier compares without decoding files."""
+
+    __tablename__ = "asset_fingerprints"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Rendition(Base):
+    """A derived JPEG (thumbnail or web preview) in the store."""
+
+    __tablename__ = "renditions"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    store_path: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    file_size: Mapped[int] = mapped_column(Integer)
+
+    asset: Mapped[Asset] = relationship(back_populates="renditions")
+
+
+class AssetKeyword(Base):
+    """One keyword of an asset, kept beside the JSON list so tags can be filtered by index."""
+
+    __tablename__ = "asset_keywords"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    keyword: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class IngestFailure(Base):
+    """A file that could not be ingested, with the one-line reason."""
+
+    __tablename__ = "ingest_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Change(Base):
+    """One versioned edit of one field: old and new value, who, when and from where."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    #: The asset version this change produced.
+    version: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    old_source: Mapped[str | None] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(80))
+    user: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Article(Base):
+    """A published article (post or page) in which photos appeared."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    byline: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    format: Mapped[str] = mapped_column(String(10))
+    source_path: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    usages: Mapped[list[Usage]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="Usage.position"
+    )
+
+
+class Usage(Base):
+    """One occurrence of an image in an article, with the caption as published."""
+
+    __tablename__ = "usages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(Text)
+    reference_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    alt: Mapped[str | None] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+    credit: Mapped[str | None] = mapped_column(Text)
+    credit_form: Mapped[str | None] = mapped_column(String(40))
+    archive: Mapped[bool] = mapped_column(Boolean, default=False)
+    archive_prefix: Mapped[str | None] = mapped_column(String(80))
+    dates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="usages")
+    asset: Mapped[Asset | None] = relationship()
+
+
+class DuplicateDecision(Base):
+    """A person's verdict that later duplicate runs must respect."""
+
+    __tablename__ = "duplicate_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "not_duplicate" (asset_id + other_id) or "master" (asset_id is the group's master).
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    other_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    user: Mapped[str] = mapped_column(String(80))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    """Someone who signs in to the gallery."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used: Mapped[datetime | None] = mapped_column(DateTime)

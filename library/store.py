@@ -1,0 +1,118 @@
+"""The content-addressed file store beside the catalog: originals and renditions.
+
+Files are named by the SHA-256 of the original, so writing the same photo
+twice lands on the same name, and a run interrupted after writing files but
+before committing rows leaves files that the next run simply rewrites (or
+that `photodesk verify --repair` removes).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from library.errors import StoreError
+
+
+class Store:
+    """Paths are relative to the store root, so a library folder can be moved."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def original_path(self, sha256: str, suffix: str) -> str:
+        return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}{suffix.lower()}"
+
+    def rendition_path(self, sha256: str, kind: str) -> str:
+        return f"renditions/{sha256[:2]}/{sha256[2:4]}/{sha256}-{kind}.jpg"
+
+    def absolute(self, relative: str) -> Path:
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise StoreError(f"{relative}: outside the store")
+        return path
+
+    def exists(self, relative: str) -> bool:
+        return (self.root / relative).exists()
+
+    def write_bytes(self, relative: str, data: bytes) -> bool:
+        """Write atomically; returns False when an identical file was already there."""
+        target = self.root / relative
+        if target.exists() and target.stat().st_size == len(data):
+            return False
+        # Renditions can be made again from the original, so they skip fsync.
+        self._atomic_write(target, lambda handle: handle.write(data), durable=False)
+        return True
+
+    def add_original(self, relative: str, source: Path, link: bool = False) -> bool:
+        """Copy (or, with ``link``, hard-link or else symlink) a file into the store."""
+        target = self.root / relative
+        if target.exists() or target.is_symlink():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if link:
+            tmp = self._tmp_name(target)
+            try:
+                os.link(source, tmp)
+            except OSError:
+                os.symlink(source.resolve(), tmp)
+            os.replace(tmp, target)
+            return True
+
+        def copy(handle: object) -> None:
+            with open(source, "rb") as src:
+                shutil.copyfileobj(src, handle)  # type: ignore[arg-type]
+
+        self._atomic_write(target, copy)
+        return True
+
+    def remove(self, relative: str) -> None:
+        (self.root / relative).unlink(missing_ok=True)
+
+    def walk(self) -> Iterator[str]:
+        """Every stored file, relative to the root (temporary files excluded)."""
+        for top in ("originals", "renditions"):
+            base = self.root / top
+            if not base.is_dir():
+                continue
+            for dirpath, _dirs, files in os.walk(base):
+                for name in files:
+                    if name.startswith(".tmp-"):
+                        continue
+                    yield str((Path(dirpath) / name).relative_to(self.root))
+
+    def stray_temporaries(self) -> list[Path]:
+        """Half-written files left by a killed process."""
+        return [p for p in self.root.rglob(".tmp-*") if p.is_file() or p.is_symlink()]
+
+    def size(self) -> int:
+        total = 0
+        for relative in self.walk():
+            try:
+                total += (self.root / relative).stat().st_size
+            except OSError:
+                continue
+        return total
+
+    def _tmp_name(self, target: Path) -> Path:
+        return target.with_name(f".tmp-{os.getpid()}-{target.name}")
+
+    def _atomic_write(self, target: Path, writer: object, durable: bool = True) -> None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    writer(handle)  # type: ignore[operator]
+                    if durable:
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise StoreError(f"{target}: cannot write to store ({exc.strerror})") from None

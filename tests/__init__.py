@@ -1,0 +1,1 @@
+"""photodesk test suite."""

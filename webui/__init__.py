@@ -1,0 +1,1 @@
+"""The Flask gallery over the photodesk catalog."""
