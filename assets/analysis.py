@@ -125,11 +125,12 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
             digest = digests.content_digest(data, imaging.open_image(data, max_pixels))
     result.content_digest = digest
     upright = imaging.decode(image, renditions.RENDITIONS["web"][0])
-    full_w, full_h = imaging.upright_size(image)
-    result.upright_width, result.upright_height = full_w, full_h
-    result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(upright)
-    for kind in renditions.RENDITIONS:
-        result.renditions.append(renditions.make_rendition(upright, kind))
+    result.upright_width, result.upright_height = imaging.upright_size(image)
+    # Each smaller image is scaled from the next larger one, never from the decode.
+    web = renditions.fit(upright, renditions.RENDITIONS["web"][0])
+    thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
+    result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(web)
+    result.renditions = [renditions.encode(web, "web"), renditions.encode(thumb, "thumb")]
 
 
 def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:

@@ -136,10 +136,9 @@ def decode(image: Image.Image, long_side: int | None = None) -> Image.Image:
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        if upright is None:  # pragma: no cover - only with in_place=True
-            upright = image
-        return to_rgb(upright)
+        # In place: no copy of the decoded pixels when no turn is needed.
+        ImageOps.exif_transpose(image, in_place=True)
+        return to_rgb(image)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -26,10 +26,14 @@ class Rendition:
 
 def make_rendition(image: Image.Image, kind: str) -> Rendition:
     """Scale an upright RGB/L image to the rendition's long side (never up) and encode it."""
-    long_side, quality = RENDITIONS[kind]
-    scaled = fit(image, long_side)
+    return encode(fit(image, RENDITIONS[kind][0]), kind)
+
+
+def encode(scaled: Image.Image, kind: str) -> Rendition:
+    """Encode an image already scaled for the rendition kind."""
+    quality = RENDITIONS[kind][1]
     buffer = io.BytesIO()
-    scaled.save(buffer, "JPEG", quality=quality, optimize=True, progressive=kind == "web")
+    scaled.save(buffer, "JPEG", quality=quality)
     return Rendition(kind, buffer.getvalue(), scaled.size[0], scaled.size[1])
 
 
@@ -38,6 +42,8 @@ def fit(image: Image.Image, long_side: int) -> Image.Image:
     width, height = image.size
     scale = long_side / max(width, height)
     if scale >= 1:
-        return image.copy()
+        return image
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    # Hamming is a windowed filter as sharp as bicubic when shrinking, at
+    # about half the cost; the reducing gap first box-averages large factors.
+    return image.resize(size, Image.Resampling.HAMMING, reducing_gap=3.0)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from library import catalog, queries
+from library import catalog, edits, queries
 from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
 from library.db import Database, init_library, open_library
 from library.errors import PhotodeskError
@@ -337,6 +337,170 @@ def failures(ctx: Context, as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['path']}: {row['error']}")
+
+
+def _default_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "cli"
+
+
+_TEXT_FIELDS = (
+    "caption",
+    "headline",
+    "title",
+    "alt_text",
+    "credit",
+    "creator",
+    "source",
+    "copyright",
+    "instructions",
+    "usage_terms",
+    "original_date",
+)
+
+
+def _field_options(f: F) -> F:
+    for name in reversed(_TEXT_FIELDS):
+        flag = "--" + name.replace("_", "-")
+        f = click.option(
+            flag, name, metavar="TEXT", help=f"New {name.replace('_', ' ')} ('' clears it)."
+        )(f)
+    return f
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@_field_options
+@click.option("--keywords", metavar="A,B,C", help="Replace the keywords (comma-separated).")
+@click.option(
+    "--add-keyword",
+    "add_keywords",
+    multiple=True,
+    metavar="WORD",
+    help="Add a keyword (repeatable).",
+)
+@click.option("--archive/--no-archive", default=None, help="Mark as an archive photo, or not.")
+@click.option("--status", type=click.Choice(["new", "needs_credit", "approved"]))
+@click.option(
+    "--user", default=_default_user, show_default="the login name", help="Who is editing."
+)
+@click.option(
+    "--expect-version", type=int, metavar="N", help="Fail if the photo is no longer at version N."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def edit(
+    ctx: Context,
+    ref: str,
+    keywords: str | None,
+    add_keywords: tuple[str, ...],
+    archive: bool | None,
+    status: str | None,
+    user: str,
+    expect_version: int | None,
+    as_json: bool,
+    **texts: str | None,
+) -> None:
+    """Change a photo's metadata; every change is versioned and can be reverted.
+
+    \b
+    Example:
+        photodesk edit 42 --credit "Jane Roe/Reuters" --archive --original-date 2019-07
+        photodesk edit 42 --caption "" --user ana
+    """
+    values: dict[str, Any] = {k: v for k, v in texts.items() if v is not None}
+    if keywords is not None:
+        values["keywords"] = keywords
+    if archive is not None:
+        values["archive"] = archive
+    if status is not None:
+        values["status"] = status
+    if not values and not add_keywords:
+        raise click.UsageError("nothing to change: give at least one field option")
+    with ctx.session(write=True) as session:
+        asset = catalog.find_asset(session, ref)
+        if add_keywords:
+            current = values.get("keywords", asset.keywords or [])
+            current = edits.normalize("keywords", current)
+            values["keywords"] = current + list(add_keywords)
+        result = edits.edit_asset(session, asset.id, values, user, expected_version=expect_version)
+        rows = [edits.change_record(c) for c in result.changes]
+    if as_json:
+        emit_json({"id": result.asset_id, "version": result.version, "changes": rows})
+        return
+    if not rows:
+        click.echo(f"photo {result.asset_id}: nothing changed (version {result.version})")
+    for row in rows:
+        click.echo(
+            f"photo {result.asset_id} v{row['version']}: {row['field']}: "
+            f"{_short(row['old'])} → {_short(row['new'])}  (change {row['id']})"
+        )
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def history(ctx: Context, ref: str, as_json: bool) -> None:
+    """Every change to a photo's fields: old and new value, who, when, from where.
+
+    \b
+    Example:
+        photodesk history 42
+    """
+    with ctx.session() as session:
+        asset = catalog.find_asset(session, ref)
+        rows = [edits.change_record(c) for c in edits.history(session, asset.id)]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo(f"photo {asset.id} has no recorded changes")
+    for row in rows:
+        extra = f"  (reverts {row['reverts']})" if row["reverts"] else ""
+        click.echo(
+            f"{row['id']:>5}  v{row['version']:<3} {row['at']}  {row['user']:<12} "
+            f"{row['field']}: {_short(row['old'])} → {_short(row['new'])}  [{row['source']}]{extra}"
+        )
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@click.argument("change_id", metavar="CHANGE", type=int)
+@click.option(
+    "--user", default=_default_user, show_default="the login name", help="Who is reverting."
+)
+@pass_context
+def revert(ctx: Context, ref: str, change_id: int, user: str) -> None:
+    """Put a field back to what it was before one change (itself recorded as a change).
+
+    \b
+    Example:
+        photodesk history 42
+        photodesk revert 42 17
+    """
+    with ctx.session(write=True) as session:
+        asset = catalog.find_asset(session, ref)
+        result = edits.revert_change(session, asset.id, change_id, user)
+        rows = [edits.change_record(c) for c in result.changes]
+    if not rows:
+        click.echo(f"photo {asset.id}: already at the value before change {change_id}")
+    for row in rows:
+        click.echo(
+            f"photo {asset.id} v{row['version']}: {row['field']} reverted to {_short(row['new'])}"
+        )
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if value in (None, "", []):
+        return "∅"
+    text = ", ".join(value) if isinstance(value, list) else str(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _formats(formats: dict[str, int]) -> str:

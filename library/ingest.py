@@ -194,7 +194,8 @@ class IngestSession:
     def run(self, paths: Sequence[str | os.PathLike[str]]) -> IngestReport:
         report = IngestReport(dry_run=self.options.dry_run)
         started = time.perf_counter()
-        found = list(discover(paths))
+        # Known paths are kept absolute: a relative one means nothing from elsewhere.
+        found = list(discover([os.path.abspath(os.fspath(p)) for p in paths]))
         self.observer.started(len(found))
         candidates: list[str] = []
         for path, is_candidate in found:
@@ -203,9 +204,17 @@ class IngestSession:
             else:
                 self._emit(report, FileOutcome(path, "skipped"))
         try:
+            # Two batches in flight: the workers analyse batch k+1 while this
+            # process writes batch k to the store and the catalog.
+            pending: _Prepared | None = None
             for start in range(0, len(candidates), self.options.batch_size):
-                batch = candidates[start : start + self.options.batch_size]
-                for outcome in self.ingest_batch(batch):
+                prepared = self.prepare(candidates[start : start + self.options.batch_size])
+                if pending is not None:
+                    for outcome in self.finish(pending):
+                        self._emit(report, outcome)
+                pending = prepared
+            if pending is not None:
+                for outcome in self.finish(pending):
                     self._emit(report, outcome)
         finally:
             self._close_pool()
@@ -213,7 +222,15 @@ class IngestSession:
         return report
 
     def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
-        digests = self._map(digest_file, batch)
+        """Run every stage on one batch (used by uploads, which come one batch at a time)."""
+        try:
+            return self.finish(self.prepare(batch))
+        finally:
+            self._close_pool()
+
+    def prepare(self, batch: list[str]) -> _Prepared:
+        """Digest and match a batch, and start analysing its new files in the workers."""
+        digests = self._collect(digest_file, batch, self._submit(digest_file, batch))
         known = self.match(digests)
         new: list[str] = []
         seen_in_batch: set[str] = set()
@@ -224,9 +241,14 @@ class IngestSession:
         analyse = partial(
             analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
         )
-        analyses = {a.path: a for a in self._map(analyse, new)}
+        return _Prepared(digests, known, new, analyse, self._submit(analyse, new))
+
+    def finish(self, prepared: _Prepared) -> list[FileOutcome]:
+        """Wait for a batch's analyses, then run the store stage (or its dry-run twin)."""
+        results = self._collect(prepared.analyse, prepared.new, prepared.futures)
+        analyses = {a.path: a for a in results}
         store = self.count_stage if self.options.dry_run else self.store_stage
-        return store(digests, known, analyses)
+        return store(prepared.digests, prepared.known, analyses)
 
     def match(self, digests: list[FileDigest]) -> dict[str, int]:
         """Which of these files are already cataloged (sha256 → asset id)."""
@@ -353,29 +375,34 @@ class IngestSession:
         report.add(outcome)
         self.observer.advanced(outcome)
 
-    def _map(self, function: Callable[[str], Any], items: list[str]) -> list[Any]:
-        """Run a never-raising per-file function over items, in worker processes.
+    def _submit(self, function: Callable[[str], Any], items: list[str]) -> list[Future[Any]] | None:
+        """Queue work in the pool; None means "run it here" (one worker, or nothing to do)."""
+        if not items or self.options.worker_count() == 1:
+            return None
+        pool = self._get_pool()
+        return [pool.submit(function, item) for item in items]
 
-        A worker that dies (a decoder crash) or hangs breaks the pool; the
-        unfinished files are then retried one by one in fresh pools so only
-        the guilty file is given up.
+    def _collect(
+        self, function: Callable[[str], Any], items: list[str], futures: list[Future[Any]] | None
+    ) -> list[Any]:
+        """Results of a never-raising per-file function, in order.
+
+        A worker that dies (a decoder crash) or hangs breaks the whole pool.
+        The first unfinished file is then retried alone in a fresh process and
+        the rest go to a fresh pool, so only the guilty file is given up.
         """
-        if not items:
-            return []
-        if self.options.worker_count() == 1 or len(items) == 1 and self._pool is None:
+        if futures is None:
             return [function(item) for item in items]
-        futures: list[Future[Any]] = [self._get_pool().submit(function, i) for i in items]
         results: list[Any] = []
         deadline = self.options.time_limit * 2 + 30
-        for item, future in zip(items, futures, strict=True):
+        for index, future in enumerate(futures):
             try:
                 results.append(future.result(timeout=deadline))
             except (BrokenProcessPool, TimeoutError):
                 self._close_pool(kill=True)
-                results.append(self._isolated(function, item, deadline))
-                # Everything submitted after is lost with the pool; redo it.
-                rest = items[len(results) :]
-                results.extend(self._isolated(function, i, deadline) for i in rest)
+                results.append(self._isolated(function, items[index], deadline))
+                rest = items[index + 1 :]
+                results.extend(self._collect(function, rest, self._submit(function, rest)))
                 break
         return results
 
@@ -411,6 +438,17 @@ class IngestSession:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
         pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+@dataclass
+class _Prepared:
+    """A batch whose new files are being analysed in the workers."""
+
+    digests: list[FileDigest]
+    known: dict[str, int]
+    new: list[str]
+    analyse: Callable[[str], Analysis]
+    futures: list[Future[Any]] | None
 
 
 def _quiet_worker() -> None:

@@ -1,0 +1,105 @@
+"""The command line: help, errors as one line, and the catalog commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+
+from library.cli import cli
+from tests.conftest import make_jpeg
+
+
+def all_commands() -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+
+    def visit(prefix: str, command: click.Command) -> None:
+        found.append((prefix, command))
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                visit(f"{prefix} {name}".strip(), sub)
+
+    visit("", cli)
+    return found
+
+
+@pytest.mark.parametrize("name,command", all_commands(), ids=lambda v: str(v) or "photodesk")
+def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    assert command.help, f"{name or 'photodesk'} has no help"
+    assert "Example:" in command.help, f"{name or 'photodesk'} help lacks an example"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for name, _ in all_commands():
+        if name:
+            assert f"photodesk {name}" in readme, f"README does not mention `photodesk {name}`"
+
+
+def test_missing_library_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["--library", str(tmp_path / "none"), "info"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "no photodesk library here" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_info_show_ls(run: object, tmp_path: Path) -> None:
+    make_jpeg(tmp_path / "in" / "a.jpg", seed=1)
+    make_jpeg(tmp_path / "in" / "b.png".replace(".png", ".jpg"), seed=2)
+    assert run("ingest", str(tmp_path / "in")).exit_code == 0  # type: ignore[operator]
+    info = json.loads(run("info", "--json").stdout)  # type: ignore[operator]
+    assert info["assets"] == 2 and info["store_bytes"] > 0
+    listing = json.loads(run("ls", "--json").stdout)  # type: ignore[operator]
+    assert sorted(row["id"] for row in listing) == [1, 2]
+    assert all(row["credit"] is None for row in listing)
+    missing = json.loads(run("ls", "--missing-credit", "--json").stdout)  # type: ignore[operator]
+    assert len(missing) == 2
+    run("edit", "1", "--credit", "AP Photo/Jane Roe", "--user", "ana")  # type: ignore[operator]
+    missing = json.loads(run("ls", "--missing-credit", "--json").stdout)  # type: ignore[operator]
+    assert [row["id"] for row in missing] == [2]
+    assert json.loads(run("ls", "--format", "png", "--json").stdout) == []  # type: ignore[operator]
+    shown = json.loads(run("show", str(tmp_path / "in" / "a.jpg"), "--json").stdout)  # type: ignore[operator]
+    assert shown["id"] == 1 and shown["fields"]["credit"] == "AP Photo/Jane Roe"
+    assert shown["sources"]["credit"] == "user:ana"
+    assert shown["paths"] == [str(tmp_path / "in" / "a.jpg")]
+    text = run("show", "1").stdout  # type: ignore[operator]
+    assert "AP Photo/Jane Roe   [user:ana]" in text
+
+
+def test_show_unknown_is_one_line_error(run: object, tmp_path: Path) -> None:
+    run("init")  # type: ignore[operator]
+    result = run("show", "999")  # type: ignore[operator]
+    assert result.exit_code == 1 and result.stderr == "photodesk: error: no photo with id 999\n"
+    result = run("show", str(tmp_path / "nowhere.jpg"))  # type: ignore[operator]
+    assert result.exit_code == 1 and "nowhere.jpg" in result.stderr
+
+
+def test_edit_history_revert(run: object, tmp_path: Path) -> None:
+    make_jpeg(tmp_path / "in" / "a.jpg", seed=3)
+    run("ingest", str(tmp_path / "in"))  # type: ignore[operator]
+    out = run("edit", "1", "--caption", "Rally in Tehran", "--archive", "--original-date", "2018-10",  # type: ignore[operator]
+              "--add-keyword", "protest", "--user", "ana", "--json")
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["version"] == 2
+    assert {c["field"] for c in data["changes"]} == {"caption", "archive", "original_date", "keywords"}
+    run("edit", "1", "--caption", "Rally in Tehran, Iran", "--user", "bob")  # type: ignore[operator]
+    history = json.loads(run("history", "1", "--json").stdout)  # type: ignore[operator]
+    caption_changes = [h for h in history if h["field"] == "caption"]
+    assert [c["new"] for c in caption_changes] == ["Rally in Tehran", "Rally in Tehran, Iran"]
+    assert caption_changes[1]["old"] == "Rally in Tehran" and caption_changes[1]["user"] == "bob"
+    result = run("revert", "1", str(caption_changes[1]["id"]), "--user", "ana")  # type: ignore[operator]
+    assert result.exit_code == 0
+    shown = json.loads(run("show", "1", "--json").stdout)  # type: ignore[operator]
+    assert shown["fields"]["caption"] == "Rally in Tehran" and shown["version"] == 4
+    stale = run("edit", "1", "--credit", "X", "--expect-version", "2")  # type: ignore[operator]
+    assert stale.exit_code == 1 and "changed by someone else" in stale.stderr
+    bad = run("edit", "1", "--original-date", "2019-13")  # type: ignore[operator]
+    assert bad.exit_code == 1 and "original_date" in bad.stderr
+    assert run("revert", "1", "9999").exit_code == 1  # type: ignore[operator]
+    assert run("edit", "1").exit_code == 2  # type: ignore[operator]
