@@ -1,0 +1,833 @@
+"""Split a published photo caption into archive note, credit, dates and description."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Precision = Literal["day", "month", "year"]
+SpanKind = Literal["archive", "credit", "date"]
+Where = Literal["leading", "trailing", "anywhere"]
+NameCheck = Literal["any", "name", "capitalised"]
+
+__all__ = [
+    "ARCHIVE_RULES",
+    "CREDIT_RULES",
+    "DATE_RULES",
+    "CaptionNotes",
+    "DateMention",
+    "DateRule",
+    "NOTE_RULES",
+    "NoteRule",
+    "Span",
+    "find_dates",
+    "normalize_credit",
+    "parse_caption",
+]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date written somewhere in the caption.
+
+    ``value`` is ISO 8601 cut to what the caption actually says ("2019-07-06",
+    "2018-10", "1972"), so a month-only mention is never invented into a day.
+    ``start``/``end`` index ``raw`` so the UI can highlight the mention in place.
+    """
+
+    text: str
+    start: int
+    end: int
+    value: str
+    precision: Precision
+
+
+@dataclass(frozen=True)
+class Span:
+    """One recognised piece of the raw caption, by position.
+
+    Archive and credit spans are cut out of the description; date spans are only
+    annotations. ``form`` is the rule name that recognised it, so a surprising
+    parse can be traced back to the row of the rule table responsible.
+    """
+
+    kind: SpanKind
+    form: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CaptionNotes:
+    """A caption taken apart without losing a character of it.
+
+    ``raw`` is the caption verbatim (``""`` for ``None``). ``archive`` is true
+    when any archive marker was seen, including the AP ", File" and Reuters
+    "/File Photo" suffixes inside a credit; ``archive_prefix`` is the first
+    stand-alone archive note as published ("FILE -", "Archive photo:",
+    "(File photo)"), or ``None`` when the only archive signal sits inside the
+    credit. ``credit`` is the credited party as published minus the wrapper
+    words and brackets: "(AP Photo/Evan Vucci)" gives "AP Photo/Evan Vucci",
+    "Photo credit to Jane Roe:" gives "Jane Roe", "REUTERS/Amir Cohen" stays
+    "REUTERS/Amir Cohen"; use :func:`normalize_credit` to compare credits.
+    ``credit_form`` is the name of the rule that found it. ``dates`` are found
+    anywhere, including inside the description and the credit. ``description``
+    is what remains once archive notes and the credit (with the separators that
+    glued them on) are cut out. ``spans`` lists every archive, credit and date
+    span in reading order; the non-space characters of ``raw`` are exactly those
+    of ``description`` plus those of the archive and credit spans.
+    """
+
+    raw: str
+    archive: bool
+    archive_prefix: str | None
+    credit: str | None
+    credit_form: str | None
+    dates: tuple[DateMention, ...]
+    description: str
+    spans: tuple[Span, ...]
+
+
+# ------------------------------------------------------------------ rule tables
+
+
+@dataclass(frozen=True)
+class NoteRule:
+    """A row of the archive/credit table.
+
+    ``where`` says how the parser tries the pattern: ``leading`` patterns are
+    anchored at the start of what is still unclaimed (after earlier leading
+    notes), ``trailing`` patterns must run to the end of what is unclaimed, and
+    ``anywhere`` patterns (bracketed forms, unambiguous wherever they sit) are
+    searched through the whole caption. Credit patterns expose the credited
+    party as group ``credit``; an optional group ``archive`` marks credits such
+    as "(AP Photo/X, File)" that also say the picture is from the archive.
+    ``check`` guards against ordinary prose that happens to fit a pattern:
+    ``any`` takes any short phrase ("Courtesy of the family"), ``name`` wants it
+    not to start lower-case, ``capitalised`` wants every word capitalised apart
+    from particles and agency names ("Image: a man walking" is alt text).
+
+    Precedence: bracketed forms are claimed first; then, repeatedly, the longest
+    leading match; then, repeatedly, the trailing match that starts earliest.
+    Ties go to the earlier row, and only the first credit found is kept.
+    """
+
+    name: str
+    kind: Literal["archive", "credit"]
+    where: Where
+    pattern: re.Pattern[str]
+    check: NameCheck = "any"
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """A row of the date table; named groups ``year``, ``month`` and ``day``.
+
+    ``month`` may be digits or an English month name. ``guard`` lets a rule
+    veto a match that the pattern alone cannot judge, such as a bare number
+    that is really a house number or part of a phone number.
+    """
+
+    name: str
+    precision: Precision
+    pattern: re.Pattern[str]
+    guard: Callable[[str, re.Match[str]], bool] | None = None
+
+
+_FLAGS = re.IGNORECASE
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASH = "[" + re.escape(_DASHES) + "]"
+#: Characters that only glue a note onto the description; they go with the note.
+_GLUE = frozenset(_DASHES + ":;,|/\u2022\u00b7\uff1a\uff0c\u3001")
+_BOUNDARY_CHARS = (
+    ".!?;:,|)]}\n" + _DASHES + "\u3002\uff0c\u3001\uff1b\uff1a\uff01\uff1f\uff09\u300d"
+)
+# A trailing note starts the caption, follows punctuation, or starts a capitalised
+# word / a copyright sign after a space: "a photo by Jane Roe" stays prose.
+_BOUNDARY = (
+    r"(?:\A|(?<=["
+    + re.escape(_BOUNDARY_CHARS)
+    + r"])\s*|(?<=\s)(?=(?-i:[A-Z\u00c0-\u00de])|[\u00a9(\[]))"
+)
+_TAIL = r"\s*[.;,]?\s*\Z"
+_LEAD_END = r"\s*(?::|\|+|" + _DASH + r"+(?=\s)|(?=\n))"
+_NAME = r"(?P<credit>[^\n()\[\]{}:|]{1,80}?)"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _FLAGS)
+
+
+def _intro_rules(
+    form: str,
+    intro: str,
+    where: Sequence[Where] = ("anywhere", "leading", "trailing"),
+    check: NameCheck = "name",
+) -> list[NoteRule]:
+    """Rules for credits spelled "<intro> <party>": bracketed, leading or trailing.
+
+    A leading credit is only recognised when a colon, pipe, spaced dash or line
+    break ends it, because otherwise nothing tells where the party's name stops.
+    Leading forms always demand a name-like party for the same reason.
+    """
+    shapes: dict[Where, str] = {
+        "anywhere": r"[(\[]\s*(?:" + intro + r")\s*" + _NAME + r"\s*[)\]]",
+        "leading": r"\s*(?:" + intro + r")\s*" + _NAME + _LEAD_END,
+        "trailing": _BOUNDARY + r"(?:" + intro + r")\s*" + _NAME + _TAIL,
+    }
+    rules = []
+    for w in where:
+        rule_check: NameCheck = "name" if w == "leading" and check == "any" else check
+        rules.append(NoteRule(form, "credit", w, _compile(shapes[w]), rule_check))
+    return rules
+
+
+_PHOTO_WORD = r"(?:photo|photograph|picture|pic|image|footage)s?"
+_ARCHIVE_WORD = r"(?:file|archives?|archival)"
+
+#: Archive notes. Add a row to recognise a new house style.
+ARCHIVE_RULES: tuple[NoteRule, ...] = (
+    NoteRule(
+        "archive_bracketed",
+        "archive",
+        "anywhere",
+        _compile(r"[(\[]\s*" + _ARCHIVE_WORD + r"(?:\s+" + _PHOTO_WORD + r")?\s*[)\]]"),
+    ),
+    NoteRule(
+        "archive_prefix",
+        "archive",
+        "leading",
+        _compile(
+            r"\s*"
+            + _ARCHIVE_WORD
+            + r"(?:\s+"
+            + _PHOTO_WORD
+            + r")?(?:\s*:\s*|\s+"
+            + _DASH
+            + r"+\s*|"
+            + _DASH
+            + r"+(?=\s|\Z)\s*|\s*\|\s*)"
+        ),
+    ),
+    NoteRule(
+        "archive_suffix",
+        "archive",
+        "trailing",
+        _compile(_BOUNDARY + _ARCHIVE_WORD + r"\s+" + _PHOTO_WORD + _TAIL),
+    ),
+)
+
+_AGENCY = (
+    r"reuters|afp|epa(?:[-\s]efe)?|efe|xinhua|anadolu(?:\s+agency)?|ansa|dpa|kyodo|yonhap"
+    r"|tass|sputnik|upi|ap|irna|isna|tasnim|mehr|fars|wana|ilna|bloomberg|getty\s+images"
+)
+_SUFFIX_AGENCY = (
+    r"(?:getty\s+images|afp|reuters|ap|epa(?:[-\s]efe)?|bloomberg|nurphoto|sopa\s+images"
+    r"|lightrocket|anadolu(?:\s+agency)?|xinhua|shutterstock|alamy|redux|polaris"
+    r"|zuma(?:\s+press)?|sipa(?:\s+usa)?|dpa|isna|irna|tasnim|wana|mehr|fars|nyt"
+    r"|the\s+new\s+york\s+times)(?:\s+via\s+getty\s+images)?"
+)
+#: Agency names may be printed in lower case ("dpa") without making the credit prose.
+_KNOWN_AGENCY = re.compile(r"(?:" + _AGENCY + r"|" + _SUFFIX_AGENCY + r")", _FLAGS)
+_NAME_WORD = r"[^\W\d_][\w'\u2019-]*\.?"
+_FILE_TAIL = r"(?:\s*(?:,|/)\s*(?P<archive>file(?:\s+photo)?))?"
+
+#: Credit forms, most specific first: at equal positions the earlier row wins.
+CREDIT_RULES: tuple[NoteRule, ...] = (
+    NoteRule(
+        "ap_style",
+        "credit",
+        "anywhere",
+        _compile(
+            r"[(\[]\s*(?P<credit>(?-i:[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})\s+photos?"
+            r"\s*/\s*[^()\[\]\n]{1,80}?|(?-i:[A-Z]{2,})\s+photos?)"
+            r"(?:\s*,\s*(?P<archive>file(?:\s+photo)?))?\s*[)\]]"
+        ),
+    ),
+    NoteRule(
+        "ap_style",
+        "credit",
+        "trailing",
+        _compile(
+            _BOUNDARY
+            + r"(?P<credit>(?-i:[A-Z]{2,})\s+photos?\s*/\s*[^\n/()\[\]|:,]{1,60}?)"
+            + _FILE_TAIL
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    *_intro_rules("photo_credit_to", r"photo\s*credits?\s+to\b"),
+    *_intro_rules("credit_colon", r"(?:photo\s*)?credits?\s*:"),
+    *_intro_rules("photo_by", _PHOTO_WORD + r"\s+by\b\s*:?", check="capitalised"),
+    *_intro_rules(
+        "photo_courtesy", r"(?:photos?|images?|pictures?)\s+courtesy(?:\s+of)?\b\s*:?", check="any"
+    ),
+    *_intro_rules("courtesy", r"courtesy(?:\s+of)?\b\s*:?", check="any"),
+    *_intro_rules("copyright", r"\u00a9|\(c\)|copyright\b\s*\u00a9?", check="name"),
+    *_intro_rules(
+        "photo_colon",
+        r"(?:photo|photograph|picture|pic|foto|\u0639\u06a9\u0633)s?\s*:",
+        check="capitalised",
+    ),
+    *_intro_rules("image_colon", r"images?\s*:", ("anywhere", "trailing"), check="capitalised"),
+    NoteRule(
+        "agency_bracketed",
+        "credit",
+        "anywhere",
+        _compile(r"[(\[]\s*(?P<credit>(?:" + _AGENCY + r"|" + _SUFFIX_AGENCY + r"))\s*[)\]]"),
+    ),
+    NoteRule(
+        "agency_slash",
+        "credit",
+        "trailing",
+        _compile(
+            _BOUNDARY
+            + r"(?P<credit>(?:(?:"
+            + _AGENCY
+            + r")(?![\w])|(?-i:[A-Z]{2,}(?:[-\s][A-Z]{2,})?))\s*/\s*[^\n/()\[\]|:]{1,60}?)"
+            + _FILE_TAIL
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    NoteRule(
+        "name_slash_agency",
+        "credit",
+        "anywhere",
+        _compile(
+            r"[(\[]\s*(?P<credit>(?:"
+            + _NAME_WORD
+            + r"\s+){0,3}"
+            + _NAME_WORD
+            + r"\s*/\s*"
+            + _SUFFIX_AGENCY
+            + r")"
+            + _FILE_TAIL
+            + r"\s*[)\]]"
+        ),
+        "capitalised",
+    ),
+    NoteRule(
+        "name_slash_agency",
+        "credit",
+        "trailing",
+        _compile(
+            r"(?<![\w'\u2019.-])(?P<credit>(?:"
+            + _NAME_WORD
+            + r"\s+){0,3}"
+            + _NAME_WORD
+            + r"\s*/\s*"
+            + _SUFFIX_AGENCY
+            + r")"
+            + _FILE_TAIL
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    NoteRule(
+        # Chinese "<photographer> 摄" ("photographed by"), often in full-width brackets.
+        "cn_photographer",
+        "credit",
+        "trailing",
+        _compile(
+            _BOUNDARY + r"[\uff08(]?\s*(?P<credit>[^\s\uff0c\u3002\u3001\uff08\uff09()\n]{1,16}"
+            r"(?:\s+[^\s\uff0c\u3002\u3001\uff08\uff09()\n]{1,16}){0,2})\s*\u6444\s*[\uff09)]?"
+            + _TAIL
+        ),
+    ),
+)
+
+#: Every archive and credit rule, in the order the parser prefers them.
+NOTE_RULES: tuple[NoteRule, ...] = ARCHIVE_RULES + CREDIT_RULES
+
+_MONTH_NUMBERS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_MONTH = (
+    r"(?<![^\W\d_])(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:tember|t)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    r"(?:\.|(?![^\W\d_]))"
+)
+#: Lower-case words that are usually verbs, not months ("prices may 2019 ...").
+_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar"})
+_DAY = r"(?<!\d)(?P<day>\d{1,2})(?!\d)(?:st|nd|rd|th)?(?![^\W\d_])"
+_YEAR = r"(?P<year>\d{4})(?!\d)"
+
+_PHONE = re.compile(
+    r"(?<!\d)\(?\d{3}\)?[-.\s]\d{3}[-.]\d{4}(?!\d)"
+    r"|(?<!\d)\d{3}-\d{4}(?!\d)"
+    r"|\+\d{1,3}(?:[\s.-]?\d{2,4}){2,}"
+)
+_NUMBER_LABEL = re.compile(
+    r"(?:\b(?:no|nr|num|number|vol|volume|page|pp?|room|flight|route|bus|unit|suite|apt|case"
+    r"|model|bib|item|lot|ref|id|code|ext|tel|phone|fax|box|jersey|platform|gate|exit|hwy"
+    r"|highway|ward|lane)\.?|#|n\u00ba|\u2116)\s*\Z",
+    _FLAGS,
+)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:%|\u00b0|km\b|kg\b|m\b|cm\b|mm\b|ft\b|feet\b|metres?\b|meters?\b|miles?\b"
+    r"|tons?\b|tonnes?\b|hp\b|cc\b|mph\b)",
+    _FLAGS,
+)
+_EARLIEST_PHOTO_YEAR = 1839
+
+
+def _lone_year_ok(text: str, m: re.Match[str]) -> bool:
+    """Accept a bare four-digit number only when it reads like a year.
+
+    Photography dates from 1839, so earlier bare numbers are counts or codes;
+    thousands separators, decimals, currency, units, phone numbers and number
+    labels ("No. 2019") all mean the digits are not a year. A lower-case word
+    glued on the left ("in1972") is a typo worth forgiving; a capital or digit
+    glued on either side (model numbers, "1970s") is not.
+    """
+    year = int(m.group("year"))
+    if not _EARLIEST_PHOTO_YEAR <= year <= _dt.date.today().year + 1:
+        return False
+    s, e = m.start("year"), m.end("year")
+    before, after = text[max(0, s - 2) : s], text[e : e + 2]
+    if before[-1:] in {"$", "\u20ac", "\u00a3", "\u00a5", "+", "#"} or before[-1:].isupper():
+        return False
+    if len(before) == 2 and before[1] in ".," and before[0].isdigit():
+        return False
+    if len(after) == 2 and after[0] in ".," and after[1].isdigit():
+        return False
+    if after[:1].isalpha():
+        return False
+    if _NUMBER_LABEL.search(text, max(0, s - 16), s):
+        return False
+    if _UNIT_AFTER.match(text, e):
+        return False
+    return not any(p_start <= s and e <= p_end for p_start, p_end in _phone_spans(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _phone_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Phone-number spans, cached because every bare year in one caption asks."""
+    return tuple(m.span() for m in _PHONE.finditer(text))
+
+
+def _long_year_after(text: str, m: re.Match[str]) -> bool:
+    """Reject "March 2019.5"-style decimals after a month name."""
+    after = text[m.end("year") : m.end("year") + 2]
+    return not (len(after) == 2 and after[0] in ".," and after[1].isdigit())
+
+
+#: Date forms, most precise first; a later row never claims text an earlier one took.
+DATE_RULES: tuple[DateRule, ...] = (
+    DateRule(
+        "iso",
+        "day",
+        _compile(
+            r"(?<![\d.\-/])(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)"
+            r"(?P<day>\d{1,2})(?![\d])"
+        ),
+    ),
+    DateRule(
+        "cjk_day",
+        "day",
+        _compile(
+            r"(?<!\d)(?P<year>\d{4})\s*\u5e74\s*(?P<month>\d{1,2})\s*\u6708\s*"
+            r"(?P<day>\d{1,2})\s*[\u65e5\u53f7]"
+        ),
+    ),
+    DateRule("month_day_year", "day", _compile(_MONTH + r"\s*" + _DAY + r"\s*,?\s*" + _YEAR)),
+    DateRule(
+        "day_month_year",
+        "day",
+        _compile(_DAY + r"\s*(?:of\s+)?" + _MONTH + r"\s*,?\s*" + _YEAR),
+    ),
+    DateRule(
+        "cjk_month",
+        "month",
+        _compile(r"(?<!\d)(?P<year>\d{4})\s*\u5e74\s*(?P<month>\d{1,2})\s*\u6708"),
+    ),
+    DateRule(
+        "month_year",
+        "month",
+        _compile(_MONTH + r"\s*,?\s*(?:of\s+)?" + _YEAR),
+        _long_year_after,
+    ),
+    DateRule("cjk_year", "year", _compile(r"(?<!\d)(?P<year>\d{4})\s*\u5e74")),
+    DateRule("year", "year", _compile(r"(?<!\d)" + _YEAR), _lone_year_ok),
+)
+
+
+# ------------------------------------------------------------------------ dates
+
+
+def _date_value(m: re.Match[str], precision: Precision) -> str | None:
+    """The ISO value of a match, or None when the calendar says it cannot exist."""
+    groups = m.groupdict()
+    try:
+        year = int(m.group("year"))
+        if precision == "year":
+            return f"{year:04d}"
+        month_text = groups["month"]
+        if month_text.isdigit():
+            month = int(month_text)
+        else:
+            word = month_text.rstrip(".")
+            if word.islower() and word in _AMBIGUOUS_MONTHS:
+                return None
+            month = _MONTH_NUMBERS[word[:3].casefold()]
+        day = int(groups["day"]) if precision == "day" else 1
+        value = _dt.date(year, month, day)
+    except (ValueError, KeyError):
+        return None
+    if year < 1000:
+        return None
+    return value.isoformat() if precision == "day" else value.isoformat()[:7]
+
+
+def find_dates(text: str | None, rules: Iterable[DateRule] = DATE_RULES) -> tuple[DateMention, ...]:
+    """All date mentions in reading order; text claimed by a more precise rule is not reused."""
+    if not text:
+        return ()
+    taken: list[tuple[int, int]] = []
+    found: list[DateMention] = []
+    for rule in rules:
+        for m in rule.pattern.finditer(text):
+            start, end = m.start(), m.end()
+            if any(start < e and s < end for s, e in taken):
+                continue
+            if rule.guard is not None and not rule.guard(text, m):
+                continue
+            value = _date_value(m, rule.precision)
+            if value is None:
+                continue
+            taken.append((start, end))
+            found.append(DateMention(m.group(0), start, end, value, rule.precision))
+    return tuple(sorted(found, key=lambda d: d.start))
+
+
+# ----------------------------------------------------------------- archive/credit
+
+
+@dataclass
+class _Claim:
+    kind: Literal["archive", "credit"]
+    form: str
+    start: int
+    end: int
+    value: str
+    inner_archive: bool = False
+
+
+_PARTICLES = frozenset(
+    [
+        "de",
+        "da",
+        "di",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "la",
+        "le",
+        "du",
+        "dos",
+        "das",
+        "do",
+        "y",
+        "e",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "ben",
+        "abu",
+        "and",
+        "for",
+        "of",
+        "the",
+        "via",
+        "with",
+        "at",
+        "und",
+        "et",
+        "ter",
+        "ten",
+        "zu",
+        "on",
+        "by",
+        "in",
+    ]
+)
+_ABBREVIATIONS = frozenset(
+    ["st", "jr", "sr", "dr", "mr", "mrs", "ms", "co", "inc", "ltd", "corp", "bros", "mt", "ft"]
+)
+_SENTENCE_END = re.compile(r"([^\W_]*)([.!?\u3002\uff01\uff1f])(?=\s)")
+
+
+def _clean_credit(text: str) -> str:
+    return text.strip().strip(_DASHES + ",;:").strip()
+
+
+def _looks_like_credit(credit: str, check: NameCheck) -> bool:
+    """Whether a pattern's ``credit`` group is a plausible party, not a sentence."""
+    if not credit or len(credit) > 80 or not any(ch.isalnum() for ch in credit):
+        return False
+    words = credit.split()
+    if len(words) > 10:
+        return False
+    for m in _SENTENCE_END.finditer(credit):
+        word = m.group(1)
+        if m.group(2) != "." or (len(word) > 1 and word.casefold() not in _ABBREVIATIONS):
+            return False
+    if check == "any":
+        return True
+    first = words[0]
+    if first[0].islower() and first.split("-")[0].casefold() not in _PARTICLES:
+        return False
+    if check == "name":
+        return True
+    for word in re.split(r"[\s/]+", credit):
+        letters = word.lstrip("\"'(\u201c\u2018\u00ab")
+        if not letters or not letters[0].islower():
+            continue
+        stem = letters.rstrip(".,")
+        if stem.split("-")[0].casefold() not in _PARTICLES and not _KNOWN_AGENCY.fullmatch(stem):
+            return False
+    return True
+
+
+def _is_blank_or_glue(ch: str) -> bool:
+    return ch.isspace() or ch in _GLUE
+
+
+def _claim_notes(raw: str, rules: Sequence[NoteRule]) -> list[_Claim]:
+    """Walk the rule table: bracketed forms anywhere, then leading, then trailing notes."""
+    claims: list[_Claim] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= c.start or start >= c.end for c in claims)
+
+    def has_credit() -> bool:
+        return any(c.kind == "credit" for c in claims)
+
+    def accept(rule: NoteRule, m: re.Match[str]) -> _Claim | None:
+        if not free(m.start(), m.end()):
+            return None
+        if rule.kind == "archive":
+            return _Claim("archive", rule.name, m.start(), m.end(), m.group(0).strip())
+        if has_credit():
+            return None
+        credit = _clean_credit(m.group("credit"))
+        if not _looks_like_credit(credit, rule.check):
+            return None
+        inner = "archive" in rule.pattern.groupindex and m.group("archive") is not None
+        return _Claim("credit", rule.name, m.start(), m.end(), credit, inner)
+
+    for rule in rules:
+        if rule.where != "anywhere":
+            continue
+        for m in rule.pattern.finditer(raw):
+            claim = accept(rule, m)
+            if claim is not None:
+                claims.append(claim)
+
+    def covering(pos: int) -> _Claim | None:
+        return next((c for c in claims if c.start <= pos < c.end), None)
+
+    head = 0
+    while True:
+        while head < len(raw):
+            inside = covering(head)
+            if inside is not None:
+                head = inside.end
+            elif _is_blank_or_glue(raw[head]):
+                head += 1
+            else:
+                break
+        best: _Claim | None = None
+        for rule in rules:
+            if rule.where != "leading" or (rule.kind == "credit" and has_credit()):
+                continue
+            lead = rule.pattern.match(raw, head)
+            claim = accept(rule, lead) if lead else None
+            if claim is not None and (best is None or claim.end > best.end):
+                best = claim
+        if best is None:
+            break
+        claims.append(best)
+        head = best.end
+
+    tail = len(raw)
+    while True:
+        while tail > head:
+            inside = covering(tail - 1)
+            if inside is not None:
+                tail = inside.start
+            elif _is_blank_or_glue(raw[tail - 1]) or raw[tail - 1] in ".;,":
+                tail -= 1
+            else:
+                break
+        if tail <= head:
+            break
+        best = None
+        for rule in rules:
+            if rule.where != "trailing" or (rule.kind == "credit" and has_credit()):
+                continue
+            pos = head
+            while pos < tail:
+                trail = rule.pattern.search(raw, pos, tail)
+                if trail is None:
+                    break
+                claim = accept(rule, trail)
+                if claim is not None:
+                    if best is None or claim.start < best.start:
+                        best = claim
+                    break
+                pos = trail.start() + 1
+        if best is None:
+            break
+        claims.append(best)
+        tail = best.start
+    return sorted(claims, key=lambda c: c.start)
+
+
+def _settle(raw: str, claims: list[_Claim]) -> list[str]:
+    """Give separators next to a note to the note and return the description pieces.
+
+    Each claim is first trimmed to non-space text. A gap between notes that holds
+    no letter or digit (a stray dash, a full stop after a bracketed credit) joins
+    the note before it, or the one after it at the start of the caption. Other
+    gaps lose their glue punctuation on the side that touches a note. Claims only
+    ever grow over gap characters, so nothing is dropped.
+    """
+    for c in claims:
+        while c.start < c.end and raw[c.start].isspace():
+            c.start += 1
+        while c.end > c.start and raw[c.end - 1].isspace():
+            c.end -= 1
+    pieces: list[str] = []
+    for i in range(len(claims) + 1):
+        prev = claims[i - 1] if i > 0 else None
+        nxt = claims[i] if i < len(claims) else None
+        lo = prev.end if prev else 0
+        hi = nxt.start if nxt else len(raw)
+        gap = raw[lo:hi]
+        if not gap.strip():
+            continue
+        if not any(ch.isalnum() for ch in gap) and (prev or nxt):
+            first = lo + len(gap) - len(gap.lstrip())
+            last = hi - (len(gap) - len(gap.rstrip()))
+            if prev:
+                prev.end = last
+            elif nxt:
+                nxt.start = first
+            continue
+        if prev:
+            j = lo
+            while j < hi and _is_blank_or_glue(raw[j]):
+                j += 1
+            k = j
+            while k > lo and raw[k - 1].isspace():
+                k -= 1
+            prev.end = max(prev.end, k)
+            lo = j
+        if nxt:
+            j = hi
+            while j > lo and _is_blank_or_glue(raw[j - 1]):
+                j -= 1
+            k = j
+            while k < hi and raw[k].isspace():
+                k += 1
+            nxt.start = min(nxt.start, k)
+            hi = j
+        piece = raw[lo:hi].strip()
+        if piece:
+            pieces.append(piece)
+    return pieces
+
+
+def parse_caption(text: str | None, rules: Sequence[NoteRule] = NOTE_RULES) -> CaptionNotes:
+    """Take a caption apart into archive note, credit, dates and description.
+
+    Never raises and never drops text: unknown forms simply stay in the
+    description, so a caption that is only alt text comes back unchanged.
+    """
+    raw = "" if text is None else str(text)
+    claims = _claim_notes(raw, rules)
+    pieces = _settle(raw, claims)
+    dates = find_dates(raw)
+    credit = next((c for c in claims if c.kind == "credit"), None)
+    archive_claim = next((c for c in claims if c.kind == "archive"), None)
+    spans = [Span(c.kind, c.form, c.start, c.end, raw[c.start : c.end]) for c in claims]
+    spans += [Span("date", "date_" + d.precision, d.start, d.end, d.text) for d in dates]
+    spans.sort(key=lambda s: (s.start, s.kind != "date", s.end))
+    return CaptionNotes(
+        raw=raw,
+        archive=archive_claim is not None or (credit is not None and credit.inner_archive),
+        archive_prefix=archive_claim.value if archive_claim else None,
+        credit=credit.value if credit else None,
+        credit_form=credit.form if credit else None,
+        dates=dates,
+        description=" ".join(pieces),
+        spans=tuple(spans),
+    )
+
+
+# ------------------------------------------------------------------ comparison
+
+_CREDIT_INTRO = re.compile(
+    r"^\s*(?:photo\s*credits?\s*(?:to\b)?|credits?|(?:photos?|photographs?|pictures?|images?)"
+    r"\s+(?:by|courtesy(?:\s+of)?)\b|courtesy(?:\s+of)?\b|photos?|images?|pictures?"
+    r"|\u00a9|\(c\)|copyright\b)\s*:?\s*",
+    _FLAGS,
+)
+_CREDIT_FILE = re.compile(r"\s*[,/]\s*file(?:\s+photo)?\s*$", _FLAGS)
+_PHOTO_TOKEN = re.compile(r"\bphotos?\b", _FLAGS)
+
+
+def normalize_credit(credit: str | None) -> str:
+    """A comparison key under which the same credit published differently matches.
+
+    Case, accents, brackets, wrapper words ("Photo by", "Courtesy of", "©"),
+    the word "Photo", archive suffixes, punctuation and spacing are ignored, and
+    slash-separated parts are sorted, so "(AP Photo/Evan Vucci)", "AP Photo /
+    Evan Vucci" and "Evan Vucci/AP" share one key. Not meant for display.
+    """
+    if not credit:
+        return ""
+    text = unicodedata.normalize("NFKC", credit).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = text.strip().strip(_DASHES + ".,;:").strip()
+        if text[:1] in "([" and text[-1:] in ")]":
+            text = text[1:-1]
+        text = _CREDIT_INTRO.sub("", text, count=1)
+        text = _CREDIT_FILE.sub("", text)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    )
+    parts = []
+    for part in text.split("/"):
+        key = "".join(ch for ch in _PHOTO_TOKEN.sub(" ", part) if ch.isalnum())
+        if key:
+            parts.append(key)
+    return "/".join(sorted(parts))

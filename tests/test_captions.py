@@ -1,0 +1,730 @@
+"""Caption-notes parser: a table of real-world forms plus properties over arbitrary text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from library.captions import (
+    NOTE_RULES,
+    CaptionNotes,
+    DateMention,
+    NoteRule,
+    find_dates,
+    normalize_credit,
+    parse_caption,
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One expected parse; ``dates`` are ISO values whose length implies the precision."""
+
+    caption: str | None
+    description: str
+    archive: bool = False
+    prefix: str | None = None
+    credit: str | None = None
+    form: str | None = None
+    dates: tuple[str, ...] = ()
+
+
+_PRECISION_BY_LENGTH = {10: "day", 7: "month", 4: "year"}
+
+AP_FILE = (
+    "FILE - In this July 6, 2019, file photo, President Trump speaks. (AP Photo/Evan Vucci, File)"
+)
+
+CASES: dict[str, Case] = {
+    # --- archive notes: house styles, case, dashes, missing spaces
+    "archive-photo": Case(
+        "Archive photo: Ship docks in Haifa.",
+        "Ship docks in Haifa.",
+        archive=True,
+        prefix="Archive photo:",
+    ),
+    "archive-Photo": Case(
+        "Archive Photo: Ship docks in Haifa.",
+        "Ship docks in Haifa.",
+        archive=True,
+        prefix="Archive Photo:",
+    ),
+    "FILE-dash": Case(
+        "FILE - Ship docks in Haifa.", "Ship docks in Haifa.", archive=True, prefix="FILE -"
+    ),
+    "FILE-PHOTO-colon": Case(
+        "FILE PHOTO: Ship docks in Haifa.",
+        "Ship docks in Haifa.",
+        archive=True,
+        prefix="FILE PHOTO:",
+    ),
+    "File-photo-colon": Case(
+        "File photo: Ship docks in Haifa.",
+        "Ship docks in Haifa.",
+        archive=True,
+        prefix="File photo:",
+    ),
+    "paren-file-photo-leading": Case(
+        "(File photo) Ship docks in Haifa.",
+        "Ship docks in Haifa.",
+        archive=True,
+        prefix="(File photo)",
+    ),
+    "ARCHIVE-dash": Case(
+        "ARCHIVE - Ship docks in Haifa.", "Ship docks in Haifa.", archive=True, prefix="ARCHIVE -"
+    ),
+    "FILE-no-space-before-dash": Case(
+        "FILE- Ship docks", "Ship docks", archive=True, prefix="FILE-"
+    ),
+    "FILE-only": Case("FILE-", "", archive=True, prefix="FILE-"),
+    "archive-no-space-after-colon": Case(
+        "Archive photo:Ship docks", "Ship docks", archive=True, prefix="Archive photo:"
+    ),
+    "file-photo-lowercase": Case(
+        "file photo - ship docks", "ship docks", archive=True, prefix="file photo -"
+    ),
+    "FILE-em-dash": Case(
+        "FILE \u2014 Ship docks", "Ship docks", archive=True, prefix="FILE \u2014"
+    ),
+    "paren-file-photo-trailing": Case(
+        "Ship docks in Haifa (File photo)",
+        "Ship docks in Haifa",
+        archive=True,
+        prefix="(File photo)",
+    ),
+    "file-photo-sentence-trailing": Case(
+        "Ship docks in Haifa. File photo.",
+        "Ship docks in Haifa.",
+        archive=True,
+        prefix="File photo",
+    ),
+    "bracket-FILE": Case("[FILE] Ship docks", "Ship docks", archive=True, prefix="[FILE]"),
+    "archives-pipe": Case("Archives | Ship docks", "Ship docks", archive=True, prefix="Archives |"),
+    "paren-file-then-full-stop": Case(
+        "Rally (File photo).", "Rally", archive=True, prefix="(File photo)"
+    ),
+    "not-archive-file-sharing": Case(
+        "File-sharing sites were blocked", "File-sharing sites were blocked"
+    ),
+    "not-archive-prose": Case("A file photo shows the ship", "A file photo shows the ship"),
+    "not-archive-archive-word": Case(
+        "The archive opened in 1998", "The archive opened in 1998", dates=("1998",)
+    ),
+    # --- credits: every form, leading and trailing, brackets, case
+    "ap-style": Case(
+        "President Trump speaks. (AP Photo/Evan Vucci)",
+        "President Trump speaks.",
+        credit="AP Photo/Evan Vucci",
+        form="ap_style",
+    ),
+    "ap-style-file": Case(
+        "President Trump speaks. (AP Photo/Evan Vucci, File)",
+        "President Trump speaks.",
+        archive=True,
+        credit="AP Photo/Evan Vucci",
+        form="ap_style",
+    ),
+    "ap-file-full": Case(
+        AP_FILE,
+        "In this July 6, 2019, file photo, President Trump speaks.",
+        archive=True,
+        prefix="FILE -",
+        credit="AP Photo/Evan Vucci",
+        form="ap_style",
+        dates=("2019-07-06",),
+    ),
+    "ap-only": Case("(AP Photo/Evan Vucci)", "", credit="AP Photo/Evan Vucci", form="ap_style"),
+    "ap-pool": Case(
+        "Leaders meet. (AP Photo/Evan Vucci, Pool)",
+        "Leaders meet.",
+        credit="AP Photo/Evan Vucci, Pool",
+        form="ap_style",
+    ),
+    "ap-trailing-no-brackets": Case(
+        "Rally. AP Photo/Evan Vucci", "Rally.", credit="AP Photo/Evan Vucci", form="ap_style"
+    ),
+    "photo-credit-to-leading": Case(
+        "Photo credit to Jane Roe: Rally in Tehran",
+        "Rally in Tehran",
+        credit="Jane Roe",
+        form="photo_credit_to",
+    ),
+    "photo-credit-to-upper": Case(
+        "PHOTO CREDIT TO JANE ROE: Rally", "Rally", credit="JANE ROE", form="photo_credit_to"
+    ),
+    "photo-credit-to-trailing": Case(
+        "Rally in Tehran. Photo credit to Jane Roe",
+        "Rally in Tehran.",
+        credit="Jane Roe",
+        form="photo_credit_to",
+    ),
+    "photo-colon-agency": Case(
+        "Rally in Tehran. Photo: Jane Roe/Reuters",
+        "Rally in Tehran.",
+        credit="Jane Roe/Reuters",
+        form="photo_colon",
+    ),
+    "reuters-slash": Case(
+        "Soldiers patrol. REUTERS/Amir Cohen",
+        "Soldiers patrol.",
+        credit="REUTERS/Amir Cohen",
+        form="agency_slash",
+    ),
+    "reuters-only": Case(
+        "REUTERS/Amir Cohen", "", credit="REUTERS/Amir Cohen", form="agency_slash"
+    ),
+    "reuters-title-case": Case(
+        "Soldiers patrol. Reuters/Amir Cohen",
+        "Soldiers patrol.",
+        credit="Reuters/Amir Cohen",
+        form="agency_slash",
+    ),
+    "reuters-file-photo": Case(
+        "Soldiers patrol. REUTERS/Amir Cohen/File Photo",
+        "Soldiers patrol.",
+        archive=True,
+        credit="REUTERS/Amir Cohen",
+        form="agency_slash",
+    ),
+    "courtesy-of": Case(
+        "Rally. Courtesy of Jane Roe", "Rally.", credit="Jane Roe", form="courtesy"
+    ),
+    "courtesy-only-lowercase-party": Case(
+        "Courtesy of the Smith family", "", credit="the Smith family", form="courtesy"
+    ),
+    "credit-colon": Case(
+        "Rally. Credit: Jane Roe", "Rally.", credit="Jane Roe", form="credit_colon"
+    ),
+    "photo-credit-colon": Case(
+        "Rally. Photo credit: Jane Roe", "Rally.", credit="Jane Roe", form="credit_colon"
+    ),
+    "photo-by": Case("Rally. Photo by Jane Roe", "Rally.", credit="Jane Roe", form="photo_by"),
+    "photo-by-upper": Case(
+        "Rally. PHOTO BY JANE ROE", "Rally.", credit="JANE ROE", form="photo_by"
+    ),
+    "photo-by-lower-after-stop": Case(
+        "Rally. photo by Jane Roe", "Rally.", credit="Jane Roe", form="photo_by"
+    ),
+    "photo-by-only": Case("Photo by Jane Roe", "", credit="Jane Roe", form="photo_by"),
+    "photo-by-no-separator": Case(
+        "Rally in Tehran Photo by Jane Roe", "Rally in Tehran", credit="Jane Roe", form="photo_by"
+    ),
+    "photo-by-dash": Case(
+        "Rally in Tehran - Photo by Jane Roe",
+        "Rally in Tehran",
+        credit="Jane Roe",
+        form="photo_by",
+    ),
+    "photo-by-leading-colon": Case(
+        "Photo by Jane Roe: Rally", "Rally", credit="Jane Roe", form="photo_by"
+    ),
+    "photo-by-bracketed-middle": Case(
+        "Rally (Photo by Jane Roe) in Tehran", "Rally in Tehran", credit="Jane Roe", form="photo_by"
+    ),
+    "photo-courtesy": Case(
+        "Rally. Photo courtesy Jane Roe", "Rally.", credit="Jane Roe", form="photo_courtesy"
+    ),
+    "photo-courtesy-of": Case(
+        "Rally. Photo courtesy of NASA", "Rally.", credit="NASA", form="photo_courtesy"
+    ),
+    "courtesy-bracketed": Case(
+        "Rally in Tehran (Courtesy of the family)",
+        "Rally in Tehran",
+        credit="the family",
+        form="courtesy",
+    ),
+    "getty": Case(
+        "Protesters march in Washington. Chip Somodevilla/Getty Images",
+        "Protesters march in Washington.",
+        credit="Chip Somodevilla/Getty Images",
+        form="name_slash_agency",
+    ),
+    "afp-via-getty": Case(
+        "Protesters march. Jane Roe/AFP via Getty Images",
+        "Protesters march.",
+        credit="Jane Roe/AFP via Getty Images",
+        form="name_slash_agency",
+    ),
+    "getty-bracketed": Case(
+        "Rally. (Jane Roe/Getty Images)",
+        "Rally.",
+        credit="Jane Roe/Getty Images",
+        form="name_slash_agency",
+    ),
+    "agency-bracketed": Case(
+        "Rally in Tehran on Saturday. (Reuters)",
+        "Rally in Tehran on Saturday.",
+        credit="Reuters",
+        form="agency_bracketed",
+    ),
+    "foto-lowercase-agency": Case(
+        "Leute gehen. Foto: Jane Roe/dpa", "Leute gehen.", credit="Jane Roe/dpa", form="photo_colon"
+    ),
+    "getty-photo-by-bracketed-dateline": Case(
+        "WASHINGTON, DC - JULY 06: Trump speaks (Photo by Chip Somodevilla/Getty Images)",
+        "WASHINGTON, DC - JULY 06: Trump speaks",
+        credit="Chip Somodevilla/Getty Images",
+        form="photo_by",
+    ),
+    "epa-efe-upper-name": Case(
+        "TEHRAN, IRAN - JULY 6, 2019: Crowds gather. EPA-EFE/ABEDIN TAHERKENAREH",
+        "TEHRAN, IRAN - JULY 6, 2019: Crowds gather.",
+        credit="EPA-EFE/ABEDIN TAHERKENAREH",
+        form="agency_slash",
+        dates=("2019-07-06",),
+    ),
+    "copyright-sign": Case(
+        "Sunset over the Alps \u00a9 Jane Roe",
+        "Sunset over the Alps",
+        credit="Jane Roe",
+        form="copyright",
+    ),
+    "copyright-sign-no-space": Case(
+        "Sunset over the Alps \u00a9Jane Roe",
+        "Sunset over the Alps",
+        credit="Jane Roe",
+        form="copyright",
+    ),
+    "copyright-word": Case(
+        "Sunset. Copyright Jane Roe", "Sunset.", credit="Jane Roe", form="copyright"
+    ),
+    "copyright-with-year": Case(
+        "\u00a9 2019 Jane Roe", "", credit="2019 Jane Roe", form="copyright", dates=("2019",)
+    ),
+    "image-colon": Case(
+        "Sunset. Image: Jane Roe", "Sunset.", credit="Jane Roe", form="image_colon"
+    ),
+    "photo-colon-leading-dash": Case(
+        "Photo: Jane Roe - Rally in Tehran",
+        "Rally in Tehran",
+        credit="Jane Roe",
+        form="photo_colon",
+    ),
+    "photo-colon-pipe": Case(
+        "Rally in Tehran | Photo: Jane Roe",
+        "Rally in Tehran",
+        credit="Jane Roe",
+        form="photo_colon",
+    ),
+    "credit-on-next-line": Case(
+        "Ship docks in Haifa\nPhoto: Jane Roe",
+        "Ship docks in Haifa",
+        credit="Jane Roe",
+        form="photo_colon",
+    ),
+    "not-credit-image-alt-text": Case("Image: a man walking a dog", "Image: a man walking a dog"),
+    "not-credit-prose-photo-by": Case(
+        "Visitors look at a photo by Jane Roe", "Visitors look at a photo by Jane Roe"
+    ),
+    "not-credit-sentence-continues": Case(
+        "Photo by Jane Roe shows the rally", "Photo by Jane Roe shows the rally"
+    ),
+    "not-credit-us-mexico": Case(
+        "Migrants at the US/Mexico border", "Migrants at the US/Mexico border"
+    ),
+    # --- archive and credit together, either order
+    "credit-then-archive-leading": Case(
+        "Photo credit to Jane Roe: FILE - Ship docks",
+        "Ship docks",
+        archive=True,
+        prefix="FILE -",
+        credit="Jane Roe",
+        form="photo_credit_to",
+    ),
+    "archive-then-leading-credit": Case(
+        "FILE - Photo by Jane Roe - Ship docks",
+        "Ship docks",
+        archive=True,
+        prefix="FILE -",
+        credit="Jane Roe",
+        form="photo_by",
+    ),
+    "archive-date-trailing-credit": Case(
+        "FILE PHOTO: Ship docks, May 2, 1981. REUTERS/Amir Cohen",
+        "Ship docks, May 2, 1981.",
+        archive=True,
+        prefix="FILE PHOTO:",
+        credit="REUTERS/Amir Cohen",
+        form="agency_slash",
+        dates=("1981-05-02",),
+    ),
+    "bracket-archive-then-credit": Case(
+        "Ship docks (File photo). Photo by Jane Roe",
+        "Ship docks",
+        archive=True,
+        prefix="(File photo)",
+        credit="Jane Roe",
+        form="photo_by",
+    ),
+    "archive-and-credit-only": Case(
+        "FILE - REUTERS/Amir Cohen",
+        "",
+        archive=True,
+        prefix="FILE -",
+        credit="REUTERS/Amir Cohen",
+        form="agency_slash",
+    ),
+    # --- dates: forms, precision, dashes, missing spaces, several per caption
+    "date-month-day-year": Case(
+        "Rally on July 6, 2019", "Rally on July 6, 2019", dates=("2019-07-06",)
+    ),
+    "date-dash-month-year": Case(
+        "Rally - October 2018", "Rally - October 2018", dates=("2018-10",)
+    ),
+    "date-may": Case("Ruins, May 2, 1981", "Ruins, May 2, 1981", dates=("1981-05-02",)),
+    "date-in-month-year": Case("Snow in January 2018", "Snow in January 2018", dates=("2018-01",)),
+    "date-year": Case("Harvest 2019", "Harvest 2019", dates=("2019",)),
+    "date-day-month-year": Case(
+        "Rally on 6 July 2019", "Rally on 6 July 2019", dates=("2019-07-06",)
+    ),
+    "date-abbrev-month": Case(
+        "Rally on Jul. 6, 2019", "Rally on Jul. 6, 2019", dates=("2019-07-06",)
+    ),
+    "date-iso": Case("Rally on 2019-07-06", "Rally on 2019-07-06", dates=("2019-07-06",)),
+    "date-iso-slash": Case("Rally, 2019/07/06", "Rally, 2019/07/06", dates=("2019-07-06",)),
+    "date-missing-space": Case(
+        "A view of the port in1972", "A view of the port in1972", dates=("1972",)
+    ),
+    "date-glued-dash": Case("Rally- July 6, 2019", "Rally- July 6, 2019", dates=("2019-07-06",)),
+    "date-ordinal": Case(
+        "Rally on July 6th, 2019", "Rally on July 6th, 2019", dates=("2019-07-06",)
+    ),
+    "date-day-of-month": Case(
+        "the 6th of July 2019", "the 6th of July 2019", dates=("2019-07-06",)
+    ),
+    "date-upper-sept": Case("SEPT. 11, 2001", "SEPT. 11, 2001", dates=("2001-09-11",)),
+    "date-no-comma": Case("Rally on July 6 2019", "Rally on July 6 2019", dates=("2019-07-06",)),
+    "date-two-years": Case(
+        "Between 1939 and 1945", "Between 1939 and 1945", dates=("1939", "1945")
+    ),
+    "date-year-range": Case("The 1939-1945 war", "The 1939-1945 war", dates=("1939", "1945")),
+    "date-two-months": Case(
+        "Flood, March 2019; recovery, April 2020",
+        "Flood, March 2019; recovery, April 2020",
+        dates=("2019-03", "2020-04"),
+    ),
+    "date-two-days": Case(
+        "Rally on July 6, 2019 and again on 8 August 2020",
+        "Rally on July 6, 2019 and again on 8 August 2020",
+        dates=("2019-07-06", "2020-08-08"),
+    ),
+    "date-impossible-day-keeps-year": Case(
+        "Rally on February 30, 2019", "Rally on February 30, 2019", dates=("2019",)
+    ),
+    "date-impossible-iso-keeps-year": Case("Dates 2019-13-45", "Dates 2019-13-45", dates=("2019",)),
+    "not-date-thousands": Case("Sales of 1,000 cars", "Sales of 1,000 cars"),
+    "not-date-phone": Case("Call 555-2019 now", "Call 555-2019 now"),
+    "not-date-phone-area-code": Case("Call (212) 555-2019", "Call (212) 555-2019"),
+    "not-date-phone-international": Case("Phone +98 21 2019 1234", "Phone +98 21 2019 1234"),
+    "not-date-number-label": Case("Bus No. 2019 stopped", "Bus No. 2019 stopped"),
+    "not-date-room": Case("Room 2019 at the hotel", "Room 2019 at the hotel"),
+    "not-date-before-photography": Case("Built in 1700", "Built in 1700"),
+    "not-date-longer-number": Case("Order 12019 shipped", "Order 12019 shipped"),
+    "not-date-decade": Case("In the 1970s", "In the 1970s"),
+    "not-date-currency": Case("It costs $2019", "It costs $2019"),
+    "not-date-model-number": Case("Model B2019 on display", "Model B2019 on display"),
+    "not-date-unit": Case("A climb of 2019 m", "A climb of 2019 m"),
+    "not-date-decimal": Case("Ratio 3.2019", "Ratio 3.2019"),
+    "not-month-may-verb": Case("Prices may 2019 levels", "Prices may 2019 levels", dates=("2019",)),
+    # --- non-ASCII
+    "accents-credit-date": Case(
+        "Caf\u00e9 in Z\u00fcrich, July 6, 2019. Photo by Jos\u00e9 M\u00fcller",
+        "Caf\u00e9 in Z\u00fcrich, July 6, 2019.",
+        credit="Jos\u00e9 M\u00fcller",
+        form="photo_by",
+        dates=("2019-07-06",),
+    ),
+    "accents-copyright": Case(
+        "F\u00eate de la musique \u00e0 Paris. \u00a9 \u00c9lodie Dupr\u00e9",
+        "F\u00eate de la musique \u00e0 Paris.",
+        credit="\u00c9lodie Dupr\u00e9",
+        form="copyright",
+    ),
+    "german-ap-file": Case(
+        "Stra\u00dfe in M\u00fcnchen (AP Photo/Matthias Schrader, File)",
+        "Stra\u00dfe in M\u00fcnchen",
+        archive=True,
+        credit="AP Photo/Matthias Schrader",
+        form="ap_style",
+    ),
+    "persian-credit-persian-digits": Case(
+        "\u062a\u0638\u0627\u0647\u0631\u0627\u062a \u062f\u0631 \u062a\u0647\u0631\u0627\u0646"
+        "\u060c \u06f2\u06f0\u06f1\u06f9. \u0639\u06a9\u0633: \u0639\u0644\u06cc "
+        "\u0631\u0636\u0627\u06cc\u06cc",
+        "\u062a\u0638\u0627\u0647\u0631\u0627\u062a \u062f\u0631 \u062a\u0647\u0631\u0627\u0646"
+        "\u060c \u06f2\u06f0\u06f1\u06f9.",
+        credit="\u0639\u0644\u06cc \u0631\u0636\u0627\u06cc\u06cc",
+        form="photo_colon",
+        dates=("2019",),
+    ),
+    "persian-alt-text": Case(
+        "\u0645\u0646\u0638\u0631\u0647\u200c\u0627\u06cc \u0627\u0632 \u062a\u0647\u0631\u0627\u0646",
+        "\u0645\u0646\u0638\u0631\u0647\u200c\u0627\u06cc \u0627\u0632 \u062a\u0647\u0631\u0627\u0646",
+    ),
+    "persian-file-latin-credit": Case(
+        "FILE - \u062a\u0647\u0631\u0627\u0646 (AP Photo/Vahid Salemi)",
+        "\u062a\u0647\u0631\u0627\u0646",
+        archive=True,
+        prefix="FILE -",
+        credit="AP Photo/Vahid Salemi",
+        form="ap_style",
+    ),
+    "chinese-photographer": Case(
+        "\u6e38\u5ba2\u5728\u957f\u57ce\u4e0a\u6e38\u89c8\u3002\u65b0\u534e\u793e\u8bb0\u8005"
+        "\u674e\u946b\u6444",
+        "\u6e38\u5ba2\u5728\u957f\u57ce\u4e0a\u6e38\u89c8\u3002",
+        credit="\u65b0\u534e\u793e\u8bb0\u8005\u674e\u946b",
+        form="cn_photographer",
+    ),
+    "chinese-day": Case(
+        "2019\u5e747\u67086\u65e5\uff0c\u6e38\u5ba2\u5728\u957f\u57ce\u4e0a\u6e38\u89c8\u3002",
+        "2019\u5e747\u67086\u65e5\uff0c\u6e38\u5ba2\u5728\u957f\u57ce\u4e0a\u6e38\u89c8\u3002",
+        dates=("2019-07-06",),
+    ),
+    "chinese-month": Case(
+        "\u5317\u4eac\uff0c2019\u5e747\u6708",
+        "\u5317\u4eac\uff0c2019\u5e747\u6708",
+        dates=("2019-07",),
+    ),
+    "chinese-year": Case(
+        "\u5317\u4eac\uff0c2008\u5e74", "\u5317\u4eac\uff0c2008\u5e74", dates=("2008",)
+    ),
+    # --- empty, blank and alt-text-only captions
+    "none": Case(None, ""),
+    "empty": Case("", ""),
+    "blank": Case("   \n\t", ""),
+    "alt-text-padded": Case("  A cat sleeps on a sofa.  ", "A cat sleeps on a sofa."),
+    "alt-text": Case("A cat sleeps on a sofa", "A cat sleeps on a sofa"),
+    "alt-text-punctuation-only": Case("...", "..."),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_real_world_forms(case: Case) -> None:
+    notes = parse_caption(case.caption)
+    got = (
+        notes.archive,
+        notes.archive_prefix,
+        notes.credit,
+        notes.credit_form,
+        tuple((d.value, d.precision) for d in notes.dates),
+        notes.description,
+    )
+    expected = (
+        case.archive,
+        case.prefix,
+        case.credit,
+        case.form,
+        tuple((v, _PRECISION_BY_LENGTH[len(v)]) for v in case.dates),
+        case.description,
+    )
+    assert got == expected
+    assert notes.raw == (case.caption or "")
+    _assert_accounted_for(notes)
+
+
+def test_table_is_large() -> None:
+    assert len(CASES) >= 80
+
+
+def test_date_mention_positions_index_raw() -> None:
+    text = "Rally - October 2018, then in1972 and on Jul. 6, 2019"
+    dates = parse_caption(text).dates
+    assert dates == (
+        DateMention("October 2018", 8, 20, "2018-10", "month"),
+        DateMention("1972", 29, 33, "1972", "year"),
+        DateMention("Jul. 6, 2019", 41, 53, "2019-07-06", "day"),
+    )
+    assert all(text[d.start : d.end] == d.text for d in dates)
+
+
+def test_spans_cover_notes_and_dates_in_reading_order() -> None:
+    notes = parse_caption(AP_FILE)
+    assert [(s.kind, s.form, s.text) for s in notes.spans] == [
+        ("archive", "archive_prefix", "FILE -"),
+        ("date", "date_day", "July 6, 2019"),
+        ("credit", "ap_style", "(AP Photo/Evan Vucci, File)"),
+    ]
+
+
+def test_separators_go_with_the_note_not_lost() -> None:
+    notes = parse_caption("Rally in Tehran \u2014 REUTERS/Amir Cohen")
+    credit_span = next(s for s in notes.spans if s.kind == "credit")
+    assert credit_span.text == "\u2014 REUTERS/Amir Cohen"
+    assert notes.description == "Rally in Tehran"
+
+
+def test_only_one_credit_others_stay_in_description() -> None:
+    notes = parse_caption("Rally (AP Photo/Evan Vucci) Photo by Jane Roe")
+    assert notes.credit == "AP Photo/Evan Vucci"
+    assert notes.description == "Rally Photo by Jane Roe"
+
+
+def test_find_dates_accepts_none_and_empty() -> None:
+    assert find_dates(None) == ()
+    assert find_dates("") == ()
+
+
+def test_next_year_is_plausible_but_not_the_one_after() -> None:
+    this_year = dt.date.today().year
+    assert [d.value for d in find_dates(f"Plans for {this_year + 1}")] == [str(this_year + 1)]
+    assert find_dates(f"Plans for {this_year + 2}") == ()
+
+
+def test_rule_table_is_extensible() -> None:
+    """A new house style is one more table row, not a parser change."""
+    lens = NoteRule(
+        "lens_colon",
+        "credit",
+        "trailing",
+        re.compile(r"(?:\A|(?<=[.]))\s*lens\s*:\s*(?P<credit>[^\n]+?)\s*\Z", re.IGNORECASE),
+    )
+    text = "Rally in Tehran. Lens: Jane Roe"
+    assert parse_caption(text).credit is None
+    notes = parse_caption(text, rules=(*NOTE_RULES, lens))
+    assert (notes.credit, notes.credit_form, notes.description) == (
+        "Jane Roe",
+        "lens_colon",
+        "Rally in Tehran.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("(AP Photo/Evan Vucci)", "AP Photo / Evan Vucci"),
+        ("(AP Photo/Evan Vucci, File)", "ap photo/evan vucci"),
+        ("Evan Vucci/AP", "AP Photo/Evan Vucci"),
+        ("Photo by Jane Roe", "JANE ROE"),
+        ("Photo credit to Jane Roe:", "Jane  Roe"),
+        ("\u00a9 Jos\u00e9 M\u00fcller", "Jose Muller"),
+        ("REUTERS/Amir Cohen/File Photo", "Amir Cohen / Reuters"),
+        ("Courtesy of NASA", "Photo courtesy NASA"),
+    ],
+)
+def test_normalize_credit_equal(a: str, b: str) -> None:
+    assert normalize_credit(a) == normalize_credit(b) != ""
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("AP Photo/Evan Vucci", "AP Photo/Alex Brandon"),
+        ("Jane Roe", "John Roe"),
+        ("REUTERS/Amir Cohen", "AFP/Amir Cohen"),
+    ],
+)
+def test_normalize_credit_different(a: str, b: str) -> None:
+    assert normalize_credit(a) != normalize_credit(b)
+
+
+def test_normalize_credit_empty() -> None:
+    assert normalize_credit(None) == normalize_credit("") == normalize_credit("  ()  ") == ""
+
+
+# ------------------------------------------------------------------ properties
+
+
+def _assert_accounted_for(notes: CaptionNotes) -> None:
+    """Every non-space character is in the description or a cut-out span, in place."""
+    raw = notes.raw
+    removed = sorted((s for s in notes.spans if s.kind != "date"), key=lambda s: s.start)
+    pieces, pos = [], 0
+    for span in removed:
+        assert pos <= span.start < span.end <= len(raw)
+        assert raw[span.start : span.end] == span.text
+        pieces.append(raw[pos : span.start].strip())
+        pos = span.end
+    pieces.append(raw[pos:].strip())
+    assert notes.description == " ".join(p for p in pieces if p)
+    kept = notes.description + "".join(s.text for s in removed)
+    assert Counter(c for c in kept if not c.isspace()) == Counter(c for c in raw if not c.isspace())
+
+
+def _assert_dates_valid(notes: CaptionNotes) -> None:
+    for d in notes.dates:
+        assert notes.raw[d.start : d.end] == d.text
+        if d.precision == "day":
+            assert dt.date.fromisoformat(d.value).isoformat() == d.value
+        elif d.precision == "month":
+            assert re.fullmatch(r"\d{4}-\d{2}", d.value)
+            dt.date.fromisoformat(d.value + "-01")
+        else:
+            assert re.fullmatch(r"\d{4}", d.value)
+            assert 1839 <= int(d.value) <= dt.date.today().year + 1
+
+
+_TOKENS = [
+    "FILE",
+    "FILE -",
+    "File photo:",
+    "Archive photo:",
+    "(File photo)",
+    "(AP Photo/Evan Vucci",
+    ", File)",
+    "REUTERS/",
+    "Amir Cohen",
+    "/File Photo",
+    "Photo by ",
+    "Photo credit to ",
+    "Courtesy of ",
+    "Credit:",
+    "/Getty Images",
+    "\u00a9",
+    "Jane Roe",
+    " - ",
+    "\u2014",
+    ":",
+    ".",
+    ",",
+    "(",
+    ")",
+    "\n",
+    " ",
+    "July 6, 2019",
+    "2019",
+    "in1972",
+    "Jul.",
+    "2019-07-06",
+    "1,000",
+    "No. ",
+    "555-",
+    "\u00e9",
+    "\u062a\u0647\u0631\u0627\u0646",
+    "\u6444",
+    "\u5e74",
+    "rally",
+    "Tehran",
+]
+caption_like = st.lists(st.one_of(st.sampled_from(_TOKENS), st.text(max_size=4)), max_size=14).map(
+    "".join
+)
+any_caption = st.one_of(st.none(), st.text(max_size=80), caption_like)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_caption)
+def test_property_never_raises_and_keeps_every_character(text: str | None) -> None:
+    notes = parse_caption(text)
+    assert notes.raw == ("" if text is None else text)
+    _assert_accounted_for(notes)
+    _assert_dates_valid(notes)
+    assert notes.archive or notes.archive_prefix is None
+    assert (notes.credit is None) == (notes.credit_form is None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_property_plain_prose_without_notes_is_unchanged(text: str) -> None:
+    """Lower-case prose without digits or note words matches no rule at all."""
+    prose = re.sub(r"[^a-z ]", "", text.lower())
+    prose = re.sub(r"\b(?:file|archive\w*|photo\w*|credit\w*|courtesy|image\w*|c)\b", "", prose)
+    notes = parse_caption(prose)
+    assert notes.description == prose.strip()
+    assert notes.credit is None and not notes.archive and notes.dates == ()
