@@ -153,7 +153,7 @@ def read_metadata(
     meta.exif = _read_exif(data, meta.warnings)
     if image is not None:
         _read_iptc(image, meta)
-        packet = _embedded_xmp(image)
+        packet = _embedded_xmp(image) or _scan_xmp(data)
         if packet:
             try:
                 meta.xmp = parse_xmp(packet)
@@ -352,6 +352,19 @@ def _embedded_xmp(image: Image.Image) -> bytes | None:
     if isinstance(tag, bytes | str) and tag:
         return tag.encode("utf-8") if isinstance(tag, str) else tag
     return None
+
+
+def _scan_xmp(data: bytes) -> bytes | None:
+    """Find an XMP packet in formats whose container Pillow does not expose (GIF, HEIC)."""
+    start = data.find(b"<x:xmpmeta")
+    if start < 0:
+        return None
+    end = data.find(b"</x:xmpmeta>", start)
+    if end < 0:
+        return None
+    # GIF stores XMP as data sub-blocks whose length bytes land inside the text;
+    # exiftool and Adobe write it so that the packet stays valid XML.
+    return data[start : end + len(b"</x:xmpmeta>")]
 
 
 def parse_xmp(packet: bytes) -> dict[str, Any]:
