@@ -214,7 +214,8 @@ def _ingest_missing_media(
                     wanted[found] = None
     if not wanted:
         return 0
-    report = IngestSession(database, IngestOptions()).run([str(p) for p in wanted])
+    workers = 1 if len(wanted) < 8 else 0  # a pool costs more than it saves on a few files
+    report = IngestSession(database, IngestOptions(workers=workers)).run([str(p) for p in wanted])
     return report.ingested
 
 

@@ -1,0 +1,64 @@
+"""The demo library: shipped photos, their duplicate variants, articles and sign-ins.
+
+Building it again is harmless: ingest and article import are idempotent and
+existing demo users are left as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from library.articles import import_articles
+from library.db import Database
+from library.ingest import IngestOptions, IngestSession
+
+DEMO_DATA = Path(__file__).parent / "demo_data"
+
+#: Demo sign-ins, one per role, printed by `photodesk demo`.
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    ("editor", "editor", "demo-editor"),
+    ("writer", "viewer", "demo-writer"),
+    ("auditor", "auditor", "demo-auditor"),
+    ("admin", "admin", "demo-admin"),
+)
+
+
+@dataclass
+class DemoReport:
+    photos: int = 0
+    articles: int = 0
+    usages: int = 0
+    users: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def build_demo(database: Database) -> DemoReport:
+    """Ingest the demo photos and variants, import the demo articles, add the demo users."""
+    report = DemoReport()
+    folders = [str(DEMO_DATA / "photos"), str(DEMO_DATA / "variants")]
+    ingest = IngestSession(database, IngestOptions()).run(folders)
+    report.photos = ingest.ingested + ingest.already_present
+    articles_dir = DEMO_DATA / "articles"
+    if articles_dir.is_dir():
+        imported = import_articles(database, [str(articles_dir)])
+        report.articles = imported.articles_created + imported.articles_updated
+        report.usages = imported.usages
+    report.users = _add_users(database)
+    return report
+
+
+def _add_users(database: Database) -> list[tuple[str, str, str]]:
+    try:
+        from library import users
+    except ImportError:  # pragma: no cover - users arrive with the gallery
+        return []
+    from sqlalchemy import select
+
+    from library.models import User
+
+    with database.session_scope() as session:
+        existing = set(session.scalars(select(User.name)))
+        for name, role, password in DEMO_USERS:
+            if name not in existing:
+                users.create_user(session, name, role, password)
+    return list(DEMO_USERS)
