@@ -1,0 +1,72 @@
+"""An interrupted ingest leaves the library consistent, and running it again finishes the job."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from library.config import LibraryConfig
+from library.db import open_library
+from library.models import Asset, Rendition
+from library.store import Store
+from tests.conftest import make_jpeg
+
+
+def start_ingest(config: LibraryConfig, folder: Path) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "library.cli", "--library", str(config.root)]
+    if config.database_url:
+        args += ["--database-url", config.database_url]
+    return subprocess.Popen(
+        [*args, "ingest", str(folder), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).parents[1],
+    )
+
+
+def check_complete(config: LibraryConfig, expected: int) -> None:
+    database = open_library(config)
+    store = Store(config.store_root)
+    with database.session_scope(write=False) as session:
+        assets = session.scalars(select(Asset)).all()
+        assert len(assets) == expected
+        assert len({a.sha256 for a in assets}) == expected
+        referenced = {a.store_path for a in assets}
+        for rendition in session.scalars(select(Rendition)):
+            referenced.add(rendition.store_path)
+        assert all({r.kind for r in a.renditions} == {"thumb", "web"} for a in assets)
+    database.dispose()
+    assert set(store.walk()) == referenced
+    assert all(store.exists(p) for p in referenced)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_ingest_finishes_on_rerun(
+    database: object, config: LibraryConfig, tmp_path: Path, sig: signal.Signals
+) -> None:
+    folder = tmp_path / "in"
+    for seed in range(120):
+        make_jpeg(folder / f"p{seed:02d}.jpg", (640, 480), seed=seed + 100)
+    rng = random.Random(int(sig))
+    process = start_ingest(config, folder)
+    time.sleep(rng.uniform(1.5, 3.0))
+    assert process.poll() is None, "the ingest finished before it could be interrupted"
+    os.kill(process.pid, sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    if sig == signal.SIGINT and process.returncode == 130:
+        assert b"Traceback" not in stderr
+        assert b"interrupted" in stderr
+    rerun = start_ingest(config, folder)
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err.decode()
+    check_complete(config, 120)
