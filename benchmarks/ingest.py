@@ -46,7 +46,9 @@ def build_set(folder: Path, count: int) -> list[Path]:
     if len(existing) >= count:
         return existing[:count]
     sources = sorted(
-        p for p in CORPUS.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg") and p.stat().st_size > 30_000
+        p
+        for p in CORPUS.rglob("*")
+        if p.suffix.lower() in (".jpg", ".jpeg") and p.stat().st_size > 30_000
     )
     if not sources:
         sys.exit(f"no camera JPEGs under {CORPUS}: the benchmark needs ../shared/corpora")

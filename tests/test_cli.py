@@ -82,12 +82,29 @@ def test_show_unknown_is_one_line_error(run: object, tmp_path: Path) -> None:
 def test_edit_history_revert(run: object, tmp_path: Path) -> None:
     make_jpeg(tmp_path / "in" / "a.jpg", seed=3)
     run("ingest", str(tmp_path / "in"))  # type: ignore[operator]
-    out = run("edit", "1", "--caption", "Rally in Tehran", "--archive", "--original-date", "2018-10",  # type: ignore[operator]
-              "--add-keyword", "protest", "--user", "ana", "--json")
+    out = run(
+        "edit",
+        "1",
+        "--caption",
+        "Rally in Tehran",
+        "--archive",
+        "--original-date",
+        "2018-10",  # type: ignore[operator]
+        "--add-keyword",
+        "protest",
+        "--user",
+        "ana",
+        "--json",
+    )
     assert out.exit_code == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["version"] == 2
-    assert {c["field"] for c in data["changes"]} == {"caption", "archive", "original_date", "keywords"}
+    assert {c["field"] for c in data["changes"]} == {
+        "caption",
+        "archive",
+        "original_date",
+        "keywords",
+    }
     run("edit", "1", "--caption", "Rally in Tehran, Iran", "--user", "bob")  # type: ignore[operator]
     history = json.loads(run("history", "1", "--json").stdout)  # type: ignore[operator]
     caption_changes = [h for h in history if h["field"] == "caption"]
