@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from library import articles, catalog, demo, edits, queries
+from library import articles, catalog, demo, edits, queries, verify
 from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
 from library.db import Database, init_library, open_library
 from library.errors import PhotodeskError
@@ -657,6 +657,44 @@ def demo_command(ctx: Context, no_serve: bool, host: str, port: int) -> None:
     from library.cli_web import serve_app
 
     serve_app(ctx.config, host, port)
+
+
+@cli.command(name="verify")
+@click.option("--repair", is_flag=True, help="Fix what can be fixed (see above).")
+@click.option("--quick", is_flag=True, help="Do not re-hash originals, only check they exist.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def verify_command(ctx: Context, repair: bool, quick: bool, as_json: bool) -> None:
+    """Check the catalog against the store: missing, corrupt and orphaned files.
+
+    With --repair, orphans and half-written files are removed, renditions are
+    made again, and a lost original is restored from a known path that still
+    holds the same bytes. Exits 1 when a problem is found (with --repair: when
+    one could not be fixed).
+
+    \b
+    Example:
+        photodesk verify
+        photodesk verify --repair
+    """
+    report = verify.verify_library(ctx.database(), repair=repair, check_contents=not quick)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for problem in report.problems:
+            state = "repaired" if problem.repaired else "found"
+            owner = f" (photo {problem.asset_id})" if problem.asset_id else ""
+            click.echo(
+                f"{state}: {problem.kind}: {problem.path}{owner}"
+                + (f": {problem.detail}" if problem.detail else "")
+            )
+        click.echo(
+            f"checked {report.assets} photos and {report.files} stored files: "
+            f"{len(report.problems)} problems, {len(report.unrepaired)} left"
+        )
+    remaining = report.unrepaired if repair else report.problems
+    if remaining:
+        sys.exit(EXIT_ERROR)
 
 
 def _formats(formats: dict[str, int]) -> str:

@@ -1,0 +1,68 @@
+"""`photodesk verify [--repair]` finds and fixes differences between catalog and store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from library.db import Database
+from library.ingest import IngestOptions, IngestSession
+from library.models import Asset
+from library.store import Store
+from library.verify import verify_library
+from tests.conftest import make_jpeg
+
+
+def setup_library(database: Database, tmp_path: Path) -> tuple[Store, Asset, Path]:
+    source = make_jpeg(tmp_path / "in" / "a.jpg", seed=1)
+    make_jpeg(tmp_path / "in" / "b.jpg", seed=2)
+    IngestSession(database, IngestOptions(workers=1)).run([str(tmp_path / "in")])
+    with database.session_scope(write=False) as session:
+        asset = session.scalars(select(Asset).where(Asset.original_name == "a.jpg")).one()
+        _ = asset.renditions
+    return Store(database.config.store_root), asset, source
+
+
+def test_clean_library_has_no_problems(database: Database, tmp_path: Path) -> None:
+    setup_library(database, tmp_path)
+    report = verify_library(database)
+    assert report.assets == 2 and report.files == 6 and report.problems == []
+
+
+def test_finds_and_repairs_every_kind(database: Database, tmp_path: Path) -> None:
+    store, asset, source = setup_library(database, tmp_path)
+    (store.root / asset.store_path).write_bytes(b"damaged")  # corrupt original
+    thumb = next(r for r in asset.renditions if r.kind == "thumb")
+    (store.root / thumb.store_path).unlink()  # missing rendition
+    store.write_bytes("originals/ff/ff/orphan.jpg", b"left by a killed run")
+    (store.root / "originals" / ".tmp-123-half.jpg").write_bytes(b"half")
+    report = verify_library(database)
+    kinds = sorted(p.kind for p in report.problems)
+    assert kinds == ["corrupt_original", "missing_rendition", "orphan", "temporary"]
+    repaired = verify_library(database, repair=True)
+    assert repaired.unrepaired == []
+    assert (store.root / asset.store_path).read_bytes() == source.read_bytes()
+    assert (store.root / thumb.store_path).exists()
+    assert verify_library(database).problems == []
+
+
+def test_lost_original_without_a_copy_stays_reported(database: Database, tmp_path: Path) -> None:
+    store, asset, source = setup_library(database, tmp_path)
+    (store.root / asset.store_path).unlink()
+    source.unlink()
+    report = verify_library(database, repair=True)
+    assert [p.kind for p in report.unrepaired] == ["missing_original"]
+    assert "no known path" in report.unrepaired[0].detail
+
+
+def test_cli_exit_codes(run: object, tmp_path: Path, database: Database) -> None:
+    store, asset, _ = setup_library(database, tmp_path)
+    assert run("verify").exit_code == 0  # type: ignore[operator]
+    store.write_bytes("renditions/00/00/stray-thumb.jpg", b"x")
+    result = run("verify", "--json")  # type: ignore[operator]
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problems"][0]["kind"] == "orphan"
+    assert run("verify", "--repair").exit_code == 0  # type: ignore[operator]
+    assert run("verify").exit_code == 0  # type: ignore[operator]
