@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from library import articles, catalog, demo, edits, queries, verify
+from library import articles, backup, catalog, demo, edits, queries, verify
 from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
 from library.db import Database, init_library, open_library
 from library.errors import PhotodeskError
@@ -695,6 +695,40 @@ def verify_command(ctx: Context, repair: bool, quick: bool, as_json: bool) -> No
     remaining = report.unrepaired if repair else report.problems
     if remaining:
         sys.exit(EXIT_ERROR)
+
+
+@cli.command(name="backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+def backup_command(ctx: Context, destination: Path) -> None:
+    """Take a consistent copy of the library while it stays in use.
+
+    The catalog is snapshotted (SQLite's backup API, or pg_dump), the stored
+    files it refers to are copied, and a manifest lists them.
+
+    \b
+    Example:
+        photodesk backup /mnt/backups/desk-2026-11-27
+    """
+    report = backup.backup_library(ctx.database(), destination)
+    click.echo(
+        f"backed up the {report.database} catalog and {report.files} files "
+        f"({_size(report.bytes)}) to {report.destination}"
+    )
+
+
+@cli.command(name="restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_context
+def restore_command(ctx: Context, source: Path) -> None:
+    """Bring a backup back into a new, empty library folder (or empty database).
+
+    \b
+    Example:
+        photodesk --library ~/desk-restored restore /mnt/backups/desk-2026-11-27
+    """
+    report = backup.restore_library(source, ctx.config)
+    click.echo(f"restored {report.files} files ({_size(report.bytes)}) into {report.destination}")
 
 
 def _formats(formats: dict[str, int]) -> str:

@@ -1,0 +1,50 @@
+"""Online backup and restore, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from library.backup import BackupError, backup_library, restore_library
+from library.config import LibraryConfig
+from library.db import Database, open_library
+from library.ingest import IngestOptions, IngestSession
+from library.queries import library_info
+from library.verify import verify_library
+from tests.conftest import PG_URL, make_jpeg, reset_postgres
+
+
+def test_backup_and_restore_round_trip(database: Database, tmp_path: Path) -> None:
+    for seed in range(3):
+        make_jpeg(tmp_path / "in" / f"p{seed}.jpg", seed=seed)
+    IngestSession(database, IngestOptions(workers=1)).run([str(tmp_path / "in")])
+    report = backup_library(database, tmp_path / "backup")
+    assert report.files == 9
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert len(manifest["files"]) == 9
+    with pytest.raises(BackupError, match="not empty"):
+        backup_library(database, tmp_path / "backup")
+    if database.config.is_sqlite:
+        target = LibraryConfig(tmp_path / "restored")
+    else:
+        assert PG_URL
+        database.dispose()
+        reset_postgres(PG_URL)
+        target = LibraryConfig(tmp_path / "restored", PG_URL)
+    restored = restore_library(tmp_path / "backup", target)
+    assert restored.files == 9
+    copy = open_library(target)
+    with copy.session_scope(write=False) as session:
+        assert library_info(session)["assets"] == 3
+    assert verify_library(copy).problems == []
+    copy.dispose()
+    with pytest.raises(BackupError, match="not empty"):
+        restore_library(tmp_path / "backup", target)
+
+
+def test_restore_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(BackupError, match="not a photodesk backup"):
+        restore_library(tmp_path / "nothing", LibraryConfig(tmp_path / "lib"))
