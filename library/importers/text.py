@@ -235,7 +235,8 @@ def _parse_date_line(line: str) -> date | None:
     found = _DATE_LINE.match(line)
     if found is None:
         return None
-    text = found.group(1).replace(",", " ").replace(".", " ").replace("Sept", "Sep")
+    # "Sept." is the AP abbreviation strptime does not know; the full name must stay whole.
+    text = re.sub(r"\bSept\b", "Sep", found.group(1).replace(",", " ").replace(".", " "))
     text = " ".join(text.split())
     for pattern in ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"):
         try:
