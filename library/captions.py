@@ -286,6 +286,28 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         _compile(r"[(\[]\s*(?P<credit>(?:" + _AGENCY + r"|" + _SUFFIX_AGENCY + r"))\s*[)\]]"),
     ),
     NoteRule(
+        "via_bracketed",
+        "credit",
+        "anywhere",
+        _compile(
+            r"[(\[]\s*(?P<credit>(?-i:[A-Z][\w&.'/-]*(?:\s+[A-Z][\w&.'/-]*){0,3})"
+            r"\s+via\s+(?-i:[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,2}))\s*[)\]]"
+        ),
+    ),
+    # "(SpaceX)", "(NASA/ESA)": a bracketed proper name closing the caption.
+    NoteRule(
+        "bracketed_name",
+        "credit",
+        "trailing",
+        _compile(
+            r"[(\[]\s*(?!(?:left|right|center|centre|top|bottom|above|below|front|back|inset"
+            r"|file|pictured|seated|standing|foreground|background)\b)"
+            r"(?P<credit>(?-i:[A-Z][\w&.'-]*(?:\s*[/,]\s*[A-Z][\w&.'-]*|\s+[A-Z][\w&.'-]*){0,3}))"
+            r"\s*[)\]]" + _TAIL
+        ),
+        "capitalised",
+    ),
+    NoteRule(
         "agency_slash",
         "credit",
         "trailing",

@@ -728,3 +728,18 @@ def test_property_plain_prose_without_notes_is_unchanged(text: str) -> None:
     notes = parse_caption(prose)
     assert notes.description == prose.strip()
     assert notes.credit is None and not notes.archive and notes.dates == ()
+
+
+@pytest.mark.parametrize(
+    "caption,credit,form",
+    [
+        ("A rocket lifts off. (SpaceX via AP)", "SpaceX via AP", "via_bracketed"),
+        ("A rocket lifts off at dawn. (SpaceX)", "SpaceX", "bracketed_name"),
+        ("The deepest view of the sky yet (NASA/ESA)", "NASA/ESA", "bracketed_name"),
+        ("Players wait for the restart (Left)", None, None),
+        ("Delegates arrive (File)", None, None),
+    ],
+)
+def test_bracketed_credit_forms(caption: str, credit: str | None, form: str | None) -> None:
+    notes = parse_caption(caption)
+    assert (notes.credit, notes.credit_form) == (credit, form)
