@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from library import articles, backup, catalog, demo, edits, queries, verify
+from library import articles, audit, backup, catalog, demo, dupes, edits, queries, verify
 from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
 from library.db import Database, init_library, open_library
 from library.errors import PhotodeskError
@@ -729,6 +729,275 @@ def restore_command(ctx: Context, source: Path) -> None:
     """
     report = backup.restore_library(source, ctx.config)
     click.echo(f"restored {report.files} files ({_size(report.bytes)}) into {report.destination}")
+
+
+@cli.group(name="dupes", invoke_without_command=True)
+@click.option(
+    "--level",
+    type=click.Choice(list(dupes.LEVELS)),
+    help="Only groups at this level: identical files, same pixels, or near-duplicates.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def dupes_group(click_ctx: click.Context, level: str | None, as_json: bool) -> None:
+    """List duplicate groups, each member explained, with a suggested master.
+
+    Decisions recorded with `photodesk dupes decide` are respected.
+
+    \b
+    Example:
+        photodesk dupes --level near
+        photodesk dupes --json
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: Context = click_ctx.obj
+    with ctx.session() as session:
+        groups = [g.to_json() for g in dupes.duplicate_groups(session, level)]
+    if as_json:
+        emit_json({"groups": groups})
+        return
+    if not groups:
+        click.echo("no duplicates found")
+    for group in groups:
+        chosen = f" (chosen by {group['master_chosen_by']})" if group["master_chosen_by"] else ""
+        click.echo(
+            f"group {group['id']}: {len(group['members'])} photos, master {group['master']}{chosen}"
+        )
+        for member in group["members"]:
+            path = member["paths"][0] if member["paths"] else ""
+            click.echo(f"  {member['asset_id']:>6} {member['level']:<9} {path}")
+            click.echo(f"         {member['why']}")
+
+
+@dupes_group.command(name="rescan")
+@pass_context
+def dupes_rescan(ctx: Context) -> None:
+    """Find near-duplicate pairs again over the whole library (a full pass).
+
+    Ingest already checks every new photo; run this after changing the
+    duplicate signals or to rebuild the stored pairs.
+
+    \b
+    Example:
+        photodesk dupes rescan
+    """
+    with ctx.session(write=True) as session:
+        found = dupes.rescan(session)
+    click.echo(f"{found} near-duplicate pairs verified")
+
+
+@dupes_group.group(name="decide")
+def dupes_decide() -> None:
+    """Record a person's decision about duplicates; later runs respect it.
+
+    \b
+    Example:
+        photodesk dupes decide not-duplicate 12 40
+        photodesk dupes decide master 12
+    """
+
+
+@dupes_decide.command(name="not-duplicate")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.option("--user", default=_default_user, show_default="the login name")
+@click.option("--undo", is_flag=True, help="Forget an earlier not-duplicate decision.")
+@pass_context
+def decide_not_duplicate(ctx: Context, first: int, second: int, user: str, undo: bool) -> None:
+    """Two photos are different pictures: never group them together.
+
+    \b
+    Example:
+        photodesk dupes decide not-duplicate 12 40
+    """
+    with ctx.session(write=True) as session:
+        if undo:
+            dupes.undo_not_duplicate(session, first, second)
+        else:
+            dupes.decide_not_duplicate(session, first, second, user)
+    click.echo(
+        f"photos {first} and {second}: " + ("decision removed" if undo else "not duplicates")
+    )
+
+
+@dupes_decide.command(name="master")
+@click.argument("asset_id", type=int)
+@click.option("--user", default=_default_user, show_default="the login name")
+@pass_context
+def decide_master(ctx: Context, asset_id: int, user: str) -> None:
+    """Make a photo the master of its duplicate group.
+
+    \b
+    Example:
+        photodesk dupes decide master 12
+    """
+    with ctx.session(write=True) as session:
+        dupes.decide_master(session, asset_id, user)
+    click.echo(f"photo {asset_id} is now the master of its group")
+
+
+@cli.command(name="check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def check_command(ctx: Context, files: tuple[str, ...], as_json: bool) -> None:
+    """Is this photo already in the library, in any form, and where was it used?
+
+    The files need not be in the library and are not added to it.
+
+    \b
+    Example:
+        photodesk check ~/Downloads/incoming.jpg
+    """
+    from assets.analysis import analyze_file
+
+    results: list[dict[str, Any]] = []
+    failed = False
+    with ctx.session() as session:
+        index = None
+        for path in files:
+            analysis = analyze_file(path)
+            if analysis.error:
+                failed = True
+                results.append({"path": path, "error": analysis.error, "matches": []})
+                continue
+            if index is None:
+                index = dupes.SignalIndex(session)
+            matches: list[dict[str, Any]] = []
+            for found in dupes.matches_for(session, analysis, index):
+                used = [
+                    {
+                        "article": a.title,
+                        "published": a.published.date().isoformat() if a.published else None,
+                        "caption": u.caption,
+                        "credit": u.credit,
+                    }
+                    for u, a in articles.usages_of(session, [found.asset_id])
+                ]
+                matches.append({**vars(found), "usages": used})
+            results.append({"path": path, "matches": matches})
+    if as_json:
+        emit_json(results)
+    else:
+        for result in results:
+            if "error" in result:
+                click.echo(f"{result['path']}: error: {result['error']}", err=True)
+                continue
+            if not result["matches"]:
+                click.echo(f"{result['path']}: not in the library")
+            for match in result["matches"]:
+                click.echo(
+                    f"{result['path']}: photo {match['asset_id']} ({match['level']}): {match['why']}"
+                )
+                for usage in match["usages"]:
+                    click.echo(
+                        f"    used {usage['published'] or '?'} in “{usage['article']}”: "
+                        f"{_short(usage['caption'], 60)} — {usage['credit'] or 'no credit'}"
+                    )
+    if failed:
+        sys.exit(EXIT_FAILED_FILES)
+
+
+class _DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from datetime import date
+
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+@cli.group(name="report")
+def report_group() -> None:
+    """Reports for auditors and the desk.
+
+    \b
+    Example:
+        photodesk report reuse --format html -o reuse.html
+        photodesk report credits --since 2024-01-01
+    """
+
+
+@report_group.command(name="reuse")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout.",
+)
+@click.option("--since", type=_DateType(), help="Only photos used on or after DATE (YYYY-MM-DD).")
+@pass_context
+def report_reuse(ctx: Context, fmt: str, output: Path | None, since: Any) -> None:
+    """Every photo used in more than one article, each usage, and what is inconsistent.
+
+    Duplicates and derivatives count as the same photo. Findings: missing or
+    differing credits, archive photos without a note, archive dates that
+    contradict the photo, contradicting captions, names spelled differently,
+    typos in bylines and credits, derivatives without the original's credit.
+
+    \b
+    Example:
+        photodesk report reuse --format csv -o reuse.csv --since 2020-01-01
+    """
+    with ctx.session() as session:
+        reports = audit.reuse_report(session, since)
+    if fmt == "json":
+        text = json.dumps(audit.report_json(reports), ensure_ascii=False, indent=2)
+    elif fmt == "csv":
+        text = audit.report_csv(reports)
+    else:
+        text = audit.report_html(reports)
+    if output:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"{output}: cannot write ({exc.strerror})") from None
+        findings = sum(len(r.findings) for r in reports)
+        click.echo(f"{len(reports)} reused photos, {findings} findings written to {output}")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@report_group.command(name="credits")
+@click.option("--since", type=_DateType(), help="Only articles published on or after DATE.")
+@click.option("--until", type=_DateType(), help="Only articles published before DATE.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@pass_context
+def report_credits(ctx: Context, since: Any, until: Any, fmt: str) -> None:
+    """How often each credit or agency was published over a period: what the desk owes.
+
+    \b
+    Example:
+        photodesk report credits --since 2024-01-01 --until 2024-07-01
+    """
+    with ctx.session() as session:
+        counts = audit.credit_counts(session, since, until)
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["credit", "usages", "articles", "photos"])
+        for c in counts:
+            writer.writerow([c.credit, c.usages, c.articles, c.photos])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    width = max([len(c.credit) for c in counts] + [6])
+    click.echo(f"{'credit':<{width}}  usages  articles  photos")
+    for c in counts:
+        click.echo(f"{c.credit:<{width}}  {c.usages:>6}  {c.articles:>8}  {c.photos:>6}")
 
 
 def _formats(formats: dict[str, int]) -> str:

@@ -67,6 +67,7 @@ class IngestReport:
     skipped: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
     same_pixels: int = 0
+    near_duplicates: int = 0
     seconds: float = 0.0
     dry_run: bool = False
     outcomes: list[FileOutcome] = field(default_factory=list)
@@ -91,6 +92,7 @@ class IngestReport:
             "skipped": self.skipped,
             "failed": self.failed,
             "same_pixels": self.same_pixels,
+            "near_duplicates": self.near_duplicates,
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
         }
@@ -105,6 +107,8 @@ class IngestReport:
         ]
         if self.same_pixels:
             parts.insert(1, f"{self.same_pixels} same pixels as a known photo")
+        if self.near_duplicates:
+            parts.insert(1, f"{self.near_duplicates} near-duplicate pairs found")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
@@ -218,8 +222,19 @@ class IngestSession:
                     self._emit(report, outcome)
         finally:
             self._close_pool()
+        self.find_duplicates(report)
         report.seconds = time.perf_counter() - started
         return report
+
+    def find_duplicates(self, report: IngestReport) -> None:
+        """The match stage for near-duplicates: look the new photos up in the index."""
+        new_ids = [o.asset_id for o in report.outcomes if o.status == "ingested" and o.asset_id]
+        if self.options.dry_run or not new_ids:
+            return
+        from library import dupes
+
+        with self.database.session_scope() as session:
+            report.near_duplicates = dupes.update_pairs(session, new_ids)
 
     def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
         """Run every stage on one batch (used by uploads, which come one batch at a time)."""

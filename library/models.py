@@ -285,6 +285,27 @@ class DuplicateDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class DuplicatePair(Base):
+    """A verified near-duplicate pair, found at ingest or by a full pass, with its evidence."""
+
+    __tablename__ = "duplicate_pairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: asset_a < asset_b always, so a pair has one row.
+    asset_a: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    asset_b: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    #: The candidate rule that proposed it: "query signal→stored signal".
+    signal: Mapped[str] = mapped_column(String(64))
+    distance: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float]
+    method: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+    signals_version: Mapped[str] = mapped_column(String(32))
+    found_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("asset_a", "asset_b", name="uq_duplicate_pairs_pair"),)
+
+
 class User(Base):
     """Someone who signs in to the gallery."""
 

@@ -1,0 +1,157 @@
+"""The reuse audit and the credits report, on the demo library whose articles plant every problem."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from library.audit import credit_counts, places, report_csv, report_html, report_json, reuse_report
+from library.cli import cli
+from library.config import LibraryConfig
+from library.db import Database, init_library
+from library.demo import build_demo
+
+KINDS = {
+    "missing_credit",
+    "credit_mismatch",
+    "archive_without_note",
+    "archive_date_conflict",
+    "caption_date_conflict",
+    "caption_place_conflict",
+    "name_variant",
+    "byline_typo",
+    "credit_typo",
+    "derivative_without_credit",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    database = init_library(LibraryConfig(tmp_path_factory.mktemp("demo") / "library"))
+    build_demo(database)
+    yield database
+    database.dispose()
+
+
+def test_every_kind_of_finding_is_found(demo: Database) -> None:
+    with demo.session_scope(write=False) as session:
+        reports = reuse_report(session)
+    found = {f.kind for r in reports for f in r.findings}
+    assert found >= KINDS
+    assert all(len({u.article_id for u in r.usages}) >= 2 for r in reports)
+    for report in reports:
+        dates = [u.published for u in report.usages if u.published]
+        assert dates == sorted(dates)
+        for finding in report.findings:
+            assert finding.severity in ("high", "medium", "low") and finding.detail
+
+
+def test_duplicates_count_as_one_photo(demo: Database) -> None:
+    with demo.session_scope(write=False) as session:
+        reports = reuse_report(session)
+        from sqlalchemy import select
+
+        from library.models import Asset
+
+        names = {a.id: a.original_name for a in session.scalars(select(Asset))}
+    rocket = next(r for r in reports if names[r.master].startswith("rocket-falcon9"))
+    members = {names[i] for i in rocket.asset_ids}
+    assert "rocket-falcon9-dscovr-launch--crop80.jpg" in members
+    derivative = [f for f in rocket.findings if f.kind == "derivative_without_credit"]
+    assert derivative and "crop80" not in derivative[0].detail  # explained by photo id
+    assert names[derivative[0].asset_id or 0].endswith("--crop80.jpg")
+
+
+def test_specific_planted_problems(demo: Database) -> None:
+    with demo.session_scope(write=False) as session:
+        details = [f.detail for r in reuse_report(session) for f in r.findings]
+    text = "\n".join(details)
+    assert "“Stuff Writer” looks like a typo of “Staff Writer”" in text
+    assert "Farahzadi" in text and "Farazhzadi" in text
+    assert "Shaqaqi" in text and "Shaghaghi" in text
+    assert "Hosseinzadeh" in text and "Hossein-Zadeh" in text
+    assert "dates the photo 2001, but its EXIF date is 1998-10-03" in text
+    assert "Cape Canaveral" in text and "Vandenberg" in text
+
+
+def test_outputs_agree(demo: Database) -> None:
+    with demo.session_scope(write=False) as session:
+        reports = reuse_report(session)
+    data = report_json(reports)
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports))))
+    page = report_html(reports)
+    assert len(data["photos"]) == len(reports)
+    for photo in data["photos"]:
+        mine = [r for r in rows if r["photo"] == str(photo["master"])]
+        assert len([r for r in mine if r["row"] == "usage"]) == len(photo["usages"])
+        assert sorted(r["kind"] for r in mine if r["row"] == "finding") == sorted(
+            f["kind"] for f in photo["findings"]
+        )
+        assert f"/photos/{photo['master']}" in page
+        for finding in photo["findings"]:
+            assert finding["link"].startswith("/photos/")
+    assert page.count("<section>") == len(reports)
+
+
+def test_html_escapes_captions(tmp_path: Path) -> None:
+    from library.audit import PhotoAudit, UsageRow
+
+    usage = UsageRow(
+        1,
+        1,
+        1,
+        "<script>alert(1)</script>",
+        None,
+        None,
+        "inline",
+        "<img src=x onerror=alert(1)>",
+        None,
+        None,
+        False,
+        False,
+    )
+    page = report_html([PhotoAudit([1], 1, [usage], [])])
+    assert "<script>alert" not in page and "&lt;img src=x" in page
+
+
+def test_since_filters_photos(demo: Database) -> None:
+    with demo.session_scope(write=False) as session:
+        everything = reuse_report(session)
+        recent = reuse_report(session, since=date(2024, 1, 1))
+    assert 0 < len(recent) < len(everything)
+
+
+def test_credit_counts(demo: Database) -> None:
+    with demo.session_scope(write=False) as session:
+        counts = credit_counts(session)
+        later = credit_counts(session, since=date(2020, 1, 1))
+    by_credit = {c.credit: c for c in counts}
+    assert by_credit["SpaceX"].usages >= 2
+    assert by_credit["(no credit)"].usages >= 3
+    assert sum(c.usages for c in later) < sum(c.usages for c in counts)
+
+
+def test_places_are_read_from_captions() -> None:
+    assert places("A rocket lifts off at Cape Canaveral, Florida, on Feb. 11") == {"Cape Canaveral"}
+    assert places("Seen in March at night") == set()
+
+
+def test_cli_reports(demo: Database, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--library", str(demo.config.root)]
+    out = runner.invoke(cli, [*base, "report", "reuse"])
+    assert out.exit_code == 0 and json.loads(out.stdout)["photos"]
+    target = tmp_path / "reuse.html"
+    out = runner.invoke(cli, [*base, "report", "reuse", "--format", "html", "-o", str(target)])
+    assert out.exit_code == 0 and target.read_text().startswith("<!doctype html>")
+    out = runner.invoke(cli, [*base, "report", "reuse", "--since", "yesterday"])
+    assert out.exit_code == 2 and "not a date" in out.stderr
+    out = runner.invoke(cli, [*base, "report", "credits", "--format", "csv"])
+    assert out.exit_code == 0 and out.stdout.startswith("credit,usages,articles,photos")

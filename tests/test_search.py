@@ -1,0 +1,247 @@
+"""Full-text search, its filters, sorts and keyset pages (library/search.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from library import edits, search
+from library.db import Database
+from library.errors import InvalidValueError
+from library.models import DuplicateDecision
+from tests.webutil import add_article, create_asset
+
+
+def find(database: Database, q: str = "", **kw: object) -> list[int]:
+    with database.session_scope(write=False) as session:
+        page = search.search_assets(session, q, **kw)  # type: ignore[arg-type]
+        return [a.id for a in page.assets]
+
+
+@pytest.mark.parametrize("q", ["teh", "Tehr", "TEHRAN", "tehran"])
+def test_words_match_as_prefixes(database: Database, q: str) -> None:
+    hit = create_asset(database, caption="Protesters gather in Tehran on Friday")
+    create_asset(database, caption="A quiet street in Tbilisi")
+    assert find(database, q) == [hit]
+
+
+def test_every_word_must_match(database: Database) -> None:
+    both = create_asset(database, caption="Fire in the old harbour")
+    create_asset(database, caption="Fire drill at school")
+    assert find(database, "fire harb") == [both]
+    assert find(database, "fire zebra") == []
+
+
+def test_quoted_phrase_matches_words_in_order(database: Database) -> None:
+    phrase = create_asset(database, caption="Rally in New York against the plan")
+    create_asset(database, caption="A new bridge opens in York")
+    assert find(database, '"new york"') == [phrase]
+    assert sorted(find(database, "new york")) == sorted([phrase, phrase + 1])
+
+
+def test_quoted_single_word_is_exact(database: Database) -> None:
+    create_asset(database, caption="Tehran at night")
+    assert find(database, '"teh"') == []
+    assert len(find(database, '"tehran"')) == 1
+
+
+def test_accents_and_case_are_folded(database: Database) -> None:
+    hit = create_asset(database, caption="Portrait of Gaston Crémieux, MARSEILLE")
+    assert find(database, "cremieux marseille") == [hit]
+    assert find(database, "Crémieux") == [hit]
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("headline", "Floods hit the valley"),
+        ("title", "Valley floods"),
+        ("alt_text", "Flooded valley road"),
+        ("credit", "Jane Valleyfield/Reuters"),
+        ("creator", "Valerie Valley"),
+        ("source", "Valley Gazette"),
+    ],
+)
+def test_every_text_field_is_searched(database: Database, field: str, value: str) -> None:
+    hit = create_asset(database, **{field: value})
+    create_asset(database, caption="unrelated")
+    assert find(database, "valley") == [hit]
+
+
+def test_keywords_are_searched(database: Database) -> None:
+    hit = create_asset(database, keywords=["elections", "parliament"])
+    assert find(database, "parliam") == [hit]
+
+
+def test_captions_as_published_are_searched(database: Database) -> None:
+    photo = create_asset(database, caption="DSC_0042")
+    other = create_asset(database, caption="Something else")
+    add_article(database, "Fire story", [(photo, "Firefighters battle the blaze", "Smoke column")])
+    assert find(database, "blaze") == [photo]
+    assert find(database, "smoke col") == [photo]
+    assert other not in find(database, "firefighters")
+
+
+def test_reindex_follows_edits(database: Database) -> None:
+    photo = create_asset(database, caption="Old words")
+    with database.session_scope() as session:
+        edits.edit_asset(session, photo, {"caption": "Brand new words"}, "ana")
+        search.reindex_assets(session, [photo])
+    assert find(database, "brand") == [photo]
+    assert find(database, "old") == []
+
+
+def test_rebuild_and_unindexed(database: Database) -> None:
+    ids = [create_asset(database, caption=f"photo number {i}") for i in range(3)]
+    with database.session_scope() as session:
+        assert search.unindexed_ids(session) == []
+        assert search.rebuild_index(session) == 3
+    assert sorted(find(database, "number")) == ids
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '""',
+        '"unclosed phrase',
+        "AND",
+        "OR NOT",
+        "NEAR(a b)",
+        "*",
+        "te*",
+        "caption:fire",
+        "a AND OR b",
+        "'; DROP TABLE assets; --",
+        "(((",
+        "^start",
+        "-minus",
+        "back\\slash",
+        "!:&|<->",
+        "nul\x00byte",
+        "🙂 emoji",
+        "x" * 5000,
+        " ".join(["word"] * 200),
+    ],
+)
+def test_hostile_input_never_breaks_the_query(database: Database, q: str) -> None:
+    create_asset(database, caption="fire AND water near the start")
+    with database.session_scope(write=False) as session:
+        page = search.search_assets(session, q)
+    assert isinstance(page.assets, list)
+
+
+def test_punctuation_only_query_lists_everything(database: Database) -> None:
+    ids = [create_asset(database) for _ in range(2)]
+    assert sorted(find(database, "!!! ???")) == ids
+
+
+def test_newest_pages_by_key(database: Database) -> None:
+    ids = [create_asset(database, caption="same words") for _ in range(5)]
+    seen: list[int] = []
+    after = None
+    pages = 0
+    while True:
+        with database.session_scope(write=False) as session:
+            page = search.search_assets(session, "same", limit=2, after=after)
+        seen += [a.id for a in page.assets]
+        pages += 1
+        if page.next is None:
+            break
+        after = page.next
+    assert seen == sorted(ids, reverse=True)
+    assert pages == 3
+
+
+def test_most_used_sorts_by_articles_then_newest(database: Database) -> None:
+    a, b, c, d = (create_asset(database, caption="match") for _ in range(4))
+    add_article(database, "one", [(b, "x", None), (c, "y", None)])
+    add_article(database, "two", [(b, "x", None)])
+    add_article(database, "three", [(b, "again", None), (b, "twice in one article", None)])
+    with database.session_scope(write=False) as session:
+        counts = search.usage_counts(session, [a, b, c, d])
+    assert counts == {a: 0, b: 3, c: 1, d: 0}
+    assert find(database, sort="most_used") == [b, c, d, a]
+    seen: list[int] = []
+    after = None
+    while True:
+        with database.session_scope(write=False) as session:
+            page = search.search_assets(session, "match", sort="most_used", limit=1, after=after)
+        seen += [x.id for x in page.assets]
+        if not page.next:
+            break
+        after = page.next
+    assert seen == [b, c, d, a]
+
+
+def test_used_in_at_least(database: Database) -> None:
+    a = create_asset(database)
+    b = create_asset(database)
+    add_article(database, "one", [(a, None, None), (b, None, None)])
+    add_article(database, "two", [(a, None, None)])
+    assert find(database, filters=search.SearchFilter(used_min=2)) == [a]
+    assert find(database, filters=search.SearchFilter(used_min=1)) == [b, a]
+
+
+def test_has_duplicates(database: Database) -> None:
+    a = create_asset(database, content_digest="pixels:same")
+    b = create_asset(database, content_digest="pixels:same")
+    alone = create_asset(database)
+    chosen = create_asset(database)
+    with database.session_scope() as session:
+        session.add(DuplicateDecision(kind="master", asset_id=chosen, user="ana"))
+    found = find(database, filters=search.SearchFilter(has_duplicates=True))
+    assert found == [chosen, b, a] and alone not in found
+
+
+def test_catalog_filters_combine_with_words(database: Database) -> None:
+    credited = create_asset(database, caption="storm coast", credit="AP")
+    missing = create_asset(database, caption="storm coast")
+    create_asset(database, caption="calm coast")
+    flt = search.SearchFilter(missing_credit=True)
+    assert find(database, "storm", filters=flt) == [missing]
+    assert credited not in find(database, filters=flt)
+
+
+@pytest.mark.parametrize("after", ["x", "1.2", "-4", ""])
+def test_bad_cursor_is_an_invalid_value(database: Database, after: str) -> None:
+    create_asset(database)
+    with database.session_scope(write=False) as session:
+        if after == "":
+            search.search_assets(session, after=after)  # empty means first page
+            return
+        with pytest.raises(InvalidValueError):
+            search.search_assets(session, after=after)
+
+
+def test_bad_sort(database: Database) -> None:
+    with database.session_scope(write=False) as session, pytest.raises(InvalidValueError):
+        search.search_assets(session, sort="random")
+
+
+def test_digest_groups(database: Database) -> None:
+    a = create_asset(database, content_digest="pixels:one")
+    b = create_asset(database, content_digest="pixels:one")
+    c = create_asset(database, content_digest="pixels:one")
+    create_asset(database)
+    with database.session_scope() as session:
+        groups, cursor = search.digest_groups(session)
+        assert groups == [{"id": "pixels:one", "master": a, "members": [a, b, c]}]
+        assert cursor is None
+        session.add(DuplicateDecision(kind="master", asset_id=c, user="ana"))
+        session.flush()
+        groups, _ = search.digest_groups(session)
+        assert groups[0]["master"] == c
+
+
+@pytest.mark.parametrize(
+    "q,fts,ts",
+    [
+        ("teh", '"teh"*', "'teh':*"),
+        ('"new york" fire', '"new york" AND "fire"*', "('new' <-> 'york') & 'fire':*"),
+        ("a\"b OR", '"a"* AND "b or"', "'a':* & ('b' <-> 'or')"),
+    ],
+)
+def test_query_building(q: str, fts: str, ts: str) -> None:
+    terms = search.parse_query(q)
+    assert search.fts5_query(terms) == fts
+    assert search.tsquery(terms) == ts
