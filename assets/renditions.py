@@ -44,6 +44,7 @@ def fit(image: Image.Image, long_side: int) -> Image.Image:
     if scale >= 1:
         return image
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    # Hamming is a windowed filter as sharp as bicubic when shrinking, at
-    # about half the cost; the reducing gap first box-averages large factors.
-    return image.resize(size, Image.Resampling.HAMMING, reducing_gap=3.0)
+    # Shrinking, an area average (box) keeps all the detail a preview shows, at
+    # a fraction of a windowed filter's cost; the reducing gap box-averages large
+    # factors first.
+    return image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)

@@ -81,6 +81,12 @@ def plain_way(files: list[Path]) -> float:
     """The baseline: full-size decode, hashes and renditions with plain Pillow calls."""
     started = time.perf_counter()
     for path in files:
+        plain_one(path)
+    return time.perf_counter() - started
+
+
+def plain_one(path: Path) -> None:
+    if True:
         with Image.open(path) as image:
             image.load()
             imagehash.phash(image)
@@ -91,7 +97,6 @@ def plain_way(files: list[Path]) -> float:
             thumb = image.copy()
             thumb.thumbnail((320, 320))
             thumb.save(os.devnull, "JPEG", quality=80)
-    return time.perf_counter() - started
 
 
 def photodesk_way(files: list[Path], workers: int) -> tuple[float, int]:
@@ -136,6 +141,28 @@ def main() -> None:
     print(f"{'plain':<12}{plain_s:>10.2f}{len(files) / plain_s:>10.1f}")
     print(f"{'photodesk':<12}{ours_s:>10.2f}{len(files) / ours_s:>10.1f}")
     print(f"speed-up: {plain_s / ours_s:.1f}x (photodesk ingested {ingested} files)")
+    per_size(files)
+
+
+def per_size(files: list[Path]) -> None:
+    """Per-file CPU of each way by size class, one process each: where the speed comes from."""
+    from assets.analysis import analyze_file
+
+    print(f"{'size':<8}{'plain ms':>10}{'photodesk ms (1 core)':>24}{'ratio':>8}")
+    for mp in MEGAPIXELS:
+        group = [f for f in files if f.name.endswith(f"-{mp}mp.jpg")][:4]
+        if not group:
+            continue
+        analyze_file(str(group[0]))  # warm caches
+        started = time.perf_counter()
+        for path in group:
+            plain_one(path)
+        plain = (time.perf_counter() - started) / len(group)
+        started = time.perf_counter()
+        for path in group:
+            analyze_file(str(path))
+        ours = (time.perf_counter() - started) / len(group)
+        print(f"{mp:>2} MP   {plain * 1000:>10.0f}{ours * 1000:>24.0f}{plain / ours:>8.1f}")
     shutil.rmtree(Path(tempfile.gettempdir()) / "photodesk-bench-unused", ignore_errors=True)
 
 

@@ -69,7 +69,16 @@ def record_failure(session: Session, path: str, reason: str, size: int | None) -
 
 
 def clear_failure(session: Session, path: str) -> None:
-    session.execute(delete(IngestFailure).where(IngestFailure.path == display_path(path)))
+    clear_failures(session, [path])
+
+
+def clear_failures(session: Session, paths: list[str]) -> None:
+    """Forget earlier failures of files that have now been ingested (one statement a chunk)."""
+    texts = [display_path(p) for p in paths]
+    for start in range(0, len(texts), 500):
+        session.execute(
+            delete(IngestFailure).where(IngestFailure.path.in_(texts[start : start + 500]))
+        )
 
 
 #: Reconciled metadata field → asset column; lists of creators are joined.
@@ -146,16 +155,11 @@ def new_asset(analysis: Analysis, store_path: str, rendition_paths: dict[str, st
         for r in analysis.renditions
     ]
     asset.tags = [AssetKeyword(keyword=k[:200]) for k in _unique(asset.keywords or [])]
-    return asset
-
-
-def add_fingerprint(session: Session, asset: Asset, analysis: Analysis) -> None:
     if analysis.fingerprint:
-        session.add(
-            AssetFingerprint(
-                asset_id=asset.id, version=analysis.fingerprint_version, data=analysis.fingerprint
-            )
+        asset.fingerprint = AssetFingerprint(
+            version=analysis.fingerprint_version, data=analysis.fingerprint
         )
+    return asset
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -332,6 +332,7 @@ class IngestSession:
         known = catalog.existing_shas(session, [d.sha256 for d in digests if d.sha256])
         digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
         outcomes: list[FileOutcome] = []
+        created: list[tuple[FileDigest, Analysis, Any]] = []
         for d in digests:
             if d.error or not d.sha256:
                 reason = d.error or "unreadable"
@@ -352,17 +353,20 @@ class IngestSession:
             _, original, renditions = ready[d.path]
             asset = catalog.new_asset(analysis, original, renditions)
             session.add(asset)
-            session.flush()
-            catalog.add_fingerprint(session, asset, analysis)
-            catalog.clear_failure(session, d.path)
-            known[d.sha256] = asset.id
+            created.append((d, analysis, asset))
+        # One flush for the whole batch gives every new asset its id.
+        session.flush()
+        catalog.clear_failures(session, [d.path for d, _, _ in created])
+        for d, analysis, asset in created:
+            known[d.sha256 or ""] = asset.id
             twin = digest_owner.get(analysis.content_digest)
             if twin is None:
                 digest_owner[analysis.content_digest] = asset.id
             outcomes.append(FileOutcome(d.path, "ingested", asset_id=asset.id, same_pixels_as=twin))
         # Copies of files that were new in this batch, now that their asset exists.
+        done = {o.path for o in outcomes}
         for d in digests:
-            if d.sha256 and d.path not in {o.path for o in outcomes}:
+            if d.sha256 and d.path not in done:
                 catalog.record_path(session, known[d.sha256], d.path)
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
         return outcomes

@@ -110,6 +110,7 @@ class Asset(Base):
         back_populates="asset", cascade="all, delete-orphan"
     )
     tags: Mapped[list[AssetKeyword]] = relationship(cascade="all, delete-orphan")
+    fingerprint: Mapped[AssetFingerprint | None] = relationship(cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Asset {self.id} {self.original_name}>"
