@@ -198,6 +198,8 @@ class IngestSession:
     def run(self, paths: Sequence[str | os.PathLike[str]]) -> IngestReport:
         report = IngestReport(dry_run=self.options.dry_run)
         started = time.perf_counter()
+        if not self.options.dry_run:
+            self.store.sweep_temporaries()
         # Known paths are kept absolute: a relative one means nothing from elsewhere.
         found = list(discover([os.path.abspath(os.fspath(p)) for p in paths]))
         self.observer.started(len(found))

@@ -86,7 +86,21 @@ class Store:
 
     def stray_temporaries(self) -> list[Path]:
         """Half-written files left by a killed process."""
-        return [p for p in self.root.rglob(".tmp-*") if p.is_file() or p.is_symlink()]
+        if not self.tmp_dir.is_dir():
+            return []
+        return [p for p in self.tmp_dir.iterdir() if p.is_file() or p.is_symlink()]
+
+    def sweep_temporaries(self) -> int:
+        """Delete half-written files whose writer process is gone (killed mid-write)."""
+        removed = 0
+        for path in self.stray_temporaries():
+            parts = path.name.split("-")
+            pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+            if pid is not None and _alive(pid):
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def size(self) -> int:
         total = 0
@@ -97,13 +111,20 @@ class Store:
                 continue
         return total
 
+    @property
+    def tmp_dir(self) -> Path:
+        """Half-written files live here (same filesystem, so the final rename is atomic)."""
+        return self.root / "tmp"
+
     def _tmp_name(self, target: Path) -> Path:
-        return target.with_name(f".tmp-{os.getpid()}-{target.name}")
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        return self.tmp_dir / f".tmp-{os.getpid()}-{target.name}"
 
     def _atomic_write(self, target: Path, writer: object, durable: bool = True) -> None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=self.tmp_dir)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     writer(handle)  # type: ignore[operator]
@@ -116,3 +137,15 @@ class Store:
                 raise
         except OSError as exc:
             raise StoreError(f"{target}: cannot write to store ({exc.strerror})") from None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -37,7 +37,8 @@ def test_finds_and_repairs_every_kind(database: Database, tmp_path: Path) -> Non
     thumb = next(r for r in asset.renditions if r.kind == "thumb")
     (store.root / thumb.store_path).unlink()  # missing rendition
     store.write_bytes("originals/ff/ff/orphan.jpg", b"left by a killed run")
-    (store.root / "originals" / ".tmp-123-half.jpg").write_bytes(b"half")
+    (store.root / "tmp").mkdir(exist_ok=True)
+    (store.root / "tmp" / ".tmp-999999-half.jpg").write_bytes(b"half")
     report = verify_library(database)
     kinds = sorted(p.kind for p in report.problems)
     assert kinds == ["corrupt_original", "missing_rendition", "orphan", "temporary"]
