@@ -238,7 +238,7 @@ def test_digest_groups(database: Database) -> None:
     [
         ("teh", '"teh"*', "'teh':*"),
         ('"new york" fire', '"new york" AND "fire"*', "('new' <-> 'york') & 'fire':*"),
-        ("a\"b OR", '"a"* AND "b or"', "'a':* & ('b' <-> 'or')"),
+        ('a"b OR', '"a"* AND "b or"', "'a':* & ('b' <-> 'or')"),
     ],
 )
 def test_query_building(q: str, fts: str, ts: str) -> None:
