@@ -42,7 +42,9 @@ class Context:
             yield session
 
 
-pass_context = click.make_pass_decorator(Context)
+pass_context: Callable[[Callable[..., Any]], Callable[..., Any]] = click.make_pass_decorator(
+    Context
+)
 
 
 class UserError(click.ClickException):
@@ -1021,6 +1023,13 @@ def _redact(url: str) -> str:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}@{host}"
     return url
+
+
+# Commands that live in their own modules; imported here, after `cli` exists.
+from library.cli_files import export, writeback  # noqa: E402
+
+cli.add_command(export)
+cli.add_command(writeback)
 
 
 def main(argv: list[str] | None = None) -> None:
