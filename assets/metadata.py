@@ -34,10 +34,12 @@ FIELDS = (
     "date_created",
     "usage_terms",
     "alt_text",
+    "genre",
 )
 
 # IPTC-IIM record 2 datasets → field. Repeatable datasets become lists.
 _IIM_FIELDS: dict[int, str] = {
+    4: "genre",
     5: "title",
     25: "keywords",
     40: "instructions",
@@ -79,6 +81,7 @@ _XMP_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "date_created": (("photoshop", "DateCreated"), ("exif", "DateTimeOriginal")),
     "usage_terms": (("xmpRights", "UsageTerms"),),
     "alt_text": (("Iptc4xmpCore", "AltTextAccessibility"),),
+    "genre": (("Iptc4xmpCore", "IntellectualGenre"),),
 }
 
 #: Fields with an EXIF counterpart, which the MWG reconciles three ways.

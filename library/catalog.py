@@ -133,6 +133,17 @@ def new_asset(analysis: Analysis, store_path: str, rendition_paths: dict[str, st
             value = _unique(value if isinstance(value, list) else [value])
         setattr(asset, column, value)
         sources[column] = f"embedded:{meta.sources.get(name, 'unknown')}"
+    # An archive photo says so in its genre (what export writes) or in its caption.
+    genre = str(meta.values.get("genre") or "")
+    if "archive" in genre.casefold():
+        asset.archive = True
+        sources["archive"] = f"embedded:{meta.sources.get('genre', 'unknown')}"
+    elif asset.caption:
+        from library.captions import parse_caption
+
+        if parse_caption(asset.caption).archive:
+            asset.archive = True
+            sources["archive"] = "embedded:caption"
     date = meta.values.get("date_created")
     if isinstance(date, str) and date[:4].isdigit():
         asset.original_date = date[:10]

@@ -58,8 +58,8 @@ EDIT: dict[str, Any] = {
     "original_date": "1968-07",
     "archive": True,
 }
-#: Fields an ingest reads back from a file (archive is written but not read at ingest).
-READ_BACK = [f for f in EDIT if f != "archive"]
+#: Fields an ingest reads back from a file (all of them, the archive flag included).
+READ_BACK = list(EDIT)
 
 
 @pytest.fixture(autouse=True)

@@ -213,3 +213,38 @@ def test_fifo_is_refused_without_blocking(database: Database, tmp_path: Path) ->
     os.mkfifo(folder / "pipe.jpg")
     report = ingest(database, folder)
     assert report.failed == [{"path": str(folder / "pipe.jpg"), "error": "not a regular file"}]
+
+
+def test_archive_flag_is_read_from_caption_and_genre(database: Database, tmp_path: Path) -> None:
+    note = make_jpeg(tmp_path / "in" / "note.jpg", seed=30)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-IPTC:Caption-Abstract=FILE - Crowds gather in 1998.",
+            str(note),
+        ],
+        check=True,
+    )
+    genre = make_jpeg(tmp_path / "in" / "genre.jpg", seed=31)
+    subprocess.run(
+        [
+            "exiftool",
+            "-q",
+            "-overwrite_original",
+            "-XMP-iptcCore:IntellectualGenre=Archive material",
+            str(genre),
+        ],
+        check=True,
+    )
+    make_jpeg(tmp_path / "in" / "plain.jpg", seed=32)
+    ingest(database, tmp_path / "in")
+    with database.session_scope(write=False) as session:
+        flags = {
+            a.original_name: (a.archive, a.field_sources.get("archive"))
+            for a in session.scalars(select(Asset))
+        }
+    assert flags["note.jpg"] == (True, "embedded:caption")
+    assert flags["genre.jpg"] == (True, "embedded:xmp")
+    assert flags["plain.jpg"] == (False, None)
