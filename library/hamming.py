@@ -35,8 +35,8 @@ _CANDIDATE_COST = 2.0
 #: Added hashes are scanned linearly until the buffer outgrows 1/_DELTA_SHARE of the tables.
 _DELTA_SHARE = 8
 _MIN_DELTA = 4096
-#: Bucket probes per pairs() work unit: amortises numpy call overhead while keeping each
-#: worker's temporaries near 100 MB.
+#: Bucket probes per pairs() work unit: enough to amortise numpy's per-call overhead, few
+#: enough to balance the workers' load; temporaries stay at a few MB per worker.
 _PROBES_PER_TASK = 1 << 21
 #: Smallest index for which pairs() starts worker processes by default.
 _PARALLEL_MIN_ITEMS = 50_000
@@ -440,10 +440,12 @@ def _candidate_groups(view: _SortedView, task: _PairTask) -> Iterator[tuple[IntA
     rows = np.arange(task.lo, task.hi, dtype=np.int64)
     keys = view.keys[task.lo : task.hi]
     # Same key: only later positions in the bucket, so each pair is produced once.
-    yield _expand(rows, rows + 1, offsets[keys + 1] - rows - 1)
+    later = offsets[keys + 1] - rows - 1
+    same = np.flatnonzero(later > 0)
+    yield from _range_pairs(rows[same], rows[same] + 1, later[same])
     for bit, masks in enumerate(_masks_by_top_bit(view.table.substring.bits, task.radius)):
         if masks.size:
-            yield _expand(*_probe_higher(rows, keys, view, bit, masks))
+            yield from _range_pairs(*_probe_higher(rows, keys, view, bit, masks))
 
 
 def _verified(view: _SortedView, task: _PairTask, left: IntArray, right: IntArray) -> PairSlots:
@@ -458,20 +460,24 @@ def _verified(view: _SortedView, task: _PairTask, left: IntArray, right: IntArra
     return order[left], order[right], popcount64(xor).astype(np.int64)
 
 
-def _expand(owners: IntArray, starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
-    """(owner, position) for every position of every range; one-hash buckets skip the work."""
-    single = np.flatnonzero(counts == 1)
+def _range_pairs(
+    owners: IntArray, starts: IntArray, counts: SizeArray
+) -> Iterator[tuple[IntArray, IntArray]]:
+    """(owner, position) for every position of the non-empty ranges [start, start + count).
+
+    Most buckets hold one hash, so every range's first position goes out as is and only
+    the few longer ranges pay for the general expansion.
+    """
+    yield owners, starts
     many = np.flatnonzero(counts > 1)
-    which, positions = _expand_ranges(starts[many], counts[many])
-    return (
-        np.concatenate((owners[single], owners[many][which])),
-        np.concatenate((starts[single], positions)),
-    )
+    if many.size:
+        which, positions = _expand_ranges(starts[many] + 1, counts[many].astype(np.int64) - 1)
+        yield owners[many][which], positions
 
 
 def _probe_higher(
     rows: IntArray, keys: IntArray, view: _SortedView, bit: int, masks: IntArray
-) -> tuple[IntArray, IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, SizeArray]:
     """Probe key ^ mask for rows whose key has `bit` clear, i.e. only larger partner keys.
 
     Mask-major order keeps each mask's probes inside a narrow band of the offsets table,
@@ -481,8 +487,8 @@ def _probe_higher(
     probes = (masks[:, None] ^ keys[None, clear]).ravel()
     counts = view.sizes[probes]
     hit = np.flatnonzero(counts > 0)
-    owners = np.tile(rows[clear], len(masks))[hit]
-    return owners, view.table.offsets[probes[hit]], counts[hit].astype(np.int64)
+    owners = np.tile(rows[clear], len(masks))[hit]  # cheaper than hit % len(clear)
+    return owners, view.table.offsets[probes[hit]], counts[hit]
 
 
 def _pair_tasks(views: list[_SortedView], radii: list[int], max_dist: int) -> list[_PairTask]:

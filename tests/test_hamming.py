@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
@@ -58,7 +59,9 @@ def clustered_data(
     return ids, hashes
 
 
-def assert_pairs_match(index: HammingIndex, ids: np.ndarray, hashes: np.ndarray, radius: int):
+def assert_pairs_match(
+    index: HammingIndex, ids: np.ndarray, hashes: np.ndarray, radius: int
+) -> np.ndarray:
     expected = brute_force_pairs(ids, hashes, radius)
     got = index.pairs(radius)
     assert got.shape == expected.shape
@@ -325,7 +328,9 @@ def test_the_index_keeps_its_own_copy_of_the_input() -> None:
         (lambda: brute_force_pairs(np.arange(2), np.arange(3), 8), "differ in length"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message(call, message: str) -> None:
+def test_bad_input_is_refused_with_a_clear_message(
+    call: Callable[[], object], message: str
+) -> None:
     with pytest.raises(ValueError, match=message) as caught:
         call()
     assert "\n" not in str(caught.value)
