@@ -116,13 +116,13 @@ def _has_duplicates() -> Any:
     same_pixels = exists(
         select(other.id).where(other.content_digest == Asset.content_digest, other.id != Asset.id)
     )
-    decided = exists(
-        select(DuplicateDecision.id).where(
-            DuplicateDecision.kind == "master",
-            or_(DuplicateDecision.asset_id == Asset.id, DuplicateDecision.other_id == Asset.id),
-        )
+    # An uncorrelated IN list is built once per query, where a correlated OR
+    # over asset_id and other_id would scan the decisions for every photo.
+    masters = select(DuplicateDecision.asset_id).where(DuplicateDecision.kind == "master")
+    members = select(DuplicateDecision.other_id).where(
+        DuplicateDecision.kind == "master", DuplicateDecision.other_id.is_not(None)
     )
-    return or_(same_pixels, decided)
+    return or_(same_pixels, Asset.id.in_(masters.union(members)))
 
 
 @dataclass

@@ -1,1 +1,155 @@
-"""The Flask gallery over the photodesk catalog."""
+"""The Flask gallery over the photodesk catalog: `create_app()` builds it from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from library.config import resolve_config
+from library.db import open_library
+from library.errors import (
+    AssetNotFoundError,
+    ChangeNotFoundError,
+    InvalidValueError,
+    LibraryBusyError,
+    PhotodeskError,
+    VersionConflictError,
+)
+from library.store import Store
+from library.users import UserExistsError, UserNotFoundError
+from webui import security
+from webui.db import WebState, close_session
+
+DEFAULTS: dict[str, Any] = {
+    "LIBRARY": None,
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    "TESTING": False,
+    "SESSION_LIFETIME_MINUTES": 480,
+    "LOGIN_RATE_LIMIT": 5,
+    "MAX_UPLOAD_MB": 200,
+    "PAGE_SIZE": 60,
+    "SESSION_COOKIE_SECURE": False,
+}
+
+#: Library errors and the HTTP status each becomes at the edge.
+ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
+    (AssetNotFoundError, 404),
+    (ChangeNotFoundError, 404),
+    (UserNotFoundError, 404),
+    (UserExistsError, 409),
+    (VersionConflictError, 409),
+    (InvalidValueError, 400),
+    (LibraryBusyError, 503),
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The gallery for one library; ``config`` overrides DEFAULTS.
+
+    LIBRARY and DATABASE_URL name the library as ``--library`` and
+    ``--database-url`` do (falling back to the same environment variables).
+    SECRET_KEY signs sessions; without one a key is generated once and kept in
+    the library folder. SESSION_LIFETIME_MINUTES ends a sign-in (default 480),
+    LOGIN_RATE_LIMIT is the number of failed sign-ins allowed per name and
+    address per minute (5), MAX_UPLOAD_MB caps one upload request (200) and
+    PAGE_SIZE is the number of photos per gallery page (60).
+    """
+    settings = {**DEFAULTS, **(config or {})}
+    library = resolve_config(settings["LIBRARY"], settings["DATABASE_URL"])
+    database = open_library(library)
+
+    app = Flask(__name__)
+    app.config.update(
+        TESTING=bool(settings["TESTING"]),
+        SECRET_KEY=settings["SECRET_KEY"] or security.load_secret_key(library.root),
+        SESSION_LIFETIME_MINUTES=int(settings["SESSION_LIFETIME_MINUTES"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(settings["SESSION_LIFETIME_MINUTES"])),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings["SESSION_COOKIE_SECURE"]),
+        SESSION_COOKIE_NAME="photodesk_session",
+        MAX_UPLOAD_MB=int(settings["MAX_UPLOAD_MB"]),
+        MAX_CONTENT_LENGTH=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+        PAGE_SIZE=int(settings["PAGE_SIZE"]),
+    )
+    app.extensions["photodesk"] = WebState(
+        database=database,
+        store=Store(library.store_root),
+        limiter=security.RateLimiter(int(settings["LOGIN_RATE_LIMIT"])),
+    )
+
+    from webui import api, auth, bulk, gallery, photos, upload
+
+    app.before_request(auth.load_identity)
+    app.before_request(auth.require_sign_in)
+    app.before_request(security.check_csrf)
+    app.after_request(security.add_security_headers)
+    app.teardown_request(close_session)
+    app.context_processor(_template_globals)
+    # A global, not a context value, so imported macros see it too.
+    app.jinja_env.globals["csrf_token"] = security.csrf_token
+    app.jinja_env.filters["filesize"] = _filesize
+
+    for blueprint in (auth.bp, gallery.bp, photos.bp, bulk.bp, upload.bp, api.bp):
+        app.register_blueprint(blueprint)
+    for error, status in ERROR_STATUS:
+        app.register_error_handler(error, _library_error(status))
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _template_globals() -> dict[str, Any]:
+    from webui.auth import current
+
+    identity = current()
+    return {
+        "identity": identity,
+        "can": (lambda permission: identity is not None and identity.can(permission)),
+    }
+
+
+def _filesize(size: int) -> str:
+    """Bytes as people read them: 840 KB, 12.4 MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _library_error(status: int) -> Any:
+    def handle(exc: PhotodeskError) -> Response:
+        return _error_response(status, str(exc))
+
+    return handle
+
+
+def _http_error(exc: HTTPException) -> Response:
+    if exc.code is None or exc.code < 400:
+        return exc.get_response()
+    description = exc.description or exc.name
+    if exc.code == 413:
+        description = (
+            f"That upload is too large: at most {current_app.config['MAX_UPLOAD_MB']} MB "
+            "per upload. Send fewer or smaller files at a time."
+        )
+    response = _error_response(exc.code, description, title=exc.name)
+    for key, value in exc.get_headers():
+        if key in ("Retry-After", "WWW-Authenticate", "Allow"):
+            response.headers[key] = value
+    return response
+
+
+def _error_response(status: int, message: str, title: str | None = None) -> Response:
+    """JSON for the API, a page for people; the status code is the same either way."""
+    if request.path.startswith("/api/"):
+        response = jsonify(error=message)
+    else:
+        page = render_template("error.html", status=status, message=message, title=title)
+        response = make_response(page)
+    response.status_code = status
+    return response

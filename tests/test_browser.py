@@ -1,0 +1,314 @@
+"""The gallery in real Chromium: sign in, search, edit, conflict, bulk edit, upload.
+
+The app is served by waitress on a free loopback port in a thread and driven
+through Playwright. Screenshots of the main pages go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from library import edits, search
+from library.config import LibraryConfig
+from library.db import Database
+from library.ingest import IngestOptions, IngestSession
+from tests.conftest import PHOTOS, make_jpeg
+from tests.webutil import PASSWORD, add_article, add_user, asset_values, make_app
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: Fixture photos and the newsroom words the desk gave them.
+DESK = [
+    (
+        "original.jpg",
+        "Astronaut Eileen Collins ahead of the shuttle mission at Kennedy Space Center.",
+        "NASA",
+    ),
+    ("similar.jpg", "Eileen Collins, the first woman to pilot a space shuttle.", None),
+    ("different.jpg", "A rocket stands on the launch pad at dawn.", "Sara Karimi/AFP"),
+    ("iptc-utf8.jpg", None, None),  # keeps its embedded caption and credit
+    (
+        "same-pixels-a.jpg",
+        "Retinal scan shown at a medical congress in Tehran.",
+        "Photo: Jon Reyes",
+    ),
+    ("same-pixels-b.jpg", "Retinal scan, second copy from the wire.", None),
+    (
+        "photo.webp",
+        "Deep-field image of distant galaxies released by astronomers.",
+        "Lena Holm/Reuters",
+    ),
+    ("oriented-6.jpg", "Rocket assembly seen from the gantry.", None),
+]
+
+
+@dataclass
+class Site:
+    url: str
+    database: Database
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian chromium is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(config: LibraryConfig, database: Database, tmp_path: Path) -> Iterator[Site]:
+    from waitress import create_server
+
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    for name, *_ in DESK:
+        (incoming / name).write_bytes((PHOTOS / name).read_bytes())
+    report = IngestSession(database, IngestOptions(workers=1)).run([str(incoming)])
+    ids = {Path(o.path).name: o.asset_id for o in report.outcomes if o.asset_id}
+    with database.session_scope() as session:
+        for name, caption, credit in DESK:
+            values = {k: v for k, v in (("caption", caption), ("credit", credit)) if v}
+            if values:
+                edits.edit_asset(session, ids[name], values, "desk")
+        edits.edit_asset(session, ids["different.jpg"], {"archive": True}, "desk")
+        search.rebuild_index(session)
+    add_article(
+        database,
+        "Countdown at the Cape",
+        [(ids["original.jpg"], "Collins waves before the launch (NASA)", "Eileen Collins")],
+    )
+    add_article(database, "Women in space", [(ids["original.jpg"], "Eileen Collins", None)])
+    add_user(database, "ana", "editor")
+    add_user(database, "bob", "editor")
+
+    app = make_app(config)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.effective_port}", database, ids)  # type: ignore[union-attr]
+    finally:
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)
+        server.task_dispatcher.shutdown()
+        for channel in list(server._map.values()):  # type: ignore[union-attr]
+            channel.handle_close()
+        thread.join(timeout=10)
+        app.extensions["photodesk"].database.dispose()
+
+
+@pytest.fixture
+def page(chromium: Any, site: Site) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    watch(tab)
+    yield tab
+    context.close()
+    assert tab.problems == [], tab.problems
+
+
+def watch(tab: Any) -> None:
+    """Fail on JavaScript errors and Content-Security-Policy violations."""
+    tab.problems = []
+    tab.on("pageerror", lambda error: tab.problems.append(f"JS error: {error}"))
+    tab.on(
+        "console",
+        lambda msg: (
+            tab.problems.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+
+
+def shot(tab: Any, backend: str, name: str) -> None:
+    if backend != "sqlite":
+        return  # one set of pictures is enough
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.evaluate("window.scrollTo(0, 0)")
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(tab: Any, site: Site, name: str = "ana") -> None:
+    tab.goto(site.url + "/")
+    assert "/login" in tab.url
+    tab.fill("input[name=name]", name)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button:has-text('Sign in')")
+    tab.wait_for_url(site.url + "/")
+
+
+def test_sign_in_search_and_edit(page: Any, site: Site, backend: str) -> None:
+    page.goto(site.url + "/")
+    shot(page, backend, "login")
+    sign_in(page, site)
+    assert page.locator(".card").count() == len(DESK)
+    page.wait_for_load_state("networkidle")
+    shot(page, backend, "gallery")
+
+    page.fill("input[name=q]", "astro")
+    page.click(".searchbar button")
+    page.wait_for_url(re.compile(r".*q=astro.*"))
+    assert page.locator(".card").count() == 2
+    shot(page, backend, "search")
+
+    page.click(f"a.card-image[href='/photos/{site.ids['original.jpg']}']")
+    page.wait_for_selector("text=Published in")
+    assert page.locator("#usages li").count() == 2
+    assert page.locator("img[src$='/web']").evaluate("img => img.naturalWidth") > 0
+    shot(page, backend, "photo")
+    page.fill("textarea[name=caption]", "Astronaut Eileen Collins before the STS-63 mission.")
+    page.click("button:has-text('Save changes')")
+    page.wait_for_selector(".flash-success")
+    assert "Saved caption" in page.inner_text(".flash-success")
+    line = page.input_value("#credit-line")
+    assert line == "Astronaut Eileen Collins before the STS-63 mission. (Photo: NASA)"
+    saved = asset_values(site.database, site.ids["original.jpg"])
+    assert saved.caption == "Astronaut Eileen Collins before the STS-63 mission."
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
+    page.click("button[data-copy]")
+    page.wait_for_selector("button[data-copy].copied")
+    assert page.evaluate("navigator.clipboard.readText()") == line
+
+
+def test_conflicting_edit_shows_both_values(
+    chromium: Any, page: Any, site: Site, backend: str
+) -> None:
+    photo = site.ids["different.jpg"]
+    sign_in(page, site, "ana")
+    other_context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    bob = other_context.new_page()
+    watch(bob)
+    sign_in(bob, site, "bob")
+    page.goto(f"{site.url}/photos/{photo}")
+    bob.goto(f"{site.url}/photos/{photo}")
+
+    page.fill("textarea[name=caption]", "The rocket on the launch pad before sunrise.")
+    page.click("button:has-text('Save changes')")
+    page.wait_for_selector(".flash-success")
+
+    bob.fill("textarea[name=caption]", "Launch pad 39A at dawn, a day before lift-off.")
+    bob.click("button:has-text('Save changes')")
+    bob.wait_for_selector(".conflict")
+    conflict = bob.inner_text(".conflict")
+    assert "The rocket on the launch pad before sunrise." in conflict
+    assert "Launch pad 39A at dawn, a day before lift-off." in conflict
+    assert bob.input_value("textarea[name=caption]") == (
+        "Launch pad 39A at dawn, a day before lift-off."
+    )
+    shot(bob, backend, "conflict")
+    assert asset_values(site.database, photo).caption == (
+        "The rocket on the launch pad before sunrise."
+    )
+    assert bob.problems == []
+    other_context.close()
+
+
+def test_bulk_edit(page: Any, site: Site, backend: str) -> None:
+    sign_in(page, site)
+    chosen = [site.ids["similar.jpg"], site.ids["oriented-6.jpg"]]
+    assert page.is_disabled("button[data-needs-selection]")
+    for asset_id in chosen:
+        page.check(f"input[name=ids][value='{asset_id}']")
+    assert page.inner_text("[data-selected-count]") == "2 selected"
+    page.click("button[data-needs-selection]")
+    page.wait_for_selector("text=Bulk edit 2 photos")
+    page.check("input[name=credit_mode][value=set]")
+    page.fill("input[name=credit]", "Staff photographer")
+    page.check("input[name=keywords_mode][value=append]")
+    page.fill("input[name=keywords]", "space, nasa")
+    page.select_option("select[name=status]", "approved")
+    shot(page, backend, "bulk")
+    page.click("button:has-text('Apply to 2 photos')")
+    page.wait_for_selector(".flash-success")
+    assert "Updated 2 of 2" in page.inner_text(".flash-success")
+    for asset_id in chosen:
+        saved = asset_values(site.database, asset_id)
+        assert saved.credit == "Staff photographer" and saved.status == "approved"
+        assert saved.keywords[-2:] == ["space", "nasa"]
+
+
+def test_upload_via_the_file_input(page: Any, site: Site, backend: str, tmp_path: Path) -> None:
+    sign_in(page, site)
+    page.click("nav >> text=Upload")
+    fresh = make_jpeg(tmp_path / "harbour at night.jpg", (640, 480), seed=42)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    copy = tmp_path / "copy.jpg"
+    copy.write_bytes((PHOTOS / "original.jpg").read_bytes())
+    page.set_input_files("input[type=file]", [str(fresh), str(notes), str(copy)])
+    assert page.locator("[data-file-list] li").count() == 3
+    shot(page, backend, "upload")
+    page.click("button:has-text('Upload')")
+    page.wait_for_selector("text=Results")
+    rows = page.locator(".results-table tbody tr")
+    assert rows.count() == 3
+    text = page.inner_text(".results-table")
+    assert "harbour at night.jpg" in text and "added" in text
+    assert "already in the library" in text and "refused" in text
+    shot(page, backend, "upload-results")
+    page.click("text=Open photo")
+    page.wait_for_selector("text=Known file paths")
+    assert "harbour at night.jpg" in page.inner_text(".photo-header")
+
+
+def test_upload_by_drag_and_drop(page: Any, site: Site, tmp_path: Path) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "/upload")
+    photo = make_jpeg(tmp_path / "dropped.jpg", (400, 300), seed=7).read_bytes()
+    dropped = page.evaluate_handle(
+        """bytes => {
+            const transfer = new DataTransfer();
+            const file = new File([new Uint8Array(bytes)], "dropped.jpg", {type: "image/jpeg"});
+            transfer.items.add(file);
+            return transfer;
+        }""",
+        list(photo),
+    )
+    page.dispatch_event("[data-dropzone]", "dragover", {"dataTransfer": dropped})
+    assert "dragging" in (page.get_attribute("[data-dropzone]", "class") or "")
+    page.dispatch_event("[data-dropzone]", "drop", {"dataTransfer": dropped})
+    assert page.inner_text("[data-file-list]").startswith("dropped.jpg")
+    page.click("button:has-text('Upload')")
+    page.wait_for_selector(".results-table")
+    assert "added" in page.inner_text(".results-table")
+
+
+def test_other_pages_render(page: Any, site: Site, backend: str) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "/?sort=most_used&has_duplicates=1")
+    assert page.locator(".card").count() == 2
+    page.goto(site.url + "/articles")
+    shot(page, backend, "articles")
+    page.click("text=Countdown at the Cape")
+    page.wait_for_selector("text=Images as published")
+    shot(page, backend, "article")
+    page.goto(f"{site.url}/photos/{site.ids['iptc-utf8.jpg']}")
+    assert "Café in Zürich" in page.input_value("#credit-line")
+    page.click("summary:has-text('IPTC')")
+    shot(page, backend, "photo-embedded")

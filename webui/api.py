@@ -1,0 +1,150 @@
+"""The JSON API: the gallery's reads and edits for scripts, by session or bearer token.
+
+Same roles as the pages. Errors are ``{"error": message}`` with the status
+code the library error maps to; a stale PATCH is 409 with both values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from werkzeug.wrappers import Response
+
+from library import catalog, edits, queries, search
+from library.errors import InvalidValueError, VersionConflictError
+from library.models import EDITABLE_FIELDS, Asset
+from webui.auth import current, require
+from webui.db import commit, get_session
+from webui.gallery import filters_from_args, sort_from_args
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_LIMIT = 200
+
+
+def _summary(asset: Asset, usage_count: int) -> dict[str, Any]:
+    data = queries.asset_summary(asset)
+    data["usage_count"] = usage_count
+    data["url"] = url_for("photos.page", asset_id=asset.id)
+    data["thumb"] = url_for("photos.thumb", asset_id=asset.id)
+    return data
+
+
+def _bad_request(message: str) -> tuple[Response, int]:
+    return jsonify(error=message), 400
+
+
+@bp.get("/photos")
+@require("search")
+def photos() -> Any:
+    """``?q=&page=CURSOR&limit=&sort=`` plus the gallery's filters; ``next`` is the next cursor."""
+    filters, problems = filters_from_args(request.args)
+    if problems:
+        return _bad_request(" ".join(problems))
+    limit = request.args.get("limit", type=int) or current_app.config["PAGE_SIZE"]
+    page = search.search_assets(
+        get_session(),
+        request.args.get("q", ""),
+        filters,
+        sort=sort_from_args(request.args),
+        limit=max(1, min(limit, MAX_LIMIT)),
+        after=request.args.get("page") or None,
+    )
+    return jsonify(
+        photos=[_summary(a, page.usage_counts.get(a.id, 0)) for a in page.assets],
+        next=page.next,
+    )
+
+
+@bp.get("/photos/<int:asset_id>")
+@require("read")
+def photo(asset_id: int) -> Any:
+    record = queries.asset_record(catalog.get_asset(get_session(), asset_id))
+    # Editable fields also at the top level, so a client can PATCH what it read.
+    return jsonify({**record["fields"], **record})
+
+
+@bp.patch("/photos/<int:asset_id>")
+@require("edit")
+def patch_photo(asset_id: int) -> Any:
+    """``{"version": N, "caption": ...}``: 200 with the new version, 409 when N is stale."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _bad_request("send a JSON object with version and the fields to change")
+    version = body.pop("version", None)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return _bad_request("version (an integer) is required: the version you read")
+    values = body.pop("fields", None) or body
+    if not isinstance(values, dict) or not values:
+        return _bad_request("no fields to change")
+    unknown = sorted(set(values) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidValueError(f"not editable: {', '.join(unknown)}")
+    identity = current()
+    assert identity is not None
+    session = get_session()
+    try:
+        result = edits.edit_asset(
+            session, asset_id, values, identity.name, expected_version=version, source=None
+        )
+    except VersionConflictError as exc:
+        response = jsonify(
+            error=str(exc),
+            version=exc.current,
+            your_version=exc.expected,
+            conflicts={
+                name: {"yours": yours, "current": theirs}
+                for name, (yours, theirs) in exc.conflicts.items()
+            },
+        )
+        response.status_code = 409
+        return response
+    search.reindex_assets(session, [asset_id])
+    commit()
+    return jsonify(
+        id=asset_id,
+        version=result.version,
+        changes=[edits.change_record(c) for c in result.changes],
+    )
+
+
+@bp.get("/photos/<int:asset_id>/usages")
+@require("read")
+def usages(asset_id: int) -> Any:
+    session = get_session()
+    catalog.get_asset(session, asset_id)
+    return jsonify(
+        usages=[
+            {
+                "article_id": article.id,
+                "title": article.title,
+                "url": article.url,
+                "published": article.published.isoformat() if article.published else None,
+                "role": usage.role,
+                "position": usage.position,
+                "caption": usage.caption,
+                "alt": usage.alt,
+                "credit": usage.credit,
+                "archive": usage.archive,
+            }
+            for usage, article in search.asset_usages(session, asset_id)
+        ]
+    )
+
+
+@bp.get("/photos/<int:asset_id>/history")
+@require("history")
+def photo_history(asset_id: int) -> Any:
+    changes = edits.history(get_session(), asset_id)
+    return jsonify(changes=[edits.change_record(c) for c in changes])
+
+
+@bp.get("/duplicates")
+@require("read")
+def duplicates() -> Any:
+    limit = max(1, min(request.args.get("limit", type=int) or MAX_LIMIT, MAX_LIMIT))
+    groups, next_cursor = search.digest_groups(
+        get_session(), limit=limit, after=request.args.get("page") or None
+    )
+    return jsonify(groups=groups, next=next_cursor)

@@ -1,0 +1,202 @@
+"""Signing in and out, who is asking (session or bearer token), and what they may do."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from library import users
+from library.models import User
+from webui.db import commit, get_session, state
+
+bp = Blueprint("auth", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Endpoints anyone may reach: the sign-in form and the files it needs.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in user as plain values, so it outlives any database session."""
+
+    id: int
+    name: str
+    role: str
+
+    def can(self, permission: str) -> bool:
+        return users.can(self.role, permission)
+
+
+def current() -> Identity | None:
+    identity: Identity | None = g.get("identity")
+    return identity
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def load_identity() -> None:
+    """Find the user for this request: a bearer token on the API, else the signed session.
+
+    The user row is read on every request, so disabling someone or changing
+    their role takes effect at once rather than when their cookie expires.
+    """
+    g.identity = None
+    g.via_token = False
+    if request.endpoint == "static":
+        return  # the stylesheet and script are public; no database work for them
+    header = request.headers.get("Authorization", "")
+    if is_api() and header[:7].lower() == "bearer ":
+        user = users.user_for_token(
+            get_session(), header[7:].strip(), touch=request.method not in ("GET", "HEAD")
+        )
+        if user is not None:
+            g.identity = _identity(user)
+            g.via_token = True
+        return
+    user_id = session.get("uid")
+    if user_id is None:
+        return
+    lifetime = current_app.config["SESSION_LIFETIME_MINUTES"] * 60
+    since = session.get("since", 0)
+    if not isinstance(since, int | float) or time.time() - since > lifetime:
+        session.clear()
+        flash("Your session has expired. Please sign in again.", "info")
+        return
+    user = get_session().get(User, user_id)
+    if user is None or user.disabled:
+        session.clear()
+        return
+    g.identity = _identity(user)
+
+
+def _identity(user: User) -> Identity:
+    return Identity(user.id, user.name, user.role)
+
+
+def require_sign_in() -> Response | None:
+    """Every endpoint but the sign-in page needs a user (checked before any view runs)."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current() is not None:
+        return None
+    return _unauthenticated()
+
+
+def _unauthenticated() -> Response:
+    if is_api() or request.endpoint is None:
+        response = jsonify(error="sign in or send Authorization: Bearer TOKEN")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="photodesk"'
+        return response
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
+
+
+def require(permission: str) -> Callable[[F], F]:
+    """Let a view run only for a role that has this permission (403 otherwise)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            identity = current()
+            if identity is None:
+                return _unauthenticated()
+            if not identity.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never //host or a scheme, so sign-in cannot redirect away."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("gallery.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if current() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("login.html", next=request.args.get("next", ""))
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    next_url = request.form.get("next", "")
+    limiter = state().limiter
+    key = (name.casefold(), request.remote_addr or "")
+    wait = limiter.retry_after(key)
+    if wait:
+        flash(f"Too many failed sign-ins. Try again in {wait} seconds.", "error")
+        body = render_template("login.html", next=next_url, name=name)
+        return body, 429, {"Retry-After": str(wait)}
+    try:
+        user = users.authenticate(get_session(), name, password)
+    except users.AuthenticationError:
+        limiter.failed(key)
+        flash("Wrong name or password.", "error")
+        return render_template("login.html", next=next_url, name=name), 401
+    limiter.succeeded(key)
+    # A fresh session on sign-in: nothing from before (a planted token) survives.
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    session["since"] = time.time()
+    return redirect(_safe_next(next_url), code=303)
+
+
+@bp.post("/logout")
+@require("read")
+def logout() -> Response:
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.get("/users")
+@require("manage_users")
+def user_list() -> str:
+    return render_template("users.html", users=users.list_users(get_session()), roles=users.ROLES)
+
+
+@bp.post("/users")
+@require("manage_users")
+def user_add() -> Any:
+    form = request.form
+    try:
+        user = users.create_user(
+            get_session(), form.get("name", ""), form.get("role", ""), form.get("password", "")
+        )
+    except (users.InvalidUserError, users.UserExistsError) as exc:
+        flash(str(exc), "error")
+        body = render_template(
+            "users.html", users=users.list_users(get_session()), roles=users.ROLES, form=form
+        )
+        return body, 400
+    commit()
+    flash(f"Added {user.name} ({user.role}).", "success")
+    return redirect(url_for("auth.user_list"), code=303)

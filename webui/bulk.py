@@ -1,0 +1,182 @@
+"""Bulk edit: set or append credit, source and keywords, archive and status on a selection.
+
+Saved templates ("Reuters wire", "Archive scan") are form states kept as JSON
+in the library folder, so every server of the library shares them and they
+need no table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from library import edits, search
+from library.errors import InvalidValueError
+from library.models import STATUSES
+from webui.auth import current, require
+from webui.db import commit, get_session, state
+
+bp = Blueprint("bulk", __name__)
+
+TEMPLATE_FILE = "bulk-templates.json"
+TEXT_FIELDS = ("credit", "source", "keywords")
+MAX_SELECTION = 1000
+_lock = threading.Lock()
+
+
+class TemplateStore:
+    """Named bulk-edit form states in one JSON file, written atomically."""
+
+    def __init__(self, root: Path):
+        self.path = root / TEMPLATE_FILE
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            return {}  # a damaged file loses templates, never the page
+        return data if isinstance(data, dict) else {}
+
+    def save(self, name: str, spec: dict[str, Any]) -> None:
+        with _lock:
+            data = self.load()
+            data[name] = spec
+            self._write(data)
+
+    def delete(self, name: str) -> None:
+        with _lock:
+            data = self.load()
+            data.pop(name, None)
+            self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        os.replace(tmp, self.path)
+
+
+def _spec(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The form's edit as plain data: what a template stores and what apply reads."""
+    spec: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        mode = form.get(f"{name}_mode", "keep")
+        spec[name] = {
+            "mode": mode if mode in ("keep", "set", "append") else "keep",
+            "value": form.get(name, ""),
+        }
+    archive = form.get("archive_mode", "keep")
+    spec["archive"] = archive if archive in ("keep", "yes", "no") else "keep"
+    status = form.get("status", "")
+    spec["status"] = status if status in STATUSES else ""
+    return spec
+
+
+def _edit(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    set_values: dict[str, Any] = {}
+    append_values: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        field = spec.get(name) or {}
+        if field.get("mode") == "set":
+            set_values[name] = field.get("value", "")
+        elif field.get("mode") == "append" and str(field.get("value", "")).strip():
+            append_values[name] = field.get("value", "")
+    if spec.get("archive") in ("yes", "no"):
+        set_values["archive"] = spec["archive"] == "yes"
+    if spec.get("status"):
+        set_values["status"] = spec["status"]
+    return set_values, append_values
+
+
+def _selected_ids(form: MultiDict[str, str]) -> list[int]:
+    ids: list[int] = []
+    for value in form.getlist("ids"):
+        if value.isdigit() and int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+@bp.get("/bulk")
+@require("bulk_edit")
+def start() -> Any:
+    flash("Select photos in the gallery first, then choose “Bulk edit”.", "info")
+    return redirect(url_for("gallery.index"))
+
+
+@bp.post("/bulk")
+@require("bulk_edit")
+def bulk() -> Any:
+    """One form, several buttons: show the form, apply it, or save/load/delete a template."""
+    form = request.form
+    ids = _selected_ids(form)
+    op = form.get("op", "select")
+    templates = TemplateStore(state().root)
+    spec = _spec(form) if op != "select" else _spec(MultiDict())
+    status = 200
+    if not ids:
+        flash("No photos were selected.", "error")
+        return redirect(url_for("gallery.index"), code=303)
+    if len(ids) > MAX_SELECTION:
+        flash(f"Select at most {MAX_SELECTION} photos at a time.", "error")
+        return redirect(url_for("gallery.index"), code=303)
+    if op == "apply":
+        set_values, append_values = _edit(spec)
+        if not set_values and not append_values:
+            flash("Choose at least one change to apply.", "error")
+            status = 400
+        else:
+            identity = current()
+            assert identity is not None
+            session = get_session()
+            try:
+                results = edits.bulk_edit(session, ids, identity.name, set_values, append_values)
+            except InvalidValueError as exc:
+                flash(str(exc), "error")
+                status = 400
+            else:
+                search.reindex_assets(session, ids)
+                commit()
+                changed = sum(1 for r in results if r.changes)
+                flash(f"Updated {changed} of {len(ids)} selected photos.", "success")
+                return redirect(url_for("gallery.index"), code=303)
+    elif op == "save_template":
+        name = form.get("template_name", "").strip()
+        if not name or len(name) > 60:
+            flash("A template needs a name of at most 60 characters.", "error")
+            status = 400
+        else:
+            templates.save(name, spec)
+            flash(f"Saved template “{name}”.", "success")
+    elif op == "load_template":
+        name = form.get("template", "")
+        saved = templates.load().get(name)
+        if saved is None:
+            flash(f"There is no template called “{name}”.", "error")
+            status = 404
+        else:
+            spec = saved
+            flash(f"Loaded template “{name}”: check the changes, then apply.", "info")
+    elif op == "delete_template":
+        name = form.get("template", "")
+        templates.delete(name)
+        flash(f"Deleted template “{name}”.", "info")
+    assets = search.assets_by_ids(get_session(), ids)
+    body = render_template(
+        "bulk.html",
+        ids=ids,
+        assets=assets,
+        spec=spec,
+        templates=templates.load(),
+        statuses=STATUSES,
+        fields=TEXT_FIELDS,
+    )
+    return body, status

@@ -1,0 +1,81 @@
+"""The request's catalog session: opened on first use, closed at teardown.
+
+GET requests read in a deferred transaction that never blocks a writer; other
+methods get a write session, which on SQLite starts with BEGIN IMMEDIATE, so a
+form post waits for a running ingest batch at its start instead of failing
+half-way. Views commit explicitly before they redirect; whatever is left at
+teardown is rolled back, so a view that fails writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import current_app, g, request
+
+from library.db import Database
+from library.store import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from webui.security import RateLimiter
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class WebState:
+    """What the app keeps for its lifetime: the open library and the login limiter."""
+
+    database: Database
+    store: Store
+    limiter: RateLimiter
+
+    @property
+    def root(self) -> Path:
+        return self.database.config.root
+
+
+def state() -> WebState:
+    web_state: WebState = current_app.extensions["photodesk"]
+    return web_state
+
+
+def get_session() -> Session:
+    session: Session | None = g.get("db_session")
+    if session is None:
+        session = state().database.session(write=request.method not in SAFE_METHODS)
+        g.db_session = session
+    return session
+
+
+def commit() -> None:
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.commit()
+
+
+def release() -> None:
+    """Commit and close the request session early, before long work in other transactions.
+
+    An upload runs the ingest pipeline, which writes in its own transactions;
+    on SQLite our write session would otherwise hold the lock it waits for.
+    """
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.commit()
+        finally:
+            session.close()
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.rollback()
+        finally:
+            session.close()

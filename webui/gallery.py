@@ -1,0 +1,143 @@
+"""The gallery grid with search and filters, the articles pages and the audit report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from library import queries, search
+from library.models import STATUSES, Article
+from webui.auth import require
+from webui.db import get_session
+
+bp = Blueprint("gallery", __name__)
+
+FORMATS = ("jpeg", "png", "webp", "tiff", "gif", "heic")
+
+#: Query-string names of the gallery's filters, in the order the form shows them.
+FILTER_ARGS = (
+    "q",
+    "sort",
+    "missing_credit",
+    "archive",
+    "status",
+    "used_min",
+    "has_duplicates",
+    "format",
+    "camera",
+    "tag",
+    "taken_from",
+    "taken_to",
+)
+
+
+def filters_from_args(args: MultiDict[str, str]) -> tuple[search.SearchFilter, list[str]]:
+    """The filters a query string asks for, and a message for each value that made no sense.
+
+    A bad value is dropped with a message instead of failing the page: a
+    hand-edited URL should still show photos.
+    """
+    problems: list[str] = []
+    filters = search.SearchFilter(
+        missing_credit=_flag(args.get("missing_credit")),
+        has_duplicates=_flag(args.get("has_duplicates")),
+        camera=(args.get("camera") or "").strip() or None,
+        tag=(args.get("tag") or "").strip() or None,
+    )
+    archive = args.get("archive", "")
+    if archive in ("yes", "no"):
+        filters.archive = archive == "yes"
+    status = args.get("status", "")
+    if status in STATUSES:
+        filters.status = status
+    elif status:
+        problems.append(f"Unknown status {status!r} ignored.")
+    fmt = args.get("format", "")
+    if fmt in FORMATS:
+        filters.format = fmt
+    elif fmt:
+        problems.append(f"Unknown format {fmt!r} ignored.")
+    used = (args.get("used_min") or "").strip()
+    if used:
+        if used.isdigit():
+            filters.used_min = int(used)
+        else:
+            problems.append("“Used in at least” needs a whole number.")
+    for name in ("taken_from", "taken_to"):
+        value = (args.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            setattr(filters, name, date.fromisoformat(value))
+        except ValueError:
+            problems.append(f"{value!r} is not a date (YYYY-MM-DD).")
+    return filters, problems
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "on", "yes", "true")
+
+
+def sort_from_args(args: MultiDict[str, str]) -> str:
+    sort = args.get("sort", "newest")
+    return sort if sort in search.SORTS else "newest"
+
+
+@bp.get("/")
+@require("search")
+def index() -> str:
+    filters, problems = filters_from_args(request.args)
+    sort = sort_from_args(request.args)
+    q = request.args.get("q", "")
+    page = search.search_assets(
+        get_session(),
+        q,
+        filters,
+        sort=sort,
+        limit=current_app.config["PAGE_SIZE"],
+        after=request.args.get("after") or None,
+    )
+    kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    active = sum(1 for k in kept if k not in ("q", "sort"))
+    return render_template(
+        "gallery.html",
+        page=page,
+        q=q,
+        sort=sort,
+        args=kept,
+        problems=problems,
+        active_filters=active,
+        statuses=STATUSES,
+        formats=FORMATS,
+        first_page=not request.args.get("after"),
+    )
+
+
+@bp.get("/articles")
+@require("read")
+def articles() -> str:
+    after = request.args.get("after", type=int)
+    rows, next_after = search.list_articles(get_session(), limit=50, after=after)
+    return render_template("articles.html", rows=rows, next_after=next_after)
+
+
+@bp.get("/articles/<int:article_id>")
+@require("read")
+def article(article_id: int) -> str:
+    found = get_session().get(Article, article_id)
+    if found is None:
+        abort(404, description=f"No article with id {article_id}.")
+    return render_template("article.html", article=found)
+
+
+@bp.get("/reports")
+@require("reports")
+def reports() -> str:
+    session = get_session()
+    info: dict[str, Any] = queries.library_info(session)
+    return render_template(
+        "reports.html", info=info, changes=search.recent_changes(session, limit=50)
+    )

@@ -1,0 +1,276 @@
+"""One photo: its page, the metadata form with conflict handling, history, revert and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from library import catalog, edits, search
+from library.errors import InvalidValueError, StoreError, VersionConflictError
+from library.housestyle import caption_credit_line
+from library.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
+from webui.auth import current, require
+from webui.db import commit, get_session, state
+
+bp = Blueprint("photos", __name__, url_prefix="/photos")
+
+MIME_TYPES = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+    "gif": "image/gif",
+    "heic": "image/heic",
+}
+
+#: Long texts get a textarea; the rest are one-line inputs.
+LONG_FIELDS = frozenset({"caption", "alt_text", "instructions", "usage_terms"})
+
+LABELS = {
+    "caption": "Caption",
+    "headline": "Headline",
+    "title": "Title",
+    "alt_text": "Alt text",
+    "credit": "Credit",
+    "creator": "Creator",
+    "source": "Source",
+    "copyright": "Copyright",
+    "keywords": "Keywords",
+    "instructions": "Special instructions",
+    "usage_terms": "Usage terms",
+    "archive": "Archive photo",
+    "original_date": "Original date",
+    "status": "Status",
+}
+
+
+def display(value: Any) -> str:
+    """A field value as the form shows it: keywords comma-separated, nothing as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _values(asset: Asset) -> dict[str, str]:
+    return {name: display(getattr(asset, name)) for name in EDITABLE_FIELDS}
+
+
+def _posted(form: MultiDict[str, str], prefix: str = "") -> dict[str, str]:
+    values = {name: form.get(prefix + name, "") for name in EDITABLE_FIELDS}
+    # An unchecked checkbox is not sent at all.
+    values["archive"] = "yes" if form.get(prefix + "archive") in ("on", "yes", "1") else "no"
+    return values
+
+
+def _render(
+    asset: Asset,
+    values: dict[str, str] | None = None,
+    original: dict[str, str] | None = None,
+    version: int | None = None,
+    conflict: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> str:
+    session = get_session()
+    identity = current()
+    changes: list[Change] = []
+    if identity is not None and identity.can("history"):
+        changes = list(reversed(edits.history(session, asset.id)))
+    return render_template(
+        "photo.html",
+        asset=asset,
+        values=values or _values(asset),
+        original=original or _values(asset),
+        version=version if version is not None else asset.version,
+        conflict=conflict,
+        error=error,
+        fields=EDITABLE_FIELDS,
+        long_fields=LONG_FIELDS,
+        labels=LABELS,
+        statuses=STATUSES,
+        changes=changes,
+        usages=search.asset_usages(session, asset.id),
+        duplicates=search.same_pixels(session, asset),
+        usage_count=search.usage_counts(session, [asset.id]).get(asset.id, 0),
+        credit_line=caption_credit_line(asset),
+        renditions={r.kind for r in asset.renditions},
+        display=display,
+    )
+
+
+@bp.get("/<int:asset_id>")
+@require("read")
+def page(asset_id: int) -> str:
+    return _render(catalog.get_asset(get_session(), asset_id))
+
+
+@bp.post("/<int:asset_id>")
+@require("edit")
+def edit(asset_id: int) -> Any:
+    """Save the fields the editor changed, merging with edits made since the form was loaded.
+
+    The form carries the values it was loaded with (``orig_*``). Only fields
+    that differ from those are written, so a stale form never undoes someone
+    else's change to a field this editor did not touch. A real conflict (both
+    changed the same field) is shown with both values and nothing is saved.
+    """
+    session = get_session()
+    identity = current()
+    assert identity is not None
+    form = request.form
+    mine = _posted(form)
+    original = _posted(form, "orig_") if "orig_caption" in form else None
+    version = form.get("version", type=int)
+    if version is None:
+        asset = catalog.get_asset(session, asset_id)
+        return _render(asset, mine, original, error="The form had no version; reload it."), 400
+    try:
+        changed = {
+            name: value
+            for name, value in mine.items()
+            if original is None
+            or edits.normalize(name, value) != edits.normalize(name, original[name])
+        }
+        if not changed:
+            flash("Nothing to save: no field was changed.", "info")
+            return redirect(url_for("photos.page", asset_id=asset_id), code=303)
+        try:
+            result = edits.edit_asset(
+                session, asset_id, changed, identity.name, expected_version=version
+            )
+        except VersionConflictError as exc:
+            clashes = {
+                name: pair
+                for name, pair in exc.conflicts.items()
+                if original is None or edits.normalize(name, original[name]) != pair[1]
+            }
+            if clashes:
+                return _conflict(catalog.get_asset(session, asset_id), changed, clashes), 409
+            # Someone else changed other fields only: ours apply on top of theirs.
+            result = edits.edit_asset(
+                session, asset_id, changed, identity.name, expected_version=exc.current
+            )
+    except InvalidValueError as exc:
+        asset = catalog.get_asset(session, asset_id)
+        return _render(asset, mine, original, version, error=str(exc)), 400
+    search.reindex_assets(session, [asset_id])
+    commit()
+    names = ", ".join(LABELS[c.field].lower() for c in result.changes)
+    if names:
+        flash(f"Saved {names} (version {result.version}).", "success")
+    else:
+        flash("Nothing to save: the values were already current.", "info")
+    return redirect(url_for("photos.page", asset_id=asset_id), code=303)
+
+
+def _conflict(
+    asset: Asset, changed: dict[str, str], clashes: dict[str, tuple[object, object]]
+) -> str:
+    """The page after a clash: current values, with this editor's changes laid over them.
+
+    The form now starts from the current version, so submitting it again
+    deliberately replaces the other edits with these values.
+    """
+    history = edits.history(get_session(), asset.id)
+    rows = []
+    for name, (yours, theirs) in clashes.items():
+        last = next((c for c in reversed(history) if c.field == name), None)
+        rows.append(
+            {
+                "field": name,
+                "label": LABELS[name],
+                "yours": display(yours),
+                "theirs": display(theirs),
+                "who": last.user if last else None,
+                "when": last.changed_at if last else None,
+            }
+        )
+    values = {**_values(asset), **changed}
+    conflict = {"version": asset.version, "fields": rows}
+    return _render(asset, values, _values(asset), asset.version, conflict=conflict)
+
+
+@bp.post("/<int:asset_id>/changes/<int:change_id>/revert")
+@require("edit")
+def revert(asset_id: int, change_id: int) -> Response:
+    identity = current()
+    assert identity is not None
+    session = get_session()
+    result = edits.revert_change(session, asset_id, change_id, identity.name)
+    search.reindex_assets(session, [asset_id])
+    commit()
+    if result.changes:
+        change = result.changes[0]
+        flash(
+            f"Reverted {LABELS.get(change.field, change.field).lower()} to "
+            f"“{display(change.new_value) or 'empty'}” (version {result.version}).",
+            "success",
+        )
+    else:
+        flash("Nothing to revert: the field already has that value.", "info")
+    return redirect(url_for("photos.page", asset_id=asset_id) + "#history", code=303)
+
+
+@bp.get("/<int:asset_id>/thumb")
+@require("read")
+def thumb(asset_id: int) -> Response:
+    return _rendition(asset_id, "thumb")
+
+
+@bp.get("/<int:asset_id>/web")
+@require("read")
+def preview(asset_id: int) -> Response:
+    return _rendition(asset_id, "web")
+
+
+@bp.get("/<int:asset_id>/download")
+@require("download")
+def download(asset_id: int) -> Response:
+    size = request.args.get("size", "original")
+    if size == "web":
+        asset = catalog.get_asset(get_session(), asset_id)
+        stem = Path(asset.original_name).stem or f"photo-{asset_id}"
+        return _rendition(asset_id, "web", download_name=f"{stem}-web.jpg")
+    if size != "original":
+        abort(400, description="size must be web or original")
+    asset = catalog.get_asset(get_session(), asset_id)
+    return _file(
+        asset.store_path,
+        MIME_TYPES.get(asset.format, "application/octet-stream"),
+        download_name=asset.original_name,
+    )
+
+
+def _rendition(asset_id: int, kind: str, download_name: str | None = None) -> Response:
+    rendition = get_session().get(Rendition, (asset_id, kind))
+    if rendition is None:
+        abort(404, description=f"Photo {asset_id} has no {kind} image.")
+    return _file(rendition.store_path, "image/jpeg", download_name)
+
+
+def _file(relative: str, mimetype: str, download_name: str | None = None) -> Response:
+    try:
+        path = state().store.absolute(relative)
+    except StoreError:
+        abort(404)
+    if not path.is_file():
+        abort(404, description="The file is missing from the store (run photodesk verify).")
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=download_name is not None,
+        download_name=download_name,
+        max_age=86400,
+        conditional=True,
+    )
+    # Photos are private to the desk: browsers may cache them, shared proxies may not.
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response

@@ -1,0 +1,191 @@
+"""Uploading photos: checked at the door, then ingested like any other file.
+
+Files land in a fresh folder under ``uploads/`` in the library with a
+sanitized name. Names with a path in them, types photodesk does not catalog,
+content that does not match its extension and oversized files are refused
+before anything is ingested. The ingest pipeline then runs in this process
+(one worker) and the page reports every file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, render_template, request
+from werkzeug.datastructures import FileStorage
+
+from library import search
+from library.ingest import IngestOptions, IngestSession
+from webui.auth import current, require
+from webui.db import release, state
+
+bp = Blueprint("upload", __name__)
+
+UPLOAD_DIR = "uploads"
+
+#: Extension → the format its content must have (the same set ingest accepts).
+SUFFIX_FORMATS = {
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".jpe": "jpeg",
+    ".png": "png",
+    ".gif": "gif",
+    ".webp": "webp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".heic": "heic",
+    ".heif": "heic",
+    ".hif": "heic",
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1"}
+_UNSAFE = re.compile(r"[^\w.()\- ]")
+
+
+class UploadRefusedError(Exception):
+    """A file was refused at the door; the message says why, for the person uploading."""
+
+
+@dataclass
+class UploadResult:
+    """One file's fate, as the page shows it."""
+
+    name: str
+    status: str  # "ingested", "already_present", "failed", "refused"
+    asset_id: int | None = None
+    reason: str | None = None
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format the first bytes announce, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heic"
+    return None
+
+
+def safe_name(raw: str | None) -> str:
+    """A file name that can only ever mean a file in the upload folder.
+
+    A name with a directory part is refused rather than trimmed: browsers
+    send bare names, so a path means a crafted request.
+    """
+    name = unicodedata.normalize("NFC", raw or "").strip()
+    if not name:
+        raise UploadRefusedError("the file has no name")
+    if "/" in name or "\\" in name or "\x00" in name or name in (".", ".."):
+        raise UploadRefusedError("the file name contains a path")
+    if name.startswith("."):
+        raise UploadRefusedError("hidden file names (starting with '.') are not accepted")
+    stem, suffix = os.path.splitext(_UNSAFE.sub("_", name))
+    return (stem[:150] or "photo") + suffix.lower()[:10]
+
+
+def _unique(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, suffix = os.path.splitext(name)
+    counter = 2
+    while target.exists():
+        target = folder / f"{stem}-{counter}{suffix}"
+        counter += 1
+    return target
+
+
+def _accept(storage: FileStorage, folder: Path, limit: int) -> Path:
+    """Check one file and save it into the folder; raises UploadRefusedError with the reason."""
+    name = safe_name(storage.filename)
+    suffix = Path(name).suffix.lower()
+    expected = SUFFIX_FORMATS.get(suffix)
+    if expected is None:
+        raise UploadRefusedError(
+            f"“{suffix or 'no extension'}” is not a photo type photodesk catalogs "
+            "(JPEG, PNG, WebP, TIFF, GIF or HEIC)"
+        )
+    head = storage.stream.read(16)
+    storage.stream.seek(0)
+    if not head:
+        raise UploadRefusedError("the file is empty")
+    found = sniff_format(head)
+    if found != expected:
+        raise UploadRefusedError(
+            f"the content is not a {expected.upper()} image"
+            + (f" (it looks like {found.upper()})" if found else "")
+        )
+    target = _unique(folder, name)
+    storage.save(target)
+    if target.stat().st_size > limit:
+        target.unlink()
+        raise UploadRefusedError(f"larger than {limit // (1024 * 1024)} MB")
+    return target
+
+
+@bp.get("/upload")
+@require("upload")
+def form() -> str:
+    return render_template("upload.html", results=None)
+
+
+@bp.post("/upload")
+@require("upload")
+def receive() -> tuple[str, int]:
+    identity = current()
+    assert identity is not None
+    files = [f for f in request.files.getlist("files") if f.filename]
+    if not files:
+        flash("Choose at least one photo to upload.", "error")
+        return render_template("upload.html", results=None), 400
+    web = state()
+    folder = (
+        web.root / UPLOAD_DIR / f"{date.today().isoformat()}-{identity.name}-{secrets.token_hex(4)}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    results: list[UploadResult] = []
+    accepted: dict[str, UploadResult] = {}
+    try:
+        for storage in files:
+            shown = (storage.filename or "")[:200]
+            try:
+                target = _accept(storage, folder, limit)
+            except UploadRefusedError as exc:
+                results.append(UploadResult(shown, "refused", reason=str(exc)))
+                continue
+            result = UploadResult(target.name, "failed", reason="not processed")
+            results.append(result)
+            accepted[os.path.abspath(target)] = result
+        if accepted:
+            # Ingest writes in its own transactions; ours must not hold the lock.
+            release()
+            report = IngestSession(web.database, IngestOptions(workers=1)).run(list(accepted))
+            for outcome in report.outcomes:
+                found = accepted.get(outcome.path)
+                if found is None:
+                    continue
+                result = found
+                result.status = outcome.status if outcome.status != "skipped" else "failed"
+                result.asset_id = outcome.asset_id
+                result.reason = outcome.error if outcome.status == "failed" else None
+            new = [r.asset_id for r in accepted.values() if r.status == "ingested" and r.asset_id]
+            if new:
+                with web.database.session_scope() as session:
+                    search.reindex_assets(session, new)
+    finally:
+        # The originals are copied into the store; the upload copies are not needed.
+        shutil.rmtree(folder, ignore_errors=True)
+    good = any(r.status in ("ingested", "already_present") for r in results)
+    return render_template("upload.html", results=results), 200 if good else 400
