@@ -228,11 +228,14 @@ def _write_article(
 ) -> bool:
     article = session.scalar(select(Article).where(Article.key == parsed.key))
     created = article is None
+    previous: set[int] = set()
     if article is None:
         article = Article(key=parsed.key)
         session.add(article)
     else:
+        previous = {u.asset_id for u in article.usages if u.asset_id}
         session.execute(delete(Usage).where(Usage.article_id == article.id))
+        session.expire(article, ["usages"])
     article.title = parsed.title or "(untitled)"
     article.url = parsed.url
     article.published = _as_datetime(parsed.published)
@@ -274,6 +277,10 @@ def _write_article(
         resolver.learn(image, asset_id)
         _fill_empty_fields(session, asset_id, image, usage, article, user)
     session.flush()
+    # Published captions are searchable with the photo; re-imports may drop old ones.
+    from library import search
+
+    search.reindex_assets(session, {u.asset_id for u in article.usages if u.asset_id} | previous)
     return created
 
 

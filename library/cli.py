@@ -1027,9 +1027,10 @@ def _redact(url: str) -> str:
 
 # Commands that live in their own modules; imported here, after `cli` exists.
 from library.cli_files import export, writeback  # noqa: E402
+from library.cli_web import reindex, serve, user  # noqa: E402
 
-cli.add_command(export)
-cli.add_command(writeback)
+for _command in (export, writeback, user, reindex, serve):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

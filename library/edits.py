@@ -126,6 +126,9 @@ def edit_asset(
     if "keywords" in changed:
         _sync_keywords(session, asset)
     session.flush()
+    from library import search
+
+    search.reindex_assets(session, [asset.id])
     result.version = asset.version
     return result
 

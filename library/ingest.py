@@ -358,6 +358,10 @@ class IngestSession:
             created.append((d, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
         session.flush()
+        if created:
+            from library import search
+
+            search.reindex_assets(session, [asset.id for _, _, asset in created])
         catalog.clear_failures(session, [d.path for d, _, _ in created])
         for d, analysis, asset in created:
             known[d.sha256 or ""] = asset.id

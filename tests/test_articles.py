@@ -149,3 +149,18 @@ def test_cli_import_articles_usages(run: object, tmp_path: Path) -> None:
     bad = run("import-articles", str(ARTICLES / "truncated.xml"))  # type: ignore[operator]
     assert bad.exit_code == 3 and "truncated.xml: line" in bad.stderr
     shutil.rmtree(media)
+
+
+def test_library_keeps_search_index_current(database: Database, tmp_path: Path) -> None:
+    from library.edits import edit_asset
+    from library.search import search_assets
+
+    import_articles(database, [WXR], media=uploads(tmp_path))
+    with database.session_scope(write=False) as session:
+        hits = search_assets(session, "Enghelab").assets
+        assert hits, "published captions are searchable right after the import"
+        rally = hits[0].id
+    with database.session_scope() as session:
+        edit_asset(session, rally, {"headline": "Zebrafish parade"}, "ana")
+    with database.session_scope(write=False) as session:
+        assert [a.id for a in search_assets(session, "zebrafish").assets] == [rally]
