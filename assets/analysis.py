@@ -129,10 +129,19 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
     # Each smaller image is scaled from the next larger one, never from the decode.
     web = renditions.fit(upright, renditions.RENDITIONS["web"][0])
     thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
-    # Hashes reduce to 32×32 and the verifier to 64×64: the thumbnail has all the
-    # detail they use, at a sixteenth of the web preview's pixels.
     result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(thumb)
     result.renditions = [renditions.encode(web, "web"), renditions.encode(thumb, "thumb")]
+
+
+def signal_image(upright: Any) -> Any:
+    """The image duplicate signals are computed on: the thumbnail, made as ingest makes it.
+
+    Hashes reduce to 32×32 and the verifier to 64×64, so the thumbnail has all
+    the detail they use at a sixteenth of the web preview's pixels. Anything
+    that compares with stored signals (benchmarks, checks) must start here.
+    """
+    web = renditions.fit(upright, renditions.RENDITIONS["web"][0])
+    return renditions.fit(web, renditions.RENDITIONS["thumb"][0])
 
 
 def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:

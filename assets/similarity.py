@@ -11,7 +11,9 @@ Two stages, both pure functions over upright pixels:
     watermark: ``phash``/``phash`` and ``dhash``/``dhash`` (plain imagehash);
   - mirrored: query ``phash_mirror`` against stored ``phash``;
   - pixels rotated by 90/180/270: query ``phash_rot90``/``phash_rot180``/
-    ``phash_rot270`` against stored ``phash``;
+    ``phash_rot270`` against stored ``phash`` (and, completing the eight flips and
+    turns, ``phash_flip``, ``phash_transpose``, ``phash_transverse``); all come from
+    the one 32×32 reduction pHash makes anyway;
   - crops up to a quarter of the area, 16:9 bands, caption bars, borders:
     ``lowfreq`` and its windows. ``lowfreq`` is a coarse, shift-tolerant hash of the
     image after trimming uniform borders and caption bars; ``lowfreq_<window>``
@@ -36,6 +38,7 @@ nearly pixel-identical after normalisation.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -56,6 +59,9 @@ _PHASH_VARIANTS: tuple[str, ...] = (
     "phash_rot90",
     "phash_rot180",
     "phash_rot270",
+    "phash_flip",
+    "phash_transpose",
+    "phash_transverse",
 )
 
 #: Windows of the trimmed frame hashed with the low-frequency hash, as fractions cut
@@ -81,8 +87,9 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
 _RADIUS = 8
 
 #: (query signal, stored signal, max Hamming distance). A pair of photos is a
-#: candidate when any rule matches in either arrival order; rules that are not
-#: symmetric (mirror is, rotations and windows are not) appear in both directions.
+#: candidate when any rule matches, whichever of the two arrived first: flips and the
+#: half turn undo themselves, the quarter turns undo each other, and every window
+#: rule is listed in both directions.
 CANDIDATE_RULES: tuple[tuple[str, str, int], ...] = (
     ("phash", "phash", _RADIUS),
     ("dhash", "dhash", _RADIUS),
@@ -90,6 +97,9 @@ CANDIDATE_RULES: tuple[tuple[str, str, int], ...] = (
     ("phash_rot90", "phash", _RADIUS),
     ("phash_rot180", "phash", _RADIUS),
     ("phash_rot270", "phash", _RADIUS),
+    ("phash_flip", "phash", _RADIUS),
+    ("phash_transpose", "phash", _RADIUS),
+    ("phash_transverse", "phash", _RADIUS),
     ("lowfreq", "lowfreq", _RADIUS),
     *(("lowfreq", name, _RADIUS) for name in LOWFREQ_WINDOWS),
     *((name, "lowfreq", _RADIUS) for name in LOWFREQ_WINDOWS),
@@ -117,11 +127,17 @@ _TINY_SIDE = 24
 #: stricter one because the search over scales and offsets also lifts unrelated pairs.
 _ACCEPT_FULL = 0.90
 _ACCEPT_CROP = 0.93
+#: Coarse crop alignments below this correlation are not refined: refinement gains a
+#: few hundredths, never enough to reach the acceptance threshold.
+_PROMISING = 0.75
+#: A coarse alignment this good settles which image is the crop.
+_CLEAR_COARSE = 0.95
 #: Whole-frame matches at least this good skip the crop search.
 _CONVINCING = 0.97
 #: Minimum correlation of fine detail: different shots of similar scenes (horizons,
 #: façades) share large shapes but not texture, true copies keep both.
 _ACCEPT_FINE = 0.45
+#: Plain correlation a low-detail pair needs: nearly pixel-identical.
 _ACCEPT_LOW_DETAIL = 0.985
 #: Share of the worst residuals ignored, so a corner watermark or caption remnant
 #: does not sink a true copy.
@@ -194,17 +210,22 @@ def _dct_matrix(size: int) -> FloatArray:
 
 
 def _dihedral_pixels(pixels: FloatArray) -> tuple[FloatArray, ...]:
-    """The 32×32 reduction as the mirrored and rotated image would reduce to it.
+    """The 32×32 reduction as each flipped or turned image would reduce to it.
 
     Resizing to a square grid commutes with flips and quarter turns, so these are what
     imagehash would see for the transformed image, without touching the full pixels.
-    Rotations are counter-clockwise, like ``Image.Transpose.ROTATE_90``.
+    Order and meaning follow :data:`_PHASH_VARIANTS` and Pillow's ``Image.Transpose``
+    (rotations counter-clockwise, flip = top to bottom, transpose across the main
+    diagonal, transverse across the other one).
     """
     return (
         pixels[:, ::-1],
         np.rot90(pixels, 1),
         np.rot90(pixels, 2),
         np.rot90(pixels, 3),
+        pixels[::-1, :],
+        pixels.T,
+        pixels[::-1, ::-1].T,
     )
 
 
@@ -503,33 +524,52 @@ def _verify_low_detail(a: _Print, b: _Print) -> Verification:
     )
 
 
-#: Full-frame hypotheses: name, transform of B's thumbnail, whether it swaps the axes.
-_DIHEDRAL: tuple[tuple[str, int, bool, bool], ...] = (
-    # name, quarter turns (counter-clockwise), mirror, axes swapped
-    ("full", 0, False, False),
-    ("mirror", 0, True, False),
-    ("rotate180", 2, False, False),
-    ("rotate90", 1, False, True),
-    ("rotate270", 3, False, True),
+def _undo_turn(turns: int) -> Callable[[FloatArray], FloatArray]:
+    # np.rot90 turns counter-clockwise; undo B's turn to line it up with A.
+    return lambda grid: np.rot90(grid, -turns)
+
+
+#: Whole-frame hypotheses: name, how to bring B's grid into A's frame, whether the
+#: transformation swaps width and height.
+_DIHEDRAL: tuple[tuple[str, Callable[[FloatArray], FloatArray], bool], ...] = (
+    ("full", lambda grid: grid, False),
+    ("mirror", lambda grid: grid[:, ::-1], False),
+    ("rotate180", _undo_turn(2), False),
+    ("flip", lambda grid: grid[::-1, :], False),
+    ("rotate90", _undo_turn(1), True),
+    ("rotate270", _undo_turn(3), True),
+    ("transpose", lambda grid: grid.T, True),
+    ("transverse", lambda grid: grid[::-1, ::-1].T, True),
 )
 
 
 def _best_full_frame(a: _Print, b: _Print) -> _Match:
-    """Whole frame against whole frame, plain, mirrored or turned."""
+    """Whole frame against whole frame: plain, stretched, flipped or turned.
+
+    Thumbnails are stored squashed to a square, so a copy resized to another aspect
+    ratio (a forced square thumbnail) lines up as it is; it is reported as "stretch".
+    Flips and turns are only tried when the shapes agree.
+    """
     target = _normalise(a.grid)
     best = _Match(-1.0, -1.0, "full")
-    for name, turns, mirror, swapped in _DIHEDRAL:
+    best_grid = a.grid
+    # -1 marks "no hypothesis had a matching shape"; correlations are never below it.
+    for name, transform, swapped in _DIHEDRAL:
         aspect_b = 1 / b.aspect if swapped else b.aspect
-        if abs(np.log(a.aspect / aspect_b)) > 0.06:
+        same_shape = abs(np.log(a.aspect / aspect_b)) <= 0.06
+        if not same_shape and name != "full":
             continue
-        grid = b.grid[:, ::-1] if mirror else b.grid
-        # np.rot90 turns counter-clockwise; undo B's turn to line it up with A.
-        grid = np.rot90(grid, -turns) if turns else grid
-        candidate = np.ascontiguousarray(grid)
-        score, ncc = _robust_ncc(target, _normalise(candidate))
-        if score > best.score:
-            best = _Match(score, ncc, name, _fine_ncc(a.grid, candidate))
-    return best
+        candidate = np.ascontiguousarray(transform(b.grid))
+        # Rank by the plain correlation (one dot product); the wrong orientations are
+        # far behind the right one, watermark or not.
+        ncc = _ncc(target, _normalise(candidate))
+        if ncc > best.ncc:
+            best = _Match(ncc, ncc, name if same_shape else "stretch")
+            best_grid = candidate
+    if best.ncc < -0.5:
+        return best
+    score, ncc = _robust_ncc(target, _normalise(best_grid))
+    return _Match(score, ncc, best.method, _fine_ncc(a.grid, best_grid))
 
 
 _FULL = (0.0, 0.0, 1.0, 1.0)
@@ -542,11 +582,12 @@ _SMALLEST_CROP = 0.6
 
 def _best_crop(a: _Print, b: _Print) -> _Match | None:
     """Try B inside A and A inside B coarsely, then refine the more promising one."""
-    found = [
-        hit
-        for hit in (_coarse_crop(a, b, "B"), _coarse_crop(b, a, "A"))
-        if hit is not None and hit[0] >= 0.6
-    ]
+    first = _coarse_crop(a, b, "B")
+    hits = [first]
+    if first is None or first[0] < _CLEAR_COARSE:
+        # Only when B inside A is not already clearly right is A inside B worth a look.
+        hits.append(_coarse_crop(b, a, "A"))
+    found = [hit for hit in hits if hit is not None and hit[0] >= _PROMISING]
     if not found:
         return None
     found.sort(key=lambda hit: hit[0], reverse=True)
@@ -756,11 +797,10 @@ def _fine_ncc(p: FloatArray, q: FloatArray) -> float:
 
 
 def _high_pass(pixels: FloatArray) -> FloatArray:
-    """The grid minus a 5×5 box blur of itself (edges replicated)."""
-    padded = np.pad(pixels, 2, mode="edge")
-    rows = padded[:-4] + padded[1:-3] + padded[2:-2] + padded[3:-1] + padded[4:]
+    """The grid minus a 5×5 box blur of itself, on the part where the blur fits."""
+    rows = pixels[:-4] + pixels[1:-3] + pixels[2:-2] + pixels[3:-1] + pixels[4:]
     blurred = (rows[:, :-4] + rows[:, 1:-3] + rows[:, 2:-2] + rows[:, 3:-1] + rows[:, 4:]) / 25
-    return np.asarray(pixels - blurred)
+    return np.asarray(pixels[2:-2, 2:-2] - blurred)
 
 
 def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:
@@ -791,8 +831,10 @@ def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
         )
     elif match.method == "full":
         parts.append("full frame")
-    elif match.method == "mirror":
-        parts.append("mirror: B is A flipped left to right")
+    elif match.method == "stretch":
+        parts.append(f"stretched: whole frame, aspect ratio {a.aspect:.2f} → {b.aspect:.2f}")
+    elif match.method in _FLIPS:
+        parts.append(f"{match.method}: B is A {_FLIPS[match.method]}")
     else:
         parts.append(f"{match.method}: B is A turned by {match.method.removeprefix('rotate')}°")
     for label, fp in (("A", a), ("B", b)):
@@ -807,6 +849,14 @@ def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
         f"NCC {match.ncc:.3f} (robust {match.score:.3f}, fine detail {match.fine:.2f}) → {verdict}"
     )
     return "; ".join(parts)
+
+
+_FLIPS = {
+    "mirror": "flipped left to right",
+    "flip": "flipped upside down",
+    "transpose": "mirrored across its main diagonal",
+    "transverse": "mirrored across its other diagonal",
+}
 
 
 def _describe_trim(trims: tuple[float, float, float, float]) -> str:

@@ -1056,4 +1056,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    raise SystemExit("run `photodesk` or `python -m library`, not library/cli.py itself")

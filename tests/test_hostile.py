@@ -161,7 +161,7 @@ def test_entity_expansion_in_xmp_is_refused() -> None:
 
 
 def _cli(config: LibraryConfig, *args: str) -> list[str]:
-    command = [sys.executable, "-m", "library.cli", "--library", str(config.root)]
+    command = [sys.executable, "-m", "library", "--library", str(config.root)]
     if config.database_url:
         command += ["--database-url", config.database_url]
     return [*command, *args]

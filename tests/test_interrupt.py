@@ -21,7 +21,7 @@ from tests.conftest import make_jpeg
 
 
 def start_ingest(config: LibraryConfig, folder: Path) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "library.cli", "--library", str(config.root)]
+    args = [sys.executable, "-m", "library", "--library", str(config.root)]
     if config.database_url:
         args += ["--database-url", config.database_url]
     return subprocess.Popen(

@@ -154,6 +154,24 @@ TRANSFORMS: dict[str, tuple[Transform, str, str, tuple[str, str] | None]] = {
         "turned by 270°",
         ("phash_rot90", "phash"),
     ),
+    "upside-down": (
+        lambda im: im.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+        "flip",
+        "flipped upside down",
+        ("phash_flip", "phash"),
+    ),
+    "transpose": (
+        lambda im: im.transpose(Image.Transpose.TRANSPOSE),
+        "transpose",
+        "main diagonal",
+        ("phash_transpose", "phash"),
+    ),
+    "forced-square": (
+        lambda im: reencode(im.resize((256, 256), Image.Resampling.LANCZOS)),
+        "stretch",
+        "→ 1.00",
+        ("phash", "phash"),
+    ),
     "crop-side": (crop(0.22, 0, 1, 1), "crop", "crop: B is 7", ("lowfreq", "lowfreq_l22")),
     "crop-offcentre": (
         crop(0.1, 0.02, 0.97, 0.9),
@@ -244,6 +262,9 @@ def test_signals_are_signed_int64_and_cover_every_rule() -> None:
         ("phash_rot90", Image.Transpose.ROTATE_90),
         ("phash_rot180", Image.Transpose.ROTATE_180),
         ("phash_rot270", Image.Transpose.ROTATE_270),
+        ("phash_flip", Image.Transpose.FLIP_TOP_BOTTOM),
+        ("phash_transpose", Image.Transpose.TRANSPOSE),
+        ("phash_transverse", Image.Transpose.TRANSVERSE),
     ],
 )
 def test_turned_variants_predict_the_turned_images_phash(
@@ -319,6 +340,21 @@ def test_each_transformation_is_verified_as_the_same_photo(source: str, name: st
     assert result.detail.endswith("same photo")
 
 
+def test_a_corner_watermark_does_not_sink_a_dark_photo() -> None:
+    # On a dark frame a white label is most of the contrast: the plain correlation
+    # collapses, the score that ignores the worst 5 % of pixels does not.
+    original = as_three_two(photo("rocket"))
+    result = similarity.verify(similarity.fingerprint(original), print_of_watermarked())
+    assert result.same, result
+    plain = float(result.detail.split("NCC ")[1].split(" ")[0])
+    assert plain < 0.8 < result.score
+
+
+@cache
+def print_of_watermarked() -> bytes:
+    return similarity.fingerprint(watermark(as_three_two(photo("rocket"))))
+
+
 def test_verification_is_symmetric_in_its_verdict() -> None:
     original = as_three_two(photo("coffee"))
     cropped = crop(0.1, 0.02, 0.97, 0.9)(original)
@@ -364,6 +400,30 @@ def test_same_backdrop_with_a_different_subject_is_rejected() -> None:
     other.paste(patch, (width // 4, height // 4))  # a quarter of the frame differs
     result = similarity.verify(similarity.fingerprint(original), similarity.fingerprint(other))
     assert not result.same, result
+
+
+def horizon(seed: int) -> Image.Image:
+    """Bright sky over dark water with its own grain: one layout, many shots."""
+    rng = np.random.default_rng(seed)
+    rows = np.arange(400)[:, None]
+    layout = 80 + 120 / (1 + np.exp((rows - 170) / 15)) * np.ones((400, 600))
+    grain = Image.fromarray(rng.normal(128, 40, (48, 72)).clip(0, 255).astype(np.uint8))
+    texture = np.asarray(grain.resize((600, 400), Image.Resampling.BICUBIC), dtype=np.float64)
+    pixels = (layout + 0.5 * (texture - 128)).clip(0, 255).astype(np.uint8)
+    return Image.fromarray(pixels).convert("RGB")
+
+
+def test_same_layout_with_different_detail_is_rejected() -> None:
+    # Two horizons correlate well as large shapes; only their fine detail differs.
+    first, second = horizon(1), horizon(2)
+    result = similarity.verify(similarity.fingerprint(first), similarity.fingerprint(second))
+    assert not result.same, result
+    assert result.score >= similarity._ACCEPT_FULL  # the shapes alone would have passed
+    assert "fine detail" in result.detail
+    copy = similarity.verify(
+        similarity.fingerprint(first), similarity.fingerprint(reencode(first, quality=60))
+    )
+    assert copy.same, copy
 
 
 # --------------------------------------------------------------------------- low detail

@@ -1,0 +1,841 @@
+"""Near-duplicate quality benchmark: photodesk's signals and verification against plain pHash.
+
+Builds a labelled set from the real photos in ``../shared/corpora``: every original gets
+one derivative of each kind the desk meets (resized, recompressed, PNG/WebP, tone,
+greyscale, watermark, metadata-only, EXIF-rotated, turned, mirrored, cropped, caption
+bar, border), generated in memory with a fixed seed. The corpora's own copies (pHash
+test sets, EXIF orientation samples) come along as extra rows, and distractors are all
+the other originals, the corpora's hard negatives and synthetic low-detail frames.
+
+Both methods run on the same set in the same run:
+
+* photodesk: candidates from ``similarity.CANDIDATE_RULES`` (brute-force Hamming over
+  all items, in numpy), each confirmed or rejected by ``similarity.verify``;
+* baseline: every pair whose imagehash pHash differs by at most 10 bits.
+
+Printed: recall per transformation (the pair original–derivative is reported) and pair
+precision over every pair each method reports in the whole set.
+
+    .venv/bin/python benchmarks/dupes_quality.py --corpora ../shared/corpora
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import imagehash
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assets import similarity
+from assets.analysis import signal_image  # noqa: E402
+from assets.hashes import hash_to_int64  # noqa: E402
+from assets.imaging import decode, open_image  # noqa: E402
+
+#: Originals are decoded no larger than this; derivatives are made from that copy.
+MAX_SIDE = 1600
+BASELINE_RADIUS = 10
+
+#: Recall targets for photodesk, per generated transformation.
+TARGETS: dict[str, float] = {
+    "resize": 0.99,
+    "recompress": 0.99,
+    "format": 0.99,
+    "tone": 0.99,
+    "grey": 0.99,
+    "watermark": 0.99,
+    "metadata": 0.99,
+    "exif-rotation": 0.99,
+    "mirror": 0.90,
+    "crop-band": 0.90,
+    "crop-centre": 0.90,
+    "crop-offcentre": 0.90,
+    "caption": 0.90,
+    "border": 0.90,
+}
+PRECISION_TARGET = 0.999
+
+#: Pairs of originals that show one scene taken or processed twice (HDR on and off).
+#: Whether they are "the same photo" is a matter of policy, so pairs between them
+#: count neither as right nor as wrong.
+RELATED = (
+    ("exif-samples/jpg/hdr/canon_hdr_NO.jpg", "exif-samples/jpg/hdr/canon_hdr_YES.jpg"),
+    ("exif-samples/jpg/hdr/iphone_hdr_NO.jpg", "exif-samples/jpg/hdr/iphone_hdr_YES.jpg"),
+)
+
+#: Different frames of one scene or shoot, from the corpora: every pair across two of
+#: them that a method reports is a false positive, counted separately as well.
+HARD_NEGATIVES = (
+    "near-dup/imagehash-php/office/",
+    "near-dup/pdq/reg-test-input/exif-rotn/",
+    ("near-dup/pdq/misc-images/c.png", "near-dup/pdq/reg-test-input/pen-and-coaster.png"),
+)
+
+#: Copies that the corpora ship, as (original, [(copy, row label)]). Paths are relative
+#: to the corpora folder; a copy that does not decode is left out and counted.
+CORPUS_COPIES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "exif-samples/jpg/orientation/landscape_1.jpg",
+        tuple(
+            (f"exif-samples/jpg/orientation/landscape_{n}.jpg", "corpus: EXIF orientation 2-8")
+            for n in range(2, 9)
+        ),
+    ),
+    (
+        "exif-samples/jpg/orientation/portrait_1.jpg",
+        tuple(
+            (f"exif-samples/jpg/orientation/portrait_{n}.jpg", "corpus: EXIF orientation 2-8")
+            for n in range(2, 9)
+        ),
+    ),
+    (
+        "near-dup/imagehash-php/forest/forest-high.jpg",
+        tuple(
+            (f"near-dup/imagehash-php/forest/forest-{name}.jpg", "corpus: imagehash-php copies")
+            for name in ("low", "copyright", "cropped", "thumb")
+        ),
+    ),
+    (
+        "near-dup/pdq/bridge-mods/aaa-orig.jpg",
+        tuple(
+            (f"near-dup/pdq/bridge-mods/{name}.jpg", "corpus: pdq edits")
+            for name in (
+                "blur-a-little",
+                "blur-a-lot",
+                "high-contrast",
+                "high-saturation",
+                "sharpen-a-little",
+                "sharpen-a-lot",
+                "shrink-a-little",
+                "shrink-a-lot",
+                "square-128x128",
+                "square-256x256",
+                "square-512x512",
+            )
+        )
+        + tuple(
+            (f"near-dup/pdq/reg-test-input/dih/bridge-{name}.jpg", "corpus: pdq turns and flips")
+            for name in (
+                "1-original",
+                "2-rotate-90",
+                "3-rotate-180",
+                "4-rotate-270",
+                "5-flipx",
+                "6-flipy",
+                "7-flip-plus-1",
+                "8-flip-minus-1",
+            )
+        ),
+    ),
+    (
+        # The same bridge photo as pdq's bridge-mods, saved in many Pillow modes.
+        "near-dup/pdq/bridge-mods/aaa-orig.jpg",
+        tuple(
+            (f"near-dup/pdq/misc-images/modes/{name}", "corpus: modes and formats")
+            for name in (
+                "original.jpg",
+                "1.png",
+                "CMYK.jpg",
+                "F.webp",
+                "HSV.webp",
+                "I.webp",
+                "L.png",
+                "LA.png",
+                "LAB.webp",
+                "P.png",
+                "PA.webp",
+                "RGB.jpg",
+                "RGBA.png",
+                "YCbCr.jpg",
+            )
+        ),
+    ),
+    (
+        "near-dup/imagededup/base_images/ukbench00120.jpg",
+        (
+            (
+                "near-dup/imagededup/mixed_images/ukbench00120_hflip.jpg",
+                "corpus: imagededup copies",
+            ),
+            (
+                "near-dup/imagededup/mixed_images/ukbench00120_resize.jpg",
+                "corpus: imagededup copies",
+            ),
+            ("near-dup/imagededup/ukbench00120_gray.jpg", "corpus: imagededup copies"),
+            ("near-dup/imagededup/alpha_channel_image.png", "corpus: imagededup copies"),
+            (
+                "near-dup/imagededup/mixed_images/ukbench00120_rotation.jpg",
+                "corpus: free rotation (out of scope)",
+            ),
+        ),
+    ),
+    (
+        "near-dup/imagededup/base_images/ukbench09380.jpg",
+        tuple(
+            (f"near-dup/imagededup/formats_images/ukbench09380.{ext}", "corpus: imagededup copies")
+            for ext in ("bmp", "jpeg", "png", "webp", "svg")
+        ),
+    ),
+)
+
+#: Further originals (each with generated derivatives) beside the camera JPEGs. The
+#: office frames, the desk shots, the labelme photos and the two coaster shots are the
+#: hard negatives.
+EXTRA_ORIGINALS = (
+    "near-dup/imagehash-php/office/*.jpg",
+    "near-dup/pdq/reg-test-input/labelme-subset/*.jpg",
+    "near-dup/pdq/reg-test-input/pen-and-coaster.png",
+    # Four shots of one desk, each framed differently and tagged with another EXIF
+    # orientation: different frames, not copies.
+    "near-dup/pdq/reg-test-input/exif-rotn/*.jpg",
+    "near-dup/pdq/misc-images/c.png",
+    "near-dup/pdq/misc-images/small.jpg",
+    "near-dup/pdq/misc-images/wee.jpg",
+    "near-dup/imagededup/base_images/*.jpg",
+    "near-dup/imagededup/formats_images/marbles.pbm",
+    "near-dup/imagededup/formats_images/baboon.pgm",
+    "near-dup/imagededup/formats_images/copyleft.tiff",
+    "near-dup/imagededup/formats_images/giphy.gif",
+    "near-dup/imagededup/formats_images/Iggy.1024.ppm",
+)
+
+
+@dataclass
+class Item:
+    """One image of the set, reduced to what the methods keep. One group, one photo."""
+
+    name: str
+    group: str
+    kind: str
+    signals: dict[str, int]
+    fingerprint: bytes
+    #: Plain imagehash pHash of the image as loaded, for the baseline.
+    plain_phash: int
+
+
+class Collector:
+    """Computes each image's signals and fingerprint as it is made, then drops the pixels."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.seconds = 0.0
+
+    def add(self, name: str, group: str, kind: str, image: Image.Image) -> None:
+        # CPU time: the machine is shared, and wall time would measure the neighbours.
+        started = time.process_time()
+        # Exactly what ingest stores: signals of the thumbnail made from the decode.
+        small = signal_image(image)
+        signals = similarity.compute_signals(small)
+        fingerprint = similarity.fingerprint(small)
+        self.seconds += time.process_time() - started
+        plain = hash_to_int64(imagehash.phash(image))
+        self.items.append(Item(name, group, kind, signals, fingerprint, plain))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load(path: Path) -> Image.Image:
+    """Decode like the catalog does (EXIF orientation applied), capped at MAX_SIDE."""
+    image = decode(open_image(path.read_bytes()), long_side=MAX_SIDE)
+    if max(image.size) > MAX_SIDE:
+        scale = MAX_SIDE / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    return image
+
+
+def find_originals(corpora: Path) -> list[Path]:
+    """Camera JPEGs plus the near-dup originals, without the files that are copies."""
+    copies = {corpora / copy for _, rows in CORPUS_COPIES for copy, _ in rows}
+    found = sorted(
+        p
+        for p in (corpora / "exif-samples" / "jpg").rglob("*")
+        if p.suffix.lower() in (".jpg", ".jpeg")
+    )
+    for pattern in EXTRA_ORIGINALS:
+        found.extend(sorted(corpora.glob(pattern)))
+    found.extend(corpora / original for original, _ in CORPUS_COPIES)
+    unique: list[Path] = []
+    for path in found:
+        if path not in copies and path not in unique:
+            unique.append(path)
+    return unique
+
+
+# --------------------------------------------------------------------------- transformations
+
+
+def encode(image: Image.Image, fmt: str, **options: object) -> Image.Image:
+    """Round-trip through an encoder, as a copy on the web would have been."""
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    buffer.seek(0)
+    decoded = Image.open(buffer)
+    decoded.load()
+    return decoded.convert("RGB") if decoded.mode not in ("RGB", "L") else decoded
+
+
+def jpeg(image: Image.Image, quality: int = 90) -> Image.Image:
+    return encode(
+        image.convert("RGB") if image.mode not in ("RGB", "L") else image, "JPEG", quality=quality
+    )
+
+
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=max(6, size))
+
+
+def t_resize(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Scaled down for the web, never below 48 px on the short side."""
+    scale = rng.uniform(0.2, 0.7)
+    scale = min(0.95, max(scale, 48 / min(image.size)))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    method = rng.choice(
+        [Image.Resampling.LANCZOS, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC]
+    )
+    return jpeg(image.resize(size, method), rng.randint(75, 92))
+
+
+def t_recompress(image: Image.Image, rng: random.Random) -> Image.Image:
+    return encode(image, "JPEG", quality=rng.randint(30, 95), subsampling=rng.choice([0, 2]))
+
+
+def t_format(image: Image.Image, rng: random.Random) -> Image.Image:
+    choice = rng.choice(["png", "webp-lossy", "webp-lossless"])
+    if choice == "png":
+        return encode(image, "PNG")
+    if choice == "webp-lossy":
+        return encode(image, "WEBP", quality=rng.randint(60, 90))
+    return encode(image, "WEBP", lossless=True)
+
+
+def t_tone(image: Image.Image, rng: random.Random) -> Image.Image:
+    what = rng.choice(["brightness", "contrast", "both", "gamma"])
+    out = image
+    if what in ("brightness", "both"):
+        out = ImageEnhance.Brightness(out).enhance(
+            rng.choice([rng.uniform(0.65, 0.85), rng.uniform(1.15, 1.4)])
+        )
+    if what in ("contrast", "both"):
+        out = ImageEnhance.Contrast(out).enhance(
+            rng.choice([rng.uniform(0.65, 0.85), rng.uniform(1.15, 1.4)])
+        )
+    if what == "gamma":
+        gamma = rng.choice([rng.uniform(0.6, 0.8), rng.uniform(1.25, 1.6)])
+        table = [round(255 * (v / 255) ** gamma) for v in range(256)]
+        out = out.point(table * len(out.getbands()))
+    return jpeg(out, 90)
+
+
+def t_grey(image: Image.Image, rng: random.Random) -> Image.Image:
+    return jpeg(image.convert("L"), rng.randint(80, 92))
+
+
+def t_watermark(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Agency mark in a corner covering 1-5 % of the area: text, or a logo with text."""
+    out = image.convert("RGB")
+    width, height = out.size
+    area = rng.uniform(0.01, 0.05) * width * height
+    box_w = int(min(width * 0.45, np.sqrt(area * 4)))
+    box_h = max(8, int(area / max(box_w, 1)))
+    corner_x = rng.choice([0, 1])
+    corner_y = rng.choice([0, 1])
+    margin = int(min(width, height) * 0.02)
+    x0 = margin if corner_x == 0 else width - box_w - margin
+    y0 = margin if corner_y == 0 else height - box_h - margin
+    layer = Image.new("RGBA", out.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    style = rng.choice(["text", "boxed", "logo"])
+    label = rng.choice(["© AGENCY", "PHOTO/AFX", "© DPN Images", "REUTERSX"])
+    text_font = font(int(box_h * 0.7))
+    if style == "boxed":
+        draw.rectangle((x0, y0, x0 + box_w, y0 + box_h), fill=(255, 255, 255, 170))
+        draw.text((x0 + 4, y0 + box_h * 0.1), label, fill=(0, 0, 0, 255), font=text_font)
+    elif style == "logo":
+        draw.ellipse((x0, y0, x0 + box_h, y0 + box_h), fill=(220, 30, 30, 230))
+        draw.text(
+            (x0 + box_h + 4, y0 + box_h * 0.1), label, fill=(255, 255, 255, 230), font=text_font
+        )
+    else:
+        draw.text(
+            (x0, y0),
+            label,
+            fill=(255, 255, 255, 200),
+            font=text_font,
+            stroke_width=1,
+            stroke_fill=(0, 0, 0, 200),
+        )
+    out = Image.alpha_composite(out.convert("RGBA"), layer).convert("RGB")
+    return jpeg(out, 90)
+
+
+def t_metadata(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Only the metadata changed: the decoded pixels are the original's."""
+    return image.copy()
+
+
+_ORIENTATION_INVERSE = {
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def t_exif_rotation(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Stored sideways with an Orientation tag, then loaded upright the catalog's way."""
+    orientation = rng.choice([3, 6, 8])
+    stored = image.convert("RGB").transpose(_ORIENTATION_INVERSE[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    stored.save(buffer, "JPEG", quality=92, exif=exif.tobytes())
+    return decode(open_image(buffer.getvalue()))
+
+
+def t_rotate(image: Image.Image, rng: random.Random) -> Image.Image:
+    turn = rng.choice(
+        [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270]
+    )
+    return jpeg(image.transpose(turn), 90)
+
+
+def t_mirror(image: Image.Image, rng: random.Random) -> Image.Image:
+    return jpeg(ImageOps.mirror(image), 90)
+
+
+def t_crop_band(image: Image.Image, rng: random.Random) -> Image.Image:
+    """A 16:9 header band out of a landscape photo (4:5 out of a portrait), kept ≥ 75 %."""
+    width, height = image.size
+    if width >= height:
+        band = max(round(width * 9 / 16), round(height * 0.75))
+        band = min(band, height)
+        top = rng.randint(0, height - band)
+        box = (0, top, width, top + band)
+    else:
+        band = max(round(width * 5 / 4), round(height * 0.75))
+        band = min(band, height)
+        top = rng.randint(0, height - band)
+        box = (0, top, width, top + band)
+    return jpeg(image.crop(box), 90)
+
+
+def t_crop_centre(image: Image.Image, rng: random.Random) -> Image.Image:
+    area = rng.uniform(0.75, 0.95)
+    scale = np.sqrt(area)
+    width, height = image.size
+    w, h = round(width * scale), round(height * scale)
+    left, top = (width - w) // 2, (height - h) // 2
+    return jpeg(image.crop((left, top, left + w, top + h)), 90)
+
+
+def t_crop_offcentre(image: Image.Image, rng: random.Random) -> Image.Image:
+    area = rng.uniform(0.75, 0.95)
+    stretch = rng.uniform(0.85, 1.18)
+    fw = min(1.0, np.sqrt(area * stretch))
+    fh = min(1.0, area / fw)
+    width, height = image.size
+    w, h = max(8, round(width * fw)), max(8, round(height * fh))
+    left = rng.randint(0, width - w)
+    top = rng.randint(0, height - h)
+    return jpeg(image.crop((left, top, left + w, top + h)), 90)
+
+
+CAPTIONS = (
+    "Demonstrators gather outside parliament on Tuesday. PHOTO: J. Doe / Agency",
+    "The mayor speaks to reporters after the vote — Staff photographer",
+    "Flooded streets in the old town on Monday morning (AFX/Pool)",
+)
+
+
+def t_caption(image: Image.Image, rng: random.Random) -> Image.Image:
+    """A burned-in caption strip below the picture, 8-20 % of the height."""
+    width, height = image.size
+    strip = max(8, round(height * rng.uniform(0.08, 0.20)))
+    white = rng.random() < 0.5
+    out = Image.new("RGB", (width, height + strip), (255, 255, 255) if white else (0, 0, 0))
+    out.paste(image.convert("RGB"), (0, 0))
+    draw = ImageDraw.Draw(out)
+    lines = rng.choice([1, 2])
+    size = max(6, int(strip * 0.6 / lines))
+    text_font = font(size)
+    text = rng.choice(CAPTIONS)
+    for line in range(lines):
+        draw.text(
+            (max(2, width // 40), height + strip * 0.15 + line * size * 1.2),
+            text if line == 0 else "© Agency 2024 — all rights reserved",
+            fill=(0, 0, 0) if white else (255, 255, 255),
+            font=text_font,
+        )
+    return jpeg(out, 88)
+
+
+def t_border(image: Image.Image, rng: random.Random) -> Image.Image:
+    width = max(2, round(min(image.size) * rng.uniform(0.02, 0.08)))
+    colour = rng.choice([(255, 255, 255), (0, 0, 0), (128, 128, 128), (40, 40, 40)])
+    return jpeg(ImageOps.expand(image.convert("RGB"), width, fill=colour), 90)
+
+
+TRANSFORMS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
+    "resize": t_resize,
+    "recompress": t_recompress,
+    "format": t_format,
+    "tone": t_tone,
+    "grey": t_grey,
+    "watermark": t_watermark,
+    "metadata": t_metadata,
+    "exif-rotation": t_exif_rotation,
+    "rotate (pixels)": t_rotate,
+    "mirror": t_mirror,
+    "crop-band": t_crop_band,
+    "crop-centre": t_crop_centre,
+    "crop-offcentre": t_crop_offcentre,
+    "caption": t_caption,
+    "border": t_border,
+}
+
+
+# --------------------------------------------------------------------------- distractors
+
+
+def low_detail_distractors(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    """Frames that carry almost nothing: they must not match each other or anything."""
+    frames: list[tuple[str, Image.Image]] = []
+    for index, (w, h) in enumerate([(1920, 1080), (1280, 720), (800, 600)]):
+        frames.append((f"black-{index}", Image.new("RGB", (w, h), (0, 0, 0))))
+        noisy = np.clip(rng.normal(4 + 2 * index, 2.5, (h, w)), 0, 255).astype(np.uint8)
+        frames.append((f"near-black-{index}", jpeg(Image.fromarray(noisy).convert("RGB"), 85)))
+    for level in (64, 128, 200):
+        flat = np.clip(rng.normal(level, 1.5, (600, 900)), 0, 255).astype(np.uint8)
+        frames.append((f"grey-{level}", jpeg(Image.fromarray(flat).convert("RGB"), 85)))
+    for index in range(3):
+        frames.append((f"colour-bars-{index}", colour_bars(index)))
+    for index in range(5):
+        frames.append((f"night-{index}", night_shot(rng, index)))
+    return frames
+
+
+def colour_bars(variant: int) -> Image.Image:
+    width, height = 1280, 720
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    level = (192, 255, 180)[variant]
+    colours = [
+        (level, level, level),
+        (level, level, 0),
+        (0, level, level),
+        (0, level, 0),
+        (level, 0, level),
+        (level, 0, 0),
+        (0, 0, level),
+    ]
+    if variant == 1:
+        colours = colours[::-1]
+    bar = width / len(colours)
+    split = int(height * (0.67, 0.75, 0.8)[variant])
+    for index, colour in enumerate(colours):
+        draw.rectangle((round(index * bar), 0, round((index + 1) * bar), split), fill=colour)
+        draw.rectangle(
+            (round(index * bar), split, round((index + 1) * bar), split + height // 12),
+            fill=colours[-1 - index],
+        )
+    draw.rectangle((0, split + height // 12, width, height), fill=(16, 16, 24 + 20 * variant))
+    if variant == 2:
+        draw.text((width * 0.4, height * 0.3), "CH 2", fill=(0, 0, 0), font=font(60))
+    return jpeg(image, 90)
+
+
+def night_shot(rng: np.random.Generator, index: int) -> Image.Image:
+    height, width = 800, 1200
+    base = rng.normal(10 + 3 * index, 5, (height, width))
+    yy, xx = np.mgrid[0:height, 0:width]
+    for _ in range(int(rng.integers(1, 5))):
+        cy, cx = rng.integers(0, height), rng.integers(0, width)
+        radius = rng.uniform(6, 20)
+        base += rng.uniform(30, 80) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * radius**2))
+    grey = np.clip(base, 0, 255).astype(np.uint8)
+    rgb = np.stack([grey, grey, np.clip(grey.astype(np.int16) + 4, 0, 255).astype(np.uint8)], -1)
+    return jpeg(Image.fromarray(rgb), 85)
+
+
+# --------------------------------------------------------------------------- building the set
+
+
+def build_set(corpora: Path, limit: int | None, seed: int) -> tuple[Collector, dict[str, int]]:
+    rng = random.Random(seed)
+    collector = Collector()
+    skipped: dict[str, int] = defaultdict(int)
+    originals = find_originals(corpora)
+    if limit:
+        chosen = list(originals)
+        random.Random(seed).shuffle(chosen)
+        keep = set(chosen[:limit])
+        originals = [p for p in originals if p in keep]
+    copies: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for original, rows in CORPUS_COPIES:
+        copies[original].extend(rows)
+    for path in originals:
+        relative = path.relative_to(corpora).as_posix()
+        try:
+            image = load(path)
+        except Exception:
+            skipped["original does not decode"] += 1
+            continue
+        group = relative
+        if similarity.is_low_detail(image):
+            # Flat, black or featureless: by design never confirmed as a copy, so it
+            # serves as a distractor instead of an original with derivatives.
+            collector.add(relative, group, "low-detail distractor", image)
+            skipped["low-detail originals used as distractors"] += 1
+            continue
+        collector.add(relative, group, "original", image)
+        for kind, transform in TRANSFORMS.items():
+            collector.add(f"{relative}#{kind}", group, kind, transform(image, rng))
+        for copy, label in copies.get(relative, ()):
+            try:
+                collector.add(copy, group, label, load(corpora / copy))
+            except Exception:
+                skipped["corpus copy does not decode"] += 1
+    for name, image in low_detail_distractors(np.random.default_rng(seed)):
+        collector.add(f"synthetic/{name}", f"synthetic/{name}", "low-detail distractor", image)
+    return collector, dict(skipped)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def pair_key(i: int, j: int, count: int) -> int:
+    return min(i, j) * count + max(i, j)
+
+
+def close_pairs(query: np.ndarray, stored: np.ndarray, radius: int) -> np.ndarray:
+    """Unordered pair keys (i*n+j, i<j) whose Hamming distance is within radius."""
+    count = len(query)
+    found: list[np.ndarray] = []
+    for start in range(0, count, 256):
+        block = query[start : start + 256]
+        distance = np.bitwise_count(block[:, None] ^ stored[None, :])
+        rows, cols = np.nonzero(distance <= radius)
+        rows = rows + start
+        mask = rows != cols
+        rows, cols = rows[mask], cols[mask]
+        found.append(np.minimum(rows, cols) * count + np.maximum(rows, cols))
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object]:
+    items = collector.items
+    count = len(items)
+    signal_seconds = collector.seconds
+    signals = [item.signals for item in items]
+    prints = [item.fingerprint for item in items]
+    names = sorted(signals[0])
+    table = {name: np.array([s[name] for s in signals], dtype=np.int64) for name in names}
+
+    # photodesk: candidates from the rules, then verification
+    candidate_keys = np.unique(
+        np.concatenate(
+            [close_pairs(table[q], table[s], r) for q, s, r in similarity.CANDIDATE_RULES]
+        )
+    )
+    started = time.process_time()
+    reported: set[int] = set()
+    outcomes: list[tuple[int, similarity.Verification]] = []
+    for key in candidate_keys.tolist():
+        i, j = divmod(key, count)
+        outcome = similarity.verify(prints[i], prints[j])
+        outcomes.append((key, outcome))
+        if outcome.same:
+            reported.add(key)
+    verify_seconds = time.process_time() - started
+    if dump is not None:
+        with dump.open("w") as out:
+            for key, outcome in outcomes:
+                i, j = divmod(key, count)
+                label = "same" if items[i].group == items[j].group else "different"
+                out.write(
+                    f"{label}\t{outcome.same}\t{outcome.score}\t{outcome.method}\t"
+                    f"{items[i].name}\t{items[j].name}\t{outcome.detail}\n"
+                )
+
+    # baseline: plain imagehash pHash of each image as loaded, within 10 bits
+    plain = np.array([item.plain_phash for item in items], dtype=np.int64)
+    baseline = set(close_pairs(plain, plain, BASELINE_RADIUS).tolist())
+
+    cluster = {item.group: item.group for item in items}
+    for a, b in RELATED:
+        cluster[b] = cluster.get(a, a)
+
+    def judge(keys: set[int]) -> dict[str, object]:
+        right = wrong = ignored = 0
+        mistakes: list[str] = []
+        for key in keys:
+            i, j = divmod(key, count)
+            if items[i].group == items[j].group:
+                right += 1
+            elif cluster.get(items[i].group) == cluster.get(items[j].group):
+                ignored += 1
+            else:
+                wrong += 1
+                mistakes.append(f"{items[i].name}  <>  {items[j].name}")
+        precision = right / (right + wrong) if right + wrong else 1.0
+        return {
+            "pairs": right + wrong,
+            "true": right,
+            "false": wrong,
+            "ignored": ignored,
+            "precision": precision,
+            "false_pairs": sorted(mistakes)[:25],
+        }
+
+    index_of = {item.name: index for index, item in enumerate(items)}
+    candidate_set = set(candidate_keys.tolist())
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "photodesk": 0, "phash": 0})
+    misses: dict[str, list[str]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if item.kind in ("original", "low-detail distractor"):
+            continue
+        original = index_of[item.group]
+        key = pair_key(original, index, count)
+        row = rows[item.kind]
+        row["n"] += 1
+        row["photodesk"] += key in reported
+        row["phash"] += key in baseline
+        if key not in reported:
+            if key in candidate_set:
+                outcome = similarity.verify(prints[original], prints[index])
+                why = f"rejected: {outcome.method} {outcome.score:.3f}; {outcome.detail}"
+            else:
+                why = "no candidate rule within radius"
+            misses[item.kind].append(f"{item.name} ({why})")
+
+    def scene(group: str) -> int | None:
+        for index, member in enumerate(HARD_NEGATIVES):
+            if group.startswith(member) if isinstance(member, str) else group in member:
+                return index
+        return None
+
+    hard: dict[str, int] = {"pairs": 0, "photodesk": 0, "phash": 0}
+    scenes = [scene(item.group) for item in items]
+    for i in range(count):
+        if scenes[i] is None:
+            continue
+        for j in range(i + 1, count):
+            if scenes[j] == scenes[i] and items[i].group != items[j].group:
+                key = i * count + j
+                hard["pairs"] += 1
+                hard["photodesk"] += key in reported
+                hard["phash"] += key in baseline
+    return {
+        "items": count,
+        "hard_negatives": hard,
+        "originals": sum(item.kind == "original" for item in items),
+        "low_detail_distractors": sum(item.kind == "low-detail distractor" for item in items),
+        "candidates": len(candidate_keys),
+        "signals_ms_per_image": 1000 * signal_seconds / count,
+        "verify_ms_per_pair": 1000 * verify_seconds / max(1, len(candidate_keys)),
+        "recall": {kind: dict(value) for kind, value in rows.items()},
+        "photodesk": judge(reported),
+        "phash": judge(baseline),
+        "misses": {kind: names[:15] for kind, names in misses.items()},
+    }
+
+
+def render(result: dict[str, object], skipped: dict[str, int], command: str) -> str:
+    lines = [
+        f"command: {command}",
+        f"items: {result['items']} ({result['originals']} originals, their derivatives and"
+        f" the corpora's copies, {result['low_detail_distractors']} low-detail"
+        " distractors)",
+        f"photodesk candidates: {result['candidates']}; CPU time: signals+fingerprint"
+        f" {result['signals_ms_per_image']:.1f} ms/image (originals up to {MAX_SIDE} px),"
+        f" verify {result['verify_ms_per_pair']:.2f} ms/pair",
+    ]
+    if skipped:
+        lines.append("left out: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
+    lines.append("")
+    header = f"| {'transformation':<38} | {'n':>4} | {'photodesk':>9} | {'pHash<=10':>9} | target |"
+    lines += [header, "|" + "|".join("-" * (len(p) + 0) for p in header.split("|")[1:-1]) + "|"]
+    recall = result["recall"]
+    assert isinstance(recall, dict)
+    order = list(TRANSFORMS) + sorted(k for k in recall if k not in TRANSFORMS)
+    for kind in order:
+        if kind not in recall:
+            continue
+        row = recall[kind]
+        n = row["n"]
+        target = TARGETS.get(kind)
+        mark = ""
+        if target is not None:
+            mark = f"{target:.2f}" + (" ok" if row["photodesk"] / n >= target else " MISS")
+        lines.append(
+            f"| {kind:<38} | {n:>4} | {row['photodesk'] / n:>9.3f} | {row['phash'] / n:>9.3f} |"
+            f" {mark:<6} |"
+        )
+    lines.append("")
+    for method in ("photodesk", "phash"):
+        judged = result[method]
+        assert isinstance(judged, dict)
+        label = "photodesk" if method == "photodesk" else f"pHash<={BASELINE_RADIUS}"
+        lines.append(
+            f"{label:<11} pair precision {judged['precision']:.4f}"
+            f" ({judged['true']} true, {judged['false']} false of {judged['pairs']} pairs;"
+            f" {judged['ignored']} HDR-twin pairs not counted)"
+        )
+    hard = result["hard_negatives"]
+    assert isinstance(hard, dict)
+    lines.append(
+        f"hard negatives (different frames of one scene: imagehash-php office, pdq desk,"
+        f" coaster; with their derivatives): {hard['pairs']} pairs; reported by photodesk"
+        f" {hard['photodesk']}, by pHash<={BASELINE_RADIUS} {hard['phash']}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/corpora"))
+    parser.add_argument("--limit", type=int, default=None, help="at most this many originals")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--verbose", action="store_true", help="list misses and false pairs")
+    parser.add_argument("--dump", type=Path, help="write every verified candidate pair here (TSV)")
+    args = parser.parse_args(argv)
+    if not (args.corpora / "exif-samples").is_dir() or not (args.corpora / "near-dup").is_dir():
+        print(
+            f"skipped: corpora folder {args.corpora} not found (needs exif-samples/ and near-dup/)"
+        )
+        return 0
+    collector, skipped = build_set(args.corpora, args.limit, args.seed)
+    result = evaluate(collector, args.dump)
+    result["left_out"] = skipped
+    command = "benchmarks/dupes_quality.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(render(result, skipped, command.strip()))
+        if args.verbose:
+            print("\nmisses:")
+            for kind, names in result["misses"].items():  # type: ignore[union-attr]
+                for name in names:
+                    print(f"  {kind}: {name}")
+            for method in ("photodesk", "phash"):
+                print(f"\nfalse pairs ({method}):")
+                for pair in result[method]["false_pairs"]:  # type: ignore[index]
+                    print("  " + pair)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
