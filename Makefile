@@ -49,6 +49,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/dupes_speed.py
 	$(BIN)/python benchmarks/dupes_quality.py
+	$(BIN)/python benchmarks/gallery_speed.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,312 @@
+"""Gallery speed on a 100,000-photo catalog: keyset pages, search and filters, server time.
+
+The catalog is filled with synthetic rows (bulk inserts; no image files, so
+thumbnails would 404 and are not requested): seeded newsroom captions,
+credits (15 % missing), keywords, 1 % same-pixel duplicates and 25,000
+published usages in 6,250 articles. The search index is then built with
+`library.search.rebuild_index`.
+
+Each page is requested through Flask's test client by a signed-in viewer, so
+the time is the server's: routing, sign-in check, queries and template.
+Every measurement is repeated and reported as median and 95th percentile.
+For comparison the same run times the SQL of a deep page both ways: keyset
+(``WHERE id < ?``) and ``OFFSET``.
+
+Usage:
+    .venv/bin/python benchmarks/gallery_speed.py [--count 100000] [--runs 40]
+        [--database-url postgresql://postgres@127.0.0.1:5432/bench] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from library import search, users  # noqa: E402
+from library.config import LibraryConfig  # noqa: E402
+from library.db import Database, init_library  # noqa: E402
+from library.models import Article, Asset, AssetKeyword, Usage  # noqa: E402
+
+TARGET_MS = 100.0
+PAGE = 60
+
+PLACES = [
+    "Tehran", "Kabul", "Berlin", "Lagos", "Lima", "Manila", "Kyiv", "Gaza", "Nairobi",
+    "Marseille", "Zürich", "São Paulo", "Reykjavík", "Dhaka", "Montréal", "Athens",
+    "Istanbul", "Caracas", "Jakarta", "Warsaw",
+]  # fmt: skip
+SCENES = [
+    "Protesters march through the centre of {place} against the new fuel prices",
+    "Firefighters battle a blaze at a warehouse on the outskirts of {place}",
+    "Supporters cheer as results come in at the party headquarters in {place}",
+    "Residents wade through flooded streets after heavy rain in {place}",
+    "Fans celebrate the cup final win in {place}",
+    "Doctors treat patients at a field hospital near {place}",
+    "Traders wait for customers at the old market in {place}",
+    "Commuters crowd onto a train during the morning rush in {place}",
+    "Rescue workers search the rubble of a collapsed building in {place}",
+    "Students hold a vigil for the victims in {place}",
+    "The prime minister arrives for talks in {place}",
+    "Farmers block a highway with tractors near {place}",
+]  # fmt: skip
+WHEN = ["on Monday", "on Friday", "at dawn", "late on Sunday", "in March", "during the storm"]
+PEOPLE = [
+    "Sara Karimi", "Jon Reyes", "Lena Holm", "Amir Tehrani", "Chidi Okafor", "Marta Nowak",
+    "Ana Diaz", "Kenji Sato", "Olga Petrenko", "Luis Ortega", "Fatima Noor", "Tom Becker",
+]  # fmt: skip
+AGENCIES = ["Reuters", "AFP", "AP Photo", "EPA", "Getty Images", "Staff", "Anadolu"]
+KEYWORDS = [
+    "protest", "politics", "election", "fire", "flood", "weather", "sport", "football",
+    "health", "economy", "market", "transport", "disaster", "vigil", "diplomacy", "agriculture",
+]  # fmt: skip
+CAMERAS = [("Canon", "EOS R5"), ("Nikon", "D850"), ("Sony", "ILCE-7M4"), ("Fujifilm", "X-T4")]
+
+
+def fill(database: Database, count: int, seed: int = 7) -> dict[str, float]:
+    """Insert ``count`` assets, their keywords, articles and usages; returns phase timings."""
+    rng = random.Random(seed)
+    start = datetime(2015, 1, 1)
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    with database.session_scope() as session:
+        batch: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        for number in range(1, count + 1):
+            place = rng.choice(PLACES)
+            caption = (
+                f"{rng.choice(SCENES).format(place=place)} {rng.choice(WHEN)}, "
+                f"{(start + timedelta(days=number // 30)).year}."
+            )
+            credit = None if rng.random() < 0.15 else f"{rng.choice(PEOPLE)}/{rng.choice(AGENCIES)}"
+            words = rng.sample(KEYWORDS, 3) + [place.casefold()]
+            digest = f"pixels:{number:064x}" if rng.random() > 0.01 else f"pixels:{number - 1:064x}"
+            make, model = rng.choice(CAMERAS)
+            taken = start + timedelta(minutes=number * 47)
+            batch.append(
+                {
+                    "id": number,
+                    "sha256": f"{number:064x}",
+                    "content_digest": digest,
+                    "format": "jpeg",
+                    "width": 6000,
+                    "height": 4000,
+                    "file_size": rng.randint(2_000_000, 12_000_000),
+                    "store_path": f"originals/{number:064x}.jpg",
+                    "original_name": f"DSC_{number:06d}.jpg",
+                    "ingested_at": taken + timedelta(days=1),
+                    "updated_at": taken + timedelta(days=1),
+                    "version": 1,
+                    "taken_at": taken.isoformat(timespec="seconds"),
+                    "camera_make": make,
+                    "camera_model": model,
+                    "caption": caption,
+                    "headline": None,
+                    "title": None,
+                    "credit": credit,
+                    "creator": credit.split("/")[0] if credit else None,
+                    "source": credit.split("/")[-1] if credit else None,
+                    "keywords": words,
+                    "archive": rng.random() < 0.2,
+                    "status": "needs_credit" if credit is None else rng.choice(["new", "approved"]),
+                    "field_sources": {},
+                    "embedded": {},
+                }
+            )
+            tags += [{"asset_id": number, "keyword": w} for w in words]
+            if len(batch) == 5000:
+                session.execute(insert(Asset), batch)
+                session.execute(insert(AssetKeyword), tags)
+                batch, tags = [], []
+        if batch:
+            session.execute(insert(Asset), batch)
+            session.execute(insert(AssetKeyword), tags)
+        timings["insert assets"] = time.perf_counter() - began
+
+        began = time.perf_counter()
+        articles = max(1, count // 16)
+        session.execute(
+            insert(Article),
+            [
+                {
+                    "id": n,
+                    "key": f"bench:{n}",
+                    "title": f"Story {n}",
+                    "published": start + timedelta(hours=n * 3),
+                    "tags": [],
+                    "categories": [],
+                    "format": "html",
+                    "source_path": "bench",
+                }
+                for n in range(1, articles + 1)
+            ],
+        )
+        usages = []
+        # Popular photos are reused: a few pictures, of every age, appear in many stories.
+        popular = rng.sample(range(1, count + 1), min(count, 2000))
+        for n in range(count // 4):
+            rank = min(len(popular), int(rng.paretovariate(1.2))) - 1
+            asset_id = popular[rank] if n % 3 else rng.randint(1, count)
+            usages.append(
+                {
+                    "article_id": rng.randint(1, articles),
+                    "asset_id": asset_id,
+                    "role": "inline",
+                    "position": n % 5,
+                    "caption": f"As published: {rng.choice(SCENES).format(place=rng.choice(PLACES))}",
+                    "alt": None,
+                    "archive": False,
+                    "dates": [],
+                }
+            )
+        session.execute(insert(Usage), usages)
+        timings["insert articles + usages"] = time.perf_counter() - began
+
+        began = time.perf_counter()
+        search.rebuild_index(session)
+        timings["build search index"] = time.perf_counter() - began
+        users.create_user(session, "bench", "viewer", "bench-password")
+    if database.config.database_url:
+        # What autovacuum would have done by the time anyone browses the library.
+        began = time.perf_counter()
+        autocommit = database.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        timings["vacuum analyze"] = time.perf_counter() - began
+    return timings
+
+
+def measure(function: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """Median and 95th percentile in milliseconds, after two warm-up calls."""
+    function()
+    function()
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--database-url", help="PostgreSQL URL (the database is emptied!)")
+    parser.add_argument("--keep", type=Path, help="Build the library here and keep it.")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Time the library kept by an earlier --keep run."
+    )
+    args = parser.parse_args()
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="photodesk-gallery-bench-"))
+    config = LibraryConfig(folder / "library", args.database_url)
+    if args.reuse:
+        database = init_library(config)
+        with database.session_scope(write=False) as session:
+            args.count = session.scalar(select(func.count(Asset.id))) or 0
+        print(f"reusing {args.count:,} photos in {config.root}")
+    else:
+        if args.database_url:
+            from tests.conftest import reset_postgres
+
+            reset_postgres(args.database_url)
+        database = init_library(config)
+        kind = "PostgreSQL" if args.database_url else "SQLite"
+        print(f"filling {args.count:,} photos into {kind}")
+        for phase, seconds in fill(database, args.count).items():
+            print(f"  {phase:<28} {seconds:6.1f} s")
+
+    from webui import create_app
+
+    app = create_app(
+        {"LIBRARY": config.root, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench"}
+    )
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    signed = client.post(
+        "/login", data={"name": "bench", "password": "bench-password", "csrf_token": token}
+    )
+    assert signed.status_code == 303, signed.status_code
+
+    deep_id = args.count // 50  # about page 1,630 of 60 when newest first
+    with database.session_scope(write=False) as session:
+        cursor = search.search_assets(
+            session, sort="most_used", limit=min(PAGE * 200, args.count // 2)
+        ).next
+    pages = {
+        "gallery, first page": "/",
+        "search 'teh' (prefix)": "/?q=teh",
+        'search "fuel prices" berlin': "/?q=%22fuel+prices%22+berlin",
+        "search published caption": "/?q=published+vigil+warsaw",
+        "filter: no credit, not archive": "/?missing_credit=1&archive=no",
+        "filter: used in 3+ articles": "/?used_min=3",
+        "filter: has duplicates": "/?has_duplicates=1",
+        "filter: camera + date range": "/?camera=nikon&taken_from=2016-01-01&taken_to=2016-12-31",
+        "sort: most used": "/?sort=most_used",
+        f"keyset deep page (after={deep_id})": f"/?after={deep_id}",
+        "keyset deep page, no credit": f"/?missing_credit=1&after={deep_id}",
+        "most used, page 201": f"/?sort=most_used&after={cursor}",
+    }
+    rows = []
+    for label, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        shown = response.text.count('class="card"')
+        median, p95 = measure(lambda url=url: client.get(url), args.runs)
+        rows.append((label, url, shown, median, p95))
+
+    offset = args.count - deep_id + 1  # the same rows as the keyset page
+    keyset_sql = select(Asset.id).where(Asset.id < deep_id).order_by(Asset.id.desc()).limit(PAGE)
+    offset_sql = select(Asset.id).order_by(Asset.id.desc()).limit(PAGE).offset(offset)
+    offset_page = select(Asset).order_by(Asset.id.desc()).limit(PAGE).offset(offset)
+    keyset_page = select(Asset).where(Asset.id < deep_id).order_by(Asset.id.desc()).limit(PAGE)
+    sql_rows = []
+    with database.session_scope(write=False) as session:
+        assert list(session.scalars(keyset_sql)) == list(session.scalars(offset_sql))
+        for label, statement in (
+            ("keyset ids  (WHERE id < ?)", keyset_sql),
+            (f"OFFSET ids  (OFFSET {offset:,})", offset_sql),
+            ("keyset rows (WHERE id < ?)", keyset_page),
+            (f"OFFSET rows (OFFSET {offset:,})", offset_page),
+        ):
+            median, p95 = measure(
+                lambda s=statement: (list(session.scalars(s)), session.expunge_all()), args.runs
+            )
+            sql_rows.append((label, median, p95))
+
+    print(
+        f"\nserver time per page, {args.runs} runs, {PAGE} photos a page (target {TARGET_MS:.0f} ms)"
+    )
+    print(f"{'page':<36} {'photos':>6} {'median':>9} {'p95':>9}")
+    for label, _url, shown, median, p95 in rows:
+        flag = "" if p95 < TARGET_MS else "  over target"
+        print(f"{label:<36} {shown:>6} {median:>7.1f}ms {p95:>7.1f}ms{flag}")
+    print("\nthe SQL of a deep page, keyset against OFFSET")
+    for label, median, p95 in sql_rows:
+        print(f"{label:<36} {'':>6} {median:>7.1f}ms {p95:>7.1f}ms")
+
+    app.extensions["photodesk"].database.dispose()
+    database.dispose()
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
