@@ -97,8 +97,18 @@ _FIELD_COLUMNS = {
 }
 
 
-def new_asset(analysis: Analysis, store_path: str, rendition_paths: dict[str, str]) -> Asset:
-    """Build the rows for a freshly analysed file (the caller adds and commits)."""
+def new_asset(
+    analysis: Analysis,
+    store_path: str,
+    rendition_paths: dict[str, str],
+    label: str | None = None,
+) -> Asset:
+    """Build the rows for a freshly analysed file (the caller adds and commits).
+
+    ``label`` is the known path to record when the file was read from
+    somewhere that will not last (an upload's temporary folder).
+    """
+    shown = display_path(label or analysis.path)
     assert analysis.info is not None and analysis.metadata is not None
     meta = analysis.metadata
     exif = meta.exif
@@ -110,7 +120,7 @@ def new_asset(analysis: Analysis, store_path: str, rendition_paths: dict[str, st
         height=analysis.upright_height,
         file_size=analysis.size,
         store_path=store_path,
-        original_name=Path(display_path(analysis.path)).name[:255],
+        original_name=Path(shown).name[:255] if label is None else Path(analysis.path).name[:255],
         taken_at=_taken_at(exif.datetime_original, exif.offset_time_original),
         camera_make=exif.make,
         camera_model=exif.model,
@@ -150,7 +160,7 @@ def new_asset(analysis: Analysis, store_path: str, rendition_paths: dict[str, st
         sources["original_date"] = f"embedded:{meta.sources.get('date_created', 'unknown')}"
     asset.field_sources = sources
     asset.status = "new" if asset.credit else "needs_credit"
-    asset.paths = [AssetPath(path=display_path(analysis.path))]
+    asset.paths = [AssetPath(path=shown)]
     asset.hashes = [
         AssetHash(algorithm=name, value=value, library_version=analysis.hash_version)
         for name, value in sorted(analysis.hashes.items())

@@ -42,6 +42,12 @@ class IngestOptions:
     batch_size: int = 64
     max_pixels: int = DEFAULT_MAX_PIXELS
     time_limit: float = DEFAULT_TIME_LIMIT
+    #: What to record as a file's known path instead of where it was read from
+    #: (uploads are read from a temporary folder that is deleted afterwards).
+    path_labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, path: str) -> str:
+        return self.path_labels.get(path, path)
 
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -342,7 +348,7 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "failed", error=reason))
                 continue
             if d.sha256 in known:
-                catalog.record_path(session, known[d.sha256], d.path)
+                catalog.record_path(session, known[d.sha256], self.options.label(d.path))
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
                 continue
             analysis = analyses.get(d.path)
@@ -353,7 +359,7 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 continue
             _, original, renditions = ready[d.path]
-            asset = catalog.new_asset(analysis, original, renditions)
+            asset = catalog.new_asset(analysis, original, renditions, self.options.label(d.path))
             session.add(asset)
             created.append((d, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
@@ -373,7 +379,7 @@ class IngestSession:
         done = {o.path for o in outcomes}
         for d in digests:
             if d.sha256 and d.path not in done:
-                catalog.record_path(session, known[d.sha256], d.path)
+                catalog.record_path(session, known[d.sha256], self.options.label(d.path))
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
         return outcomes
 

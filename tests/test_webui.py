@@ -682,6 +682,10 @@ def test_upload_ingests_and_reports_each_file(
     assert "already in the library" in again.text
     assert len(client.get("/api/photos").json["photos"]) == 2
     assert list((config.root / "uploads").iterdir()) == []
+    # Known paths say who uploaded what, not the temporary folder it passed through.
+    first = next(p for p in listing if p["name"] == "first.jpg")
+    paths = client.get(f"/api/photos/{first['id']}").json["paths"]
+    assert paths == ["upload:editor:first.jpg", "upload:editor:copy.jpg"]
 
 
 @pytest.mark.parametrize(

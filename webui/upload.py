@@ -171,7 +171,13 @@ def receive() -> tuple[str, int]:
         if accepted:
             # Ingest writes in its own transactions; ours must not hold the lock.
             release()
-            report = IngestSession(web.database, IngestOptions(workers=1)).run(list(accepted))
+            who = current()
+            labels = {
+                path: f"upload:{who.name if who else 'web'}:{result.name}"
+                for path, result in accepted.items()
+            }
+            options = IngestOptions(workers=1, path_labels=labels)
+            report = IngestSession(web.database, options).run(list(accepted))
             for outcome in report.outcomes:
                 found = accepted.get(outcome.path)
                 if found is None:
