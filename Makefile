@@ -37,13 +37,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP) system-deps
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -n 2 -m "not browser"
 
 browser: $(STAMP) system-deps
 	$(BIN)/pytest -q -m browser
 
 test: $(STAMP) system-deps lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

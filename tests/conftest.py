@@ -23,6 +23,27 @@ PHOTOS = FIXTURES / "photos"
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 PG_URL = os.environ.get("PHOTODESK_TEST_DATABASE_URL")
 
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist every worker gets its own database, since tests empty it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    engine = create_engine(normalize_url(f"{base}/{name}"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
+PG_URL = _worker_database(PG_URL)
+
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
