@@ -120,7 +120,7 @@ def new_asset(
         height=analysis.upright_height,
         file_size=analysis.size,
         store_path=store_path,
-        original_name=Path(shown).name[:255] if label is None else Path(analysis.path).name[:255],
+        original_name=Path(display_path(analysis.path)).name[:255],
         taken_at=_taken_at(exif.datetime_original, exif.offset_time_original),
         camera_make=exif.make,
         camera_model=exif.model,

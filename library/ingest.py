@@ -228,6 +228,10 @@ class IngestSession:
             if pending is not None:
                 for outcome in self.finish(pending):
                     self._emit(report, outcome)
+        except BaseException:
+            # Ctrl-C reaches the workers too; waiting for a broken pool can hang.
+            self._close_pool(kill=True)
+            raise
         finally:
             self._close_pool()
         self.find_duplicates(report)
