@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from assets.analysis import Analysis
+from library.db import chunked
 from library.errors import AssetNotFoundError
 from library.models import (
     Asset,
@@ -36,10 +37,8 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 def existing_shas(session: Session, shas: Iterable[str]) -> dict[str, int]:
     """sha256 → asset id for those already cataloged."""
-    wanted = list(set(shas))
     found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for chunk in chunked(set(shas)):
         rows = session.execute(select(Asset.sha256, Asset.id).where(Asset.sha256.in_(chunk)))
         found.update({sha: asset_id for sha, asset_id in rows})
     return found
@@ -74,11 +73,8 @@ def clear_failure(session: Session, path: str) -> None:
 
 def clear_failures(session: Session, paths: list[str]) -> None:
     """Forget earlier failures of files that have now been ingested (one statement a chunk)."""
-    texts = [display_path(p) for p in paths]
-    for start in range(0, len(texts), 500):
-        session.execute(
-            delete(IngestFailure).where(IngestFailure.path.in_(texts[start : start + 500]))
-        )
+    for chunk in chunked(display_path(p) for p in paths):
+        session.execute(delete(IngestFailure).where(IngestFailure.path.in_(chunk)))
 
 
 #: Reconciled metadata field → asset column; lists of creators are joined.

@@ -16,6 +16,7 @@ from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
 from library.db import Database, init_library, open_library
 from library.errors import PhotodeskError
 from library.ingest import FileOutcome, IngestOptions, IngestSession
+from library.models import EDITABLE_FIELDS
 from library.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -351,19 +352,8 @@ def _default_user() -> str:
         return "cli"
 
 
-_TEXT_FIELDS = (
-    "caption",
-    "headline",
-    "title",
-    "alt_text",
-    "credit",
-    "creator",
-    "source",
-    "copyright",
-    "instructions",
-    "usage_terms",
-    "original_date",
-)
+#: Fields `photodesk edit` takes as plain text options; the rest have their own options.
+_TEXT_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("keywords", "archive", "status"))
 
 
 def _field_options(f: F) -> F:

@@ -12,11 +12,11 @@ deferred and never block the writer (WAL mode).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -31,9 +31,17 @@ from library.config import LibraryConfig
 from library.errors import DatabaseError, LibraryBusyError, LibraryNotFoundError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 #: How long a writer waits for another writer before giving up, in seconds.
 BUSY_TIMEOUT = 60.0
+
+
+def chunked(values: Iterable[T], size: int = 500) -> Iterator[list[T]]:
+    """Slices small enough for an ``IN (...)`` list on every database."""
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def normalize_url(url: str) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from assets import similarity
 from assets.analysis import Analysis
 from assets.hashes import int64_to_hex
+from library.db import chunked
 from library.errors import InvalidValueError
 from library.hamming import HammingIndex
 from library.models import (
@@ -102,10 +103,10 @@ def _max_radius() -> int:
 
 def _signals_of(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     found: dict[int, dict[str, int]] = defaultdict(dict)
-    for start in range(0, len(asset_ids), 500):
+    for chunk in chunked(asset_ids):
         rows = session.execute(
             select(AssetHash.asset_id, AssetHash.algorithm, AssetHash.value).where(
-                AssetHash.asset_id.in_(asset_ids[start : start + 500])
+                AssetHash.asset_id.in_(chunk)
             )
         )
         for asset_id, name, value in rows:
@@ -114,12 +115,11 @@ def _signals_of(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[st
 
 
 def _fingerprints(session: Session, asset_ids: Iterable[int]) -> dict[int, bytes]:
-    ids = list(set(asset_ids))
     found: dict[int, bytes] = {}
-    for start in range(0, len(ids), 500):
+    for chunk in chunked(set(asset_ids)):
         rows = session.execute(
             select(AssetFingerprint.asset_id, AssetFingerprint.data).where(
-                AssetFingerprint.asset_id.in_(ids[start : start + 500])
+                AssetFingerprint.asset_id.in_(chunk)
             )
         )
         found.update({asset_id: data for asset_id, data in rows})
@@ -193,12 +193,8 @@ def _verify_and_store(session: Session, proposals: dict[tuple[int, int], Candida
     }
     involved = sorted({i for pair in proposals for i in pair})
     digests: dict[int, str] = {}
-    for start in range(0, len(involved), 500):
-        rows = session.execute(
-            select(Asset.id, Asset.content_digest).where(
-                Asset.id.in_(involved[start : start + 500])
-            )
-        )
+    for chunk in chunked(involved):
+        rows = session.execute(select(Asset.id, Asset.content_digest).where(Asset.id.in_(chunk)))
         digests.update({asset_id: digest for asset_id, digest in rows})
     prints = _fingerprints(session, [i for pair in proposals for i in pair])
     stored = 0

@@ -506,14 +506,14 @@ def _context() -> Any:
 def _digest_owners(session: Any, digests: list[str]) -> dict[str, int]:
     from sqlalchemy import select
 
+    from library.db import chunked
     from library.models import Asset
 
     owners: dict[str, int] = {}
-    wanted = list(set(digests))
-    for start in range(0, len(wanted), 500):
+    for chunk in chunked(set(digests)):
         rows = session.execute(
             select(Asset.content_digest, Asset.id)
-            .where(Asset.content_digest.in_(wanted[start : start + 500]))
+            .where(Asset.content_digest.in_(chunk))
             .order_by(Asset.id)
         )
         for digest, asset_id in rows:
