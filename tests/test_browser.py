@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from library import edits, search
+from library import dupes, edits, search
 from library.config import LibraryConfig
 from library.db import Database
 from library.ingest import IngestOptions, IngestSession
@@ -312,3 +312,54 @@ def test_other_pages_render(page: Any, site: Site, backend: str) -> None:
     assert "Café in Zürich" in page.input_value("#credit-line")
     page.click("summary:has-text('IPTC')")
     shot(page, backend, "photo-embedded")
+
+
+def test_review_a_duplicate_group(page: Any, site: Site, backend: str) -> None:
+    sign_in(page, site)
+    page.click("nav >> text=Duplicates")
+    page.wait_for_selector(".group-row")
+    first, second = site.ids["same-pixels-a.jpg"], site.ids["same-pixels-b.jpg"]
+    with site.database.session_scope(write=False) as session:
+        group = dupes.group_of(session, first)
+    assert group is not None and {m.asset_id for m in group.members} >= {first, second}
+    shot(page, backend, "duplicates")
+    page.click(f".group-row a.group-title[href='/duplicates/{group.id}']")
+    page.wait_for_selector(".compare-table")
+    assert page.locator(".member").count() == len(group.members)
+    assert page.locator(".member-image img").evaluate_all(
+        "imgs => imgs.every(img => img.naturalWidth > 0)"
+    )
+    shot(page, backend, "group")
+    other = next(m.asset_id for m in group.members if m.asset_id != group.master)
+    page.click(f"#member-{other} button:has-text('Set as master')")
+    page.wait_for_selector(".flash-success")
+    assert f"Photo #{other} is now the master" in page.inner_text(".flash-success")
+    assert "chosen by ana" in page.inner_text(".photo-header")
+    assert page.locator(f"#member-{other}.is-master").count() == 1
+    with site.database.session_scope(write=False) as session:
+        saved = dupes.group_of(session, first)
+    assert saved is not None and saved.master == other and saved.master_chosen_by == "ana"
+
+
+def test_auditor_reads_the_reuse_report(page: Any, site: Site, backend: str) -> None:
+    add_user(site.database, "audrey", "auditor")
+    sign_in(page, site, "audrey")
+    page.click("nav >> text=Reports")
+    page.wait_for_selector("#reuse")
+    photo = site.ids["original.jpg"]
+    assert page.locator(".audit-photo").count() == 1
+    assert page.locator(f".audit-photo a[href='/photos/{photo}']").count() >= 1
+    assert page.locator(".usage-table tbody tr").count() == 2
+    assert page.locator(".findings .badge").count() >= 1
+    assert page.locator(".audit-thumb img").evaluate("img => img.naturalWidth") > 0
+    shot(page, backend, "reports")
+    page.fill("input[name=since]", "2030-01-01")
+    page.click("#reuse button:has-text('Filter')")
+    page.wait_for_url(re.compile(r".*since=2030-01-01.*"))
+    assert page.locator(".audit-photo").count() == 0
+    page.goto(f"{site.url}/photos/{photo}")
+    page.wait_for_selector("#usages .caption-diff")
+    assert page.locator("#usages .badge:has-text('no credit')").count() == 2
+    page.locator("#usages").scroll_into_view_if_needed()
+    if backend == "sqlite":
+        page.locator("#usages").screenshot(path=str(ARTIFACTS / "photo-usages.png"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,11 @@ class World:
     asset: int
     change: int
     article: int
+    twin: int = 0  # the same pixels as ``asset``: its duplicate group's other member
+    group: str = ""
+
+    def format(self, text: str) -> str:
+        return text.format(**asdict(self))
 
 
 @pytest.fixture
@@ -59,6 +64,15 @@ def world(database: Database) -> World:
         search.reindex_assets(session, [asset])
     article = add_article(database, "Morning news", [(asset, "Dawn over the harbour", "Boats")])
     return World(asset, change, article)
+
+
+@pytest.fixture
+def routed(database: Database, world: World) -> World:
+    """The world plus a duplicate of its photo, so every route has something to act on."""
+    twin = create_asset(
+        database, files=True, content_digest=asset_values(database, world.asset).content_digest
+    )
+    return replace(world, twin=twin, group=f"g{min(world.asset, twin)}")
 
 
 def upload_body() -> dict[str, Any]:
@@ -73,6 +87,40 @@ ROUTES: list[tuple[str, str, str, int, dict[str, Any]]] = [
     ("GET", "/articles", "read", 200, {}),
     ("GET", "/articles/{article}", "read", 200, {}),
     ("GET", "/reports", "reports", 200, {}),
+    (
+        "GET",
+        "/reports?since=2024-01-01&credits_since=2024-01-01&credits_until=2025-01-01",
+        "reports",
+        200,
+        {},
+    ),
+    ("GET", "/reports/reuse.csv", "reports", 200, {}),
+    ("GET", "/reports/reuse.json?since=2024-01-01", "reports", 200, {}),
+    ("GET", "/reports/reuse.html", "reports", 200, {}),
+    ("GET", "/duplicates", "read", 200, {}),
+    ("GET", "/duplicates?level=pixels", "read", 200, {}),
+    ("GET", "/duplicates/{group}", "read", 200, {}),
+    (
+        "POST",
+        "/duplicates/{group}/master",
+        "decide_duplicates",
+        303,
+        {"data": {"asset_id": "{twin}"}},
+    ),
+    (
+        "POST",
+        "/duplicates/{group}/not-duplicate",
+        "decide_duplicates",
+        303,
+        {"data": {"asset_id": "{twin}", "master": "{asset}"}},
+    ),
+    (
+        "POST",
+        "/duplicates/{group}/copy",
+        "decide_duplicates",
+        303,
+        {"data": {"asset_id": "{twin}", "master": "{asset}", "version": "1", "fields": "credit"}},
+    ),
     ("GET", "/photos/{asset}", "read", 200, {}),
     (
         "POST",
@@ -105,20 +153,19 @@ ROUTES: list[tuple[str, str, str, int, dict[str, Any]]] = [
     ("GET", "/api/photos/{asset}/usages", "read", 200, {}),
     ("GET", "/api/photos/{asset}/history", "history", 200, {}),
     ("GET", "/api/duplicates", "read", 200, {}),
+    ("GET", "/api/duplicates?level=near", "read", 200, {}),
 ]
 
 
 def call(client: FlaskClient, world: World, route: tuple[Any, ...], **headers: str) -> Any:
     method, url, _, _, body = route
-    url = url.format(asset=world.asset, change=world.change, article=world.article)
+    url = world.format(url)
     kwargs: dict[str, Any] = {"headers": headers}
     data = body.get("data")
     if data == "upload":
         kwargs["data"] = {**upload_body(), "csrf_token": csrf(client)}
     elif data is not None:
-        kwargs["data"] = {
-            k: v.format(asset=world.asset) if isinstance(v, str) else v for k, v in data.items()
-        }
+        kwargs["data"] = {k: world.format(v) if isinstance(v, str) else v for k, v in data.items()}
         kwargs["data"]["csrf_token"] = csrf(client)
     if "json" in body:
         kwargs["json"] = body["json"]
@@ -134,13 +181,13 @@ def route_id(route: tuple[Any, ...]) -> str:
 @pytest.mark.parametrize("route", ROUTES, ids=route_id)
 @pytest.mark.parametrize("role", ["anonymous", *ROLES])
 def test_role_table(
-    client: FlaskClient, database: Database, world: World, role: str, route: tuple[Any, ...]
+    client: FlaskClient, database: Database, routed: World, role: str, route: tuple[Any, ...]
 ) -> None:
     from library.users import can
 
     if role != "anonymous":
         signed_in(client, database, role)
-    response = call(client, world, route)
+    response = call(client, routed, route)
     permission, allowed_status = route[2], route[3]
     if role == "anonymous":
         if route[1].startswith("/api/"):
@@ -161,13 +208,13 @@ API_ROUTES = [r for r in ROUTES if r[1].startswith("/api/")]
 @pytest.mark.parametrize("route", API_ROUTES, ids=route_id)
 @pytest.mark.parametrize("role", ROLES)
 def test_api_role_table_with_bearer_token(
-    client: FlaskClient, database: Database, world: World, role: str, route: tuple[Any, ...]
+    client: FlaskClient, database: Database, routed: World, role: str, route: tuple[Any, ...]
 ) -> None:
     from library.users import can
 
     add_user(database, role, role)
     token = new_token(database, role)
-    response = call(client, world, route, Authorization=f"Bearer {token}")
+    response = call(client, routed, route, Authorization=f"Bearer {token}")
     expected = route[3] if can(role, route[2]) else 403
     assert response.status_code == expected, response.text[:300]
 
@@ -176,7 +223,7 @@ def test_every_route_is_in_the_role_table(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     covered = set()
     for method, url, *_ in ROUTES:
-        path = url.format(asset=1, change=1, article=1).split("?")[0]
+        path = World(1, 1, 1, 2, "g1").format(url).split("?")[0]
         endpoint, _ = adapter.match(path, method=method)
         covered.add((endpoint, method))
     for rule in app.url_map.iter_rules():
@@ -320,13 +367,13 @@ HEADER_URLS = [
 
 @pytest.mark.parametrize("signed", [False, True], ids=["anonymous", "admin"])
 def test_security_headers_on_every_response(
-    client: FlaskClient, database: Database, world: World, signed: bool
+    client: FlaskClient, database: Database, routed: World, signed: bool
 ) -> None:
     if signed:
         signed_in(client, database, "admin")
-    responses = [client.get(u.format(asset=world.asset)) for u in HEADER_URLS]
+    responses = [client.get(u.format(asset=routed.asset)) for u in HEADER_URLS]
     if signed:
-        responses += [call(client, world, r) for r in ROUTES if r[1] != "/logout"]
+        responses += [call(client, routed, r) for r in ROUTES if r[1] != "/logout"]
     for response in responses:
         csp = response.headers.get("Content-Security-Policy", "")
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
@@ -349,12 +396,12 @@ class _Scripts(HTMLParser):
 
 
 def test_pages_have_no_inline_scripts_handlers_or_styles(
-    client: FlaskClient, database: Database, world: World
+    client: FlaskClient, database: Database, routed: World
 ) -> None:
     pages = [client.get("/login")]
     signed_in(client, database, "admin")
-    pages += [call(client, world, r) for r in ROUTES if r[0] in ("GET", "POST")]
-    pages += [client.get("/upload"), client.get(f"/photos/{world.asset}")]
+    pages += [call(client, routed, r) for r in ROUTES if r[0] in ("GET", "POST")]
+    pages += [client.get("/upload"), client.get(f"/photos/{routed.asset}")]
     for page in pages:
         if not page.content_type.startswith("text/html"):
             continue
@@ -550,7 +597,13 @@ def test_api_lists_pages_usages_and_duplicates(client: FlaskClient, database: Da
     usages = client.get(f"/api/photos/{ids[0]}/usages").json["usages"]
     assert usages[0]["title"] == "Rally" and usages[0]["caption"] == "The rally"
     groups = client.get("/api/duplicates").json["groups"]
-    assert groups == [{"id": "pixels:same", "master": ids[0], "members": ids}]
+    assert [g["id"] for g in groups] == [f"g{ids[0]}"]
+    assert groups[0]["master"] == ids[0] and groups[0]["level"] == "pixels"
+    assert [m["asset_id"] for m in groups[0]["members"]] == ids
+    assert [m["level"] for m in groups[0]["members"]] == ["master", "pixels", "pixels"]
+    assert client.get("/api/duplicates?level=near").json == {"groups": []}
+    bad = client.get("/api/duplicates?level=fuzzy")
+    assert bad.status_code == 400 and "level" in bad.json["error"]
     assert client.get("/api/photos?used_min=x").status_code == 400
 
 
@@ -792,7 +845,9 @@ def test_downloads(
     signed_in(client, database, "viewer")
     original = client.get(f"/photos/{world.asset}/download?size=original")
     stored = asset_values(database, world.asset)
-    assert original.data == Store(config.store_root).absolute(stored.store_path).read_bytes()
+    # A copy with the catalog's metadata written in (see test_webui_review for its contents).
+    assert original.headers["X-Photodesk-Metadata"] == "written"
+    assert original.data != Store(config.store_root).absolute(stored.store_path).read_bytes()
     assert "attachment" in original.headers["Content-Disposition"]
     assert stored.original_name in original.headers["Content-Disposition"]
     assert original.mimetype == "image/jpeg"

@@ -23,6 +23,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from library import search, users
+from library.captions import parse_caption
 from library.config import LibraryConfig
 from library.db import Database
 from library.models import Article, Asset, AssetKeyword, Rendition, Usage
@@ -158,8 +159,13 @@ def add_article(
     title: str,
     images: list[tuple[int | None, str | None, str | None]],
     published: datetime | None = None,
+    credit: str | None = None,
 ) -> int:
-    """An article using photos: each image is (asset id, caption as published, alt)."""
+    """An article using photos: each image is (asset id, caption as published, alt).
+
+    The caption is taken apart as the article importer does (its description
+    is what the photo page diffs); ``credit`` is the credit every image ran with.
+    """
     with database.session_scope() as session:
         article = Article(
             key=f"test:{title}",
@@ -183,8 +189,10 @@ def add_article(
                     position=position,
                     caption=caption,
                     alt=alt,
+                    credit=credit,
                     archive=False,
                     dates=[],
+                    description=parse_caption(caption).description or None if caption else None,
                 )
             )
         session.flush()

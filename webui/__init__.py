@@ -84,7 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         limiter=security.RateLimiter(int(settings["LOGIN_RATE_LIMIT"])),
     )
 
-    from webui import api, auth, bulk, gallery, photos, upload
+    from webui import api, auth, bulk, dupes, gallery, photos, reports, upload
 
     app.before_request(auth.load_identity)
     app.before_request(auth.require_sign_in)
@@ -96,7 +96,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     app.jinja_env.filters["filesize"] = _filesize
 
-    for blueprint in (auth.bp, gallery.bp, photos.bp, bulk.bp, upload.bp, api.bp):
+    for blueprint in (
+        auth.bp,
+        gallery.bp,
+        photos.bp,
+        dupes.bp,
+        reports.bp,
+        bulk.bp,
+        upload.bp,
+        api.bp,
+    ):
         app.register_blueprint(blueprint)
     for error, status in ERROR_STATUS:
         app.register_error_handler(error, _library_error(status))

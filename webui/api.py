@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from library import catalog, edits, queries, search
+from library import catalog, dupes, edits, queries, search
 from library.errors import InvalidValueError, VersionConflictError
 from library.models import EDITABLE_FIELDS, Asset
 from webui.auth import current, require
@@ -143,8 +143,7 @@ def photo_history(asset_id: int) -> Any:
 @bp.get("/duplicates")
 @require("read")
 def duplicates() -> Any:
-    limit = max(1, min(request.args.get("limit", type=int) or MAX_LIMIT, MAX_LIMIT))
-    groups, next_cursor = search.digest_groups(
-        get_session(), limit=limit, after=request.args.get("page") or None
-    )
-    return jsonify(groups=groups, next=next_cursor)
+    """``{"groups": [...]}``: every duplicate group with its master, ``?level=`` to filter."""
+    level = request.args.get("level") or None
+    groups = dupes.duplicate_groups(get_session(), level)
+    return jsonify(groups=[group.to_json() for group in groups])

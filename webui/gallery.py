@@ -1,14 +1,13 @@
-"""The gallery grid with search and filters, the articles pages and the audit report."""
+"""The gallery grid with search and filters, and the articles pages."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from library import queries, search
+from library import search
 from library.models import STATUSES, Article
 from webui.auth import require
 from webui.db import get_session
@@ -131,13 +130,3 @@ def article(article_id: int) -> str:
     if found is None:
         abort(404, description=f"No article with id {article_id}.")
     return render_template("article.html", article=found)
-
-
-@bp.get("/reports")
-@require("reports")
-def reports() -> str:
-    session = get_session()
-    info: dict[str, Any] = queries.library_info(session)
-    return render_template(
-        "reports.html", info=info, changes=search.recent_changes(session, limit=50)
-    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -9,14 +11,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from library import catalog, edits, search
+from library import articles, catalog, dupes, edits, search
 from library.errors import InvalidValueError, StoreError, VersionConflictError
+from library.exiftool import ExiftoolError
+from library.export import ExportError, export_file
 from library.housestyle import caption_credit_line
 from library.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
 from webui.auth import current, require
 from webui.db import commit, get_session, state
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
+
+log = logging.getLogger(__name__)
+
+#: Response header telling whether a download carries the catalog's metadata.
+METADATA_HEADER = "X-Photodesk-Metadata"
 
 MIME_TYPES = {
     "jpeg": "image/jpeg",
@@ -83,6 +92,8 @@ def _render(
     changes: list[Change] = []
     if identity is not None and identity.can("history"):
         changes = list(reversed(edits.history(session, asset.id)))
+    usages = articles.usages_of(session, [asset.id])
+    comparison = articles.compare_usages(asset, [usage for usage, _ in usages])
     return render_template(
         "photo.html",
         asset=asset,
@@ -96,8 +107,10 @@ def _render(
         labels=LABELS,
         statuses=STATUSES,
         changes=changes,
-        usages=search.asset_usages(session, asset.id),
-        duplicates=search.same_pixels(session, asset),
+        usages=usages,
+        comparison=comparison,
+        diffs={d["usage_id"]: d["ops"] for d in comparison.caption_diffs},
+        group=dupes.group_of(session, asset.id),
         usage_count=search.usage_counts(session, [asset.id]).get(asset.id, 0),
         credit_line=caption_credit_line(asset),
         renditions={r.kind for r in asset.renditions},
@@ -233,19 +246,46 @@ def preview(asset_id: int) -> Response:
 @bp.get("/<int:asset_id>/download")
 @require("download")
 def download(asset_id: int) -> Response:
+    """The file with the catalog's metadata written in; the stored file if exiftool fails.
+
+    ``X-Photodesk-Metadata`` says which: ``written`` or ``original``.
+    """
     size = request.args.get("size", "original")
-    if size == "web":
-        asset = catalog.get_asset(get_session(), asset_id)
-        stem = Path(asset.original_name).stem or f"photo-{asset_id}"
-        return _rendition(asset_id, "web", download_name=f"{stem}-web.jpg")
-    if size != "original":
+    if size not in ("web", "original"):
         abort(400, description="size must be web or original")
     asset = catalog.get_asset(get_session(), asset_id)
-    return _file(
-        asset.store_path,
-        MIME_TYPES.get(asset.format, "application/octet-stream"),
-        download_name=asset.original_name,
+    try:
+        path = export_file(state().database, asset_id, size)
+    except (ExportError, ExiftoolError) as exc:
+        log.warning(
+            "photo %s: sending the stored %s without catalog metadata: %s", asset_id, size, exc
+        )
+        if size == "web":
+            stem = Path(asset.original_name).stem or f"photo-{asset_id}"
+            response = _rendition(asset_id, "web", download_name=f"{stem}-web.jpg")
+        else:
+            response = _file(
+                asset.store_path,
+                MIME_TYPES.get(asset.format, "application/octet-stream"),
+                download_name=asset.original_name,
+            )
+        response.headers[METADATA_HEADER] = "original"
+        return response
+    mimetype = "image/jpeg" if size == "web" else MIME_TYPES.get(asset.format)
+    response = send_file(
+        path,
+        mimetype=mimetype or "application/octet-stream",
+        as_attachment=True,
+        download_name=path.name,
+        conditional=False,
     )
+    # Passed through, the file would skip the response's close callbacks; iterated
+    # by the response, closing it (after the last byte is sent) removes the folder.
+    response.direct_passthrough = False
+    response.call_on_close(lambda: shutil.rmtree(path.parent, ignore_errors=True))
+    response.cache_control.no_store = True
+    response.headers[METADATA_HEADER] = "written"
+    return response
 
 
 def _rendition(asset_id: int, kind: str, download_name: str | None = None) -> Response:

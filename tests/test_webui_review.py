@@ -1,0 +1,406 @@
+"""The gallery's second pass: usages with diffs, duplicate review, downloads with metadata,
+and the auditor's reuse report with its CSV, JSON and HTML downloads.
+
+Read-only checks share one demo library per backend (module scope); tests that
+change something build their own photos with the helpers in tests.webutil.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+from sqlalchemy import create_engine, text
+
+from assets import imaging
+from assets.metadata import read_metadata
+from library import articles, audit, dupes, edits
+from library.config import LibraryConfig
+from library.db import Database, init_library, normalize_url
+from library.demo import build_demo
+from library.export import ExportError
+from library.models import Asset
+from library.store import Store
+from tests.conftest import BACKENDS, PG_URL, reset_postgres
+from tests.webutil import (
+    add_article,
+    app_fixture,  # noqa: F401
+    asset_values,
+    client_fixture,  # noqa: F401
+    create_asset,
+    make_app,
+    post,
+    sign_in,
+    signed_in,
+)
+
+XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+# --- the shared demo library -----------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    app: Flask
+    database: Database
+
+    def client(self, name: str) -> FlaskClient:
+        """A client signed in as a demo user: admin, editor, auditor or writer (a viewer)."""
+        client = self.app.test_client()
+        response = sign_in(client, name, f"demo-{name}")
+        assert response.status_code == 303, response.text
+        return client
+
+
+def _own_database(url: str, suffix: str) -> str:
+    """A PostgreSQL database of this module's own, so per-test resets leave it alone."""
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{suffix}"
+    engine = create_engine(normalize_url(f"{base}/{name}"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    reset_postgres(f"{base}/{own}")
+    return f"{base}/{own}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    url = _own_database(PG_URL, "demo") if request.param == "postgresql" and PG_URL else None
+    config = LibraryConfig(tmp_path_factory.mktemp("demo") / "library", url)
+    database = init_library(config)
+    build_demo(database)
+    app = make_app(config)
+    yield Demo(app, database)
+    app.extensions["photodesk"].database.dispose()
+    database.dispose()
+
+
+def _conflicted_photo(database: Database) -> tuple[int, articles.UsageComparison]:
+    """The demo photo whose published credits conflict and captions differ most."""
+    with database.session_scope(write=False) as session:
+        found = []
+        for photo in audit.reuse_report(session):
+            asset = session.get(Asset, photo.master)
+            assert asset is not None
+            usages = [u for u, _ in articles.usages_of(session, [asset.id])]
+            comparison = articles.compare_usages(asset, usages)
+            if comparison.credit_conflict and comparison.differs_from_asset["caption"]:
+                found.append((len(comparison.differs_from_asset["caption"]), asset.id, comparison))
+        assert found, "the demo library should have a photo with conflicting credits"
+        _, asset_id, comparison = max(found, key=lambda f: (f[0], -f[1]))
+        return asset_id, comparison
+
+
+def _groups(database: Database, level: str | None = None) -> list[dupes.Group]:
+    with database.session_scope(write=False) as session:
+        return dupes.duplicate_groups(session, level)
+
+
+# --- photo page: usages and duplicates --------------------------------------------------
+
+
+def test_photo_page_shows_usage_diffs_and_credit_badges(demo: Demo) -> None:
+    asset_id, comparison = _conflicted_photo(demo.database)
+    page = demo.client("writer").get(f"/photos/{asset_id}").text
+    usages = page[page.index('id="usages"') : page.index('id="duplicates"')]
+    assert usages.count("<li>") == comparison.usages
+    assert "credits conflict" in usages
+    assert "<ins>" in usages and "<del>" in usages
+    inserted = next(
+        text
+        for diff in comparison.caption_diffs
+        for op, text in diff["ops"]
+        if op == "insert" and diff["usage_id"] in comparison.differs_from_asset["caption"]
+    )
+    assert f"<ins>{escape(inserted)}</ins>" in usages
+    if comparison.differs_from_asset["credit"]:
+        assert "credit differs" in usages
+    if comparison.uncredited:
+        assert "no credit" in usages
+        assert (
+            f"{comparison.uncredited} of {comparison.usages} usages ran without a credit" in usages
+        )
+
+
+def test_photo_page_lists_its_duplicate_group(demo: Demo) -> None:
+    group = max(_groups(demo.database), key=lambda g: len(g.members))
+    page = demo.client("writer").get(f"/photos/{group.master}").text
+    section = page[page.index('id="duplicates"') :]
+    assert f'href="/duplicates/{group.id}"' in section
+    for member in group.members[1:]:
+        assert f'href="/photos/{member.asset_id}"' in section
+        assert f'src="/photos/{member.asset_id}/thumb"' in section
+        assert str(escape(member.why)) in section
+        assert f"level-{member.level}" in section
+    assert "This photo is the group" in section
+
+
+def test_usage_captions_are_diffed_and_escaped(client: FlaskClient, database: Database) -> None:
+    photo = create_asset(database, files=True, caption="Harbour at dawn", credit="Ana Diaz")
+    add_article(database, "Evil", [(photo, f"Harbour {XSS} at dawn", None)], credit=XSS)
+    add_article(database, "Fine", [(photo, "Harbour at dawn", None)], credit="Ana Diaz")
+    signed_in(client, database, "viewer")
+    page = client.get(f"/photos/{photo}").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "<ins>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img" in page
+    assert "credit differs" in page and "credits conflict" in page
+
+
+# --- duplicates review ------------------------------------------------------------------
+
+
+def test_duplicates_list_filters_by_level(demo: Demo) -> None:
+    client = demo.client("writer")
+    everything = client.get("/duplicates").text
+    for group in _groups(demo.database):
+        assert f'href="/duplicates/{group.id}"' in everything
+    near = _groups(demo.database, "near")
+    page = client.get("/duplicates?level=near").text
+    assert set(re.findall(r'href="/duplicates/(\w+)"', page)) == {g.id for g in near}
+    bogus = client.get("/duplicates?level=fuzzy")
+    assert bogus.status_code == 200 and "Unknown level" in bogus.text
+
+
+def test_api_duplicates_are_the_library_groups(demo: Demo) -> None:
+    client = demo.client("writer")
+    assert client.get("/api/duplicates").json == {
+        "groups": [g.to_json() for g in _groups(demo.database)]
+    }
+    pixels = client.get("/api/duplicates?level=pixels").json["groups"]
+    assert pixels == [g.to_json() for g in _groups(demo.database, "pixels")]
+
+
+def test_group_page_shows_members_side_by_side(demo: Demo) -> None:
+    group = max(_groups(demo.database), key=lambda g: len(g.members))
+    page = demo.client("admin").get(f"/duplicates/{group.id}").text
+    for member in group.members:
+        asset = asset_values(demo.database, member.asset_id)
+        card = page[page.index(f'id="member-{member.asset_id}"') :]
+        assert f'src="/photos/{member.asset_id}/thumb"' in card
+        assert f"{asset.width} × {asset.height} px" in card
+        assert asset.format.upper() in card
+    assert 'class="differs"' in page
+    # One set of actions per member other than the master.
+    others = len(group.members) - 1
+    assert page.count(f'action="/duplicates/{group.id}/master"') == others
+    assert page.count(f'action="/duplicates/{group.id}/not-duplicate"') == others
+    assert page.count(f'action="/duplicates/{group.id}/copy"') == others
+    assert demo.client("writer").get("/duplicates/nope").status_code == 404
+
+
+def test_viewer_sees_groups_but_cannot_decide(demo: Demo) -> None:
+    group = max(_groups(demo.database), key=lambda g: len(g.members))
+    other = group.members[1].asset_id
+    client = demo.client("writer")
+    page = client.get(f"/duplicates/{group.id}").text
+    assert "Set as master" not in page and "Copy from master" not in page
+    base = f"/duplicates/{group.id}"
+    form = {"asset_id": other, "master": group.master, "version": 1, "fields": "caption"}
+    for action in ("master", "not-duplicate", "copy"):
+        assert post(client, f"{base}/{action}", form).status_code == 403
+    assert any(g.to_json() == group.to_json() for g in _groups(demo.database))
+
+
+@pytest.fixture
+def pair(database: Database) -> tuple[int, int]:
+    """A richly captioned photo and a bare copy with the same pixels."""
+    master = create_asset(
+        database,
+        files=True,
+        caption="Harbour at dawn",
+        credit="Ana Diaz",
+        headline="Dawn",
+        keywords=["harbour", "boats"],
+    )
+    copy = create_asset(
+        database, files=True, content_digest=asset_values(database, master).content_digest
+    )
+    return master, copy
+
+
+def test_group_actions(client: FlaskClient, database: Database, pair: tuple[int, int]) -> None:
+    master, copy = pair
+    group = f"g{master}"
+    signed_in(client, database, "editor", "ed")
+    page = client.get(f"/duplicates/{group}").text
+    assert f"master #{master}, suggested" in page
+
+    copied = post(
+        client,
+        f"/duplicates/{group}/copy",
+        {"asset_id": copy, "master": master, "version": 1, "fields": ["caption", "keywords"]},
+    )
+    assert copied.status_code == 303 and copied.headers["Location"] == f"/duplicates/{group}"
+    saved = asset_values(database, copy)
+    assert saved.caption == "Harbour at dawn" and saved.keywords == ["harbour", "boats"]
+    assert saved.credit is None and saved.version == 2
+    assert "Copied caption, keywords" in client.get(f"/duplicates/{group}").text
+
+    moved = post(client, f"/duplicates/{group}/master", {"asset_id": copy})
+    assert moved.status_code == 303
+    assert f"master #{copy}, chosen by ed" in client.get(f"/duplicates/{group}").text
+    assert client.get("/api/duplicates").json["groups"][0]["master"] == copy
+    assert post(client, f"/duplicates/{group}/master", {"asset_id": 9999}).status_code == 400
+
+    split = post(client, f"/duplicates/{group}/not-duplicate", {"asset_id": master, "master": copy})
+    assert split.status_code == 303 and split.headers["Location"] == "/duplicates"
+    assert client.get("/api/duplicates").json == {"groups": []}
+    assert client.get(f"/duplicates/{group}").status_code == 404
+
+
+def test_copy_from_master_with_a_stale_version_is_a_conflict(
+    client: FlaskClient, database: Database, pair: tuple[int, int]
+) -> None:
+    master, copy = pair
+    with database.session_scope() as session:
+        edits.edit_asset(session, copy, {"caption": "Edited meanwhile"}, "bob")
+    signed_in(client, database, "editor")
+    stale = post(
+        client,
+        f"/duplicates/g{master}/copy",
+        {"asset_id": copy, "master": master, "version": 1, "fields": "caption"},
+    )
+    assert stale.status_code == 409
+    assert "changed since you loaded this page" in stale.text
+    conflict = stale.text[stale.text.index('class="conflict"') :]
+    conflict = conflict[: conflict.index("</section>")]
+    assert "Harbour at dawn" in conflict and "Edited meanwhile" in conflict
+    assert asset_values(database, copy).caption == "Edited meanwhile"
+    # The page after the clash offers the current version.
+    assert 'name="version" value="2"' in stale.text
+
+
+# --- downloads --------------------------------------------------------------------------
+
+
+def test_download_carries_the_catalog_metadata(
+    client: FlaskClient,
+    database: Database,
+    pair: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    master, _ = pair
+    with database.session_scope() as session:
+        edits.edit_asset(session, master, {"caption": "Edited in the catalog: harbour"}, "ed")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    signed_in(client, database, "viewer")
+    for size, name in (("original", "photo-1.jpg"), ("web", "photo-1-web.jpg")):
+        response = client.get(f"/photos/{master}/download?size={size}")
+        assert response.status_code == 200
+        assert response.headers["X-Photodesk-Metadata"] == "written"
+        assert f"filename={name}" in response.headers["Content-Disposition"]
+        assert response.mimetype == "image/jpeg"
+        data = response.get_data()
+        response.close()
+        meta = read_metadata(data, imaging.open_image(data))
+        assert meta.values["caption"] == "Edited in the catalog: harbour"
+        assert meta.values["credit"] == "Ana Diaz"
+        assert list(scratch.iterdir()) == [], "the export folder outlived the response"
+
+
+def test_download_falls_back_to_the_stored_file(
+    client: FlaskClient,
+    database: Database,
+    config: LibraryConfig,
+    pair: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    master, _ = pair
+
+    def broken(*_: object, **__: object) -> Path:
+        raise ExportError("exiftool is not installed")
+
+    monkeypatch.setattr("webui.photos.export_file", broken)
+    signed_in(client, database, "viewer")
+    with caplog.at_level(logging.WARNING, logger="webui.photos"):
+        response = client.get(f"/photos/{master}/download?size=original")
+    stored = asset_values(database, master)
+    assert response.status_code == 200
+    assert response.headers["X-Photodesk-Metadata"] == "original"
+    assert response.data == Store(config.store_root).absolute(stored.store_path).read_bytes()
+    assert "exiftool is not installed" in caplog.text
+    web = client.get(f"/photos/{master}/download?size=web")
+    assert web.headers["X-Photodesk-Metadata"] == "original" and web.data[:3] == b"\xff\xd8\xff"
+
+
+# --- the auditor's reports --------------------------------------------------------------
+
+
+def _photo_counts(client: FlaskClient, query: str = "") -> dict[str, int]:
+    page = client.get(f"/reports{query}")
+    csv_file = client.get(f"/reports/reuse.csv{query}")
+    json_file = client.get(f"/reports/reuse.json{query}")
+    html_file = client.get(f"/reports/reuse.html{query}")
+    for response, kind in ((csv_file, "csv"), (json_file, "json"), (html_file, "html")):
+        assert response.status_code == 200
+        assert f'filename="reuse-report.{kind}"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(csv_file.text)))
+    return {
+        "page": page.text.count('class="audit-photo"'),
+        "csv": len({row["photo"] for row in rows}),
+        "json": len(json.loads(json_file.data)["photos"]),
+        "html": html_file.text.count("<section>"),
+    }
+
+
+def test_reports_page_and_downloads_agree(demo: Demo) -> None:
+    client = demo.client("auditor")
+    with demo.database.session_scope(write=False) as session:
+        reuse = audit.reuse_report(session)
+        credits = audit.credit_counts(session)
+    counts = _photo_counts(client)
+    assert set(counts.values()) == {len(reuse)}, counts
+    page = client.get("/reports").text
+    for photo in reuse:
+        assert f'href="/photos/{photo.master}"' in page
+        assert f'src="/photos/{photo.master}/thumb"' in page
+        for finding in photo.findings:
+            assert str(escape(finding.detail)) in page
+    assert "severity-high" in page
+    for row in credits:
+        assert f'<td>{escape(row.credit)}</td><td class="num">{row.usages}</td>' in page
+    assert 'href="/reports/reuse.csv"' in page
+
+
+def test_reports_filters(demo: Demo) -> None:
+    client = demo.client("auditor")
+    with demo.database.session_scope(write=False) as session:
+        since = sorted(
+            u.published for p in audit.reuse_report(session) for u in p.usages if u.published
+        )[-1]
+        recent = audit.reuse_report(session, since)
+        credits = audit.credit_counts(session, since, None)
+    assert len(recent) > 0
+    counts = _photo_counts(client, f"?since={since}")
+    assert set(counts.values()) == {len(recent)}, counts
+    page = client.get(f"/reports?since={since}&credits_since={since}").text
+    assert f'href="/reports/reuse.csv?since={since}"' in page
+    table = page[page.index('id="credits"') :]
+    assert table.count('<td class="num">') == 3 * len(credits)
+    bad = client.get("/reports?since=yesterday")
+    assert bad.status_code == 200 and "is not a date" in bad.text
+    assert client.get("/reports/reuse.csv?since=yesterday").status_code == 400
+    assert demo.client("writer").get("/reports/reuse.json").status_code == 403

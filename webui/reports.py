@@ -1,0 +1,75 @@
+"""The auditor's pages: the reuse report with its downloads, credits per period, recent edits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+
+from library import audit, queries, search
+from library.audit import PhotoAudit
+from webui.auth import require
+from webui.db import get_session
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _day(name: str, problems: list[str]) -> date | None:
+    """A YYYY-MM-DD query argument; a bad one is dropped with a message, not a failure."""
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"{value!r} is not a date (YYYY-MM-DD); ignored.")
+        return None
+
+
+@bp.get("")
+@require("reports")
+def index() -> str:
+    session = get_session()
+    problems: list[str] = []
+    since = _day("since", problems)
+    credits_since = _day("credits_since", problems)
+    credits_until = _day("credits_until", problems)
+    reuse = audit.reuse_report(session, since)
+    return render_template(
+        "reports.html",
+        info=queries.library_info(session),
+        reuse=reuse,
+        severities=audit.SEVERITIES,
+        credits=audit.credit_counts(session, credits_since, credits_until),
+        changes=search.recent_changes(session, limit=50),
+        since=since,
+        credits_since=credits_since,
+        credits_until=credits_until,
+        problems=problems,
+        downloads={
+            kind: url_for("reports.reuse_download", kind=kind, since=since or None)
+            for kind in ("csv", "json", "html")
+        },
+    )
+
+
+@bp.get("/reuse.<any(csv, json, html):kind>")
+@require("reports")
+def reuse_download(kind: str) -> Response:
+    """The reuse report as a file: the same photos as the page for the same ``since``."""
+    problems: list[str] = []
+    since = _day("since", problems)
+    if problems:
+        abort(400, description=" ".join(problems))
+    reuse: list[PhotoAudit] = audit.reuse_report(get_session(), since)
+    response: Response
+    if kind == "json":
+        response = jsonify(audit.report_json(reuse))
+    elif kind == "csv":
+        response = Response(audit.report_csv(reuse), mimetype="text/csv")
+    else:
+        response = Response(
+            audit.report_html(reuse, request.host_url.rstrip("/")), mimetype="text/html"
+        )
+    response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{kind}"'
+    return response
