@@ -207,6 +207,17 @@ def test_repeated_kills_then_rerun_leave_a_complete_library(
     check.dispose()
     assert report.problems == [], [vars(p) for p in report.problems]
     assert Store(config.store_root).stray_temporaries() == []
+    # No worker of a killed run is left behind.
+    time.sleep(0.5)
+    left = [p for p in Path("/proc").glob("[0-9]*") if _mentions(p, str(config.root))]
+    assert left == []
+
+
+def _mentions(proc: Path, text: str) -> bool:
+    try:
+        return text.encode() in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 @pytest.mark.slow
