@@ -72,6 +72,11 @@ class SignalIndex:
             values = np.array([r[1] for r in rows if r[0] not in excluded], dtype=np.int64)
             self.indexes[name] = HammingIndex(ids, values, max_radius=_max_radius())
 
+    def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
+        """Bring newly committed photos into the index without reloading it."""
+        for asset_id, signals in _signals_of(session, list(asset_ids)).items():
+            self.add(asset_id, signals)
+
     def add(self, asset_id: int, signals: dict[str, int]) -> None:
         for name, index in self.indexes.items():
             if name in signals:
@@ -126,19 +131,27 @@ def _fingerprints(session: Session, asset_ids: Iterable[int]) -> dict[int, bytes
     return found
 
 
-def update_pairs(session: Session, asset_ids: Sequence[int]) -> int:
+def wants_full_pass(session: Session, new: int) -> bool:
+    """A bulk ingest that is a large share of the library is checked by one full pass,
+    which is faster than that many single look-ups."""
+    total = session.scalar(select(func.count(Asset.id))) or 0
+    return new > max(1000, FULL_PASS_SHARE * total)
+
+
+def update_pairs(
+    session: Session, asset_ids: Sequence[int], index: SignalIndex | None = None
+) -> int:
     """Look newly ingested photos up in the index and store the verified pairs.
 
-    Only the new photos are queried; a bulk ingest that is a large share of
-    the library runs one full pass instead, which is faster than that many
-    single look-ups.
+    Only the new photos are queried. ``index`` must already hold them (ingest
+    keeps one index for a whole run and adds each batch to it).
     """
     if not asset_ids:
         return 0
-    total = session.scalar(select(func.count(Asset.id))) or 0
-    if len(asset_ids) > max(1000, FULL_PASS_SHARE * total):
-        return rescan(session)
-    index = SignalIndex(session)
+    if index is None:
+        if wants_full_pass(session, len(asset_ids)):
+            return rescan(session)
+        index = SignalIndex(session)
     signals = _signals_of(session, list(asset_ids))
     proposals: dict[tuple[int, int], Candidate] = {}
     for asset_id in asset_ids:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,7 +40,9 @@ class IngestOptions:
     workers: int = 0  # 0: one per core
     link: bool = False
     dry_run: bool = False
-    batch_size: int = 64
+    batch_size: int = 16
+    #: Batches whose files are being analysed while the oldest one is stored.
+    in_flight: int = 3
     max_pixels: int = DEFAULT_MAX_PIXELS
     time_limit: float = DEFAULT_TIME_LIMIT
     #: What to record as a file's known path instead of where it was read from
@@ -198,6 +201,9 @@ class IngestSession:
         self.options = options or IngestOptions()
         self.observer: IngestObserver = observer or _NullObserver()
         self._pool: ProcessPoolExecutor | None = None
+        self._index: Any = None
+        self._near_found = 0
+        self._full_pass = False
 
     # The run ------------------------------------------------------------------------
 
@@ -215,18 +221,22 @@ class IngestSession:
                 candidates.append(path)
             else:
                 self._emit(report, FileOutcome(path, "skipped"))
+        if not self.options.dry_run and candidates:
+            from library import dupes
+
+            with self.database.session_scope(write=False) as session:
+                self._full_pass = dupes.wants_full_pass(session, len(candidates))
         try:
-            # Two batches in flight: the workers analyse batch k+1 while this
-            # process writes batch k to the store and the catalog.
-            pending: _Prepared | None = None
+            # Several batches in flight: the workers analyse the next ones while
+            # this process writes the oldest to the store and the catalog.
+            pending: deque[_Prepared] = deque()
             for start in range(0, len(candidates), self.options.batch_size):
-                prepared = self.prepare(candidates[start : start + self.options.batch_size])
-                if pending is not None:
-                    for outcome in self.finish(pending):
+                pending.append(self.prepare(candidates[start : start + self.options.batch_size]))
+                if len(pending) > self.options.in_flight:
+                    for outcome in self.finish(pending.popleft()):
                         self._emit(report, outcome)
-                pending = prepared
-            if pending is not None:
-                for outcome in self.finish(pending):
+            while pending:
+                for outcome in self.finish(pending.popleft()):
                     self._emit(report, outcome)
         except BaseException:
             # Ctrl-C reaches the workers too; waiting for a broken pool can hang.
@@ -239,14 +249,34 @@ class IngestSession:
         return report
 
     def find_duplicates(self, report: IngestReport) -> None:
-        """The match stage for near-duplicates: look the new photos up in the index."""
-        new_ids = [o.asset_id for o in report.outcomes if o.status == "ingested" and o.asset_id]
-        if self.options.dry_run or not new_ids:
+        """The match stage for near-duplicates, for what the batches left to the end.
+
+        Each batch's new photos were already looked up in the run's index right
+        after they were committed (while the workers decoded the next batch);
+        a bulk ingest that is a large share of the library gets one full pass here.
+        """
+        report.near_duplicates = self._near_found
+        if self.options.dry_run or not self._full_pass:
+            return
+        if not any(o.status == "ingested" for o in report.outcomes):
             return
         from library import dupes
 
         with self.database.session_scope() as session:
-            report.near_duplicates = dupes.update_pairs(session, new_ids)
+            report.near_duplicates = dupes.rescan(session)
+
+    def match_near_duplicates(self, new_ids: list[int]) -> None:
+        """Look one committed batch up in the run's index (built on first use)."""
+        if self._full_pass or not new_ids:
+            return
+        from library import dupes
+
+        with self.database.session_scope() as session:
+            if self._index is None:
+                self._index = dupes.SignalIndex(session)
+            else:
+                self._index.add_assets(session, new_ids)
+            self._near_found += dupes.update_pairs(session, new_ids, self._index)
 
     def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
         """Run every stage on one batch (used by uploads, which come one batch at a time)."""
@@ -257,7 +287,9 @@ class IngestSession:
 
     def prepare(self, batch: list[str]) -> _Prepared:
         """Digest and match a batch, and start analysing its new files in the workers."""
-        digests = self._collect(digest_file, batch, self._submit(digest_file, batch))
+        # Hashing runs at disk speed, so it is done here: sent to the pool it would
+        # queue behind the previous batch's decodes and stall the pipeline.
+        digests = [digest_file(path) for path in batch]
         known = self.match(digests)
         new: list[str] = []
         seen_in_batch: set[str] = set()
@@ -299,7 +331,8 @@ class IngestSession:
         for attempt in (1, 2):
             try:
                 with self.database.session_scope() as session:
-                    return self._catalog_batch(session, digests, analyses, ready)
+                    outcomes = self._catalog_batch(session, digests, analyses, ready)
+                break
             except IntegrityError:
                 # Another ingest cataloged the same file between our match and our
                 # write; the second attempt re-matches inside the transaction.
@@ -308,7 +341,11 @@ class IngestSession:
             except BaseException:
                 self._discard_unreferenced(written)
                 raise
-        raise AssertionError("unreachable")
+        # After the commit, outside the try: nothing here may discard stored files.
+        self.match_near_duplicates(
+            [o.asset_id for o in outcomes if o.status == "ingested" and o.asset_id]
+        )
+        return outcomes
 
     def count_stage(
         self, digests: list[FileDigest], known: dict[str, int], analyses: dict[str, Analysis]
@@ -368,6 +405,7 @@ class IngestSession:
             created.append((d, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
         session.flush()
+        catalog.add_hashes(session, [(asset.id, analysis) for _, analysis, asset in created])
         if created:
             from library import search
 

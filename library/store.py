@@ -43,8 +43,7 @@ class Store:
         target = self.root / relative
         if target.exists() and target.stat().st_size == len(data):
             return False
-        # Renditions can be made again from the original, so they skip fsync.
-        self._atomic_write(target, lambda handle: handle.write(data), durable=False)
+        self._atomic_write(target, lambda handle: handle.write(data))
         return True
 
     def add_original(self, relative: str, source: Path, link: bool = False) -> bool:
@@ -120,7 +119,13 @@ class Store:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         return self.tmp_dir / f".tmp-{os.getpid()}-{target.name}"
 
-    def _atomic_write(self, target: Path, writer: object, durable: bool = True) -> None:
+    def _atomic_write(self, target: Path, writer: object, durable: bool = False) -> None:
+        """Write to store/tmp, then rename into place: readers never see half a file.
+
+        Not fsynced by default: a killed process cannot lose a renamed file, and
+        after a power cut `photodesk verify --repair` restores an original from
+        the known path it was copied from (ingest copies, it never moves).
+        """
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
