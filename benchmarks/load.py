@@ -99,6 +99,7 @@ def prepare_library(folder: Path) -> tuple[str, str]:
 
 
 def start_server(folder: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server process
     process = subprocess.Popen(
         [
             sys.executable,
@@ -116,7 +117,9 @@ def start_server(folder: Path, port: int, threads: int) -> subprocess.Popen[byte
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe: waitress logs a warning per queued request under load,
+        # and a pipe nobody reads fills up and stalls the server mid-run.
+        stderr=log,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -125,7 +128,8 @@ def start_server(folder: Path, port: int, threads: int) -> subprocess.Popen[byte
                 return process
         except OSError:
             if process.poll() is not None:
-                message = process.stderr.read().decode() if process.stderr else "died"
+                log.seek(0)
+                message = log.read().decode(errors="replace") or "died"
                 raise RuntimeError(message) from None
             time.sleep(0.2)
     process.kill()
