@@ -47,4 +47,4 @@ def fit(image: Image.Image, long_side: int) -> Image.Image:
     # Shrinking, an area average (box) keeps all the detail a preview shows, at
     # a fraction of a windowed filter's cost; the reducing gap box-averages large
     # factors first.
-    return image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+    return image.resize(size, Image.Resampling.BOX, reducing_gap=1.0)
