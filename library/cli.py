@@ -1023,24 +1023,29 @@ for _command in (export, writeback, user, reindex, serve):
     cli.add_command(_command)
 
 
+def _interrupted() -> None:
+    """Leave at once after Ctrl-C: every transaction is already rolled back, and a normal
+    exit would wait at interpreter shutdown for the worker pool's manager thread."""
+    import os
+
+    click.echo("photodesk: interrupted; the library is consistent, run again to finish", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: library errors become one line on stderr and a non-zero exit."""
     try:
         cli.main(args=argv, prog_name="photodesk", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("photodesk: interrupted", err=True)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _interrupted()
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except PhotodeskError as exc:
         click.echo(f"photodesk: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        click.echo(
-            "photodesk: interrupted; the library is consistent, run again to finish", err=True
-        )
-        sys.exit(130)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
 

@@ -6,6 +6,7 @@ through Playwright. Screenshots of the main pages go to test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -108,7 +109,7 @@ def site(config: LibraryConfig, database: Database, tmp_path: Path) -> Iterator[
 
     app = make_app(config)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)
     thread.start()
     try:
         yield Site(f"http://127.0.0.1:{server.effective_port}", database, ids)  # type: ignore[union-attr]
@@ -119,6 +120,12 @@ def site(config: LibraryConfig, database: Database, tmp_path: Path) -> Iterator[
             channel.handle_close()
         thread.join(timeout=10)
         app.extensions["photodesk"].database.dispose()
+
+
+def _serve_until_closed(server: Any) -> None:
+    """Run waitress; closing its sockets from the test thread ends select() with EBADF."""
+    with contextlib.suppress(OSError, ValueError):
+        server.run()
 
 
 @pytest.fixture
