@@ -24,14 +24,12 @@ CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 PG_URL = os.environ.get("PHOTODESK_TEST_DATABASE_URL")
 
 
-def _worker_database(url: str | None) -> str | None:
-    """Under pytest-xdist every worker gets its own database, since tests empty it."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not url or not worker:
-        return url
+def own_database(url: str, suffix: str) -> str:
+    """A PostgreSQL database beside the configured one (created once), for tests that
+    must not share it: xdist workers, and module-scoped libraries."""
     base, _, name = url.rpartition("/")
-    own = f"{name}_{worker}"
-    engine = create_engine(normalize_url(f"{base}/{name}"), isolation_level="AUTOCOMMIT")
+    own = f"{name}_{suffix}"
+    engine = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         exists = connection.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
@@ -40,6 +38,12 @@ def _worker_database(url: str | None) -> str | None:
             connection.execute(text(f'CREATE DATABASE "{own}"'))
     engine.dispose()
     return f"{base}/{own}"
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist every worker gets its own database, since tests empty it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return own_database(url, worker) if url and worker else url
 
 
 PG_URL = _worker_database(PG_URL)

@@ -21,18 +21,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import create_engine, text
 
 from assets import imaging
 from assets.metadata import read_metadata
 from library import articles, audit, dupes, edits
 from library.config import LibraryConfig
-from library.db import Database, init_library, normalize_url
+from library.db import Database, init_library
 from library.demo import build_demo
 from library.export import ExportError
 from library.models import Asset
 from library.store import Store
-from tests.conftest import BACKENDS, PG_URL, reset_postgres
+from tests.conftest import BACKENDS, PG_URL, own_database, reset_postgres
 from tests.webutil import (
     add_article,
     app_fixture,  # noqa: F401
@@ -66,18 +65,9 @@ class Demo:
 
 def _own_database(url: str, suffix: str) -> str:
     """A PostgreSQL database of this module's own, so per-test resets leave it alone."""
-    base, _, name = url.rpartition("/")
-    own = f"{name}_{suffix}"
-    engine = create_engine(normalize_url(f"{base}/{name}"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
-        ).scalar()
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{own}"'))
-    engine.dispose()
-    reset_postgres(f"{base}/{own}")
-    return f"{base}/{own}"
+    own = own_database(url, suffix)
+    reset_postgres(own)
+    return own
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
