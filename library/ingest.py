@@ -492,8 +492,6 @@ class IngestSession:
                     if isinstance(exc, BrokenProcessPool)
                     else "too slow to decode"
                 )
-                if function is digest_file:
-                    return FileDigest(item, None, 0, reason)
                 return Analysis(item, error=reason)
 
     def _get_pool(self) -> ProcessPoolExecutor:

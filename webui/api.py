@@ -100,7 +100,6 @@ def patch_photo(asset_id: int) -> Any:
         )
         response.status_code = 409
         return response
-    search.reindex_assets(session, [asset_id])
     commit()
     return jsonify(
         id=asset_id,

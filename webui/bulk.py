@@ -143,7 +143,6 @@ def bulk() -> Any:
                 flash(str(exc), "error")
                 status = 400
             else:
-                search.reindex_assets(session, ids)
                 commit()
                 changed = sum(1 for r in results if r.changes)
                 flash(f"Updated {changed} of {len(ids)} selected photos.", "success")

@@ -173,7 +173,6 @@ def edit(asset_id: int) -> Any:
     except InvalidValueError as exc:
         asset = catalog.get_asset(session, asset_id)
         return _render(asset, mine, original, version, error=str(exc)), 400
-    search.reindex_assets(session, [asset_id])
     commit()
     names = ", ".join(LABELS[c.field].lower() for c in result.changes)
     if names:
@@ -217,7 +216,6 @@ def revert(asset_id: int, change_id: int) -> Response:
     assert identity is not None
     session = get_session()
     result = edits.revert_change(session, asset_id, change_id, identity.name)
-    search.reindex_assets(session, [asset_id])
     commit()
     if result.changes:
         change = result.changes[0]

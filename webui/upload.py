@@ -21,7 +21,6 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, render_template, request
 from werkzeug.datastructures import FileStorage
 
-from library import search
 from library.ingest import IngestOptions, IngestSession
 from webui.auth import current, require
 from webui.db import release, state
@@ -186,10 +185,6 @@ def receive() -> tuple[str, int]:
                 result.status = outcome.status if outcome.status != "skipped" else "failed"
                 result.asset_id = outcome.asset_id
                 result.reason = outcome.error if outcome.status == "failed" else None
-            new = [r.asset_id for r in accepted.values() if r.status == "ingested" and r.asset_id]
-            if new:
-                with web.database.session_scope() as session:
-                    search.reindex_assets(session, new)
     finally:
         # The originals are copied into the store; the upload copies are not needed.
         shutil.rmtree(folder, ignore_errors=True)
