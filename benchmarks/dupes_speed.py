@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from library.hamming import (  # noqa: E402
+from library.duplicates.hamming import (  # noqa: E402
     HammingIndex,
     brute_force_pairs,
     brute_force_query,

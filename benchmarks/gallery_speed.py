@@ -36,10 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from library import search, users  # noqa: E402
+from library import users  # noqa: E402
+from library.catalog import search  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
-from library.db import Database, init_library  # noqa: E402
-from library.models import Article, Asset, AssetKeyword, Usage  # noqa: E402
+from library.db.engine import Database, init_library  # noqa: E402
+from library.db.models import Article, Asset, AssetKeyword, Usage  # noqa: E402
 
 TARGET_MS = 100.0
 PAGE = 60

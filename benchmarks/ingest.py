@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from library.config import LibraryConfig  # noqa: E402
-from library.db import init_library  # noqa: E402
-from library.ingest import IngestOptions, IngestSession  # noqa: E402
+from library.db.engine import init_library  # noqa: E402
+from library.ingest.pipeline import IngestOptions, IngestSession  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "exif-samples"
 MEGAPIXELS = (2, 5, 8, 12)

@@ -82,10 +82,10 @@ def free_port() -> int:
 
 def prepare_library(folder: Path) -> tuple[str, str]:
     """The demo library plus an editor's and a viewer's API token."""
+    from library.catalog.users import create_token, create_user
     from library.config import LibraryConfig
-    from library.db import init_library
+    from library.db.engine import init_library
     from library.demo import build_demo
-    from library.users import create_token, create_user
 
     database = init_library(LibraryConfig(folder))
     build_demo(database)
@@ -225,8 +225,8 @@ def count_lost_edits(folder: Path, result: LoadResult) -> int:
     from sqlalchemy import select
 
     from library.config import LibraryConfig
-    from library.db import open_library
-    from library.models import Change
+    from library.db.engine import open_library
+    from library.db.models import Change
 
     database = open_library(LibraryConfig(folder))
     with database.session_scope(write=False) as session:

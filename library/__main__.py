@@ -1,5 +1,5 @@
 """`python -m library` runs the photodesk command line (as the `photodesk` script does)."""
 
-from library.cli import main
+from library.cli.main import main
 
 main()

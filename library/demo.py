@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from library.articles import import_articles
-from library.db import Database
-from library.ingest import IngestOptions, IngestSession
+from library.articles.imports import import_articles
+from library.db.engine import Database
+from library.ingest.pipeline import IngestOptions, IngestSession
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
 
@@ -49,12 +49,12 @@ def build_demo(database: Database) -> DemoReport:
 
 def _add_users(database: Database) -> list[tuple[str, str, str]]:
     try:
-        from library import users
+        from library.catalog import users
     except ImportError:  # pragma: no cover - users arrive with the gallery
         return []
     from sqlalchemy import select
 
-    from library.models import User
+    from library.db.models import User
 
     with database.session_scope() as session:
         existing = set(session.scalars(select(User.name)))

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from library.cli import cli
+from library.cli.main import cli
 from library.config import LibraryConfig
-from library.db import Database, init_library, normalize_url
+from library.db.engine import Database, init_library, normalize_url
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PHOTOS = FIXTURES / "photos"

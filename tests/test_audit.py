@@ -12,11 +12,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from library.audit import credit_counts, places, report_csv, report_html, report_json, reuse_report
-from library.cli import cli
+from library.cli.main import cli
 from library.config import LibraryConfig
-from library.db import Database, init_library
+from library.db.engine import Database, init_library
 from library.demo import build_demo
+from library.reports.reuse import (
+    credit_counts,
+    places,
+    report_csv,
+    report_html,
+    report_json,
+    reuse_report,
+)
 
 KINDS = {
     "missing_credit",
@@ -58,7 +65,7 @@ def test_duplicates_count_as_one_photo(demo: Database) -> None:
         reports = reuse_report(session)
         from sqlalchemy import select
 
-        from library.models import Asset
+        from library.db.models import Asset
 
         names = {a.id: a.original_name for a in session.scalars(select(Asset))}
     rocket = next(r for r in reports if names[r.master].startswith("rocket-falcon9"))
@@ -101,7 +108,7 @@ def test_outputs_agree(demo: Database) -> None:
 
 
 def test_html_escapes_captions(tmp_path: Path) -> None:
-    from library.audit import PhotoAudit, UsageRow
+    from library.reports.reuse import PhotoAudit, UsageRow
 
     usage = UsageRow(
         1,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from library.backup import BackupError, backup_library, restore_library
+from library.catalog.queries import library_info
 from library.config import LibraryConfig
-from library.db import Database, open_library
-from library.ingest import IngestOptions, IngestSession
-from library.queries import library_info
-from library.verify import verify_library
+from library.db.engine import Database, open_library
+from library.files.backup import BackupError, backup_library, restore_library
+from library.files.verify import verify_library
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PG_URL, make_jpeg, reset_postgres
 
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from library import dupes, edits, search
+from library.catalog import edits, search
 from library.config import LibraryConfig
-from library.db import Database
-from library.ingest import IngestOptions, IngestSession
+from library.db.engine import Database
+from library.duplicates import groups as dupes
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS, make_jpeg
 from tests.webutil import PASSWORD, add_article, add_user, asset_values, make_app
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from library.captions import (
+from library.text.captions import (
     NOTE_RULES,
     CaptionNotes,
     DateMention,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from library.cli import cli
+from library.cli.main import cli
 from tests.conftest import make_jpeg
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from assets import imaging, metadata
-from library.db import Database
-from library.ingest import IngestOptions, IngestSession
-from library.models import Asset, IngestFailure
+from library.db.engine import Database
+from library.db.models import Asset, IngestFailure
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import CORPORA, needs_corpora
 
 pytestmark = [pytest.mark.extended, needs_corpora]

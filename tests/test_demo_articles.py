@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from library.articles import ImportReport, import_articles, usage_counts, usages_of
-from library.captions import normalize_credit
+from library.articles.imports import ImportReport, import_articles, usage_counts, usages_of
 from library.config import LibraryConfig
-from library.db import Database, init_library
-from library.ingest import IngestOptions, IngestSession
-from library.models import Article, Asset, Usage
+from library.db.engine import Database, init_library
+from library.db.models import Article, Asset, Usage
+from library.ingest.pipeline import IngestOptions, IngestSession
+from library.text.captions import normalize_credit
 
 DEMO = Path(__file__).resolve().parents[1] / "library" / "demo_data"
 ARTICLES = DEMO / "articles"

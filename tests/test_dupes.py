@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from library.db import Database
-from library.dupes import (
+from library.db.engine import Database
+from library.duplicates.groups import (
     decide_master,
     decide_not_duplicate,
     duplicate_groups,
     rescan,
     suggest_master,
 )
-from library.ingest import IngestOptions, IngestSession
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS
 
 
@@ -67,7 +67,7 @@ def ingest(database: Database, *paths: Path) -> None:
 def names(database: Database) -> dict[int, str]:
     from sqlalchemy import select
 
-    from library.models import Asset
+    from library.db.models import Asset
 
     with database.session_scope(write=False) as session:
         return {a.id: a.original_name for a in session.scalars(select(Asset))}
@@ -176,7 +176,7 @@ def test_suggested_master_prefers_large_and_described(database: Database, tmp_pa
     with database.session_scope(write=False) as session:
         group = next(g for g in duplicate_groups(session) if len(g.members) >= 4)
         assert names(database)[group.master] == "original.jpg"
-        from library.models import Asset
+        from library.db.models import Asset
 
         assets = [session.get(Asset, m.asset_id) for m in group.members]
         assert suggest_master([a for a in assets if a is not None]).id == group.master

@@ -17,26 +17,26 @@ from sqlalchemy import select
 
 from assets import digests, imaging
 from assets.metadata import read_metadata
-from library.cli import cli
-from library.cli_files import export, writeback
+from library.catalog.edits import edit_asset
+from library.catalog.store import Store
+from library.cli.files import export, writeback
+from library.cli.main import cli
 from library.config import LibraryConfig
-from library.db import Database, init_library
-from library.edits import edit_asset
-from library.exiftool import ExifTool, ExiftoolError, encode_value, shared
-from library.export import (
+from library.db.engine import Database, init_library
+from library.db.models import Asset, Change
+from library.files.exiftool import ExifTool, ExiftoolError, encode_value, shared
+from library.files.export import (
     ExportError,
     cut_utf8,
     export_assets,
     export_file,
     metadata_tags,
 )
-from library.export import (
+from library.files.export import (
     writeback as write_back,
 )
-from library.ingest import IngestOptions, IngestSession
-from library.models import Asset, Change
-from library.store import Store
-from library.verify import verify_library
+from library.files.verify import verify_library
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS, make_jpeg
 
 PERSIAN = "عکس از مریم احمدی"
@@ -435,7 +435,7 @@ def test_unknown_id_and_missing_exiftool_are_one_line_errors(
     make_jpeg(tmp_path / "in" / "a.jpg", seed=1)
     [asset_id] = ingest(database, tmp_path / "in" / "a.jpg")
     missing = ExifTool(executable=str(tmp_path / "no-such-exiftool"))
-    monkeypatch.setattr("library.export.shared", lambda: missing)
+    monkeypatch.setattr("library.files.export.shared", lambda: missing)
     result = run("export", str(asset_id), "--to", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert result.stderr.strip() == (

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from library import hamming
-from library.hamming import (
+from library.duplicates import hamming
+from library.duplicates.hamming import (
     HammingIndex,
     brute_force_pairs,
     brute_force_query,

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from assets import metadata
+from library.catalog.store import Store
 from library.config import LibraryConfig
-from library.db import Database, open_library
-from library.ingest import IngestOptions, IngestSession
-from library.models import Asset, AssetPath, IngestFailure, Rendition
-from library.store import Store
-from library.verify import verify_library
+from library.db.engine import Database, open_library
+from library.db.models import Asset, AssetPath, IngestFailure, Rendition
+from library.files.verify import verify_library
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import make_jpeg
 
 

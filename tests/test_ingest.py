@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from library.db import Database
-from library.ingest import IngestOptions, IngestSession, discover
-from library.models import Asset, AssetHash, AssetPath, IngestFailure, Rendition
-from library.store import Store
+from library.catalog.store import Store
+from library.db.engine import Database
+from library.db.models import Asset, AssetHash, AssetPath, IngestFailure, Rendition
+from library.ingest.pipeline import IngestOptions, IngestSession, discover
 from tests.conftest import make_jpeg
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from library.catalog.store import Store
 from library.config import LibraryConfig
-from library.db import open_library
-from library.models import Asset, Rendition
-from library.store import Store
+from library.db.engine import open_library
+from library.db.models import Asset, Rendition
 from tests.conftest import make_jpeg
 
 

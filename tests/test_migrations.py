@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from library.db import Database, current_revision, head_revision
-from library.models import Base
+from library.db.engine import Database, current_revision, head_revision
+from library.db.models import Base
 
 
 def test_upgrade_from_empty_matches_models(database: Database) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from library.names import fold_name, likely_typo, name_variants
+from library.text.names import fold_name, likely_typo, name_variants
 
 
 def _pairs(texts: list[str]) -> dict[frozenset[str], float]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from library import edits, search
-from library.db import Database
+from library.catalog import edits, search
+from library.db.engine import Database
+from library.db.models import DuplicateDecision
 from library.errors import InvalidValueError
-from library.models import DuplicateDecision
 from tests.webutil import add_article, create_asset
 
 

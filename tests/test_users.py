@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from library import users
-from library.db import Database
-from library.models import ApiToken, User
+from library.catalog import users
+from library.db.engine import Database
+from library.db.models import ApiToken, User
 
 
 def test_roles_grant_what_the_desk_agreed() -> None:

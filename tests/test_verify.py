@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from library.db import Database
-from library.ingest import IngestOptions, IngestSession
-from library.models import Asset
-from library.store import Store
-from library.verify import verify_library
+from library.catalog.store import Store
+from library.db.engine import Database
+from library.db.models import Asset
+from library.files.verify import verify_library
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import make_jpeg
 
 

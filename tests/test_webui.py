@@ -14,10 +14,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from library import edits, search
+from library.catalog import edits, search
+from library.catalog.store import Store
 from library.config import LibraryConfig
-from library.db import Database
-from library.store import Store
+from library.db.engine import Database
 from tests.webutil import (
     PASSWORD,
     ROLES,
@@ -183,7 +183,7 @@ def route_id(route: tuple[Any, ...]) -> str:
 def test_role_table(
     client: FlaskClient, database: Database, routed: World, role: str, route: tuple[Any, ...]
 ) -> None:
-    from library.users import can
+    from library.catalog.users import can
 
     if role != "anonymous":
         signed_in(client, database, role)
@@ -210,7 +210,7 @@ API_ROUTES = [r for r in ROUTES if r[1].startswith("/api/")]
 def test_api_role_table_with_bearer_token(
     client: FlaskClient, database: Database, routed: World, role: str, route: tuple[Any, ...]
 ) -> None:
-    from library.users import can
+    from library.catalog.users import can
 
     add_user(database, role, role)
     token = new_token(database, role)
@@ -284,7 +284,7 @@ def test_session_expires(client: FlaskClient, database: Database) -> None:
 
 
 def test_disabled_user_is_signed_out(client: FlaskClient, database: Database) -> None:
-    from library.users import set_disabled
+    from library.catalog.users import set_disabled
 
     signed_in(client, database, "editor", "ana")
     with database.session_scope() as session:

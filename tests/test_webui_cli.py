@@ -8,11 +8,11 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from library import users
-from library.cli import Context, PhotodeskGroup
-from library.cli_web import reindex, serve, user
+from library.catalog import users
+from library.cli.main import Context, PhotodeskGroup
+from library.cli.web import reindex, serve, user
 from library.config import LibraryConfig
-from library.db import Database
+from library.db.engine import Database
 from tests.webutil import create_asset
 
 
@@ -63,7 +63,7 @@ def test_user_add_reads_password_from_stdin(config: LibraryConfig, database: Dat
 def test_user_add_prompts_twice_on_a_terminal(
     config: LibraryConfig, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from library import cli_web
+    from library.cli import web as cli_web
 
     monkeypatch.setattr(cli_web, "_stdin_is_terminal", lambda: True)
     mismatch = run(config, "user", "add", "bob", "--role", "viewer", input="pass-word-1\nother\n")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from library.housestyle import caption_credit_line
+from library.text.housestyle import caption_credit_line
 
 
 @dataclass

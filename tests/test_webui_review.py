@@ -24,13 +24,16 @@ from markupsafe import escape
 
 from assets import imaging
 from assets.metadata import read_metadata
-from library import articles, audit, dupes, edits
+from library.articles import imports as articles
+from library.catalog import edits
+from library.catalog.store import Store
 from library.config import LibraryConfig
-from library.db import Database, init_library
+from library.db.engine import Database, init_library
+from library.db.models import Asset
 from library.demo import build_demo
-from library.export import ExportError
-from library.models import Asset
-from library.store import Store
+from library.duplicates import groups as dupes
+from library.files.export import ExportError
+from library.reports import reuse as audit
 from tests.conftest import BACKENDS, PG_URL, own_database, reset_postgres
 from tests.webutil import (
     add_article,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from library.articles import import_articles
-from library.db import Database
-from library.edits import edit_asset
-from library.models import EDITABLE_FIELDS
+from library.articles.imports import import_articles
+from library.catalog.edits import edit_asset
+from library.db.engine import Database
+from library.db.models import EDITABLE_FIELDS
 from tests.webutil import (  # noqa: F401
     add_user,
     app_fixture,

@@ -22,12 +22,12 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from library import search, users
-from library.captions import parse_caption
+from library.catalog import search, users
+from library.catalog.store import Store
 from library.config import LibraryConfig
-from library.db import Database
-from library.models import Article, Asset, AssetKeyword, Rendition, Usage
-from library.store import Store
+from library.db.engine import Database
+from library.db.models import Article, Asset, AssetKeyword, Rendition, Usage
+from library.text.captions import parse_caption
 from webui import create_app
 
 PASSWORD = "correct-horse-battery"

@@ -10,8 +10,10 @@ from flask import Flask, current_app, jsonify, make_response, render_template, r
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from library.catalog.store import Store
+from library.catalog.users import UserExistsError, UserNotFoundError
 from library.config import resolve_config
-from library.db import open_library
+from library.db.engine import open_library
 from library.errors import (
     AssetNotFoundError,
     ChangeNotFoundError,
@@ -20,8 +22,6 @@ from library.errors import (
     PhotodeskError,
     VersionConflictError,
 )
-from library.store import Store
-from library.users import UserExistsError, UserNotFoundError
 from webui import security
 from webui.db import WebState, close_session
 

@@ -11,9 +11,11 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from library import catalog, dupes, edits, queries, search
+from library.catalog import edits, queries, search
+from library.catalog import photos as catalog
+from library.db.models import EDITABLE_FIELDS, Asset
+from library.duplicates import groups as dupes
 from library.errors import InvalidValueError, VersionConflictError
-from library.models import EDITABLE_FIELDS, Asset
 from webui.auth import current, require
 from webui.db import commit, get_session
 from webui.gallery import filters_from_args, sort_from_args

@@ -23,8 +23,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from library import users
-from library.models import User
+from library.catalog import users
+from library.db.models import User
 from webui.db import commit, get_session, state
 
 bp = Blueprint("auth", __name__)

@@ -17,9 +17,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from library import edits, search
+from library.catalog import edits, search
+from library.db.models import STATUSES
 from library.errors import InvalidValueError
-from library.models import STATUSES
 from webui.auth import current, require
 from webui.db import commit, get_session, state
 

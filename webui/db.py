@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 
-from library.db import Database
-from library.store import Store
+from library.catalog.store import Store
+from library.db.engine import Database
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

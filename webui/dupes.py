@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from library import dupes, edits, search
-from library.dupes import Group
+from library.catalog import edits, search
+from library.db.models import EDITABLE_FIELDS, Asset
+from library.duplicates import groups as dupes
+from library.duplicates.groups import Group
 from library.errors import VersionConflictError
-from library.models import EDITABLE_FIELDS, Asset
 from webui.auth import current, require
 from webui.db import commit, get_session
 from webui.photos import LABELS, display

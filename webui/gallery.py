@@ -7,8 +7,8 @@ from datetime import date
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from library import search
-from library.models import STATUSES, Article
+from library.catalog import search
+from library.db.models import STATUSES, Article
 from webui.auth import require
 from webui.db import get_session
 

@@ -11,12 +11,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from library import articles, catalog, dupes, edits, search
+from library.articles import imports as articles
+from library.catalog import edits, search
+from library.catalog import photos as catalog
+from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
+from library.duplicates import groups as dupes
 from library.errors import InvalidValueError, StoreError, VersionConflictError
-from library.exiftool import ExiftoolError
-from library.export import ExportError, export_file
-from library.housestyle import caption_credit_line
-from library.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
+from library.files.exiftool import ExiftoolError
+from library.files.export import ExportError, export_file
+from library.text.housestyle import caption_credit_line
 from webui.auth import current, require
 from webui.db import commit, get_session, state
 

@@ -6,8 +6,9 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from library import audit, queries, search
-from library.audit import PhotoAudit
+from library.catalog import queries, search
+from library.reports import reuse as audit
+from library.reports.reuse import PhotoAudit
 from webui.auth import require
 from webui.db import get_session
 

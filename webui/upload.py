@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, render_template, request
 from werkzeug.datastructures import FileStorage
 
-from library.ingest import IngestOptions, IngestSession
+from library.ingest.pipeline import IngestOptions, IngestSession
 from webui.auth import current, require
 from webui.db import release, state
 

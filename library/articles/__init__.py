@@ -1,0 +1,1 @@
+"""Articles: importers for exports and pages, the import into the catalog, usages."""

@@ -1,0 +1,239 @@
+"""Versioned edits of a photo's metadata fields: edit, bulk edit, history and revert.
+
+Every edit names the asset version it started from. The version is checked
+and incremented in the same transaction that writes the change rows, so two
+editors can never silently overwrite each other: the second one gets a
+VersionConflictError that carries both values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, AssetKeyword, Change, utcnow
+from library.errors import ChangeNotFoundError, InvalidValueError, VersionConflictError
+
+_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_TEXT_LIMIT = 20_000
+
+#: Fields that can be appended to in a bulk edit, and how.
+APPENDABLE = ("credit", "source", "keywords", "caption", "instructions")
+
+
+@dataclass
+class EditResult:
+    """What an edit did: the new version and the change rows it wrote."""
+
+    asset_id: int
+    version: int
+    changes: list[Change] = field(default_factory=list)
+
+
+def normalize(name: str, value: Any) -> Any:
+    """Validate and clean one field value; raises InvalidValueError naming the field."""
+    if name not in EDITABLE_FIELDS:
+        raise InvalidValueError(f"{name}: not an editable field")
+    if name == "keywords":
+        items = value.split(",") if isinstance(value, str) else list(value or [])
+        cleaned: list[str] = []
+        for item in items:
+            text = str(item).strip()
+            if text and text.casefold() not in {c.casefold() for c in cleaned}:
+                cleaned.append(text[:200])
+        return cleaned
+    if name == "archive":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise InvalidValueError(f"archive: expected yes or no, got {value!r}")
+    if name == "status":
+        text = str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
+        if text not in STATUSES:
+            raise InvalidValueError(f"status: expected one of {', '.join(STATUSES)}, got {value!r}")
+        return text
+    if value is None:
+        return None
+    text = str(value).replace("\r\n", "\n").strip()
+    if name == "original_date" and text and not _DATE.match(text):
+        raise InvalidValueError(
+            f"original_date: expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}"
+        )
+    if len(text) > _TEXT_LIMIT:
+        raise InvalidValueError(f"{name}: longer than {_TEXT_LIMIT} characters")
+    return text or None
+
+
+def edit_asset(
+    session: Session,
+    asset_id: int,
+    values: Mapping[str, Any],
+    user: str,
+    expected_version: int | None = None,
+    source: str | None = None,
+    note: str | None = None,
+) -> EditResult:
+    """Apply field values to one asset as one new version.
+
+    ``expected_version`` None skips the check (bulk edits and imports, which
+    state their intent for every photo); the web and the API always pass it.
+    """
+    cleaned = {name: normalize(name, value) for name, value in values.items()}
+    asset = _locked(session, asset_id)
+    if expected_version is not None and expected_version != asset.version:
+        conflicts = {
+            name: (value, getattr(asset, name))
+            for name, value in cleaned.items()
+            if value != getattr(asset, name)
+        }
+        raise VersionConflictError(asset_id, expected_version, asset.version, conflicts)
+    source = source or f"user:{user}"
+    changed = {n: v for n, v in cleaned.items() if v != getattr(asset, n)}
+    result = EditResult(asset_id, asset.version)
+    if not changed:
+        return result
+    asset.version += 1
+    now = utcnow()
+    sources = dict(asset.field_sources or {})
+    for name, value in changed.items():
+        change = Change(
+            asset_id=asset.id,
+            version=asset.version,
+            field=name,
+            old_value=getattr(asset, name),
+            new_value=value,
+            old_source=sources.get(name),
+            source=source,
+            user=user,
+            changed_at=now,
+            note=note,
+        )
+        session.add(change)
+        result.changes.append(change)
+        setattr(asset, name, value)
+        sources[name] = source
+    asset.field_sources = sources
+    asset.updated_at = now
+    if "keywords" in changed:
+        _sync_keywords(session, asset)
+    session.flush()
+    from library.catalog import search
+
+    search.reindex_assets(session, [asset.id])
+    result.version = asset.version
+    return result
+
+
+def bulk_edit(
+    session: Session,
+    asset_ids: Iterable[int],
+    user: str,
+    set_values: Mapping[str, Any] | None = None,
+    append_values: Mapping[str, Any] | None = None,
+) -> list[EditResult]:
+    """Set or append fields on many photos at once, each as its own new version."""
+    set_values = dict(set_values or {})
+    append_values = dict(append_values or {})
+    for name in append_values:
+        if name not in APPENDABLE:
+            raise InvalidValueError(f"{name}: cannot be appended to")
+    results = []
+    for asset_id in asset_ids:
+        asset = _locked(session, asset_id)
+        values = dict(set_values)
+        for name, extra in append_values.items():
+            values[name] = _appended(name, getattr(asset, name), extra)
+        results.append(edit_asset(session, asset_id, values, user, source=f"user:{user}:bulk"))
+    return results
+
+
+def _appended(name: str, current: Any, extra: Any) -> Any:
+    if name == "keywords":
+        return list(current or []) + normalize("keywords", extra)
+    extra_text = normalize(name, extra)
+    if not extra_text:
+        return current
+    if not current:
+        return extra_text
+    if extra_text.casefold() in str(current).casefold():
+        return current
+    separator = "; " if name in ("credit", "source") else " "
+    return f"{current}{separator}{extra_text}"
+
+
+def history(session: Session, asset_id: int) -> list[Change]:
+    """Every change of one asset, oldest first."""
+    _locked(session, asset_id, lock=False)
+    return list(
+        session.scalars(select(Change).where(Change.asset_id == asset_id).order_by(Change.id))
+    )
+
+
+def revert_change(
+    session: Session,
+    asset_id: int,
+    change_id: int,
+    user: str,
+    expected_version: int | None = None,
+) -> EditResult:
+    """Put a field back to the value it had before one change, as a new change."""
+    change = session.get(Change, change_id)
+    if change is None or change.asset_id != asset_id:
+        raise ChangeNotFoundError(f"photo {asset_id} has no change {change_id}")
+    result = edit_asset(
+        session,
+        asset_id,
+        {change.field: change.old_value},
+        user,
+        expected_version=expected_version,
+        source=f"user:{user}",
+        note=f"revert of change {change_id}",
+    )
+    for row in result.changes:
+        row.reverts_id = change_id
+        if change.old_source:
+            asset = session.get(Asset, asset_id)
+            assert asset is not None
+            asset.field_sources = {**asset.field_sources, change.field: change.old_source}
+    return result
+
+
+def change_record(change: Change) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "version": change.version,
+        "field": change.field,
+        "old": change.old_value,
+        "new": change.new_value,
+        "source": change.source,
+        "user": change.user,
+        "at": change.changed_at.isoformat(timespec="seconds"),
+        "reverts": change.reverts_id,
+        "note": change.note,
+    }
+
+
+def _locked(session: Session, asset_id: int, lock: bool = True) -> Asset:
+    from library.errors import AssetNotFoundError
+
+    query = select(Asset).where(Asset.id == asset_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    asset = session.scalars(query).one_or_none()
+    if asset is None:
+        raise AssetNotFoundError(f"no photo with id {asset_id}")
+    return asset
+
+
+def _sync_keywords(session: Session, asset: Asset) -> None:
+    session.execute(delete(AssetKeyword).where(AssetKeyword.asset_id == asset.id))
+    session.add_all(AssetKeyword(asset_id=asset.id, keyword=k) for k in asset.keywords or [])

@@ -1,0 +1,250 @@
+"""Reading and writing assets in the catalog: lookups, new assets, known paths, failures."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from assets.analysis import Analysis
+from library.db.engine import chunked
+from library.db.models import (
+    Asset,
+    AssetFingerprint,
+    AssetHash,
+    AssetKeyword,
+    AssetPath,
+    IngestFailure,
+    Rendition,
+    utcnow,
+)
+from library.errors import AssetNotFoundError
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as text the database accepts: bytes that are not UTF-8 are escaped.
+
+    File names may contain any byte but newlines and NUL are rare and
+    non-UTF-8 bytes cannot be stored as text, so they are shown as \\xNN.
+    """
+    raw = os.fsencode(os.fspath(path))
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
+def existing_shas(session: Session, shas: Iterable[str]) -> dict[str, int]:
+    """sha256 → asset id for those already cataloged."""
+    found: dict[str, int] = {}
+    for chunk in chunked(set(shas)):
+        rows = session.execute(select(Asset.sha256, Asset.id).where(Asset.sha256.in_(chunk)))
+        found.update({sha: asset_id for sha, asset_id in rows})
+    return found
+
+
+def record_path(session: Session, asset_id: int, path: str) -> bool:
+    """Remember another place a copy lives; returns True when the path was new."""
+    text = display_path(path)
+    row = session.scalar(
+        select(AssetPath).where(AssetPath.asset_id == asset_id, AssetPath.path == text)
+    )
+    if row is not None:
+        row.last_seen = utcnow()
+        return False
+    session.add(AssetPath(asset_id=asset_id, path=text))
+    clear_failure(session, path)
+    return True
+
+
+def record_failure(session: Session, path: str, reason: str, size: int | None) -> None:
+    text = display_path(path)
+    row = session.scalar(select(IngestFailure).where(IngestFailure.path == text))
+    if row is None:
+        session.add(IngestFailure(path=text, reason=reason, file_size=size))
+    else:
+        row.reason, row.file_size, row.failed_at = reason, size, utcnow()
+
+
+def clear_failure(session: Session, path: str) -> None:
+    clear_failures(session, [path])
+
+
+def clear_failures(session: Session, paths: list[str]) -> None:
+    """Forget earlier failures of files that have now been ingested (one statement a chunk)."""
+    for chunk in chunked(display_path(p) for p in paths):
+        session.execute(delete(IngestFailure).where(IngestFailure.path.in_(chunk)))
+
+
+#: Reconciled metadata field → asset column; lists of creators are joined.
+_FIELD_COLUMNS = {
+    "caption": "caption",
+    "headline": "headline",
+    "title": "title",
+    "credit": "credit",
+    "source": "source",
+    "copyright": "copyright",
+    "creator": "creator",
+    "keywords": "keywords",
+    "instructions": "instructions",
+    "usage_terms": "usage_terms",
+    "alt_text": "alt_text",
+}
+
+
+def new_asset(
+    analysis: Analysis,
+    store_path: str,
+    rendition_paths: dict[str, str],
+    label: str | None = None,
+) -> Asset:
+    """Build the rows for a freshly analysed file (the caller adds and commits).
+
+    ``label`` is the known path to record when the file was read from
+    somewhere that will not last (an upload's temporary folder).
+    """
+    shown = display_path(label or analysis.path)
+    assert analysis.info is not None and analysis.metadata is not None
+    meta = analysis.metadata
+    exif = meta.exif
+    asset = Asset(
+        sha256=analysis.sha256,
+        content_digest=analysis.content_digest,
+        format=analysis.info.format,
+        width=analysis.upright_width,
+        height=analysis.upright_height,
+        file_size=analysis.size,
+        store_path=store_path,
+        original_name=Path(display_path(analysis.path)).name[:255],
+        taken_at=_taken_at(exif.datetime_original, exif.offset_time_original),
+        camera_make=exif.make,
+        camera_model=exif.model,
+        orientation=exif.orientation,
+        gps_latitude=exif.gps_latitude,
+        gps_longitude=exif.gps_longitude,
+        keywords=[],
+        embedded=meta.raw(),
+        field_sources={},
+        version=1,
+    )
+    sources: dict[str, Any] = {}
+    for name, column in _FIELD_COLUMNS.items():
+        value = meta.values.get(name)
+        if value in (None, "", []):
+            continue
+        if name == "creator" and isinstance(value, list):
+            value = "; ".join(value)
+        if name == "keywords":
+            value = _unique(value if isinstance(value, list) else [value])
+        setattr(asset, column, value)
+        sources[column] = f"embedded:{meta.sources.get(name, 'unknown')}"
+    # An archive photo says so in its genre (what export writes) or in its caption.
+    genre = str(meta.values.get("genre") or "")
+    if "archive" in genre.casefold():
+        asset.archive = True
+        sources["archive"] = f"embedded:{meta.sources.get('genre', 'unknown')}"
+    elif asset.caption:
+        from library.text.captions import parse_caption
+
+        if parse_caption(asset.caption).archive:
+            asset.archive = True
+            sources["archive"] = "embedded:caption"
+    date = meta.values.get("date_created")
+    if isinstance(date, str) and date[:4].isdigit():
+        asset.original_date = date[:10]
+        sources["original_date"] = f"embedded:{meta.sources.get('date_created', 'unknown')}"
+    asset.field_sources = sources
+    asset.status = "new" if asset.credit else "needs_credit"
+    asset.paths = [AssetPath(path=shown)]
+    asset.renditions = [
+        Rendition(
+            kind=r.kind,
+            store_path=rendition_paths[r.kind],
+            width=r.width,
+            height=r.height,
+            file_size=len(r.data),
+        )
+        for r in analysis.renditions
+    ]
+    asset.tags = [AssetKeyword(keyword=k[:200]) for k in _unique(asset.keywords or [])]
+    if analysis.fingerprint:
+        asset.fingerprint = AssetFingerprint(
+            version=analysis.fingerprint_version, data=analysis.fingerprint
+        )
+    return asset
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        key = item.strip()
+        if key and key.casefold() not in {k.casefold() for k in seen}:
+            seen[key] = None
+    return list(seen)
+
+
+def _taken_at(value: str | None, offset: str | None) -> str | None:
+    if not value:
+        return None
+    from assets.metadata import exif_date
+
+    iso = exif_date(value, offset)
+    return iso if iso[:4].isdigit() and not iso.startswith("0000") else None
+
+
+def add_hashes(session: Session, rows: list[tuple[int, Analysis]]) -> None:
+    """All perceptual hashes of a batch of new assets in one executemany.
+
+    About twenty rows per photo: through the ORM's unit of work they would cost
+    more than the rest of the catalog write.
+    """
+    values = [
+        {
+            "asset_id": asset_id,
+            "algorithm": name,
+            "value": value,
+            "library_version": analysis.hash_version,
+        }
+        for asset_id, analysis in rows
+        for name, value in sorted(analysis.hashes.items())
+    ]
+    if values:
+        session.execute(insert(AssetHash), values)
+
+
+def get_asset(session: Session, asset_id: int) -> Asset:
+    asset = session.get(
+        Asset,
+        asset_id,
+        options=[
+            selectinload(Asset.paths),
+            selectinload(Asset.hashes),
+            selectinload(Asset.renditions),
+        ],
+    )
+    if asset is None:
+        raise AssetNotFoundError(f"no photo with id {asset_id}")
+    return asset
+
+
+def find_asset(session: Session, ref: str) -> Asset:
+    """An asset by numeric id, by a known path, or by the SHA-256 of the file at a path."""
+    if ref.isdigit():
+        return get_asset(session, int(ref))
+    candidates = {display_path(ref), display_path(os.path.abspath(ref))}
+    asset_id = session.scalar(
+        select(AssetPath.asset_id).where(AssetPath.path.in_(candidates)).limit(1)
+    )
+    if asset_id is not None:
+        return get_asset(session, asset_id)
+    if os.path.isfile(ref):
+        from assets.analysis import digest_file
+
+        digest = digest_file(ref)
+        if digest.sha256:
+            asset_id = session.scalar(select(Asset.id).where(Asset.sha256 == digest.sha256))
+            if asset_id is not None:
+                return get_asset(session, asset_id)
+        raise AssetNotFoundError(f"{ref}: this file is not in the library")
+    raise AssetNotFoundError(f"{ref}: no photo with this id or path")

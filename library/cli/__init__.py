@@ -1,0 +1,1 @@
+"""The photodesk command line: one module per command group."""

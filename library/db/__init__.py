@@ -1,0 +1,1 @@
+"""The catalog's database: engine and sessions, typed models, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Duplicates: the Hamming index, pairs, stored groups, decisions and file checks."""

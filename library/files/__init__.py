@@ -1,0 +1,1 @@
+"""Files outside the catalog: exiftool, export and write-back, verify, backup."""

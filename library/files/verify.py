@@ -1,0 +1,167 @@
+"""Checking the catalog against the file store, and repairing what can be repaired.
+
+Problems found: originals or renditions that are missing, originals whose
+bytes no longer match their SHA-256, renditions that do not decode, files in
+the store that no row refers to (left by a killed run), and half-written
+temporary files. Repair deletes orphans and temporaries, remakes renditions
+from the original, and restores a lost original from any known path that
+still holds the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from library.catalog.store import Store
+from library.db.engine import Database
+from library.db.models import Asset, Rendition
+
+
+@dataclass
+class Problem:
+    kind: str  # missing_original, corrupt_original, missing_rendition, corrupt_rendition, orphan, temporary
+    path: str
+    asset_id: int | None = None
+    repaired: bool = False
+    detail: str = ""
+
+
+@dataclass
+class VerifyReport:
+    assets: int = 0
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unrepaired(self) -> list[Problem]:
+        return [p for p in self.problems if not p.repaired]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "assets": self.assets,
+            "files": self.files,
+            "problems": [vars(p) for p in self.problems],
+            "unrepaired": len(self.unrepaired),
+        }
+
+
+def verify_library(
+    database: Database,
+    repair: bool = False,
+    check_contents: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> VerifyReport:
+    store = Store(database.config.store_root)
+    report = VerifyReport()
+    referenced: set[str] = set()
+    with database.session_scope(write=repair) as session:
+        assets = session.scalars(
+            select(Asset).options(selectinload(Asset.renditions), selectinload(Asset.paths))
+        )
+        for asset in assets:
+            report.assets += 1
+            referenced.add(asset.store_path)
+            original_ok = _check_original(store, asset, report, repair, check_contents)
+            for rendition in asset.renditions:
+                referenced.add(rendition.store_path)
+                _check_rendition(store, asset, rendition, report, repair and original_ok)
+            if progress:
+                progress(report.assets)
+    for relative in store.walk():
+        report.files += 1
+        if relative not in referenced:
+            problem = Problem("orphan", relative, detail="no catalog row refers to this file")
+            if repair:
+                store.remove(relative)
+                problem.repaired = True
+            report.problems.append(problem)
+    for temporary in store.stray_temporaries():
+        problem = Problem(
+            "temporary", str(temporary.relative_to(store.root)), detail="half-written"
+        )
+        if repair:
+            temporary.unlink(missing_ok=True)
+            problem.repaired = True
+        report.problems.append(problem)
+    return report
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def _check_original(
+    store: Store, asset: Asset, report: VerifyReport, repair: bool, check_contents: bool
+) -> bool:
+    path = store.root / asset.store_path
+    if not path.exists():
+        kind, detail = "missing_original", "the stored original is gone"
+    elif check_contents and _sha256(path) != asset.sha256:
+        kind, detail = "corrupt_original", "bytes no longer match the SHA-256"
+    else:
+        return True
+    problem = Problem(kind, asset.store_path, asset.id, detail=detail)
+    report.problems.append(problem)
+    if repair:
+        for known in asset.paths:
+            candidate = Path(known.path)
+            if candidate.is_file() and _sha256(candidate) == asset.sha256:
+                path.unlink(missing_ok=True)
+                store.add_original(asset.store_path, candidate)
+                problem.repaired = True
+                problem.detail += f"; restored from {candidate}"
+                return True
+        problem.detail += "; no known path holds the same bytes"
+    return False
+
+
+def _check_rendition(
+    store: Store, asset: Asset, rendition: Rendition, report: VerifyReport, can_remake: bool
+) -> None:
+    from PIL import Image
+
+    path = store.root / rendition.store_path
+    if not path.exists():
+        kind = "missing_rendition"
+    else:
+        try:
+            with Image.open(path) as image:
+                image.verify()
+            return
+        except Exception:
+            kind = "corrupt_rendition"
+    problem = Problem(kind, rendition.store_path, asset.id)
+    report.problems.append(problem)
+    if can_remake:
+        problem.repaired = remake_rendition(store, asset, rendition)
+
+
+def remake_rendition(store: Store, asset: Asset, rendition: Rendition) -> bool:
+    """Decode the original again and write the rendition in place."""
+    from assets import imaging, renditions
+    from assets.errors import AssetError
+
+    try:
+        data = (store.root / asset.store_path).read_bytes()
+        upright = imaging.decode(imaging.open_image(data), renditions.RENDITIONS["web"][0])
+        made = renditions.make_rendition(upright, rendition.kind)
+    except (OSError, AssetError):
+        return False
+    (store.root / rendition.store_path).unlink(missing_ok=True)
+    store.write_bytes(rendition.store_path, made.data)
+    rendition.width, rendition.height, rendition.file_size = made.width, made.height, len(made.data)
+    return True

@@ -1,0 +1,1 @@
+"""Ingest: the pipeline that discovers, reads, hashes, matches and stores photos."""

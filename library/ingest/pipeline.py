@@ -1,0 +1,576 @@
+"""The ingest pipeline: discover → digest → match → analyse → store, as named stages.
+
+`IngestSession.run()` strings the stages together batch by batch. Digesting
+and analysing run in worker processes; the catalog is written in one
+transaction per batch, after the batch's files are safely in the store, so an
+interrupted run leaves either a whole batch or none of it. A dry run swaps
+the store stage for one that only counts.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_file, digest_file
+from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
+from library.catalog import photos as catalog
+from library.catalog.store import Store
+from library.db.engine import Database
+
+#: Extensions consumed together with an image rather than ingested themselves.
+SIDECAR_SUFFIXES = frozenset({".xmp"})
+
+
+@dataclass
+class IngestOptions:
+    """How a run behaves; the CLI and the web upload fill it from their own inputs."""
+
+    workers: int = 0  # 0: one per core
+    link: bool = False
+    dry_run: bool = False
+    batch_size: int = 16
+    #: Batches whose files are being analysed while the oldest one is stored.
+    in_flight: int = 3
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    time_limit: float = DEFAULT_TIME_LIMIT
+    #: What to record as a file's known path instead of where it was read from
+    #: (uploads are read from a temporary folder that is deleted afterwards).
+    path_labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, path: str) -> str:
+        return self.path_labels.get(path, path)
+
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    path: str
+    status: str  # "ingested", "already_present", "skipped", "failed"
+    asset_id: int | None = None
+    error: str | None = None
+    same_pixels_as: int | None = None
+
+
+@dataclass
+class IngestReport:
+    """The summary of a run, as printed and as returned to callers."""
+
+    ingested: int = 0
+    already_present: int = 0
+    skipped: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    same_pixels: int = 0
+    near_duplicates: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.status == "ingested":
+            self.ingested += 1
+            if outcome.same_pixels_as is not None:
+                self.same_pixels += 1
+        elif outcome.status == "already_present":
+            self.already_present += 1
+        elif outcome.status == "skipped":
+            self.skipped += 1
+        else:
+            self.failed.append({"path": outcome.path, "error": outcome.error or "failed"})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "already_present": self.already_present,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "same_pixels": self.same_pixels,
+            "near_duplicates": self.near_duplicates,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+        }
+
+    def summary(self) -> str:
+        verb = "would ingest" if self.dry_run else "ingested"
+        parts = [
+            f"{verb} {self.ingested}",
+            f"{self.already_present} already present",
+            f"{self.skipped} skipped",
+            f"{len(self.failed)} failed",
+        ]
+        if self.same_pixels:
+            parts.insert(1, f"{self.same_pixels} same pixels as a known photo")
+        if self.near_duplicates:
+            parts.insert(1, f"{self.near_duplicates} near-duplicate pairs found")
+        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+class IngestObserver(Protocol):
+    """Progress callbacks: the terminal shows a bar, tests record, the web collects."""
+
+    def started(self, total: int) -> None: ...
+
+    def advanced(self, outcome: FileOutcome) -> None: ...
+
+
+class _NullObserver:
+    def started(self, total: int) -> None:
+        pass
+
+    def advanced(self, outcome: FileOutcome) -> None:
+        pass
+
+
+# --- stages ---------------------------------------------------------------------------
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, bool]]:
+    """Yield (path, is_candidate) for every file below the given paths.
+
+    Directory symlinks are followed, but each real directory is walked once,
+    so symlink loops end. Sidecars are not yielded: they are read with their image.
+    """
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in paths:
+        root_text = os.fspath(root)
+        if os.path.isdir(root_text):
+            yield from _walk(root_text, seen_dirs)
+        elif os.path.lexists(root_text):
+            if Path(root_text).suffix.lower() not in SIDECAR_SUFFIXES:
+                yield root_text, looks_like_image(Path(root_text))
+        else:
+            yield root_text, True  # reported as failed: no such file
+
+
+def _walk(top: str, seen: set[tuple[int, int]]) -> Iterator[tuple[str, bool]]:
+    try:
+        stat = os.stat(top)
+    except OSError:
+        yield top, True
+        return
+    key = (stat.st_dev, stat.st_ino)
+    if key in seen:
+        return
+    seen.add(key)
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        yield top, True  # unreadable folder → failed with its reason
+        return
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            yield from _walk(entry.path, seen)
+            continue
+        suffix = Path(entry.name).suffix.lower()
+        if suffix in SIDECAR_SUFFIXES or entry.name.startswith("."):
+            continue
+        yield entry.path, looks_like_image(Path(entry.name))
+
+
+class IngestSession:
+    """One ingest run over some paths into one library."""
+
+    def __init__(
+        self,
+        database: Database,
+        options: IngestOptions | None = None,
+        observer: IngestObserver | None = None,
+    ):
+        self.database = database
+        self.store = Store(database.config.store_root)
+        self.options = options or IngestOptions()
+        self.observer: IngestObserver = observer or _NullObserver()
+        self._pool: ProcessPoolExecutor | None = None
+        self._index: Any = None
+        self._near_found = 0
+        self._full_pass = False
+
+    # The run ------------------------------------------------------------------------
+
+    def run(self, paths: Sequence[str | os.PathLike[str]]) -> IngestReport:
+        report = IngestReport(dry_run=self.options.dry_run)
+        started = time.perf_counter()
+        if not self.options.dry_run:
+            self.store.sweep_temporaries()
+        # Known paths are kept absolute: a relative one means nothing from elsewhere.
+        found = list(discover([os.path.abspath(os.fspath(p)) for p in paths]))
+        self.observer.started(len(found))
+        candidates: list[str] = []
+        for path, is_candidate in found:
+            if is_candidate:
+                candidates.append(path)
+            else:
+                self._emit(report, FileOutcome(path, "skipped"))
+        if not self.options.dry_run and candidates:
+            from library.duplicates import groups as dupes
+
+            with self.database.session_scope(write=False) as session:
+                self._full_pass = dupes.wants_full_pass(session, len(candidates))
+        try:
+            # Several batches in flight: the workers analyse the next ones while
+            # this process writes the oldest to the store and the catalog.
+            pending: deque[_Prepared] = deque()
+            for start in range(0, len(candidates), self.options.batch_size):
+                pending.append(self.prepare(candidates[start : start + self.options.batch_size]))
+                if len(pending) > self.options.in_flight:
+                    for outcome in self.finish(pending.popleft()):
+                        self._emit(report, outcome)
+            while pending:
+                for outcome in self.finish(pending.popleft()):
+                    self._emit(report, outcome)
+        except BaseException:
+            # Ctrl-C reaches the workers too; waiting for a broken pool can hang.
+            self._close_pool(kill=True)
+            raise
+        finally:
+            self._close_pool()
+        self.find_duplicates(report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def find_duplicates(self, report: IngestReport) -> None:
+        """The match stage for near-duplicates, for what the batches left to the end.
+
+        Each batch's new photos were already looked up in the run's index right
+        after they were committed (while the workers decoded the next batch);
+        a bulk ingest that is a large share of the library gets one full pass here.
+        """
+        report.near_duplicates = self._near_found
+        if self.options.dry_run or not self._full_pass:
+            return
+        if not any(o.status == "ingested" for o in report.outcomes):
+            return
+        from library.duplicates import groups as dupes
+
+        with self.database.session_scope() as session:
+            report.near_duplicates = dupes.rescan(session)
+
+    def match_near_duplicates(self, new_ids: list[int]) -> None:
+        """Look one committed batch up in the run's index (built on first use)."""
+        if self._full_pass or not new_ids:
+            return
+        from library.duplicates import groups as dupes
+
+        with self.database.session_scope() as session:
+            if self._index is None:
+                self._index = dupes.SignalIndex(session)
+            else:
+                self._index.add_assets(session, new_ids)
+            self._near_found += dupes.update_pairs(session, new_ids, self._index)
+
+    def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
+        """Run every stage on one batch (used by uploads, which come one batch at a time)."""
+        try:
+            return self.finish(self.prepare(batch))
+        finally:
+            self._close_pool()
+
+    def prepare(self, batch: list[str]) -> _Prepared:
+        """Digest and match a batch, and start analysing its new files in the workers."""
+        # Hashing runs at disk speed, so it is done here: sent to the pool it would
+        # queue behind the previous batch's decodes and stall the pipeline.
+        digests = [digest_file(path) for path in batch]
+        known = self.match(digests)
+        new: list[str] = []
+        seen_in_batch: set[str] = set()
+        for d in digests:
+            if d.sha256 and d.sha256 not in known and d.sha256 not in seen_in_batch:
+                seen_in_batch.add(d.sha256)
+                new.append(d.path)
+        analyse = partial(
+            analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
+        )
+        return _Prepared(digests, known, new, analyse, self._submit(analyse, new))
+
+    def finish(self, prepared: _Prepared) -> list[FileOutcome]:
+        """Wait for a batch's analyses, then run the store stage (or its dry-run twin)."""
+        results = self._collect(prepared.analyse, prepared.new, prepared.futures)
+        analyses = {a.path: a for a in results}
+        store = self.count_stage if self.options.dry_run else self.store_stage
+        return store(prepared.digests, prepared.known, analyses)
+
+    def match(self, digests: list[FileDigest]) -> dict[str, int]:
+        """Which of these files are already cataloged (sha256 → asset id)."""
+        shas = [d.sha256 for d in digests if d.sha256]
+        if not shas:
+            return {}
+        with self.database.session_scope(write=False) as session:
+            return catalog.existing_shas(session, shas)
+
+    def store_stage(
+        self, digests: list[FileDigest], known: dict[str, int], analyses: dict[str, Analysis]
+    ) -> list[FileOutcome]:
+        """Put new files in the store, then catalog the whole batch in one transaction."""
+        written: list[str] = []
+        ready: dict[str, tuple[Analysis, str, dict[str, str]]] = {}
+        for analysis in analyses.values():
+            if analysis.error:
+                continue
+            original, renditions = self._store_files(analysis, written)
+            ready[analysis.path] = (analysis, original, renditions)
+        for attempt in (1, 2):
+            try:
+                with self.database.session_scope() as session:
+                    outcomes = self._catalog_batch(session, digests, analyses, ready)
+                break
+            except IntegrityError:
+                # Another ingest cataloged the same file between our match and our
+                # write; the second attempt re-matches inside the transaction.
+                if attempt == 2:
+                    raise
+            except BaseException:
+                self._discard_unreferenced(written)
+                raise
+        # After the commit, outside the try: nothing here may discard stored files.
+        self.match_near_duplicates(
+            [o.asset_id for o in outcomes if o.status == "ingested" and o.asset_id]
+        )
+        return outcomes
+
+    def count_stage(
+        self, digests: list[FileDigest], known: dict[str, int], analyses: dict[str, Analysis]
+    ) -> list[FileOutcome]:
+        """The dry-run replacement for store_stage: reports what would happen, writes nothing."""
+        outcomes = []
+        pending: set[str] = set()
+        for d in digests:
+            if d.error or not d.sha256:
+                outcomes.append(FileOutcome(d.path, "failed", error=d.error or "unreadable"))
+            elif d.sha256 in known:
+                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+            elif d.sha256 in pending:
+                outcomes.append(FileOutcome(d.path, "already_present"))
+            else:
+                analysis = analyses[d.path]
+                if analysis.error:
+                    outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
+                else:
+                    pending.add(d.sha256)
+                    outcomes.append(FileOutcome(d.path, "ingested"))
+        return outcomes
+
+    # Helpers --------------------------------------------------------------------------
+
+    def _catalog_batch(
+        self,
+        session: Any,
+        digests: list[FileDigest],
+        analyses: dict[str, Analysis],
+        ready: dict[str, tuple[Analysis, str, dict[str, str]]],
+    ) -> list[FileOutcome]:
+        known = catalog.existing_shas(session, [d.sha256 for d in digests if d.sha256])
+        digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
+        outcomes: list[FileOutcome] = []
+        created: list[tuple[FileDigest, Analysis, Any]] = []
+        for d in digests:
+            if d.error or not d.sha256:
+                reason = d.error or "unreadable"
+                catalog.record_failure(session, d.path, reason, None)
+                outcomes.append(FileOutcome(d.path, "failed", error=reason))
+                continue
+            if d.sha256 in known:
+                catalog.record_path(session, known[d.sha256], self.options.label(d.path))
+                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+                continue
+            analysis = analyses.get(d.path)
+            if analysis is None:  # a second copy of a file new in this batch
+                continue
+            if analysis.error:
+                catalog.record_failure(session, d.path, analysis.error, d.size)
+                outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
+                continue
+            _, original, renditions = ready[d.path]
+            asset = catalog.new_asset(analysis, original, renditions, self.options.label(d.path))
+            session.add(asset)
+            created.append((d, analysis, asset))
+        # One flush for the whole batch gives every new asset its id.
+        session.flush()
+        catalog.add_hashes(session, [(asset.id, analysis) for _, analysis, asset in created])
+        if created:
+            from library.catalog import search
+
+            search.reindex_assets(session, [asset.id for _, _, asset in created])
+        catalog.clear_failures(session, [d.path for d, _, _ in created])
+        for d, analysis, asset in created:
+            known[d.sha256 or ""] = asset.id
+            twin = digest_owner.get(analysis.content_digest)
+            if twin is None:
+                digest_owner[analysis.content_digest] = asset.id
+            outcomes.append(FileOutcome(d.path, "ingested", asset_id=asset.id, same_pixels_as=twin))
+        # Copies of files that were new in this batch, now that their asset exists.
+        done = {o.path for o in outcomes}
+        for d in digests:
+            if d.sha256 and d.path not in done:
+                catalog.record_path(session, known[d.sha256], self.options.label(d.path))
+                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+        return outcomes
+
+    def _store_files(self, analysis: Analysis, written: list[str]) -> tuple[str, dict[str, str]]:
+        suffix = (
+            Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
+        )
+        original = self.store.original_path(analysis.sha256, suffix)
+        if self.store.add_original(original, Path(analysis.path), link=self.options.link):
+            written.append(original)
+        renditions: dict[str, str] = {}
+        for rendition in analysis.renditions:
+            relative = self.store.rendition_path(analysis.sha256, rendition.kind)
+            if self.store.write_bytes(relative, rendition.data):
+                written.append(relative)
+            renditions[rendition.kind] = relative
+        return original, renditions
+
+    def _discard_unreferenced(self, written: list[str]) -> None:
+        for relative in written:
+            self.store.remove(relative)
+
+    def _emit(self, report: IngestReport, outcome: FileOutcome) -> None:
+        report.add(outcome)
+        self.observer.advanced(outcome)
+
+    def _submit(self, function: Callable[[str], Any], items: list[str]) -> list[Future[Any]] | None:
+        """Queue work in the pool; None means "run it here" (one worker, or nothing to do)."""
+        if not items or self.options.worker_count() == 1:
+            return None
+        pool = self._get_pool()
+        return [pool.submit(function, item) for item in items]
+
+    def _collect(
+        self, function: Callable[[str], Any], items: list[str], futures: list[Future[Any]] | None
+    ) -> list[Any]:
+        """Results of a never-raising per-file function, in order.
+
+        A worker that dies (a decoder crash) or hangs breaks the whole pool.
+        The first unfinished file is then retried alone in a fresh process and
+        the rest go to a fresh pool, so only the guilty file is given up.
+        """
+        if futures is None:
+            return [function(item) for item in items]
+        results: list[Any] = []
+        deadline = self.options.time_limit * 2 + 30
+        for index, future in enumerate(futures):
+            try:
+                results.append(future.result(timeout=deadline))
+            except (BrokenProcessPool, TimeoutError):
+                self._close_pool(kill=True)
+                results.append(self._isolated(function, items[index], deadline))
+                rest = items[index + 1 :]
+                results.extend(self._collect(function, rest, self._submit(function, rest)))
+                break
+        return results
+
+    def _isolated(self, function: Callable[[str], Any], item: str, deadline: float) -> Any:
+        with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as pool:
+            future = pool.submit(function, item)
+            try:
+                return future.result(timeout=deadline)
+            except (BrokenProcessPool, TimeoutError) as exc:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()
+                reason = (
+                    "decoder crashed"
+                    if isinstance(exc, BrokenProcessPool)
+                    else "too slow to decode"
+                )
+                return Analysis(item, error=reason)
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.options.worker_count(), mp_context=_context(), initializer=_quiet_worker
+            )
+        return self._pool
+
+    def _close_pool(self, kill: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+@dataclass
+class _Prepared:
+    """A batch whose new files are being analysed in the workers."""
+
+    digests: list[FileDigest]
+    known: dict[str, int]
+    new: list[str]
+    analyse: Callable[[str], Analysis]
+    futures: list[Future[Any]] | None
+
+
+def _quiet_worker() -> None:
+    """Workers report problems as results; libtiff and libjpeg chatter on fd 2 would
+    only scramble the progress bar."""
+    import warnings
+
+    _die_with_parent()
+    warnings.simplefilter("ignore")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _die_with_parent() -> None:
+    """A killed ingest must not leave its workers behind (Linux: PR_SET_PDEATHSIG)."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _context() -> Any:
+    # fork starts workers in milliseconds; the workers never touch the database.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _digest_owners(session: Any, digests: list[str]) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from library.db.engine import chunked
+    from library.db.models import Asset
+
+    owners: dict[str, int] = {}
+    for chunk in chunked(set(digests)):
+        rows = session.execute(
+            select(Asset.content_digest, Asset.id)
+            .where(Asset.content_digest.in_(chunk))
+            .order_by(Asset.id)
+        )
+        for digest, asset_id in rows:
+            owners.setdefault(digest, asset_id)
+    return owners

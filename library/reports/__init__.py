@@ -1,0 +1,1 @@
+"""Reports over the catalog: the reuse audit and the credits count."""

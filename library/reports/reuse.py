@@ -1,0 +1,633 @@
+"""The reuse audit: every photo used in more than one article, and what is inconsistent.
+
+A photo's duplicates and derivatives count as the same photo, so a crop used
+in one article and the original in another are one reused picture. For each
+such photo the usages are listed in date order and checked for: missing or
+differing credits, archive photos reused without a note, archive notes whose
+date contradicts the photo, captions that contradict each other on dates or
+places, names spelled differently, likely typos in bylines and credits, and
+derivatives published without the original's credit.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from library.db.models import Article, Asset, Usage
+from library.duplicates.groups import duplicate_groups
+from library.text.captions import normalize_credit, parse_caption
+from library.text.names import likely_typo, name_variants
+
+#: An archive photo is one taken or first published this many days before the article.
+ARCHIVE_AFTER_DAYS = 365
+SEVERITIES = ("high", "medium", "low")
+
+
+@dataclass
+class Finding:
+    kind: str
+    severity: str
+    detail: str
+    asset_id: int | None = None
+    usage_ids: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "detail": self.detail,
+            "asset_id": self.asset_id,
+            "link": f"/photos/{self.asset_id}" if self.asset_id else None,
+        }
+
+
+@dataclass
+class UsageRow:
+    usage_id: int
+    asset_id: int
+    article_id: int
+    article: str
+    url: str | None
+    published: date | None
+    role: str
+    caption: str | None
+    credit: str | None
+    byline: str | None
+    archive: bool
+    derivative: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "asset_id": self.asset_id,
+            "article": self.article,
+            "article_id": self.article_id,
+            "url": self.url,
+            "published": self.published.isoformat() if self.published else None,
+            "role": self.role,
+            "caption": self.caption,
+            "credit": self.credit,
+            "byline": self.byline,
+            "archive_note": self.archive,
+            "derivative": self.derivative,
+        }
+
+
+@dataclass
+class PhotoAudit:
+    asset_ids: list[int]
+    master: int
+    usages: list[UsageRow]
+    findings: list[Finding]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "asset_ids": self.asset_ids,
+            "master": self.master,
+            "link": f"/photos/{self.master}",
+            "usages": [u.to_json() for u in self.usages],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _photo_date(assets: Sequence[Asset]) -> tuple[date | None, str]:
+    """The earliest known date of the picture itself, and where it came from."""
+    found: list[tuple[date, str]] = []
+    for asset in assets:
+        for value, source in (
+            (asset.taken_at, "EXIF date"),
+            (asset.original_date, "original date"),
+        ):
+            parsed = _parse_day(value)
+            if parsed:
+                found.append((parsed, source))
+    return min(found) if found else (None, "")
+
+
+def _parse_day(value: str | None) -> date | None:
+    if not value:
+        return None
+    match = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        return date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+
+
+def _cut(day: date, precision: str) -> str:
+    return {"year": f"{day.year:04d}", "month": f"{day.year:04d}-{day.month:02d}"}.get(
+        precision, day.isoformat()
+    )
+
+
+def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit]:
+    """Every photo (with its duplicates) used in more than one article, with findings."""
+    clusters, masters = _clusters(session)
+    rows = session.execute(
+        select(Usage, Article)
+        .join(Article, Usage.article_id == Article.id)
+        .where(Usage.asset_id.is_not(None))
+    ).all()
+    by_cluster: dict[int, list[tuple[Usage, Article]]] = defaultdict(list)
+    for usage, article in rows:
+        assert usage.asset_id is not None
+        by_cluster[clusters.get(usage.asset_id, usage.asset_id)].append((usage, article))
+    bylines = Counter(b for b in session.scalars(select(Article.byline)) if b)
+    reports = []
+    for key, pairs in by_cluster.items():
+        articles = {a.id for _, a in pairs}
+        if len(articles) < 2:
+            continue
+        if since and not any(a.published and a.published.date() >= since for _, a in pairs):
+            continue
+        ids = sorted(
+            {u.asset_id for u, _ in pairs if u.asset_id}
+            | {m for m, c in clusters.items() if c == key}
+        )
+        master = masters.get(key, key)
+        assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
+        pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position))
+        usages = [
+            UsageRow(
+                usage_id=u.id,
+                asset_id=u.asset_id or master,
+                article_id=a.id,
+                article=a.title,
+                url=a.url,
+                published=a.published.date() if a.published else None,
+                role=u.role,
+                caption=u.caption,
+                credit=u.credit,
+                byline=a.byline,
+                archive=u.archive,
+                derivative=(u.asset_id != master),
+            )
+            for u, a in pairs
+        ]
+        audit = PhotoAudit(ids, master, usages, [])
+        audit.findings = find_problems(audit, assets, [u for u, _ in pairs], bylines)
+        reports.append(audit)
+    reports.sort(key=lambda r: (-len(r.usages), r.master))
+    return reports
+
+
+def _clusters(session: Session) -> tuple[dict[int, int], dict[int, int]]:
+    """asset → cluster key (its group's master), and cluster key → master."""
+    clusters: dict[int, int] = {}
+    masters: dict[int, int] = {}
+    for group in duplicate_groups(session):
+        for member in group.members:
+            clusters[member.asset_id] = group.master
+        masters[group.master] = group.master
+    return clusters, masters
+
+
+def find_problems(
+    audit: PhotoAudit,
+    assets: dict[int, Asset],
+    usages: Sequence[Usage],
+    bylines: Counter[str],
+) -> list[Finding]:
+    findings: list[Finding] = []
+    master = assets.get(audit.master)
+    rows = audit.usages
+    by_id = {u.id: u for u in usages}
+    # Credits: missing, differing, and near-identical spellings.
+    credited = [r for r in rows if r.credit]
+    for row in rows:
+        if not row.credit:
+            findings.append(
+                Finding(
+                    "missing_credit",
+                    "high",
+                    f"“{row.article}” ({_day(row.published)}) publishes the photo without a credit",
+                    row.asset_id,
+                    [row.usage_id],
+                )
+            )
+    forms: dict[str, list[UsageRow]] = defaultdict(list)
+    for row in credited:
+        forms[normalize_credit(row.credit)].append(row)
+    if len(forms) > 1:
+        listed = "; ".join(f"“{rs[0].credit}” ({len(rs)}×)" for rs in forms.values())
+        # "NASA/ESA" and "NASA, ESA" name the same parties: a style slip, not a dispute.
+        parties = {
+            frozenset(w.casefold() for r in group for w in re.findall(r"\w+", r.credit or ""))
+            for group in forms.values()
+        }
+        same_parties = len(parties) == 1
+        findings.append(
+            Finding(
+                "credit_mismatch",
+                "low" if same_parties else "medium",
+                f"different credits for the same photo: {listed}"
+                + (" (the same names, written differently)" if same_parties else ""),
+                audit.master,
+                [r.usage_id for r in credited],
+            )
+        )
+    raw_credits = sorted({r.credit for r in credited if r.credit})
+    for a, b in _pairs(raw_credits):
+        if likely_typo(a, b):
+            findings.append(
+                Finding(
+                    "credit_typo",
+                    "low",
+                    f"credit “{a}” and “{b}” look like one name mistyped",
+                    audit.master,
+                )
+            )
+    # Bylines of the articles that used it, against every byline the site uses.
+    for byline in sorted({r.byline for r in rows if r.byline}):
+        for other, count in bylines.items():
+            if other != byline and count >= bylines[byline] and likely_typo(byline, other):
+                findings.append(
+                    Finding(
+                        "byline_typo",
+                        "low",
+                        f"byline “{byline}” looks like a typo of “{other}” (used {count}×)",
+                        audit.master,
+                    )
+                )
+    # Archive use.
+    photo_day, day_source = _photo_date(list(assets.values()))
+    first_use = min((r.published for r in rows if r.published), default=None)
+    earliest = min(d for d in (photo_day, first_use) if d) if (photo_day or first_use) else None
+    for row in rows:
+        if row.published is None or earliest is None:
+            continue
+        old = (row.published - earliest).days >= ARCHIVE_AFTER_DAYS
+        # Only a reuse needs the note; the photo's first publication is not a reuse.
+        reused = first_use is not None and row.published > first_use
+        if old and reused and not row.archive:
+            source = day_source if earliest == photo_day else "first publication"
+            findings.append(
+                Finding(
+                    "archive_without_note",
+                    "high",
+                    f"“{row.article}” ({_day(row.published)}) reuses a photo from {_day(earliest)} "
+                    f"({source}) without an archive note",
+                    row.asset_id,
+                    [row.usage_id],
+                )
+            )
+        usage = by_id[row.usage_id]
+        if row.archive:
+            findings.extend(_archive_date_conflicts(row, usage, photo_day, day_source, first_use))
+    findings.extend(_caption_contradictions(rows, by_id, audit.master))
+    # The same name spelled differently.
+    captions = [r.caption for r in rows if r.caption]
+    for a, b, score in name_variants(captions):
+        findings.append(
+            Finding(
+                "name_variant",
+                "medium",
+                f"the same name is spelled “{a}” and “{b}” across captions (similarity {score:.2f})",
+                audit.master,
+            )
+        )
+    # Derivatives published without the original's credit.
+    master_credit = master.credit if master else None
+    reference = normalize_credit(master_credit) if master_credit else None
+    if reference is None:
+        originals = [r for r in credited if not r.derivative]
+        reference = normalize_credit(originals[0].credit) if originals else None
+        master_credit = originals[0].credit if originals else None
+    for row in rows:
+        if not row.derivative:
+            continue
+        if not row.credit or (reference and normalize_credit(row.credit) != reference):
+            shown = f"“{row.credit}”" if row.credit else "no credit"
+            findings.append(
+                Finding(
+                    "derivative_without_credit",
+                    "high",
+                    f"a derivative (photo {row.asset_id}) runs in “{row.article}” with {shown}; "
+                    f"the original (photo {audit.master}) is credited “{master_credit or 'unknown'}”",
+                    row.asset_id,
+                    [row.usage_id],
+                )
+            )
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    unique: dict[tuple[str, str], Finding] = {}
+    for finding in findings:  # a photo both featured and inline gives one finding
+        kept = unique.setdefault((finding.kind, finding.detail), finding)
+        if kept is not finding:
+            kept.usage_ids.extend(finding.usage_ids)
+    return sorted(unique.values(), key=lambda f: (order[f.severity], f.kind))
+
+
+def _archive_date_conflicts(
+    row: UsageRow, usage: Usage, photo_day: date | None, day_source: str, first_use: date | None
+) -> list[Finding]:
+    findings = []
+    for mention in usage.dates or []:
+        precision, value = mention["precision"], mention["value"]
+        if row.published and value >= _cut(row.published, precision):
+            continue  # a date about the story itself, not the picture
+        if photo_day and value != _cut(photo_day, precision):
+            findings.append(
+                Finding(
+                    "archive_date_conflict",
+                    "high",
+                    f"the archive note in “{row.article}” dates the photo {mention['text']}, "
+                    f"but its {day_source} is {_day(photo_day)}",
+                    row.asset_id,
+                    [row.usage_id],
+                )
+            )
+            break
+        if first_use and value > _cut(first_use, precision):
+            findings.append(
+                Finding(
+                    "archive_date_conflict",
+                    "high",
+                    f"the archive note in “{row.article}” dates the photo {mention['text']}, "
+                    f"after it was first published on {_day(first_use)}",
+                    row.asset_id,
+                    [row.usage_id],
+                )
+            )
+            break
+    return findings
+
+
+_PLACE = re.compile(
+    r"\b(?:in|at|near|from|outside)\s+((?-i:[A-Z][\w'’-]+)(?:[\s,]+(?-i:[A-Z][\w'’-]+)){0,3})",
+)
+_NOT_PLACES = {
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "The",
+    "This",
+    "A",
+    "An",
+}
+
+
+def places(text: str) -> set[str]:
+    found = set()
+    for match in _PLACE.finditer(text):
+        words = [w.strip(",") for w in match.group(1).split() if w.strip(",")]
+        while words and words[0] in _NOT_PLACES:
+            words = words[1:]
+        phrase: list[str] = []
+        for word in match.group(1).split():
+            if word.strip(",") in _NOT_PLACES and not phrase:
+                continue
+            phrase.append(word.strip(","))
+            if word.endswith(","):
+                break
+        if words and phrase:
+            found.add(" ".join(phrase))
+    return found
+
+
+def _caption_contradictions(
+    rows: Sequence[UsageRow], by_id: dict[int, Usage], asset_id: int
+) -> list[Finding]:
+    """Captions describing the same scene with other dates or other places."""
+    findings: list[Finding] = []
+    described = [(r, by_id[r.usage_id]) for r in rows if r.caption]
+    seen: set[tuple[str, str]] = set()
+    for (ra, ua), (rb, ub) in _pairs(described):
+        days_a = {d["value"] for d in ua.dates or [] if d["precision"] == "day"}
+        days_b = {d["value"] for d in ub.dates or [] if d["precision"] == "day"}
+        if days_a and days_b and not days_a & days_b:
+            key = ("date", f"{sorted(days_a)}|{sorted(days_b)}")
+            if key not in seen and _same_year(days_a, days_b):
+                seen.add(key)
+                findings.append(
+                    Finding(
+                        "caption_date_conflict",
+                        "medium",
+                        f"“{ra.article}” dates the scene {', '.join(sorted(days_a))} but "
+                        f"“{rb.article}” says {', '.join(sorted(days_b))}",
+                        asset_id,
+                        [ra.usage_id, rb.usage_id],
+                    )
+                )
+        places_a = places(parse_caption(ra.caption).description)
+        places_b = places(parse_caption(rb.caption).description)
+        if (
+            places_a
+            and places_b
+            and not _same_places(places_a, places_b)
+            and _similar(ra.caption, rb.caption)
+        ):
+            key = ("place", f"{sorted(places_a)}|{sorted(places_b)}")
+            if key not in seen:
+                seen.add(key)
+                findings.append(
+                    Finding(
+                        "caption_place_conflict",
+                        "medium",
+                        f"“{ra.article}” places the scene in {', '.join(sorted(places_a))} but "
+                        f"“{rb.article}” in {', '.join(sorted(places_b))}",
+                        asset_id,
+                        [ra.usage_id, rb.usage_id],
+                    )
+                )
+    return findings
+
+
+def _same_places(a: set[str], b: set[str]) -> bool:
+    """Places shared, allowing other spellings (those are reported as name variants)."""
+    from library.text.names import fold_name
+
+    def folded(places: set[str]) -> set[str]:
+        return {fold_name(word) for place in places for word in place.split()}
+
+    return bool(a & b) or bool(folded(a) & folded(b))
+
+
+def _same_year(a: set[str], b: set[str]) -> bool:
+    return bool({v[:4] for v in a} & {v[:4] for v in b})
+
+
+def _similar(a: str | None, b: str | None) -> bool:
+    words_a = set(re.findall(r"\w+", (a or "").casefold()))
+    words_b = set(re.findall(r"\w+", (b or "").casefold()))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / len(words_a | words_b) >= 0.3
+
+
+def _pairs(items: Sequence[Any]) -> Iterable[tuple[Any, Any]]:
+    for i, a in enumerate(items):
+        for b in items[i + 1 :]:
+            yield a, b
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "undated"
+
+
+# --- output formats ----------------------------------------------------------------------
+
+
+def report_json(reports: Sequence[PhotoAudit]) -> dict[str, Any]:
+    return {"photos": [r.to_json() for r in reports]}
+
+
+CSV_COLUMNS = (
+    "photo",
+    "asset_ids",
+    "row",
+    "date",
+    "article",
+    "role",
+    "caption",
+    "credit",
+    "kind",
+    "severity",
+    "detail",
+    "link",
+)
+
+
+def report_csv(reports: Sequence[PhotoAudit]) -> str:
+    """One row per usage and one per finding, keyed by the photo's master id."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for report in reports:
+        ids = " ".join(str(i) for i in report.asset_ids)
+        for usage in report.usages:
+            writer.writerow(
+                [
+                    report.master,
+                    ids,
+                    "usage",
+                    _day(usage.published),
+                    usage.article,
+                    usage.role,
+                    usage.caption or "",
+                    usage.credit or "",
+                    "",
+                    "",
+                    "",
+                    f"/photos/{usage.asset_id}",
+                ]
+            )
+        for finding in report.findings:
+            writer.writerow(
+                [
+                    report.master,
+                    ids,
+                    "finding",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    finding.kind,
+                    finding.severity,
+                    finding.detail,
+                    f"/photos/{finding.asset_id or report.master}",
+                ]
+            )
+    return buffer.getvalue()
+
+
+def report_html(reports: Sequence[PhotoAudit], base_url: str = "") -> str:
+    """A self-contained page: one section per photo, usages then findings, all text escaped."""
+    e = html.escape
+    parts = [
+        "<!doctype html><html lang=en><meta charset=utf-8><title>photodesk reuse audit</title>",
+        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
+        "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}"
+        "td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}"
+        ".high{color:#a00;font-weight:600}.medium{color:#a60}.low{color:#555}</style>",
+        f"<h1>Reuse audit</h1><p>{len(reports)} photos used in more than one article.</p>",
+    ]
+    for report in reports:
+        link = f"{base_url}/photos/{report.master}"
+        parts.append(
+            f"<section><h2><a href='{e(link)}'>Photo {report.master}</a> "
+            f"<small>(photos {e(', '.join(map(str, report.asset_ids)))})</small></h2>"
+            "<table><tr><th>date</th><th>article</th><th>role</th><th>caption</th>"
+            "<th>credit</th></tr>"
+        )
+        for usage in report.usages:
+            parts.append(
+                f"<tr><td>{_day(usage.published)}</td><td>{e(usage.article)}</td>"
+                f"<td>{e(usage.role)}</td><td>{e(usage.caption or '')}</td>"
+                f"<td>{e(usage.credit or '— none —')}</td></tr>"
+            )
+        parts.append("</table><ul class=findings>")
+        for finding in report.findings:
+            parts.append(
+                f"<li class={finding.severity}><b>{e(finding.kind)}</b> "
+                f"({finding.severity}): {e(finding.detail)}</li>"
+            )
+        parts.append("</ul></section>")
+    parts.append("</html>")
+    return "\n".join(parts)
+
+
+# --- credits ----------------------------------------------------------------------------
+
+
+@dataclass
+class CreditCount:
+    credit: str
+    usages: int
+    articles: int
+    photos: int
+
+
+def credit_counts(
+    session: Session, since: date | None = None, until: date | None = None
+) -> list[CreditCount]:
+    """Usages per credit (agencies and photographers) over a period: what the desk owes."""
+    query = select(Usage, Article).join(Article, Usage.article_id == Article.id)
+    if since:
+        query = query.where(Article.published >= datetime(since.year, since.month, since.day))
+    if until:
+        query = query.where(Article.published < datetime(until.year, until.month, until.day))
+    grouped: dict[str, dict[str, Any]] = {}
+    for usage, article in session.execute(query):
+        credit = usage.credit or ""
+        key = normalize_credit(credit) if credit else ""
+        entry = grouped.setdefault(
+            key, {"forms": Counter(), "usages": 0, "articles": set(), "photos": set()}
+        )
+        entry["forms"][credit or "(no credit)"] += 1
+        entry["usages"] += 1
+        entry["articles"].add(article.id)
+        entry["photos"].add(usage.asset_id or f"ref:{usage.reference_name or usage.id}")
+    counts = [
+        CreditCount(
+            entry["forms"].most_common(1)[0][0],
+            entry["usages"],
+            len(entry["articles"]),
+            len(entry["photos"]),
+        )
+        for entry in grouped.values()
+    ]
+    counts.sort(key=lambda c: (-c.usages, c.credit))
+    return counts

@@ -1,0 +1,1 @@
+"""Text of captions and names: the caption parser, name comparison, house style."""
