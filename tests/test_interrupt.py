@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from library.catalog.store import Store
 from library.config import LibraryConfig
@@ -30,6 +30,26 @@ def start_ingest(config: LibraryConfig, folder: Path) -> subprocess.Popen[bytes]
         stderr=subprocess.PIPE,
         cwd=Path(__file__).parents[1],
     )
+
+
+#: Enough photos that a run outlasts the wait for its first quarter by far.
+COUNT = 200
+
+
+def wait_for_progress(
+    config: LibraryConfig, process: subprocess.Popen[bytes], at_least: int
+) -> None:
+    """Return once the running ingest has committed `at_least` photos."""
+    database = open_library(config)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            with database.session_scope(write=False) as session:
+                if (session.scalar(select(func.count(Asset.id))) or 0) >= at_least:
+                    return
+            time.sleep(0.02)
+    finally:
+        database.dispose()
 
 
 def check_complete(config: LibraryConfig, expected: int) -> None:
@@ -54,11 +74,13 @@ def test_interrupted_ingest_finishes_on_rerun(
     database: object, config: LibraryConfig, tmp_path: Path, sig: signal.Signals
 ) -> None:
     folder = tmp_path / "in"
-    for seed in range(120):
-        make_jpeg(folder / f"p{seed:02d}.jpg", (640, 480), seed=seed + 100)
+    for seed in range(COUNT):
+        make_jpeg(folder / f"p{seed:03d}.jpg", (640, 480), seed=seed + 100)
     rng = random.Random(int(sig))
     process = start_ingest(config, folder)
-    time.sleep(rng.uniform(1.5, 3.0))
+    # Interrupt after a random number of committed photos, not after a random time, so
+    # the test hits the middle of the run however fast or busy the machine is.
+    wait_for_progress(config, process, rng.randint(1, COUNT // 4))
     assert process.poll() is None, "the ingest finished before it could be interrupted"
     os.kill(process.pid, sig)
     _, stderr = process.communicate(timeout=60)
@@ -69,4 +91,4 @@ def test_interrupted_ingest_finishes_on_rerun(
     rerun = start_ingest(config, folder)
     out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err.decode()
-    check_complete(config, 120)
+    check_complete(config, COUNT)
