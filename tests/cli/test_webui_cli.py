@@ -13,7 +13,7 @@ from library.cli.main import Context, PhotodeskGroup
 from library.cli.web import reindex, serve, user
 from library.config import LibraryConfig
 from library.db.engine import Database
-from tests.webutil import create_asset
+from tests.webui.webutil import create_asset
 
 
 @click.group(cls=PhotodeskGroup)

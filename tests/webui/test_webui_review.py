@@ -2,7 +2,7 @@
 and the auditor's reuse report with its CSV, JSON and HTML downloads.
 
 Read-only checks share one demo library per backend (module scope); tests that
-change something build their own photos with the helpers in tests.webutil.
+change something build their own photos with the helpers in tests.webui.webutil.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from library.duplicates import groups as dupes
 from library.files.export import ExportError
 from library.reports import reuse as audit
 from tests.conftest import BACKENDS, PG_URL, own_database, reset_postgres
-from tests.webutil import (
+from tests.webui.webutil import (
     add_article,
     app_fixture,  # noqa: F401
     asset_values,

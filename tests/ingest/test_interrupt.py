@@ -28,7 +28,7 @@ def start_ingest(config: LibraryConfig, folder: Path) -> subprocess.Popen[bytes]
         [*args, "ingest", str(folder), "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=Path(__file__).parents[1],
+        cwd=Path(__file__).parents[2],
     )
 
 

@@ -23,11 +23,11 @@ from library.db.engine import Database
 from library.duplicates import groups as dupes
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS, make_jpeg
-from tests.webutil import PASSWORD, add_article, add_user, asset_values, make_app
+from tests.webui.webutil import PASSWORD, add_article, add_user, asset_values, make_app
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

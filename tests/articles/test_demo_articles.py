@@ -20,7 +20,7 @@ from library.db.models import Article, Asset, Usage
 from library.ingest.pipeline import IngestOptions, IngestSession
 from library.text.captions import normalize_credit
 
-DEMO = Path(__file__).resolve().parents[1] / "library" / "demo_data"
+DEMO = Path(__file__).resolve().parents[2] / "library" / "demo_data"
 ARTICLES = DEMO / "articles"
 
 ROCKET = "rocket-falcon9-dscovr-launch.jpg"

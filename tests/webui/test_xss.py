@@ -11,7 +11,7 @@ from library.articles.imports import import_articles
 from library.catalog.edits import edit_asset
 from library.db.engine import Database
 from library.db.models import EDITABLE_FIELDS
-from tests.webutil import (  # noqa: F401
+from tests.webui.webutil import (  # noqa: F401
     add_user,
     app_fixture,
     client_fixture,

@@ -23,7 +23,7 @@ from library.articles.importers import (
     parse_wxr,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "articles"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "articles"
 WXR = FIXTURES / "tehran-bureau.wxr.xml"
 SITE = "https://bureau.example.org"
 UP = SITE + "/wp-content/uploads"

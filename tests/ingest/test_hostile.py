@@ -184,7 +184,7 @@ def test_repeated_kills_then_rerun_leave_a_complete_library(
         make_jpeg(folder / f"p{seed:02d}.jpg", (480, 360), seed=seed + 300)
     (folder / "copy.jpg").write_bytes((folder / "p00.jpg").read_bytes())
     rng = random.Random(11)
-    root = Path(__file__).parents[1]
+    root = Path(__file__).parents[2]
     for _ in range(10):
         process = subprocess.Popen(
             _cli(config, "ingest", str(folder), "--json"),
@@ -237,7 +237,7 @@ def test_two_ingests_at_once(database: Database, config: LibraryConfig, tmp_path
     other.mkdir()
     for seed in range(0, 40, 2):  # half of the same files under other names
         (other / f"again{seed}.jpg").write_bytes((folder / f"p{seed:02d}.jpg").read_bytes())
-    root = Path(__file__).parents[1]
+    root = Path(__file__).parents[2]
     first = subprocess.Popen(
         _cli(config, "ingest", str(folder), "--json"),
         cwd=root,

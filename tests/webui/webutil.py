@@ -1,7 +1,7 @@
 """Fixtures and factories for the gallery tests: an app per test, users, photos and articles.
 
 Test modules import the fixtures by their function names
-(``from tests.webutil import app_fixture, client_fixture``); tests ask for
+(``from tests.webui.webutil import app_fixture, client_fixture``); tests ask for
 them as ``app`` and ``client``.
 """
 

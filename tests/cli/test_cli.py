@@ -32,7 +32,7 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
 
 
 def test_every_command_is_in_the_readme() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     for name, _ in all_commands():
         if name:
             assert f"photodesk {name}" in readme, f"README does not mention `photodesk {name}`"

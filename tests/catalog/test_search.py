@@ -8,7 +8,7 @@ from library.catalog import edits, search
 from library.db.engine import Database
 from library.db.models import DuplicateDecision
 from library.errors import InvalidValueError
-from tests.webutil import add_article, create_asset
+from tests.webui.webutil import add_article, create_asset
 
 
 def find(database: Database, q: str = "", **kw: object) -> list[int]:

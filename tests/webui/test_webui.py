@@ -18,7 +18,7 @@ from library.catalog import edits, search
 from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database
-from tests.webutil import (
+from tests.webui.webutil import (
     PASSWORD,
     ROLES,
     add_article,
