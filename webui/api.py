@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from library.catalog import edits, queries, search
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, Asset
-from library.duplicates import groups as dupes
+from library.duplicates import membership
 from library.errors import InvalidValueError, VersionConflictError
 from webui.auth import current, require
 from webui.db import commit, get_session
@@ -146,5 +146,5 @@ def photo_history(asset_id: int) -> Any:
 def duplicates() -> Any:
     """``{"groups": [...]}``: every duplicate group with its master, ``?level=`` to filter."""
     level = request.args.get("level") or None
-    groups = dupes.duplicate_groups(get_session(), level)
+    groups = membership.duplicate_groups(get_session(), level)
     return jsonify(groups=[group.to_json() for group in groups])

@@ -15,7 +15,7 @@ from library.articles import imports as articles
 from library.catalog import edits, search
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
-from library.duplicates import groups as dupes
+from library.duplicates import membership
 from library.errors import InvalidValueError, StoreError, VersionConflictError
 from library.files.exiftool import ExiftoolError
 from library.files.export import ExportError, export_file
@@ -113,7 +113,7 @@ def _render(
         usages=usages,
         comparison=comparison,
         diffs={d["usage_id"]: d["ops"] for d in comparison.caption_diffs},
-        group=dupes.group_of(session, asset.id),
+        group=membership.group_of(session, asset.id),
         usage_count=search.usage_counts(session, [asset.id]).get(asset.id, 0),
         credit_line=caption_credit_line(asset),
         renditions={r.kind for r in asset.renditions},

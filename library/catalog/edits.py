@@ -129,6 +129,9 @@ def edit_asset(
     from library.catalog import search
 
     search.reindex_assets(session, [asset.id])
+    from library.duplicates import membership
+
+    membership.refresh_if_grouped(session, asset.id)
     result.version = asset.version
     return result
 
