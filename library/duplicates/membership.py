@@ -34,7 +34,7 @@ from library.errors import InvalidValueError
 _GROUP_COLUMNS = (
     DuplicateGroup.id,
     DuplicateGroup.key,
-    DuplicateGroup.level,
+    DuplicateGroup.level.label("group_level"),
     DuplicateGroup.master_id,
     DuplicateGroup.master_chosen_by,
 )
@@ -113,7 +113,7 @@ def _group(head: Any, rows: list[Any], paths: dict[int, list[str]]) -> Group:
         Member(r.asset_id, paths.get(r.asset_id, []), r.level, r.distance, r.why, r.score)
         for r in rows
     ]
-    return Group(head.key, head.master_id, head.master_chosen_by, head.level, members)
+    return Group(head.key, head.master_id, head.master_chosen_by, head.group_level, members)
 
 
 # --- writing -----------------------------------------------------------------------------

@@ -137,6 +137,14 @@ def test_incremental_groups_equal_a_rebuild_after_every_step(database: Database,
         desk.step()
         groups = stored(database)
         assert groups == rebuilt(database), desk.log
+        # And each photo reads the same group on its own (the photo page's query).
+        by_photo = {m["asset_id"]: g for g in groups for m in g["members"]}
+        with database.session_scope(write=False) as session:
+            for asset_id in desk.rng.sample(desk.ids, min(5, len(desk.ids))):
+                mine = membership.group_of(session, asset_id)
+                assert (mine and mine.to_json()) == by_photo.get(asset_id)
+                if mine:
+                    assert membership.group_by_key(session, mine.id) == mine
         seen |= {m["level"] for g in groups for m in g["members"]}
         seen |= {"via" for g in groups if "via photo" in str(g)}
     # The walk met every kind of link, and members explained through another one.
