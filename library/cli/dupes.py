@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from library.articles import imports as articles
+from library.catalog import queries
 from library.cli.base import (
     EXIT_FAILED_FILES,
     Context,
@@ -162,7 +162,7 @@ def check_command(ctx: Context, files: tuple[str, ...], as_json: bool) -> None:
                         "caption": u.caption,
                         "credit": u.credit,
                     }
-                    for u, a in articles.usages_of(session, [found.asset_id])
+                    for u, a in queries.usages_of(session, [found.asset_id])
                 ]
                 matches.append({**vars(found), "usages": used})
             results.append({"path": path, "matches": matches})
