@@ -70,7 +70,8 @@ def photo(asset_id: int) -> Any:
 @bp.patch("/photos/<int:asset_id>")
 @require("edit")
 def patch_photo(asset_id: int) -> Any:
-    """``{"version": N, "caption": ...}``: 200 with the new version, 409 when N is stale."""
+    """``{"version": N, "caption": ...}``: 200 with the new version; 409 when someone else
+    changed one of these fields since N (a stale edit of other fields is merged)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _bad_request("send a JSON object with version and the fields to change")
@@ -87,9 +88,7 @@ def patch_photo(asset_id: int) -> Any:
     assert identity is not None
     session = get_session()
     try:
-        result = edits.edit_asset(
-            session, asset_id, values, identity.name, expected_version=version, source=None
-        )
+        result = edits.merge_edit(session, asset_id, values, identity.name, expected_version=version)
     except VersionConflictError as exc:
         response = jsonify(
             error=str(exc),

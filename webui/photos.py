@@ -151,21 +151,11 @@ def edit(asset_id: int) -> Any:
             flash("Nothing to save: no field was changed.", "info")
             return redirect(url_for("photos.page", asset_id=asset_id), code=303)
         try:
-            result = edits.edit_asset(
+            result = edits.merge_edit(
                 session, asset_id, changed, identity.name, expected_version=version
             )
         except VersionConflictError as exc:
-            clashes = {
-                name: pair
-                for name, pair in exc.conflicts.items()
-                if original is None or edits.normalize(name, original[name]) != pair[1]
-            }
-            if clashes:
-                return _conflict(catalog.get_asset(session, asset_id), changed, clashes), 409
-            # Someone else changed other fields only: ours apply on top of theirs.
-            result = edits.edit_asset(
-                session, asset_id, changed, identity.name, expected_version=exc.current
-            )
+            return _conflict(catalog.get_asset(session, asset_id), changed, exc.conflicts), 409
     except InvalidValueError as exc:
         asset = catalog.get_asset(session, asset_id)
         return _render(asset, mine, original, version, error=str(exc)), 400

@@ -577,6 +577,8 @@ def test_api_patch_flow_with_bearer_token(
     assert stale.status_code == 409
     assert stale.json["version"] == 3
     assert stale.json["conflicts"]["caption"] == {"yours": "Too late", "current": "From the API"}
+    merged = client.patch(url, json={"version": 2, "headline": "Merged"}, headers=auth)
+    assert merged.status_code == 200 and merged.json["version"] == 4  # the page's policy too
     assert client.patch(url, json={"caption": "x"}, headers=auth).status_code == 400
     bad = client.patch(url, json={"version": 3, "sha256": "x"}, headers=auth)
     assert bad.status_code == 400 and "sha256" in bad.json["error"]
