@@ -88,7 +88,9 @@ def patch_photo(asset_id: int) -> Any:
     assert identity is not None
     session = get_session()
     try:
-        result = edits.merge_edit(session, asset_id, values, identity.name, expected_version=version)
+        result = edits.merge_edit(
+            session, asset_id, values, identity.name, expected_version=version
+        )
     except VersionConflictError as exc:
         response = jsonify(
             error=str(exc),
