@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.orm import Session
 
 from library.db.engine import chunked
-from library.db.models import Asset, DuplicateGroup, DuplicateMember
+from library.db.models import DuplicateGroup, DuplicateMember
 from library.duplicates.builder import (
     LEVELS,
     Group,
@@ -86,11 +86,6 @@ def masters(session: Session) -> dict[int, int]:
         select(DuplicateMember.asset_id, DuplicateGroup.master_id).join(DuplicateGroup)
     )
     return {asset_id: master for asset_id, master in rows}
-
-
-def has_duplicates_clause() -> ColumnElement[bool]:
-    """A WHERE clause on ``Asset``: the photo is in a duplicate group (any level)."""
-    return Asset.id.in_(select(DuplicateMember.asset_id))
 
 
 def _one(session: Session, condition: ColumnElement[bool]) -> Group | None:

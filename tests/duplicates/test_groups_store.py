@@ -177,19 +177,6 @@ def test_photo_reads_its_group_and_decisions_split_it(database: Database) -> Non
         assert group.members[0].why.startswith("master chosen by ben")
 
 
-def test_has_duplicates_counts_near_duplicates(database: Database) -> None:
-    a = create_asset(database, content_digest="pixels:same")
-    b = create_asset(database, content_digest="pixels:same")
-    near, other = create_asset(database), create_asset(database)
-    alone = create_asset(database)
-    add_pair(database, near, other, 5)
-    with database.session_scope(write=False) as session:
-        found = session.scalars(
-            select(Asset.id).where(membership.has_duplicates_clause()).order_by(Asset.id)
-        ).all()
-    assert found == [a, b, near, other] and alone not in found
-
-
 def test_level_filter_reads_stored_levels(database: Database) -> None:
     a = create_asset(database, content_digest="pixels:x")
     create_asset(database, content_digest="pixels:x")
