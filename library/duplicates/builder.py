@@ -218,12 +218,8 @@ class Photo:
     width: int
     height: int
     format: str
-    values: dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        if name in EDITABLE_FIELDS:
-            return self.values.get(name)
-        raise AttributeError(name)
+    #: How many editable fields carry a value (see :func:`richness`).
+    filled: int
 
 
 def _photos(session: Session, ids: Iterable[int]) -> dict[int, Photo]:
@@ -235,14 +231,8 @@ def _photos(session: Session, ids: Iterable[int]) -> dict[int, Photo]:
                 Asset.id.in_(chunk)
             )
         ):
-            found[row[0]] = Photo(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                dict(zip(EDITABLE_FIELDS, row[5:], strict=True)),
-            )
+            filled = sum(1 for value in row[5:] if _filled(value))
+            found[row[0]] = Photo(row[0], row[1], row[2], row[3], row[4], filled)
     return found
 
 
@@ -259,9 +249,15 @@ def paths_of(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     return found
 
 
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], False)
+
+
 def richness(asset: Any) -> int:
     """How many editable fields carry a value: the better-described copy should lead."""
-    return sum(1 for name in EDITABLE_FIELDS if getattr(asset, name) not in (None, "", [], False))
+    if isinstance(asset, Photo):
+        return asset.filled
+    return sum(1 for name in EDITABLE_FIELDS if _filled(getattr(asset, name)))
 
 
 def suggest_master(assets: Sequence[Any], framed: Iterable[int] = ()) -> Any:
