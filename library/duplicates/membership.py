@@ -71,12 +71,12 @@ def duplicate_groups(session: Session, level: str | None = None) -> list[Group]:
         query = query.where(DuplicateGroup.level == level)
     heads = list(session.execute(query))
     members: dict[int, list[Any]] = defaultdict(list)
-    rows = select(*_MEMBER_COLUMNS).order_by(DuplicateMember.group_id, DuplicateMember.position)
+    listing = select(*_MEMBER_COLUMNS).order_by(DuplicateMember.group_id, DuplicateMember.position)
     if level is not None:
-        rows = rows.join(DuplicateGroup).where(DuplicateGroup.level == level)
-    for row in session.execute(rows):
+        listing = listing.join(DuplicateGroup).where(DuplicateGroup.level == level)
+    for row in session.execute(listing):
         members[row.group_id].append(row)
-    paths = paths_of(session, [row.asset_id for rows in members.values() for row in rows])
+    paths = paths_of(session, [row.asset_id for group in members.values() for row in group])
     return [_group(head, members[head.id], paths) for head in heads]
 
 
