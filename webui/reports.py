@@ -15,7 +15,9 @@ from flask import (
     url_for,
 )
 
-from library.catalog import queries, search, settings
+from library.catalog import queries, settings
+from library.dates import parse_day
+from library.errors import InvalidValueError
 from library.reports import reuse as audit
 from library.reports.reuse import LinkBuilder, PhotoAudit
 from webui.auth import require
@@ -30,9 +32,9 @@ def _day(name: str, problems: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"{value!r} is not a date (YYYY-MM-DD); ignored.")
+        return parse_day(value, name)
+    except InvalidValueError as exc:
+        problems.append(f"{exc}; ignored.")
         return None
 
 
@@ -67,7 +69,7 @@ def index() -> str:
         reuse=reuse,
         severities=audit.SEVERITIES,
         credits=audit.credit_counts(session, credits_since, credits_until),
-        changes=search.recent_changes(session, limit=50),
+        changes=queries.recent_changes(session, limit=50),
         since=since,
         credits_since=credits_since,
         credits_until=credits_until,
