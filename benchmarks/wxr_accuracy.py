@@ -24,6 +24,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import html
 import inspect
 import json
 import re
@@ -66,6 +67,11 @@ def local(element: ElementTree.Element) -> str:
             return "content:" + name
         return name
     return tag
+
+
+def plain(text: str) -> str:
+    """A title as text: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
 
 
 def upload_path(url: str) -> str:
@@ -131,7 +137,7 @@ def read_export(path: Path) -> Export | None:
             export.posts.append(
                 Post(
                     post_id=post_id,
-                    title=" ".join(fields.get("title", "").split()),
+                    title=plain(fields.get("title", "")),
                     link=fields.get("link", "").strip(),
                     status=fields.get("wp:status", "").strip(),
                     post_type=kind,
@@ -223,7 +229,7 @@ def measure(corpus: Path, media: Path | None) -> dict[str, Any]:
                             for a in articles
                             if a.id not in claimed
                             and (a.url or "") == post.link
-                            and " ".join(a.title.split()) in (post.title, "(untitled)")
+                            and plain(a.title) in (post.title, "(untitled)")
                         ),
                         None,
                     )

@@ -235,6 +235,8 @@ class Article(Base):
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
     format: Mapped[str] = mapped_column(String(10))
+    #: WordPress status (publish, draft, future, pending, private); None for pages and dumps.
+    status: Mapped[str | None] = mapped_column(String(20))
     source_path: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

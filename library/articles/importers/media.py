@@ -73,8 +73,6 @@ def canonical_media_name(ref: str) -> str:
 _SIZE = re.compile(r"-(\d{1,5})x(\d{1,5})$")
 _DATED = re.compile(r"(?:^|/)(\d{4}/\d{2}/[^/]+)$")
 _MULTISITE = re.compile(r"^sites/\d+/")
-#: Segments of an upload path that take part in matching: ``YYYY/MM/name`` and a little more.
-_TAIL = 4
 
 
 def upload_path(ref: str) -> str:
@@ -97,9 +95,10 @@ def upload_path(ref: str) -> str:
     return _file_name(ref)
 
 
-def _tail(path: str) -> str:
-    parts = [p for p in path.split("/") if p]
-    return "/".join(parts[-_TAIL:])
+def _month(path: str) -> str | None:
+    """The ``YYYY/MM`` folder a path files its upload in, if it has one."""
+    dated = re.search(r"(?:^|/)(\d{4}/\d{2})/[^/]+$", path)
+    return dated.group(1) if dated else None
 
 
 def stripped_upload_paths(ref: str) -> list[tuple[str, tuple[int, int] | None]]:
@@ -125,45 +124,68 @@ def stripped_upload_paths(ref: str) -> list[tuple[str, tuple[int, int] | None]]:
 
 
 def size_fits(size: tuple[int, int], original: tuple[int, int]) -> bool:
-    """Whether ``WxH`` is a WordPress downscale of a picture of the original's size.
+    """Whether ``WxH`` can be a WordPress size of a picture of the original's size.
 
-    WordPress scales proportionally and rounds one side, so a true variant is no larger
-    than the original and its aspect agrees within a pixel. Hard-cropped sizes (the
-    150x150 thumbnail) cannot be told from another photo this way and do not fit.
+    WordPress never enlarges: each size is a downscale or a crop (thumbnails) of the
+    upload, so a ``-1200x4002`` name is not a size of an 800 px wide picture.
     """
     width, height = size
     original_width, original_height = original
-    if not (0 < width <= original_width and 0 < height <= original_height):
+    return 0 < width <= original_width and 0 < height <= original_height
+
+
+def same_shape(size: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether two pictures have one aspect ratio, allowing for rounding to whole pixels.
+
+    A catalog copy is not the upload itself: it may be smaller than a size WordPress
+    made from the upload, but then it has that size's shape (1.5 % slack).
+    """
+    width, height = size
+    other_width, other_height = other
+    if min(width, height, other_width, other_height) <= 0:
         return False
-    if width == original_width and height == original_height:
-        return True
-    return (
-        abs(round(width * original_height / original_width) - height) <= 1
-        or abs(round(height * original_width / original_height) - width) <= 1
-    )
+    return abs(width * other_height - height * other_width) <= 0.015 * height * other_width
 
 
 class UploadIndex(Generic[T]):
-    """Places (files, catalog paths) found by the upload path a reference names.
+    """Places (files, catalog paths) found by the upload a reference names.
 
-    A reference ``…/uploads/2013/09/x.jpg`` finds ``/any/root/2013/09/x.jpg`` but never
-    ``/any/root/2012/06/x.jpg``; a bare ``x.jpg`` finds every ``x.jpg``.
+    A reference ``…/uploads/2013/09/x.jpg`` finds ``/any/root/2013/09/x.jpg``, or an
+    ``x.jpg`` filed without a month folder (a photo archive), but never
+    ``/any/root/2012/06/x.jpg``: that month's x.jpg is another upload. A bare ``x.jpg``
+    finds every ``x.jpg``.
     """
 
     def __init__(self) -> None:
-        self._by_tail: dict[str, list[T]] = {}
+        self._by_name: dict[str, list[tuple[T, str | None]]] = {}
 
     def add(self, path: str, value: T) -> None:
         """Index a file path (not URL-encoded); ``upload:USER:NAME`` labels count by NAME."""
         text = unicodedata.normalize("NFC", path.replace("\\", "/")).casefold()
         parts = [p for p in text.split("/") if p]
-        if parts and ":" in parts[-1]:
+        if not parts:
+            return
+        if ":" in parts[-1]:
             parts[-1] = parts[-1].rsplit(":", 1)[1]
-        for length in range(1, min(_TAIL, len(parts)) + 1):
-            found = self._by_tail.setdefault("/".join(parts[-length:]), [])
-            if value not in found:
-                found.append(value)
+        entry = (value, _month("/".join(parts)))
+        found = self._by_name.setdefault(parts[-1], [])
+        if entry not in found:
+            found.append(entry)
 
     def find(self, path: str) -> list[T]:
-        """Every place whose path ends with this upload path (segment-wise)."""
-        return list(self._by_tail.get(_tail(path), []))
+        """The distinct values filed as this upload path: same month first, else undated."""
+        entries = self._by_name.get(path.rpartition("/")[2], [])
+        month = _month(path)
+        if month is not None:
+            same = [value for value, filed in entries if filed == month]
+            undated = [value for value, filed in entries if filed is None]
+            return _distinct(same or undated)
+        return _distinct([value for value, _filed in entries])
+
+
+def _distinct(values: list[T]) -> list[T]:
+    kept: list[T] = []
+    for value in values:
+        if value not in kept:
+            kept.append(value)
+    return kept

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -56,6 +56,8 @@ class ParsedArticle:
     images: list[ParsedImage]
     #: The WordPress status (publish, draft, future, pending, private); None elsewhere.
     status: str | None = None
+    #: Keys earlier versions gave the same article, so a re-import updates it.
+    former_keys: list[str] = field(default_factory=list)
 
 
 class ArticleFormatError(PhotodeskError):

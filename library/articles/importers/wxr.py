@@ -522,6 +522,7 @@ def parse_wxr(path: Path, include_unpublished: bool = False) -> list[ParsedArtic
                 format="wxr",
                 images=_images(item, library),
                 status=status,
+                former_keys=[item.get("guid") or link or f"{source}#post-{post_id}"],
             )
         )
     return articles
