@@ -7,7 +7,9 @@ use the theme unit test exports and their generated uploads in ../shared/corpora
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,7 +29,7 @@ from library.articles.imports import MediaFolder, import_articles
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetPath, Usage
 from library.ingest.pipeline import IngestOptions, IngestSession
-from tests.conftest import CORPORA, FIXTURES, make_jpeg, needs_corpora
+from tests.conftest import CORPORA, FIXTURES, Result, make_jpeg, needs_corpora
 
 EDGE = FIXTURES / "articles" / "harbour-edge-cases.wxr.xml"
 OLD = FIXTURES / "articles" / "wxr-1.0-tags.xml"
@@ -357,3 +359,13 @@ def test_wxr_1_0_export_tags() -> None:
     articles = parse_wxr(WXR_CORPUS / "wpimporter__phpunit_data_valid-wxr-1.0.xml")
     tags = {tag for article in articles for tag in article.tags}
     assert {"news", "roar", "chicken", "face"} <= tags
+
+
+def test_cli_include_unpublished_flag(database: Database, run: Callable[..., Result]) -> None:
+    first = run("import-articles", str(EDGE), "--json")
+    assert first.exit_code == 0 and json.loads(first.stdout)["articles_created"] == 3
+    second = run("import-articles", str(EDGE), "--include-unpublished", "--json")
+    assert json.loads(second.stdout)["articles_created"] == 4
+    listed = json.loads(run("articles", "--json").stdout)
+    statuses = sorted(row["status"] for row in listed)
+    assert statuses == ["draft", "future", "pending", "private", "publish", "publish", "publish"]
