@@ -12,13 +12,16 @@ parse and the WordPress rules the importer is meant to follow:
 * posts: post and page items by ``wp:status``, against the catalog's articles, and the
   report's created/updated counts on a fresh library;
 * dates: each article's date against the post's ``wp:post_date`` (the site's local time);
-* tags: ``post_tag`` terms and WXR 1.0 ``tag`` terms against each article's tags.
+* tags: ``post_tag`` terms and WXR 1.0 ``tag`` terms against each article's tags;
+* captions: a usage's published caption must be text the post shows: in its content, or
+  an attachment caption that a ``[gallery]`` shortcode of the post prints.
 
 Each export is imported into its own fresh SQLite library, as ``photodesk import-articles
 EXPORT --media MEDIA`` does.
 
 Usage:
-    .venv/bin/python benchmarks/wxr_accuracy.py [--corpus DIR] [--media DIR] [--json]
+    .venv/bin/python benchmarks/wxr_accuracy.py [--corpus DIR] [--media DIR]
+        [--include-unpublished] [--json]
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class Post:
 class Export:
     posts: list[Post] = field(default_factory=list)
     attachments: dict[str, str] = field(default_factory=dict)  # id → url
+    captions: dict[str, str] = field(default_factory=dict)  # id → library caption, as text
     parents: dict[str, list[str]] = field(default_factory=dict)  # post id → image attachment ids
 
 
@@ -130,6 +134,7 @@ def read_export(path: Path) -> Export | None:
         if kind == "attachment":
             url = (fields.get("wp:attachment_url") or fields.get("guid") or "").strip()
             export.attachments[post_id] = url
+            export.captions[post_id] = plain(fields.get("excerpt:encoded", ""))
             if IMAGE.search(urlsplit(url).path):
                 parent = fields.get("wp:post_parent", "").strip()
                 export.parents.setdefault(parent, []).append(post_id)
@@ -184,17 +189,29 @@ def gallery_truth(post: Post, export: Export) -> Counter[str]:
     return shown
 
 
-def import_one(path: Path, media: Path | None, workdir: Path) -> tuple[Any, Any]:
+def caption_shown(caption: str, post: Post, export: Export) -> bool:
+    """Whether readers see this caption: it is in the post, or a [gallery] prints it."""
+    text = plain(post.content).casefold()
+    if plain(caption).casefold() in text:
+        return True
+    return bool(GALLERY_SHORTCODE.search(post.content)) and plain(caption) in set(
+        export.captions.values()
+    )
+
+
+def import_one(
+    path: Path, media: Path | None, workdir: Path, include_unpublished: bool
+) -> tuple[Any, Any]:
     config = LibraryConfig(workdir / path.stem)
     database = init_library(config)
     options: dict[str, Any] = {"media": media}
     if "include_unpublished" in inspect.signature(imports.import_articles).parameters:
-        options["include_unpublished"] = False
+        options["include_unpublished"] = include_unpublished
     report = imports.import_articles(database, [path], **options)
     return database, report
 
 
-def measure(corpus: Path, media: Path | None) -> dict[str, Any]:
+def measure(corpus: Path, media: Path | None, include_unpublished: bool) -> dict[str, Any]:
     totals: Counter[str] = Counter()
     by_status: dict[str, Counter[str]] = {}
     media_files = (
@@ -208,7 +225,7 @@ def measure(corpus: Path, media: Path | None) -> dict[str, Any]:
             if export is None:
                 totals["malformed_exports"] += 1
                 continue
-            database, report = import_one(path, media, Path(work))
+            database, report = import_one(path, media, Path(work), include_unpublished)
             totals["fresh_import_created"] += report.articles_created
             totals["fresh_import_updated"] += report.articles_updated
             for post in export.posts:
@@ -256,6 +273,9 @@ def measure(corpus: Path, media: Path | None) -> dict[str, Any]:
                     totals["gallery_images_expected"] += sum(expected.values())
                     totals["gallery_images_found"] += sum((expected & found).values())
                     for usage in usages.get(article.id, []):
+                        if usage.caption:
+                            shown = caption_shown(usage.caption, post, export)
+                            totals["captions_shown" if shown else "captions_never_shown"] += 1
                         if not usage.reference:
                             continue
                         file = media_files.get(upload_path(usage.reference))
@@ -284,9 +304,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPORA / "wxr")
     parser.add_argument("--media", type=Path, default=CORPORA / "media-wptt")
+    parser.add_argument("--include-unpublished", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = measure(args.corpus, args.media if args.media.is_dir() else None)
+    media = args.media if args.media.is_dir() else None
+    result = measure(args.corpus, media, args.include_unpublished)
     if args.json:
         print(json.dumps(result, indent=2))
         return
