@@ -92,11 +92,13 @@ class MediaFolder:
     def __init__(self, root: Path):
         self.root = root
         self.index: UploadIndex[Path] = UploadIndex()
-        for dirpath, _dirs, files in os.walk(root):
+        # abspath, as ingest records known paths: "../uploads" must name the same file.
+        top = os.path.abspath(root)
+        for dirpath, _dirs, files in os.walk(top):
             for name in sorted(files):
                 if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
-                    path = Path(dirpath, name).absolute()
-                    self.index.add(str(path.relative_to(root.absolute())), path)
+                    path = os.path.join(dirpath, name)
+                    self.index.add(os.path.relpath(path, top), Path(path))
 
     def exact(self, reference: str) -> Path | None:
         """The one file at the reference's upload path; None when absent or ambiguous."""

@@ -369,3 +369,13 @@ def test_cli_include_unpublished_flag(database: Database, run: Callable[..., Res
     listed = json.loads(run("articles", "--json").stdout)
     statuses = sorted(row["status"] for row in listed)
     assert statuses == ["draft", "future", "pending", "private", "publish", "publish", "publish"]
+
+
+def test_media_folder_given_with_dot_dot_still_ties_usages(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploads(tmp_path / "site" / "uploads")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    import_articles(database, [EDGE], media=Path("../site/uploads"))
+    assert files_of(database)["The harbour, then and now"][0] == "2012/06/harbour.jpg"

@@ -18,10 +18,11 @@ Only what readers see is a published caption. The media library's caption is kep
 in a ``[gallery]`` shortcode. A featured image or a bare ``<img>`` shows none.
 
 Galleries: a ``[gallery]`` shortcode shows its ``ids=``/``include=`` attachments, else the
-image attachments of the post (or of ``id=``) in menu order, minus ``exclude=``. Gallery
-and cover blocks are read from their saved HTML; a cover block whose background is only a
-CSS ``background-image`` (before WordPress 5.7), or a gallery block saved without HTML, is
-completed from the block's attributes. A cover's overlay text is not a caption.
+image attachments of the post (or of ``id=``) in menu order (``order=DESC`` reversed),
+minus ``exclude=``. Gallery and cover blocks are read from their saved HTML; a cover block
+whose background is only a CSS ``background-image`` (before WordPress 5.7), or a gallery
+block saved without HTML, is completed from the block's attributes. A cover's overlay text
+is not a caption.
 
 A post is keyed by site + post id (``wxr:SITE#ID``): guids are not unique (the theme unit
 test export reuses them). Only published posts are imported unless unpublished ones are
@@ -293,6 +294,8 @@ def _expand_gallery_shortcodes(content: str, post_id: str, library: _Library) ->
             excluded = set(_ids(attributes.get("exclude", "")))
             parent = attributes.get("id", "").strip() or post_id
             shown = [a for a in library.children.get(parent, []) if a.post_id not in excluded]
+            if attributes.get("order", "").strip().upper() == "DESC":
+                shown.reverse()
         images = "".join(_attachment_html(a, a.caption, a.alt) for a in shown if a.is_image)
         return f'<div class="gallery">{images}</div>'
 
