@@ -27,7 +27,6 @@ from library.articles.importers import (
     ArticleFormatError,
     ParsedArticle,
     ParsedImage,
-    canonical_media_name,
     parse_articles,
 )
 from library.articles.importers.media import (
@@ -409,7 +408,7 @@ def _write_article(
             role=image.role,
             position=image.position,
             reference=image.reference,
-            reference_name=canonical_media_name(image.reference) if image.reference else None,
+            reference_name=_upload_name(image),
             alt=image.alt,
             caption=image.caption,
             credit=image.credit or notes.credit,
@@ -467,6 +466,14 @@ def _fill_empty_fields(
             user,
             source=f"media-library:{article.id}",
         )
+
+
+def _upload_name(image: ParsedImage) -> str | None:
+    """The upload a reference shows (``2013/09/x.jpg``): its attachment's when the export
+    ties it to one, so a month's same-named file or a look-alike name is another photo."""
+    if not image.reference:
+        return None
+    return upload_path(image.upload or image.reference)[-255:] or None
 
 
 def _as_datetime(value: datetime | date | None) -> datetime | None:
