@@ -379,3 +379,24 @@ def test_media_folder_given_with_dot_dot_still_ties_usages(
     monkeypatch.chdir(tmp_path / "work")
     import_articles(database, [EDGE], media=Path("../site/uploads"))
     assert files_of(database)["The harbour, then and now"][0] == "2012/06/harbour.jpg"
+
+
+def test_unresolved_references_are_named_by_their_upload(database: Database) -> None:
+    import_articles(database, [EDGE])
+    with database.session_scope(write=False) as session:
+        names = list(
+            session.scalars(
+                select(Usage.reference_name)
+                .join(Article)
+                .where(Article.title == "The harbour, then and now")
+                .order_by(Usage.position)
+            )
+        )
+    assert names == [
+        "2012/06/harbour.jpg",
+        "2013/09/harbour.jpg",
+        "2013/03/map-580x300.jpg",
+        "2015/05/lighthouse.jpg",  # a declared size of attachment 308: its upload
+        "2014/01/stage-300x225.jpg",
+        "2014/01/crowd-1200x4002.jpg",
+    ]
