@@ -17,6 +17,12 @@ the collision suffix, so it is an upload that happened to be named like a size v
 
 Names are compared case-folded and NFC-normalised (macOS stores decomposed accents), with
 URL-encoding (``%20``, ``S%C3%A3o``) decoded and query strings and fragments dropped.
+
+Stripping is only a fall-back. A reference is first an upload path (`upload_path`:
+``2013/09/x.jpg``), looked up exactly (`UploadIndex`): WordPress files uploads by month, so
+``2012/06/x.jpg`` is another photo, and an editor may really upload ``map-580x300.jpg``
+beside ``map.jpg``. `stripped_upload_paths` gives the originals a variant may come from in
+its own month, with the ``WxH`` stripped, for the caller to check (`size_fits`).
 """
 
 from __future__ import annotations
