@@ -102,8 +102,11 @@ def list_articles(ctx: Context, as_json: bool) -> None:
         emit_json(rows)
         return
     for row in rows:
+        # An unpublished WordPress post (--include-unpublished) must not pass for a publication.
+        status = f"  [{row['status']}]" if row["status"] not in (None, "publish") else ""
         click.echo(
-            f"{row['published'] or '----------'}  {row['title']}  ({row['byline'] or 'no byline'})"
+            f"{row['published'] or '----------'}  {row['title']}  "
+            f"({row['byline'] or 'no byline'}){status}"
         )
         for image in row["images"]:
             target = f"photo {image['asset_id']}" if image["asset_id"] else "unresolved"

@@ -369,6 +369,9 @@ def test_cli_include_unpublished_flag(database: Database, run: Callable[..., Res
     listed = json.loads(run("articles", "--json").stdout)
     statuses = sorted(row["status"] for row in listed)
     assert statuses == ["draft", "future", "pending", "private", "publish", "publish", "publish"]
+    lines = run("articles").stdout.splitlines()
+    assert any("Maps of the old town" in line and line.endswith("[draft]") for line in lines)
+    assert not any("Summer on the quays" in line and "[" in line for line in lines)
 
 
 def test_media_folder_given_with_dot_dot_still_ties_usages(
