@@ -91,6 +91,7 @@ class MediaFolder:
     def __init__(self, root: Path):
         self.root = root
         self.index: UploadIndex[Path] = UploadIndex()
+        self._sizes: dict[Path, tuple[int, int] | None] = {}
         # abspath, as ingest records known paths: "../uploads" must name the same file.
         top = os.path.abspath(root)
         for dirpath, _dirs, files in os.walk(top):
@@ -126,7 +127,9 @@ class MediaFolder:
             return any(_same_picture(copy, candidate) for copy in copies)
         if size is None:
             return True
-        dimensions = _image_size(candidate)
+        if candidate not in self._sizes:
+            self._sizes[candidate] = _image_size(candidate)
+        dimensions = self._sizes[candidate]
         return dimensions is not None and size_fits(size, dimensions)
 
 
