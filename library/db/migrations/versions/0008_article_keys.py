@@ -1,7 +1,7 @@
 """article keys and statuses
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-28 22:00:00
 
 WordPress posts are keyed by site + post id (``wxr:SITE#ID``) instead of their guid, which
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
