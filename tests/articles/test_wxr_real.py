@@ -403,3 +403,46 @@ def test_unresolved_references_are_named_by_their_upload(database: Database) -> 
         "2014/01/stage-300x225.jpg",
         "2014/01/crowd-1200x4002.jpg",
     ]
+
+
+WP = (
+    'xmlns:wp="http://wordpress.org/export/1.2/" '
+    'xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+)
+
+
+def attachment_item(post_id: int, path: str) -> str:
+    return (
+        f"<item><wp:post_id>{post_id}</wp:post_id><wp:post_type>attachment</wp:post_type>"
+        f"<wp:status>inherit</wp:status><excerpt:encoded>Library {post_id}</excerpt:encoded>"
+        f"<wp:attachment_url>{UP}{path}</wp:attachment_url></item>"
+    )
+
+
+def test_an_attachment_id_ties_only_its_own_upload_and_sizes(tmp_path: Path) -> None:
+    content = "".join(
+        f'<img src="{UP}{src}" class="wp-image-{ident}" alt="x">'
+        for src, ident in [
+            ("2019/02/quay-1024x683.jpg", 501),  # a size of quay.jpg, uploaded as -scaled
+            ("2013/03/map-150x150.jpg", 303),  # not a size of map-580x300.jpg
+            ("2013/03/map-580x300.jpg", 999),  # unknown id: the file shown decides
+        ]
+    )
+    export = tmp_path / "ties.xml"
+    export.write_text(
+        f'<?xml version="1.0"?><rss version="2.0" {WP}><channel>'
+        "<wp:base_blog_url>https://news.example.net</wp:base_blog_url>"
+        + attachment_item(501, "2019/02/quay-scaled.jpg")
+        + attachment_item(303, "2013/03/map-580x300.jpg")
+        + "<item><title>Ties</title><wp:post_id>9</wp:post_id><wp:post_type>post</wp:post_type>"
+        f"<wp:status>publish</wp:status><content:encoded><![CDATA[{content}]]></content:encoded>"
+        "</item></channel></rss>",
+        encoding="utf-8",
+    )
+    [article] = parse_wxr(export)
+    assert [(i.upload, i.library_caption) for i in article.images] == [
+        (UP + "2019/02/quay-scaled.jpg", "Library 501"),
+        (None, "Library 303"),
+        (UP + "2013/03/map-580x300.jpg", "Library 303"),
+    ]

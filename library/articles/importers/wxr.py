@@ -46,7 +46,6 @@ from defusedxml import DefusedXmlException
 
 from library.articles.importers.html import FoundImage, clean_text, figure_html, find_images
 from library.articles.importers.media import (
-    canonical_media_name,
     stripped_upload_paths,
     upload_path,
 )
@@ -219,11 +218,12 @@ class _Library:
         src = image.src or ""
         exact = self.exact(src) if src else None
         by_id = self.by_id.get(image.attachment_id or "")
-        if by_id is not None:
-            certain = not src or exact is by_id or _same_upload(src, by_id.url or "")
-            return by_id, certain
-        if exact is not None or not src:
-            return exact, exact is not None
+        if by_id is not None and (not src or exact is by_id or _same_upload(src, by_id.url or "")):
+            return by_id, True
+        if exact is not None:
+            return exact, True  # the file shown wins over an id that names another upload
+        if by_id is not None or not src:
+            return by_id, False
         # A size variant whose metadata the export lacks: the stripped name, same month.
         for candidate, _size in stripped_upload_paths(src):
             found = self.by_path.get(candidate)
@@ -237,10 +237,17 @@ def _number(text: str) -> int:
 
 
 def _same_upload(src: str, url: str) -> bool:
-    """An img of attachment N shows N's upload or a size of it, in N's folder."""
-    src_folder = upload_path(src).rpartition("/")[0]
-    url_folder = upload_path(url).rpartition("/")[0]
-    return src_folder == url_folder and canonical_media_name(src) == canonical_media_name(url)
+    """Whether an img of attachment N shows N's upload or a size WordPress made of it.
+
+    Sizes are named after the upload's stem, so stripping the src's suffixes must reach
+    the upload (or the original that a ``-scaled``/``-rotated`` upload stands for):
+    ``map-150x150.jpg`` is not a size of an upload called ``map-580x300.jpg``.
+    """
+    upload = upload_path(url)
+    stem, dot, extension = upload.rpartition(".")
+    originals = {upload, re.sub(r"-(?:scaled|rotated)$", "", stem) + dot + extension}
+    shown = {upload_path(src)} | {path for path, _size in stripped_upload_paths(src)}
+    return bool(originals & shown)
 
 
 def _expand_caption_shortcodes(content: str) -> str:
