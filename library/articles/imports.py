@@ -36,6 +36,7 @@ from library.articles.importers.media import (
     stripped_upload_paths,
     upload_path,
 )
+from library.articles.importers.wxr import PUBLISHED
 from library.catalog import edits
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetPath, Usage
@@ -447,17 +448,20 @@ def _fill_empty_fields(
     """A photo with no caption, alt text or credit takes them from its first publication.
 
     The caption is the media library's one when the source has it (it belongs to the
-    upload, not to one article), else the caption as published.
+    upload, not to one article), else the caption as published. An unpublished post
+    (draft, scheduled, …) published nothing, so only the library's caption is taken.
     """
     asset = session.get(Asset, asset_id)
     if asset is None:
         return
-    offered = {
+    offered: dict[str, str | None] = {
         "caption": None if image.library_caption else image.caption,
         "alt_text": image.alt,
         "credit": usage.credit,
         "copyright": image.copyright,
     }
+    if article.status not in (None, PUBLISHED):
+        offered = {}
     values = {k: v for k, v in offered.items() if v and not getattr(asset, k) and k in _FILLABLE}
     if values:
         edits.edit_asset(session, asset_id, values, user, source=f"article:{article.id}")

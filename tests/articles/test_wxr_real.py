@@ -446,3 +446,19 @@ def test_an_attachment_id_ties_only_its_own_upload_and_sizes(tmp_path: Path) -> 
         (None, "Library 303"),
         (UP + "2013/03/map-580x300.jpg", "Library 303"),
     ]
+
+
+def test_a_draft_fills_no_photo_field_but_the_library_caption(
+    database: Database, tmp_path: Path
+) -> None:
+    media = uploads(tmp_path / "uploads")
+    import_articles(database, [EDGE], media=media, include_unpublished=True)
+    with database.session_scope(write=False) as session:
+        usage = session.scalar(
+            select(Usage).join(Article).where(Article.title == "Maps of the old town")
+        )
+        assert usage is not None and usage.alt == "Ferry routes"
+        asset = session.get(Asset, usage.asset_id)
+        assert asset is not None and asset.caption == "Ferry routes, 2013."
+        # not the draft's alt text: the first published one (the gallery gave none)
+        assert asset.alt_text == "Routes"
