@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -35,7 +35,11 @@ class ParsedImage:
 
 @dataclass
 class ParsedArticle:
-    """One post or page; `key` stays the same when the same source is imported again."""
+    """One post or page; `key` stays the same when the same source is imported again.
+
+    `warnings` names what the source did not let the parser read (no date, no byline), so
+    an import can say so instead of refusing a real article.
+    """
 
     key: str
     title: str
@@ -47,6 +51,7 @@ class ParsedArticle:
     source_path: str
     format: ArticleFormat
     images: list[ParsedImage]
+    warnings: list[str] = field(default_factory=list)
 
 
 class ArticleFormatError(PhotodeskError):
