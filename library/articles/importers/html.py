@@ -100,7 +100,11 @@ _CREDIT_WORDS = frozenset(
 _TRACKERS = ("doubleclick.", "facebook.com/tr", "scorecardresearch.", "google-analytics.")
 _MAX_DEPTH = 1000
 _MIN_SIZE = 50
-_SEPARATORS = re.compile(r"\s+(?:\||-{1,2}|–|—|::|»|«|·|/|•)\s+|\s*[｜：]\s*")
+_SEPARATORS = re.compile(r"\s+(?:\||-{1,2}|–|—|::?|»|«|·|/|•)\s+|\s*｜\s*|\s+：\s*")
+_HEADLINE_CLASSES = frozenset(
+    {"entry-title", "post-title", "article-title", "story-title", "headline", "entry-header"}
+    | {"article-headline", "story-headline", "post-headline", "title", "heading"}
+)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -553,7 +557,23 @@ def parse_date(value: str | int | float | None) -> datetime | date | None:
         parsed = parsedate_to_datetime(text)
         if 1900 < parsed.year < 2200:
             return parsed
-    return _written(text)
+    return _written(text) or _numeric_in(text)
+
+
+def _numeric_in(text: str) -> datetime | date | None:
+    """A date written with numbers inside other words: '2023-11-17 20:52:15 来源', '2014年1月9日'."""
+    match = re.search(
+        r"(?<!\d)((?:19|20)\d{2})\s*[-/.年\s]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?!\d)(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?",
+        text,
+    )
+    if not match:
+        return None
+    year, month, day, hour, minute, second = match.groups()
+    with contextlib.suppress(ValueError):
+        if hour is None:
+            return date(int(year), int(month), int(day))
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+    return None
 
 
 def _epoch(seconds: float) -> datetime | None:
@@ -865,6 +885,11 @@ _BY = re.compile(
     r"(?:by|par|por|von|di|door|av|af|przez|from|de)\s*:?\s+",
     re.IGNORECASE,
 )
+_DATE_TAIL = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|posted)\b"
+    r"|\d",
+    re.IGNORECASE,
+)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\by\b|\bet\b|\bund\b|\be\b|\bog\b|·|\|)\s*")
 
 
@@ -946,6 +971,8 @@ class _Page:
                 return True
             if len(site) >= 3 and (value.startswith(site + " ") or value.endswith(" " + site)):
                 return len(value.split()) <= len(site.split()) + 2
+            if len(value) >= 3 and site.startswith(value + " "):
+                return True
             if "." in site and site.split(".")[0] == squashed:
                 return True
         return False
@@ -968,21 +995,38 @@ class _Page:
         stories) have a generic <title> but mark the headline.
         """
         references = [_norm(r) for r in self.references()]
+        parts = {
+            _norm(p)
+            for r in self.references()
+            for p in _SEPARATORS.split(r)
+            if len(p.strip()) >= 4 and not self.site_like(p)
+        }
         best: tuple[float, int, _Node] | None = None
         for node in self.root.elements():
-            marked = _has_words(node, frozenset({"entry-title", "headline"})) or (
-                "entry-title" in node.get("class").lower().split()
-            )
+            classes = set(node.get("class").lower().split())
+            marked = "entry-title" in classes or node.get("itemprop").lower() == "headline"
+            if node.tag in ("h2", "h3"):
+                marked = (
+                    marked
+                    or bool(classes & _HEADLINE_CLASSES)
+                    or any(
+                        bool(set(c.get("class").lower().split()) & _HEADLINE_CLASSES)
+                        for c in node.elements()
+                        if c is not node
+                    )
+                )
             if node.tag not in ("h1", "h2") and not marked:
                 continue
-            if node.tag == "h2" and not marked:
-                continue
             text = node.text()
-            if not text or len(text) > 400 or self.site_like(text):
+            if not text or len(text) > 400 or self.site_like(text) or _links_home(node, text):
                 continue
             agreement = max((_agreement(_norm(text), r) for r in references), default=0.0)
-            if marked and "entry-title" in node.get("class").lower():
+            if _norm(text) in parts:
+                agreement = max(agreement, 0.8)  # "Site » Blog Archive » Headline"
+            if "entry-title" in classes:
                 agreement = max(agreement, 0.5)
+            if node.tag == "h2" and not marked:
+                agreement = agreement * 0.8 if agreement >= 0.5 else 0.0  # teasers are h2 too
             if agreement < 0.3:
                 continue
             if best is None or agreement > best[0]:
@@ -994,11 +1038,12 @@ class _Page:
         body = next((n for n in self.root.elements() if n.tag == "body"), self.root)
         total = body.prose
         if self.headline is not None:
-            scopes = [a for a in self.headline.ancestors() if _is_scope(a) and a.prose]
-            for ancestor in self.headline.ancestors():
+            chain = list(self.headline.ancestors())
+            for number, ancestor in enumerate(chain):
                 if ancestor.prose * 2 >= total or ancestor is body:
-                    outer = next((s for s in reversed(scopes) if ancestor.contains(s)), None)
-                    return ancestor if outer is None else outer
+                    # an article element around it also holds the lead photo and the byline
+                    above = (a for a in chain[number:] if a is not body and a.depth > body.depth)
+                    return next((a for a in above if _is_scope(a)), ancestor)
             return body
         scopes = [n for n in body.elements() if _is_scope(n)]
         if scopes:
@@ -1023,8 +1068,16 @@ class _Page:
     def title(self) -> str | None:
         headline = self.headline.text() if self.headline is not None else None
         for reference in self.references():
+            generic = self.titles and reference == self.titles[0]
+            if headline and generic and _agreement(_norm(headline), _norm(reference)) < 0.3:
+                continue  # a generic page title ("News from The Associated Press")
             if headline and _norm(headline) == _norm(reference):
                 return headline
+            if headline and _norm(headline) in _norm(reference):
+                rest = _norm(reference).replace(_norm(headline), " ", 1)
+                rest = re.sub(r"[\W_]+", " ", rest).strip()
+                if not rest or self.site_like(rest) or len(rest) * 2 < len(_norm(headline)):
+                    return headline
             parts = [p for p in _SEPARATORS.split(reference) if p.strip()]
             if headline and len(parts) > 1 and _norm(headline) in {_norm(p) for p in parts}:
                 return headline
@@ -1087,8 +1140,11 @@ class _Page:
             value = node.get("datetime") or node.get("content") or node.get("title")
             if itemprop in ("datepublished", "datecreated") and value:
                 marked.append(value)
-            elif "published" in classes and (node.get("title") or node.get("datetime")):
-                marked.append(node.get("datetime") or node.get("title"))
+            elif {"published", "updated"} & set(classes) and (
+                node.get("title") or node.get("datetime")
+            ):  # hAtom: the machine date sits in the title attribute
+                target = marked if "published" in classes else written
+                target.append(node.get("datetime") or node.get("title"))
             elif node.tag == "time" and node.get("datetime"):
                 if "pubdate" in node.attrs:
                     marked.append(node.get("datetime"))
@@ -1102,14 +1158,29 @@ class _Page:
                 text = node.text()
                 if 6 <= len(text) <= 80:
                     written.append(text)
-            elif "updated" in classes and node.get("title"):
-                written.append(node.get("title"))
         found.extend(marked)
         found.extend(scoped)
         if anywhere and self.container is not None:
             found.append(anywhere[0])
         found.extend(written[:3])
+        found.extend(self._dates_after_headline())
         return found
+
+    def _dates_after_headline(self) -> list[str]:
+        """Short texts just below the headline, where pages print the date without markup."""
+        if self.headline is None:
+            return []
+        texts: list[str] = []
+        holder = self.headline.parent or self.headline
+        holder = holder.parent or holder
+        following = (n for n in holder.elements() if n.index > self.headline.index)
+        for number, node in enumerate(following):
+            if number > 40:
+                break
+            own = " ".join(node.raw().split())
+            if 6 <= len(own) <= 80 and re.search(r"\d{4}", own):
+                texts.append(own)
+        return texts[:3]
 
     def _parsely_date(self) -> list[str]:
         dates: list[str] = []
@@ -1133,16 +1204,19 @@ class _Page:
         return _byline(people)
 
     def _byline_supported(self, name: str) -> bool:
-        """A meta author beside JSON-LD ones joins them only when the page shows the name."""
-        return self.container is not None and name.casefold() in self.root.text().casefold()
+        """A meta author beside JSON-LD ones joins them only when the article shows the name."""
+        return self.container is not None and name.casefold() in self.container.text().casefold()
 
     def _byline_markup(self) -> list[str]:
         names: list[str] = []
         scope = self.container or self.root
         region = [n for n in self.root.elements() if not self._in_furniture(n)]
-        for node in region:
+        for node in self.root.elements():
             if node.tag == "a" and "author" in node.get("rel").lower().split():
-                names.append(node.text())
+                if not any(
+                    _has_words(a, frozenset({"comment", "comments"})) for a in node.ancestors()
+                ):
+                    names.append(node.text())
         if names:
             return names
         for node in region:
@@ -1179,7 +1253,7 @@ class _Page:
         """Names of people: prefixes ("By"), trailing agencies and non-names removed."""
         people: list[str] = []
         for value in raw:
-            text = " ".join(value.split())
+            text = _DATE_TAIL.split(" ".join(value.split()))[0]
             text = _BY.sub("", text).strip(" ,;:|·-")
             for part in _NAME_SPLIT.split(text):
                 name = _BY.sub("", part.strip(" ,;:|·-–—")).strip(" ,;:|·-")
@@ -1281,6 +1355,15 @@ class _Page:
         )
 
 
+def _links_home(heading: _Node, text: str) -> bool:
+    """A heading that is only a link to the site's front page is the site's name."""
+    for link in heading.elements():
+        if link.tag == "a" and link.text() == text:
+            path = urlsplit(link.get("href")).path.strip("/")
+            return path.count("/") == 0 and "." not in path and len(path) < 30
+    return False
+
+
 def _agreement(text: str, reference: str) -> float:
     """How much of a title a headline covers: 1.0 when they are the same text."""
     if not text or not reference:
@@ -1292,9 +1375,14 @@ def _agreement(text: str, reference: str) -> float:
     if reference in text:
         return len(reference) / len(text)
     words, other = set(text.split()), set(reference.split())
-    if len(words) < 3 or len(other) < 3:
+    if len(words) >= 3 and len(other) >= 3:
+        return 0.9 * len(words & other) / len(words | other)
+    if len(text) < 8 or len(reference) < 8:
         return 0.0
-    return 0.9 * len(words & other) / len(words | other)
+    # scripts written without spaces: compare pairs of characters
+    pairs = {text[i : i + 2] for i in range(len(text) - 1)}
+    others = {reference[i : i + 2] for i in range(len(reference) - 1)}
+    return 0.9 * len(pairs & others) / len(pairs | others)
 
 
 def _utc_or_naive(value: datetime) -> bool:
