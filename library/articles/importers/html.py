@@ -885,6 +885,7 @@ _BY = re.compile(
     r"(?:by|par|por|von|di|door|av|af|przez|from|de)\s*:?\s+",
     re.IGNORECASE,
 )
+_COMMENTS = frozenset({"comment", "comments"})
 _DATE_TAIL = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|posted)\b"
     r"|\d",
@@ -1212,11 +1213,10 @@ class _Page:
         scope = self.container or self.root
         region = [n for n in self.root.elements() if not self._in_furniture(n)]
         for node in self.root.elements():
-            if node.tag == "a" and "author" in node.get("rel").lower().split():
-                if not any(
-                    _has_words(a, frozenset({"comment", "comments"})) for a in node.ancestors()
-                ):
-                    names.append(node.text())
+            rel = node.get("rel").lower().split()
+            in_comments = any(_has_words(a, _COMMENTS) for a in node.ancestors())
+            if node.tag == "a" and "author" in rel and not in_comments:
+                names.append(node.text())
         if names:
             return names
         for node in region:
