@@ -1134,7 +1134,10 @@ class _Page:
             if isinstance(declared, str | int | float) and not isinstance(declared, bool):
                 found.append(declared)
         found.extend(self._parsely_date())
-        marked, scoped, anywhere, written = [], [], [], []
+        marked: list[str] = []
+        scoped: list[str] = []
+        anywhere: list[str] = []
+        written: list[str] = []
         for node in self.root.elements():
             itemprop = node.get("itemprop").lower()
             classes = node.get("class").lower().split()
