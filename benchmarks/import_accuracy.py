@@ -112,7 +112,11 @@ class Score:
 
 
 def image_key(reference: str | None) -> str:
-    return canonical_media_name(reference or "") or (reference or "")
+    """The file's original name; a script URL (image.php?src=…) stays whole."""
+    name = canonical_media_name(reference or "") or ""
+    if re.search(r"\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)$", name, re.IGNORECASE):
+        return name
+    return (reference or "").split("//", 1)[-1].removeprefix("../").removeprefix("../")
 
 
 def score_page(parser: Parser, path: Path, truth: dict, score: Score) -> None:  # type: ignore[type-arg]
@@ -162,7 +166,8 @@ def score_page(parser: Parser, path: Path, truth: dict, score: Score) -> None:  
 def score_images(article: ParsedArticle, expected: list[dict], score: Score, name: str) -> None:  # type: ignore[type-arg]
     """Body images as a set of files (featured and inline uses of one file count once)."""
     found: dict[str, str | None] = {}
-    for image in article.images:
+    # the caption printed under the photo first, the featured image's declared one after
+    for image in sorted(article.images, key=lambda i: i.role == "featured"):
         key = image_key(image.reference)
         if found.get(key) is None:
             found[key] = image.caption

@@ -77,6 +77,7 @@ _CHROME_WORDS = frozenset(
     | {"sponsored", "breadcrumb", "breadcrumbs", "menu", "masthead", "subscribe", "paywall"}
     | {"cookie", "cookies", "modal", "popup", "byline", "author", "authors", "bio", "headshot"}
     | {"avatar", "profile", "rail", "navigation", "nav", "footer", "banner", "signup"}
+    | {"video", "videos", "player", "playlist", "jwplayer", "brightcove", "carousel"}
 )
 _CHROME_PHRASES = re.compile(
     r"more[-_]?stories|read[-_]?more|most[-_]?(?:read|popular|viewed)|also[-_]?read|"
@@ -90,9 +91,18 @@ _CHROME_IMAGE_WORDS = frozenset(
     {"logo", "logos", "avatar", "avatars", "gravatar", "icon", "icons", "favicon", "sprite"}
     | {"pixel", "spacer", "tracking", "beacon", "emoji", "smiley", "badge", "headshot"}
     | {"headshots", "mugshot", "author", "authors", "byline", "profile", "spinner", "loader"}
-    | {"loading", "placeholder", "blank", "transparent", "1x1", "ad", "ads", "advert", "banner"}
+    | {"1x1", "ad", "ads", "advert", "banner"}
     | {"sponsor", "button", "btn", "rss", "arrow", "bullet", "dfp", "adserver", "clear"}
 )
+# lazy-loading pages mark real photos "loading" in their class, but a file so named is a spinner
+_FILE_ONLY_WORDS = frozenset(
+    {"loading", "placeholder", "blank", "transparent", "lazy", "grey", "qrcode", "qr"}
+)
+_HIDDEN = re.compile(
+    r"(?:^|[\s_-])(?:off-?screen|visually-hidden|sr-only|screen-reader-text|screenreader|"
+    r"element-invisible|hidden|a11y)(?=$|[\s_-])"
+)
+_PHOTO_BOX = frozenset({"photo", "image", "figure", "media", "picture", "img"})
 _CAPTION_WORDS = frozenset({"caption", "figcaption", "cutline", "legend", "legende", "leyenda"})
 _CREDIT_WORDS = frozenset(
     {"credit", "credits", "copyright", "photographer", "courtesy", "photocredit"}
@@ -202,20 +212,29 @@ class _Node:
     def contains(self, other: _Node) -> bool:
         return other is self or any(a is self for a in other.ancestors())
 
-    def text(self, skip: frozenset[str] = _SILENT) -> str:
+    def text(self, skip: frozenset[str] = _SILENT, visible: bool = False) -> str:
+        """The text as read; `visible` leaves out screen-reader-only labels ("Image caption")."""
         parts: list[str] = []
         stack: list[_Node | str] = [self]
         while stack:
             item = stack.pop()
             if isinstance(item, str):
                 parts.append(item)
+            elif visible and item is not self and _HIDDEN.search(item.marks):
+                continue
             elif item.tag not in skip or item is self:
                 spaced = item.tag in _BLOCKS or item.tag == "br"
+                spaced = spaced or (visible and _has_words(item, _CREDIT_WORDS | _CAPTION_WORDS))
                 if spaced:
                     parts.append(" ")
                     stack.append(" ")
+                elif visible and item is not self:
+                    parts.append("\x01")  # an element boundary, maybe a styled gap
                 stack.extend(reversed(item.children))
-        return " ".join("".join(parts).replace("\u200b", "").split())
+        text = "".join(parts).replace("\u200b", "")
+        if visible:  # "…California.</span><span>David McNew" reads as two sentences
+            text = re.sub(r"(?<=[.!?:;)])\x01+(?=\w)", " ", text).replace("\x01", "")
+        return " ".join(text.split())
 
     def raw(self) -> str:
         return "".join(c for c in self.children if isinstance(c, str))
@@ -319,13 +338,14 @@ class FoundImage:
 
     src: str | None
     alt: str | None
-    marks: str  # class, id and file path, lower-cased, to recognise chrome
+    marks: str  # class and id, lower-cased, to recognise chrome
     width: int | None
     height: int | None
     attachment_id: str | None
     caption: str | None = None
     credit: str | None = None
     in_figure: bool = False
+    file: str = ""  # the path of the file, lower-cased
 
     def looks_like_chrome(self) -> bool:
         """Logos, avatars, headshots, spinners, ads, icons and pixels are never news photos."""
@@ -338,7 +358,8 @@ class FoundImage:
         if any(t in lowered for t in _TRACKERS):
             return True
         words = {w for w in re.split(r"[^a-z0-9]+", self.marks) if w}
-        return bool(words & _CHROME_IMAGE_WORDS)
+        named = {w for w in re.split(r"[^a-z0-9]+", self.file) if w}
+        return bool(words & _CHROME_IMAGE_WORDS or named & (_CHROME_IMAGE_WORDS | _FILE_ONLY_WORDS))
 
 
 def _size(value: str | None) -> int | None:
@@ -381,31 +402,34 @@ def _caption_of(image: _Node, stop: _Node) -> tuple[str | None, str | None, bool
     """(caption, credit, in a figure) for an image: its figure's caption, else a caption
     element right after it, within a few levels and before the next image."""
     for level, holder in enumerate(image.ancestors()):
-        if holder is stop or level > 3:
+        if holder is stop or level > 5:
             break
         if _is_figure(holder):
-            caption = next(
-                (
-                    n
-                    for n in holder.elements()
-                    if n.tag == "figcaption" or (n is not holder and _has_words(n, _CAPTION_WORDS))
-                ),
-                None,
-            )
+            marked = [n for n in holder.elements() if n.tag == "figcaption"] + [
+                n for n in holder.elements() if n is not holder and _has_words(n, _CAPTION_WORDS)
+            ]
+            caption = next((n for n in marked if n.text(visible=True)), None)
             if caption is not None:
                 return _caption_parts(caption) + (True,)
             return None, _credit_in(holder), True
+        if level > 2 and sum(n.tag in ("img", "amp-img") for n in holder.elements()) > 1:
+            break  # a wider box holds other photos: a caption there is not this one's
         following = [n for n in holder.elements() if n.index > image.index]
         for node in following:
             if node.tag in ("img", "amp-img"):
                 break
-            if node.tag == "figcaption" or _has_words(node, _CAPTION_WORDS):
+            if (node.tag == "figcaption" or _has_words(node, _CAPTION_WORDS)) and node.text():
                 return _caption_parts(node) + (False,)
     return None, None, False
 
 
 def _caption_parts(caption: _Node) -> tuple[str | None, str | None]:
-    return caption.text() or None, _credit_in(caption)
+    """The caption as published, and a credit element in it or beside it."""
+    credit = _credit_in(caption)
+    if credit is None and caption.parent is not None:
+        images = [n for n in caption.parent.elements() if n.tag in ("img", "amp-img")]
+        credit = _credit_in(caption.parent) if len(images) <= 1 else None
+    return caption.text(visible=True) or None, credit
 
 
 def _credit_in(node: _Node) -> str | None:
@@ -415,7 +439,7 @@ def _credit_in(node: _Node) -> str | None:
             (n for n in node.elements() if n.get("itemprop").lower() in ("copyrightholder",)),
             None,
         )
-    return credit.text() or None if credit is not None else None
+    return credit.text(visible=True) or None if credit is not None else None
 
 
 def _found(node: _Node, stop: _Node) -> FoundImage:
@@ -428,13 +452,37 @@ def _found(node: _Node, stop: _Node) -> FoundImage:
     return FoundImage(
         src=src,
         alt=clean_text(attrs.get("alt")),
-        marks=f"{node.marks} {path}",
+        marks=node.marks,
         width=_size(attrs.get("width")),
         height=_size(attrs.get("height")),
         attachment_id=ident.group(1) if ident else None,
         caption=clean_text(caption),
         credit=clean_text(credit),
         in_figure=in_figure,
+        file=path,
+    )
+
+
+@dataclass
+class _Recorded:
+    src: str | None
+    node: _Node
+
+
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|tiff?|bmp|heic)$", re.IGNORECASE)
+
+
+def _links_elsewhere(chain: list[_Node]) -> bool:
+    """An uncaptioned image that links to another page is a teaser for that page; photos
+    link to their own larger file, if anywhere."""
+    link = next((a for a in chain if a.tag == "a"), None)
+    if link is None:
+        return False
+    target = urlsplit(link.get("href").strip())
+    if not (target.path.strip("/") or target.netloc) or _IMAGE_FILE.search(target.path):
+        return False
+    return not re.search(
+        r"(?:^|/)(?:attachment|media|image|photo|gallery)s?(?:/|$|[-_?])", target.path
     )
 
 
@@ -443,7 +491,7 @@ def _collect_images(container: _Node, skip: list[_Node], keep: list[_Node]) -> l
     `keep` (around the headline or most of the text) are never furniture."""
     kept = {id(n) for n in keep}
     images: list[FoundImage] = []
-    last_plain: _Node | None = None
+    last_plain: _Recorded | None = None
     for node in container.elements():
         if node.tag not in ("img", "amp-img"):
             continue
@@ -457,7 +505,7 @@ def _collect_images(container: _Node, skip: list[_Node], keep: list[_Node]) -> l
         if any(
             id(a) not in kept
             and (
-                a.tag in _CHROME_TAGS
+                (a.tag in _CHROME_TAGS and not (a.tag == "aside" and _has_words(a, _PHOTO_BOX)))
                 or (a.tag == "header" and not any(_is_scope(b) for b in a.ancestors()))
                 or _chrome_marks(a.marks)
             )
@@ -465,15 +513,18 @@ def _collect_images(container: _Node, skip: list[_Node], keep: list[_Node]) -> l
         ):
             continue
         in_noscript = any(a.tag == "noscript" for a in chain)
-        if in_noscript and last_plain is not None and last_plain.parent is not None:
-            twin = any(a is last_plain.parent or a.contains(last_plain) for a in chain[:3])
-            if twin or images:
-                continue  # the <noscript> twin of a lazy-loaded image already recorded
         found = _found(node, container)
-        if found.looks_like_chrome():
+        if in_noscript and last_plain is not None:
+            same = canonical_media_name(found.src or "") == canonical_media_name(
+                last_plain.src or ""
+            )
+            near = any(a.contains(last_plain.node) for a in chain[:3] if a.tag != "noscript")
+            if same or near:
+                continue  # the <noscript> twin of a lazy-loaded image already recorded
+        if found.looks_like_chrome() or (not found.in_figure and _links_elsewhere(chain[:3])):
             continue
         if not in_noscript:
-            last_plain = node
+            last_plain = _Recorded(found.src, node)
         images.append(found)
     return images
 
@@ -1308,7 +1359,11 @@ class _Page:
             and not (self.headline is not None and n.contains(self.headline))
             and n.prose * 4 < prose
         ]
-        return _collect_images(container, teasers, keep)
+        found = _collect_images(container, teasers, keep)
+        if container.tag in ("body", "#root"):
+            # no element holds the article apart from the page: only what looks like a photo
+            found = [i for i in found if i.in_figure or i.caption or (i.width or 0) >= 200]
+        return found
 
     def images(self) -> list[ParsedImage]:
         infos = self.graph.all_images()
@@ -1340,7 +1395,9 @@ class _Page:
         )
         if reference is None:
             return None
-        probe = FoundImage(reference, None, urlsplit(reference).path.lower(), None, None, None)
+        probe = FoundImage(
+            reference, None, "", None, None, None, file=urlsplit(reference).path.lower()
+        )
         if probe.looks_like_chrome() and not any(b.src == reference for b in body):
             return None  # a site logo or icon shared for social media is no article photo
         info = _match(reference, infos) or _ImageInfo(reference)
