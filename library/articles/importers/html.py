@@ -1294,6 +1294,17 @@ class _Page:
                 if text and len(text) < 120:
                     names.append(text)
                     break
+        if names or self.headline is None:
+            return names
+        # "By Maria Lopez | Tuesday …" printed under the headline without any markup
+        holder = self.headline.parent or self.headline
+        following = (n for n in holder.elements() if n.index > self.headline.index)
+        for number, node in enumerate(following):
+            if number > 20:
+                break
+            own = node.text()
+            if len(own) < 160 and _BY.match(own):
+                return [own]
         return names
 
     def _in_furniture(self, node: _Node) -> bool:
