@@ -15,6 +15,7 @@ from library.catalog.users import UserExistsError, UserNotFoundError
 from library.config import resolve_config
 from library.db.engine import open_library
 from library.errors import (
+    ArticleNotFoundError,
     AssetNotFoundError,
     ChangeNotFoundError,
     InvalidValueError,
@@ -39,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
 
 #: Library errors and the HTTP status each becomes at the edge.
 ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
+    (ArticleNotFoundError, 404),
     (AssetNotFoundError, 404),
     (ChangeNotFoundError, 404),
     (UserNotFoundError, 404),

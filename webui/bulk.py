@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from library.catalog import edits, search
+from library.catalog import edits, queries
 from library.db.models import STATUSES
 from library.errors import InvalidValueError
 from webui.auth import current, require
@@ -168,7 +168,7 @@ def bulk() -> Any:
         name = form.get("template", "")
         templates.delete(name)
         flash(f"Deleted template “{name}”.", "info")
-    assets = search.assets_by_ids(get_session(), ids)
+    assets = queries.assets_by_ids(get_session(), ids)
     body = render_template(
         "bulk.html",
         ids=ids,

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from library.catalog import queries, search
+from library.catalog import queries
 from library.reports import reuse as audit
 from library.reports.reuse import PhotoAudit
 from webui.auth import require
@@ -42,7 +42,7 @@ def index() -> str:
         reuse=reuse,
         severities=audit.SEVERITIES,
         credits=audit.credit_counts(session, credits_since, credits_until),
-        changes=search.recent_changes(session, limit=50),
+        changes=queries.recent_changes(session, limit=50),
         since=since,
         credits_since=credits_since,
         credits_until=credits_until,

@@ -133,6 +133,46 @@ def edit_asset(
     return result
 
 
+def merge_edit(
+    session: Session,
+    asset_id: int,
+    values: Mapping[str, Any],
+    user: str,
+    expected_version: int,
+    source: str | None = None,
+    note: str | None = None,
+) -> EditResult:
+    """Apply an edit that started from ``expected_version``, whatever happened since.
+
+    The one policy for a stale edit, used by the photo page and the API alike:
+    fields that nobody else changed since that version are applied on top of
+    the current version; a field that somebody else did change, to a value
+    other than this one, is a conflict, and nothing is written
+    (VersionConflictError with both values of each clashing field).
+    """
+    cleaned = {name: normalize(name, value) for name, value in values.items()}
+    asset = _locked(session, asset_id)
+    if expected_version != asset.version:
+        if expected_version > asset.version:
+            touched = set(cleaned)  # a version from the future: trust nothing
+        else:
+            touched = set(
+                session.scalars(
+                    select(Change.field).where(
+                        Change.asset_id == asset_id, Change.version > expected_version
+                    )
+                )
+            )
+        clashes = {
+            name: (value, getattr(asset, name))
+            for name, value in cleaned.items()
+            if name in touched and value != getattr(asset, name)
+        }
+        if clashes:
+            raise VersionConflictError(asset_id, expected_version, asset.version, clashes)
+    return edit_asset(session, asset_id, cleaned, user, source=source, note=note)
+
+
 def bulk_edit(
     session: Session,
     asset_ids: Iterable[int],
