@@ -21,6 +21,8 @@ import pytest
 
 from library.articles.importers import ArticleFormatError, ParsedImage, parse_html
 from library.articles.importers.html import find_images, parse_date
+from library.articles.imports import import_articles
+from library.db.engine import Database
 from tests.conftest import CORPORA, needs_corpora
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "articles"
@@ -133,6 +135,17 @@ def test_admin_and_site_name_are_never_bylines(tmp_path: Path) -> None:
     head = head.replace('content="admin"', 'content="Valley Courier"')
     [article] = parse_html(page(tmp_path, body, head))
     assert article.byline is None
+
+
+def test_import_reports_what_the_page_did_not_say(database: Database, tmp_path: Path) -> None:
+    head = "<title>Ferry fares rise</title>"
+    body = "<h1>Ferry fares rise</h1><p>Ferry fares rise in April, the operator said.</p>"
+    report = import_articles(database, [page(tmp_path, body, head, "ferry.html")])
+    assert report.articles_created == 1 and report.errors == []
+    assert [w["warning"] for w in report.warnings] == [
+        "ferry.html: no publication date found",
+        "ferry.html: no byline found",
+    ]
 
 
 def test_printed_byline_and_every_author_kept(tmp_path: Path) -> None:
