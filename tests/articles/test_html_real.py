@@ -245,6 +245,18 @@ def test_front_page_is_refused_not_imported() -> None:
         parse_html(FIXTURES / "front-page.html")
 
 
+def test_tag_archive_is_refused(tmp_path: Path) -> None:
+    """Its <h1> matches its <title>, but it lists other stories under linked headings."""
+    with pytest.raises(ArticleFormatError, match=r"^tag-archive\.html: no article content \("):
+        parse_html(FIXTURES / "tag-archive.html")
+    # the same listing marked up with one hAtom entry per story
+    markup = (FIXTURES / "tag-archive.html").read_text(encoding="utf-8")
+    entries = page(tmp_path, "", name="entries.html")
+    entries.write_text(markup.replace('"post-item"', '"post-item hentry"'), encoding="utf-8")
+    with pytest.raises(ArticleFormatError, match="no article content"):
+        parse_html(entries)
+
+
 def test_site_name_heading_is_no_headline(tmp_path: Path) -> None:
     head = "<title>Valley Courier</title>"
     body = '<h1><a href="/">Valley Courier</a></h1><p>Welcome to the valley.</p>'

@@ -76,8 +76,8 @@ _CHROME_WORDS = frozenset(
     | {"recommendations", "outbrain", "taboola", "trending", "popular", "mostread", "sponsor"}
     | {"sponsored", "breadcrumb", "breadcrumbs", "menu", "masthead", "subscribe", "paywall"}
     | {"cookie", "cookies", "modal", "popup", "byline", "author", "authors", "bio", "headshot"}
-    | {"avatar", "profile", "rail", "navigation", "nav", "footer", "banner", "signup"}
-    | {"video", "videos", "player", "playlist", "jwplayer", "brightcove", "carousel"}
+    | {"avatar", "profile", "rail", "navigation", "nav", "footer", "signup"}
+    | {"video", "videos", "player", "playlist", "jwplayer", "brightcove"}
 )
 _CHROME_PHRASES = re.compile(
     r"more[-_]?stories|read[-_]?more|most[-_]?(?:read|popular|viewed)|also[-_]?read|"
@@ -91,7 +91,7 @@ _CHROME_IMAGE_WORDS = frozenset(
     {"logo", "logos", "avatar", "avatars", "gravatar", "icon", "icons", "favicon", "sprite"}
     | {"pixel", "spacer", "tracking", "beacon", "emoji", "smiley", "badge", "headshot"}
     | {"headshots", "mugshot", "author", "authors", "byline", "profile", "spinner", "loader"}
-    | {"1x1", "ad", "ads", "advert", "banner"}
+    | {"1x1", "ad", "ads", "advert"}
     | {"sponsor", "button", "btn", "rss", "arrow", "bullet", "dfp", "adserver", "clear"}
 )
 # lazy-loading pages mark real photos "loading" in their class, but a file so named is a spinner
@@ -1105,15 +1105,35 @@ class _Page:
         )
 
     def is_article(self) -> bool:
+        """Declared (JSON-LD Article, og:type article, a publication time, one hAtom entry),
+        or a headline that agrees with the page's title on a page that is no listing."""
+        entries = [n for n in self.root.elements() if "hentry" in n.get("class").lower().split()]
         declared = (
             self.graph.article is not None
             or (self.one("og:type") or "").lower() == "article"
             or bool(self.meta("article:published_time"))
-            or any("hentry" in n.get("class").lower().split() for n in self.root.elements())
+            or len(entries) == 1
         )
         if declared:
             return True
-        return self.headline is not None and bool(self.references())
+        if self.headline is None or not self.references() or len(entries) > 1:
+            return False
+        return not self._listing()
+
+    def _listing(self) -> bool:
+        """A front page, archive or tag page: several linked headings for other stories
+        in the page's main text, outside related-story and sidebar boxes."""
+        scope = self.container or self.root
+        teasers = 0
+        for node in scope.elements():
+            if node.tag not in ("h2", "h3") or len(node.text()) < 12:
+                continue
+            if any(_chrome_marks(a.marks) or a.tag in _CHROME_TAGS for a in node.ancestors()):
+                continue
+            links = (c for c in node.elements() if c.tag == "a")
+            if any(urlsplit(c.get("href")).path.strip("/") for c in links):
+                teasers += 1
+        return teasers >= 3
 
     # -- fields ----------------------------------------------------------------------
 
