@@ -158,6 +158,26 @@ def test_printed_byline_and_every_author_kept(tmp_path: Path) -> None:
     assert article.byline == "Ana Souza, Lee Min-ho and Tom Bauer"
 
 
+@pytest.mark.parametrize(
+    ("author", "byline"),
+    [
+        ("By Jane Doe, Reuters", "Jane Doe"),
+        ("Jane Doe and John Roe", "Jane Doe and John Roe"),
+        ("Staff Writer", None),
+        ("admin", None),
+        ("https://www.facebook.com/valleycourier", None),
+        ("valleycourier.example.com", None),
+    ],
+)
+def test_meta_author_is_kept_only_for_people(
+    tmp_path: Path, author: str, byline: str | None
+) -> None:
+    head = f'<title>Ferry fares rise</title><meta name="author" content="{author}">'
+    body = "<h1>Ferry fares rise</h1><p>Fares rise in April, the operator said on Monday.</p>"
+    [article] = parse_html(page(tmp_path, body, head))
+    assert article.byline == byline
+
+
 def test_date_is_the_sites_day_with_its_offset() -> None:
     """article:published_time says 20:50Z on June 18; JSON-LD says 05:50+09:00 on June 19."""
     [article] = parse_html(FIXTURES / "headline-outside.html")

@@ -928,6 +928,8 @@ _AUTHOR_KEYS = (
 _NOT_NAMES = re.compile(
     r"^(?:admin|administrator|root|webmaster|editor|editors|staff|redaction|rédaction|"
     r"redacción|guest|anonymous|unknown|null|none|n/a)$|https?:|www\.|@|\bprofile\b|"
+    r"^(?:(?:senior|chief|staff|special|contributing|associate)\s+)*"
+    r"(?:staff|writer|reporter|correspondent|editor|contributor)s?$|"
     r"\.(?:com|net|org|co|fr|es|de|it|uk|jp|kr|cn|ru|info)\b",
     re.IGNORECASE,
 )
@@ -937,6 +939,12 @@ _BY = re.compile(
     re.IGNORECASE,
 )
 _COMMENTS = frozenset({"comment", "comments"})
+_ORGANISATION_NAME = re.compile(
+    r"^[A-Z]{2,5}$|\b(?:press|news|agency|agencies|wire|wires|service|times|post|herald|"
+    r"tribune|journal|daily|staff|reporters?|correspondents?|editors?|writers?|"
+    r"contributors?|desk|bureau|network|media|tv|radio|reuters)\b",
+    re.IGNORECASE,
+)
 _DATE_TAIL = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|posted)\b"
     r"|\d",
@@ -1340,10 +1348,14 @@ class _Page:
         for value in raw:
             text = _DATE_TAIL.split(" ".join(value.split()))[0]
             text = _BY.sub("", text).strip(" ,;:|·-")
-            for part in _NAME_SPLIT.split(text):
-                name = _BY.sub("", part.strip(" ,;:|·-–—")).strip(" ,;:|·-")
-                if self._is_person(name):
-                    people.append(name)
+            names = [
+                _BY.sub("", part.strip(" ,;:|·-–—")).strip(" ,;:|·-")
+                for part in _NAME_SPLIT.split(text)
+            ]
+            names = [n for n in names if self._is_person(n)]
+            if len(names) > 1:  # "Jane Doe, Reuters": the agency beside a person is no author
+                names = [n for n in names if not _ORGANISATION_NAME.search(n)] or names
+            people.extend(names)
         return _unique(people)
 
     def _is_person(self, name: str) -> bool:
