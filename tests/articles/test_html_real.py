@@ -200,6 +200,17 @@ def test_one_article_tag_meta_with_commas_is_several_tags() -> None:
     assert article.tags == ["typhoon", "Okinawa", "shipping"]
 
 
+def test_tag_and_category_links_when_no_meta_says(tmp_path: Path) -> None:
+    body = (
+        '<h1>Bridge opens</h1><p>In <a rel="category tag" href="/c/local/">Local</a></p>'
+        "<p>The bridge opened on Monday after four years of work on the crossing.</p>"
+        '<p>Tags: <a rel="tag" href="/t/bridge/">bridge</a>, <a rel="tag" href="/t/river/">river</a></p>'
+        '<aside><a rel="tag" href="/t/popular/">popular</a></aside>'
+    )
+    [article] = parse_html(page(tmp_path, body, "<title>Bridge opens</title>"))
+    assert (article.tags, article.categories) == (["bridge", "river"], ["Local"])
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

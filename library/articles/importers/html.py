@@ -1372,14 +1372,28 @@ class _Page:
     def tags(self) -> list[str]:
         tags = [t for v in self.meta("article:tag", "og:article:tag") for t in v.split(",")]
         keywords = [k for v in self.meta("keywords", "news_keywords") for k in v.split(",")]
-        for found in (tags, keywords, self.graph.words("keywords")):
+        linked = self._rel_links("tag")
+        for found in (tags, keywords, self.graph.words("keywords"), linked):
             cleaned = _unique([t for t in (clean_text(v) for v in found) if t])
             if cleaned:
                 return cleaned
         return []
 
     def categories(self) -> list[str]:
-        return _unique(self.meta("article:section") or self.graph.words("articleSection"))
+        declared = self.meta("article:section") or self.graph.words("articleSection")
+        return _unique(declared or self._rel_links("category"))
+
+    def _rel_links(self, kind: str) -> list[str]:
+        """WordPress themes link the post's tags (rel=tag) and categories (rel="category
+        tag") in the article; a category link is no tag."""
+        scope = self.container or self.root
+        found = []
+        for node in scope.elements():
+            rel = node.get("rel").lower().split()
+            wanted = kind in rel and (kind == "category" or "category" not in rel)
+            if node.tag == "a" and wanted and not self._in_furniture(node):
+                found.append(node.text())
+        return [t for t in found if t and len(t) < 80]
 
     # -- images ----------------------------------------------------------------------
 
