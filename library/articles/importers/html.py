@@ -611,19 +611,35 @@ def parse_date(value: str | int | float | None) -> datetime | date | None:
     return _written(text) or _numeric_in(text)
 
 
+_YEAR_FIRST = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年\s]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?!\d)"
+    r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+# 19.06.2018 (day first, as written in most of Europe); slashes are left alone, since
+# 06/07/2018 means June 7 in the US and July 6 elsewhere
+_DAY_FIRST = re.compile(
+    r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d{2})(?!\d)"
+    r"(?:[,\s]+(?:um\s+|à\s+|alle\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?)?"
+)
+
+
 def _numeric_in(text: str) -> datetime | date | None:
-    """A date written with numbers inside other words: '2023-11-17 20:52:15 来源', '2014年1月9日'."""
-    match = re.search(
-        r"(?<!\d)((?:19|20)\d{2})\s*[-/.年\s]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?!\d)(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?",
-        text,
-    )
-    if not match:
-        return None
-    year, month, day, hour, minute, second = match.groups()
-    with contextlib.suppress(ValueError):
-        if hour is None:
-            return date(int(year), int(month), int(day))
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+    """A date written with numbers inside other words: '2023-11-17 20:52:15 来源',
+    '2014年1月9日', '19.06.2018, 05:50 Uhr'."""
+    for pattern in (_YEAR_FIRST, _DAY_FIRST):
+        match = pattern.search(text)
+        if not match:
+            continue
+        first, second, third, hour, minute, seconds = match.groups()
+        year, month, day = (
+            (first, second, third) if pattern is _YEAR_FIRST else (third, second, first)
+        )
+        with contextlib.suppress(ValueError):
+            if hour is None:
+                return date(int(year), int(month), int(day))
+            return datetime(
+                int(year), int(month), int(day), int(hour), int(minute), int(seconds or 0)
+            )
     return None
 
 
