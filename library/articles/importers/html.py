@@ -1045,8 +1045,9 @@ class _Page:
             site_squashed = re.sub(r"[\W_]+", "", site)
             if value == site or (site_squashed and squashed == site_squashed):
                 return True
-            if len(site) >= 3 and (value.startswith(site + " ") or value.endswith(" " + site)):
-                return len(value.split()) <= len(site.split()) + 2
+            affixed = value.startswith(site + " ") or value.endswith(" " + site)
+            if len(site) >= 3 and affixed and len(value.split()) <= len(site.split()) + 2:
+                return True
             if len(value) >= 3 and site.startswith(value + " "):
                 return True
             if "." in site and site.split(".")[0] == squashed:
