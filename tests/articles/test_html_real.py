@@ -186,6 +186,28 @@ def test_date_is_the_sites_day_with_its_offset() -> None:
     assert article.published.date() == date(2018, 6, 19)
 
 
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("June 19, 2018 5:50 AM", datetime(2018, 6, 19, 5, 50, tzinfo=JST)),
+        ("June 19, 2018", date(2018, 6, 19)),
+        ("June 18, 2018", datetime(2018, 6, 18, 20, 50, tzinfo=UTC)),  # the same day: as given
+    ],
+)
+def test_utc_time_yields_to_the_day_the_page_prints(
+    tmp_path: Path, printed: str, expected: datetime | date
+) -> None:
+    head = (
+        '<title>Storm</title><meta property="og:type" content="article">'
+        '<meta property="article:published_time" content="2018-06-18T20:50:00Z">'
+    )
+    body = (
+        f'<article><h1>Storm</h1><p class="dateline">{printed}</p><p>Ferries stopped.</p></article>'
+    )
+    [article] = parse_html(page(tmp_path, body, head))
+    assert article.published == expected
+
+
 def test_offset_in_the_only_date_is_kept(tmp_path: Path) -> None:
     head = (
         '<title>Storm</title><meta property="og:type" content="article">'

@@ -997,6 +997,7 @@ class _Page:
         self.sites = self._site_names()
         self.headline = self._headline()
         self.container = self._container()
+        self._printed_dates: list[str] = []
 
     # -- metadata ------------------------------------------------------------------
 
@@ -1203,19 +1204,31 @@ class _Page:
         return joined.strip() or None
 
     def published(self) -> datetime | date | None:
+        """The first date found, written as the site writes it.
+
+        A time in UTC (or without zone) is replaced by the same moment given elsewhere with
+        the site's offset; failing that, when the page prints the next or previous day
+        (a Tokyo story at 05:50 on June 19 is 20:50Z on June 18), the printed day wins,
+        with the offset that the printed time implies.
+        """
         candidates = self._date_candidates()
         parsed = [p for p in (parse_date(c) for c in candidates) if p is not None]
         if not parsed:
             return None
         chosen = parsed[0]
-        if isinstance(chosen, datetime) and _utc_or_naive(chosen):
-            for other in parsed[1:]:
-                if (
-                    isinstance(other, datetime)
-                    and not _utc_or_naive(other)
-                    and _same_instant(chosen, other)
-                ):
-                    return other
+        if not (isinstance(chosen, datetime) and _utc_or_naive(chosen)):
+            return chosen
+        for other in parsed[1:]:
+            zoned = isinstance(other, datetime) and not _utc_or_naive(other)
+            if zoned and isinstance(other, datetime) and _same_instant(chosen, other):
+                return other
+        if chosen.tzinfo is None:
+            return chosen
+        printed = [parse_date(t) for t in self._printed_dates]
+        for shown in printed:
+            local = _as_printed(chosen, shown)
+            if local is not None:
+                return local
         return chosen
 
     def _date_candidates(self) -> list[str | int | float]:
@@ -1262,8 +1275,8 @@ class _Page:
         found.extend(scoped)
         if anywhere and self.container is not None:
             found.append(anywhere[0])
-        found.extend(written[:3])
-        found.extend(self._dates_after_headline())
+        self._printed_dates = [*written[:3], *self._dates_after_headline()]
+        found.extend(self._printed_dates)
         return found
 
     def _dates_after_headline(self) -> list[str]:
@@ -1517,6 +1530,25 @@ def _agreement(text: str, reference: str) -> float:
     pairs = {text[i : i + 2] for i in range(len(text) - 1)}
     others = {reference[i : i + 2] for i in range(len(reference) - 1)}
     return 0.9 * len(pairs & others) / len(pairs | others)
+
+
+def _as_printed(instant: datetime, shown: datetime | date | None) -> datetime | date | None:
+    """`instant` (in UTC) as the page prints it, when the page prints a neighbouring day:
+    with the offset its printed time implies, or as that day when no time is printed."""
+    if shown is None or isinstance(shown, datetime) and shown.tzinfo is not None:
+        return None
+    day = shown.date() if isinstance(shown, datetime) else shown
+    if abs((day - instant.date()).days) != 1:
+        return None
+    if not isinstance(shown, datetime):
+        earliest = instant + timedelta(hours=-12)
+        latest = instant + timedelta(hours=14)
+        return day if earliest.date() <= day <= latest.date() else None
+    offset = shown - instant.replace(tzinfo=None)
+    quarters = round(offset.total_seconds() / 900)
+    if abs(offset.total_seconds() - quarters * 900) > 120 or not -48 <= quarters <= 56:
+        return None
+    return instant.astimezone(timezone(timedelta(minutes=15 * quarters)))
 
 
 def _utc_or_naive(value: datetime) -> bool:
