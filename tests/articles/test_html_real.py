@@ -277,6 +277,20 @@ def test_plain_dated_page_without_markup_is_an_article() -> None:
     assert article.warnings == []
 
 
+def test_headline_unlike_the_seo_title_still_heads_its_text(tmp_path: Path) -> None:
+    paragraph = (
+        "<p>Ferries to the outer islands were cancelled on Tuesday as the storm moved north.</p>"
+    )
+    body = f'<div class="wrap"><h1>Ferries cancelled as typhoon nears the islands</h1>{paragraph * 4}</div>'
+    head = "<title>Storm latest: ferries cancelled | Island Times</title>"
+    [article] = parse_html(page(tmp_path, body, head))
+    assert article.title == "Ferries cancelled as typhoon nears the islands"
+    # the same heading over a single line of text is no article
+    body = '<div class="wrap"><h1>Ferries cancelled as typhoon nears the islands</h1><p>Soon.</p></div>'
+    with pytest.raises(ArticleFormatError, match="no article content"):
+        parse_html(page(tmp_path, body, head))
+
+
 def test_a_stray_nul_byte_does_not_make_a_page_binary(tmp_path: Path) -> None:
     data = (
         (FIXTURES / "plain-dated.html").read_bytes().replace(b"<p>The bridge", b"\x00<p>The bridge")

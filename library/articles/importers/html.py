@@ -1109,7 +1109,31 @@ class _Page:
                 continue
             if best is None or agreement > best[0]:
                 best = (agreement, node.index, node)
-        return best[2] if best else None
+        return best[2] if best else self._lone_heading()
+
+    def _lone_heading(self) -> _Node | None:
+        """An <h1> whose words differ from the page's SEO title still heads an article when
+        paragraphs of text follow it; a site name, a menu or an error message does not."""
+        for node in self.root.elements():
+            if node.tag != "h1":
+                continue
+            text = node.text()
+            words = len(text.split())
+            if not (words >= 3 or (len(text) >= 8 and words < 2)) or len(text) > 300:
+                continue
+            if self.site_like(text) or _links_home(node, text):
+                continue
+            if any(a.tag in _CHROME_TAGS or _chrome_marks(a.marks) for a in node.ancestors()):
+                continue
+            holder = node
+            for _ in range(4):
+                holder = holder.parent or holder
+            following = (
+                n.text() for n in holder.elements() if n.tag == "p" and n.index > node.index
+            )
+            if sum(len(t) for t in following if len(t) >= 40) >= 300:
+                return node
+        return None
 
     def _container(self) -> _Node | None:
         """The smallest element around the headline that holds most of the page's prose."""
@@ -1574,8 +1598,8 @@ def parse_html(path: Path) -> list[ParsedArticle]:
     if not page.is_article():
         raise ArticleFormatError(
             path,
-            "no article content (no headline that matches the page title, no JSON-LD Article, "
-            "og:type article or publication date)",
+            "no article content (no headline over the text or matching the page title, "
+            "no JSON-LD Article, og:type article or publication date)",
         )
     title = page.title()
     if title is None:
