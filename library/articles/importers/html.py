@@ -4,14 +4,16 @@ A saved page says the same thing in several places that may disagree or be missi
 page is read into a small element tree and each field is looked for in a fixed order:
 
 * headline: the <h1> (or hAtom ``entry-title``) that agrees with the page's own titles
-  (og:title, JSON-LD headline, <title>); the site's name in an <h1> is no headline
+  (og:title, JSON-LD headline, <title>), else an <h1> over paragraphs of text; the site's
+  name in an <h1> (or one that only links to the front page) is no headline
 * title:  og:title, JSON-LD headline, the headline, <title>, each without the site name
   that pages add to it ("… | CNN Politics"); when the headline is one part of such a
   title, the headline
 * date:   article:published_time and the other publication metas, JSON-LD datePublished,
-  <time pubdate>/itemprop=datePublished, hAtom ``published``, a <time> in the article; a
-  date given in UTC is replaced by the same instant as the page writes it with its own
-  offset elsewhere, because the day is the site's day (05:50+09:00 is June 19)
+  <time pubdate>/itemprop=datePublished, hAtom ``published``, a <time> in the article,
+  then a date printed near the headline; a date given in UTC is replaced by the same
+  instant written elsewhere with the site's own offset, or by the neighbouring day the
+  page prints, because the day is the site's day (05:50+09:00 is June 19)
 * author: JSON-LD Person names, then rel=author links, itemprop=author and byline
   elements, then author metas; names of the site or publisher, "admin", addresses and
   profile links are never bylines
@@ -19,8 +21,8 @@ page is read into a small element tree and each field is looked for in a fixed o
 * url:    <link rel=canonical>, og:url, JSON-LD url / mainEntityOfPage
 
 A page is an article when it says so (JSON-LD Article, og:type article, a publication
-date meta, hAtom ``hentry``) or when it has a title and a headline that agree; a front
-page or listing has neither and is refused. What cannot be read (no date, no byline) is
+time meta, one hAtom ``hentry``) or when it has a title and a headline; a front page,
+archive or tag page (several entries, or linked headings for other stories) is refused. What cannot be read (no date, no byline) is
 listed in the article's warnings.
 
 The article body is the smallest element around the headline that holds most of the
