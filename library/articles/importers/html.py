@@ -179,7 +179,7 @@ def _words(value: str) -> set[str]:
 class _Node:
     """One element; text children are plain strings."""
 
-    __slots__ = ("attrs", "children", "depth", "index", "parent", "prose", "tag")
+    __slots__ = ("attrs", "children", "depth", "index", "parent", "prose", "slot", "tag")
 
     def __init__(self, tag: str, attrs: dict[str, str], parent: _Node | None) -> None:
         self.tag = tag
@@ -187,6 +187,7 @@ class _Node:
         self.parent = parent
         self.children: list[_Node | str] = []
         self.index = 0  # document order
+        self.slot = len(parent.children) if parent is not None else 0  # place among siblings
         self.depth: int = parent.depth + 1 if parent is not None else 0
         self.prose = 0  # characters of running text below, links and furniture aside
 
@@ -261,7 +262,7 @@ class _TreeBuilder(HTMLParser):
                 if self._stack[index].tag in _BLOCKS:
                     break
         parent = self._stack[-1]
-        node = _Node(tag, values, parent)
+        node = _Node(tag, values, parent)  # its slot is where it is appended next
         self._count += 1
         node.index = self._count
         parent.children.append(node)
@@ -414,15 +415,29 @@ def _caption_of(image: _Node, stop: _Node) -> tuple[str | None, str | None, bool
             if caption is not None:
                 return _caption_parts(caption) + (True,)
             return None, _credit_in(holder), True
-        if level > 2 and sum(n.tag in ("img", "amp-img") for n in holder.elements()) > 1:
-            break  # a wider box holds other photos: a caption there is not this one's
-        following = [n for n in holder.elements() if n.index > image.index]
-        for node in following:
-            if node.tag in ("img", "amp-img"):
-                break
-            if (node.tag == "figcaption" or _has_words(node, _CAPTION_WORDS)) and node.text():
-                return _caption_parts(node) + (False,)
+    # no figure: a caption element printed after the image, before any other image
+    for seen, node in enumerate(_after(image, stop, levels=5)):
+        if node.tag in ("img", "amp-img") or seen >= 40:
+            break
+        if (node.tag == "figcaption" or _has_words(node, _CAPTION_WORDS)) and node.text():
+            return _caption_parts(node) + (False,)
     return None, None, False
+
+
+def _after(start: _Node, stop: _Node, levels: int) -> Iterator[_Node]:
+    """The elements after `start` in document order, within `levels` of its ancestors
+    (and never beyond `stop`): where a caption printed below a photo can be."""
+    node = start
+    for _ in range(levels):
+        parent = node.parent
+        if parent is None or node is stop:
+            return
+        for sibling in parent.children[node.slot + 1 :]:
+            if isinstance(sibling, _Node):
+                yield from sibling.elements()
+        if parent is stop:
+            return
+        node = parent
 
 
 def _caption_parts(caption: _Node) -> tuple[str | None, str | None]:
@@ -1116,9 +1131,8 @@ class _Page:
     def _lone_heading(self) -> _Node | None:
         """An <h1> whose words differ from the page's SEO title still heads an article when
         paragraphs of text follow it; a site name, a menu or an error message does not."""
-        for node in self.root.elements():
-            if node.tag != "h1":
-                continue
+        headings = [n for n in self.root.elements() if n.tag == "h1"]
+        for node in headings[:5]:  # the headline comes early; a page of <h1>s is no story
             text = node.text()
             words = len(text.split())
             if not (words >= 3 or (len(text) >= 8 and words < 2)) or len(text) > 300:
