@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from assets import formats
 from library.catalog import queries
+from library.dates import parse_day
 from library.db.models import STATUSES
+from library.errors import InvalidValueError
 from webui.auth import require
 from webui.db import get_session
 
@@ -71,9 +71,9 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, l
         if not value:
             continue
         try:
-            setattr(filters, name, date.fromisoformat(value))
-        except ValueError:
-            problems.append(f"{value!r} is not a date (YYYY-MM-DD).")
+            setattr(filters, name, parse_day(value))
+        except InvalidValueError as exc:
+            problems.append(str(exc))
     return filters, problems
 
 

@@ -8,7 +8,6 @@ VersionConflictError that carries both values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,10 +15,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from library.dates import parse_partial_date
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, AssetKeyword, Change, utcnow
 from library.errors import ChangeNotFoundError, InvalidValueError, VersionConflictError
 
-_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _TEXT_LIMIT = 20_000
 
 #: Fields that can be appended to in a bulk edit, and how.
@@ -64,10 +63,8 @@ def normalize(name: str, value: Any) -> Any:
     if value is None:
         return None
     text = str(value).replace("\r\n", "\n").strip()
-    if name == "original_date" and text and not _DATE.match(text):
-        raise InvalidValueError(
-            f"original_date: expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}"
-        )
+    if name == "original_date" and text:
+        text = parse_partial_date(text, "original_date")
     if len(text) > _TEXT_LIMIT:
         raise InvalidValueError(f"{name}: longer than {_TEXT_LIMIT} characters")
     return text or None

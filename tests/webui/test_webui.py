@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from library.catalog import edits, search
+from library.catalog import edits, search, templates
 from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database
@@ -695,8 +695,10 @@ def test_bulk_templates(client: FlaskClient, database: Database, config: Library
         },
     )
     assert saved.status_code == 200 and "Reuters wire" in saved.text
-    stored = json.loads((config.root / "bulk-templates.json").read_text())
+    with database.session_scope(write=False) as session:
+        stored = templates.list_templates(session)
     assert stored["Reuters wire"]["credit"] == {"mode": "set", "value": "Reuters"}
+    assert not (config.root / "bulk-templates.json").exists()
     loaded = post(
         client, "/bulk", {"ids": str(a), "op": "load_template", "template": "Reuters wire"}
     )
@@ -707,9 +709,23 @@ def test_bulk_templates(client: FlaskClient, database: Database, config: Library
     assert client.post("/bulk", data=form).status_code == 303
     assert asset_values(database, a).credit == "Reuters"
     post(client, "/bulk", {"ids": str(a), "op": "delete_template", "template": "Reuters wire"})
-    assert json.loads((config.root / "bulk-templates.json").read_text()) == {}
+    with database.session_scope(write=False) as session:
+        assert templates.list_templates(session) == {}
     missing = post(client, "/bulk", {"ids": str(a), "op": "load_template", "template": "nope"})
     assert missing.status_code == 404
+
+
+def test_templates_from_an_older_library_file_are_adopted_once(
+    database: Database, config: LibraryConfig
+) -> None:
+    legacy = config.root / "bulk-templates.json"
+    spec = {"credit": {"mode": "set", "value": "AFP"}, "archive": "keep", "status": ""}
+    legacy.write_text(json.dumps({"AFP wire": spec, "": spec, "x" * 61: spec}))
+    make_app(config)
+    make_app(config)  # a second start imports nothing twice
+    with database.session_scope(write=False) as session:
+        assert templates.list_templates(session) == {"AFP wire": spec}
+    assert not legacy.exists() and legacy.with_name("bulk-templates.json.adopted").exists()
 
 
 # --- Upload -------------------------------------------------------------------------------
