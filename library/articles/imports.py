@@ -59,6 +59,7 @@ class ImportReport:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     ingested: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class ImportReport:
             "unresolved": self.unresolved,
             "ingested": self.ingested,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
     def summary(self) -> str:
@@ -305,7 +307,13 @@ def import_articles(
     for path in _article_files(paths):
         report.files += 1
         try:
-            parsed.extend(parse_articles(path, format, include_unpublished))
+            found = parse_articles(path, format, include_unpublished)
+            parsed.extend(found)
+            report.warnings.extend(
+                {"path": str(path), "warning": f"{path.name}: {w}"}
+                for article in found
+                for w in article.warnings
+            )
         except ArticleFormatError as exc:
             report.errors.append({"path": str(path), "error": str(exc)})
         except OSError as exc:

@@ -42,7 +42,11 @@ class ParsedImage:
 
 @dataclass
 class ParsedArticle:
-    """One post or page; `key` stays the same when the same source is imported again."""
+    """One post or page; `key` stays the same when the same source is imported again.
+
+    `warnings` names what the source did not let the parser read (no date, no byline), so
+    an import can say so instead of refusing a real article.
+    """
 
     key: str
     title: str
@@ -58,6 +62,7 @@ class ParsedArticle:
     status: str | None = None
     #: Keys earlier versions gave the same article, so a re-import updates it.
     former_keys: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class ArticleFormatError(PhotodeskError):
