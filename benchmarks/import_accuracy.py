@@ -1,8 +1,9 @@
-"""Article import accuracy on the shared corpora, against today's importer on `main`.
+"""Article import accuracy on the shared corpora, against the importer before this work.
 
 For every saved page of `html-newspaper4k/` and `html-goose3/` that the hand-checked truth
 file `benchmarks/data/html_truth.json` lists, both importers (this checkout's and the one
-on the `main` branch, loaded from git into the same process) parse the page; the table
+at `--baseline`, by default the commit before the importer rewrite, loaded from git into
+the same process) parse the page; the table
 gives, per corpus and overall, the share of article pages imported, of titles, bylines and
 dates (the day as the page states it) right, of pages whose top image is among the
 article's images, of non-article pages refused, and image precision / recall and caption
@@ -45,11 +46,14 @@ CORPORA = ("html-newspaper4k", "html-goose3")
 Parser = Callable[[Path], list[ParsedArticle]]
 
 
-def baseline_parser() -> Parser | None:
-    """`parse_html` as it is on main, so before and after run on the same machine and pages."""
+BASELINE = "5af8863"  # the package layout, before the real-page importer work
+
+
+def baseline_parser(revision: str = BASELINE) -> Parser | None:
+    """`parse_html` as it was at ``revision``, so before and after run on the same machine and pages."""
     try:
         source = subprocess.run(
-            ["git", "-C", str(ROOT), "show", "main:library/articles/importers/html.py"],
+            ["git", "-C", str(ROOT), "show", f"{revision}:library/articles/importers/html.py"],
             check=True,
             capture_output=True,
             text=True,
@@ -226,13 +230,16 @@ def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     options.add_argument("--misses", action="store_true", help="list every wrong answer")
+    options.add_argument(
+        "--baseline", default=BASELINE, help="git revision of the importer to compare with"
+    )
     args = options.parse_args()
     if not (args.corpora / "articles").is_dir():
         print(f"no corpora at {args.corpora}", file=sys.stderr)
         return 2
     truth = json.loads(TRUTH.read_text(encoding="utf-8"))
     parsers: dict[str, Parser] = {"after": parse_html}
-    before = baseline_parser()
+    before = baseline_parser(args.baseline)
     if before is not None:
         parsers = {"before": before, "after": parse_html}
     totals = {label: Score() for label in parsers}
