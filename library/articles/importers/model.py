@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -35,7 +35,12 @@ class ParsedImage:
 
 @dataclass
 class ParsedArticle:
-    """One post or page; `key` stays the same when the same source is imported again."""
+    """One post or page; `key` stays the same when the same source is imported again.
+
+    `confidence` (0..1) and `unassigned` (lines that fit no role) say how sure a reader that
+    had to infer the fields from layout is; parsers that read fields from markup leave them
+    None and empty.
+    """
 
     key: str
     title: str
@@ -47,6 +52,8 @@ class ParsedArticle:
     source_path: str
     format: ArticleFormat
     images: list[ParsedImage]
+    confidence: float | None = None
+    unassigned: list[str] = field(default_factory=list)
 
 
 class ArticleFormatError(PhotodeskError):

@@ -1,55 +1,65 @@
-"""Read a blog's tag or category page saved as plain text, where only line shapes tell fields.
+"""Read a blog's tag or category page saved as plain text by aligning each post with its layout.
 
-Such a dump has no markup and no URLs, so every field is recognised by the shape of its
-line and its place in the post. Lines are whitespace-normalised and blank lines ignored.
+Such a dump has no markup and no URLs. What it does have is a fixed sequence per post:
+
+    tags, featured alt, title, first image alt, caption, body, byline, closing boilerplate
+
+where every part but the title may be missing, and the body holds paragraphs and more
+images (an alt line followed by its caption line). The reader aligns the whole page with
+that sequence by dynamic programming over line roles: each line costs something in each
+role, missing parts cost what the page says they cost, and the cheapest alignment wins.
+Line *shapes* decide little on their own; the strong cues are structural:
+
+  * the closing boilerplate that ends each post: known phrases ("Continue Reading",
+    "Share this:", share-button lines) and, for any other site, the lines that close the
+    page and recur at the same place in every post;
+  * the tags line: comma-separated short items, usually without a space after the commas,
+    items may hold parentheses and apostrophes; on a tag page it names the page's tag;
+  * the featured alt repeated two lines later as the first image's alt (alt, title, alt);
+  * the byline as the last short line before the boilerplate;
+  * how often the page's posts have each part: a first reading measures it, and the final
+    reading prices a missing part by that frequency (a page whose posts all have a
+    featured image makes a reading without one expensive).
+
+Credits, archive notes and dates in a line only break ties. A caption stays a caption
+when it is a plain sentence, or even when it repeats its alt text.
 
 Page
-  * Heading: one of the first five lines reading "Posts Tagged ‘X’", "Tag: X",
-    "Category: X", "Category Archives: X", "Archive for the ‘X’ Category"…; lines above it
-    (site name, menu) are dropped. A tag heading adds X to every post's tags when missing,
-    a category heading makes X every post's category.
-  * Footer: the trailing run of copyright ("© 2020 …", "Copyright …"), "Powered by …",
-    "Theme by …" and page-navigation lines; also everything from the first "©"/"Powered by"
-    line after the last closing boilerplate.
-  * Posts end at closing boilerplate: "Please follow and like us:", "Continue Reading",
-    "Read more", "Share this:", "N Comments", and lines made only of share-button words
-    ("Facebook Twitter WhatsApp", "Tweet", "Pin"). A post that lost its boilerplate is still
-    split off after a strong byline ("… Writer", "By …") followed by a comma-separated line.
-  * Layout not recognised (no heading, no boilerplate and no footer) → ArticleFormatError,
-    as is binary data.
+  * Heading: "Posts Tagged ‘X’", "Tag: X", "Category: X", "Category Archives: X",
+    "Archive for the ‘X’ Category"…; lines above the first heading (site name, menu) are
+    not read, and a later heading starts a further page (pages saved one after another).
+    A tag heading adds X to the tags of a post that has no tags line; a category heading
+    makes X every post's category.
+  * Footer and navigation lines ("© 2020 …", "Powered by …", "« Older Entries") and
+    anything between a footer and the next heading are not read.
+  * Lines that common themes print are read wherever they stand in a post: "Published
+    DATE"/"Posted on DATE" or a date alone (publication date), "By NAME" (byline),
+    "Tagged a, b"/"Tags: a, b" (tags).
+  * A page without a heading is read only when at least two posts show the layout (a tags
+    line or the alt-title-alt repetition) and end in boilerplate; an article page or a
+    front page saved as text is refused with ArticleFormatError, as is binary data.
 
-Post, in order: tags, featured alt, title, first image alt, first caption, body, byline.
-  * Caption line: ends in a credit ("Photo: X", "(AP Photo/X)", "(Photo by X)", "Credit: X",
-    "REUTERS/X", "Name Surname/Agency", "© X"), or opens with an archive note ("FILE -",
-    "File photo:", "Archive photo:", "In this file photo"), or ends in a date AND follows an
-    alt-shaped line (a date alone is too common in body text to count).
-  * Alt line: 1–15 words, not a caption; it is an image's alt only when a caption follows.
-  * The first caption within the first six lines anchors the head: the line before it is
-    the first image's alt, the line before that the title, and up to two lines above are
-    the tags line (short comma-separated items) and the featured image's alt. With a single
-    line above the title it is the featured alt when it equals the first image's alt or
-    has no comma, else tags (a tags line naming the page's tag counts as tags too).
-  * Without an early caption the head is the leading run (≤ 4) of non-paragraph lines;
-    a paragraph ends with a full stop and has ≥ 5 words, or has more than 25 words.
-  * In the body an image is an alt line followed by a caption line (alt may be missing).
-  * Byline: the last line, if short (≤ 6 words), without final punctuation or digits, and
-    either says "By …"/"… Writer|Reporter|Editor|Staff|Desk…" or is all capitalised words.
-    Kept verbatim: "Stuff Writer" stays a typo, "By Jane Roe" keeps its "By".
-  * A line that is only a date ("October 14, 2018") is the publication date.
-  * A block with no title, tags, image, byline or paragraph (a widget list) is no post.
-
-Keys are the source path plus the 1-based post index; references are always None.
+Each article carries `confidence` (0..1: how much cheaper its reading is than the best
+reading with a different head, times the share of its lines that found a role) and
+`unassigned` (its lines that fit no role). Keys are the source path plus the 1-based post
+index; references are always None.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from library.articles.importers.html import looks_binary
 from library.articles.importers.model import ArticleFormatError, ParsedArticle, ParsedImage
+from library.text.captions import parse_caption
+
+# --------------------------------------------------------------------------- line shapes
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTH = rf"(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
@@ -58,38 +68,20 @@ _DATE = (
     rf"|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})"
 )
 _DATE_LINE = re.compile(
-    rf"^(?:(?:Posted|Published|Updated)(?:\s+on)?:?\s*)?"
-    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?({_DATE})$",
+    rf"^(?:(?:Posted|Published|Updated|Date)(?:\s+on)?:?\s*)?"
+    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?({_DATE})"
+    rf"(?:\s*(?:[|•·,–—-]\s*|\s)(?:by\s+)?(?P<by>[^\d|•·]{{2,60}}))?$",
     re.I,
 )
-_ENDS_WITH_DATE = re.compile(rf"(?:{_DATE}|\b(?:{_MONTHS})\s+\d{{4}})\W{{0,3}}$", re.I)
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_CAPITAL_WORD = rf"[{_UPPER}][\w'’.&-]*"
-_CREDITS = [
-    re.compile(r"\((?:[^()]{0,40}\s)?Photo(?:graph)?s?\s*(?:/|:|by\b)[^()]{1,80}\)\W{0,2}$", re.I),
-    re.compile(
-        rf"\b(?:Photo|PHOTO|Photos|Photograph|Picture|Image|Credit|Courtesy(?: of)?)\s*(?::|by\b)"
-        rf"\s*{_CAPITAL_WORD}(?:\s+\S+){{0,6}}$"
-    ),
-    re.compile(r"\b(?:REUTERS|AFP|AP|EPA|XINHUA|ANADOLU|IRNA|ISNA|WANA)\s*/\s*\S.{0,60}$"),
-    re.compile(r"\((?:AP|AFP|Reuters|EPA|Getty Images|[^()]{1,40} (?:via|for) Getty Images)\)\W?$"),
-    re.compile(
-        rf"(?:^|\s){_CAPITAL_WORD}(?:\s+{_CAPITAL_WORD}){{0,3}}\s*/\s*{_CAPITAL_WORD}"
-        rf"(?:\s+{_CAPITAL_WORD}){{0,3}}\)?\.?$"
-    ),
-    re.compile(r"©\s*\S.{0,60}$|\([cC]\)\s*\d{4}"),
-]
-_ARCHIVE_NOTE = re.compile(
-    r"^(?:FILE(?:\s+PHOTO)?\s*[-–—:]|File(?:\s+photo)?\s*[-–—:]|"
-    r"Archive(?:\s+(?:photo|picture|image))?\s*[-–—:]|In this (?:file|archive) photo)",
-    re.I,
-)
+_BY_LINE = re.compile(r"^(?:By|BY|by)\s+(?P<name>[^\s,.:;!?]\S*(?:\s+\S+){0,6})$")
+_TAGGED_LINE = re.compile(r"^(?:Tagged(?:\s+(?:with|under|as))?|Tags)\s*:?\s+(?P<items>\S.*)$")
+_UPPER_START = re.compile(r"^[\"'“‘(]?[A-ZÀ-ÖØ-Þ]")
 _HEADINGS = [
     re.compile(
         r"^(Posts?\s+(?:Tagged(?:\s+with)?|Filed\s+Under|in\s+Category))\s*:?\s*(.+)$", re.I
     ),
     re.compile(
-        r"^((?:Tag|Tags|Tagged|Category|Topic|Section|Browsing(?:\s+(?:Tag|Category))?|"
+        r"^((?:Tag|Category|Topic|Section|Browsing(?:\s+(?:Tag|Category))?|"
         r"(?:Tag|Category)\s+Archives?|Archives?))\s*:\s*(.+)$",
         re.I,
     ),
@@ -101,19 +93,26 @@ _BOILERPLATE = {
     "continue reading",
     "read more",
     "read the rest of this entry",
+    "read full article",
+    "read the full story",
+    "read full story",
+    "view post",
     "share this",
     "share this post",
     "share this article",
+    "share this story",
     "share on facebook",
     "share on twitter",
     "like this",
     "like loading",
     "related",
     "related posts",
+    "related articles",
     "leave a comment",
     "leave a reply",
     "no comments",
     "comments off",
+    "comments are closed",
     "pin it",
 }
 _SHARE_WORDS = {
@@ -167,68 +166,112 @@ _STRONG_BYLINE = re.compile(
     re.I,
 )
 _PARTICLES = {"and", "de", "da", "do", "dos", "van", "von", "der", "al", "el", "bin", "&"}
+_SPEECH = re.compile(r"[“”\"]|\b(?:said|says|told|according to)\b", re.I)
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "into",
+        "over",
+        "after",
+        "before",
+        "about",
+        "their",
+        "they",
+        "them",
+        "were",
+        "was",
+        "are",
+        "has",
+        "have",
+        "had",
+        "its",
+        "his",
+        "her",
+        "our",
+        "your",
+        "who",
+        "whom",
+        "which",
+        "what",
+        "when",
+        "where",
+        "while",
+        "than",
+        "then",
+        "also",
+        "been",
+        "being",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "near",
+    ]
+)
+
+INF = math.inf
 
 
 def _words(line: str) -> int:
     return len(line.split())
 
 
-def _is_caption(line: str, previous: str | None) -> bool:
-    if _words(line) > 60:
-        return False
-    if _ARCHIVE_NOTE.match(line) or any(p.search(line) for p in _CREDITS):
-        return True
-    return (
-        previous is not None
-        and _is_alt(previous)
-        and _words(line) <= 45
-        and bool(_ENDS_WITH_DATE.search(line))
-    )
+def _key(line: str) -> str:
+    return " ".join(line.casefold().split()).strip(" .:…→»›>|!-")
 
 
-def _is_alt(line: str) -> bool:
-    return (
-        1 <= _words(line) <= 15
-        and not line.endswith(":")
-        and not _ARCHIVE_NOTE.match(line)
-        and not any(p.search(line) for p in _CREDITS)
-    )
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip("”\"’')»").endswith((".", "!", "?", "…"))
 
 
-def _is_paragraph(line: str) -> bool:
-    return _words(line) > 25 or (_words(line) >= 5 and line.rstrip("”\"’')").endswith("."))
+def _ends_period(line: str) -> bool:
+    return line.rstrip("”\"’')»").endswith(".")
+
+
+def _sentences(line: str) -> int:
+    return 1 + len(re.findall(r"[a-z0-9)”\"][.!?]\s+[\"“‘(]?[A-Z]", line))
+
+
+def _content(line: str) -> set[str]:
+    """Word stems for comparing an alt with its caption; five letters absorb plurals."""
+    words = re.findall(r"[^\W\d_]{3,}", line.casefold())
+    return {w[:5] for w in words if w not in _STOPWORDS}
 
 
 def _tag_items(line: str) -> list[str] | None:
     """The items of a tags line, or None when the line cannot be one."""
-    if line[-1:] in ".!?:;" or _words(line) > 40:
+    if not line or line[-1:] in ".!?:;," or _words(line) > 60:
         return None
     items = [item.strip() for item in line.split(",")]
-    if len(items) > 15 or any(not i or _words(i) > 4 or len(i) > 40 for i in items):
+    if len(items) > 30 or any(not i or _words(i) > 6 or len(i) > 50 for i in items):
         return None
-    if any(c in item for item in items for c in '!?:;()“”"'):
+    if any(c in item for item in items for c in '!?:;“”"'):
         return None
     return items
 
 
-def _is_byline(line: str) -> bool:
-    words = line.split()
-    if not 1 <= len(words) <= 6 or len(line) > 60 or line[-1:] in ".!?:;,":
-        return False
-    if any(c.isdigit() for c in line) or _is_caption(line, None):
-        return False
-    capitalised = all(w[0].isupper() or w.casefold() in _PARTICLES for w in words)
-    return bool(_STRONG_BYLINE.search(line)) or capitalised
-
-
 def _is_boilerplate(line: str) -> bool:
-    plain = " ".join(line.casefold().strip(" .:…→»›>|!-").split())
+    plain = _key(line)
     if plain in _BOILERPLATE or re.fullmatch(r"\d+ (?:comments?|responses?)", plain):
         return True
     if re.match(r"(?:continue reading|read more)\b", plain):
         return True
     tokens = [t for t in re.split(r"[\s|·•,/]+", plain) if t]
     return bool(tokens) and all(t in _SHARE_WORDS for t in tokens)
+
+
+def _is_name(line: str) -> bool:
+    words = line.split()
+    return 1 <= len(words) <= 6 and all(
+        w[0].isupper() or w.casefold() in _PARTICLES for w in words if w
+    )
 
 
 def _parse_date_line(line: str) -> date | None:
@@ -248,7 +291,7 @@ def _parse_date_line(line: str) -> date | None:
 
 @dataclass
 class _Heading:
-    kind: str | None  # "tag", "category" or None (a date archive)
+    kind: str | None  # "tag", "category" or None (a date or other archive)
     name: str
 
 
@@ -269,134 +312,645 @@ def _heading(line: str) -> _Heading | None:
     return None
 
 
-@dataclass
-class _Post:
-    title: str | None = None
-    tags: list[str] = field(default_factory=list)
-    featured_alt: str | None = None
-    byline: str | None = None
-    published: date | None = None
-    images: list[tuple[str | None, str | None]] = field(default_factory=list)
-    has_paragraph: bool = False
+def _same_tag(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(re.sub(r"[-_]+", " ", text.casefold()).split())
 
-    def is_post(self) -> bool:
-        return bool(self.title) and bool(
-            self.tags or self.images or self.byline or self.has_paragraph or self.featured_alt
+    return norm(a) == norm(b)
+
+
+# --------------------------------------------------------------------------- lines
+
+
+@dataclass
+class _Line:
+    """One non-blank line with everything the costs look at, computed once."""
+
+    number: int  # 1-based, in the file
+    text: str  # as published, ends stripped
+    key: str
+    words: int
+    boiler: bool = False
+    junk_only: bool = False  # heading, or page chrome: never part of a post
+    footer: bool = False
+    meta: str | None = None  # "date", "by" or "tagged"
+    published: date | None = None
+    meta_byline: str | None = None
+    meta_tags: list[str] = field(default_factory=list)
+    tags: list[str] | None = None
+    strong_caption: bool = False  # a credit or an archive note
+    has_date: bool = False
+    content: set[str] = field(default_factory=set)
+
+
+def _read_lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        entry = _Line(number, line, _key(line), _words(line))
+        entry.tags = _tag_items(line)
+        entry.content = _content(line)
+        if entry.words <= 80:
+            notes = parse_caption(line)
+            entry.strong_caption = notes.credit is not None or notes.archive
+            entry.has_date = bool(notes.dates)
+        published = _parse_date_line(line)
+        by = _BY_LINE.match(line)
+        tagged = _TAGGED_LINE.match(line)
+        if published is not None:
+            entry.meta, entry.published = "date", published
+            found = _DATE_LINE.match(line)
+            name = found.group("by") if found else None
+            if name and _is_name(name.strip()):
+                entry.meta_byline = name.strip()
+        elif by and _is_name(by.group("name")) and entry.words <= 8 and not _ends_period(line):
+            entry.meta, entry.meta_byline = "by", line
+        elif tagged and (items := _tag_items(tagged.group("items"))):
+            entry.meta, entry.meta_tags = "tagged", items
+        lines.append(entry)
+    return lines
+
+
+def _closing_keys(lines: Sequence[_Line]) -> set[str]:
+    """Keys of the lines that close posts: known phrases and the page's own repeated block.
+
+    A line the page repeats far apart (not the alt, title, alt echo) belongs to the closing
+    block when it closes the page's last post, or when every occurrence of it touches a
+    closing line. Bylines recur too ("Staff Writer"), so byline- and name-shaped lines only
+    count when they are known phrases.
+    """
+    known = {line.key for line in lines if _is_boilerplate(line.text)}
+    positions: dict[str, list[int]] = defaultdict(list)
+    for index, line in enumerate(lines):
+        positions[line.key].append(index)
+
+    def repeated(line: _Line) -> bool:
+        spots = positions[line.key]
+        return (
+            len(spots) >= 2
+            and min(b - a for a, b in zip(spots, spots[1:], strict=False)) >= 4
+            and line.words <= 12
+            and line.meta is None
+            and not (line.tags and len(line.tags) > 1)
+            and not _STRONG_BYLINE.search(line.text)
+            and not (line.words >= 2 and _is_name(line.text))
+            and not line.junk_only
+            and not line.footer
         )
 
-
-def _read_head(lines: list[str], heading: _Heading | None) -> tuple[_Post, int]:
-    """Tags, featured alt, title and first image; returns where the body starts."""
-    post = _Post()
-    anchor = next(
-        (c for c in range(1, min(len(lines), 6)) if _is_caption(lines[c], lines[c - 1])), None
-    )
-    head: list[str] = []
-    first_alt = None
-    if anchor is not None:
-        alt_present = anchor >= 2 and _is_alt(lines[anchor - 1])
-        head = lines[: anchor - 1] if alt_present else lines[:anchor]
-        first_alt = lines[anchor - 1] if alt_present else None
-    if anchor is not None and len(head) <= 3:
-        post.images.append((first_alt, lines[anchor]))
-        body_start = anchor + 1
-    else:
-        first_alt = None
-        short: list[str] = []
-        for line in lines[:4]:
-            if _is_paragraph(line):
-                break
-            short.append(line)
-        if len(short) >= 3 and _tag_items(short[0]) is not None:
-            head, body_start = short[:3], 3
-            if len(short) == 4 and short[3].casefold() == short[1].casefold():
-                post.images.append((short[3], None))
-                body_start = 4
-        else:
-            head = short[:2] or lines[:1]
-            body_start = len(head)
-    if not head:
-        return post, body_start
-    post.title, rest = head[-1], head[:-1]
-    if len(rest) == 1:
-        only = rest[0]
-        items = _tag_items(only)
-        named = heading is not None and heading.name.casefold() in {
-            i.casefold() for i in items or []
-        }
-        is_featured = first_alt is not None and only.casefold() == first_alt.casefold()
-        if items is not None and not is_featured and ("," in only or named):
-            post.tags = items
-        else:
-            post.featured_alt = only
-    elif len(rest) >= 2:
-        post.tags = _tag_items(rest[0]) or []
-        post.featured_alt = rest[-1]
-    return post, body_start
-
-
-def _read_post(lines: list[str], heading: _Heading | None) -> _Post:
-    dates = [d for d in map(_parse_date_line, lines) if d is not None]
-    lines = [line for line in lines if _parse_date_line(line) is None]
-    byline = lines[-1] if len(lines) > 2 and _is_byline(lines[-1]) else None
-    if byline is not None:
-        lines = lines[:-1]
-    post, start = _read_head(lines, heading)
-    post.byline, post.published = byline, dates[0] if dates else None
-    body = lines[start:]
-    previous: str | None = None
-    for line in body:
-        if _is_caption(line, previous):
-            alt = previous if previous is not None and _is_alt(previous) else None
-            post.images.append((alt, line))
-            previous = None
-            continue
-        post.has_paragraph = post.has_paragraph or _is_paragraph(line)
-        previous = line
-    return post
-
-
-def _split_segments(lines: list[str]) -> tuple[list[list[str]], bool]:
-    """Posts between closing boilerplate; also after a byline that runs into a tags line."""
-    segments: list[list[str]] = [[]]
-    saw_boilerplate = False
-    for line in lines:
-        if _is_boilerplate(line):
-            saw_boilerplate = True
-            if segments[-1]:
-                segments.append([])
-            continue
-        current = segments[-1]
-        if (
-            len(current) >= 3
-            and _STRONG_BYLINE.search(current[-1])
-            and _is_byline(current[-1])
-            and "," in line
-            and _tag_items(line) is not None
-        ):
-            segments.append([])
-        segments[-1].append(line)
-    return [s for s in segments if s], saw_boilerplate
-
-
-def _strip_page(lines: list[str]) -> tuple[_Heading | None, list[str], bool]:
-    """Remove the heading (and what precedes it), the footer and page navigation."""
-    heading = None
-    for index, line in enumerate(lines[:5]):
-        heading = _heading(line)
-        if heading is not None:
-            lines = lines[index + 1 :]
-            break
+    closing = set(known)
     end = len(lines)
-    while end and (_FOOTER.match(lines[end - 1]) or _NAVIGATION.match(lines[end - 1])):
+    while end and (lines[end - 1].footer or lines[end - 1].junk_only):
         end -= 1
-    had_footer = any(_FOOTER_MARK.match(line) for line in lines[end:])
-    last_boilerplate = max((i for i, line in enumerate(lines) if _is_boilerplate(line)), default=-1)
-    mark = next((i for i in range(last_boilerplate + 1, end) if _FOOTER_MARK.match(lines[i])), None)
-    if mark is not None:
-        end, had_footer = mark, True
-    kept = [line for line in lines[:end] if not _NAVIGATION.match(line)]
-    return heading, kept, had_footer
+    while end and (lines[end - 1].key in known or repeated(lines[end - 1])):
+        closing.add(lines[end - 1].key)
+        end -= 1
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if line.key in closing or not repeated(line):
+                continue
+            spots = positions[line.key]
+            touching = all(
+                (i > 0 and lines[i - 1].key in closing)
+                or (i + 1 < len(lines) and lines[i + 1].key in closing)
+                for i in spots
+            )
+            if touching:
+                closing.add(line.key)
+                changed = True
+    return closing
+
+
+# --------------------------------------------------------------------------- alignment
+
+# Roles, which are also the states of the alignment.
+JUNK, TAGS, FEAT, TITLE, TITLE_F, ALT1, CAP1, BODY, ALT, CAP, UNAS, BYLINE, BOILER = range(13)
+_ROLE_NAMES = [
+    "junk",
+    "tags",
+    "featured alt",
+    "title",
+    "title",
+    "first alt",
+    "first caption",
+    "body",
+    "alt",
+    "caption",
+    "unassigned",
+    "byline",
+    "boilerplate",
+]
+_STATES = range(13)
+_POST_START = (TAGS, FEAT, TITLE)
+_BODY_LIKE = (TITLE, TITLE_F, ALT1, CAP1, BODY, CAP, UNAS)
+_ENDS = (TITLE, TITLE_F, ALT1, CAP1, BODY, CAP, UNAS, BYLINE, BOILER)
+_UNASSIGNED_COST = 2.2
+_IMAGE_COST = 0.6  # one more image in the body: likely, but not free
+_PARTS = ("tags", "featured", "alt1", "caption1", "byline", "repeat")
+#: How likely a post has each optional part before the page says otherwise; "repeat" is
+#: a featured alt coming back as the first image's alt.
+_DEFAULT_PRIORS = {
+    "tags": 0.7,
+    "featured": 0.6,
+    "alt1": 0.6,
+    "caption1": 0.75,
+    "byline": 0.7,
+    "repeat": 0.6,
+}
+
+
+@dataclass(frozen=True)
+class _Head:
+    """Which optional head parts a reading has; None means free."""
+
+    tags: bool
+    featured: bool
+    alt1: bool
+    caption1: bool
+
+
+_HEADS = [
+    _Head(t, f, a, c)
+    for t in (True, False)
+    for f in (True, False)
+    for a in (True, False)
+    for c in (True, False)
+    if a or not c
+]
+
+
+class _Costs:
+    """Per-line role costs and the pair and transition costs of the alignment."""
+
+    def __init__(self, lines: Sequence[_Line], heading: _Heading | None, priors: dict[str, float]):
+        self.lines = lines
+        self.page_tag = heading.name if heading is not None and heading.kind == "tag" else None
+        self.present = {k: -math.log(p) for k, p in priors.items()}
+        self.absent = {k: -math.log(1 - p) for k, p in priors.items()}
+        self.previous_core = self._previous_core()
+        self.emit = [self._emissions(line) for line in lines]
+
+    def _previous_core(self) -> list[int | None]:
+        """For each line the nearest earlier line that is not a theme's meta line."""
+        result: list[int | None] = []
+        last: int | None = None
+        for index, line in enumerate(self.lines):
+            result.append(last)
+            if line.meta is None:
+                last = index
+        return result
+
+    def _emissions(self, line: _Line) -> list[float]:
+        cost = [INF] * len(_STATES)
+        if line.junk_only:
+            cost[JUNK] = 0.0
+            return cost
+        cost[JUNK] = 0.1 if line.footer else 1.6
+        if line.boiler:
+            cost[JUNK] = 0.2
+            cost[BOILER] = 0.0
+            return cost
+        if line.meta == "date" or line.meta == "tagged":
+            return cost  # read in passing, whatever the state
+        tags_like = self._tagginess(line)
+        cost[TAGS] = self._tags(line)
+        alt = self._alt(line, tags_like)
+        cost[FEAT] = cost[ALT1] = cost[ALT] = alt
+        cost[TITLE] = cost[TITLE_F] = self._title(line, tags_like)
+        cost[CAP1] = cost[CAP] = self._caption(line) + tags_like
+        cost[BODY] = self._body(line, tags_like)
+        cost[UNAS] = _UNASSIGNED_COST
+        cost[BYLINE] = self._byline(line, tags_like)
+        return cost
+
+    def _tagginess(self, line: _Line) -> float:
+        """What reading a tags line as anything else costs: strong cues, then weaker ones."""
+        items = line.tags
+        if not items or len(items) < 2:
+            return 0.0
+        if re.search(r",\S", line.text) or (
+            self.page_tag is not None and any(_same_tag(i, self.page_tag) for i in items)
+        ):
+            return 1.5
+        longest = max(_words(i) for i in items)
+        if (len(items) >= 3 and longest <= 3) or longest <= 2:
+            return 0.9
+        return 0.0
+
+    def _tags(self, line: _Line) -> float:
+        items = line.tags
+        if items is None:
+            return INF
+        named = self.page_tag is not None and any(_same_tag(i, self.page_tag) for i in items)
+        if len(items) == 1:
+            return 0.3 if named else 2.5
+        cost = 0.0 if re.search(r",\S", line.text) else 0.5
+        cost += 0.4 * max(0, max(_words(i) for i in items) - 3)
+        if self.page_tag is not None and not named:
+            cost += 0.6
+        return cost
+
+    @staticmethod
+    def _alt(line: _Line, tags_like: float) -> float:
+        if line.words > 30:
+            return INF
+        cost = 1.8 if line.words > 15 else 0.3
+        if _ends_period(line.text):
+            cost += 0.8 + 0.5 * (_sentences(line.text) - 1)
+        if line.text.endswith(":"):
+            cost += 1.5
+        if line.strong_caption:
+            cost += 0.8
+        if _STRONG_BYLINE.search(line.text) and line.words <= 4:
+            cost += 1.0
+        return cost + tags_like
+
+    @staticmethod
+    def _title(line: _Line, tags_like: float) -> float:
+        if line.words > 35:
+            return INF
+        cost = 1.5 if line.words > 22 else 1.0 if line.words <= 2 else 0.0
+        if _ends_period(line.text):
+            cost += 1.0
+        if line.strong_caption:
+            cost += 1.0
+        if _STRONG_BYLINE.search(line.text) and line.words <= 4:
+            cost += 1.0
+        return cost + tags_like
+
+    @staticmethod
+    def _caption(line: _Line) -> float:
+        if line.words > 80:
+            return INF
+        cost = 0.5
+        if _ends_period(line.text) and not line.strong_caption:
+            cost += 0.6
+        if line.words > 35:
+            cost += 0.6
+        if line.words > 50:
+            cost += 1.0
+        if _sentences(line.text) >= 2 and not line.strong_caption:
+            cost += 0.4
+        if _SPEECH.search(line.text):
+            cost += 0.6
+        if line.strong_caption:
+            cost -= 0.4
+        elif line.has_date:
+            cost -= 0.2
+        return cost
+
+    @staticmethod
+    def _body(line: _Line, tags_like: float) -> float:
+        if _ends_sentence(line.text):
+            cost = 0.0 if line.words >= 5 else 0.6
+        else:
+            cost = 0.4 if line.words >= 12 else 1.2 if line.words >= 3 else 2.5
+        if line.strong_caption:
+            cost += 0.8
+        return cost + tags_like
+
+    @staticmethod
+    def _byline(line: _Line, tags_like: float) -> float:
+        text = line.text
+        if line.words > 8 or len(text) > 60 or text[-1:] in ".:;,!?" or line.meta == "date":
+            return INF
+        if any(c.isdigit() for c in text):
+            return INF
+        if line.meta == "by" or _STRONG_BYLINE.search(text):
+            cost = 0.1
+        elif _is_name(text):
+            cost = 0.4
+        else:
+            cost = 1.0
+        if line.strong_caption:
+            cost += 0.5
+        return cost + tags_like
+
+    def pair(self, previous: int, state: int, index: int) -> float:
+        """Costs that compare a line with the line before it in the same post."""
+        before = self.previous_core[index]
+        echo = 0.0
+        two_back = self.previous_core[before] if before is not None else None
+        if two_back is not None and self.lines[two_back].key == self.lines[index].key:
+            # The alt, title, alt echo is the featured image; anywhere else it is unexplained.
+            echo = 0.0 if state == ALT1 and previous == TITLE_F else 1.5
+        return echo + self._pair(previous, state, index, before)
+
+    def _pair(self, previous: int, state: int, index: int, before: int | None) -> float:
+        if state == ALT1 and previous == TITLE_F and before is not None:
+            featured = self.previous_core[before]
+            if featured is not None:
+                same = self.lines[featured].key == self.lines[index].key
+                return self.present["repeat"] if same else self.absent["repeat"]
+        if state in (CAP1, CAP) and before is not None:
+            alt, caption = self.lines[before], self.lines[index]
+            cost = 0.5 if caption.words < alt.words else 0.0
+            if alt.key == caption.key:
+                return cost - 0.8
+            if alt.content:
+                share = len(alt.content & caption.content) / len(alt.content)
+                cost -= 0.8 * share * min(1.0, 20 / max(caption.words, 1))
+            return cost
+        return 0.0
+
+    def transition(self, previous: int, state: int, head: _Head | None) -> float:
+        """Cost of moving from one role to the next; INF where the layout forbids it."""
+        p, a = self.present, self.absent
+        if previous == JUNK:
+            return 0.0 if state == JUNK else self._start(state, head, 0.0)
+        if state == JUNK:
+            if previous in (BOILER, BYLINE):
+                return 0.3 if previous == BOILER else 0.8
+            if head is None and previous in _BODY_LIKE:
+                return a["byline"] + 2.5
+            return INF
+        if previous == TAGS:
+            if state == FEAT and (head is None or head.featured):
+                return p["featured"]
+            if state == TITLE and (head is None or not head.featured):
+                return a["featured"]
+            return INF
+        if previous == FEAT:
+            return 0.0 if state == TITLE_F else INF
+        if previous in (TITLE, TITLE_F):
+            if state == ALT1:
+                return p["alt1"] if head is None or head.alt1 else INF
+            if head is not None and head.alt1:
+                return INF
+            # A featured alt that is not repeated as the first alt costs what the page says.
+            missed = a["repeat"] if previous == TITLE_F else 0.0
+            return self._after_head(state, head, a["alt1"] + missed)
+        if previous == ALT1:
+            if state == CAP1:
+                return p["caption1"] if head is None or head.caption1 else INF
+            if head is not None and head.caption1:
+                return INF
+            return self._after_head(state, head, a["caption1"])
+        if previous == ALT:
+            return 0.0 if state == CAP else INF
+        if previous in (CAP1, BODY, CAP, UNAS):
+            return self._after_head(state, head, 0.0)
+        if previous == BYLINE:
+            if state == BOILER:
+                return 0.0
+            if state in _POST_START and head is None:
+                return 0.3 + self._start(state, head, 0.0)
+            return INF
+        if previous == BOILER:
+            if state == BOILER:
+                return 0.0
+            if state in _POST_START and head is None:
+                return self._start(state, head, 0.0)
+            return INF
+        return INF
+
+    def _start(self, state: int, head: _Head | None, extra: float) -> float:
+        p, a = self.present, self.absent
+        if state == TAGS and (head is None or head.tags):
+            return extra + p["tags"]
+        if state == FEAT and (head is None or (head.featured and not head.tags)):
+            return extra + a["tags"] + p["featured"]
+        if state == TITLE and (head is None or not (head.tags or head.featured)):
+            return extra + a["tags"] + a["featured"]
+        return INF
+
+    def _after_head(self, state: int, head: _Head | None, extra: float) -> float:
+        """Body, byline, boilerplate or (between posts only) a new post."""
+        a, p = self.absent, self.present
+        if state in (BODY, UNAS):
+            return extra
+        if state == ALT:
+            return extra + _IMAGE_COST
+        if state == BYLINE:
+            return extra + p["byline"]
+        if state == BOILER:
+            return extra + a["byline"]
+        if state in _POST_START and head is None:
+            return extra + a["byline"] + 2.0 + self._start(state, head, 0.0)
+        return INF
+
+    def final(self, state: int, head: _Head | None) -> float:
+        if state == JUNK:
+            return INF if head is not None else 0.0
+        if state == BOILER:
+            return 0.0
+        if state == BYLINE:
+            return 0.3
+        if state in _ENDS:
+            return self.absent["byline"] + 0.5
+        return INF
+
+
+def _align(
+    costs: _Costs, lo: int, hi: int, head: _Head | None
+) -> tuple[float, list[tuple[int, bool]]]:
+    """The cheapest roles for lines lo..hi; each entry is (state, read in passing).
+
+    With `head` None the lines may hold any number of posts and page chrome; with a head
+    they are one post whose head has exactly those parts.
+    """
+    lines = costs.lines
+    n = hi - lo
+    if n <= 0:
+        return INF, []
+    best = [[INF] * len(_STATES) for _ in range(n)]
+    back: list[list[tuple[int, bool]]] = [[(-1, False)] * len(_STATES) for _ in range(n)]
+    # A virtual line before the first: "between posts", so the first line starts a post.
+    start = [0.0 if state == JUNK else INF for state in _STATES]
+    for offset in range(n):
+        index = lo + offset
+        line = lines[index]
+        emit = costs.emit[index]
+        row, links = best[offset], back[offset]
+        previous_row = best[offset - 1] if offset else start
+        if line.meta is not None:
+            passing = 0.0 if line.meta != "by" else 0.15
+            for state in _STATES:
+                if previous_row[state] + passing < row[state]:
+                    row[state] = previous_row[state] + passing
+                    links[state] = (state, True)
+        for state in _STATES:
+            if emit[state] == INF or (head is not None and state == JUNK):
+                continue
+            for previous in _STATES:
+                before = previous_row[previous]
+                if before == INF:
+                    continue
+                step = costs.transition(previous, state, head)
+                if step == INF:
+                    continue
+                total = before + step + emit[state] + costs.pair(previous, state, index)
+                if total < row[state]:
+                    row[state], links[state] = total, (previous, False)
+    last = best[n - 1]
+    final = min(_STATES, key=lambda s: last[s] + costs.final(s, head))
+    total = last[final] + costs.final(final, head)
+    if total == INF:
+        return INF, []
+    path: list[tuple[int, bool]] = []
+    state = final
+    for offset in range(n - 1, -1, -1):
+        previous, passing = back[offset][state]
+        path.append((state, passing))
+        state = previous if previous >= 0 else state
+    path.reverse()
+    return total, path
+
+
+# --------------------------------------------------------------------------- posts
+
+
+@dataclass
+class _Post:
+    lines: list[int] = field(default_factory=list)  # indexes into the page's lines
+    roles: list[int] = field(default_factory=list)  # state, or -1 for a line read in passing
+    confidence: float = 0.0
+
+
+def _split_posts(path: list[tuple[int, bool]], lo: int) -> list[_Post]:
+    """Group an aligned page into posts; meta lines after a closed post go to the next."""
+    posts: list[_Post] = []
+    current: _Post | None = None
+    closed = True
+    pending: list[int] = []
+    previous_state = JUNK
+    for offset, (state, passing) in enumerate(path):
+        index = lo + offset
+        if passing:
+            if current is not None and not closed:
+                current.lines.append(index)
+                current.roles.append(-1)
+            else:
+                pending.append(index)
+            continue
+        if state in _POST_START and previous_state not in (TAGS, FEAT):
+            current = _Post()
+            posts.append(current)
+            closed = False
+            for waiting in pending:
+                current.lines.append(waiting)
+                current.roles.append(-1)
+            pending = []
+        if state == JUNK:
+            closed = True
+            current = None
+        elif current is not None:
+            current.lines.append(index)
+            current.roles.append(state)
+            if state == BOILER:
+                closed = True
+        previous_state = state
+    return posts
+
+
+def _head_of(post: _Post) -> _Head:
+    roles = set(post.roles)
+    return _Head(TAGS in roles, FEAT in roles, ALT1 in roles, CAP1 in roles)
+
+
+def _repeats_featured(costs: _Costs, post: _Post) -> bool:
+    if FEAT not in post.roles or ALT1 not in post.roles:
+        return False
+    featured = post.lines[post.roles.index(FEAT)]
+    alt = post.lines[post.roles.index(ALT1)]
+    return costs.lines[featured].key == costs.lines[alt].key
+
+
+def _measure(costs: _Costs, posts: Sequence[_Post]) -> dict[str, float]:
+    """How often this page's posts have each optional part, smoothed toward the defaults."""
+    counts: Counter[str] = Counter()
+    for post in posts:
+        roles = set(post.roles)
+        counts["tags"] += TAGS in roles
+        counts["featured"] += FEAT in roles
+        counts["alt1"] += ALT1 in roles
+        counts["byline"] += BYLINE in roles
+        if FEAT in roles:
+            counts["with featured"] += 1
+            counts["repeat"] += _repeats_featured(costs, post)
+        counts["caption1"] += CAP1 in roles
+    totals = {"caption1": counts["alt1"], "repeat": counts["with featured"]}
+    priors = {}
+    for part in _PARTS:
+        total = totals.get(part, len(posts))
+        estimate = (counts[part] + 2 * _DEFAULT_PRIORS[part]) / (total + 2)
+        priors[part] = min(0.95, max(0.05, estimate))
+    return priors
+
+
+def _reread(costs: _Costs, post: _Post) -> _Post:
+    """Read one post again under every head; the margin to the runner-up is the confidence."""
+    lo, hi = post.lines[0], post.lines[-1] + 1
+    results = []
+    for head in _HEADS:
+        total, path = _align(costs, lo, hi, head)
+        if total < INF:
+            results.append((total, head, path))
+    if not results:
+        return post
+    results.sort(key=lambda r: r[0])
+    total, _head, path = results[0]
+    margin = results[1][0] - total if len(results) > 1 else 5.0
+    reread = _Post()
+    for offset, (state, passing) in enumerate(path):
+        reread.lines.append(lo + offset)
+        reread.roles.append(-1 if passing else state)
+    assigned = sum(1 for role in reread.roles if role != UNAS) / len(reread.roles)
+    reread.confidence = round(assigned * (1 - 0.5 * math.exp(-margin)), 3)
+    return reread
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _mark_page(lines: list[_Line]) -> _Heading | None:
+    """Mark headings, page chrome and closing lines; return the page's heading."""
+    heading: _Heading | None = None
+    first_heading: int | None = None
+    headings: list[int] = []
+    for index, line in enumerate(lines):
+        found = _heading(line.text)
+        if found is not None:
+            headings.append(index)
+            line.junk_only = True
+            if heading is None:
+                heading, first_heading = found, index
+        line.footer = bool(_FOOTER.match(line.text) or _NAVIGATION.match(line.text))
+    if first_heading is not None and first_heading <= 40:
+        for line in lines[:first_heading]:
+            line.junk_only = True
+    closing = _closing_keys(lines)
+    for line in lines:
+        line.boiler = line.key in closing and not line.junk_only
+    # From a footer up to the next heading is page chrome (copyright, "powered by", the
+    # next page's site name and menu); so is a footer after the last closing line.
+    for index, line in enumerate(lines):
+        if not _FOOTER_MARK.match(line.text) or line.junk_only:
+            continue
+        following = [h for h in headings if h > index]
+        stop = following[0] if following else len(lines)
+        if following or not any(later.boiler for later in lines[index:]):
+            for later in lines[index:stop]:
+                later.junk_only = True
+    return heading
+
+
+def _dump_shaped(costs: _Costs, post: _Post) -> bool:
+    roles = set(post.roles)
+    if TAGS in roles or any(costs.lines[i].meta == "tagged" for i in post.lines):
+        return True
+    return _repeats_featured(costs, post)
+
+
+def _is_post(post: _Post) -> bool:
+    """A title and something else a post has; a lone line between posts is page chrome."""
+    roles = set(post.roles)
+    has_title = TITLE in roles or TITLE_F in roles
+    return has_title and bool(roles - {TITLE, TITLE_F, UNAS, -1})
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -412,50 +966,100 @@ def _decode(data: bytes, path: Path) -> str:
     return text
 
 
+def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Post]]:
+    """Align a whole page: posts with a role for each of their lines."""
+    lines = _read_lines(text)
+    if not lines:
+        raise ArticleFormatError(path, "empty file")
+    heading = _mark_page(lines)
+    first = _Costs(lines, heading, _DEFAULT_PRIORS)
+    _total, path_roles = _align(first, 0, len(lines), None)
+    posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
+    costs = first
+    if posts:
+        costs = _Costs(lines, heading, _measure(first, posts))
+        _total, path_roles = _align(costs, 0, len(lines), None)
+        posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
+    posts = [_reread(costs, post) for post in posts]
+    posts = [p for p in posts if _is_post(p)]
+    return heading, costs, posts
+
+
 def parse_text(path: Path) -> list[ParsedArticle]:
     """Posts of a saved tag/category page in page order; see the module doc for the rules."""
     text = _decode(path.read_bytes(), path)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    lines = [line for line in lines if line]
-    if not lines:
-        raise ArticleFormatError(path, "empty file")
-    heading, lines, had_footer = _strip_page(lines)
-    segments, had_boilerplate = _split_segments(lines)
-    if heading is None and not had_boilerplate and not had_footer:
-        raise ArticleFormatError(
-            path,
-            "not a saved tag or category page (no heading, no 'Continue Reading' or share "
-            "lines, no copyright footer)",
-        )
-    posts = [p for p in (_read_post(s, heading) for s in segments) if p.is_post()]
+    heading, costs, posts = read_page(text, path)
+    if heading is None:
+        shaped = [p for p in posts if _dump_shaped(costs, p)]
+        closed = sum(1 for p in shaped if BOILER in p.roles)
+        if len(shaped) < 2 or closed < 2:
+            raise ArticleFormatError(
+                path,
+                "not a saved tag or category page (no 'Posts Tagged …' or 'Category: …' "
+                "heading, and no run of posts with tags lines and closing lines)",
+            )
     if not posts:
         raise ArticleFormatError(path, "no posts found")
     source = str(path.resolve())
-    return [_article(post, index, source, heading) for index, post in enumerate(posts, 1)]
+    return [_article(costs, post, index, source, heading) for index, post in enumerate(posts, 1)]
 
 
-def _article(post: _Post, index: int, source: str, heading: _Heading | None) -> ParsedArticle:
-    tags = list(post.tags)
+def _roles(costs: _Costs, post: _Post) -> Iterator[tuple[int, _Line]]:
+    for index, role in zip(post.lines, post.roles, strict=True):
+        yield role, costs.lines[index]
+
+
+def _article(
+    costs: _Costs, post: _Post, index: int, source: str, heading: _Heading | None
+) -> ParsedArticle:
+    title = ""
+    tags: list[str] = []
+    featured: str | None = None
+    byline: str | None = None
+    meta_byline: str | None = None
+    published: date | None = None
+    images: list[tuple[str | None, str | None]] = []
+    unassigned: list[str] = []
+    for role, line in _roles(costs, post):
+        if role == -1:
+            published = published or line.published
+            meta_byline = meta_byline or line.meta_byline
+            tags += [t for t in line.meta_tags if t not in tags]
+        elif role == TAGS:
+            tags = (line.tags or []) + [t for t in tags if t not in (line.tags or [])]
+        elif role == FEAT:
+            featured = line.text
+        elif role in (TITLE, TITLE_F):
+            title = line.text
+        elif role in (ALT1, ALT):
+            images.append((line.text, None))
+        elif role in (CAP1, CAP) and images:
+            images[-1] = (images[-1][0], line.text)
+        elif role == BYLINE:
+            byline = line.text
+        elif role == UNAS:
+            unassigned.append(line.text)
     categories: list[str] = []
-    if heading is not None and heading.kind == "tag" and heading.name:
-        if heading.name.casefold() not in {t.casefold() for t in tags}:
-            tags.append(heading.name)
+    if heading is not None and heading.kind == "tag" and heading.name and not tags:
+        tags.append(heading.name)
     elif heading is not None and heading.kind == "category" and heading.name:
         categories.append(heading.name)
-    images: list[ParsedImage] = []
-    if post.featured_alt:
-        images.append(ParsedImage("featured", 0, None, post.featured_alt, None))
-    for position, (alt, caption) in enumerate(post.images, start=1):
-        images.append(ParsedImage("inline", position, None, alt, caption))
+    parsed: list[ParsedImage] = []
+    if featured:
+        parsed.append(ParsedImage("featured", 0, None, featured, None))
+    for position, (alt, caption) in enumerate(images, start=1):
+        parsed.append(ParsedImage("inline", position, None, alt, caption))
     return ParsedArticle(
         key=f"{source}#{index}",
-        title=post.title or "",
+        title=title,
         url=None,
-        published=post.published,
-        byline=post.byline,
+        published=published,
+        byline=byline or meta_byline,
         tags=tags,
         categories=categories,
         source_path=source,
         format="text",
-        images=images,
+        images=parsed,
+        confidence=post.confidence,
+        unassigned=unassigned,
     )
