@@ -73,6 +73,7 @@ _DATE_LINE = re.compile(
     rf"(?:\s*(?:[|•·,–—-]\s*|\s)(?:by\s+)?(?P<by>[^\d|•·]{{2,60}}))?$",
     re.I,
 )
+_ENDS_WITH_DATE = re.compile(rf"(?:{_DATE}|\b(?:{_MONTHS})\s+\d{{4}})\W{{0,3}}$", re.I)
 _BY_LINE = re.compile(r"^(?:By|BY|by)\s+(?P<name>[^\s,.:;!?]\S*(?:\s+\S+){0,6})$")
 _TAGGED_LINE = re.compile(r"^(?:Tagged(?:\s+(?:with|under|as))?|Tags)\s*:?\s+(?P<items>\S.*)$")
 _UPPER_START = re.compile(r"^[\"'“‘(]?[A-ZÀ-ÖØ-Þ]")
@@ -401,12 +402,19 @@ def _closing_keys(lines: Sequence[_Line]) -> set[str]:
         )
 
     closing = set(known)
-    end = len(lines)
-    while end and (lines[end - 1].footer or lines[end - 1].junk_only):
-        end -= 1
-    while end and (lines[end - 1].key in known or repeated(lines[end - 1])):
-        closing.add(lines[end - 1].key)
-        end -= 1
+    # Each page (a file may hold several saved one after another) ends with its last
+    # post's closing lines, then navigation and footer.
+    page_ends = [i for i, line in enumerate(lines) if line.junk_only and i > 0] + [len(lines)]
+    for page_end in page_ends:
+        end = page_end
+        marks = [i for i in range(max(0, end - 12), end) if _FOOTER_MARK.match(lines[i].text)]
+        if marks:
+            end = marks[0]
+        while end and (lines[end - 1].footer or lines[end - 1].junk_only):
+            end -= 1
+        while end and (lines[end - 1].key in known or repeated(lines[end - 1])):
+            closing.add(lines[end - 1].key)
+            end -= 1
     changed = True
     while changed:
         changed = False
@@ -574,8 +582,12 @@ class _Costs:
         if line.words > 35:
             return INF
         cost = 1.5 if line.words > 22 else 1.0 if line.words <= 2 else 0.0
+        if line.words > 16:
+            cost += 0.5
         if _ends_period(line.text):
-            cost += 1.0
+            cost += 2.0  # headlines hardly ever end with a full stop; paragraphs do
+        if _SPEECH.search(line.text):
+            cost += 0.8
         if line.strong_caption:
             cost += 1.0
         if _STRONG_BYLINE.search(line.text) and line.words <= 4:
@@ -587,7 +599,9 @@ class _Costs:
         if line.words > 80:
             return INF
         cost = 0.5
-        if _ends_period(line.text) and not line.strong_caption:
+        if _ends_period(line.text) and not (
+            line.strong_caption or _ENDS_WITH_DATE.search(line.text)
+        ):
             cost += 0.6
         if line.words > 35:
             cost += 0.6
@@ -608,7 +622,7 @@ class _Costs:
         if _ends_sentence(line.text):
             cost = 0.0 if line.words >= 5 else 0.6
         else:
-            cost = 0.4 if line.words >= 12 else 1.2 if line.words >= 3 else 2.5
+            cost = 0.9 if line.words >= 12 else 1.2 if line.words >= 3 else 2.5
         if line.strong_caption:
             cost += 0.8
         return cost + tags_like
@@ -641,6 +655,10 @@ class _Costs:
         return echo + self._pair(previous, state, index, before)
 
     def _pair(self, previous: int, state: int, index: int, before: int | None) -> float:
+        if state == BODY and before is not None and self.lines[before].words <= 15:
+            short, line = self.lines[before], self.lines[index]
+            if short.content and len(short.content & line.content) >= 0.75 * len(short.content):
+                return 0.6  # a line that retells the short line above reads as its caption
         if state == ALT1 and previous == TITLE_F and before is not None:
             featured = self.previous_core[before]
             if featured is not None:
@@ -654,6 +672,8 @@ class _Costs:
             if alt.content:
                 share = len(alt.content & caption.content) / len(alt.content)
                 cost -= 0.8 * share * min(1.0, 20 / max(caption.words, 1))
+                if share == 0 and not caption.strong_caption:
+                    cost += 0.6  # a caption that shares no word with its alt is unusual
             return cost
         return 0.0
 
@@ -681,9 +701,7 @@ class _Costs:
                 return p["alt1"] if head is None or head.alt1 else INF
             if head is not None and head.alt1:
                 return INF
-            # A featured alt that is not repeated as the first alt costs what the page says.
-            missed = a["repeat"] if previous == TITLE_F else 0.0
-            return self._after_head(state, head, a["alt1"] + missed)
+            return self._after_head(state, head, a["alt1"])
         if previous == ALT1:
             if state == CAP1:
                 return p["caption1"] if head is None or head.caption1 else INF
