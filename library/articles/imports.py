@@ -49,6 +49,8 @@ class ImportReport:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     ingested: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    #: How sure each layout-inferred reading (text dumps) is, with its unplaced lines.
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class ImportReport:
             "unresolved": self.unresolved,
             "ingested": self.ingested,
             "errors": self.errors,
+            "readings": self.readings,
         }
 
     def summary(self) -> str:
@@ -174,6 +177,15 @@ def import_articles(
     # resolve the text dumps imported in the same run.
     parsed.sort(key=lambda a: a.format == "text")
     for article in parsed:
+        if article.confidence is not None:
+            report.readings.append(
+                {
+                    "key": article.key,
+                    "title": article.title,
+                    "confidence": article.confidence,
+                    "unassigned": article.unassigned,
+                }
+            )
         with database.session_scope() as session:
             created = _write_article(session, article, resolver, report, user)
         if created:

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from library.articles.importers import ParsedArticle, parse_text
-from tests.articles.tagpage_gen import Page, generate
+from library.articles.importers import ArticleFormatError, ParsedArticle, parse_text
+from tests.articles.tagpage_gen import KINDS, Options, Page, concatenate, generate
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "articles"
-SAMPLES = Path(__file__).parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 
 
 def reading(article: ParsedArticle) -> dict[str, Any]:
-    """What a person reads off a post, in the shape of the samples' expected JSON."""
-    featured = next((i.alt for i in article.images if i.role == "featured"), None)
-    images = [
-        {"alt": image.alt, "caption": image.caption}
-        for image in article.images
-        if image.role == "inline"
-    ]
+    """The fields the generator's truth holds."""
+    record = article.to_json()
     return {
-        "title": article.title,
-        "tags": article.tags,
-        "byline": article.byline,
-        "featured_alt": featured,
-        "images": images,
+        "title": record["title"],
+        "tags": record["tags"],
+        "byline": record["byline"],
+        "featured_alt": record["featured_alt"],
+        "images": [{"alt": i["alt"], "caption": i["caption"]} for i in record["images"]],
     }
 
 
@@ -37,15 +34,175 @@ def read(tmp_path: Path, page: Page, name: str = "page.txt") -> list[ParsedArtic
     return parse_text(path)
 
 
-def test_reads_a_generated_page_exactly(tmp_path: Path) -> None:
-    page = generate(1)
-    assert [reading(a) for a in read(tmp_path, page)] == page.truth["posts"]
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_reads_generated_pages_exactly(tmp_path: Path, seed: int) -> None:
-    page = generate(seed)
-    got = [reading(a) for a in read(tmp_path, page)]
-    for index, (mine, truth) in enumerate(zip(got, page.truth["posts"], strict=False)):
-        assert mine == truth, f"post {index + 1}"
+def assert_reads(tmp_path: Path, page: Page) -> list[ParsedArticle]:
+    articles = read(tmp_path, page)
+    got = [reading(a) for a in articles]
+    for index, (mine, truth) in enumerate(zip(got, page.truth["posts"], strict=False), 1):
+        assert mine == truth, f"post {index}"
     assert len(got) == len(page.truth["posts"])
+    return articles
+
+
+# -- the sample written for the issue ----------------------------------------------------
+
+
+@pytest.mark.extended
+@pytest.mark.skipif(not (SAMPLES / "tag-page.txt").is_file(), reason="../shared/samples absent")
+def test_sample_tag_page_reads_as_a_person_reads_it() -> None:
+    expected = json.loads((SAMPLES / "tag-page.expected.json").read_text(encoding="utf-8"))
+    articles = parse_text(SAMPLES / "tag-page.txt")
+    assert len(articles) == len(expected["posts"])
+    for article, post in zip(articles, expected["posts"], strict=True):
+        record = article.to_json()
+        assert expected["page_tag"] in record["tags"]
+        for name in ("title", "tags", "byline", "featured_alt"):
+            assert record[name] == post[name], (post["title"], name)
+        assert len(record["images"]) == len(post["images"]), post["title"]
+        for mine, truth in zip(record["images"], post["images"], strict=True):
+            for name, value in truth.items():
+                assert mine[name] == value, (post["title"], truth["alt"], name)
+        assert record["unassigned"] == []
+        assert 0.5 <= record["confidence"] <= 1
+
+
+# -- the project's own pages -------------------------------------------------------------
+
+
+def test_own_tag_page_with_plain_captions_and_an_unknown_closing_line() -> None:
+    articles = parse_text(FIXTURES / "tag-harbour.txt")
+    assert [reading(a) for a in articles] == [
+        {
+            "title": "Lifeboat station wins a reprieve,for now",
+            "tags": ["Lifeboats", "Carrow Bay", "RNLI (Carrow)", "Volunteers' Fund"],
+            "byline": "staff writer",
+            "featured_alt": "Lifeboat crew on the slipway",
+            "images": [
+                {"alt": "Lifeboat crew on the slipway", "caption": "Lifeboat crew on the slipway"},
+                {
+                    "alt": "Crew training in the bay",
+                    "caption": "Crew training in the bay at dusk, with the old lighthouse behind them",
+                },
+            ],
+        },
+        {
+            "title": "Volunteers clear the east pier  after the storm",
+            "tags": ["Carrow Bay", "Lifeboats", "Weather"],
+            "byline": "Ines Ferreira",
+            "featured_alt": "Storm damage on the east pier",
+            "images": [
+                {
+                    "alt": "Broken railings on the east pier",
+                    "caption": "Archive photo: Broken railings on the east pier in February 2014",
+                },
+                {
+                    "alt": "Sandbags at the boathouse",
+                    "caption": "Sandbags piled at the boathouse door (Photo: Ines Ferreira/Bay News)",
+                },
+                {
+                    "alt": "Fishing nets on the quay",
+                    "caption": "Fishing nets drying on the quay on Sept. 4, 2021",
+                },
+            ],
+        },
+        {
+            "title": "New boathouse opens on the west slipway",
+            "tags": ["Lifeboats", "Fundraising"],
+            "byline": "Staff Writer",
+            "featured_alt": None,
+            "images": [],
+        },
+    ]
+    first = articles[0].to_json()["images"]
+    assert first[0]["same_as_featured"] is True
+    assert first[0]["credit"] is None and first[0]["archive"] is False
+    second = articles[1].to_json()["images"]
+    assert (second[0]["archive"], second[0]["dates"]) == (True, ["2014-02"])
+    assert second[1]["credit"] == "Ines Ferreira/Bay News"
+    assert second[2]["dates"] == ["2021-09-04"]
+
+
+def test_theme_lines_published_by_and_tagged_are_read_where_they_stand() -> None:
+    articles = parse_text(FIXTURES / "theme-harbour.txt")
+    assert [(a.title, a.byline, a.published, a.tags, a.categories) for a in articles] == [
+        (
+            "Harbour strike ends after three days",
+            "By Jane Roe",
+            date(2020, 3, 3),
+            ["Harbour Authority", "Port Lenn"],
+            ["Harbour"],
+        ),
+        (
+            "Ferry timetable changes for the winter",
+            "By Mara Quist",
+            date(2020, 2, 27),
+            ["Ferries", "Timetables"],
+            ["Harbour"],
+        ),
+    ]
+    assert [(i.alt, i.caption) for i in articles[0].images] == [
+        (
+            "Dock workers at the north quay",
+            "Dock workers return to the north quay on Thursday morning",
+        )
+    ]
+    assert articles[1].images == []
+
+
+@pytest.mark.parametrize("name", ["article-page.txt", "front-page.txt"])
+def test_pages_that_are_not_tag_or_category_dumps_are_refused(name: str) -> None:
+    with pytest.raises(ArticleFormatError, match=r"not a saved tag or category page") as caught:
+        parse_text(FIXTURES / name)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(name + ": ")
+
+
+def test_confidence_and_unassigned_lines_are_reported(tmp_path: Path) -> None:
+    page = generate(3, Options(posts=3, kinds=("full",)))
+    lines = page.text.split("\n\n")
+    body = next(i for i, line in enumerate(lines) if line.startswith("About "))
+    lines.insert(body + 1, "ADVERTISEMENT")
+    articles = read(tmp_path, Page("\n\n".join(lines), page.truth))
+    assert [reading(a) for a in articles] == page.truth["posts"]
+    assert articles[0].unassigned == ["ADVERTISEMENT"]
+    assert [a.unassigned for a in articles[1:]] == [[], []]
+    assert all(0 < (a.confidence or 0) <= 1 for a in articles)
+    assert (articles[0].confidence or 0) < min(a.confidence or 0 for a in articles[1:])
+    assert articles[0].to_json()["unassigned"] == ["ADVERTISEMENT"]
+
+
+# -- generated pages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_generated_pages_of_mixed_posts_read_exactly(tmp_path: Path, seed: int) -> None:
+    assert_reads(tmp_path, generate(seed))
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "full"])
+def test_generated_pages_where_every_post_deviates_the_same_way(tmp_path: Path, kind: str) -> None:
+    for seed in range(3):
+        assert_reads(tmp_path, generate(100 + seed, Options(posts=5, kinds=(kind, "full"))))
+
+
+def test_titles_with_commas_and_double_spaces(tmp_path: Path) -> None:
+    page = generate(7, Options(posts=8, comma_title=1.0, double_space=0.7))
+    titles = [post["title"] for post in page.truth["posts"]]
+    assert any("  " in title for title in titles) and all("," in title for title in titles)
+    assert_reads(tmp_path, page)
+
+
+def test_staff_writer_in_lower_case_is_still_the_byline(tmp_path: Path) -> None:
+    page = generate(8, Options(posts=4, bylines=["Staff writer", "staff writer"]))
+    articles = assert_reads(tmp_path, page)
+    assert {a.byline for a in articles} <= {"Staff writer", "staff writer", None}
+
+
+def test_a_page_with_fifty_posts(tmp_path: Path) -> None:
+    articles = assert_reads(tmp_path, generate(50, Options(posts=50)))
+    assert len({a.key for a in articles}) == 50
+
+
+def test_two_pages_concatenated(tmp_path: Path) -> None:
+    page = concatenate(generate(21, Options(posts=4)), generate(22, Options(posts=5)))
+    assert page.text.count("Posts Tagged") == 2
+    assert_reads(tmp_path, page)

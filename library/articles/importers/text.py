@@ -610,7 +610,7 @@ class _Costs:
         if _sentences(line.text) >= 2 and not line.strong_caption:
             cost += 0.4
         if _SPEECH.search(line.text):
-            cost += 0.6
+            cost += 1.2  # captions describe the picture; paragraphs report who said what
         if line.strong_caption:
             cost -= 0.4
         elif line.has_date:
@@ -671,7 +671,10 @@ class _Costs:
                 return cost - 0.8
             if alt.content:
                 share = len(alt.content & caption.content) / len(alt.content)
-                cost -= 0.8 * share * min(1.0, 20 / max(caption.words, 1))
+                weight = 0.8 * min(1.0, 20 / max(caption.words, 1))
+                if _SPEECH.search(caption.text):
+                    weight /= 2  # a paragraph about the same scene shares words by nature
+                cost -= weight * share
                 if share == 0 and not caption.strong_caption:
                     cost += 0.6  # a caption that shares no word with its alt is unusual
             return cost
@@ -896,7 +899,7 @@ def _measure(costs: _Costs, posts: Sequence[_Post]) -> dict[str, float]:
     for part in _PARTS:
         total = totals.get(part, len(posts))
         estimate = (counts[part] + 2 * _DEFAULT_PRIORS[part]) / (total + 2)
-        priors[part] = min(0.95, max(0.05, estimate))
+        priors[part] = min(0.85, max(0.15, estimate))
     return priors
 
 
