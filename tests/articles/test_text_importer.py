@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from library.articles.importers import ArticleFormatError, ParsedArticle, parse_text
+from library.articles.imports import import_articles
+from library.db.engine import Database
 from tests.articles.tagpage_gen import KINDS, Options, Page, concatenate, generate
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "articles"
@@ -206,3 +208,16 @@ def test_two_pages_concatenated(tmp_path: Path) -> None:
     page = concatenate(generate(21, Options(posts=4)), generate(22, Options(posts=5)))
     assert page.text.count("Posts Tagged") == 2
     assert_reads(tmp_path, page)
+
+
+def test_import_report_shows_each_text_reading(database: Database) -> None:
+    report = import_articles(database, [FIXTURES / "tag-harbour.txt"]).to_json()
+    assert report["errors"] == [] and report["articles_created"] == 3
+    readings = report["readings"]
+    assert [r["title"] for r in readings] == [
+        "Lifeboat station wins a reprieve,for now",
+        "Volunteers clear the east pier  after the storm",
+        "New boathouse opens on the west slipway",
+    ]
+    assert all(0 < r["confidence"] <= 1 and r["unassigned"] == [] for r in readings)
+    assert all(r["key"].endswith(f"#{n}") for n, r in enumerate(readings, 1))
