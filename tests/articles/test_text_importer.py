@@ -221,3 +221,24 @@ def test_import_report_shows_each_text_reading(database: Database) -> None:
     ]
     assert all(0 < r["confidence"] <= 1 and r["unassigned"] == [] for r in readings)
     assert all(r["key"].endswith(f"#{n}") for n, r in enumerate(readings, 1))
+
+
+def test_theme_lines_on_one_line_close_posts_and_the_sidebar_is_not_a_post() -> None:
+    articles = parse_text(FIXTURES / "theme-sidebar.txt")
+    assert [(a.title, a.byline, a.published, a.tags, a.categories) for a in articles] == [
+        (
+            "Harbour strike ends after three days",
+            "admin",
+            date(2020, 3, 3),
+            ["Harbour Authority", "Port Lenn"],
+            ["News", "Harbour"],
+        ),
+        (
+            "Ferry timetable changes for the winter",
+            "Mara Quist",
+            date(2020, 3, 1),
+            ["Ferries", "Harbour Authority"],
+            ["Transport"],
+        ),
+    ]
+    assert all(a.images == [] and a.unassigned == [] for a in articles)

@@ -70,13 +70,15 @@ _DATE = (
 _DATE_LINE = re.compile(
     rf"^(?:(?:Posted|Published|Updated|Date)(?:\s+on)?:?\s*)?"
     rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?({_DATE})"
-    rf"(?:\s*(?:[|•·,–—-]\s*|\s)(?:by\s+)?(?P<by>[^\d|•·]{{2,60}}))?$",
+    rf"(?:\s*(?:[|•·,–—-]\s*|\s)by\s+(?P<by>[^\d|•·]{{2,60}}))?$",
     re.I,
 )
 _ENDS_WITH_DATE = re.compile(rf"(?:{_DATE}|\b(?:{_MONTHS})\s+\d{{4}})\W{{0,3}}$", re.I)
 _BY_LINE = re.compile(r"^(?:By|BY|by)\s+(?P<name>[^\s,.:;!?]\S*(?:\s+\S+){0,6})$")
 _TAGGED_LINE = re.compile(r"^(?:Tagged(?:\s+(?:with|under|as))?|Tags)\s*:?\s+(?P<items>\S.*)$")
-_UPPER_START = re.compile(r"^[\"'“‘(]?[A-ZÀ-ÖØ-Þ]")
+_POSTED_IN = re.compile(
+    r"^(?:Posted\s+in|Filed\s+(?:under|in)|Categor(?:y|ies))\s*:?\s+(?P<items>\S.*)$", re.I
+)
 _HEADINGS = [
     re.compile(
         r"^(Posts?\s+(?:Tagged(?:\s+with)?|Filed\s+Under|in\s+Category))\s*:?\s*(.+)$", re.I
@@ -334,14 +336,60 @@ class _Line:
     boiler: bool = False
     junk_only: bool = False  # heading, or page chrome: never part of a post
     footer: bool = False
-    meta: str | None = None  # "date", "by" or "tagged"
+    meta: str | None = None  # "date", "by" or "tagged": a line themes print, read in passing
     published: date | None = None
     meta_byline: str | None = None
     meta_tags: list[str] = field(default_factory=list)
+    meta_categories: list[str] = field(default_factory=list)
     tags: list[str] | None = None
     strong_caption: bool = False  # a credit or an archive note
     has_date: bool = False
     content: set[str] = field(default_factory=set)
+
+
+def _read_meta(entry: _Line) -> None:
+    """Recognise "Published DATE", "By NAME", "Tagged a, b", "Posted in X" and their mixes.
+
+    Themes often print several on one line ("Posted in News | Tagged a, b | Leave a
+    comment"), so the line is read part by part and is meta only when every part is.
+    """
+    parts = [p.strip() for p in re.split(r"\s+[|•·]\s+", entry.text)]
+    published: date | None = None
+    byline: str | None = None
+    tags: list[str] = []
+    categories: list[str] = []
+    names: list[str] = []
+    for part in parts:
+        by = _BY_LINE.match(part)
+        tagged = _TAGGED_LINE.match(part)
+        posted = _POSTED_IN.match(part)
+        if (day := _parse_date_line(part)) is not None:
+            published = published or day
+            found = _DATE_LINE.match(part)
+            name = found.group("by") if found else None
+            if name and _words(name) <= 4:
+                byline = byline or name.strip()
+        elif by and _is_name(by.group("name")) and _words(part) <= 8 and not _ends_period(part):
+            byline = byline or part
+        elif tagged and (items := _tag_items(tagged.group("items"))):
+            tags += items
+        elif posted and (items := _tag_items(posted.group("items"))):
+            categories += items
+        elif len(parts) > 1 and _is_name(part) and _words(part) <= 4 and not names:
+            names.append(part)  # "March 3, 2020 | Jane Roe": a name beside a date
+        elif not (len(parts) > 1 and _is_boilerplate(part)):
+            return
+    if names and published is None:
+        return
+    byline = byline or (names[0] if names else None)
+    if published is not None:
+        entry.meta = "date"
+    elif tags or categories:
+        entry.meta = "tagged"
+    elif byline is not None:
+        entry.meta = "by"
+    entry.published, entry.meta_byline = published, byline
+    entry.meta_tags, entry.meta_categories = tags, categories
 
 
 def _read_lines(text: str) -> list[_Line]:
@@ -357,19 +405,7 @@ def _read_lines(text: str) -> list[_Line]:
             notes = parse_caption(line)
             entry.strong_caption = notes.credit is not None or notes.archive
             entry.has_date = bool(notes.dates)
-        published = _parse_date_line(line)
-        by = _BY_LINE.match(line)
-        tagged = _TAGGED_LINE.match(line)
-        if published is not None:
-            entry.meta, entry.published = "date", published
-            found = _DATE_LINE.match(line)
-            name = found.group("by") if found else None
-            if name and _is_name(name.strip()):
-                entry.meta_byline = name.strip()
-        elif by and _is_name(by.group("name")) and entry.words <= 8 and not _ends_period(line):
-            entry.meta, entry.meta_byline = "by", line
-        elif tagged and (items := _tag_items(tagged.group("items"))):
-            entry.meta, entry.meta_tags = "tagged", items
+        _read_meta(entry)
         lines.append(entry)
     return lines
 
@@ -494,13 +530,24 @@ _HEADS = [
 class _Costs:
     """Per-line role costs and the pair and transition costs of the alignment."""
 
-    def __init__(self, lines: Sequence[_Line], heading: _Heading | None, priors: dict[str, float]):
+    def __init__(
+        self,
+        lines: Sequence[_Line],
+        heading: _Heading | None,
+        priors: dict[str, float],
+        echoes: frozenset[int] = frozenset(),
+    ):
         self.lines = lines
+        self.echoes = echoes
         self.page_tag = heading.name if heading is not None and heading.kind == "tag" else None
         self.present = {k: -math.log(p) for k, p in priors.items()}
         self.absent = {k: -math.log(1 - p) for k, p in priors.items()}
         self.previous_core = self._previous_core()
-        self.emit = [self._emissions(line) for line in lines]
+        self.emit = [self._emissions(i, line) for i, line in enumerate(lines)]
+        for index in echoes:
+            self.emit[index] = [
+                cost if state == JUNK else cost + 4.0 for state, cost in enumerate(self.emit[index])
+            ]
 
     def _previous_core(self) -> list[int | None]:
         """For each line the nearest earlier line that is not a theme's meta line."""
@@ -512,18 +559,24 @@ class _Costs:
                 last = index
         return result
 
-    def _emissions(self, line: _Line) -> list[float]:
+    def _emissions(self, index: int, line: _Line) -> list[float]:
         cost = [INF] * len(_STATES)
         if line.junk_only:
             cost[JUNK] = 0.0
             return cost
         cost[JUNK] = 0.1 if line.footer else 1.6
+        if not line.footer and line.words >= 8 and _ends_sentence(line.text):
+            cost[JUNK] = 3.0  # page chrome is menus and widgets, seldom whole sentences
         if line.boiler:
             cost[JUNK] = 0.2
             cost[BOILER] = 0.0
             return cost
+        if line.meta == "tagged":
+            cost[BOILER] = 0.3  # "Posted in … | Tagged …" also closes a post
         if line.meta == "date" or line.meta == "tagged":
             return cost  # read in passing, whatever the state
+        if index in self.echoes:
+            cost[JUNK] = 0.2  # a post's title again: a "Recent posts" or "Related" list
         tags_like = self._tagginess(line)
         cost[TAGS] = self._tags(line)
         alt = self._alt(line, tags_like)
@@ -766,6 +819,24 @@ class _Costs:
         return INF
 
 
+def _passing_cost(line: _Line, state: int) -> float:
+    """What reading a theme's meta line in passing costs in each state.
+
+    Themes print dates and bylines around the title and tags lines at the end of a post
+    (or right under the title); none of them sits between an alt and its caption. A date
+    in the middle of a body more likely starts a post, and tags after the body close it.
+    """
+    if state == ALT or (line.meta == "tagged" and state == FEAT):
+        return INF
+    if line.meta == "by":
+        return 0.15
+    if state == JUNK:
+        return 0.5
+    if state in (ALT1, CAP1, BODY, CAP, UNAS):
+        return INF if line.meta == "tagged" else 1.0
+    return 0.0
+
+
 def _align(
     costs: _Costs, lo: int, hi: int, head: _Head | None
 ) -> tuple[float, list[tuple[int, bool]]]:
@@ -789,10 +860,10 @@ def _align(
         row, links = best[offset], back[offset]
         previous_row = best[offset - 1] if offset else start
         if line.meta is not None:
-            passing = 0.0 if line.meta != "by" else 0.15
             for state in _STATES:
-                if previous_row[state] + passing < row[state]:
-                    row[state] = previous_row[state] + passing
+                passing = previous_row[state] + _passing_cost(line, state)
+                if passing < row[state]:
+                    row[state] = passing
                     links[state] = (state, True)
         for state in _STATES:
             if emit[state] == INF or (head is not None and state == JUNK):
@@ -962,7 +1033,7 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
 
 def _dump_shaped(costs: _Costs, post: _Post) -> bool:
     roles = set(post.roles)
-    if TAGS in roles or any(costs.lines[i].meta == "tagged" for i in post.lines):
+    if TAGS in roles or any(costs.lines[i].meta_tags for i in post.lines):
         return True
     return _repeats_featured(costs, post)
 
@@ -998,12 +1069,40 @@ def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Pos
     posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
     costs = first
     if posts:
-        costs = _Costs(lines, heading, _measure(first, posts))
+        costs = _Costs(lines, heading, _measure(first, posts), _title_echoes(lines, posts))
         _total, path_roles = _align(costs, 0, len(lines), None)
         posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
     posts = [_reread(costs, post) for post in posts]
     posts = [p for p in posts if _is_post(p)]
-    return heading, costs, posts
+    return heading, costs, _drop_trailing_chrome(costs, posts)
+
+
+def _title_echoes(lines: Sequence[_Line], posts: Sequence[_Post]) -> frozenset[int]:
+    """Lines that repeat an earlier post's title further down: widget lists, not posts."""
+    titles: dict[str, int] = {}
+    for post in posts:
+        for index, role in zip(post.lines, post.roles, strict=True):
+            if role in (TITLE, TITLE_F):
+                titles.setdefault(lines[index].key, index)
+    return frozenset(
+        index
+        for index, line in enumerate(lines)
+        if line.key in titles and index > titles[line.key] + 2
+    )
+
+
+def _drop_trailing_chrome(costs: _Costs, posts: list[_Post]) -> list[_Post]:
+    """After the last post that closes like the others, only a post with the layout counts.
+
+    Sidebars ("Recent Posts", "Archives") sit between the last post and the footer and
+    read as a title and some short lines; real posts there still have their tags line,
+    their alt-title-alt echo or their closing lines.
+    """
+    closed = [i for i, post in enumerate(posts) if BOILER in post.roles]
+    if len(closed) < 2:
+        return posts
+    last = closed[-1]
+    return posts[: last + 1] + [p for p in posts[last + 1 :] if _dump_shaped(costs, p)]
 
 
 def parse_text(path: Path) -> list[ParsedArticle]:
@@ -1041,11 +1140,13 @@ def _article(
     published: date | None = None
     images: list[tuple[str | None, str | None]] = []
     unassigned: list[str] = []
+    categories: list[str] = []
     for role, line in _roles(costs, post):
-        if role == -1:
+        if role == -1 or line.meta is not None:
             published = published or line.published
             meta_byline = meta_byline or line.meta_byline
             tags += [t for t in line.meta_tags if t not in tags]
+            categories += [c for c in line.meta_categories if c not in categories]
         elif role == TAGS:
             tags = (line.tags or []) + [t for t in tags if t not in (line.tags or [])]
         elif role == FEAT:
@@ -1060,11 +1161,15 @@ def _article(
             byline = line.text
         elif role == UNAS:
             unassigned.append(line.text)
-    categories: list[str] = []
     if heading is not None and heading.kind == "tag" and heading.name and not tags:
         tags.append(heading.name)
-    elif heading is not None and heading.kind == "category" and heading.name:
-        categories.append(heading.name)
+    elif (
+        heading is not None
+        and heading.kind == "category"
+        and heading.name
+        and not any(_same_tag(c, heading.name) for c in categories)
+    ):
+        categories.insert(0, heading.name)
     parsed: list[ParsedImage] = []
     if featured:
         parsed.append(ParsedImage("featured", 0, None, featured, None))
@@ -1075,7 +1180,7 @@ def _article(
         title=title,
         url=None,
         published=published,
-        byline=byline or meta_byline,
+        byline=meta_byline or byline,
         tags=tags,
         categories=categories,
         source_path=source,
