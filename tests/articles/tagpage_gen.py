@@ -141,6 +141,7 @@ class Options:
     comma_title: float = 0.2
     double_space: float = 0.15
     spaced_tags: float = 0.15
+    caption_period: float = 0.0
     bylines: list[str] = field(default_factory=lambda: list(BYLINES))
 
 
@@ -207,13 +208,14 @@ class _Writer:
             return alt
         if kind == "credit":
             return f"{plain}, {rng.choice(DATES)} {rng.choice(CREDITS)}"
+        stop = "." if self.chance(self.options.caption_period) else ""
         if kind == "archive":
-            return f"Archive photo: {plain} in {rng.choice(DATES)}"
+            return f"Archive photo: {plain} in {rng.choice(DATES)}{stop}"
         if kind == "dated":
             return f"{plain}, {rng.choice(DATES)}."
         if kind == "credit_to":
-            return f"Photo credit to Coastal Wire: {plain} on {rng.choice(DATES)}"
-        return plain
+            return f"Photo credit to Coastal Wire: {plain} on {rng.choice(DATES)}{stop}"
+        return plain + stop
 
     def paragraph(self) -> str:
         rng = self.rng

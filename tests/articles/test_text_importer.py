@@ -242,3 +242,11 @@ def test_theme_lines_on_one_line_close_posts_and_the_sidebar_is_not_a_post() -> 
         ),
     ]
     assert all(a.images == [] and a.unassigned == [] for a in articles)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_captions_that_end_with_a_full_stop(tmp_path: Path, seed: int) -> None:
+    page = generate(300 + seed, Options(caption_period=1.0))
+    captions = [i["caption"] or "" for p in page.truth["posts"] for i in p["images"]]
+    assert sum(c.endswith(".") for c in captions) > len(captions) / 3
+    assert_reads(tmp_path, page)

@@ -536,9 +536,13 @@ class _Costs:
         heading: _Heading | None,
         priors: dict[str, float],
         echoes: frozenset[int] = frozenset(),
+        caption_period: float = 0.0,
     ):
         self.lines = lines
         self.echoes = echoes
+        # How many of the page's captions end with a full stop: where most do, a full stop
+        # no longer tells a paragraph from a caption.
+        self.caption_period = caption_period
         self.page_tag = heading.name if heading is not None and heading.kind == "tag" else None
         self.present = {k: -math.log(p) for k, p in priors.items()}
         self.absent = {k: -math.log(1 - p) for k, p in priors.items()}
@@ -647,15 +651,14 @@ class _Costs:
             cost += 1.0
         return cost + tags_like
 
-    @staticmethod
-    def _caption(line: _Line) -> float:
+    def _caption(self, line: _Line) -> float:
         if line.words > 80:
             return INF
         cost = 0.5
         if _ends_period(line.text) and not (
             line.strong_caption or _ENDS_WITH_DATE.search(line.text)
         ):
-            cost += 0.6
+            cost += 0.6 * max(0.0, 1 - 2 * self.caption_period)
         if line.words > 35:
             cost += 0.6
         if line.words > 50:
@@ -711,7 +714,7 @@ class _Costs:
         if state == BODY and before is not None and self.lines[before].words <= 15:
             short, line = self.lines[before], self.lines[index]
             if short.content and len(short.content & line.content) >= 0.75 * len(short.content):
-                return 0.6  # a line that retells the short line above reads as its caption
+                return 1.0  # a line that retells the short line above reads as its caption
         if state == ALT1 and previous == TITLE_F and before is not None:
             featured = self.previous_core[before]
             if featured is not None:
@@ -974,6 +977,17 @@ def _measure(costs: _Costs, posts: Sequence[_Post]) -> dict[str, float]:
     return priors
 
 
+def _caption_period(lines: Sequence[_Line], posts: Sequence[_Post]) -> float:
+    """The share of captions read so far that end with a full stop, smoothed toward none."""
+    captions = [
+        lines[i].text
+        for post in posts
+        for i, role in zip(post.lines, post.roles, strict=True)
+        if role in (CAP1, CAP)
+    ]
+    return sum(_ends_period(c) for c in captions) / (len(captions) + 2)
+
+
 def _reread(costs: _Costs, post: _Post) -> _Post:
     """Read one post again under every head; the margin to the runner-up is the confidence."""
     lo, hi = post.lines[0], post.lines[-1] + 1
@@ -1069,7 +1083,13 @@ def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Pos
     posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
     costs = first
     if posts:
-        costs = _Costs(lines, heading, _measure(first, posts), _title_echoes(lines, posts))
+        costs = _Costs(
+            lines,
+            heading,
+            _measure(first, posts),
+            _title_echoes(lines, posts),
+            _caption_period(lines, posts),
+        )
         _total, path_roles = _align(costs, 0, len(lines), None)
         posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
     posts = [_reread(costs, post) for post in posts]
@@ -1078,17 +1098,20 @@ def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Pos
 
 
 def _title_echoes(lines: Sequence[_Line], posts: Sequence[_Post]) -> frozenset[int]:
-    """Lines that repeat an earlier post's title further down: widget lists, not posts."""
+    """Runs of lines that repeat earlier posts' titles: widget lists, not posts."""
     titles: dict[str, int] = {}
     for post in posts:
         for index, role in zip(post.lines, post.roles, strict=True):
             if role in (TITLE, TITLE_F):
                 titles.setdefault(lines[index].key, index)
-    return frozenset(
+    again = {
         index
         for index, line in enumerate(lines)
         if line.key in titles and index > titles[line.key] + 2
-    )
+    }
+    # A list repeats several titles in a row; one post's title again in its own place (a
+    # page saved twice) is a post.
+    return frozenset(i for i in again if again & {i - 2, i - 1, i + 1, i + 2})
 
 
 def _drop_trailing_chrome(costs: _Costs, posts: list[_Post]) -> list[_Post]:
