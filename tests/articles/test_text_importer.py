@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,19 @@ def test_captions_that_end_with_a_full_stop(tmp_path: Path, seed: int) -> None:
     captions = [i["caption"] or "" for p in page.truth["posts"] for i in p["images"]]
     assert sum(c.endswith(".") for c in captions) > len(captions) / 3
     assert_reads(tmp_path, page)
+
+
+def test_hard_wrapped_page_is_joined_back(tmp_path: Path) -> None:
+    page = generate(9, Options(posts=5))
+    blocks = page.text.split("\n\n")
+    wrapped = "\n\n".join("\n".join(textwrap.wrap(b, 60, break_on_hyphens=False)) for b in blocks)
+    assert wrapped.count("\n") > page.text.count("\n") + 10
+    assert_reads(tmp_path, Page(wrapped, page.truth))
+
+
+@pytest.mark.parametrize("heading", ["Tagged: Harbour Authority", "Harbour Authority Archives"])
+def test_other_tag_headings_name_the_page_tag(tmp_path: Path, heading: str) -> None:
+    page = generate(10, Options(posts=3, kinds=("full",)))
+    text = page.text.replace("Posts Tagged ‘Harbour Authority’", heading)
+    assert text != page.text
+    assert_reads(tmp_path, Page(text, page.truth))

@@ -315,6 +315,24 @@ def _heading(line: str) -> _Heading | None:
     return None
 
 
+_EARLY_HEADINGS = [
+    re.compile(r"^(Tagged(?:\s+with)?|Tag\s+Archives?\s+for)\s*:?\s+([^,]+)$", re.I),
+    re.compile(r"^()(.{2,60}?)\s+Archives$"),
+]
+
+
+def _early_heading(line: str) -> _Heading | None:
+    """Forms that only head a page when nothing post-like came before them."""
+    if _words(line) > 10:
+        return None
+    for pattern in _EARLY_HEADINGS:
+        found = pattern.match(line)
+        if found and not re.fullmatch(r"(?i)(?:recent|monthly|yearly|blog|post)", found.group(2)):
+            kind = "tag" if found.group(1) else None
+            return _Heading(kind, found.group(2).strip(" ‘’“”\"'«»"))
+    return None
+
+
 def _same_tag(a: str, b: str) -> bool:
     def norm(text: str) -> str:
         return " ".join(re.sub(r"[-_]+", " ", text.casefold()).split())
@@ -392,12 +410,45 @@ def _read_meta(entry: _Line) -> None:
     entry.meta_tags, entry.meta_categories = tags, categories
 
 
+def _unwrap(text: str) -> list[tuple[int, str]]:
+    """Non-blank lines with their numbers, hard-wrapped paragraphs joined back.
+
+    Text browsers and some "save as text" tools wrap at a fixed width. A line that
+    reaches that width (its next line's first word would not have fitted) and does not
+    end a sentence was wrapped; in a file with longer lines, or with fewer than three
+    such lines, nothing is joined.
+    """
+    raw = [line.strip() for line in text.splitlines()]
+    width = max((len(line) for line in raw), default=0)
+    wrapped = {
+        i
+        for i, line in enumerate(raw[:-1])
+        if width <= 100
+        and raw[i + 1]
+        and " " in line
+        and not _ends_sentence(line)
+        and len(line) + 1 + len(raw[i + 1].split()[0]) > width
+    }
+    joined: list[tuple[int, str]] = []
+    glue = False
+    for index, line in enumerate(raw):
+        if not line:
+            glue = False
+            continue
+        if glue and joined:
+            number, before = joined[-1]
+            # A wrap after a hyphen ("night-" / "shift") keeps the word whole.
+            space = "" if re.search(r"[^\W\d_]-$", before) else " "
+            joined[-1] = (number, before + space + line)
+        else:
+            joined.append((index + 1, line))
+        glue = len(wrapped) >= 3 and index in wrapped
+    return joined
+
+
 def _read_lines(text: str) -> list[_Line]:
     lines: list[_Line] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in _unwrap(text):
         entry = _Line(number, line, _key(line), _words(line))
         entry.tags = _tag_items(line)
         entry.content = _content(line)
@@ -543,7 +594,8 @@ class _Costs:
         # How many of the page's captions end with a full stop: where most do, a full stop
         # no longer tells a paragraph from a caption.
         self.caption_period = caption_period
-        self.page_tag = heading.name if heading is not None and heading.kind == "tag" else None
+        # An archive heading of unknown kind ("X Archives") may still name a tag.
+        self.page_tag = heading.name if heading is not None and heading.kind != "category" else None
         self.present = {k: -math.log(p) for k, p in priors.items()}
         self.absent = {k: -math.log(1 - p) for k, p in priors.items()}
         self.previous_core = self._previous_core()
@@ -862,7 +914,7 @@ def _align(
         emit = costs.emit[index]
         row, links = best[offset], back[offset]
         previous_row = best[offset - 1] if offset else start
-        if line.meta is not None:
+        if line.meta is not None and not line.junk_only:
             for state in _STATES:
                 passing = previous_row[state] + _passing_cost(line, state)
                 if passing < row[state]:
@@ -1018,8 +1070,12 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
     heading: _Heading | None = None
     first_heading: int | None = None
     headings: list[int] = []
+    early = True
     for index, line in enumerate(lines):
         found = _heading(line.text)
+        if found is None and early and heading is None and index <= 40:
+            found = _early_heading(line.text)
+        early = early and not _is_boilerplate(line.text)
         if found is not None:
             headings.append(index)
             line.junk_only = True
