@@ -544,6 +544,7 @@ _POST_START = (TAGS, FEAT, TITLE)
 _BODY_LIKE = (TITLE, TITLE_F, ALT1, CAP1, BODY, CAP, UNAS)
 _ENDS = (TITLE, TITLE_F, ALT1, CAP1, BODY, CAP, UNAS, BYLINE, BOILER)
 _UNASSIGNED_COST = 2.2
+_STYLE_WEIGHT = 0.2  # most a page's own alt and title wording moves a cost
 _IMAGE_COST = 0.6  # one more image in the body: likely, but not free
 _PARTS = ("tags", "featured", "alt1", "caption1", "byline", "repeat")
 #: How likely a post has each optional part before the page says otherwise; "repeat" is
@@ -588,6 +589,7 @@ class _Costs:
         priors: dict[str, float],
         echoes: frozenset[int] = frozenset(),
         caption_period: float = 0.0,
+        style: dict[int, float] | None = None,
     ):
         self.lines = lines
         self.echoes = echoes
@@ -604,6 +606,12 @@ class _Costs:
             self.emit[index] = [
                 cost if state == JUNK else cost + 4.0 for state, cost in enumerate(self.emit[index])
             ]
+        for index, lean in (style or {}).items():
+            row = self.emit[index]
+            for state in (FEAT, ALT1, ALT):
+                row[state] -= lean
+            for state in (TITLE, TITLE_F):
+                row[state] += lean
 
     def _previous_core(self) -> list[int | None]:
         """For each line the nearest earlier line that is not a theme's meta line."""
@@ -1029,6 +1037,47 @@ def _measure(costs: _Costs, posts: Sequence[_Post]) -> dict[str, float]:
     return priors
 
 
+def _style(lines: Sequence[_Line], posts: Sequence[_Post]) -> dict[int, float]:
+    """How much more each short line reads like this page's alts than like its titles.
+
+    A site writes its alt texts one way ("Dock workers at the north quay") and its
+    headlines another ("Dock workers walk out over pay"). Word by word, the first reading's
+    alts and titles say which way a line leans (its own first role left out); the lean
+    only moves the alt and title costs by a little, to break ties.
+    """
+    roles: dict[int, str] = {}
+    for post in posts:
+        for index, role in zip(post.lines, post.roles, strict=True):
+            if role in (FEAT, ALT1, ALT):
+                roles[index] = "alt"
+            elif role in (TITLE, TITLE_F):
+                roles[index] = "title"
+    words = {i: set(re.findall(r"[^\W\d_]+", line.text.casefold())) for i, line in enumerate(lines)}
+    counts: dict[str, Counter[str]] = {"alt": Counter(), "title": Counter()}
+    totals: Counter[str] = Counter()
+    for index, kind in roles.items():
+        counts[kind].update(words[index])
+        totals[kind] += 1
+    if totals["alt"] < 3 or totals["title"] < 3:
+        return {}
+    lean: dict[int, float] = {}
+    for index, line in enumerate(lines):
+        if line.words > 20 or not words[index] or line.meta is not None or line.boiler:
+            continue
+        own = roles.get(index)
+        ratios = []
+        for word in words[index]:
+            alt = counts["alt"][word] - (own == "alt")
+            title = counts["title"][word] - (own == "title")
+            n_alt = totals["alt"] - (own == "alt")
+            n_title = totals["title"] - (own == "title")
+            ratios.append(
+                math.log((alt + 0.5) / (n_alt + 1)) - math.log((title + 0.5) / (n_title + 1))
+            )
+        lean[index] = _STYLE_WEIGHT * math.tanh(sum(ratios) / len(ratios))
+    return lean
+
+
 def _caption_period(lines: Sequence[_Line], posts: Sequence[_Post]) -> float:
     """The share of captions read so far that end with a full stop, smoothed toward none."""
     captions = [
@@ -1145,6 +1194,7 @@ def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Pos
             _measure(first, posts),
             _title_echoes(lines, posts),
             _caption_period(lines, posts),
+            _style(lines, posts),
         )
         _total, path_roles = _align(costs, 0, len(lines), None)
         posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
