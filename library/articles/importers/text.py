@@ -24,19 +24,28 @@ Line *shapes* decide little on their own; the strong cues are structural:
 Credits, archive notes and dates in a line only break ties. A caption stays a caption
 when it is a plain sentence, or even when it repeats its alt text.
 
+The page teaches the reader about itself in a first pass: how often its posts have
+each part, whether its captions end with a full stop, and how its alts and headlines are
+worded (a small lean that only breaks ties). The second pass reads with what it learnt.
+
 Page
   * Heading: "Posts Tagged ‘X’", "Tag: X", "Category: X", "Category Archives: X",
-    "Archive for the ‘X’ Category"…; lines above the first heading (site name, menu) are
-    not read, and a later heading starts a further page (pages saved one after another).
-    A tag heading adds X to the tags of a post that has no tags line; a category heading
-    makes X every post's category.
+    "Archive for the ‘X’ Category"…, and before any post also "Tagged: X" and
+    "X Archives"; lines above the first heading (site name, menu) are not read, and a
+    later heading starts a further page (pages saved one after another). A tag heading
+    adds X to the tags of a post that has no tags line; a category heading makes X every
+    post's category.
   * Footer and navigation lines ("© 2020 …", "Powered by …", "« Older Entries") and
-    anything between a footer and the next heading are not read.
-  * Lines that common themes print are read wherever they stand in a post: "Published
-    DATE"/"Posted on DATE" or a date alone (publication date), "By NAME" (byline),
-    "Tagged a, b"/"Tags: a, b" (tags).
+    anything between a footer and the next heading are not read; neither are runs of
+    post titles repeated further down (widget lists) nor, after the last post that
+    closes like the others, blocks without the layout (sidebars).
+  * Lines that common themes print are read in passing, part by part when joined with
+    "|": "Published DATE"/"Posted on DATE by NAME" or a date alone (publication date),
+    "By NAME" (byline), "Tagged a, b"/"Tags: a, b" (tags), "Posted in X"/"Filed under X"
+    (categories). A tags line after the body also closes the post.
+  * Hard-wrapped dumps (a text browser's fixed width) are joined back first.
   * A page without a heading is read only when at least two posts show the layout (a tags
-    line or the alt-title-alt repetition) and end in boilerplate; an article page or a
+    line or the alt-title-alt repetition) and end in closing lines; an article page or a
     front page saved as text is refused with ArticleFormatError, as is binary data.
 
 Each article carries `confidence` (0..1: how much cheaper its reading is than the best
@@ -491,7 +500,9 @@ def _closing_keys(lines: Sequence[_Line]) -> set[str]:
     closing = set(known)
     # Each page (a file may hold several saved one after another) ends with its last
     # post's closing lines, then navigation and footer.
-    page_ends = [i for i, line in enumerate(lines) if line.junk_only and i > 0] + [len(lines)]
+    page_ends = [
+        i for i, line in enumerate(lines) if i and line.junk_only and not lines[i - 1].junk_only
+    ] + [len(lines)]
     for page_end in page_ends:
         end = page_end
         marks = [i for i in range(max(0, end - 12), end) if _FOOTER_MARK.match(lines[i].text)]
@@ -524,21 +535,6 @@ def _closing_keys(lines: Sequence[_Line]) -> set[str]:
 
 # Roles, which are also the states of the alignment.
 JUNK, TAGS, FEAT, TITLE, TITLE_F, ALT1, CAP1, BODY, ALT, CAP, UNAS, BYLINE, BOILER = range(13)
-_ROLE_NAMES = [
-    "junk",
-    "tags",
-    "featured alt",
-    "title",
-    "title",
-    "first alt",
-    "first caption",
-    "body",
-    "alt",
-    "caption",
-    "unassigned",
-    "byline",
-    "boilerplate",
-]
 _STATES = range(13)
 _POST_START = (TAGS, FEAT, TITLE)
 _BODY_LIKE = (TITLE, TITLE_F, ALT1, CAP1, BODY, CAP, UNAS)
@@ -561,7 +557,7 @@ _DEFAULT_PRIORS = {
 
 @dataclass(frozen=True)
 class _Head:
-    """Which optional head parts a reading has; None means free."""
+    """Which optional head parts a post's reading has, to price the runner-up reading."""
 
     tags: bool
     featured: bool
