@@ -110,6 +110,7 @@ CLOSINGS = [
     ["Continue Reading"],
     ["Leggi tutto"],
     ["Lire la suite", "Partager"],
+    ["Please follow and like us:", "fb-share-icon", "Tweet", "fb-share-icon", "Continue Reading"],
 ]
 
 

@@ -156,6 +156,11 @@ _SHARE_WORDS = {
     "threads",
     "bluesky",
     "more",
+    "shares",
+    "fb",
+    "icon",
+    "icons",
+    "by",
 }
 _FOOTER_MARK = re.compile(
     r"^(?:(?:©|\(c\)|copyright)\s*(?:©\s*)?\d{4}|copyright\s*©|(?:proudly\s+)?powered\s+by\b)",
@@ -275,8 +280,10 @@ def _is_boilerplate(line: str) -> bool:
         return True
     if re.match(r"(?:continue reading|read more)\b", plain):
         return True
-    tokens = [t for t in re.split(r"[\s|·•,/]+", plain) if t]
-    return bool(tokens) and all(t in _SHARE_WORDS for t in tokens)
+    # Share-button rows, also as icon plugins print them ("fb-share-icon", "0 Shares").
+    tokens = [t for t in re.split(r"[\s|·•,/-]+", plain) if t]
+    words = [t for t in tokens if not t.isdigit()]
+    return bool(set(words) - {"by"}) and all(t in _SHARE_WORDS for t in words)
 
 
 def _is_name(line: str) -> bool:
