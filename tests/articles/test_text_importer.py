@@ -151,7 +151,9 @@ def test_theme_lines_published_by_and_tagged_are_read_where_they_stand() -> None
     assert articles[1].images == []
 
 
-@pytest.mark.parametrize("name", ["article-page.txt", "front-page.txt"])
+@pytest.mark.parametrize(
+    "name", ["article-page.txt", "article-page-category.txt", "front-page.txt"]
+)
 def test_pages_that_are_not_tag_or_category_dumps_are_refused(name: str) -> None:
     with pytest.raises(ArticleFormatError, match=r"not a saved tag or category page") as caught:
         parse_text(FIXTURES / name)

@@ -177,6 +177,12 @@ _NAVIGATION = re.compile(
     r"|^(?:[«‹]\s*(?:prev(?:ious)?)?\s*)?\d+(?:\s+(?:\d+|…|\.\.\.))*(?:\s+next\s*[»›]?)?$",
     re.I,
 )
+#: The comment form under a single article; tag and category pages do not show it.
+_COMMENT_FORM = re.compile(
+    r"^(?:your email address will not be published|required fields are marked|"
+    r"post comment$|submit comment$|save my name, email)",
+    re.I,
+)
 _STRONG_BYLINE = re.compile(
     r"^By\s+\S|\b(?:Writer|Reporter|Correspondent|Editor|Staff|Desk|Bureau|Contributor|"
     r"Columnist)s?$",
@@ -1250,6 +1256,10 @@ def parse_text(path: Path) -> list[ParsedArticle]:
                 "not a saved tag or category page (no 'Posts Tagged …' or 'Category: …' "
                 "heading, and no run of posts with tags lines and closing lines)",
             )
+    if len(posts) == 1 and any(_COMMENT_FORM.match(line.text) for line in costs.lines):
+        raise ArticleFormatError(
+            path, "not a saved tag or category page (one article with its comment form)"
+        )
     if not posts:
         raise ArticleFormatError(path, "no posts found")
     source = str(path.resolve())
