@@ -9,6 +9,7 @@ import click
 
 from library.articles import imports as articles
 from library.catalog import photos as catalog
+from library.catalog import queries, records
 from library.cli.base import (
     EXIT_FAILED_FILES,
     Context,
@@ -75,7 +76,8 @@ def list_articles(ctx: Context, as_json: bool) -> None:
         photodesk articles --json
     """
     with ctx.session() as session:
-        rows = [articles.article_record(a) for a in articles.list_articles(session)]
+        found, _ = queries.list_articles(session, limit=None)
+        rows = [records.article_record(a) for a, _ in found]
     if as_json:
         emit_json(rows)
         return
@@ -105,20 +107,9 @@ def usages(ctx: Context, ref: str, as_json: bool) -> None:
     """
     with ctx.session() as session:
         asset = catalog.find_asset(session, ref)
-        pairs = articles.usages_of(session, [asset.id])
+        pairs = queries.usages_of(session, [asset.id])
         comparison = articles.compare_usages(asset, [u for u, _ in pairs])
-        rows = [
-            {
-                **articles.usage_record(u),
-                "article": {
-                    "id": a.id,
-                    "title": a.title,
-                    "url": a.url,
-                    "published": a.published.date().isoformat() if a.published else None,
-                },
-            }
-            for u, a in pairs
-        ]
+        rows = [records.usage_record(u, a) for u, a in pairs]
     if as_json:
         emit_json({"asset_id": asset.id, "usages": rows, "comparison": comparison.to_json()})
         return
