@@ -269,3 +269,16 @@ def test_other_tag_headings_name_the_page_tag(tmp_path: Path, heading: str) -> N
     text = page.text.replace("Posts Tagged ‘Harbour Authority’", heading)
     assert text != page.text
     assert_reads(tmp_path, Page(text, page.truth))
+
+
+def test_cli_json_shows_the_readings_and_refuses_an_article_page(run: Any) -> None:
+    run("init")
+    result = run("import-articles", str(FIXTURES / "tag-harbour.txt"), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [r["title"] for r in report["readings"]][-1] == "New boathouse opens on the west slipway"
+    assert all(0 < r["confidence"] <= 1 for r in report["readings"])
+    refused = run("import-articles", str(FIXTURES / "front-page.txt"))
+    assert refused.exit_code != 0
+    assert "front-page.txt: not a saved tag or category page" in refused.stderr
+    assert "Traceback" not in refused.stderr
