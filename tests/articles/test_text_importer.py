@@ -282,3 +282,16 @@ def test_cli_json_shows_the_readings_and_refuses_an_article_page(run: Any) -> No
     assert refused.exit_code != 0
     assert "front-page.txt: not a saved tag or category page" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_related_posts_blocks_between_posts_are_not_posts() -> None:
+    articles = parse_text(FIXTURES / "tag-related-block.txt")
+    assert [(a.title, a.byline, a.published) for a in articles] == [
+        ("Dock workers walk out over night-shift pay", "Staff Writer", None),
+        ("Ferry crews vote on new rota", "Mara Quist", None),
+    ]
+    assert [(i.alt, i.caption) for i in articles[1].images] == [
+        ("Ferry crew on deck", None),
+        ("Ferry crew on deck", "Ferry crew on deck at dawn"),
+    ]
+    assert all((a.confidence or 0) > 0.9 for a in articles)

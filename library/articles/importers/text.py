@@ -166,8 +166,11 @@ _FOOTER_MARK = re.compile(
     r"^(?:(?:©|\(c\)|copyright)\s*(?:©\s*)?\d{4}|copyright\s*©|(?:proudly\s+)?powered\s+by\b)",
     re.I,
 )
+#: The context line under a related post's title in WordPress's "Related" block.
+_RELATED_CONTEXT = re.compile(r"^(?:In|Dans|Im|En|Em)\s+[“\"«„].{1,60}[”\"»“]$")
 _FOOTER = re.compile(
     r"^(?:©|\(c\)\s|copyright\b|(?:proudly\s+)?powered\s+by\b|theme(?:\s+by|:)|designed\s+by\b|"
+    r"(?:create\s+a\s+free\s+website\s+or\s+)?blog\s+at\s+wordpress\.com|"
     r"all\s+rights\s+reserved|back\s+to\s+top|scroll\s+to\s+top|privacy\s+policy|terms\s+of\s+)",
     re.I,
 )
@@ -1002,7 +1005,12 @@ def _split_posts(path: list[tuple[int, bool]], lo: int) -> list[_Post]:
         if state == JUNK:
             closed = True
             current = None
+            pending = []  # a date in the page chrome belongs to no post
         elif current is not None:
+            for waiting in pending:  # read in passing between two lines of this post
+                current.lines.append(waiting)
+                current.roles.append(-1)
+            pending = []
             current.lines.append(index)
             current.roles.append(state)
             if state == BOILER:
@@ -1106,7 +1114,9 @@ def _reread(costs: _Costs, post: _Post) -> _Post:
         total, path = _align(costs, lo, hi, head)
         if total < INF:
             results.append((total, head, path))
-    if not results:
+    if not results:  # no single-post reading fits: keep the page's, and say it is unsure
+        assigned = sum(1 for role in post.roles if role != UNAS) / len(post.roles)
+        post.confidence = round(0.5 * assigned, 3)
         return post
     results.sort(key=lambda r: r[0])
     total, _head, path = results[0]
@@ -1140,6 +1150,8 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
             if heading is None:
                 heading, first_heading = found, index
         line.footer = bool(_FOOTER.match(line.text) or _NAVIGATION.match(line.text))
+        if _RELATED_CONTEXT.match(line.text):
+            line.junk_only = True
     if first_heading is not None and first_heading <= 40:
         for line in lines[:first_heading]:
             line.junk_only = True
