@@ -295,3 +295,62 @@ def test_related_posts_blocks_between_posts_are_not_posts() -> None:
         ("Ferry crew on deck", "Ferry crew on deck at dawn"),
     ]
     assert all((a.confidence or 0) > 0.9 for a in articles)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_page_whose_heading_was_not_saved_still_reads(tmp_path: Path, seed: int) -> None:
+    page = generate(400 + seed, Options(kinds=("full", "no_featured", "other_first_alt")))
+    text = page.text.replace("Posts Tagged ‘Harbour Authority’", "")
+    assert "Posts Tagged" not in text
+    assert_reads(tmp_path, Page(text, page.truth))
+
+
+@pytest.mark.extended
+def test_article_pages_of_real_sites_saved_as_text_are_refused(tmp_path: Path) -> None:
+    """Text as a browser saves it: block elements on lines of their own, alts kept."""
+    corpus = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "articles"
+    pages = sorted(corpus.glob("html-*/*.htm*"))[::3]  # a third keeps the suite quick
+    if not pages:
+        pytest.skip("../shared/corpora is absent")
+    refused = 0
+    for page in pages:
+        text = _page_text(page.read_text(encoding="utf-8", errors="replace"))
+        path = tmp_path / (page.stem + ".txt")
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(
+            ArticleFormatError, match=r"not a saved tag or category page|no posts|empty file"
+        ):
+            parse_text(path)
+        refused += 1
+    assert refused == len(pages)
+
+
+def _page_text(markup: str) -> str:
+    from html.parser import HTMLParser
+
+    blocks = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "section", "article", "a"}
+    blocks |= {"header", "footer", "nav", "figcaption", "figure", "ul", "ol", "title", "img"}
+    parts: list[str] = []
+    hidden = [0]
+
+    class Text(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            hidden[0] += tag in ("script", "style", "noscript")
+            if tag in blocks:
+                parts.append("\n")
+            alt = dict(attrs).get("alt") if tag == "img" else None
+            if alt:
+                parts.append(f"\n{alt}\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            hidden[0] -= tag in ("script", "style", "noscript") and hidden[0] > 0
+            if tag in blocks:
+                parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not hidden[0]:
+                parts.append(data)
+
+    Text().feed(markup)
+    lines = (line.strip() for line in "".join(parts).splitlines())
+    return "\n\n".join(line for line in lines if line)

@@ -44,9 +44,10 @@ Page
     "By NAME" (byline), "Tagged a, b"/"Tags: a, b" (tags), "Posted in X"/"Filed under X"
     (categories). A tags line after the body also closes the post.
   * Hard-wrapped dumps (a text browser's fixed width) are joined back first.
-  * A page without a heading is read only when at least two posts show the layout (a tags
-    line or the alt-title-alt repetition) and end in closing lines; an article page or a
-    front page saved as text is refused with ArticleFormatError, as is binary data.
+  * A page without a heading is read only when at least two posts, and at least half of
+    them, show the layout (a tags line or the alt-title-alt repetition) and end in
+    closing lines; an article page or a front page saved as text is refused with
+    ArticleFormatError, as is binary data and a single article with its comment form.
 
 Each article carries `confidence` (0..1: how much cheaper its reading is than the best
 reading with a different head, times the share of its lines that found a role) and
@@ -1150,8 +1151,8 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
             if heading is None:
                 heading, first_heading = found, index
         line.footer = bool(_FOOTER.match(line.text) or _NAVIGATION.match(line.text))
-        if _RELATED_CONTEXT.match(line.text):
-            line.junk_only = True
+        if _RELATED_CONTEXT.match(line.text) or not any(c.isalnum() for c in line.text):
+            line.junk_only = True  # a related post's context line, or only separators
     if first_heading is not None and first_heading <= 40:
         for line in lines[:first_heading]:
             line.junk_only = True
@@ -1172,10 +1173,23 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
 
 
 def _dump_shaped(costs: _Costs, post: _Post) -> bool:
+    """Whether a post shows the layout: a tags line, or a featured alt echoed after a title.
+
+    Menus and tickers echo too ("Loading…", "NASDAQ", "Loading…"), so the echo counts
+    only with an alt and a title of a few words.
+    """
     roles = set(post.roles)
-    if TAGS in roles or any(costs.lines[i].meta_tags for i in post.lines):
+    if TAGS in roles and post.roles.count(TAGS) == 1:
+        tags = costs.lines[post.lines[post.roles.index(TAGS)]].tags or []
+        if len(tags) >= 2:
+            return True
+    if any(costs.lines[i].meta_tags for i in post.lines):
         return True
-    return _repeats_featured(costs, post)
+    if not _repeats_featured(costs, post):
+        return False
+    featured = costs.lines[post.lines[post.roles.index(FEAT)]]
+    title = costs.lines[post.lines[post.roles.index(TITLE_F)]]
+    return featured.words >= 2 and title.words >= 3
 
 
 def _is_post(post: _Post) -> bool:
@@ -1221,7 +1235,7 @@ def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Pos
         posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
     posts = [_reread(costs, post) for post in posts]
     posts = [p for p in posts if _is_post(p)]
-    return heading, costs, _drop_trailing_chrome(costs, posts)
+    return heading, costs, _drop_chrome(costs, posts)
 
 
 def _title_echoes(lines: Sequence[_Line], posts: Sequence[_Post]) -> frozenset[int]:
@@ -1241,18 +1255,20 @@ def _title_echoes(lines: Sequence[_Line], posts: Sequence[_Post]) -> frozenset[i
     return frozenset(i for i in again if again & {i - 2, i - 1, i + 1, i + 2})
 
 
-def _drop_trailing_chrome(costs: _Costs, posts: list[_Post]) -> list[_Post]:
-    """After the last post that closes like the others, only a post with the layout counts.
+def _drop_chrome(costs: _Costs, posts: list[_Post]) -> list[_Post]:
+    """Before the first and after the last post that closes like the others, only a post
+    with the layout counts.
 
-    Sidebars ("Recent Posts", "Archives") sit between the last post and the footer and
-    read as a title and some short lines; real posts there still have their tags line,
-    their alt-title-alt echo or their closing lines.
+    A site's name, tagline and menu above the posts (when no heading says where they
+    start) and sidebars below them ("Recent Posts", "Archives") read as a title and some
+    short lines; real posts there still have their tags line, their alt-title-alt echo
+    or their closing lines.
     """
     closed = [i for i, post in enumerate(posts) if BOILER in post.roles]
     if len(closed) < 2:
         return posts
-    last = closed[-1]
-    return posts[: last + 1] + [p for p in posts[last + 1 :] if _dump_shaped(costs, p)]
+    first, last = closed[0], closed[-1]
+    return [post for i, post in enumerate(posts) if first <= i <= last or _dump_shaped(costs, post)]
 
 
 def parse_text(path: Path) -> list[ParsedArticle]:
@@ -1262,7 +1278,7 @@ def parse_text(path: Path) -> list[ParsedArticle]:
     if heading is None:
         shaped = [p for p in posts if _dump_shaped(costs, p)]
         closed = sum(1 for p in shaped if BOILER in p.roles)
-        if len(shaped) < 2 or closed < 2:
+        if len(shaped) < 2 or closed < 2 or 2 * len(shaped) < len(posts):
             raise ArticleFormatError(
                 path,
                 "not a saved tag or category page (no 'Posts Tagged …' or 'Category: …' "
