@@ -354,3 +354,10 @@ def _page_text(markup: str) -> str:
     Text().feed(markup)
     lines = (line.strip() for line in "".join(parts).splitlines())
     return "\n\n".join(line for line in lines if line)
+
+
+def test_two_pages_of_different_tags_keep_their_own_tag(tmp_path: Path) -> None:
+    first = generate(31, Options(posts=3, kinds=("no_tags",)))
+    second = generate(32, Options(posts=3, kinds=("no_tags",)), page_tag="Lifeboats")
+    articles = read(tmp_path, concatenate(first, second))
+    assert [a.tags for a in articles] == [["Harbour Authority"]] * 3 + [["Lifeboats"]] * 3

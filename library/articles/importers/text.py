@@ -379,6 +379,7 @@ class _Line:
     words: int
     boiler: bool = False
     junk_only: bool = False  # heading, or page chrome: never part of a post
+    heading: _Heading | None = None
     footer: bool = False
     meta: str | None = None  # "date", "by" or "tagged": a line themes print, read in passing
     published: date | None = None
@@ -598,7 +599,6 @@ class _Costs:
     def __init__(
         self,
         lines: Sequence[_Line],
-        heading: _Heading | None,
         priors: dict[str, float],
         echoes: frozenset[int] = frozenset(),
         caption_period: float = 0.0,
@@ -609,8 +609,13 @@ class _Costs:
         # How many of the page's captions end with a full stop: where most do, a full stop
         # no longer tells a paragraph from a caption.
         self.caption_period = caption_period
-        # An archive heading of unknown kind ("X Archives") may still name a tag.
-        self.page_tag = heading.name if heading is not None and heading.kind != "category" else None
+        # An archive heading of unknown kind ("X Archives") may still name a tag; a file of
+        # several saved pages has several.
+        self.page_tags = [
+            line.heading.name
+            for line in lines
+            if line.heading is not None and line.heading.kind != "category"
+        ]
         self.present = {k: -math.log(p) for k, p in priors.items()}
         self.absent = {k: -math.log(1 - p) for k, p in priors.items()}
         self.previous_core = self._previous_core()
@@ -670,9 +675,7 @@ class _Costs:
         items = line.tags
         if not items or len(items) < 2:
             return 0.0
-        if re.search(r",\S", line.text) or (
-            self.page_tag is not None and any(_same_tag(i, self.page_tag) for i in items)
-        ):
+        if re.search(r",\S", line.text) or self._names_page_tag(items):
             return 1.5
         longest = max(_words(i) for i in items)
         if (len(items) >= 3 and longest <= 3) or longest <= 2:
@@ -683,14 +686,17 @@ class _Costs:
         items = line.tags
         if items is None:
             return INF
-        named = self.page_tag is not None and any(_same_tag(i, self.page_tag) for i in items)
+        named = self._names_page_tag(items)
         if len(items) == 1:
             return 0.3 if named else 2.5
         cost = 0.0 if re.search(r",\S", line.text) else 0.5
         cost += 0.4 * max(0, max(_words(i) for i in items) - 3)
-        if self.page_tag is not None and not named:
+        if self.page_tags and not named:
             cost += 0.6
         return cost
+
+    def _names_page_tag(self, items: Sequence[str]) -> bool:
+        return any(_same_tag(i, tag) for i in items for tag in self.page_tags)
 
     @staticmethod
     def _alt(line: _Line, tags_like: float) -> float:
@@ -1148,6 +1154,7 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
         if found is not None:
             headings.append(index)
             line.junk_only = True
+            line.heading = found
             if heading is None:
                 heading, first_heading = found, index
         line.footer = bool(_FOOTER.match(line.text) or _NAVIGATION.match(line.text))
@@ -1218,14 +1225,13 @@ def read_page(text: str, path: Path) -> tuple[_Heading | None, _Costs, list[_Pos
     if not lines:
         raise ArticleFormatError(path, "empty file")
     heading = _mark_page(lines)
-    first = _Costs(lines, heading, _DEFAULT_PRIORS)
+    first = _Costs(lines, _DEFAULT_PRIORS)
     _total, path_roles = _align(first, 0, len(lines), None)
     posts = [p for p in _split_posts(path_roles, 0) if _is_post(p)]
     costs = first
     if posts:
         costs = _Costs(
             lines,
-            heading,
             _measure(first, posts),
             _title_echoes(lines, posts),
             _caption_period(lines, posts),
@@ -1291,7 +1297,18 @@ def parse_text(path: Path) -> list[ParsedArticle]:
     if not posts:
         raise ArticleFormatError(path, "no posts found")
     source = str(path.resolve())
-    return [_article(costs, post, index, source, heading) for index, post in enumerate(posts, 1)]
+    return [
+        _article(costs, post, index, source, _heading_of(costs, post) or heading)
+        for index, post in enumerate(posts, 1)
+    ]
+
+
+def _heading_of(costs: _Costs, post: _Post) -> _Heading | None:
+    """The heading of the saved page a post is on, when a file holds several."""
+    for line in reversed(costs.lines[: post.lines[0]]):
+        if line.heading is not None:
+            return line.heading
+    return None
 
 
 def _roles(costs: _Costs, post: _Post) -> Iterator[tuple[int, _Line]]:
