@@ -1160,12 +1160,14 @@ def _mark_page(lines: list[_Line]) -> _Heading | None:
         line.footer = bool(_FOOTER.match(line.text) or _NAVIGATION.match(line.text))
         if _RELATED_CONTEXT.match(line.text) or not any(c.isalnum() for c in line.text):
             line.junk_only = True  # a related post's context line, or only separators
-    if first_heading is not None and first_heading <= 40:
-        for line in lines[:first_heading]:
-            line.junk_only = True
     closing = _closing_keys(lines)
     for line in lines:
         line.boiler = line.key in closing and not line.junk_only
+    # Above the first heading is the site's name and menu, unless a post closed there
+    # (a page whose own heading was lost, with a later page's heading below it).
+    if first_heading is not None and not any(line.boiler for line in lines[:first_heading]):
+        for line in lines[:first_heading]:
+            line.junk_only = True
     # From a footer up to the next heading is page chrome (copyright, "powered by", the
     # next page's site name and menu); so is a footer after the last closing line.
     for index, line in enumerate(lines):
