@@ -361,3 +361,10 @@ def test_two_pages_of_different_tags_keep_their_own_tag(tmp_path: Path) -> None:
     second = generate(32, Options(posts=3, kinds=("no_tags",)), page_tag="Lifeboats")
     articles = read(tmp_path, concatenate(first, second))
     assert [a.tags for a in articles] == [["Harbour Authority"]] * 3 + [["Lifeboats"]] * 3
+
+
+def test_a_long_menu_above_the_heading_is_not_read(tmp_path: Path) -> None:
+    page = generate(33, Options(posts=4))
+    menu = "\n\n".join(f"Section {n}" for n in range(60))
+    text = page.text.replace("Posts Tagged", menu + "\n\nPosts Tagged", 1)
+    assert_reads(tmp_path, Page(text, page.truth))
