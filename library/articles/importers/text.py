@@ -194,6 +194,7 @@ _STRONG_BYLINE = re.compile(
 )
 _PARTICLES = {"and", "de", "da", "do", "dos", "van", "von", "der", "al", "el", "bin", "&"}
 _SPEECH = re.compile(r"[“”\"]|\b(?:said|says|told|according to)\b", re.I)
+_NARRATION = re.compile(r"\b(?:will|would|had|has|have|could|should)\b", re.I)
 _STOPWORDS = frozenset(
     [
         "the",
@@ -746,6 +747,8 @@ class _Costs:
             cost += 0.4
         if _SPEECH.search(line.text):
             cost += 1.2  # captions describe the picture; paragraphs report who said what
+        elif _NARRATION.search(line.text):
+            cost += 0.5  # captions show a moment; paragraphs tell what was and will be
         if line.strong_caption:
             cost -= 0.4
         elif line.has_date:
