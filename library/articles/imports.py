@@ -60,6 +60,8 @@ class ImportReport:
     ingested: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    #: How sure each layout-inferred reading (text dumps) is, with its unplaced lines.
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +74,7 @@ class ImportReport:
             "ingested": self.ingested,
             "errors": self.errors,
             "warnings": self.warnings,
+            "readings": self.readings,
         }
 
     def summary(self) -> str:
@@ -329,6 +332,15 @@ def import_articles(
     # resolve the text dumps imported in the same run.
     parsed.sort(key=lambda a: a.format == "text")
     for article in parsed:
+        if article.confidence is not None:
+            report.readings.append(
+                {
+                    "key": article.key,
+                    "title": article.title,
+                    "confidence": article.confidence,
+                    "unassigned": article.unassigned,
+                }
+            )
         with database.session_scope() as session:
             created = _write_article(session, article, resolver, report, user)
         if created:
