@@ -22,8 +22,9 @@ from werkzeug.wrappers import Response
 
 from library.catalog import users
 from library.db.models import User
+from library.errors import LibraryBusyError
 from webui import sessions
-from webui.db import commit, get_session, state
+from webui.db import SAFE_METHODS, commit, get_session, state
 
 bp = Blueprint("auth", __name__)
 
@@ -67,16 +68,34 @@ def load_identity() -> None:
         return  # the stylesheet and script are public; no database work for them
     header = request.headers.get("Authorization", "")
     if is_api() and header[:7].lower() == "bearer ":
-        user = users.user_for_token(
-            get_session(), header[7:].strip(), touch=request.method not in ("GET", "HEAD")
-        )
-        if user is not None:
-            g.identity = _identity(user)
+        found = users.token_owner(get_session(), header[7:].strip())
+        if found is not None:
+            owner, token = found
+            g.identity = _identity(owner)
             g.via_token = True
+            if users.token_use_is_stale(token):
+                _record_token_use(token.id)
         return
     user = sessions.user()
     if user is not None:
         g.identity = _identity(user)
+
+
+def _record_token_use(token_id: int) -> None:
+    """Note the token's use (for the admin's "last used"), reads included.
+
+    A write request records it in its own transaction; a read gets a short
+    write transaction of its own (at most once per token every 15 minutes),
+    and a busy catalog only costs the note, never the request.
+    """
+    if request.method not in SAFE_METHODS:
+        users.record_token_use(get_session(), token_id)
+        return
+    try:
+        with state().database.session_scope(write=True) as session:
+            users.record_token_use(session, token_id)
+    except LibraryBusyError:
+        pass
 
 
 def _identity(user: User) -> Identity:

@@ -275,20 +275,46 @@ def user_for_token(session: Session, token: str, touch: bool = False) -> User | 
     """The enabled user a live token belongs to, or None (unknown, revoked or expired).
 
     With ``touch`` the token's last use is recorded (at most every 15 minutes);
-    callers in a read-only transaction leave it off.
+    callers in a read-only transaction leave it off and use `record_token_use`
+    in a write transaction of their own.
     """
+    found = token_owner(session, token)
+    if found is None:
+        return None
+    user, row = found
+    if touch:
+        record_token_use(session, row)
+    return user
+
+
+def token_owner(session: Session, token: str) -> tuple[User, ApiToken] | None:
+    """The enabled user and the live token row for a bearer token, or None."""
     if not token:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    now = utcnow()
-    if row is None or token_state(row, now) != "active":
+    if row is None or token_state(row) != "active":
         return None
     user = session.get(User, row.user_id)
     if user is None or user.disabled:
         return None
-    if touch and (row.last_used_at is None or now - row.last_used_at > _TOUCH_INTERVAL):
-        row.last_used_at = now
-    return user
+    return user, row
+
+
+def token_use_is_stale(row: ApiToken, now: datetime | None = None) -> bool:
+    """Whether the token's last use is unrecorded or older than the 15-minute grain."""
+    moment = now or utcnow()
+    return row.last_used_at is None or moment - row.last_used_at > _TOUCH_INTERVAL
+
+
+def record_token_use(session: Session, row: ApiToken | int) -> None:
+    """Note that a token was used now, unless that was noted within 15 minutes.
+
+    Takes the row, or its id when the caller read it in another session.
+    """
+    token = session.get(ApiToken, row) if isinstance(row, int) else row
+    now = utcnow()
+    if token is not None and token_use_is_stale(token, now):
+        token.last_used_at = now
 
 
 def _acceptable(password: str, name: str) -> None:
