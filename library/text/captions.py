@@ -158,9 +158,18 @@ _BOUNDARY = (
     + re.escape(_BOUNDARY_CHARS)
     + r"])\s*|(?<=\s)(?=(?-i:[A-Z\u00c0-\u00de])|[\u00a9(\[]))"
 )
+# The same, but a plain space is not enough: "told Reuters" or "Credit Suisse" is prose.
+_PUNCT_BOUNDARY = r"(?:\A|(?<=[" + re.escape(_BOUNDARY_CHARS) + r"])\s*|(?<=\s)(?=[\u00a9(\[]))"
 _TAIL = r"\s*[.;,]?\s*\Z"
-_LEAD_END = r"\s*(?::|\|+|" + _DASH + r"+(?=\s)|(?=\n))"
+# BBC pages print "Image copyright X Image caption Y": the label ends the credit.
+_LEAD_END = r"\s*(?::|\|+|" + _DASH + r"+(?=\s)|(?=\n)|(?=\s+image\s+caption\b))"
 _NAME = r"(?P<credit>[^\n()\[\]{}:|]{1,80}?)"
+# A leading credit ends at its separator, so it may hold a bracketed agency or place:
+# "Image copyright Khin Win (Shwe Inn Thar) Image caption ...".
+_LEADING_NAME = r"(?P<credit>(?:[^\n()\[\]{}:|]|\([^\n()\[\]{}:|]{1,40}\)){1,80}?)"
+# After an intro word a trailing credit runs to the end, so a pipe inside it is part
+# of the party ("Foto: picture alliance/dpa | Michael Kappeler").
+_TRAILING_NAME = r"(?P<credit>[^\n()\[\]{}:]{1,80}?)"
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -172,6 +181,7 @@ def _intro_rules(
     intro: str,
     where: Sequence[Where] = ("anywhere", "leading", "trailing"),
     check: NameCheck = "name",
+    boundary: str = _BOUNDARY,
 ) -> list[NoteRule]:
     """Rules for credits spelled "<intro> <party>": bracketed, leading or trailing.
 
@@ -181,8 +191,8 @@ def _intro_rules(
     """
     shapes: dict[Where, str] = {
         "anywhere": r"[(\[]\s*(?:" + intro + r")\s*" + _NAME + r"\s*[)\]]",
-        "leading": r"\s*(?:" + intro + r")\s*" + _NAME + _LEAD_END,
-        "trailing": _BOUNDARY + r"(?:" + intro + r")\s*" + _NAME + _TAIL,
+        "leading": r"\s*(?:" + intro + r")\s*" + _LEADING_NAME + _LEAD_END,
+        "trailing": boundary + r"(?:" + intro + r")\s*" + _TRAILING_NAME + _TAIL,
     }
     rules = []
     for w in where:
@@ -226,20 +236,91 @@ ARCHIVE_RULES: tuple[NoteRule, ...] = (
     ),
 )
 
-_AGENCY = (
-    r"reuters|afp|epa(?:[-\s]efe)?|efe|xinhua|anadolu(?:\s+agency)?|ansa|dpa|kyodo|yonhap"
-    r"|tass|sputnik|upi|ap|irna|isna|tasnim|mehr|fars|wana|ilna|bloomberg|getty\s+images"
+#: Picture agencies, wire services and photo desks that credits name. Short or
+#: lower-case names ("dpa", "ap") count as names inside credits; a name here may
+#: also stand alone as the whole credit when punctuation sets it off.
+_AGENCY_NAMES = (
+    # wires and national agencies
+    r"reuters|afp|ap|upi|dts(?:\s+nachrichtenagentur)?|epa(?:[-\s]efe)?|(?:agencia\s+)?efe|dpa|ddp|epd|kna|apa|sda|keystone(?:[-\s]sda)?"
+    r"|anp|belga|ansa|lapresse|lusa|tt|ntb(?:\s+scanpix)?|ritzau(?:\s+scanpix)?|scanpix|lehtikuva|stt"
+    r"|pap|ctk|\u010dtk|mti|hina|tanjug|bta|anadolu(?:\s+agency)?|aa|xinhua|kyodo(?:\s+news)?"
+    r"|jiji(?:\s+press)?|yonhap|aap|pti|ians|bernama|antara|tass|sputnik|ria\s+novosti|ukrinform"
+    r"|irna|isna|tasnim|mehr|fars|wana|ilna|wafa|kcna|europa\s+press|press\s+association"
+    # picture agencies and photo desks
+    r"|getty\s+images(?:\s+(?:plus|news|sport|entertainment))?|istock(?:photo)?|shutterstock"
+    r"|alamy(?:\s+(?:live\s+news|stock\s+photo))?|rex(?:\s+features)?|pa(?:\s+(?:images|wire|media))?"
+    r"|picture[\s-]*alliance|imago(?:\s+images)?|ullstein\s*bild|sz\s+photo|action\s+press"
+    r"|westend61|shotshop|bloomberg|nurphoto|sopa\s+images|lightrocket|zuma(?:\s+(?:press|wire))?"
+    r"|sipa(?:\s+(?:usa|press))?|abaca(?:press)?|hans\s+lucas|maxppp|redux|polaris|eyevine"
+    r"|magnum(?:\s+photos)?|corbis|hulton\s+archive|action\s+images|usa\s+today\s+sports"
+    r"|imagn(?:\s+images)?|icon\s+sportswire|dppi|panoramic|photonews|agencja\s+gazeta"
+    r"|east\s+news|nyt|the\s+new\s+york\s+times|the\s+washington\s+post|wenn|backgrid|nasa"
 )
-_SUFFIX_AGENCY = (
-    r"(?:getty\s+images|afp|reuters|ap|epa(?:[-\s]efe)?|bloomberg|nurphoto|sopa\s+images"
-    r"|lightrocket|anadolu(?:\s+agency)?|xinhua|shutterstock|alamy|redux|polaris"
-    r"|zuma(?:\s+press)?|sipa(?:\s+usa)?|dpa|isna|irna|tasnim|wana|mehr|fars|nyt"
-    r"|the\s+new\s+york\s+times)(?:\s+via\s+getty\s+images)?"
+_AGENCY = r"(?<![\w])(?:" + _AGENCY_NAMES + r")(?![\w])"
+#: Agencies that never read as ordinary words, so a space is enough to set them off.
+_LONG_AGENCY = (
+    r"(?:getty\s+images|shutterstock|alamy|picture[\s-]*alliance|imago(?:\s+images)?"
+    r"|ullstein\s*bild|istock(?:photo)?|nurphoto|sopa\s+images|lightrocket|westend61)(?![\w])"
 )
+#: "AFP/Getty Images", "AFP - Getty Images", "AFP via Getty Images", "Sipa USA/AP".
+_AGENCY_SEP = r"(?:\s*/\s*|\s+" + _DASH + r"\s+|\s+via\s+)"
+_AGENCY_CHAIN = _AGENCY + r"(?:" + _AGENCY_SEP + _AGENCY + r")*"
 #: Agency names may be printed in lower case ("dpa") without making the credit prose.
-_KNOWN_AGENCY = re.compile(r"(?:" + _AGENCY + r"|" + _SUFFIX_AGENCY + r")", _FLAGS)
-_NAME_WORD = r"[^\W\d_][\w'\u2019-]*\.?"
+_KNOWN_AGENCY = re.compile(_AGENCY_CHAIN, _FLAGS)
+# A word of a person's name: not the start of an agency name, so that in
+# "Jane Roe Getty Images/Sipa USA" the agencies are not read as her surname.
+_NAME_WORD = r"(?!" + _AGENCY + r")[^\W\d_][\w'\u2019-]*\.?"
 _FILE_TAIL = r"(?:\s*(?:,|/)\s*(?P<archive>file(?:\s+photo)?))?"
+_CAP_WORD = r"(?-i:[A-Z\u00c0-\u00de][\w&.'\u2019-]*)"
+_LINK_WORD = r"(?-i:for|of|the|de|del|van|von|der|den|la|le|du|da|di|y|and|und|et|&)"
+#: "Jane Roe", "The New York Times", "Jane Roe for The Guardian": capitalised words.
+_CAP_WORDS = _CAP_WORD + r"(?:\s+(?:" + _LINK_WORD + r"\s+)*" + _CAP_WORD + r"){0,5}"
+
+#: "Photo" in the languages captions are printed in; "<word>: <party>" is a credit.
+_PHOTO_WORDS = (
+    r"photo(?:graph)?s?|pictures?|pics?|fotos?|fotograf(?:\u00eda|ia|ie|i)?|fot\u00f3|fotoğraf"
+    r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
+    r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|imagens?|im\u00e1genes|imagen|\u0639\u06a9\u0633"
+)
+#: "Credit" words: a credit follows them after a colon (or an ellipsis, as the NYT prints it).
+_CREDIT_WORDS = (
+    r"(?:(?:photo|image|picture|foto)\s*)?credits?(?:\s+photos?)?|cr\u00e9dits?(?:\s+photos?)?"
+    r"|cr\u00e9ditos?(?:\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen)s?)?|credito(?:\s+foto)?"
+    r"|bildnachweis|bildrechte|fotonachweis|photographer|photographe|fot\u00f3grafo|fotografo"
+    r"|fotograf(?:in)?"
+)
+#: "Source" words, the usual credit intro in German, Polish and Nordic captions.
+_SOURCE_WORDS = (
+    r"(?:bild|foto)?quelle|\u017ar\u00f3d\u0142o(?:\s+zdj\u0119cia)?|fuente|fonte|source|bron"
+    r"|kilde|k\u00e4lla|l\u00e4hde|zdroj|forr\u00e1s|kaynak|\u0438\u0441\u0442\u043e\u0447\u043d"
+    r"\u0438\u043a|sursa"
+)
+_ANY_INTRO = r"(?:" + _PHOTO_WORDS + r"|" + _CREDIT_WORDS + r"|" + _SOURCE_WORDS + r")"
+#: "Foto/Quelle:", "Photo / Credit :" — several intro words before one colon.
+_INTRO_COLON = _ANY_INTRO + r"(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*(?::|\uff1a)"
+_COPYRIGHT = (
+    r"(?:\u00a9|\(c\)|(?:(?:image|photo|picture)\s+)?copyright\b\s*\u00a9?"
+    r"|\u1013\u102c\u1010\u103a\u1015\u102f\u1036\s*\u1019\u1030\u1015\u102d\u102f\u1004\u103a)"
+)
+
+
+def _name_slash_outlet(extra_name_words: int) -> str:
+    """A credit group "<Name> / <Outlet>[/<Outlet>]"; the name never starts an agency."""
+    word = r"(?!" + _AGENCY + r")" + _CAP_WORD
+    return (
+        r"(?P<credit>"
+        + word
+        + r"(?:\s+"
+        + word
+        + r"){"
+        + str(extra_name_words)
+        + r",3}\s*/\s*"
+        + _CAP_WORDS
+        + r"(?:\s*/\s*"
+        + _CAP_WORDS
+        + r")*)"
+    )
+
 
 #: Credit forms, most specific first: at equal positions the earlier row wins.
 CREDIT_RULES: tuple[NoteRule, ...] = (
@@ -266,24 +347,45 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "capitalised",
     ),
     *_intro_rules("photo_credit_to", r"photo\s*credits?\s+to\b"),
-    *_intro_rules("credit_colon", r"(?:photo\s*)?credits?\s*:"),
+    *_intro_rules("credit_should_read", r"(?:photo\s*)?credits?\s+should\s+read\b\s*:?"),
+    *_intro_rules(
+        "credit_colon",
+        r"(?:(?:" + _CREDIT_WORDS + r")\s*(?::|\uff1a|\.{2,}|\u2026)\s*)+",
+    ),
     *_intro_rules("photo_by", _PHOTO_WORD + r"\s+by\b\s*:?", check="capitalised"),
+    *_intro_rules(
+        "photo_by",
+        r"(?:foto(?:graf\u00eda|grafia)?|photo|bild)s?\s+(?:di|de|von|door|av|af|par)\b\s*:?",
+        check="capitalised",
+    ),
     *_intro_rules(
         "photo_courtesy", r"(?:photos?|images?|pictures?)\s+courtesy(?:\s+of)?\b\s*:?", check="any"
     ),
     *_intro_rules("courtesy", r"courtesy(?:\s+of)?\b\s*:?", check="any"),
-    *_intro_rules("copyright", r"\u00a9|\(c\)|copyright\b\s*\u00a9?", check="name"),
+    # "© Foto: Getty Images" is one credit: the intro words after the sign are part of it.
+    *_intro_rules("copyright", _COPYRIGHT + r"(?:\s*" + _INTRO_COLON + r")?", check="name"),
     *_intro_rules(
         "photo_colon",
-        r"(?:photo|photograph|picture|pic|foto|\u0639\u06a9\u0633)s?\s*:",
+        r"(?:" + _PHOTO_WORDS + r")(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*(?::|\uff1a)",
         check="capitalised",
     ),
+    *_intro_rules(
+        "source_colon", r"(?:" + _SOURCE_WORDS + r")\s*(?::|\uff1a)", check="capitalised"
+    ),
     *_intro_rules("image_colon", r"images?\s*:", ("anywhere", "trailing"), check="capitalised"),
+    # "Credit Jane Roe", "Foto dpa": no colon, so only after punctuation and in capitals.
+    *_intro_rules(
+        "credit_plain",
+        r"(?-i:Credits?|CREDITS?|Fotos?|FOTOS?|Bild|BILD|Kuva|KUVA|Zdj\u0119cie)(?=\s)",
+        ("trailing",),
+        check="capitalised",
+        boundary=_PUNCT_BOUNDARY,
+    ),
     NoteRule(
         "agency_bracketed",
         "credit",
         "anywhere",
-        _compile(r"[(\[]\s*(?P<credit>(?:" + _AGENCY + r"|" + _SUFFIX_AGENCY + r"))\s*[)\]]"),
+        _compile(r"[(\[]\s*(?P<credit>" + _AGENCY_CHAIN + r")" + _FILE_TAIL + r"\s*[)\]]"),
     ),
     NoteRule(
         "via_bracketed",
@@ -313,9 +415,9 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "trailing",
         _compile(
             _BOUNDARY
-            + r"(?P<credit>(?:(?:"
+            + r"(?P<credit>(?:"
             + _AGENCY
-            + r")(?![\w])|(?-i:[A-Z]{2,}(?:[-\s][A-Z]{2,})?))\s*/\s*[^\n/()\[\]|:]{1,60}?)"
+            + r"|(?-i:[A-Z]{2,}(?:[-\s][A-Z]{2,})?))\s*/\s*[^\n/()\[\]|:]{1,60}?)"
             + _FILE_TAIL
             + _TAIL
         ),
@@ -330,9 +432,29 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _NAME_WORD
             + r"\s+){0,3}"
             + _NAME_WORD
-            + r"\s*/\s*"
-            + _SUFFIX_AGENCY
+            + _AGENCY_SEP
+            + _AGENCY_CHAIN
             + r")"
+            + _FILE_TAIL
+            + r"\s*[)\]]"
+        ),
+        "capitalised",
+    ),
+    NoteRule(
+        # "(Jane Roe / The Guardian)" anywhere: a two-word name makes it a credit, not "(US/Mexico)".
+        "name_slash_outlet",
+        "credit",
+        "anywhere",
+        _compile(
+            r"[(\[]\s*(?P<credit>"
+            + _CAP_WORD
+            + r"(?:\s+"
+            + _CAP_WORD
+            + r"){1,3}\s*/\s*"
+            + _CAP_WORDS
+            + r"(?:\s*/\s*"
+            + _CAP_WORDS
+            + r")*)"
             + _FILE_TAIL
             + r"\s*[)\]]"
         ),
@@ -347,13 +469,62 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _NAME_WORD
             + r"\s+){0,3}"
             + _NAME_WORD
-            + r"\s*/\s*"
-            + _SUFFIX_AGENCY
+            + r"\s*(?:/|"
+            + _DASH
+            + r")\s*"
+            + _AGENCY_CHAIN
             + r")"
             + _FILE_TAIL
             + _TAIL
         ),
         "capitalised",
+    ),
+    # "Rally. Jane Roe/The Guardian": an outlet we do not know. A one-word name only
+    # after punctuation, so that "talks between US/China" stays prose.
+    NoteRule(
+        "name_slash_outlet",
+        "credit",
+        "trailing",
+        _compile(_PUNCT_BOUNDARY + _name_slash_outlet(0) + _FILE_TAIL + _TAIL),
+        "capitalised",
+    ),
+    NoteRule(
+        "name_slash_outlet",
+        "credit",
+        "trailing",
+        _compile(r"(?<=\s)" + _name_slash_outlet(1) + _FILE_TAIL + _TAIL),
+        "capitalised",
+    ),
+    # "Rally. Getty Images", "Rally | AFP/Getty Images": the agency alone, after the
+    # description (a caption that is only "ap" is not taken for a credit). After a
+    # plain space only names that never read as ordinary words.
+    NoteRule(
+        "agency_only",
+        "credit",
+        "trailing",
+        _compile(
+            _PUNCT_BOUNDARY.replace(r"\A|", "", 1)
+            + r"(?P<credit>"
+            + _AGENCY_CHAIN
+            + r")"
+            + _FILE_TAIL
+            + _TAIL
+        ),
+    ),
+    NoteRule(
+        "agency_only",
+        "credit",
+        "trailing",
+        _compile(
+            r"(?<=\s)(?P<credit>"
+            + _LONG_AGENCY
+            + r"(?:"
+            + _AGENCY_SEP
+            + _AGENCY
+            + r")*)"
+            + _FILE_TAIL
+            + _TAIL
+        ),
     ),
     NoteRule(
         # Chinese "<photographer> 摄" ("photographed by"), often in full-width brackets.
@@ -464,6 +635,21 @@ DATE_RULES: tuple[DateRule, ...] = (
             r"(?<![\d.\-/])(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)"
             r"(?P<day>\d{1,2})(?![\d])"
         ),
+    ),
+    # "06.07.2019", "06-07-2019", "06/07/2019": day first, as Europe writes it ...
+    DateRule(
+        "day_month_year_digits",
+        "day",
+        _compile(
+            r"(?<![\d.\-/])(?P<day>\d{1,2})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)"
+            r"(?P<year>\d{4})(?![\d])"
+        ),
+    ),
+    # ... and "10/25/2019" month first when the day-first reading cannot exist.
+    DateRule(
+        "month_day_year_digits",
+        "day",
+        _compile(r"(?<![\d.\-/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})(?![\d])"),
     ),
     DateRule(
         "cjk_day",
@@ -604,13 +790,30 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_END = re.compile(r"([^\W_]*)([.!?\u3002\uff01\uff1f])(?=\s)")
 
 
+#: Intro words left at the front of a credit ("Credit: Credit Jane Roe", "Foto: © X").
+_LEFTOVER_INTRO = re.compile(
+    r"^(?:(?!"
+    + _AGENCY
+    + r")(?:"
+    + _ANY_INTRO
+    + r")\s*(?::|\.{2,}|\u2026)\s*|(?:credits?|\u00a9|\(c\))(?:\s+|(?<=\u00a9)|(?<=\))))+",
+    _FLAGS,
+)
+_ONLY_INTRO = re.compile(r"(?:" + _ANY_INTRO + r"|" + _COPYRIGHT + r")\s*\.?", _FLAGS)
+
+
 def _clean_credit(text: str) -> str:
-    return text.strip().strip(_DASHES + ",;:").strip()
+    text = text.strip().strip(_DASHES + ",;:").strip()
+    rest = _LEFTOVER_INTRO.sub("", text, count=1)
+    return rest if any(ch.isalnum() for ch in rest) else text
 
 
 def _looks_like_credit(credit: str, check: NameCheck) -> bool:
     """Whether a pattern's ``credit`` group is a plausible party, not a sentence."""
     if not credit or len(credit) > 80 or not any(ch.isalnum() for ch in credit):
+        return False
+    if _ONLY_INTRO.fullmatch(credit):
+        # "© Foto: Getty Images" read as the credit "Foto" before a colon.
         return False
     words = credit.split()
     if len(words) > 10:
@@ -622,16 +825,17 @@ def _looks_like_credit(credit: str, check: NameCheck) -> bool:
     if check == "any":
         return True
     first = words[0]
-    if first[0].islower() and first.split("-")[0].casefold() not in _PARTICLES:
+    known = _KNOWN_AGENCY.match(credit)
+    if first[0].islower() and first.split("-")[0].casefold() not in _PARTICLES and not known:
         return False
     if check == "name":
         return True
-    for word in re.split(r"[\s/]+", credit):
+    for word in re.split(r"[\s/]+", _KNOWN_AGENCY.sub(" ", credit)):
         letters = word.lstrip("\"'(\u201c\u2018\u00ab")
         if not letters or not letters[0].islower():
             continue
         stem = letters.rstrip(".,")
-        if stem.split("-")[0].casefold() not in _PARTICLES and not _KNOWN_AGENCY.fullmatch(stem):
+        if stem.split("-")[0].casefold() not in _PARTICLES:
             return False
     return True
 
@@ -647,8 +851,17 @@ def _claim_notes(raw: str, rules: Sequence[NoteRule]) -> list[_Claim]:
     def free(start: int, end: int) -> bool:
         return all(end <= c.start or start >= c.end for c in claims)
 
+    # A bracketed credit inside the text ("... (Photo by X/AFP) more text") gives way
+    # to a credit that opens or closes the caption: that one is the publisher's line.
+    provisional: list[_Claim] = []
+
+    def provisional_ids() -> set[int]:
+        return {id(c) for c in provisional}
+
     def has_credit() -> bool:
-        return any(c.kind == "credit" for c in claims)
+        return any(c.kind == "credit" and id(c) not in provisional_ids() for c in claims) or (
+            not phase_leading_or_trailing and bool(provisional)
+        )
 
     def accept(rule: NoteRule, m: re.Match[str]) -> _Claim | None:
         if not free(m.start(), m.end()):
@@ -661,8 +874,13 @@ def _claim_notes(raw: str, rules: Sequence[NoteRule]) -> list[_Claim]:
         if not _looks_like_credit(credit, rule.check):
             return None
         inner = "archive" in rule.pattern.groupindex and m.group("archive") is not None
-        return _Claim("credit", rule.name, m.start(), m.end(), credit, inner)
+        # Leading blanks that a boundary swallowed must not win a tie on position.
+        start = m.start()
+        while start < m.end() and raw[start].isspace():
+            start += 1
+        return _Claim("credit", rule.name, start, m.end(), credit, inner)
 
+    phase_leading_or_trailing = False
     for rule in rules:
         if rule.where != "anywhere":
             continue
@@ -670,6 +888,9 @@ def _claim_notes(raw: str, rules: Sequence[NoteRule]) -> list[_Claim]:
             claim = accept(rule, m)
             if claim is not None:
                 claims.append(claim)
+                if claim.kind == "credit" and not _only_glue(raw[claim.end :]):
+                    provisional.append(claim)
+    phase_leading_or_trailing = True
 
     def covering(pos: int) -> _Claim | None:
         return next((c for c in claims if c.start <= pos < c.end), None)
@@ -728,7 +949,14 @@ def _claim_notes(raw: str, rules: Sequence[NoteRule]) -> list[_Claim]:
             break
         claims.append(best)
         tail = best.start
+    dropped = provisional_ids()
+    if any(c.kind == "credit" and id(c) not in dropped for c in claims):
+        claims = [c for c in claims if id(c) not in dropped]
     return sorted(claims, key=lambda c: c.start)
+
+
+def _only_glue(text: str) -> bool:
+    return all(_is_blank_or_glue(ch) or ch in ".;," for ch in text)
 
 
 def _settle(raw: str, claims: list[_Claim]) -> list[str]:
@@ -816,13 +1044,21 @@ def parse_caption(text: str | None, rules: Sequence[NoteRule] = NOTE_RULES) -> C
 # ------------------------------------------------------------------ comparison
 
 _CREDIT_INTRO = re.compile(
-    r"^\s*(?:photo\s*credits?\s*(?:to\b)?|credits?|(?:photos?|photographs?|pictures?|images?)"
-    r"\s+(?:by|courtesy(?:\s+of)?)\b|courtesy(?:\s+of)?\b|photos?|images?|pictures?"
-    r"|\u00a9|\(c\)|copyright\b)\s*:?\s*",
+    r"^\s*(?:photo\s*credits?\s*(?:to\b|should\s+read\b)|(?:photos?|photographs?|pictures?"
+    r"|images?)\s+(?:by|courtesy(?:\s+of)?)\b|courtesy(?:\s+of)?\b"
+    r"|(?:foto(?:graf\u00eda|grafia)?|photo|bild)s?\s+(?:di|de|von|door|av|af|par)\b|images?\b|"
+    + _COPYRIGHT
+    + r"|(?!"
+    + _AGENCY
+    + r")"
+    + _ANY_INTRO
+    + r"(?:\s*[/&]\s*"
+    + _ANY_INTRO
+    + r")*)\s*(?::|\uff1a|\.{2,}|\u2026)?\s*",
     _FLAGS,
 )
 _CREDIT_FILE = re.compile(r"\s*[,/]\s*file(?:\s+photo)?\s*$", _FLAGS)
-_PHOTO_TOKEN = re.compile(r"\bphotos?\b", _FLAGS)
+_PHOTO_TOKEN = re.compile(r"\b(?:photo|foto)s?\b", _FLAGS)
 
 
 def normalize_credit(credit: str | None) -> str:

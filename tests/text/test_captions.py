@@ -561,9 +561,17 @@ def test_separators_go_with_the_note_not_lost() -> None:
 
 
 def test_only_one_credit_others_stay_in_description() -> None:
-    notes = parse_caption("Rally (AP Photo/Evan Vucci) Photo by Jane Roe")
+    notes = parse_caption("Rally (AP Photo/Evan Vucci) in Tehran (Photo by Jane Roe)")
     assert notes.credit == "AP Photo/Evan Vucci"
-    assert notes.description == "Rally Photo by Jane Roe"
+    assert notes.description == "Rally in Tehran (Photo by Jane Roe)"
+
+
+def test_closing_credit_beats_bracketed_credit_inside_the_text() -> None:
+    """Getty captions carry their own "(Photo by X/AFP)"; the site's credit line comes last."""
+    notes = parse_caption("Rally (AP Photo/Evan Vucci) Photo by Jane Roe")
+    assert (notes.credit, notes.credit_form) == ("Jane Roe", "photo_by")
+    assert notes.description == "Rally (AP Photo/Evan Vucci)"
+    _assert_accounted_for(notes)
 
 
 def test_find_dates_accepts_none_and_empty() -> None:
