@@ -202,7 +202,11 @@ def _intro_rules(
 
 
 _PHOTO_WORD = r"(?:photo|photograph|picture|pic|image|footage)s?"
-_ARCHIVE_WORD = r"(?:file|archives?|archival)"
+# "Archivbild", "archivo", "archiwum": the archive word in the languages captions use.
+_ARCHIVE_WORD = (
+    r"(?:file|archives?|archival|archiv(?:bild|foto|aufnahme)?|archivo|archivio|archiwum"
+    r"|archief|arkiv|arkisto)"
+)
 
 #: Archive notes. Add a row to recognise a new house style.
 ARCHIVE_RULES: tuple[NoteRule, ...] = (
@@ -279,7 +283,7 @@ _CAP_WORDS = _CAP_WORD + r"(?:\s+(?:" + _LINK_WORD + r"\s+)*" + _CAP_WORD + r"){
 #: "Photo" in the languages captions are printed in; "<word>: <party>" is a credit.
 _PHOTO_WORDS = (
     r"photo(?:graph)?s?|pictures?|pics?|fotos?|fotograf(?:\u00eda|ia|ie|i)?|fot\u00f3|fotoğraf"
-    r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
+    r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|beeld|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
     r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|imagens?|im\u00e1genes|imagen|\u0639\u06a9\u0633"
 )
 #: "Credit" words: a credit follows them after a colon (or an ellipsis, as the NYT prints it).
@@ -376,10 +380,53 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     # "Credit Jane Roe", "Foto dpa": no colon, so only after punctuation and in capitals.
     *_intro_rules(
         "credit_plain",
-        r"(?-i:Credits?|CREDITS?|Fotos?|FOTOS?|Bild|BILD|Kuva|KUVA|Zdj\u0119cie)(?=\s)",
+        r"(?-i:Credits?|CREDITS?|Fotos?|FOTOS?|Fot\.|FOT\.|Bild|BILD|Beeld|BEELD|Kuva|KUVA"
+        r"|Zdj\u0119cie)(?=\s)",
         ("trailing",),
         check="capitalised",
         boundary=_PUNCT_BOUNDARY,
+    ),
+    # "(foto Ansa)", "(Photo Jane Roe)": in brackets the intro needs no colon.
+    *_intro_rules(
+        "credit_plain",
+        r"(?:credits?|fotos?|fot\.|photos?|bild|beeld|kuva)(?=\s)",
+        ("anywhere",),
+        check="capitalised",
+    ),
+    # BBC: "Image source, Getty Images" above "Image caption, ...".
+    *_intro_rules(
+        "image_source",
+        r"(?:image|picture|photo)\s+source\s*,",
+        ("leading", "trailing"),
+        check="name",
+    ),
+    # "[File: Jane Roe/Reuters]": an archive note and the credit in one bracket.
+    NoteRule(
+        "file_credit_bracketed",
+        "credit",
+        "anywhere",
+        _compile(
+            r"[(\[]\s*(?P<archive>file(?:\s+photo)?)\s*:\s*(?P<credit>[^\n()\[\]{}:|]{1,80}?)\s*[)\]]"
+        ),
+        "capitalised",
+    ),
+    # "Manifestación en Madrid. CLAUDIO ÁLVAREZ (EL PAÍS)": the photographer with the
+    # agency in brackets, closing the caption; the bracket alone would lose the name.
+    NoteRule(
+        "name_bracketed_agency",
+        "credit",
+        "anywhere",
+        _compile(
+            r"(?:(?<=[.!?;|\n])|(?<=[.!?;|\n]\s))(?P<credit>"
+            + _NAME_WORD
+            + r"(?:\s+"
+            + _NAME_WORD
+            + r"){0,3}\s*\((?:"
+            + _AGENCY_CHAIN
+            + r"|(?-i:[A-Z\u00c0-\u00de][A-Z\u00c0-\u00de\s.'-]{1,30}))\))"
+            + _TAIL
+        ),
+        "capitalised",
     ),
     NoteRule(
         "agency_bracketed",
@@ -403,7 +450,8 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "trailing",
         _compile(
             r"[(\[]\s*(?!(?:left|right|center|centre|top|bottom|above|below|front|back|inset"
-            r"|file|pictured|seated|standing|foreground|background)\b)"
+            r"|file|pictured|seated|standing|foreground|background|symbolbild|symbolfoto"
+            r"|illustration|representational|representative|stock)\b)"
             r"(?P<credit>(?-i:[A-Z][\w&.'-]*(?:\s*[/,]\s*[A-Z][\w&.'-]*|\s+[A-Z][\w&.'-]*){0,3}))"
             r"\s*[)\]]" + _TAIL
         ),
@@ -469,9 +517,9 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _NAME_WORD
             + r"\s+){0,3}"
             + _NAME_WORD
-            + r"\s*(?:/|"
+            + r"(?:\s*/\s*|"
             + _DASH
-            + r")\s*"
+            + r")"
             + _AGENCY_CHAIN
             + r")"
             + _FILE_TAIL
@@ -525,6 +573,57 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _FILE_TAIL
             + _TAIL
         ),
+    ),
+    # "ST PHOTO: JANE ROE": the paper's own photo desk, kept whole like "AP Photo/X".
+    NoteRule(
+        "outlet_photo",
+        "credit",
+        "trailing",
+        _compile(
+            _BOUNDARY
+            + r"(?P<credit>(?-i:[A-Z]{2,}(?:\s[A-Z]{2,})?)\s+photos?\s*:\s*[^\n()\[\]{}:|]{1,60}?)"
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    # "Jane Roe for The New York Times", "Jane Roe for TIME".
+    NoteRule(
+        "name_for_outlet",
+        "credit",
+        "trailing",
+        _compile(
+            _PUNCT_BOUNDARY
+            + r"(?P<credit>"
+            + _CAP_WORD
+            + r"(?:\s+"
+            + _CAP_WORD
+            + r"){1,3}\s+for\s+"
+            + _CAP_WORDS
+            + r")"
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    # "(ABC News: Jane Roe)": outlet, colon, photographer, closing the caption.
+    NoteRule(
+        "outlet_colon_name",
+        "credit",
+        "trailing",
+        _compile(
+            r"[(\[]\s*(?!(?:left|right|from|top|bottom|above|below|inset|pictured|file)\b)"
+            r"(?P<credit>" + _CAP_WORDS + r"\s*:\s*" + _CAP_WORDS + r")\s*[)\]]" + _TAIL
+        ),
+        "capitalised",
+    ),
+    # "Le port de Brest. | OUEST-FRANCE": a pipe sets a short name off as the credit.
+    NoteRule(
+        "pipe_name",
+        "credit",
+        "trailing",
+        _compile(
+            r"(?<=\|)\s*(?P<credit>" + _CAP_WORDS + r"(?:\s*/\s*" + _CAP_WORDS + r")*)" + _TAIL
+        ),
+        "capitalised",
     ),
     NoteRule(
         # Chinese "<photographer> 摄" ("photographed by"), often in full-width brackets.
