@@ -11,6 +11,7 @@ page's own answer: the block's whole text, as a reader sees it, goes through
 
     .venv/bin/python benchmarks/caption_credits.py            # corpus + labelled set
     .venv/bin/python benchmarks/caption_credits.py --show     # every pair, misses marked
+    .venv/bin/python benchmarks/caption_credits.py --baseline 5af8863   # before/after
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import argparse
 import html
 import json
 import re
+import subprocess
 import sys
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,7 +34,7 @@ from library.text.captions import normalize_credit, parse_caption  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE.parent.parent / "shared" / "corpora"
-LABELLED = HERE / "caption_credits_labelled.tsv"
+LABELLED = (HERE / "caption_credits_labelled.tsv", HERE / "caption_credits_heldout.tsv")
 
 _VOID = frozenset(
     [
@@ -205,7 +208,7 @@ def corpus_pairs(corpora: Path = CORPORA) -> list[Pair]:
     return pairs
 
 
-def labelled_pairs(path: Path = LABELLED) -> list[Pair]:
+def labelled_pairs(path: Path) -> list[Pair]:
     pairs = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -216,13 +219,37 @@ def labelled_pairs(path: Path = LABELLED) -> list[Pair]:
     return pairs
 
 
-def score(pairs: list[Pair], show: bool) -> tuple[int, int]:
+Parser = Callable[[str], str | None]
+
+
+def _current_parser(caption: str) -> str | None:
+    return parse_caption(caption).credit
+
+
+def _parser_at(revision: str) -> Parser:
+    """parse_caption as it was at a git revision, to print a before/after in one run."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:library/text/captions.py"],
+        cwd=HERE.parent,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = types.ModuleType(f"captions_at_{revision}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up by name
+    exec(compile(source, f"{revision}:library/text/captions.py", "exec"), module.__dict__)
+    old_parse = module.parse_caption
+    return lambda caption: old_parse(caption).credit
+
+
+def score(pairs: list[Pair], parse: Parser, show: bool | None) -> tuple[int, int]:
+    """Pairs whose credit matches under today's key; show: True all, None misses, False none."""
     right = 0
     for pair in pairs:
-        got = parse_caption(pair.caption).credit
+        got = parse(pair.caption)
         ok = normalize_credit(got) == normalize_credit(pair.credit)
         right += ok
-        if show or not ok:
+        if show is True or (show is None and not ok):
             mark = "  " if ok else "XX"
             print(f"{mark} [{pair.source}] {pair.caption!r}\n     want {pair.credit!r} got {got!r}")
     return right, len(pairs)
@@ -232,17 +259,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print every pair, not only misses")
     parser.add_argument("--corpora", type=Path, default=CORPORA)
-    parser.add_argument("--labelled", type=Path, default=LABELLED)
+    parser.add_argument("--labelled", type=Path, nargs="*", default=list(LABELLED))
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also score parse_caption as of this git revision"
+    )
     args = parser.parse_args()
     sets = []
     if (args.corpora / "articles").is_dir():
         sets.append(("page mark-up", corpus_pairs(args.corpora)))
-    if args.labelled.is_file():
-        sets.append(("hand-labelled", labelled_pairs(args.labelled)))
+    for path in args.labelled:
+        if path.is_file():
+            sets.append((path.stem, labelled_pairs(path)))
+    baseline = _parser_at(args.baseline) if args.baseline else None
     for name, pairs in sets:
-        right, total = score(pairs, args.show)
-        share = right / total if total else 0.0
-        print(f"{name}: {right}/{total} credits right ({share:.0%})")
+        right, total = score(pairs, _current_parser, True if args.show else None)
+        line = f"{name}: {right}/{total} credits right ({right / max(total, 1):.0%})"
+        if baseline is not None:
+            before, _ = score(pairs, baseline, False)
+            line += f"; at {args.baseline}: {before}/{total} ({before / max(total, 1):.0%})"
+        print(line)
 
 
 if __name__ == "__main__":

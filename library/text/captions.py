@@ -386,10 +386,11 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         check="capitalised",
         boundary=_PUNCT_BOUNDARY,
     ),
-    # "(foto Ansa)", "(Photo Jane Roe)": in brackets the intro needs no colon.
+    # "(foto Ansa)", "(Photo Jane Roe)": in brackets the intro needs no colon (but
+    # "(Credit Suisse)" is a bank).
     *_intro_rules(
         "credit_plain",
-        r"(?:credits?|fotos?|fot\.|photos?|bild|beeld|kuva)(?=\s)",
+        r"(?:fotos?|fot\.|photos?|bild|beeld|kuva)(?=\s)",
         ("anywhere",),
         check="capitalised",
     ),
@@ -412,6 +413,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     ),
     # "Manifestación en Madrid. CLAUDIO ÁLVAREZ (EL PAÍS)": the photographer with the
     # agency in brackets, closing the caption; the bracket alone would lose the name.
+    # An unknown outlet must be several capitalised words: "Olaf Scholz (SPD)" is a party.
     NoteRule(
         "name_bracketed_agency",
         "credit",
@@ -423,7 +425,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _NAME_WORD
             + r"){0,3}\s*\((?:"
             + _AGENCY_CHAIN
-            + r"|(?-i:[A-Z\u00c0-\u00de][A-Z\u00c0-\u00de\s.'-]{1,30}))\))"
+            + r"|(?-i:[A-Z\u00c0-\u00de.'-]+(?:\s+[A-Z\u00c0-\u00de.'-]+)+))\))"
             + _TAIL
         ),
         "capitalised",

@@ -495,6 +495,370 @@ CASES: dict[str, Case] = {
     "chinese-year": Case(
         "\u5317\u4eac\uff0c2008\u5e74", "\u5317\u4eac\uff0c2008\u5e74", dates=("2008",)
     ),
+    # --- regression rows: real caption forms the parser once got wrong (issue 10 §2)
+    "credit-no-colon": Case(
+        "Rally in Tehran. Credit Jane Roe",
+        "Rally in Tehran.",
+        credit="Jane Roe",
+        form="credit_plain",
+    ),
+    "credit-doubled": Case(
+        "Rally in Tehran. Credit: Credit Jane Roe",
+        "Rally in Tehran.",
+        credit="Jane Roe",
+        form="credit_colon",
+    ),
+    "credit-nyt-ellipsis-glued": Case(
+        "Voters line up in Harlem.Credit...Jane Roe for The New York Times",
+        "Voters line up in Harlem.",
+        credit="Jane Roe for The New York Times",
+        form="credit_colon",
+    ),
+    "name-slash-outlet-bracketed": Case(
+        "Skaters on the canal. (Jane Roe/The Canadian Press)",
+        "Skaters on the canal.",
+        credit="Jane Roe/The Canadian Press",
+        form="name_slash_outlet",
+    ),
+    "name-slash-outlet-square": Case(
+        "Children in a classroom in Gaza [Jane Roe/Al Jazeera]",
+        "Children in a classroom in Gaza",
+        credit="Jane Roe/Al Jazeera",
+        form="name_slash_outlet",
+    ),
+    "name-slash-outlet-trailing": Case(
+        "Rally in Atlanta. Jane Roe/CNN",
+        "Rally in Atlanta.",
+        credit="Jane Roe/CNN",
+        form="name_slash_outlet",
+    ),
+    "name-slash-outlet-spaced": Case(
+        "Le ministre à l'Assemblée. Jane Roe / Le Figaro",
+        "Le ministre à l'Assemblée.",
+        credit="Jane Roe / Le Figaro",
+        form="name_slash_outlet",
+    ),
+    "name-afp-dash-getty": Case(
+        "Firefighters near Athens. Jane Roe / AFP - Getty Images",
+        "Firefighters near Athens.",
+        credit="Jane Roe / AFP - Getty Images",
+        form="name_slash_agency",
+    ),
+    "name-afp-getty-chain": Case(
+        "Justices pose in Washington. Olivier Roe/AFP/Getty Images",
+        "Justices pose in Washington.",
+        credit="Olivier Roe/AFP/Getty Images",
+        form="name_slash_agency",
+    ),
+    "getty-chain-after-names": Case(
+        "Samuel Alito and Elizabeth Roe Getty Images/Sipa USA",
+        "Samuel Alito and Elizabeth Roe",
+        credit="Getty Images/Sipa USA",
+        form="agency_slash",
+    ),
+    "name-em-dash-getty": Case(
+        "The minister leaves Downing Street. Jane Roe\u2014Getty Images",
+        "The minister leaves Downing Street.",
+        credit="Jane Roe\u2014Getty Images",
+        form="name_slash_agency",
+    ),
+    "getty-trailing-alone": Case(
+        "A sheep farm in Wales. Getty Images",
+        "A sheep farm in Wales.",
+        credit="Getty Images",
+        form="agency_only",
+    ),
+    "getty-trailing-no-stop": Case(
+        "A sheep farm in Wales Getty Images",
+        "A sheep farm in Wales",
+        credit="Getty Images",
+        form="agency_only",
+    ),
+    "agency-after-dash": Case(
+        "Manifestación en Madrid - EFE", "Manifestación en Madrid", credit="EFE", form="agency_only"
+    ),
+    "agency-after-pipe": Case(
+        "Commuters at Shibuya crossing | Kyodo",
+        "Commuters at Shibuya crossing",
+        credit="Kyodo",
+        form="agency_only",
+    ),
+    "image-credit-bracketed": Case(
+        "The launch pad (Image credit: NASA/Bill Roe)",
+        "The launch pad",
+        credit="NASA/Bill Roe",
+        form="credit_colon",
+    ),
+    "photographer-colon": Case(
+        "The bank's headquarters. Photographer: Jane Roe/Bloomberg",
+        "The bank's headquarters.",
+        credit="Jane Roe/Bloomberg",
+        form="credit_colon",
+    ),
+    "photo-credit-should-read": Case(
+        "Putin arrives in Japan. (Photo credit should read JANE ROE/AFP/Getty Images)",
+        "Putin arrives in Japan.",
+        credit="JANE ROE/AFP/Getty Images",
+        form="credit_should_read",
+    ),
+    "photo-credit-should-read-bare": Case(
+        "Putin arrives in Japan. Photo credit should read JANE ROE/AFP/Getty Images",
+        "Putin arrives in Japan.",
+        credit="JANE ROE/AFP/Getty Images",
+        form="credit_should_read",
+    ),
+    "foto-colon-spiegel": Case(
+        "Tausende demonstrieren in Berlin\nFoto: Jane Roe / dpa",
+        "Tausende demonstrieren in Berlin",
+        credit="Jane Roe / dpa",
+        form="photo_colon",
+    ),
+    "foto-no-colon": Case(
+        "Demonstranten in Amsterdam. Foto ANP",
+        "Demonstranten in Amsterdam.",
+        credit="ANP",
+        form="credit_plain",
+    ),
+    "foto-bracketed-no-colon": Case(
+        "Manifestazione a Roma (foto Ansa)",
+        "Manifestazione a Roma",
+        credit="Ansa",
+        form="credit_plain",
+    ),
+    "bild-colon-no-stop": Case(
+        "Demonstranten vor dem Reichstag Bild: dpa",
+        "Demonstranten vor dem Reichstag",
+        credit="dpa",
+        form="photo_colon",
+    ),
+    "quelle-colon": Case(
+        "Demonstranten vor dem Reichstag. Quelle: picture alliance/dpa/Jane Roe",
+        "Demonstranten vor dem Reichstag.",
+        credit="picture alliance/dpa/Jane Roe",
+        form="source_colon",
+    ),
+    "bildquelle-colon": Case(
+        "Demonstranten vor dem Reichstag. Bildquelle: picture alliance / dpa",
+        "Demonstranten vor dem Reichstag.",
+        credit="picture alliance / dpa",
+        form="source_colon",
+    ),
+    "foto-quelle-colon": Case(
+        "Die Hafencity in Hamburg. Foto/Quelle: dts",
+        "Die Hafencity in Hamburg.",
+        credit="dts",
+        form="photo_colon",
+    ),
+    "credits-photo-french": Case(
+        "Arnaud Roe, ministre du Redressement productif Crédits photo : Jean-Christophe ROE/Le Figaro",
+        "Arnaud Roe, ministre du Redressement productif",
+        credit="Jean-Christophe ROE/Le Figaro",
+        form="credit_colon",
+    ),
+    "credit-photo-french-space": Case(
+        "Le stade de France. Crédit photo : Jane Roe",
+        "Le stade de France.",
+        credit="Jane Roe",
+        form="credit_colon",
+    ),
+    "zrodlo-polish": Case(
+        "Demonstracja w Warszawie. Źródło: PAP/Jane Roe",
+        "Demonstracja w Warszawie.",
+        credit="PAP/Jane Roe",
+        form="source_colon",
+    ),
+    "fot-abbrev-polish": Case(
+        "Demonstracja w Warszawie. Fot. Jane Roe / Agencja Gazeta",
+        "Demonstracja w Warszawie.",
+        credit="Jane Roe / Agencja Gazeta",
+        form="credit_plain",
+    ),
+    "zdjecie-polish": Case(
+        "Demonstracja w Warszawie. Zdjęcie: Jane Roe",
+        "Demonstracja w Warszawie.",
+        credit="Jane Roe",
+        form="photo_colon",
+    ),
+    "kuva-finnish": Case(
+        "Mielenosoittajat Helsingissä. Kuva: Jane Roe / Lehtikuva",
+        "Mielenosoittajat Helsingissä.",
+        credit="Jane Roe / Lehtikuva",
+        form="photo_colon",
+    ),
+    "fotografia-spanish": Case(
+        "La selección celebra en Lima. Fotografía: EFE/Jane Roe",
+        "La selección celebra en Lima.",
+        credit="EFE/Jane Roe",
+        form="photo_colon",
+    ),
+    "foto-di-italian": Case(
+        "Il porto di Genova. Foto di Jane Roe",
+        "Il porto di Genova.",
+        credit="Jane Roe",
+        form="photo_by",
+    ),
+    "beeld-dutch": Case(
+        "Demonstranten in Amsterdam. Beeld Jane Roe / de Volkskrant",
+        "Demonstranten in Amsterdam.",
+        credit="Jane Roe / de Volkskrant",
+        form="credit_plain",
+    ),
+    "foto-latvian-agencies": Case(
+        "Zemes nogruvums Askā, Norvēģijā, 2021. gada janvāris Foto: REUTERS, NTB",
+        "Zemes nogruvums Askā, Norvēģijā, 2021. gada janvāris",
+        credit="REUTERS, NTB",
+        form="photo_colon",
+        dates=("2021",),
+    ),
+    "photograph-wired": Case(
+        "A person crossing the street in Huwara. Photograph: Dan Roe/Getty Images",
+        "A person crossing the street in Huwara.",
+        credit="Dan Roe/Getty Images",
+        form="photo_colon",
+    ),
+    "image-colon-mashable": Case(
+        "Jim Roe, cofounder of Square Image: SixThirty",
+        "Jim Roe, cofounder of Square",
+        credit="SixThirty",
+        form="image_colon",
+    ),
+    "copyright-foto-not-split": Case(
+        "Die Hafencity in Hamburg. © Foto: Getty Images",
+        "Die Hafencity in Hamburg.",
+        credit="Getty Images",
+        form="copyright",
+    ),
+    "copyright-foto-leading": Case(
+        "© Foto: Getty Images", "", credit="Getty Images", form="copyright"
+    ),
+    "copyright-picture-alliance": Case(
+        "Ein Sonnenuntergang. © picture alliance/dpa",
+        "Ein Sonnenuntergang.",
+        credit="picture alliance/dpa",
+        form="copyright",
+    ),
+    "foto-picture-alliance-pipe": Case(
+        "Ein Sonnenuntergang an der Ostsee. Foto: picture alliance/dpa | Jane Roe",
+        "Ein Sonnenuntergang an der Ostsee.",
+        credit="picture alliance/dpa | Jane Roe",
+        form="photo_colon",
+    ),
+    "pipe-imago-shotshop": Case(
+        "Ein Sonnenuntergang an der Ostsee | Imago/Shotshop",
+        "Ein Sonnenuntergang an der Ostsee",
+        credit="Imago/Shotshop",
+        form="agency_slash",
+    ),
+    "pipe-outlet-caps": Case(
+        "Le port de Brest. | OUEST-FRANCE",
+        "Le port de Brest.",
+        credit="OUEST-FRANCE",
+        form="pipe_name",
+    ),
+    "bbc-image-copyright": Case(
+        "Image copyright Reuters Image caption Rescuers search the rubble",
+        "Image caption Rescuers search the rubble",
+        credit="Reuters",
+        form="copyright",
+    ),
+    "bbc-image-source": Case(
+        "Image source, Getty Images\nImage caption, Rescuers search the rubble",
+        "Image caption, Rescuers search the rubble",
+        credit="Getty Images",
+        form="image_source",
+    ),
+    "bbc-burmese-copyright": Case(
+        "ဓာတ်ပုံ မူပိုင် Khin Roe (Shwe Inn Thar) Image caption တရားစွဲခံထားရတဲ့",
+        "Image caption တရားစွဲခံထားရတဲ့",
+        credit="Khin Roe (Shwe Inn Thar)",
+        form="copyright",
+    ),
+    "file-credit-bracketed": Case(
+        "Children in a classroom in Gaza [File: Jane Roe/Reuters]",
+        "Children in a classroom in Gaza",
+        archive=True,
+        credit="Jane Roe/Reuters",
+        form="file_credit_bracketed",
+    ),
+    "outlet-colon-name": Case(
+        "Flood water in Lismore. (ABC News: Jane Roe)",
+        "Flood water in Lismore.",
+        credit="ABC News: Jane Roe",
+        form="outlet_colon_name",
+    ),
+    "outlet-photo-caps": Case(
+        "Shoppers on Orchard Road. ST PHOTO: JANE ROE",
+        "Shoppers on Orchard Road.",
+        credit="ST PHOTO: JANE ROE",
+        form="outlet_photo",
+    ),
+    "name-for-outlet": Case(
+        "The factory floor in Shenzhen. Jane Roe for TIME",
+        "The factory floor in Shenzhen.",
+        credit="Jane Roe for TIME",
+        form="name_for_outlet",
+    ),
+    "name-bracketed-agency": Case(
+        "Manifestación en Madrid, el 1 de mayo. JANE ROE (REUTERS)",
+        "Manifestación en Madrid, el 1 de mayo.",
+        credit="JANE ROE (REUTERS)",
+        form="name_bracketed_agency",
+    ),
+    "closing-credit-after-getty-brackets": Case(
+        "Justices pose. (Photo by OLIVIER ROE / AFP) (Photo by OLIVIER ROE/AFP via Getty Images) Olivier Roe/AFP/Getty Images",
+        "Justices pose. (Photo by OLIVIER ROE / AFP) (Photo by OLIVIER ROE/AFP via Getty Images)",
+        credit="Olivier Roe/AFP/Getty Images",
+        form="name_slash_agency",
+    ),
+    "archivbild-not-credit": Case(
+        "Kinder spielen im Park (Archivbild)",
+        "Kinder spielen im Park",
+        archive=True,
+        prefix="(Archivbild)",
+    ),
+    "symbolbild-not-credit": Case(
+        "Die Polizei in Köln (Symbolbild)", "Die Polizei in Köln (Symbolbild)"
+    ),
+    "not-credit-credit-suisse": Case(
+        "Shares of Credit Suisse fell on Monday", "Shares of Credit Suisse fell on Monday"
+    ),
+    "not-credit-credit-suisse-bracketed": Case(
+        "Profits at the bank (Credit Suisse) fell", "Profits at the bank (Credit Suisse) fell"
+    ),
+    "not-credit-told-reuters": Case(
+        "The minister spoke to Reuters", "The minister spoke to Reuters"
+    ),
+    "not-credit-party-in-brackets": Case(
+        "Redner des Tages. Friedrich Roe (CDU) spricht",
+        "Redner des Tages. Friedrich Roe (CDU) spricht",
+    ),
+    "not-credit-foto-prose": Case(
+        "Ein Foto der Familie aus dem Jahr 1972",
+        "Ein Foto der Familie aus dem Jahr 1972",
+        dates=("1972",),
+    ),
+    "not-credit-photo-of-the-day": Case(
+        "Photo of the day: A heron at dawn", "Photo of the day: A heron at dawn"
+    ),
+    "date-dmy-dots": Case(
+        "Ein ICE im Hauptbahnhof Köln, 14.03.2023",
+        "Ein ICE im Hauptbahnhof Köln, 14.03.2023",
+        dates=("2023-03-14",),
+    ),
+    "date-dmy-dashes": Case("Rally on 06-07-2019", "Rally on 06-07-2019", dates=("2019-07-06",)),
+    "date-dmy-slashes": Case("Rally on 06/07/2019", "Rally on 06/07/2019", dates=("2019-07-06",)),
+    "date-mdy-slash-when-day-first-impossible": Case(
+        "Rally on 10/25/2019", "Rally on 10/25/2019", dates=("2019-10-25",)
+    ),
+    "date-dmy-short": Case("Rally on 1.2.2019", "Rally on 1.2.2019", dates=("2019-02-01",)),
+    "date-dmy-impossible-is-no-date": Case("Rally on 31.02.2019", "Rally on 31.02.2019"),
+    "date-dmy-with-credit": Case(
+        "Miting w Krakowie, 12.05.2023. Fot. PAP/Jane Roe",
+        "Miting w Krakowie, 12.05.2023.",
+        credit="PAP/Jane Roe",
+        form="credit_plain",
+        dates=("2023-05-12",),
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
@@ -614,6 +978,14 @@ def test_rule_table_is_extensible() -> None:
         ("\u00a9 Jos\u00e9 M\u00fcller", "Jose Muller"),
         ("REUTERS/Amir Cohen/File Photo", "Amir Cohen / Reuters"),
         ("Courtesy of NASA", "Photo courtesy NASA"),
+        ("Foto: Jane Roe/dpa", "Jane Roe / dpa"),
+        ("Cr\u00e9dits photo : AFP", "AFP"),
+        ("Photograph: Dan Roe/Getty Images", "Dan Roe/Getty Images"),
+        ("Bildquelle: picture alliance/dpa", "picture alliance / dpa"),
+        ("Image: SixThirty", "SixThirty"),
+        ("\u00a9 Foto: Getty Images", "Getty Images"),
+        ("Credit...Jane Roe", "Credit: Jane Roe"),
+        ("Foto/Quelle: dts", "dts"),
     ],
 )
 def test_normalize_credit_equal(a: str, b: str) -> None:
@@ -626,6 +998,8 @@ def test_normalize_credit_equal(a: str, b: str) -> None:
         ("AP Photo/Evan Vucci", "AP Photo/Alex Brandon"),
         ("Jane Roe", "John Roe"),
         ("REUTERS/Amir Cohen", "AFP/Amir Cohen"),
+        ("picture alliance/dpa", "dpa"),
+        ("Jane Roe/AFP/Getty Images", "Jane Roe/AFP"),
     ],
 )
 def test_normalize_credit_different(a: str, b: str) -> None:
@@ -709,6 +1083,23 @@ _TOKENS = [
     "\u5e74",
     "rally",
     "Tehran",
+    "Foto:",
+    "Foto ",
+    "Credit ",
+    "Quelle: ",
+    "\u017ar\u00f3d\u0142o:",
+    "Cr\u00e9dits photo :",
+    "picture alliance/dpa",
+    "Getty Images",
+    "AFP",
+    " | ",
+    "[File: ",
+    "Image caption",
+    "Image source, ",
+    "06.07.2019",
+    "10/25/2019",
+    " for ",
+    "(EL PA\u00cdS)",
 ]
 caption_like = st.lists(st.one_of(st.sampled_from(_TOKENS), st.text(max_size=4)), max_size=14).map(
     "".join
