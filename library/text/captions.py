@@ -153,14 +153,18 @@ _BOUNDARY_CHARS = (
 )
 # A trailing note starts the caption, follows punctuation, or starts a capitalised
 # word / a copyright sign after a space: "a photo by Jane Roe" stays prose.
+# A slash with a space before it separates too ("... 2019 r. / Fot. Jan Kowal").
 _BOUNDARY = (
     r"(?:\A|(?<=["
     + re.escape(_BOUNDARY_CHARS)
-    + r"])\s*|(?<=\s)(?=(?-i:[A-Z\u00c0-\u00de])|[\u00a9(\[]))"
+    + r"])\s*|(?<=\s/)\s*|(?<=\s)(?=(?-i:[A-Z\u00c0-\u00de])|[\u00a9(\[]))"
 )
 # The same, but a plain space is not enough: "told Reuters" or "Credit Suisse" is prose.
-_PUNCT_BOUNDARY = r"(?:\A|(?<=[" + re.escape(_BOUNDARY_CHARS) + r"])\s*|(?<=\s)(?=[\u00a9(\[]))"
-_TAIL = r"\s*[.;,]?\s*\Z"
+_PUNCT_BOUNDARY = (
+    r"(?:\A|(?<=[" + re.escape(_BOUNDARY_CHARS) + r"])\s*|(?<=\s/)\s*|(?<=\s)(?=[\u00a9(\[]))"
+)
+# Polish sites close a credit with a spaced slash: "Fot. Jan Kowal / East News /".
+_TAIL = r"\s*(?:[.;,]|(?<=\s)/)?\s*\Z"
 # BBC pages print "Image copyright X Image caption Y": the label ends the credit.
 _LEAD_END = r"\s*(?::|\|+|" + _DASH + r"+(?=\s)|(?=\n)|(?=\s+image\s+caption\b))"
 _NAME = r"(?P<credit>[^\n()\[\]{}:|]{1,80}?)"
@@ -274,7 +278,9 @@ _KNOWN_AGENCY = re.compile(_AGENCY_CHAIN, _FLAGS)
 # A word of a person's name: not the start of an agency name, so that in
 # "Jane Roe Getty Images/Sipa USA" the agencies are not read as her surname.
 _NAME_WORD = r"(?!" + _AGENCY + r")[^\W\d_][\w'\u2019-]*\.?"
-_FILE_TAIL = r"(?:\s*(?:,|/)\s*(?P<archive>file(?:\s+photo)?))?"
+_FILE_TAIL = (
+    r"(?:\s*(?:,|/)\s*(?P<archive>file(?:\s+photo)?|archiv(?:e|es|o|io|bild|foto)?|arquivo))?"
+)
 _CAP_WORD = r"(?-i:[A-Z\u00c0-\u00de][\w&.'\u2019-]*)"
 _LINK_WORD = r"(?-i:for|of|the|de|del|van|von|der|den|la|le|du|da|di|y|and|und|et|&)"
 #: "Jane Roe", "The New York Times", "Jane Roe for The Guardian": capitalised words.
@@ -284,11 +290,12 @@ _CAP_WORDS = _CAP_WORD + r"(?:\s+(?:" + _LINK_WORD + r"\s+)*" + _CAP_WORD + r"){
 _PHOTO_WORDS = (
     r"photo(?:graph)?s?|pictures?|pics?|fotos?|fotograf(?:\u00eda|ia|ie|i)?|fot\u00f3|fotoğraf"
     r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|beeld|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
-    r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|imagens?|im\u00e1genes|imagen|\u0639\u06a9\u0633"
+    r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|image[mn]s?|im\u00e1genes|\u0639\u06a9\u0633"
 )
 #: "Credit" words: a credit follows them after a colon (or an ellipsis, as the NYT prints it).
 _CREDIT_WORDS = (
-    r"(?:(?:photo|image|picture|foto)\s*)?credits?(?:\s+photos?)?|cr\u00e9dits?(?:\s+photos?)?"
+    r"(?:mandatory\s+)?(?:(?:photo|image|picture|foto)\s*)?credits?(?:\s+photos?)?"
+    r"|cr\u00e9dits?(?:\s+photos?)?"
     r"|cr\u00e9ditos?(?:\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen)s?)?|credito(?:\s+foto)?"
     r"|bildnachweis|bildrechte|fotonachweis|photographer|photographe|fot\u00f3grafo|fotografo"
     r"|fotograf(?:in)?"
@@ -366,6 +373,14 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "photo_courtesy", r"(?:photos?|images?|pictures?)\s+courtesy(?:\s+of)?\b\s*:?", check="any"
     ),
     *_intro_rules("courtesy", r"courtesy(?:\s+of)?\b\s*:?", check="any"),
+    # "Foto cedida por ...", "Cortesía de ...", "Avec l'aimable autorisation de ...".
+    *_intro_rules(
+        "courtesy",
+        r"(?:(?:fotos?|fotograf\u00edas?|im\u00e1genes|imagen|imagem)\s+cedidas?\s+por"
+        r"|(?:por\s+)?cortes\u00eda\s+de|avec\s+l['\u2019]aimable\s+autorisation\s+d[eu]"
+        r"|mit\s+freundlicher\s+genehmigung\s+(?:von|der|des))\b\s*:?",
+        check="any",
+    ),
     # "© Foto: Getty Images" is one credit: the intro words after the sign are part of it.
     *_intro_rules("copyright", _COPYRIGHT + r"(?:\s*" + _INTRO_COLON + r")?", check="name"),
     *_intro_rules(
@@ -381,6 +396,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     *_intro_rules(
         "credit_plain",
         r"(?-i:Credits?|CREDITS?|Fotos?|FOTOS?|Fot\.|FOT\.|Bild|BILD|Beeld|BEELD|Kuva|KUVA"
+        r"|(?:Photos?|PHOTOS?)(?:\s+d['\u2019](?:illustration|archives?)|\s+archives?)?\s*:?"
         r"|Zdj\u0119cie)(?=\s)",
         ("trailing",),
         check="capitalised",
@@ -390,7 +406,8 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     # "(Credit Suisse)" is a bank).
     *_intro_rules(
         "credit_plain",
-        r"(?:fotos?|fot\.|photos?|bild|beeld|kuva)(?=\s)",
+        r"(?:fotos?|fot\.|photos?(?:\s+d['\u2019](?:illustration|archives?)|\s+archives?)?\s*:?"
+        r"|bild|beeld|kuva)(?=\s)",
         ("anywhere",),
         check="capitalised",
     ),
@@ -627,6 +644,23 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         ),
         "capitalised",
     ),
+    # "Un rayo en el cielo / Juan Doe": after a spaced slash, a name of two words or more.
+    NoteRule(
+        "pipe_name",
+        "credit",
+        "trailing",
+        _compile(
+            r"(?<=\s/)\s*(?P<credit>"
+            + _CAP_WORD
+            + r"\s+"
+            + _CAP_WORDS
+            + r"(?:\s*/\s*"
+            + _CAP_WORDS
+            + r")*)"
+            + _TAIL
+        ),
+        "capitalised",
+    ),
     NoteRule(
         # Chinese "<photographer> 摄" ("photographed by"), often in full-width brackets.
         "cn_photographer",
@@ -643,28 +677,115 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
 #: Every archive and credit rule, in the order the parser prefers them.
 NOTE_RULES: tuple[NoteRule, ...] = ARCHIVE_RULES + CREDIT_RULES
 
-_MONTH_NUMBERS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
+#: Month names as captions print them, by month: English with its abbreviations, then
+#: German, French, Spanish, Italian, Portuguese, Dutch, Scandinavian, Polish (genitive,
+#: as dates use it) and Finnish (partitive). Abbreviations may carry a full stop.
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: (
+        "jan",
+        "january",
+        "januar",
+        "j\u00e4nner",
+        "janv",
+        "janvier",
+        "enero",
+        "gennaio",
+        "janeiro",
+        "januari",
+        "stycznia",
+        "tammikuuta",
+    ),
+    2: (
+        "feb",
+        "february",
+        "februar",
+        "f\u00e9vr",
+        "f\u00e9vrier",
+        "febrero",
+        "febbraio",
+        "fevereiro",
+        "februari",
+        "lutego",
+        "helmikuuta",
+    ),
+    3: (
+        "mar",
+        "march",
+        "m\u00e4rz",
+        "m\u00e4r",
+        "mars",
+        "marzo",
+        "mar\u00e7o",
+        "maart",
+        "marts",
+        "marca",
+        "maaliskuuta",
+    ),
+    4: ("apr", "april", "avr", "avril", "abril", "aprile", "kwietnia", "huhtikuuta"),
+    5: ("may", "mai", "mayo", "maggio", "maio", "mei", "maj", "maja", "toukokuuta"),
+    6: ("jun", "june", "juni", "juin", "junio", "giugno", "junho", "czerwca", "kes\u00e4kuuta"),
+    7: (
+        "jul",
+        "july",
+        "juli",
+        "juil",
+        "juillet",
+        "julio",
+        "luglio",
+        "julho",
+        "lipca",
+        "hein\u00e4kuuta",
+    ),
+    8: ("aug", "august", "ao\u00fbt", "agosto", "augustus", "augusti", "sierpnia", "elokuuta"),
+    9: (
+        "sep",
+        "sept",
+        "september",
+        "septembre",
+        "septiembre",
+        "setiembre",
+        "settembre",
+        "setembro",
+        "wrze\u015bnia",
+        "syyskuuta",
+    ),
+    10: (
+        "oct",
+        "october",
+        "okt",
+        "oktober",
+        "octobre",
+        "octubre",
+        "ottobre",
+        "outubro",
+        "pa\u017adziernika",
+        "lokakuuta",
+    ),
+    11: ("nov", "november", "novembre", "noviembre", "novembro", "listopada", "marraskuuta"),
+    12: (
+        "dec",
+        "december",
+        "dez",
+        "dezember",
+        "d\u00e9c",
+        "d\u00e9cembre",
+        "diciembre",
+        "dicembre",
+        "dezembro",
+        "grudnia",
+        "joulukuuta",
+    ),
 }
+_MONTH_NUMBERS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _MONTH = (
-    r"(?<![^\W\d_])(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
-    r"|aug(?:ust)?|sep(?:tember|t)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-    r"(?:\.|(?![^\W\d_]))"
+    r"(?<![^\W\d_])(?P<month>"
+    + "|".join(re.escape(n) for n in sorted(_MONTH_NUMBERS, key=len, reverse=True))
+    + r")(?:\.|(?![^\W\d_]))"
 )
 #: Lower-case words that are usually verbs, not months ("prices may 2019 ...").
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar"})
-_DAY = r"(?<!\d)(?P<day>\d{1,2})(?!\d)(?:st|nd|rd|th)?(?![^\W\d_])"
+# "6th", "1er", "6." (German), "1\u00ba" (Spanish): the day may carry an ordinal mark.
+_DAY = r"(?<!\d)(?P<day>\d{1,2})(?!\d)(?:st|nd|rd|th|er|\u00ba|\.)?(?![^\W\d_])"
 _YEAR = r"(?P<year>\d{4})(?!\d)"
 
 _PHONE = re.compile(
@@ -764,7 +885,8 @@ DATE_RULES: tuple[DateRule, ...] = (
     DateRule(
         "day_month_year",
         "day",
-        _compile(_DAY + r"\s*(?:of\s+)?" + _MONTH + r"\s*,?\s*" + _YEAR),
+        # "6 July 2019", "6. Juli 2019", "1er mai 2023", "12 de mayo de 2023"
+        _compile(_DAY + r"\s*(?:of\s+|de\s+)?" + _MONTH + r"\s*,?\s*(?:de\s+|del\s+)?" + _YEAR),
     ),
     DateRule(
         "cjk_month",
@@ -774,7 +896,7 @@ DATE_RULES: tuple[DateRule, ...] = (
     DateRule(
         "month_year",
         "month",
-        _compile(_MONTH + r"\s*,?\s*(?:of\s+)?" + _YEAR),
+        _compile(_MONTH + r"\s*,?\s*(?:of\s+|de\s+|del\s+)?" + _YEAR),
         _long_year_after,
     ),
     DateRule("cjk_year", "year", _compile(r"(?<!\d)(?P<year>\d{4})\s*\u5e74")),
@@ -799,7 +921,7 @@ def _date_value(m: re.Match[str], precision: Precision) -> str | None:
             word = month_text.rstrip(".")
             if word.islower() and word in _AMBIGUOUS_MONTHS:
                 return None
-            month = _MONTH_NUMBERS[word[:3].casefold()]
+            month = _MONTH_NUMBERS[word.casefold()]
         day = int(groups["day"]) if precision == "day" else 1
         value = _dt.date(year, month, day)
     except (ValueError, KeyError):

@@ -859,6 +859,133 @@ CASES: dict[str, Case] = {
         form="credit_plain",
         dates=("2023-05-12",),
     ),
+    "polish-spaced-slash-fot": Case(
+        "Jan Kowal podczas meczu, 6 września 2019 r. / Fot. Adam Nowak / Reporter / East News /",
+        "Jan Kowal podczas meczu, 6 września 2019 r.",
+        credit="Adam Nowak / Reporter / East News",
+        form="credit_plain",
+        dates=("2019-09-06",),
+    ),
+    "agency-slash-archivo": Case(
+        "Un rayo en el cielo. EFE/Juan Doe/Archivo",
+        "Un rayo en el cielo.",
+        archive=True,
+        credit="EFE/Juan Doe",
+        form="agency_slash",
+    ),
+    "courtesy-cedida-por": Case(
+        "Un rayo en el cielo. Imagen cedida por Juan Doe",
+        "Un rayo en el cielo.",
+        credit="Juan Doe",
+        form="courtesy",
+    ),
+    "spaced-slash-name": Case(
+        "Un rayo en el cielo / Juan Doe", "Un rayo en el cielo", credit="Juan Doe", form="pipe_name"
+    ),
+    "photo-illustration-bracketed": Case(
+        "Un éclair dans le ciel. (Photo d'illustration : AFP)",
+        "Un éclair dans le ciel.",
+        credit="AFP",
+        form="credit_plain",
+    ),
+    "photo-illustration-plain": Case(
+        "Le Premier ministre à Matignon. Photo d'illustration AFP",
+        "Le Premier ministre à Matignon.",
+        credit="AFP",
+        form="credit_plain",
+    ),
+    "photo-archives-plain": Case(
+        "Un éclair dans le ciel. Photo archives AFP",
+        "Un éclair dans le ciel.",
+        credit="AFP",
+        form="credit_plain",
+    ),
+    "photo-dr": Case(
+        "Un éclair dans le ciel. Photo DR",
+        "Un éclair dans le ciel.",
+        credit="DR",
+        form="credit_plain",
+    ),
+    "photo-plain-name": Case(
+        "Un éclair dans le ciel. Photo Jean Doe",
+        "Un éclair dans le ciel.",
+        credit="Jean Doe",
+        form="credit_plain",
+    ),
+    "imagem-portuguese": Case(
+        "Um raio no céu. Imagem: Reprodução/TV Globo",
+        "Um raio no céu.",
+        credit="Reprodução/TV Globo",
+        form="photo_colon",
+    ),
+    "mandatory-credit-usa-today": Case(
+        "The quarterback throws a pass. Mandatory Credit: Charles Doe-USA TODAY Sports",
+        "The quarterback throws a pass.",
+        credit="Charles Doe-USA TODAY Sports",
+        form="credit_colon",
+    ),
+    "name-dash-usa-today": Case(
+        "The quarterback throws a pass. Charles Doe-USA TODAY Sports",
+        "The quarterback throws a pass.",
+        credit="Charles Doe-USA TODAY Sports",
+        form="name_slash_agency",
+    ),
+    "afp-bracketed-after-date": Case(
+        "Des employés dansent, le 15 novembre 2014 (AFP / Jean Doe)",
+        "Des employés dansent, le 15 novembre 2014",
+        credit="AFP / Jean Doe",
+        form="bracketed_name",
+        dates=("2014-11-15",),
+    ),
+    "copyright-name-dash-agency": Case(
+        "Interview à Nicosie. © Amir Doe - AFP",
+        "Interview à Nicosie.",
+        credit="Amir Doe - AFP",
+        form="copyright",
+    ),
+    "foto-dpa-picture-alliance": Case(
+        "Ausstellung in London. Foto: dpa Picture-Alliance",
+        "Ausstellung in London.",
+        credit="dpa Picture-Alliance",
+        form="photo_colon",
+    ),
+    "not-credit-us-mexico-spaced-slash": Case(
+        "Migrants at the US / Mexico border", "Migrants at the US / Mexico border"
+    ),
+    "date-polish-genitive": Case(
+        "Jan Kowal podczas meczu, 6 września 2019 r.",
+        "Jan Kowal podczas meczu, 6 września 2019 r.",
+        dates=("2019-09-06",),
+    ),
+    "date-french-day": Case(
+        "Manifestation à Paris, le 15 novembre 2014",
+        "Manifestation à Paris, le 15 novembre 2014",
+        dates=("2014-11-15",),
+    ),
+    "date-french-premier": Case(
+        "Le 1er mai 2023 à Paris", "Le 1er mai 2023 à Paris", dates=("2023-05-01",)
+    ),
+    "date-german-day-dot": Case(
+        "Am 6. Juli 2019 in Berlin", "Am 6. Juli 2019 in Berlin", dates=("2019-07-06",)
+    ),
+    "date-spanish-de": Case(
+        "El 12 de mayo de 2023 en Madrid", "El 12 de mayo de 2023 en Madrid", dates=("2023-05-12",)
+    ),
+    "date-spanish-month-year": Case(
+        "Inundaciones en mayo de 2023", "Inundaciones en mayo de 2023", dates=("2023-05",)
+    ),
+    "date-german-month-year": Case("Im März 2020", "Im März 2020", dates=("2020-03",)),
+    "date-italian": Case(
+        "Il 3 dicembre 2021 a Roma", "Il 3 dicembre 2021 a Roma", dates=("2021-12-03",)
+    ),
+    "date-portuguese": Case(
+        "Em 5 de março de 2022", "Em 5 de março de 2022", dates=("2022-03-05",)
+    ),
+    "date-dutch": Case("Op 4 mei 2021", "Op 4 mei 2021", dates=("2021-05-04",)),
+    "date-swedish": Case("Den 7 augusti 2020", "Den 7 augusti 2020", dates=("2020-08-07",)),
+    "date-finnish": Case(
+        "Helsinki 15. tammikuuta 2023", "Helsinki 15. tammikuuta 2023", dates=("2023-01-15",)
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
