@@ -249,7 +249,8 @@ ARCHIVE_RULES: tuple[NoteRule, ...] = (
 #: also stand alone as the whole credit when punctuation sets it off.
 _AGENCY_NAMES = (
     # wires and national agencies
-    r"reuters|afp|ap|upi|dts(?:\s+nachrichtenagentur)?|epa(?:[-\s]efe)?|(?:agencia\s+)?efe|dpa|ddp|epd|kna|apa|sda|keystone(?:[-\s]sda)?"
+    r"reuters|afp|agence\s+france[-\s]presse|ap|upi|dts(?:\s+nachrichtenagentur)?"
+    r"|epa(?:[-\s]efe)?|(?:agencia\s+)?efe|dpa|ddp|epd|kna|apa|sda|keystone(?:[-\s]sda)?"
     r"|anp|belga|ansa|lapresse|lusa|tt|ntb(?:\s+scanpix)?|ritzau(?:\s+scanpix)?|scanpix|lehtikuva|stt"
     r"|pap|ctk|\u010dtk|mti|hina|tanjug|bta|anadolu(?:\s+agency)?|aa|xinhua|kyodo(?:\s+news)?"
     r"|jiji(?:\s+press)?|yonhap|aap|pti|ians|bernama|antara|tass|sputnik|ria\s+novosti|ukrinform"
@@ -263,6 +264,7 @@ _AGENCY_NAMES = (
     r"|magnum(?:\s+photos)?|corbis|hulton\s+archive|action\s+images|usa\s+today\s+sports"
     r"|imagn(?:\s+images)?|icon\s+sportswire|dppi|panoramic|photonews|agencja\s+gazeta"
     r"|east\s+news|nyt|the\s+new\s+york\s+times|the\s+washington\s+post|wenn|backgrid|nasa"
+    r"|usa\s+today(?:\s+(?:sports|network))?|pool"
 )
 _AGENCY = r"(?<![\w])(?:" + _AGENCY_NAMES + r")(?![\w])"
 #: Agencies that never read as ordinary words, so a space is enough to set them off.
@@ -271,7 +273,7 @@ _LONG_AGENCY = (
     r"|ullstein\s*bild|istock(?:photo)?|nurphoto|sopa\s+images|lightrocket|westend61)(?![\w])"
 )
 #: "AFP/Getty Images", "AFP - Getty Images", "AFP via Getty Images", "Sipa USA/AP".
-_AGENCY_SEP = r"(?:\s*/\s*|\s+" + _DASH + r"\s+|\s+via\s+)"
+_AGENCY_SEP = r"(?:\s*/\s*|\s+" + _DASH + r"\s+|,?\s+via\s+)"
 _AGENCY_CHAIN = _AGENCY + r"(?:" + _AGENCY_SEP + _AGENCY + r")*"
 #: Agency names may be printed in lower case ("dpa") without making the credit prose.
 _KNOWN_AGENCY = re.compile(_AGENCY_CHAIN, _FLAGS)
@@ -282,13 +284,14 @@ _FILE_TAIL = (
     r"(?:\s*(?:,|/)\s*(?P<archive>file(?:\s+photo)?|archiv(?:e|es|o|io|bild|foto)?|arquivo))?"
 )
 _CAP_WORD = r"(?-i:[A-Z\u00c0-\u00de][\w&.'\u2019-]*)"
-_LINK_WORD = r"(?-i:for|of|the|de|del|van|von|der|den|la|le|du|da|di|y|and|und|et|&)"
+_LINK_WORD = r"(?-i:for|of|the|to|at|de|del|van|von|der|den|la|le|du|da|di|y|and|und|et|&)"
 #: "Jane Roe", "The New York Times", "Jane Roe for The Guardian": capitalised words.
 _CAP_WORDS = _CAP_WORD + r"(?:\s+(?:" + _LINK_WORD + r"\s+)*" + _CAP_WORD + r"){0,5}"
 
 #: "Photo" in the languages captions are printed in; "<word>: <party>" is a credit.
 _PHOTO_WORDS = (
-    r"photo(?:graph)?s?|pictures?|pics?|fotos?|fotograf(?:\u00eda|ia|ie|i)?|fot\u00f3|fotoğraf"
+    r"photo(?:graph)?s?|pictures?|pics?|(?:photo[-\s]?)?illustration|composite|grafik|"
+    r"infographic|fotos?|fotograf(?:\u00eda|ia|ie|i)?|fot\u00f3|fotoğraf"
     r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|beeld|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
     r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|image[mn]s?|im\u00e1genes|\u0639\u06a9\u0633"
 )
@@ -363,7 +366,11 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "credit_colon",
         r"(?:(?:" + _CREDIT_WORDS + r")\s*(?::|\uff1a|\.{2,}|\u2026)\s*)+",
     ),
-    *_intro_rules("photo_by", _PHOTO_WORD + r"\s+by\b\s*:?", check="capitalised"),
+    *_intro_rules(
+        "photo_by",
+        r"(?:(?:pool|file|handout|staff)\s+)?" + _PHOTO_WORD + r"\s+by\b\s*:?",
+        check="capitalised",
+    ),
     *_intro_rules(
         "photo_by",
         r"(?:foto(?:graf\u00eda|grafia)?|photo|bild)s?\s+(?:di|de|von|door|av|af|par)\b\s*:?",
@@ -592,6 +599,40 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _FILE_TAIL
             + _TAIL
         ),
+    ),
+    # "Jane Roe, USA TODAY", "Jane Roe, AFP": a comma before a known agency.
+    NoteRule(
+        "name_comma_agency",
+        "credit",
+        "trailing",
+        _compile(
+            r"(?<![\w'\u2019.-])(?P<credit>(?:"
+            + _NAME_WORD
+            + r"\s+){0,3}"
+            + _NAME_WORD
+            + r",\s*"
+            + _AGENCY_CHAIN
+            + r")"
+            + _FILE_TAIL
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    # "(Jane Roe for The Washington Post)"
+    NoteRule(
+        "name_for_outlet",
+        "credit",
+        "anywhere",
+        _compile(
+            r"[(\[]\s*(?P<credit>"
+            + _CAP_WORD
+            + r"(?:\s+"
+            + _CAP_WORD
+            + r"){1,3}\s+for\s+"
+            + _CAP_WORDS
+            + r")\s*[)\]]"
+        ),
+        "capitalised",
     ),
     # "ST PHOTO: JANE ROE": the paper's own photo desk, kept whole like "AP Photo/X".
     NoteRule(
@@ -1005,6 +1046,7 @@ _PARTICLES = frozenset(
         "on",
         "by",
         "in",
+        "to",
     ]
 )
 _ABBREVIATIONS = frozenset(

@@ -986,6 +986,79 @@ CASES: dict[str, Case] = {
     "date-finnish": Case(
         "Helsinki 15. tammikuuta 2023", "Helsinki 15. tammikuuta 2023", dates=("2023-01-15",)
     ),
+    "composite-colon": Case(
+        "Rally. Composite: Guardian Design; Getty Images",
+        "Rally.",
+        credit="Guardian Design; Getty Images",
+        form="photo_colon",
+    ),
+    "illustration-colon": Case(
+        "Rally. Illustration: Jane Roe/The Guardian",
+        "Rally.",
+        credit="Jane Roe/The Guardian",
+        form="photo_colon",
+    ),
+    "photo-illustration-colon": Case(
+        "Rally. Photo-illustration: WIRED Staff; Getty Images",
+        "Rally.",
+        credit="WIRED Staff; Getty Images",
+        form="photo_colon",
+    ),
+    "name-for-outlet-bracketed": Case(
+        "Rally in Washington. (Jane Roe for The Washington Post)",
+        "Rally in Washington.",
+        credit="Jane Roe for The Washington Post",
+        form="name_for_outlet",
+    ),
+    "name-pool-via-agency": Case(
+        "Leaders meet. Jane Roe/Pool via REUTERS",
+        "Leaders meet.",
+        credit="Jane Roe/Pool via REUTERS",
+        form="name_slash_agency",
+    ),
+    "name-comma-usa-today": Case(
+        "Rally in Phoenix. Jane Roe, USA TODAY",
+        "Rally in Phoenix.",
+        credit="Jane Roe, USA TODAY",
+        form="name_comma_agency",
+    ),
+    "special-to-outlet": Case(
+        "Hockey fans in Toronto. Jane Roe / Special to The Globe and Mail",
+        "Hockey fans in Toronto.",
+        credit="Jane Roe / Special to The Globe and Mail",
+        form="name_slash_outlet",
+    ),
+    "nyt-agence-france-presse": Case(
+        "The scene on Tuesday. Jane Roe/Agence France-Presse — Getty Images",
+        "The scene on Tuesday.",
+        credit="Jane Roe/Agence France-Presse — Getty Images",
+        form="name_slash_agency",
+    ),
+    "pool-photo-by": Case(
+        "The scene on Tuesday. Pool photo by Jane Roe",
+        "The scene on Tuesday.",
+        credit="Jane Roe",
+        form="photo_by",
+    ),
+    "nyt-comma-via": Case(
+        "The scene on Tuesday. Jane Roe/EPA, via Shutterstock",
+        "The scene on Tuesday.",
+        credit="Jane Roe/EPA, via Shutterstock",
+        form="name_slash_agency",
+    ),
+    "getty-for-client": Case(
+        "Stars arrive. (Photo by Jane Roe/Getty Images for Netflix)",
+        "Stars arrive.",
+        credit="Jane Roe/Getty Images for Netflix",
+        form="photo_by",
+    ),
+    "npr-toggle-caption": Case(
+        "Rally in Tehran. hide caption toggle caption Jane Roe/AP",
+        "Rally in Tehran. hide caption toggle caption",
+        credit="Jane Roe/AP",
+        form="name_slash_agency",
+    ),
+    "not-credit-pool-prose": Case("Children swim in the pool", "Children swim in the pool"),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
