@@ -336,6 +336,9 @@ def _name_slash_outlet(extra_name_words: int) -> str:
     )
 
 
+# A capitalised word in a bracketed credit; nicknames keep their quotes ("Al 'Hughes' Dukes").
+_BRACKET_WORD = r"(?-i:[\"'\u2018\u201c]?[A-Z\u00c0-\u00de][\w&.'\u2018\u2019\u201c\u201d\"-]*)"
+
 #: Credit forms, most specific first: at equal positions the earlier row wins.
 CREDIT_RULES: tuple[NoteRule, ...] = (
     NoteRule(
@@ -368,7 +371,9 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     ),
     *_intro_rules(
         "photo_by",
-        r"(?:(?:pool|file|handout|staff)\s+)?" + _PHOTO_WORD + r"\s+by\b\s*:?",
+        r"(?:(?:pool|file|handout|staff)\s+)?(?:"
+        + _PHOTO_WORD
+        + r"|screen\s*(?:shot|grab)s?|video|stills?|illustrations?|graphics?)\s+by\b\s*:?",
         check="capitalised",
     ),
     *_intro_rules(
@@ -389,7 +394,34 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         check="any",
     ),
     # "© Foto: Getty Images" is one credit: the intro words after the sign are part of it.
-    *_intro_rules("copyright", _COPYRIGHT + r"(?:\s*" + _INTRO_COLON + r")?", check="name"),
+    *_intro_rules(
+        "copyright",
+        _COPYRIGHT + r"(?:\s*" + _INTRO_COLON + r")?",
+        check="name",
+        boundary=_BOUNDARY.replace(r"\A|", "", 1),
+    ),
+    # A caption that is all "© ..." must read as a name throughout: "© Fox News Sean
+    # Hannity interviews Dana Roe" is a credit run into the description, not a credit.
+    *_intro_rules(
+        "copyright",
+        _COPYRIGHT + r"(?:\s*" + _INTRO_COLON + r")?",
+        ("trailing",),
+        check="capitalised",
+        boundary=r"\A\s*",
+    ),
+    # "© Alamy One of the few photos ...": a known agency ends a leading credit by itself.
+    NoteRule(
+        "copyright",
+        "credit",
+        "leading",
+        _compile(
+            r"\s*"
+            + _COPYRIGHT
+            + r"\s*(?P<credit>"
+            + _AGENCY_CHAIN
+            + r")(?=\s+(?-i:[A-Z\u00c0-\u00de]))"
+        ),
+    ),
     *_intro_rules(
         "photo_colon",
         r"(?:" + _PHOTO_WORDS + r")(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*(?::|\uff1a)",
@@ -478,7 +510,13 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             r"[(\[]\s*(?!(?:left|right|center|centre|top|bottom|above|below|front|back|inset"
             r"|file|pictured|seated|standing|foreground|background|symbolbild|symbolfoto"
             r"|illustration|representational|representative|stock)\b)"
-            r"(?P<credit>(?-i:[A-Z][\w&.'-]*(?:\s*[/,]\s*[A-Z][\w&.'-]*|\s+[A-Z][\w&.'-]*){0,3}))"
+            r"(?P<credit>"
+            + _BRACKET_WORD
+            + r"(?:\s*[/,]\s*"
+            + _BRACKET_WORD
+            + r"|\s+"
+            + _BRACKET_WORD
+            + r"){0,4})"
             r"\s*[)\]]" + _TAIL
         ),
         "capitalised",

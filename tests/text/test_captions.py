@@ -1059,6 +1059,56 @@ CASES: dict[str, Case] = {
         form="name_slash_agency",
     ),
     "not-credit-pool-prose": Case("Children swim in the pool", "Children swim in the pool"),
+    "name-pool-getty": Case(
+        "Erin Doe/Pool/Getty Images",
+        "",
+        credit="Erin Doe/Pool/Getty Images",
+        form="name_slash_agency",
+    ),
+    "fot-name-dash-outlet": Case(
+        "Fot. Emilia Doe - Radio Kielce",
+        "",
+        credit="Emilia Doe - Radio Kielce",
+        form="credit_plain",
+    ),
+    "date-dashes-pipe-agency": Case(
+        "La jueza cita a declarar a la hija del Rey. 27-06-2012 | Efe",
+        "La jueza cita a declarar a la hija del Rey. 27-06-2012",
+        credit="Efe",
+        form="agency_only",
+        dates=("2012-06-27",),
+    ),
+    "el-pais-slash-caps": Case(
+        "Sala de espera de un ambulatorio madrileño. / GORKA DOE",
+        "Sala de espera de un ambulatorio madrileño.",
+        credit="GORKA DOE",
+        form="pipe_name",
+    ),
+    "screenshot-by": Case(
+        "Screenshot by Amanda Doe/ONE Esports", "", credit="Amanda Doe/ONE Esports", form="photo_by"
+    ),
+    "copyright-agency-then-description": Case(
+        "© Alamy One of just a few publicly available photos of the director",
+        "One of just a few publicly available photos of the director",
+        credit="Alamy",
+        form="copyright",
+    ),
+    "not-credit-copyright-run-into-description": Case(
+        "© Fox News Sean Doe interviews Dana Doe", "© Fox News Sean Doe interviews Dana Doe"
+    ),
+    "copyright-lowercase-after-stop": Case(
+        "Sunset. © the artist", "Sunset.", credit="the artist", form="copyright"
+    ),
+    "bracketed-studio-nickname": Case(
+        "(Al ‘Hughes’ Dukes Photography)",
+        "",
+        credit="Al ‘Hughes’ Dukes Photography",
+        form="bracketed_name",
+    ),
+    "not-credit-foto-headline": Case(
+        "FOTO: Sniega stihija Latgalē bez elektrības atstāj tūkstošus",
+        "FOTO: Sniega stihija Latgalē bez elektrības atstāj tūkstošus",
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
