@@ -15,9 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
+from assets.formats import IMAGE_SUFFIXES
 from library.articles.importers import (
     ArticleFormatError,
     ParsedArticle,
@@ -34,7 +35,6 @@ from library.text.captions import normalize_credit, parse_caption
 
 #: Fields an import may fill on a photo that has no value yet.
 _FILLABLE = ("caption", "alt_text", "credit", "copyright")
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif")
 
 
 @dataclass
@@ -79,7 +79,7 @@ class MediaFolder:
         self.by_name: dict[str, list[Path]] = {}
         for dirpath, _dirs, files in os.walk(root):
             for name in files:
-                if not name.lower().endswith(_IMAGE_SUFFIXES):
+                if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
                     continue
                 path = Path(dirpath) / name
                 self.by_name.setdefault(canonical_media_name(name), []).append(path)
@@ -312,93 +312,6 @@ def _as_datetime(value: datetime | date | None) -> datetime | None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value
     return datetime(value.year, value.month, value.day)
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def usage_record(usage: Usage) -> dict[str, Any]:
-    return {
-        "role": usage.role,
-        "position": usage.position,
-        "reference": usage.reference,
-        "alt": usage.alt,
-        "caption": usage.caption,
-        "credit": usage.credit,
-        "archive": usage.archive,
-        "archive_prefix": usage.archive_prefix,
-        "dates": [d["value"] for d in usage.dates or []],
-        "asset_id": usage.asset_id,
-    }
-
-
-def article_record(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "title": article.title,
-        "url": article.url,
-        "published": article.published.date().isoformat() if article.published else None,
-        "byline": article.byline,
-        "tags": list(article.tags or []),
-        "format": article.format,
-        "images": [usage_record(u) for u in article.usages],
-    }
-
-
-def list_articles(session: Session) -> list[Article]:
-    return list(
-        session.scalars(
-            select(Article)
-            .options(selectinload(Article.usages))
-            .order_by(Article.published.is_(None), Article.published, Article.id)
-        )
-    )
-
-
-def get_article(session: Session, article_id: int) -> Article:
-    from library.errors import PhotodeskError
-
-    article = session.get(Article, article_id, options=[selectinload(Article.usages)])
-    if article is None:
-        raise ArticleNotFoundError(f"no article with id {article_id}")
-    assert isinstance(article, Article) and not isinstance(article, PhotodeskError)
-    return article
-
-
-class ArticleNotFoundError(LookupError):
-    """No article has that id."""
-
-
-def usages_of(session: Session, asset_ids: Iterable[int]) -> list[tuple[Usage, Article]]:
-    """Every usage of these photos with its article, in publication order."""
-    ids = list(asset_ids)
-    rows = session.execute(
-        select(Usage, Article)
-        .join(Article, Usage.article_id == Article.id)
-        .where(Usage.asset_id.in_(ids))
-        .order_by(Article.published.is_(None), Article.published, Article.id, Usage.position)
-    )
-    return [(u, a) for u, a in rows]
-
-
-def unresolved_usages(session: Session) -> list[tuple[Usage, Article]]:
-    rows = session.execute(
-        select(Usage, Article)
-        .join(Article, Usage.article_id == Article.id)
-        .where(Usage.asset_id.is_(None))
-        .order_by(Article.id, Usage.position)
-    )
-    return [(u, a) for u, a in rows]
-
-
-def usage_counts(session: Session) -> dict[int, int]:
-    """asset id → number of distinct articles it appears in."""
-    rows = session.execute(
-        select(Usage.asset_id, func.count(func.distinct(Usage.article_id)))
-        .where(Usage.asset_id.is_not(None))
-        .group_by(Usage.asset_id)
-    )
-    return {asset_id: count for asset_id, count in rows if asset_id is not None}
 
 
 # --- captions across usages -------------------------------------------------------------

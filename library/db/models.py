@@ -330,3 +330,16 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class EditTemplate(Base):
+    """A named, saved edit ("Reuters wire", "Archive scan") that editors apply to photos."""
+
+    __tablename__ = "edit_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    #: The edit as plain data: per field a mode (keep, set, append) and a value.
+    spec: Mapped[dict[str, Any]]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

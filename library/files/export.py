@@ -44,6 +44,7 @@ from sqlalchemy import func, select
 
 from assets import digests, imaging
 from assets.errors import AssetError
+from assets.formats import suffix_for
 from library.catalog.store import Store
 from library.db.models import Asset, Change, utcnow
 from library.errors import AssetNotFoundError, InvalidValueError, PhotodeskError, StoreError
@@ -120,17 +121,9 @@ BLOCKS: dict[str, frozenset[str]] = {
     "gif": frozenset({"XMP"}),
 }
 
-#: The file name ending exiftool expects for each catalog format. exiftool refuses
-#: to write a file whose name says otherwise ("Not a valid PNG (looks more like a
-#: JPEG)"), so it always works on a temporary copy named with one of these.
-SUFFIXES: dict[str, str] = {
-    "jpeg": ".jpg",
-    "tiff": ".tif",
-    "png": ".png",
-    "webp": ".webp",
-    "heic": ".heic",
-    "gif": ".gif",
-}
+# exiftool refuses to write a file whose name says another format ("Not a valid PNG
+# (looks more like a JPEG)"), so it always works on a temporary copy named with the
+# format's usual ending (assets.formats.suffix_for).
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 
@@ -480,7 +473,7 @@ def _export_one(tool: ExifTool, job: _Job, folder: Path) -> ExportedFile:
     what = "web rendition" if job.rendition == "web" else "original"
     if not job.source.is_file():
         raise ExportError(f"the stored {what} is missing ({job.source})")
-    suffix = SUFFIXES.get(job.format, Path(job.name).suffix)
+    suffix = suffix_for(job.format, Path(job.name).suffix)
     # exiftool works on a temporary name of ours: file names from elsewhere may
     # hold anything (an argument file holds one argument per line) or lie about
     # the format.
@@ -655,7 +648,7 @@ def _writeback_one(
             if not source.is_file():
                 raise ExportError(f"the stored original is missing ({source})")
             plan = plan_metadata(asset, BLOCKS.get(asset.format, ALL_BLOCKS))
-            if writes_in_place(tool, SUFFIXES.get(asset.format, source.suffix)):
+            if writes_in_place(tool, suffix_for(asset.format, source.suffix)):
                 _rewrite(session, store, tool, asset, plan, user, step)
                 if step.how == "unchanged":
                     # Same bytes: still recorded, so --all-changed stops picking it.
@@ -707,7 +700,7 @@ def _rewrite(
 ) -> None:
     """Write a changed copy, check it, move it to its content address, repoint the row."""
     source = store.root / asset.store_path
-    suffix = SUFFIXES.get(asset.format, source.suffix)
+    suffix = suffix_for(asset.format, source.suffix)
     step.temporary = source.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex}{suffix}")
     shutil.copyfile(source, step.temporary)
     result = tool.write(step.temporary, plan.tags, plan.options)

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -56,12 +56,15 @@ class IngestOptions:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
 
+OutcomeStatus = Literal["ingested", "already_present", "skipped", "failed"]
+
+
 @dataclass
 class FileOutcome:
     """What happened to one file."""
 
     path: str
-    status: str  # "ingested", "already_present", "skipped", "failed"
+    status: OutcomeStatus
     asset_id: int | None = None
     error: str | None = None
     same_pixels_as: int | None = None

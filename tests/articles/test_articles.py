@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from library.articles.imports import compare_usages, import_articles, usages_of, word_diff
+from library.articles.imports import compare_usages, import_articles, word_diff
+from library.catalog.queries import usages_of
 from library.db.engine import Database
 from library.db.models import Article, Asset, Usage
 from tests.conftest import FIXTURES, make_jpeg
@@ -153,7 +154,7 @@ def test_cli_import_articles_usages(run: object, tmp_path: Path) -> None:
 
 def test_library_keeps_search_index_current(database: Database, tmp_path: Path) -> None:
     from library.catalog.edits import edit_asset
-    from library.catalog.search import search_assets
+    from library.catalog.queries import find_photos as search_assets
 
     import_articles(database, [WXR], media=uploads(tmp_path))
     with database.session_scope(write=False) as session:
