@@ -264,7 +264,7 @@ _AGENCY_NAMES = (
     r"|magnum(?:\s+photos)?|corbis|hulton\s+archive|action\s+images|usa\s+today\s+sports"
     r"|imagn(?:\s+images)?|icon\s+sportswire|dppi|panoramic|photonews|agencja\s+gazeta"
     r"|east\s+news|nyt|the\s+new\s+york\s+times|the\s+washington\s+post|wenn|backgrid|nasa"
-    r"|usa\s+today(?:\s+(?:sports|network))?|pool"
+    r"|usa\s+today(?:\s+(?:sports|network))?|pool|esa|jaxa|noaa|usgs"
 )
 _AGENCY = r"(?<![\w])(?:" + _AGENCY_NAMES + r")(?![\w])"
 #: Agencies that never read as ordinary words, so a space is enough to set them off.
@@ -318,8 +318,12 @@ _COPYRIGHT = (
 )
 
 
-def _name_slash_outlet(extra_name_words: int) -> str:
-    """A credit group "<Name> / <Outlet>[/<Outlet>]"; the name never starts an agency."""
+def _name_slash_outlet(extra_name_words: int, spaced: bool = True) -> str:
+    """A credit group "<Name> / <Outlet>[/<Outlet>]"; the name never starts an agency.
+
+    ``spaced=False`` wants the first slash unspaced ("Jane Roe/CNN"): after a plain space,
+    "Mount Everest / Nepal" is a place.
+    """
     word = r"(?!" + _AGENCY + r")" + _CAP_WORD
     return (
         r"(?P<credit>"
@@ -328,7 +332,8 @@ def _name_slash_outlet(extra_name_words: int) -> str:
         + word
         + r"){"
         + str(extra_name_words)
-        + r",3}\s*/\s*"
+        + r",3}"
+        + (r"\s*/\s*" if spaced else "/")
         + _CAP_WORDS
         + r"(?:\s*/\s*"
         + _CAP_WORDS
@@ -509,7 +514,10 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         _compile(
             r"[(\[]\s*(?!(?:left|right|center|centre|top|bottom|above|below|front|back|inset"
             r"|file|pictured|seated|standing|foreground|background|symbolbild|symbolfoto"
-            r"|illustration|representational|representative|stock)\b)"
+            r"|illustration|representational|representative|stock|l|r|c|m|l-r|r-l)\b)"
+            # "(SPD)", "(MEPs)": a short abbreviation at the end is a party or a group; known
+            # agencies in brackets were claimed before this row is tried.
+            r"(?!(?-i:[A-Z\u00c0-\u00de]{1,4}s?)\s*[)\]])"
             r"(?P<credit>"
             + _BRACKET_WORD
             + r"(?:\s*[/,]\s*"
@@ -604,7 +612,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "name_slash_outlet",
         "credit",
         "trailing",
-        _compile(r"(?<=\s)" + _name_slash_outlet(1) + _FILE_TAIL + _TAIL),
+        _compile(r"(?<=\s)" + _name_slash_outlet(1, spaced=False) + _FILE_TAIL + _TAIL),
         "capitalised",
     ),
     # "Rally. Getty Images", "Rally | AFP/Getty Images": the agency alone, after the

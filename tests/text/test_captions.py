@@ -1384,7 +1384,12 @@ def test_property_plain_prose_without_notes_is_unchanged(text: str) -> None:
     [
         ("A rocket lifts off. (SpaceX via AP)", "SpaceX via AP", "via_bracketed"),
         ("A rocket lifts off at dawn. (SpaceX)", "SpaceX", "bracketed_name"),
-        ("The deepest view of the sky yet (NASA/ESA)", "NASA/ESA", "bracketed_name"),
+        ("The deepest view of the sky yet (Hubble/STScI)", "Hubble/STScI", "bracketed_name"),
+        ("The deepest view of the sky yet (NASA/ESA)", "NASA/ESA", "agency_bracketed"),
+        ("US President Donald Trump (R) and Chinese President Xi Jinping (L)", None, None),
+        ("Bundeskanzler Olaf Scholz (SPD)", None, None),
+        ("Members of the European Parliament (MEPs)", None, None),
+        ("The view from Mount Everest / Nepal", None, None),
         ("Players wait for the restart (Left)", None, None),
         ("Delegates arrive (File)", None, None),
     ],
