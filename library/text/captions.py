@@ -372,7 +372,12 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     *_intro_rules("credit_should_read", r"(?:photo\s*)?credits?\s+should\s+read\b\s*:?"),
     *_intro_rules(
         "credit_colon",
-        r"(?:(?:" + _CREDIT_WORDS + r")\s*(?::|\uff1a|\.{2,}|\u2026)\s*)+",
+        # "Credit Credit: X", "Credit: Credit: X": a label printed twice is one intro.
+        r"(?:(?:"
+        + _CREDIT_WORDS
+        + r")\s*(?::|\uff1a|\.{2,}|\u2026)?\s*)*(?:"
+        + _CREDIT_WORDS
+        + r")\s*(?::|\uff1a|\.{2,}|\u2026)\s*",
     ),
     *_intro_rules(
         "photo_by",

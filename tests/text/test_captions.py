@@ -1109,6 +1109,30 @@ CASES: dict[str, Case] = {
         "FOTO: Sniega stihija Latgalē bez elektrības atstāj tūkstošus",
         "FOTO: Sniega stihija Latgalē bez elektrības atstāj tūkstošus",
     ),
+    "credit-doubled-label-colon": Case(
+        "Rally in Tehran. Credit Credit: Jane Roe",
+        "Rally in Tehran.",
+        credit="Jane Roe",
+        form="credit_colon",
+    ),
+    "credit-doubled-both-colons": Case(
+        "Rally in Tehran. Credit: Credit: Jane Roe",
+        "Rally in Tehran.",
+        credit="Jane Roe",
+        form="credit_colon",
+    ),
+    "credit-doubled-no-colon": Case(
+        "Rally in Tehran. Credit Credit Jane Roe",
+        "Rally in Tehran.",
+        credit="Jane Roe",
+        form="credit_plain",
+    ),
+    "copyright-photo-colon-bracketed": Case(
+        "Rally (© Foto: Getty Images)", "Rally", credit="Getty Images", form="copyright"
+    ),
+    "copyright-glued-foto": Case(
+        "Rally. ©Foto: Getty Images", "Rally.", credit="Getty Images", form="copyright"
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
