@@ -1373,17 +1373,36 @@ _CREDIT_INTRO = re.compile(
     + r")*)\s*(?::|\uff1a|\.{2,}|\u2026)?\s*",
     _FLAGS,
 )
-_CREDIT_FILE = re.compile(r"\s*[,/]\s*file(?:\s+photo)?\s*$", _FLAGS)
+_CREDIT_FILE = re.compile(
+    r"\s*[,/]\s*(?:file(?:\s+photo)?|archiv(?:e|es|o|io|bild|foto)?|arquivo)\s*$", _FLAGS
+)
+#: Separators between the parties of one credit: "Jane Roe/AFP", "Jane Roe, AFP",
+#: "AFP via Getty Images", "Jane Roe - AFP", "Jane Roe\u2014Getty Images", "dpa | Jane Roe".
+_CREDIT_PARTS = re.compile(
+    r"\s*(?:/|\||;|,?\s+via\s+|\s[" + re.escape(_DASHES) + r"]\s|[\u2013\u2014]|,)\s*", _FLAGS
+)
+#: One party printed under several names.
+_CREDIT_ALIASES = {
+    "associatedpress": "ap",
+    "theassociatedpress": "ap",
+    "agencefrancepresse": "afp",
+    "getty": "gettyimages",
+    "reutersphoto": "reuters",
+    "picturealliancedpa": "dpa",
+}
 _PHOTO_TOKEN = re.compile(r"\b(?:photo|foto)s?\b", _FLAGS)
 
 
 def normalize_credit(credit: str | None) -> str:
     """A comparison key under which the same credit published differently matches.
 
-    Case, accents, brackets, wrapper words ("Photo by", "Courtesy of", "©"),
-    the word "Photo", archive suffixes, punctuation and spacing are ignored, and
-    slash-separated parts are sorted, so "(AP Photo/Evan Vucci)", "AP Photo /
-    Evan Vucci" and "Evan Vucci/AP" share one key. Not meant for display.
+    Case, accents, brackets, wrapper words ("Photo by", "Courtesy of", "©",
+    "Foto:", "Crédits photo :"), the word "Photo", archive suffixes, punctuation and
+    spacing are ignored; the parties (split at "/", ",", "|", " via ", spaced dashes)
+    are sorted, and a few agencies' other names ("The Associated Press", "Agence
+    France-Presse", "Getty") are folded into one, so "(AP Photo/Evan Vucci)", "AP
+    Photo / Evan Vucci", "Evan Vucci, The Associated Press" and "Evan Vucci/AP"
+    share one key. Not meant for display.
     """
     if not credit:
         return ""
@@ -1399,9 +1418,9 @@ def normalize_credit(credit: str | None) -> str:
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
     )
-    parts = []
-    for part in text.split("/"):
+    parts = set()
+    for part in _CREDIT_PARTS.split(text):
         key = "".join(ch for ch in _PHOTO_TOKEN.sub(" ", part) if ch.isalnum())
         if key:
-            parts.append(key)
+            parts.add(_CREDIT_ALIASES.get(key, key))
     return "/".join(sorted(parts))

@@ -1260,6 +1260,13 @@ def test_rule_table_is_extensible() -> None:
         ("\u00a9 Foto: Getty Images", "Getty Images"),
         ("Credit...Jane Roe", "Credit: Jane Roe"),
         ("Foto/Quelle: dts", "dts"),
+        ("Jane Roe, AFP", "Jane Roe/AFP"),
+        ("AFP via Getty Images", "AFP/Getty Images"),
+        ("Evan Vucci, The Associated Press", "AP Photo/Evan Vucci"),
+        ("Jane Roe/Agence France-Presse \u2014 Getty Images", "JANE ROE/AFP/Getty Images"),
+        ("(Getty)", "Getty Images"),
+        ("EFE/Juan Doe/Archivo", "Juan Doe / EFE"),
+        ("Jane Roe\u2014Getty Images", "Jane Roe - Getty Images"),
     ],
 )
 def test_normalize_credit_equal(a: str, b: str) -> None:
@@ -1274,6 +1281,7 @@ def test_normalize_credit_equal(a: str, b: str) -> None:
         ("REUTERS/Amir Cohen", "AFP/Amir Cohen"),
         ("picture alliance/dpa", "dpa"),
         ("Jane Roe/AFP/Getty Images", "Jane Roe/AFP"),
+        ("Jean-Christophe Roe/AFP", "Jean Christophe/Roe/AFP"),
     ],
 )
 def test_normalize_credit_different(a: str, b: str) -> None:
