@@ -427,6 +427,20 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         _compile(
             r"\s*"
             + _COPYRIGHT
+            + r"(?:\s*"
+            + _INTRO_COLON
+            + r")?\s*(?P<credit>"
+            + _AGENCY_CHAIN
+            + r")(?=\s+(?-i:[A-Z\u00c0-\u00de]))"
+        ),
+    ),
+    NoteRule(
+        "photo_colon",
+        "credit",
+        "leading",
+        _compile(
+            r"\s*"
+            + _INTRO_COLON
             + r"\s*(?P<credit>"
             + _AGENCY_CHAIN
             + r")(?=\s+(?-i:[A-Z\u00c0-\u00de]))"
@@ -628,7 +642,9 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "credit",
         "trailing",
         _compile(
-            _PUNCT_BOUNDARY.replace(r"\A|", "", 1)
+            # At the very start only a capitalised name: a caption "AP" or "Getty Images"
+            # is a credit alone, "ap" is not.
+            _PUNCT_BOUNDARY.replace(r"\A|", r"\A\s*(?=(?-i:[A-Z]))|", 1)
             + r"(?P<credit>"
             + _AGENCY_CHAIN
             + r")"

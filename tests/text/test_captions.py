@@ -1133,6 +1133,18 @@ CASES: dict[str, Case] = {
     "copyright-glued-foto": Case(
         "Rally. ©Foto: Getty Images", "Rally.", credit="Getty Images", form="copyright"
     ),
+    "agency-alone-caption": Case("Getty Images", "", credit="Getty Images", form="agency_only"),
+    "agency-alone-caption-short": Case("AP", "", credit="AP", form="agency_only"),
+    "not-credit-lowercase-agency-alone": Case("ap", "ap"),
+    "foto-agency-then-description": Case(
+        "Foto: dpa Bundeskanzler Scholz im Bundestag",
+        "Bundeskanzler Scholz im Bundestag",
+        credit="dpa",
+        form="photo_colon",
+    ),
+    "copyright-foto-agency-then-description": Case(
+        "© Foto: dpa Ein Zug im Bahnhof", "Ein Zug im Bahnhof", credit="dpa", form="copyright"
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
