@@ -1217,10 +1217,23 @@ def _claim_notes(raw: str, rules: Sequence[NoteRule]) -> list[_Claim]:
         if rule.where != "anywhere":
             continue
         for m in rule.pattern.finditer(raw):
-            claim = accept(rule, m)
+            closing = rule.kind == "credit" and _only_glue(raw[m.end() :])
+            if closing and provisional:
+                # "(Photo by X / AFP) (Photo by X/AFP via Getty Images)": the bracket that
+                # closes the caption beats the one inside it.
+                nested = list(provisional)
+                claims[:] = [c for c in claims if all(c is not p for p in nested)]
+                provisional.clear()
+                claim = accept(rule, m)
+                if claim is None:
+                    claims.extend(nested)
+                    provisional.extend(nested)
+                    continue
+            else:
+                claim = accept(rule, m)
             if claim is not None:
                 claims.append(claim)
-                if claim.kind == "credit" and not _only_glue(raw[claim.end :]):
+                if claim.kind == "credit" and not closing:
                     provisional.append(claim)
     phase_leading_or_trailing = True
 

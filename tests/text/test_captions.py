@@ -1211,9 +1211,18 @@ def test_separators_go_with_the_note_not_lost() -> None:
 
 
 def test_only_one_credit_others_stay_in_description() -> None:
-    notes = parse_caption("Rally (AP Photo/Evan Vucci) in Tehran (Photo by Jane Roe)")
+    notes = parse_caption("Rally (AP Photo/Evan Vucci) in Tehran (Photo by Jane Roe) today")
     assert notes.credit == "AP Photo/Evan Vucci"
-    assert notes.description == "Rally in Tehran (Photo by Jane Roe)"
+    assert notes.description == "Rally in Tehran (Photo by Jane Roe) today"
+
+
+def test_closing_bracketed_credit_beats_one_inside_the_text() -> None:
+    notes = parse_caption(
+        "Justices pose. (Photo by OLIVIER ROE / AFP) (Photo by OLIVIER ROE/AFP via Getty Images)"
+    )
+    assert (notes.credit, notes.credit_form) == ("OLIVIER ROE/AFP via Getty Images", "photo_by")
+    assert notes.description == "Justices pose. (Photo by OLIVIER ROE / AFP)"
+    _assert_accounted_for(notes)
 
 
 def test_closing_credit_beats_bracketed_credit_inside_the_text() -> None:
