@@ -118,7 +118,9 @@ class NoteRule:
 
     Precedence: bracketed forms are claimed first; then, repeatedly, the longest
     leading match; then, repeatedly, the trailing match that starts earliest.
-    Ties go to the earlier row, and only the first credit found is kept.
+    Ties go to the earlier row, and one credit is kept: the one that opens or closes
+    the caption (the publisher's credit line) over a bracketed one inside the text
+    (an agency's own "(Photo by X/AFP)" left in it), else the first one found.
     """
 
     name: str
