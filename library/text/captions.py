@@ -155,11 +155,15 @@ _BOUNDARY_CHARS = (
 )
 # A trailing note starts the caption, follows punctuation, or starts a capitalised
 # word / a copyright sign after a space: "a photo by Jane Roe" stays prose.
+# Scripts without capitals (Arabic, Thai, Korean, Japanese, Chinese): any word may start a note.
+_CASELESS = r"[\u0600-\u06ff\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
 # A slash with a space before it separates too ("... 2019 r. / Fot. Jan Kowal").
 _BOUNDARY = (
     r"(?:\A|(?<=["
     + re.escape(_BOUNDARY_CHARS)
-    + r"])\s*|(?<=\s/)\s*|(?<=\s)(?=(?-i:[A-Z\u00c0-\u00de])|[\u00a9(\[]))"
+    + r"])\s*|(?<=\s/)\s*|(?<=\s)(?=(?-i:[A-Z\u00c0-\u00de])|[\u00a9(\[]|"
+    + _CASELESS
+    + r"))"
 )
 # The same, but a plain space is not enough: "told Reuters" or "Credit Suisse" is prose.
 _PUNCT_BOUNDARY = (
@@ -266,7 +270,10 @@ _AGENCY_NAMES = (
     r"|magnum(?:\s+photos)?|corbis|hulton\s+archive|action\s+images|usa\s+today\s+sports"
     r"|imagn(?:\s+images)?|icon\s+sportswire|dppi|panoramic|photonews|agencja\s+gazeta"
     r"|east\s+news|nyt|the\s+new\s+york\s+times|the\s+washington\s+post|wenn|backgrid|nasa"
-    r"|usa\s+today(?:\s+(?:sports|network))?|pool|esa|jaxa|noaa|usgs"
+    r"|usa\s+today(?:\s+(?:sports|network))?|pool|esa|jaxa|noaa|usgs|(?:the\s+)?associated\s+press"
+    # the same agencies as Arabic, Korean, Japanese and Chinese papers name them
+    r"|\u0631\u0648\u064a\u062a\u0631\u0632|\u0641\u0631\u0627\u0646\u0633\s+\u0628\u0631\u0633|\u0623\s*\u0641\s*\u0628|\u0627\u0644\u0623\u0646\u0627\u0636\u0648\u0644|\u0623\u0633\u0648\u0634\u064a\u062a\u062f\s+\u0628\u0631\u0633|\u063a\u064a\u062a\u064a|\u062c\u064a\u062a\u064a"
+    r"|\uc5f0\ud569\ub274\uc2a4|\ub274\uc2dc\uc2a4|\ub274\uc2a41|\u5171\u540c\u901a\u4fe1|\u6642\u4e8b\u901a\u4fe1|\u65b0\u534e\u793e|\u4e2d\u65b0\u793e|\u89c6\u89c9\u4e2d\u56fd"
 )
 _AGENCY = r"(?<![\w])(?:" + _AGENCY_NAMES + r")(?![\w])"
 #: Agencies that never read as ordinary words, so a space is enough to set them off.
@@ -286,7 +293,12 @@ _FILE_TAIL = (
     r"(?:\s*(?:,|/)\s*(?P<archive>file(?:\s+photo)?|archiv(?:e|es|o|io|bild|foto)?|arquivo))?"
 )
 _CAP_WORD = r"(?-i:[A-Z\u00c0-\u00de][\w&.'\u2019-]*)"
-_LINK_WORD = r"(?-i:for|of|the|to|at|de|del|van|von|der|den|la|le|du|da|di|y|and|und|et|&)"
+_LINK_WORD = (
+    r"(?-i:for|of|the|to|at|de|del|van|von|der|den|la|le|du|da|di|y|and|und|et|&"
+    r"|pour|f\u00fcr|para|per|voor|f\u00f6r)"
+)
+#: "for" in the languages a "Jane Roe for The Times" credit is printed in.
+_FOR = r"(?:for|pour|f\u00fcr|para|per|voor|f\u00f6r)"
 #: "Jane Roe", "The New York Times", "Jane Roe for The Guardian": capitalised words.
 _CAP_WORDS = _CAP_WORD + r"(?:\s+(?:" + _LINK_WORD + r"\s+)*" + _CAP_WORD + r"){0,5}"
 
@@ -296,6 +308,8 @@ _PHOTO_WORDS = (
     r"infographic|fotos?|fotograf(?:\u00eda|ia|ie|i)?|fot\u00f3|fotoğraf"
     r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|beeld|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
     r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|image[mn]s?|im\u00e1genes|\u0639\u06a9\u0633"
+    r"|screen\s*(?:shot|grab)s?|gifs?|graphics?|renderings?|stills?"
+    r"|\uc0ac\uc9c4|\u5199\u771f|\u56fe\u7247|\u56fe|\u0e20\u0e32\u0e1e|\u1ea3nh|\u092b\u093c\u094b\u091f\u094b|\u092b\u094b\u091f\u094b|\u0924\u0938\u094d\u0935\u0940\u0930|\u062a\u0635\u0648\u064a\u0631|\u0635\u0648\u0631\u0629|\u0639\u062f\u0633\u0629"
 )
 #: "Credit" words: a credit follows them after a colon (or an ellipsis, as the NYT prints it).
 _CREDIT_WORDS = (
@@ -303,17 +317,19 @@ _CREDIT_WORDS = (
     r"|cr\u00e9dits?(?:\s+photos?)?"
     r"|cr\u00e9ditos?(?:\s+(?:de\s+)?(?:la\s+)?(?:foto|imagen)s?)?|credito(?:\s+foto)?"
     r"|bildnachweis|bildrechte|fotonachweis|photographer|photographe|fot\u00f3grafo|fotografo"
-    r"|fotograf(?:in)?"
+    r"|fotograf(?:in)?|kredit|kredi|\u0938\u093e\u092d\u093e\u0930|\uc81c\uacf5|\u63d0\u4f9b"
 )
 #: "Source" words, the usual credit intro in German, Polish and Nordic captions.
 _SOURCE_WORDS = (
     r"(?:bild|foto)?quelle|\u017ar\u00f3d\u0142o(?:\s+zdj\u0119cia)?|fuente|fonte|source|bron"
     r"|kilde|k\u00e4lla|l\u00e4hde|zdroj|forr\u00e1s|kaynak|\u0438\u0441\u0442\u043e\u0447\u043d"
-    r"\u0438\u043a|sursa"
+    r"\u0438\u043a|sursa|sumber|fonti|\u6765\u6e90|\u56fe\u7247\u6765\u6e90|\ucd9c\ucc98|\u51fa\u5178|\u51fa\u6240|\u0627\u0644\u0645\u0635\u062f\u0631|\u0e17\u0e35\u0e48\u0e21\u0e32|ngu\u1ed3n|\u0938\u094d\u0930\u094b\u0924"
 )
 _ANY_INTRO = r"(?:" + _PHOTO_WORDS + r"|" + _CREDIT_WORDS + r"|" + _SOURCE_WORDS + r")"
 #: "Foto/Quelle:", "Photo / Credit :" — several intro words before one colon.
-_INTRO_COLON = _ANY_INTRO + r"(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*(?::|\uff1a)"
+#: The colon after an intro; Korean and Japanese papers print "=" ("\uc0ac\uc9c4=\uc5f0\ud569\ub274\uc2a4").
+_COLON = r"(?::|\uff1a|=)"
+_INTRO_COLON = _ANY_INTRO + r"(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*" + _COLON
 _COPYRIGHT = (
     r"(?:\u00a9|\(c\)|(?:(?:image|photo|picture)\s+)?copyright\b\s*\u00a9?"
     r"|\u1013\u102c\u1010\u103a\u1015\u102f\u1036\s*\u1019\u1030\u1015\u102d\u102f\u1004\u103a)"
@@ -336,6 +352,7 @@ def _name_slash_outlet(extra_name_words: int, spaced: bool = True) -> str:
         + str(extra_name_words)
         + r",3}"
         + (r"\s*/\s*" if spaced else "/")
+        + r"(?:(?-i:[Ff]or)\s+)?"
         + _CAP_WORDS
         + r"(?:\s*/\s*"
         + _CAP_WORDS
@@ -353,8 +370,8 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "credit",
         "anywhere",
         _compile(
-            r"[(\[]\s*(?P<credit>(?-i:[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})\s+photos?"
-            r"\s*/\s*[^()\[\]\n]{1,80}?|(?-i:[A-Z]{2,})\s+photos?)"
+            r"[(\[]\s*(?P<credit>(?-i:[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})\s+(?:photo|foto)s?"
+            r"\s*/\s*[^()\[\]\n]{1,80}?|(?-i:[A-Z]{2,})\s+(?:photo|foto)s?)"
             r"(?:\s*,\s*(?P<archive>file(?:\s+photo)?))?\s*[)\]]"
         ),
     ),
@@ -364,7 +381,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "trailing",
         _compile(
             _BOUNDARY
-            + r"(?P<credit>(?-i:[A-Z]{2,})\s+photos?\s*/\s*[^\n/()\[\]|:,]{1,60}?)"
+            + r"(?P<credit>(?-i:[A-Z]{2,})\s+(?:photo|foto)s?\s*/\s*[^\n/()\[\]|:,]{1,60}?)"
             + _FILE_TAIL
             + _TAIL
         ),
@@ -450,12 +467,10 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
     ),
     *_intro_rules(
         "photo_colon",
-        r"(?:" + _PHOTO_WORDS + r")(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*(?::|\uff1a)",
+        r"(?:" + _PHOTO_WORDS + r")(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*" + _COLON,
         check="capitalised",
     ),
-    *_intro_rules(
-        "source_colon", r"(?:" + _SOURCE_WORDS + r")\s*(?::|\uff1a)", check="capitalised"
-    ),
+    *_intro_rules("source_colon", r"(?:" + _SOURCE_WORDS + r")\s*" + _COLON, check="capitalised"),
     *_intro_rules("image_colon", r"images?\s*:", ("anywhere", "trailing"), check="capitalised"),
     # "Credit Jane Roe", "Foto dpa": no colon, so only after punctuation and in capitals.
     *_intro_rules(
@@ -612,7 +627,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _NAME_WORD
             + r"(?:\s*/\s*|"
             + _DASH
-            + r")"
+            + r"|\s+via\s+)"
             + _AGENCY_CHAIN
             + r")"
             + _FILE_TAIL
@@ -697,9 +712,11 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _CAP_WORD
             + r"(?:\s+"
             + _CAP_WORD
-            + r"){1,3}\s+for\s+"
+            + r"){1,3}\s+"
+            + _FOR
+            + r"\s+[\u00ab\"\u201c]?\s*"
             + _CAP_WORDS
-            + r")\s*[)\]]"
+            + r"\s*[\u00bb\"\u201d]?)\s*[)\]]"
         ),
         "capitalised",
     ),
@@ -726,9 +743,11 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _CAP_WORD
             + r"(?:\s+"
             + _CAP_WORD
-            + r"){1,3}\s+for\s+"
+            + r"){1,3}\s+"
+            + _FOR
+            + r"\s+[\u00ab\"\u201c]?\s*"
             + _CAP_WORDS
-            + r")"
+            + r"\s*[\u00bb\"\u201d]?)"
             + _TAIL
         ),
         "capitalised",
@@ -741,6 +760,26 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         _compile(
             r"[(\[]\s*(?!(?:left|right|from|top|bottom|above|below|inset|pictured|file)\b)"
             r"(?P<credit>" + _CAP_WORDS + r"\s*:\s*" + _CAP_WORDS + r")\s*[)\]]" + _TAIL
+        ),
+        "capitalised",
+    ),
+    # CNBC: "Adam Jeffery | CNBC", "Jane Roe | Bloomberg | Getty Images".
+    NoteRule(
+        "name_pipe_outlet",
+        "credit",
+        "trailing",
+        _compile(
+            _PUNCT_BOUNDARY.replace(r"\A|", "", 1)
+            + r"(?P<credit>(?!"
+            + _AGENCY
+            + r")"
+            + _CAP_WORD
+            + r"(?:\s+"
+            + _CAP_WORD
+            + r"){1,3}(?:\s*\|\s*"
+            + _CAP_WORDS
+            + r")+)"
+            + _TAIL
         ),
         "capitalised",
     ),
@@ -1116,6 +1155,12 @@ _PARTICLES = frozenset(
         "by",
         "in",
         "to",
+        "pour",
+        "f\u00fcr",
+        "para",
+        "per",
+        "voor",
+        "f\u00f6r",
     ]
 )
 _ABBREVIATIONS = frozenset(

@@ -1145,6 +1145,99 @@ CASES: dict[str, Case] = {
     "copyright-foto-agency-then-description": Case(
         "© Foto: dpa Ein Zug im Bahnhof", "Ein Zug im Bahnhof", credit="dpa", form="copyright"
     ),
+    "screenshot-colon": Case(
+        "Rally. Screenshot: Gizmodo", "Rally.", credit="Gizmodo", form="photo_colon"
+    ),
+    "korean-photo-equals": Case(
+        "팬들이 환호하고 있다 사진=연합뉴스",
+        "팬들이 환호하고 있다",
+        credit="연합뉴스",
+        form="photo_colon",
+    ),
+    "japanese-photo-colon": Case(
+        "Fans in Tokyo. 写真：共同通信", "Fans in Tokyo.", credit="共同通信", form="photo_colon"
+    ),
+    "chinese-image-source": Case(
+        "游客在长城上游览。图片来源：视觉中国",
+        "游客在长城上游览。",
+        credit="视觉中国",
+        form="source_colon",
+    ),
+    "arabic-agency-bracketed": Case(
+        "مظاهرة في القاهرة (رويترز)", "مظاهرة في القاهرة", credit="رويترز", form="agency_bracketed"
+    ),
+    "arabic-photo-by": Case(
+        "مظاهرة في القاهرة. تصوير: أحمد علي",
+        "مظاهرة في القاهرة.",
+        credit="أحمد علي",
+        form="photo_colon",
+    ),
+    "thai-photo-colon": Case(
+        "ฝูงชนในกรุงเทพฯ ภาพ: Reuters", "ฝูงชนในกรุงเทพฯ", credit="Reuters", form="photo_colon"
+    ),
+    "vietnamese-photo-colon": Case(
+        "Người dân ở Hà Nội. Ảnh: Jane Roe",
+        "Người dân ở Hà Nội.",
+        credit="Jane Roe",
+        form="photo_colon",
+    ),
+    "indonesian-antara-foto": Case(
+        "Warga di Jakarta. (ANTARA FOTO/Jane Roe)",
+        "Warga di Jakarta.",
+        credit="ANTARA FOTO/Jane Roe",
+        form="ap_style",
+    ),
+    "indonesian-sumber": Case(
+        "Warga di Jakarta. Sumber: Jane Roe",
+        "Warga di Jakarta.",
+        credit="Jane Roe",
+        form="source_colon",
+    ),
+    "techcrunch-image-credits": Case(
+        "Rally. Image Credits: Jane Roe / Getty Images",
+        "Rally.",
+        credit="Jane Roe / Getty Images",
+        form="credit_colon",
+    ),
+    "name-via-getty": Case(
+        "Rally. JANE ROE via Getty Images",
+        "Rally.",
+        credit="JANE ROE via Getty Images",
+        form="name_slash_agency",
+    ),
+    "associated-press-caps": Case(
+        "Rally. ASSOCIATED PRESS", "Rally.", credit="ASSOCIATED PRESS", form="agency_only"
+    ),
+    "wapo-slash-for": Case(
+        "Rally (Jane Roe/For The Washington Post)",
+        "Rally",
+        credit="Jane Roe/For The Washington Post",
+        form="name_slash_outlet",
+    ),
+    "cnbc-pipe": Case(
+        "Rally in New York. Adam Roe | CNBC",
+        "Rally in New York.",
+        credit="Adam Roe | CNBC",
+        form="name_pipe_outlet",
+    ),
+    "cnbc-pipe-chain": Case(
+        "Rally in New York. Jane Roe | Bloomberg | Getty Images",
+        "Rally in New York.",
+        credit="Jane Roe | Bloomberg | Getty Images",
+        form="name_pipe_outlet",
+    ),
+    "le-monde-pour": Case(
+        "Manifestation à Paris. JANE ROE POUR « LE MONDE »",
+        "Manifestation à Paris.",
+        credit="JANE ROE POUR « LE MONDE »",
+        form="name_for_outlet",
+    ),
+    "liberation-photo-pour": Case(
+        "Manifestation à Paris. Photo Jane Roe pour Libération",
+        "Manifestation à Paris.",
+        credit="Jane Roe pour Libération",
+        form="credit_plain",
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
@@ -1403,6 +1496,14 @@ _TOKENS = [
     "10/25/2019",
     " for ",
     "(EL PA\u00cdS)",
+    "\uc0ac\uc9c4=",
+    "\u5199\u771f\uff1a",
+    "(\u0631\u0648\u064a\u062a\u0631\u0632)",
+    " | CNBC",
+    "Credit Credit",
+    "\u00a9 Foto: ",
+    "6. Juli 2019",
+    "12 de mayo de 2023",
 ]
 caption_like = st.lists(st.one_of(st.sampled_from(_TOKENS), st.text(max_size=4)), max_size=14).map(
     "".join
