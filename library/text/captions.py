@@ -394,7 +394,7 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         # "Credit Credit: X", "Credit: Credit: X": a label printed twice is one intro.
         r"(?:(?:"
         + _CREDIT_WORDS
-        + r")\s*(?::|\uff1a|\.{2,}|\u2026)?\s*)*(?:"
+        + r")\s*(?:(?::|\uff1a|\.{2,}|\u2026)\s*)?)*(?:"
         + _CREDIT_WORDS
         + r")\s*(?::|\uff1a|\.{2,}|\u2026)\s*",
     ),

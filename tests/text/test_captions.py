@@ -1326,6 +1326,14 @@ def test_closing_credit_beats_bracketed_credit_inside_the_text() -> None:
     _assert_accounted_for(notes)
 
 
+@pytest.mark.parametrize("unit", ["Credit ", "Credit: ", "Credit...", "Foto ", "\u00a9 Foto: "])
+def test_a_label_repeated_many_times_is_no_credit(unit: str) -> None:
+    """Forty labels in a row: the intro patterns must not backtrack exponentially on them."""
+    notes = parse_caption("Rally. " + unit * 40)
+    assert notes.credit is None
+    _assert_accounted_for(notes)
+
+
 def test_find_dates_accepts_none_and_empty() -> None:
     assert find_dates(None) == ()
     assert find_dates("") == ()
