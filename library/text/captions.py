@@ -363,6 +363,12 @@ def _name_slash_outlet(extra_name_words: int, spaced: bool = True) -> str:
 # A capitalised word in a bracketed credit; nicknames keep their quotes ("Al 'Hughes' Dukes").
 _BRACKET_WORD = r"(?-i:[\"'\u2018\u201c]?[A-Z\u00c0-\u00de][\w&.'\u2018\u2019\u201c\u201d\"-]*)"
 
+#: Words that name where a picture came from without naming anyone.
+_STOCK_WORDS = (
+    r"(?:handout|supplied|provided|contributed|submitted|courtesy|staff|pool)"
+    r"(?:\s+(?:photo|image|picture)s?)?"
+)
+
 #: Credit forms, most specific first: at equal positions the earlier row wins.
 CREDIT_RULES: tuple[NoteRule, ...] = (
     NoteRule(
@@ -526,6 +532,34 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + _TAIL
         ),
         "capitalised",
+    ),
+    # "Photo: Jane Roe (Reuters)": the bracket belongs to the credit, not alone to it.
+    NoteRule(
+        "photo_colon",
+        "credit",
+        "anywhere",
+        _compile(
+            _BOUNDARY
+            + _INTRO_COLON
+            + r"\s*(?P<credit>"
+            + _NAME_WORD
+            + r"(?:\s+"
+            + _NAME_WORD
+            + r"){0,3}\s*\((?:"
+            + _AGENCY_CHAIN
+            + r"|"
+            + _CAP_WORDS
+            + r")\))"
+            + _TAIL
+        ),
+        "capitalised",
+    ),
+    # "(Handout)", "(Supplied)", "(Courtesy photo)": the source named by its role.
+    NoteRule(
+        "stock_word",
+        "credit",
+        "anywhere",
+        _compile(r"[(\[]\s*(?P<credit>" + _STOCK_WORDS + r")\s*[)\]]"),
     ),
     NoteRule(
         "agency_bracketed",
@@ -717,6 +751,29 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
             + r"\s+[\u00ab\"\u201c]?\s*"
             + _CAP_WORDS
             + r"\s*[\u00bb\"\u201d]?)\s*[)\]]"
+        ),
+        "capitalised",
+    ),
+    NoteRule(
+        "stock_word",
+        "credit",
+        "trailing",
+        _compile(_PUNCT_BOUNDARY + r"(?=(?-i:[A-Z]))(?P<credit>" + _STOCK_WORDS + r")" + _TAIL),
+    ),
+    # "Jane Roe, Staff Photographer", "JANE ROE, Correspondent".
+    NoteRule(
+        "name_comma_role",
+        "credit",
+        "trailing",
+        _compile(
+            _PUNCT_BOUNDARY
+            + r"(?P<credit>"
+            + _CAP_WORD
+            + r"(?:\s+"
+            + _CAP_WORD
+            + r"){1,3},\s*(?:(?:staff|contributing|freelance|chief|senior)\s+)?"
+            r"(?:photographer|photojournalist|contributor|correspondent|staff)"
+            r"(?:\s*/\s*" + _CAP_WORDS + r")?)" + _TAIL
         ),
         "capitalised",
     ),

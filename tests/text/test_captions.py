@@ -1238,6 +1238,37 @@ CASES: dict[str, Case] = {
         credit="Jane Roe pour Libération",
         form="credit_plain",
     ),
+    "photo-colon-name-bracketed-agency": Case(
+        "Rally in Jerusalem. Photo: Jane Roe (Reuters)",
+        "Rally in Jerusalem.",
+        credit="Jane Roe (Reuters)",
+        form="photo_colon",
+    ),
+    "stock-word-bracketed": Case(
+        "Volunteers at the food bank. (Courtesy photo)",
+        "Volunteers at the food bank.",
+        credit="Courtesy photo",
+        form="stock_word",
+    ),
+    "stock-word-handout": Case(
+        "Volunteers at the food bank. (Handout)",
+        "Volunteers at the food bank.",
+        credit="Handout",
+        form="stock_word",
+    ),
+    "stock-word-supplied": Case(
+        "Volunteers at the food bank. Supplied",
+        "Volunteers at the food bank.",
+        credit="Supplied",
+        form="stock_word",
+    ),
+    "name-comma-role": Case(
+        "Volunteers at the food bank. Jane Roe, Staff Photographer",
+        "Volunteers at the food bank.",
+        credit="Jane Roe, Staff Photographer",
+        form="name_comma_role",
+    ),
+    "not-credit-supplied-prose": Case("the goods are supplied", "the goods are supplied"),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
