@@ -153,11 +153,11 @@ _GLUE = frozenset(_DASHES + ":;,|/\u2022\u00b7\uff1a\uff0c\u3001")
 _BOUNDARY_CHARS = (
     ".!?;:,|)]}\n" + _DASHES + "\u3002\uff0c\u3001\uff1b\uff1a\uff01\uff1f\uff09\u300d"
 )
-# A trailing note starts the caption, follows punctuation, or starts a capitalised
-# word / a copyright sign after a space: "a photo by Jane Roe" stays prose.
 # Scripts without capitals (Arabic, Thai, Korean, Japanese, Chinese): any word may start a note.
 _CASELESS = r"[\u0600-\u06ff\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
-# A slash with a space before it separates too ("... 2019 r. / Fot. Jan Kowal").
+# A trailing note starts the caption, follows punctuation or a spaced slash ("... 2019 r.
+# / Fot. Jan Kowal"), or starts a capitalised word / a copyright sign / a word of a
+# caseless script after a space: "a photo by Jane Roe" stays prose.
 _BOUNDARY = (
     r"(?:\A|(?<=["
     + re.escape(_BOUNDARY_CHARS)
@@ -309,6 +309,7 @@ _PHOTO_WORDS = (
     r"|zdj\u0119ci[ea]|fot\.|kuva(?:t)?|bild(?:er)?|billede|beeld|\u03c6\u03c9\u03c4\u03bf\u03b3\u03c1"
     r"\u03b1\u03c6\u03af\u03b1|\u0444\u043e\u0442\u043e|image[mn]s?|im\u00e1genes|\u0639\u06a9\u0633"
     r"|screen\s*(?:shot|grab)s?|gifs?|graphics?|renderings?|stills?"
+    # Korean, Japanese, Chinese (2), Thai, Vietnamese, Hindi (3), Arabic (3) "photo"
     r"|\uc0ac\uc9c4|\u5199\u771f|\u56fe\u7247|\u56fe|\u0e20\u0e32\u0e1e|\u1ea3nh|\u092b\u093c\u094b\u091f\u094b|\u092b\u094b\u091f\u094b|\u0924\u0938\u094d\u0935\u0940\u0930|\u062a\u0635\u0648\u064a\u0631|\u0635\u0648\u0631\u0629|\u0639\u062f\u0633\u0629"
 )
 #: "Credit" words: a credit follows them after a colon (or an ellipsis, as the NYT prints it).
@@ -321,14 +322,17 @@ _CREDIT_WORDS = (
 )
 #: "Source" words, the usual credit intro in German, Polish and Nordic captions.
 _SOURCE_WORDS = (
-    r"(?:bild|foto)?quelle|\u017ar\u00f3d\u0142o(?:\s+zdj\u0119cia)?|fuente|fonte|source|bron"
-    r"|kilde|k\u00e4lla|l\u00e4hde|zdroj|forr\u00e1s|kaynak|\u0438\u0441\u0442\u043e\u0447\u043d"
-    r"\u0438\u043a|sursa|sumber|fonti|\u6765\u6e90|\u56fe\u7247\u6765\u6e90|\ucd9c\ucc98|\u51fa\u5178|\u51fa\u6240|\u0627\u0644\u0645\u0635\u062f\u0631|\u0e17\u0e35\u0e48\u0e21\u0e32|ngu\u1ed3n|\u0938\u094d\u0930\u094b\u0924"
+    r"(?:bild|foto)?quelle|\u017ar\u00f3d\u0142o(?:\s+zdj\u0119cia)?|fuente|fonte|fonti|source"
+    r"|bron|kilde|k\u00e4lla|l\u00e4hde|zdroj|forr\u00e1s|kaynak|sursa|sumber"
+    # Russian, Chinese (2), Korean, Japanese (2), Arabic, Thai, Vietnamese, Hindi "source"
+    r"|\u0438\u0441\u0442\u043e\u0447\u043d\u0438\u043a|\u6765\u6e90|\u56fe\u7247\u6765\u6e90|\ucd9c\ucc98"
+    r"|\u51fa\u5178|\u51fa\u6240|\u0627\u0644\u0645\u0635\u062f\u0631|\u0e17\u0e35\u0e48\u0e21\u0e32|ngu\u1ed3n"
+    r"|\u0938\u094d\u0930\u094b\u0924"
 )
 _ANY_INTRO = r"(?:" + _PHOTO_WORDS + r"|" + _CREDIT_WORDS + r"|" + _SOURCE_WORDS + r")"
-#: "Foto/Quelle:", "Photo / Credit :" — several intro words before one colon.
 #: The colon after an intro; Korean and Japanese papers print "=" ("\uc0ac\uc9c4=\uc5f0\ud569\ub274\uc2a4").
 _COLON = r"(?::|\uff1a|=)"
+#: "Foto/Quelle:", "Photo / Credit :" — several intro words before one colon.
 _INTRO_COLON = _ANY_INTRO + r"(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*" + _COLON
 _COPYRIGHT = (
     r"(?:\u00a9|\(c\)|(?:(?:image|photo|picture)\s+)?copyright\b\s*\u00a9?"
