@@ -335,7 +335,9 @@ _COLON = r"(?::|\uff1a|=)"
 #: "Foto/Quelle:", "Photo / Credit :" — several intro words before one colon.
 _INTRO_COLON = _ANY_INTRO + r"(?:\s*[/&]\s*" + _ANY_INTRO + r")*\s*" + _COLON
 _COPYRIGHT = (
-    r"(?:\u00a9|\(c\)|(?:(?:image|photo|picture)\s+)?copyright\b\s*\u00a9?"
+    # "(C)" is also "centre" in a caption: a copyright only before a year or a capital.
+    r"(?:\u00a9|\(c\)(?=\s*(?:\d|(?-i:[A-Z\u00c0-\u00de])))|(?:(?:image|photo|picture)\s+)?"
+    r"copyright\b\s*\u00a9?"
     r"|\u1013\u102c\u1010\u103a\u1015\u102f\u1036\s*\u1019\u1030\u1015\u102d\u102f\u1004\u103a)"
 )
 
@@ -569,7 +571,14 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "agency_bracketed",
         "credit",
         "anywhere",
-        _compile(r"[(\[]\s*(?P<credit>" + _AGENCY_CHAIN + r")" + _FILE_TAIL + r"\s*[)\]]"),
+        # "(PTI) party protest": an abbreviation explained inside the sentence, not a credit.
+        _compile(
+            r"[(\[]\s*(?P<credit>"
+            + _AGENCY_CHAIN
+            + r")"
+            + _FILE_TAIL
+            + r"\s*[)\]](?!\s*(?-i:[a-z\u00df-\u00ff]))"
+        ),
     ),
     NoteRule(
         "via_bracketed",
@@ -850,7 +859,16 @@ CREDIT_RULES: tuple[NoteRule, ...] = (
         "credit",
         "trailing",
         _compile(
-            r"(?<=\|)\s*(?P<credit>" + _CAP_WORDS + r"(?:\s*/\s*" + _CAP_WORDS + r")*)" + _TAIL
+            # One title-case word after a pipe is a place ("| Hamburg"); a credit has two
+            # words, capitals ("| OUEST-FRANCE") or is an agency (another row).
+            r"(?<=\|)\s*(?P<credit>(?:"
+            + _CAP_WORD
+            + r"\s+"
+            + _CAP_WORDS
+            + r"|(?-i:[A-Z\u00c0-\u00de][A-Z\u00c0-\u00de0-9&.'-]+))(?:\s*/\s*"
+            + _CAP_WORDS
+            + r")*)"
+            + _TAIL
         ),
         "capitalised",
     ),

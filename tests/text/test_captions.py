@@ -1272,6 +1272,35 @@ CASES: dict[str, Case] = {
         form="name_comma_role",
     ),
     "not-credit-supplied-prose": Case("the goods are supplied", "the goods are supplied"),
+    "not-credit-abbreviation-in-sentence": Case(
+        "Supporters of the Pakistan Tehreek-e-Insaf (PTI) party protest in Lahore.",
+        "Supporters of the Pakistan Tehreek-e-Insaf (PTI) party protest in Lahore.",
+    ),
+    "not-credit-centre-marker": Case(
+        "Prime Minister Rishi Sunak (C) with Chancellor Jeremy Hunt",
+        "Prime Minister Rishi Sunak (C) with Chancellor Jeremy Hunt",
+    ),
+    "not-credit-pipe-place": Case(
+        "Der Hamburger Hafen bei Nacht | Hamburg", "Der Hamburger Hafen bei Nacht | Hamburg"
+    ),
+    "copyright-c-in-brackets": Case(
+        "Sunset over the Alps (c) Jane Roe",
+        "Sunset over the Alps",
+        credit="Jane Roe",
+        form="copyright",
+    ),
+    "reuters-caps-after-stop": Case(
+        "Shoppers at a Walmart store in Secaucus, New Jersey. REUTERS",
+        "Shoppers at a Walmart store in Secaucus, New Jersey.",
+        credit="REUTERS",
+        form="agency_only",
+    ),
+    "pti-photo-bracketed": Case(
+        "Supporters gather in Lahore. (PTI Photo)",
+        "Supporters gather in Lahore.",
+        credit="PTI Photo",
+        form="ap_style",
+    ),
     # --- empty, blank and alt-text-only captions
     "none": Case(None, ""),
     "empty": Case("", ""),
