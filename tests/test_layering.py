@@ -101,3 +101,41 @@ def test_the_checks_catch_what_they_forbid() -> None:
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
     ]
     assert "execute" in calls
+
+
+#: What each part of library/ may import of the rest of library/, as the README's
+#: package map says. Small modules at the top (errors, config, dates) serve everyone.
+COMMON = {"errors", "config", "dates"}
+ALLOWED: dict[str, set[str]] = {
+    "db": set(),
+    "text": set(),
+    "dates": set(),
+    "config": set(),
+    "errors": set(),
+    "catalog": {"db", "text"},
+    "duplicates": {"catalog", "db"},
+    "ingest": {"catalog", "duplicates", "db"},
+    "articles": {"catalog", "ingest", "text", "db"},
+    "files": {"catalog", "db"},
+    "reports": {"catalog", "duplicates", "text", "db"},
+    "demo": {"articles", "catalog", "db", "ingest"},
+}
+#: Known, named exceptions: a data migration that fills the search index it creates.
+EXCEPTIONS = {("library.db.migrations.versions.0002_search", "catalog")}
+
+
+def part(module: str) -> str | None:
+    pieces = module.split(".")
+    return pieces[1] if pieces[0] == "library" and len(pieces) > 1 else None
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if part(m) in ALLOWED))
+def test_library_parts_import_only_what_the_package_map_allows(module: str) -> None:
+    mine = part(module)
+    assert mine is not None
+    used = {part(n) for n in imported(MODULES[module], module)} - {None, mine}
+    used = {u for u in used if (module, u) not in EXCEPTIONS}
+    allowed = ALLOWED[mine] | COMMON
+    assert used <= allowed, (
+        f"{module} imports {sorted(used - allowed)} (allowed: {sorted(allowed)})"
+    )

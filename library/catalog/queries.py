@@ -218,17 +218,6 @@ def usages_of(session: Session, asset_ids: Iterable[int]) -> list[tuple[Usage, A
     return [(u, a) for u, a in rows]
 
 
-def unresolved_usages(session: Session) -> list[tuple[Usage, Article]]:
-    """Published images whose file is not in the library yet."""
-    rows = session.execute(
-        select(Usage, Article)
-        .join(Article, Usage.article_id == Article.id)
-        .where(Usage.asset_id.is_(None))
-        .order_by(Article.id, Usage.position)
-    )
-    return [(u, a) for u, a in rows]
-
-
 def usage_counts(session: Session, asset_ids: Sequence[int] | None = None) -> dict[int, int]:
     """asset id → number of distinct articles it appears in.
 

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
-from library.db.models import Asset, DuplicateDecision, Usage
+from library.db.models import Asset, Usage
 
 #: Indexed columns, in the order of the FTS5 table's columns.
 SEARCH_FIELDS: tuple[str, ...] = (
@@ -264,46 +264,3 @@ def _dialect(session: Session) -> str:
 
 
 # --- Read helpers for the gallery: usages, same-pixel groups, recent changes ----------
-def digest_groups(
-    session: Session, limit: int = 200, after: str | None = None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Groups of photos sharing a content digest, with a master, one page at a time.
-
-    The master is the photo someone chose (a "master" decision), else the
-    oldest. Returns the groups and the cursor for the next page.
-    """
-    query = (
-        select(Asset.content_digest)
-        .group_by(Asset.content_digest)
-        .having(func.count(Asset.id) > 1)
-        .order_by(Asset.content_digest)
-        .limit(limit + 1)
-    )
-    if after:
-        query = query.where(Asset.content_digest > after)
-    digests = list(session.scalars(query))
-    more = len(digests) > limit
-    digests = digests[:limit]
-    if not digests:
-        return [], None
-    members: dict[str, list[int]] = {}
-    for digest, asset_id in session.execute(
-        select(Asset.content_digest, Asset.id)
-        .where(Asset.content_digest.in_(digests))
-        .order_by(Asset.id)
-    ):
-        members.setdefault(digest, []).append(asset_id)
-    all_ids = [i for ids in members.values() for i in ids]
-    chosen = set(
-        session.scalars(
-            select(DuplicateDecision.asset_id).where(
-                DuplicateDecision.kind == "master", DuplicateDecision.asset_id.in_(all_ids)
-            )
-        )
-    )
-    groups = []
-    for digest in digests:
-        ids = members.get(digest, [])
-        master = next((i for i in ids if i in chosen), ids[0])
-        groups.append({"id": digest, "master": master, "members": ids})
-    return groups, digests[-1] if more else None

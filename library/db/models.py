@@ -235,6 +235,8 @@ class Article(Base):
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
     format: Mapped[str] = mapped_column(String(10))
+    #: WordPress status (publish, draft, future, pending, private); None for pages and dumps.
+    status: Mapped[str | None] = mapped_column(String(20))
     source_path: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -258,6 +260,8 @@ class Usage(Base):
     role: Mapped[str] = mapped_column(String(10))
     position: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str | None] = mapped_column(Text)
+    #: The upload the reference shows, as ``YYYY/MM/name`` (or the bare name), so unresolved
+    #: references to one upload group together and same-named uploads do not.
     reference_name: Mapped[str | None] = mapped_column(String(255), index=True)
     alt: Mapped[str | None] = mapped_column(Text)
     caption: Mapped[str | None] = mapped_column(Text)

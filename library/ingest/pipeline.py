@@ -281,13 +281,6 @@ class IngestSession:
                 self._index.add_assets(session, new_ids)
             self._near_found += dupes.update_pairs(session, new_ids, self._index)
 
-    def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
-        """Run every stage on one batch (used by uploads, which come one batch at a time)."""
-        try:
-            return self.finish(self.prepare(batch))
-        finally:
-            self._close_pool()
-
     def prepare(self, batch: list[str]) -> _Prepared:
         """Digest and match a batch, and start analysing its new files in the workers."""
         # Hashing runs at disk speed, so it is done here: sent to the pool it would

@@ -218,21 +218,6 @@ def test_bad_sort(database: Database) -> None:
         queries.find_photos(session, sort="random")
 
 
-def test_digest_groups(database: Database) -> None:
-    a = create_asset(database, content_digest="pixels:one")
-    b = create_asset(database, content_digest="pixels:one")
-    c = create_asset(database, content_digest="pixels:one")
-    create_asset(database)
-    with database.session_scope() as session:
-        groups, cursor = search.digest_groups(session)
-        assert groups == [{"id": "pixels:one", "master": a, "members": [a, b, c]}]
-        assert cursor is None
-        session.add(DuplicateDecision(kind="master", asset_id=c, user="ana"))
-        session.flush()
-        groups, _ = search.digest_groups(session)
-        assert groups[0]["master"] == c
-
-
 @pytest.mark.parametrize(
     "q,fts,ts",
     [
