@@ -20,9 +20,7 @@ import argparse
 import html
 import json
 import re
-import subprocess
 import sys
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -30,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.baseline import module_at  # noqa: E402
 from library.text.captions import normalize_credit, parse_caption  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -228,17 +227,7 @@ def _current_parser(caption: str) -> str | None:
 
 def _parser_at(revision: str) -> Parser:
     """parse_caption as it was at a git revision, to print a before/after in one run."""
-    source = subprocess.run(
-        ["git", "show", f"{revision}:library/text/captions.py"],
-        cwd=HERE.parent,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    module = types.ModuleType(f"captions_at_{revision}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up by name
-    exec(compile(source, f"{revision}:library/text/captions.py", "exec"), module.__dict__)
-    old_parse = module.parse_caption
+    old_parse = module_at(revision, "library/text/captions.py").parse_caption
     return lambda caption: old_parse(caption).credit
 
 
