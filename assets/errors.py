@@ -17,3 +17,7 @@ class ImageTooLargeError(AssetError):
 
 class CorruptImageError(AssetError):
     """The file looks like an image but cannot be decoded."""
+
+
+class TruncatedImageError(CorruptImageError):
+    """The file ends before its image data does, and too much of the picture is missing."""
