@@ -56,7 +56,7 @@ TRUNCATED_MAX_MCU_ROWS = 2
 #: The grey libjpeg paints where data is missing; browsers show the same kind of band.
 _MISSING_FILL = 128
 
-#: ``Image.info`` key set when a JPEG's header only opened without its metadata segments.
+#: ``Image.info`` key holding the warning when a header only opened without its metadata.
 STRIPPED_METADATA = "photodesk.stripped_metadata"
 
 #: Default ceiling on width × height, well above any camera (a 100 MP medium format
@@ -91,17 +91,23 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
     try:
         image = _open(data)
     except AssetError as exc:
-        if data[:2] != b"\xff\xd8":
+        if data[:2] == b"\xff\xd8":
+            _check_jpeg_frame(data, exc)
+            # The frame is sound, so a metadata segment broke the header parser: the
+            # photo is read without its APPn and COM segments (metadata readers still
+            # see the original bytes and report the broken block themselves).
+            bare, what = strip_jpeg_metadata(data), "JPEG header: a metadata segment"
+        elif data[:8] == _PNG_SIGNATURE:
+            bare, what = strip_png_metadata(data), "PNG header: an ancillary chunk"
+        else:
             raise
-        _check_jpeg_frame(data, exc)
-        # The frame is sound, so a metadata segment broke the header parser: the
-        # photo is read without its APPn and COM segments (metadata readers still
-        # see the original bytes and report the broken block themselves).
         try:
-            image = _open(strip_jpeg_metadata(data))
+            image = _open(bare)
         except AssetError:
             raise exc from None
-        image.info[STRIPPED_METADATA] = f"a metadata segment is malformed ({exc})"
+        image.info[STRIPPED_METADATA] = (
+            f"{what} is malformed ({exc}); the picture was read without its metadata"
+        )
     if image.format not in FORMATS:
         raise UnsupportedFormatError(f"unsupported format {image.format}")
     width, height = image.size
@@ -187,6 +193,27 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
     return b"".join(kept)
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The PNG chunks a picture needs; every other chunk is metadata or a hint.
+_PNG_PICTURE = frozenset({b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"})
+
+
+def strip_png_metadata(data: bytes) -> bytes:
+    """The PNG with only the chunks its picture needs (text, EXIF, ICC and the rest dropped)."""
+    kept = [data[:8]]
+    pos = 8
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        chunk = data[pos : pos + 12 + length]
+        if kind in _PNG_PICTURE:
+            kept.append(chunk)
+        pos += 12 + length
+        if kind == b"IEND":
+            break
+    return b"".join(kept)
+
+
 def _check_jpeg_frame(data: bytes, error: AssetError) -> None:
     """Raise a reason in words for a JPEG whose frame header is unusable."""
     for segment in jpeg_segments(data):
@@ -211,7 +238,7 @@ def _check_jpeg_frame(data: bytes, error: AssetError) -> None:
                 "arithmetic-coded JPEG, which this decoder cannot read"
             ) from None
         return
-    raise CorruptImageError(f"JPEG has no frame header ({error})") from None
+    raise CorruptImageError(f"JPEG structure broken before the frame header ({error})") from None
 
 
 def image_info(image: Image.Image) -> ImageInfo:

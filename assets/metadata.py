@@ -164,7 +164,7 @@ def read_metadata(
     if image is not None:
         skipped = image.info.get(imaging.STRIPPED_METADATA)
         if skipped:
-            notes.append(f"JPEG header: {skipped}; the picture was read without its metadata")
+            notes.append(str(skipped))
         with guarded("IPTC", notes):
             _read_iptc(data, image, meta)
         with guarded("XMP", notes):
@@ -334,9 +334,10 @@ def _gps_coordinate(
     if tag is None:
         return None
     values = tag.values
-    if isinstance(values, str | bytes) or not 1 <= len(values) <= 3:
-        count = len(values) if hasattr(values, "__len__") else 0
-        raise ValueError(f"{count} values where degrees, minutes and seconds are expected")
+    if isinstance(values, str | bytes):
+        raise ValueError("text where degrees, minutes and seconds are expected")
+    if not 1 <= len(values) <= 3:
+        raise ValueError(f"{len(values)} values where degrees, minutes and seconds are expected")
     parts = [float(v) for v in values[:3]]
     while len(parts) < 3:
         parts.append(0.0)
@@ -402,10 +403,13 @@ def photoshop_resources(data: bytes, warnings: list[str]) -> dict[int, bytes]:
     stream = b"".join(parts)
     resources: dict[int, bytes] = {}
     pos = 0
-    while pos + 12 <= len(stream):
+    while pos < len(stream):
         if stream[pos : pos + 4] != b"8BIM":
             if stream[pos:].strip(b"\x00"):
                 warnings.append(f"IPTC: Photoshop resources unreadable after byte {pos}")
+            break
+        if pos + 7 > len(stream):
+            warnings.append(f"IPTC: Photoshop resource header cut short at byte {pos}")
             break
         code = int.from_bytes(stream[pos + 4 : pos + 6], "big")
         name_length = stream[pos + 6]
