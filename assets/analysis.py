@@ -19,14 +19,10 @@ from typing import Any
 
 from assets import digests, imaging, metadata, renditions
 from assets import hashes as phashes
-from assets.errors import AssetError
+from assets.errors import AssetError, DecodeTimeoutError
 
 #: Seconds one file may take before it is given up as too slow to decode.
 DEFAULT_TIME_LIMIT = 60.0
-
-
-class DecodeTimeoutError(AssetError):
-    """Decoding took longer than the per-file time limit."""
 
 
 @dataclass

@@ -21,3 +21,7 @@ class CorruptImageError(AssetError):
 
 class TruncatedImageError(CorruptImageError):
     """The file ends before its image data does, and too much of the picture is missing."""
+
+
+class DecodeTimeoutError(AssetError):
+    """Decoding took longer than the per-file time limit."""

@@ -18,6 +18,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from assets.errors import (
     AssetError,
     CorruptImageError,
+    DecodeTimeoutError,
     ImageTooLargeError,
     TruncatedImageError,
     UnsupportedFormatError,
@@ -313,7 +314,7 @@ def decode_photo(
     """
     warnings_: list[str] = []
     with decoding():
-        orientation = exif_orientation(image, warnings_)
+        orientation = exif_orientation(image)
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)
         is_jpeg = image.format in ("JPEG", "MPO")
@@ -410,24 +411,19 @@ def _decode_truncated(
 TRUNCATED_WARNING = "truncated (displayed as browsers do)"
 
 
-def exif_orientation(image: Image.Image, notes: list[str] | None = None) -> int:
-    """The EXIF orientation 1–8; anything unreadable counts as upright (and is noted)."""
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation 1–8; anything unreadable counts as upright.
+
+    The metadata readers report a broken or odd orientation; here it only must
+    not cost the picture.
+    """
     try:
         value = image.getexif().get(0x0112, 1)
-    except Exception as exc:  # a broken EXIF block must not cost the picture
-        if notes is not None:
-            notes.append(f"EXIF: unreadable for orientation ({_describe(exc)})")
+    except DecodeTimeoutError:
+        raise
+    except Exception:  # a broken EXIF block must not cost the picture
         return 1
-    if isinstance(value, int) and 1 <= value <= 8:
-        return value
-    if notes is not None and value not in (0, None):
-        notes.append(f"EXIF Orientation: {str(value)[:20]!r} is not 1-8; shown as stored")
-    return 1
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).replace("\n", " ").strip()
-    return f"{type(exc).__name__}: {text}"[:160] if text else type(exc).__name__
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 _TRANSPOSE = {

@@ -22,7 +22,7 @@ from defusedxml import ElementTree as SafeET
 from PIL import Image
 
 from assets import imaging
-from assets.errors import AssetError
+from assets.errors import AssetError, DecodeTimeoutError
 
 #: The editable fields photodesk reads from IPTC and XMP.
 FIELDS = (
@@ -181,7 +181,7 @@ def read_metadata(
             _read_sidecar(path, meta)
     with guarded("metadata", notes):
         meta.values, meta.sources = reconcile(meta)
-    meta.warnings[:] = list(dict.fromkeys(w[:WARNING_LENGTH] for w in notes))
+    meta.warnings[:] = list(dict.fromkeys(" ".join(w.split())[:WARNING_LENGTH] for w in notes))
     return meta
 
 
@@ -200,6 +200,8 @@ def guarded(block: str, warnings: list[str]) -> Iterator[None]:
     """
     try:
         yield
+    except DecodeTimeoutError:
+        raise  # the file's time is up: that is the file's verdict, not this block's
     except RecursionError:
         warnings.append(f"{block}: too deeply nested; ignored")
     except Exception as exc:
