@@ -215,7 +215,19 @@ def _rich_jpeg() -> bytes:
     exif[0x010F], exif[0x0110], exif[0x0112] = "Canon", "EOS", 6
     exif[0x8825] = {1: "N", 2: (47.0, 22.0, 36.0), 3: "E", 4: (8.0, 30.0, 0.0)}
     block = iim(1, 90, b"\x1b%G") + iim(2, 120, CAPTION.encode()) + iim(2, 25, b"k")
-    return with_segment(exif_jpeg(exif, seed=16), app13(block))
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><rdf:Description rdf:about="">'
+        f"<dc:description><rdf:Alt><rdf:li xml:lang='x-default'>{CAPTION}</rdf:li></rdf:Alt>"
+        "</dc:description></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+    xmp = XMP_PREFIX + packet
+    segment = b"\xff\xe1" + (len(xmp) + 2).to_bytes(2, "big") + xmp
+    return with_segment(with_segment(exif_jpeg(exif, seed=16), app13(block)), segment)
+
+
+XMP_PREFIX = b"http://ns.adobe.com/xap/1.0/\x00"
 
 
 RICH = _rich_jpeg()
@@ -225,12 +237,12 @@ MUTATIONS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_
 @settings(
     max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(which=st.sampled_from(["APP1", "APP13"]), mutations=MUTATIONS, cut=st.integers(0, 64))
-def test_mutated_exif_and_iptc_segments_never_refuse_the_photo(
+@given(which=st.sampled_from(["EXIF", "XMP", "IPTC"]), mutations=MUTATIONS, cut=st.integers(0, 64))
+def test_mutated_exif_xmp_and_iptc_segments_never_refuse_the_photo(
     which: str, mutations: list[tuple[int, int]], cut: int
 ) -> None:
-    marker = 0xE1 if which == "APP1" else 0xED
-    segment = next(s for s in _segments(RICH) if s.marker == marker)
+    prefix = {"EXIF": b"Exif\x00\x00", "XMP": XMP_PREFIX, "IPTC": b"Photoshop 3.0\x00"}[which]
+    segment = next(s for s in _segments(RICH) if s.payload.startswith(prefix))
     start = segment.start + 4  # past the marker and the length: the payload only
     data = bytearray(RICH)
     for position, value in mutations:
