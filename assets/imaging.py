@@ -23,6 +23,7 @@ from assets.errors import (
     TruncatedImageError,
     UnsupportedFormatError,
 )
+from assets.formats import IMAGE_SUFFIXES, PILLOW_FORMATS
 
 pillow_heif.register_heif_opener()
 
@@ -31,22 +32,6 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 # We enforce our own limit (max_pixels below) before decoding, so Pillow's
 # warning-then-error pair would only add noise.
 Image.MAX_IMAGE_PIXELS = None
-
-#: Pillow format names we catalog, mapped to the short name stored in the catalog.
-FORMATS: dict[str, str] = {
-    "JPEG": "jpeg",
-    "MPO": "jpeg",
-    "PNG": "png",
-    "WEBP": "webp",
-    "TIFF": "tiff",
-    "GIF": "gif",
-    "HEIF": "heic",
-}
-
-#: File name endings that are worth opening; anything else is skipped without reading.
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".hif"}
-)
 
 #: A truncated JPEG is ingested when the rows that do not decode are at most this share
 #: of its height, or at most ``TRUNCATED_MAX_MCU_ROWS`` rows of 16-pixel blocks,
@@ -109,7 +94,7 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
         image.info[STRIPPED_METADATA] = (
             f"{what} is malformed ({exc}); the picture was read without its metadata"
         )
-    if image.format not in FORMATS:
+    if image.format not in PILLOW_FORMATS:
         raise UnsupportedFormatError(f"unsupported format {image.format}")
     width, height = image.size
     if width <= 0 or height <= 0:
@@ -245,7 +230,7 @@ def _check_jpeg_frame(data: bytes, error: AssetError) -> None:
 def image_info(image: Image.Image) -> ImageInfo:
     """Header facts in catalog terms."""
     return ImageInfo(
-        format=FORMATS[image.format or ""],
+        format=PILLOW_FORMATS[image.format or ""],
         width=image.size[0],
         height=image.size[1],
         mode=image.mode,

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from library.catalog import edits, queries
+from library.catalog import edits, queries, records
 from library.catalog import photos as catalog
 from library.cli.base import (
     Context,
@@ -35,7 +35,7 @@ def show(ctx: Context, ref: str, as_json: bool) -> None:
     """
     with ctx.session() as session:
         asset = catalog.find_asset(session, ref)
-        record = queries.asset_record(asset)
+        record = records.asset_record(asset)
         record["warnings"] = catalog.warnings_of(session, asset.id)
     if as_json:
         emit_json(record)
@@ -97,7 +97,7 @@ def ls(
         photodesk ls --missing-credit --format jpeg
         photodesk ls --camera canon --json
     """
-    filters = queries.AssetFilter(
+    filters = queries.PhotoFilter(
         missing_credit=missing_credit,
         format=fmt,
         camera=camera,
@@ -106,7 +106,8 @@ def ls(
         tag=tag,
     )
     with ctx.session() as session:
-        rows = [queries.asset_summary(a) for a in queries.list_assets(session, filters, limit)]
+        page = queries.find_photos(session, filters=filters, limit=limit)
+        rows = [records.asset_summary(a) for a in page.assets]
     if as_json:
         emit_json(rows)
         return

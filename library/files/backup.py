@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from library.catalog.store import Store
 from library.config import DATABASE_FILE, LibraryConfig
-from library.db.engine import Database
+from library.db.engine import Database, sqlite_snapshot
 from library.errors import PhotodeskError
 
 MANIFEST = "manifest.json"
@@ -49,7 +49,7 @@ def backup_library(database: Database, destination: Path) -> BackupReport:
     destination.mkdir(parents=True, exist_ok=True)
     if config.is_sqlite:
         snapshot = destination / DATABASE_FILE
-        _sqlite_backup(config.sqlite_path, snapshot)
+        sqlite_snapshot(config.sqlite_path, snapshot)
         referenced = _referenced_sqlite(snapshot)
         kind = "sqlite"
     else:
@@ -117,17 +117,6 @@ def restore_library(source: Path, config: LibraryConfig) -> BackupReport:
         shutil.copy2(source / "store" / entry["path"], target)
         total += int(entry["size"])
     return BackupReport(config.root, len(manifest["files"]), total, manifest["database"])
-
-
-def _sqlite_backup(path: Path, target: Path) -> None:
-    source = sqlite3.connect(path)
-    dest = sqlite3.connect(target)
-    try:
-        with dest:
-            source.backup(dest)
-    finally:
-        dest.close()
-        source.close()
 
 
 def _referenced_sqlite(snapshot: Path) -> set[str]:
