@@ -59,6 +59,9 @@ class ImportReport:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     ingested: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    #: How sure each layout-inferred reading (text dumps) is, with its unplaced lines.
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,8 @@ class ImportReport:
             "unresolved": self.unresolved,
             "ingested": self.ingested,
             "errors": self.errors,
+            "warnings": self.warnings,
+            "readings": self.readings,
         }
 
     def summary(self) -> str:
@@ -305,7 +310,13 @@ def import_articles(
     for path in _article_files(paths):
         report.files += 1
         try:
-            parsed.extend(parse_articles(path, format, include_unpublished))
+            found = parse_articles(path, format, include_unpublished)
+            parsed.extend(found)
+            report.warnings.extend(
+                {"path": str(path), "warning": f"{path.name}: {w}"}
+                for article in found
+                for w in article.warnings
+            )
         except ArticleFormatError as exc:
             report.errors.append({"path": str(path), "error": str(exc)})
         except OSError as exc:
@@ -321,6 +332,15 @@ def import_articles(
     # resolve the text dumps imported in the same run.
     parsed.sort(key=lambda a: a.format == "text")
     for article in parsed:
+        if article.confidence is not None:
+            report.readings.append(
+                {
+                    "key": article.key,
+                    "title": article.title,
+                    "confidence": article.confidence,
+                    "unassigned": article.unassigned,
+                }
+            )
         with database.session_scope() as session:
             created = _write_article(session, article, resolver, report, user)
         if created:
