@@ -17,22 +17,19 @@ captions), by calling the public `parse_articles`.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
-import subprocess
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.baseline import BaselineError, module_at  # noqa: E402
 from library.articles.importers import (  # noqa: E402
     ArticleFormatError,
     ParsedArticle,
@@ -50,25 +47,11 @@ BASELINE = "5af8863"  # the package layout, before the real-page importer work
 
 
 def baseline_parser(revision: str = BASELINE) -> Parser | None:
-    """`parse_html` as it was at ``revision``, so before and after run on the same machine and pages."""
+    """`parse_html` as it was at ``revision``, so before and after run on the same pages."""
     try:
-        source = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{revision}:library/articles/importers/html.py"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
+        parser: Parser = module_at(revision, "library/articles/importers/html.py").parse_html
+    except BaselineError:
         return None
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
-        handle.write(source)
-    spec = importlib.util.spec_from_file_location("baseline_html", handle.name)
-    assert spec is not None and spec.loader is not None
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    Path(handle.name).unlink()
-    parser: Parser = module.parse_html
     return parser
 
 

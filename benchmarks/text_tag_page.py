@@ -17,9 +17,7 @@ The baseline, in the same run, is the importer as it was before the layout reade
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -30,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.baseline import module_at  # noqa: E402
 from library.articles.importers import ArticleFormatError, ParsedArticle  # noqa: E402
 from library.articles.importers.text import parse_text  # noqa: E402
 from library.text.captions import parse_caption  # noqa: E402
@@ -110,21 +109,7 @@ def score(expected: list[dict[str, Any]], path: Path, parser: Parser) -> Counter
 
 
 def load_baseline(revision: str) -> Parser:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:library/articles/importers/text.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    folder = Path(tempfile.mkdtemp(prefix="text-baseline-"))
-    module_path = folder / "text_baseline.py"
-    module_path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("text_baseline", module_path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["text_baseline"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    parser: Parser = module.parse_text
+    parser: Parser = module_at(revision, "library/articles/importers/text.py").parse_text
     return parser
 
 

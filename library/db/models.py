@@ -111,6 +111,9 @@ class Asset(Base):
     )
     tags: Mapped[list[AssetKeyword]] = relationship(cascade="all, delete-orphan")
     fingerprint: Mapped[AssetFingerprint | None] = relationship(cascade="all, delete-orphan")
+    warnings: Mapped[list[IngestWarning]] = relationship(
+        cascade="all, delete-orphan", order_by="IngestWarning.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Asset {self.id} {self.original_name}>"
@@ -199,6 +202,20 @@ class IngestFailure(Base):
     reason: Mapped[str] = mapped_column(Text)
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class IngestWarning(Base):
+    """A problem that cost a photo some metadata or a few rows, but not its place in the catalog."""
+
+    __tablename__ = "ingest_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    #: The path the photo was ingested from (the file that carries the problem).
+    path: Mapped[str] = mapped_column(Text)
+    #: One line naming the block and the problem: "IPTC: empty dataset 2:120 ignored".
+    message: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Change(Base):
