@@ -1,7 +1,7 @@
 """sessions on the server, token expiry and revocation, library settings
 
 Revision ID: 0005
-Revises: 0008 (written against 0003; chained after the newest revision on main when it was merged)
+Revises: 0007 (written against 0003; chained after the newest revision on main when it was merged)
 Create Date: 2026-11-28 22:00:00
 
 Sign-ins move from signed cookies to the ``web_sessions`` table, so signing
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
