@@ -19,6 +19,7 @@ from library.db.models import (
     AssetKeyword,
     AssetPath,
     IngestFailure,
+    IngestWarning,
     Rendition,
     utcnow,
 )
@@ -168,11 +169,39 @@ def new_asset(
         for r in analysis.renditions
     ]
     asset.tags = [AssetKeyword(keyword=k[:200]) for k in _unique(asset.keywords or [])]
+    # Problems that cost some metadata or a few rows: kept with the photo, shown by
+    # `show`, the photo page and `failures --warnings`.
+    asset.warnings = [
+        IngestWarning(path=shown, message=_storable(message)) for message in analysis.warnings
+    ]
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
             version=analysis.fingerprint_version, data=analysis.fingerprint
         )
     return asset
+
+
+def _storable(text: str) -> str:
+    """One line without NULs (PostgreSQL refuses them in text)."""
+    return " ".join(text.replace("\x00", "").split())[:500]
+
+
+def warnings_of(session: Session, asset_id: int) -> list[str]:
+    """The ingest warnings of one photo, oldest first."""
+    return list(
+        session.scalars(
+            select(IngestWarning.message)
+            .where(IngestWarning.asset_id == asset_id)
+            .order_by(IngestWarning.id)
+        )
+    )
+
+
+def list_warnings(session: Session) -> list[IngestWarning]:
+    """Every photo ingested with warnings: one row per warning, by photo then in order."""
+    return list(
+        session.scalars(select(IngestWarning).order_by(IngestWarning.asset_id, IngestWarning.id))
+    )
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -104,5 +104,6 @@ def article_record(article: Article) -> dict[str, Any]:
         "byline": article.byline,
         "tags": list(article.tags or []),
         "format": article.format,
+        "status": article.status,  # WordPress status; not "publish" means not a publication
         "images": [usage_record(u) for u in article.usages],
     }

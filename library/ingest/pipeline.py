@@ -68,6 +68,8 @@ class FileOutcome:
     asset_id: int | None = None
     error: str | None = None
     same_pixels_as: int | None = None
+    #: Problems that cost some metadata or a few rows of an ingested photo.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,11 +85,17 @@ class IngestReport:
     seconds: float = 0.0
     dry_run: bool = False
     outcomes: list[FileOutcome] = field(default_factory=list)
+    #: Ingested photos with warnings: path, photo id (None in a dry run) and the warning.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, outcome: FileOutcome) -> None:
         self.outcomes.append(outcome)
         if outcome.status == "ingested":
             self.ingested += 1
+            self.warnings += [
+                {"path": outcome.path, "asset_id": outcome.asset_id, "warning": warning}
+                for warning in outcome.warnings
+            ]
             if outcome.same_pixels_as is not None:
                 self.same_pixels += 1
         elif outcome.status == "already_present":
@@ -103,6 +111,7 @@ class IngestReport:
             "already_present": self.already_present,
             "skipped": self.skipped,
             "failed": self.failed,
+            "warnings": self.warnings,
             "same_pixels": self.same_pixels,
             "near_duplicates": self.near_duplicates,
             "seconds": round(self.seconds, 3),
@@ -117,6 +126,9 @@ class IngestReport:
             f"{self.skipped} skipped",
             f"{len(self.failed)} failed",
         ]
+        warned = len({w["path"] for w in self.warnings})
+        if warned:
+            parts.insert(1, f"{warned} with warnings")
         if self.same_pixels:
             parts.insert(1, f"{self.same_pixels} same pixels as a known photo")
         if self.near_duplicates:
@@ -362,7 +374,7 @@ class IngestSession:
                     outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 else:
                     pending.add(d.sha256)
-                    outcomes.append(FileOutcome(d.path, "ingested"))
+                    outcomes.append(FileOutcome(d.path, "ingested", warnings=analysis.warnings))
         return outcomes
 
     # Helpers --------------------------------------------------------------------------
@@ -414,7 +426,15 @@ class IngestSession:
             twin = digest_owner.get(analysis.content_digest)
             if twin is None:
                 digest_owner[analysis.content_digest] = asset.id
-            outcomes.append(FileOutcome(d.path, "ingested", asset_id=asset.id, same_pixels_as=twin))
+            outcomes.append(
+                FileOutcome(
+                    d.path,
+                    "ingested",
+                    asset_id=asset.id,
+                    same_pixels_as=twin,
+                    warnings=list(analysis.warnings),
+                )
+            )
         # Copies of files that were new in this batch, now that their asset exists.
         done = {o.path for o in outcomes}
         for d in digests:
