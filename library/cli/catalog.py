@@ -76,8 +76,8 @@ def verify_command(ctx: Context, repair: bool, quick: bool, as_json: bool) -> No
 
     With --repair, orphans and half-written files are removed, renditions are
     made again, a lost original is restored from a known path that still
-    holds the same bytes, and the duplicate groups are rebuilt. Exits 1 when a problem is found (with --repair: when
-    one could not be fixed).
+    holds the same bytes, and the duplicate groups are rebuilt. Exits 1 when
+    a problem is found (with --repair: when one could not be fixed).
 
     \b
     Example:
