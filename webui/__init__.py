@@ -84,8 +84,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         limiter=security.RateLimiter(int(settings["LOGIN_RATE_LIMIT"])),
     )
 
-    from webui import api, auth, bulk, dupes, gallery, photos, reports, upload
+    from webui import api, auth, bulk, dupes, gallery, inputs, photos, reports, upload
 
+    # Ids in URLs stay within what the database holds (before any route is added).
+    app.url_map.converters["int"] = inputs.BoundedIntConverter
+    app.before_request(inputs.check_request)
     app.before_request(auth.load_identity)
     app.before_request(auth.require_sign_in)
     app.before_request(security.check_csrf)

@@ -22,6 +22,7 @@ from library.db.models import STATUSES
 from library.errors import InvalidValueError
 from webui.auth import current, require
 from webui.db import commit, get_session, state
+from webui.inputs import int_arg
 
 bp = Blueprint("bulk", __name__)
 
@@ -100,8 +101,9 @@ def _edit(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def _selected_ids(form: MultiDict[str, str]) -> list[int]:
     ids: list[int] = []
     for value in form.getlist("ids"):
-        if value.isdigit() and int(value) not in ids:
-            ids.append(int(value))
+        number = int_arg("ids", value, minimum=1)
+        if number is not None and number not in ids:
+            ids.append(number)
     return ids
 
 

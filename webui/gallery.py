@@ -11,6 +11,7 @@ from library.catalog import search
 from library.db.models import STATUSES, Article
 from webui.auth import require
 from webui.db import get_session
+from webui.inputs import MAX_INT, cursor_arg, int_arg
 
 bp = Blueprint("gallery", __name__)
 
@@ -61,7 +62,7 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[search.SearchFilter, l
         problems.append(f"Unknown format {fmt!r} ignored.")
     used = (args.get("used_min") or "").strip()
     if used:
-        if used.isdigit():
+        if used.isascii() and used.isdigit() and int(used) <= MAX_INT:
             filters.used_min = int(used)
         else:
             problems.append("“Used in at least” needs a whole number.")
@@ -87,7 +88,7 @@ def sort_from_args(args: MultiDict[str, str]) -> str:
 
 @bp.get("/")
 @require("search")
-def index() -> str:
+def index() -> tuple[str, int]:
     filters, problems = filters_from_args(request.args)
     sort = sort_from_args(request.args)
     q = request.args.get("q", "")
@@ -97,11 +98,11 @@ def index() -> str:
         filters,
         sort=sort,
         limit=current_app.config["PAGE_SIZE"],
-        after=request.args.get("after") or None,
+        after=cursor_arg("after", request.args.get("after")),
     )
     kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     active = sum(1 for k in kept if k not in ("q", "sort"))
-    return render_template(
+    body = render_template(
         "gallery.html",
         page=page,
         q=q,
@@ -113,12 +114,14 @@ def index() -> str:
         formats=FORMATS,
         first_page=not request.args.get("after"),
     )
+    # The photos are still shown, with the messages, but a script sees the refusal.
+    return body, 400 if problems else 200
 
 
 @bp.get("/articles")
 @require("read")
 def articles() -> str:
-    after = request.args.get("after", type=int)
+    after = int_arg("after", request.args.get("after"))
     rows, next_after = search.list_articles(get_session(), limit=50, after=after)
     return render_template("articles.html", rows=rows, next_after=next_after)
 

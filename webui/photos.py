@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +154,8 @@ def edit(asset_id: int) -> Any:
             name: value
             for name, value in mine.items()
             if original is None
-            or edits.normalize(name, value) != edits.normalize(name, original[name])
+            or edits.normalize(name, value, limits=False)
+            != edits.normalize(name, original[name], limits=False)
         }
         if not changed:
             flash("Nothing to save: no field was changed.", "info")
@@ -165,7 +168,8 @@ def edit(asset_id: int) -> Any:
             clashes = {
                 name: pair
                 for name, pair in exc.conflicts.items()
-                if original is None or edits.normalize(name, original[name]) != pair[1]
+                if original is None
+                or edits.normalize(name, original[name], limits=False) != pair[1]
             }
             if clashes:
                 return _conflict(catalog.get_asset(session, asset_id), changed, clashes), 409
@@ -261,32 +265,52 @@ def download(asset_id: int) -> Response:
         log.warning(
             "photo %s: sending the stored %s without catalog metadata: %s", asset_id, size, exc
         )
+        fallback = f"photo-{asset_id}"
         if size == "web":
-            stem = Path(asset.original_name).stem or f"photo-{asset_id}"
+            stem = Path(download_name(asset.original_name, fallback)).stem
             response = _rendition(asset_id, "web", download_name=f"{stem}-web.jpg")
         else:
             response = _file(
                 asset.store_path,
                 MIME_TYPES.get(asset.format, "application/octet-stream"),
-                download_name=asset.original_name,
+                download_name=download_name(asset.original_name, fallback),
             )
         response.headers[METADATA_HEADER] = "original"
         return response
     mimetype = "image/jpeg" if size == "web" else MIME_TYPES.get(asset.format)
-    response = send_file(
-        path,
-        mimetype=mimetype or "application/octet-stream",
-        as_attachment=True,
-        download_name=path.name,
-        conditional=False,
-    )
-    # Passed through, the file would skip the response's close callbacks; iterated
-    # by the response, closing it (after the last byte is sent) removes the folder.
-    response.direct_passthrough = False
-    response.call_on_close(lambda: shutil.rmtree(path.parent, ignore_errors=True))
+    # The folder goes at once: the open file keeps its bytes readable until the
+    # response is done, so nothing is left behind when sending fails, when the
+    # client goes away, or when nobody ever closes the response.
+    try:
+        handle = path.open("rb")
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    try:
+        response = send_file(
+            handle,
+            mimetype=mimetype or "application/octet-stream",
+            as_attachment=True,
+            download_name=download_name(path.name, f"photo-{asset_id}"),
+            conditional=False,
+        )
+        response.content_length = os.fstat(handle.fileno()).st_size
+    except BaseException:
+        handle.close()
+        raise
     response.cache_control.no_store = True
     response.headers[METADATA_HEADER] = "written"
     return response
+
+
+def download_name(name: str, fallback: str) -> str:
+    """A file name safe in a Content-Disposition header: no control characters or quotes.
+
+    File names come from the files themselves and may hold CR, LF or other
+    control characters, which cannot go into a header at all.
+    """
+    cleaned = "".join("_" if unicodedata.category(c)[0] == "C" or c in '"\\' else c for c in name)
+    cleaned = cleaned.strip().strip(".")
+    return cleaned[:200] or fallback
 
 
 def _rendition(asset_id: int, kind: str, download_name: str | None = None) -> Response:

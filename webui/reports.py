@@ -67,7 +67,7 @@ def reuse_download(kind: str) -> Response:
     if kind == "json":
         response = jsonify(audit.report_json(reuse))
     elif kind == "csv":
-        response = Response(audit.report_csv(reuse), mimetype="text/csv")
+        response = Response(audit.report_csv(reuse), mimetype="text/csv; charset=utf-8")
     else:
         response = Response(
             audit.report_html(reuse, request.host_url.rstrip("/")), mimetype="text/html"

@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from assets.analysis import Analysis
+from library.catalog.edits import cut_keywords
 from library.db.engine import chunked
 from library.db.models import (
     Asset,
@@ -98,11 +99,13 @@ def new_asset(
     store_path: str,
     rendition_paths: dict[str, str],
     label: str | None = None,
+    warnings: list[str] | None = None,
 ) -> Asset:
     """Build the rows for a freshly analysed file (the caller adds and commits).
 
     ``label`` is the known path to record when the file was read from
-    somewhere that will not last (an upload's temporary folder).
+    somewhere that will not last (an upload's temporary folder). What had to
+    be cut to fit the catalog's limits (keywords) is added to ``warnings``.
     """
     shown = display_path(label or analysis.path)
     assert analysis.info is not None and analysis.metadata is not None
@@ -136,7 +139,11 @@ def new_asset(
         if name == "creator" and isinstance(value, list):
             value = "; ".join(value)
         if name == "keywords":
-            value = _unique(value if isinstance(value, list) else [value])
+            cut = cut_keywords(value if isinstance(value, list) else [value])
+            value = cut.keywords
+            message = cut.message()
+            if message and warnings is not None:
+                warnings.append(message)
         setattr(asset, column, value)
         sources[column] = f"embedded:{meta.sources.get(name, 'unknown')}"
     # An archive photo says so in its genre (what export writes) or in its caption.
@@ -167,21 +174,12 @@ def new_asset(
         )
         for r in analysis.renditions
     ]
-    asset.tags = [AssetKeyword(keyword=k[:200]) for k in _unique(asset.keywords or [])]
+    asset.tags = [AssetKeyword(keyword=k) for k in asset.keywords or []]
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
             version=analysis.fingerprint_version, data=analysis.fingerprint
         )
     return asset
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for item in items:
-        key = item.strip()
-        if key and key.casefold() not in {k.casefold() for k in seen}:
-            seen[key] = None
-    return list(seen)
 
 
 def _taken_at(value: str | None, offset: str | None) -> str | None:

@@ -65,6 +65,8 @@ class FileOutcome:
     asset_id: int | None = None
     error: str | None = None
     same_pixels_as: int | None = None
+    #: What was cut to fit the catalog's limits (too many or too long keywords).
+    warning: str | None = None
 
 
 @dataclass
@@ -75,6 +77,7 @@ class IngestReport:
     already_present: int = 0
     skipped: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
     same_pixels: int = 0
     near_duplicates: int = 0
     seconds: float = 0.0
@@ -83,6 +86,8 @@ class IngestReport:
 
     def add(self, outcome: FileOutcome) -> None:
         self.outcomes.append(outcome)
+        if outcome.warning:
+            self.warnings.append({"path": outcome.path, "warning": outcome.warning})
         if outcome.status == "ingested":
             self.ingested += 1
             if outcome.same_pixels_as is not None:
@@ -100,6 +105,7 @@ class IngestReport:
             "already_present": self.already_present,
             "skipped": self.skipped,
             "failed": self.failed,
+            "warnings": self.warnings,
             "same_pixels": self.same_pixels,
             "near_duplicates": self.near_duplicates,
             "seconds": round(self.seconds, 3),
@@ -114,6 +120,8 @@ class IngestReport:
             f"{self.skipped} skipped",
             f"{len(self.failed)} failed",
         ]
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} with keywords cut to the catalog's limits")
         if self.same_pixels:
             parts.insert(1, f"{self.same_pixels} same pixels as a known photo")
         if self.near_duplicates:
@@ -382,6 +390,7 @@ class IngestSession:
         digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
         outcomes: list[FileOutcome] = []
         created: list[tuple[FileDigest, Analysis, Any]] = []
+        warnings: dict[str, list[str]] = {}
         for d in digests:
             if d.error or not d.sha256:
                 reason = d.error or "unreadable"
@@ -400,7 +409,9 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 continue
             _, original, renditions = ready[d.path]
-            asset = catalog.new_asset(analysis, original, renditions, self.options.label(d.path))
+            notes = warnings.setdefault(d.path, [])
+            label = self.options.label(d.path)
+            asset = catalog.new_asset(analysis, original, renditions, label, warnings=notes)
             session.add(asset)
             created.append((d, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
@@ -416,7 +427,15 @@ class IngestSession:
             twin = digest_owner.get(analysis.content_digest)
             if twin is None:
                 digest_owner[analysis.content_digest] = asset.id
-            outcomes.append(FileOutcome(d.path, "ingested", asset_id=asset.id, same_pixels_as=twin))
+            outcomes.append(
+                FileOutcome(
+                    d.path,
+                    "ingested",
+                    asset_id=asset.id,
+                    same_pixels_as=twin,
+                    warning="; ".join(warnings.get(d.path, [])) or None,
+                )
+            )
         # Copies of files that were new in this batch, now that their asset exists.
         done = {o.path for o in outcomes}
         for d in digests:

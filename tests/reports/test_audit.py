@@ -92,7 +92,7 @@ def test_outputs_agree(demo: Database) -> None:
     with demo.session_scope(write=False) as session:
         reports = reuse_report(session)
     data = report_json(reports)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports))))
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports).decode("utf-8-sig"))))
     page = report_html(reports)
     assert len(data["photos"]) == len(reports)
     for photo in data["photos"]:
