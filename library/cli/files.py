@@ -1,8 +1,4 @@
-"""The `photodesk export` and `photodesk writeback` commands: files that carry the catalog's values.
-
-Registered on the main group by `library.cli` (``cli.add_command``); kept apart
-so the commands that write image files live next to nothing else.
-"""
+"""`photodesk export` and `photodesk writeback`: files that carry the catalog's values."""
 
 from __future__ import annotations
 
@@ -12,20 +8,11 @@ from pathlib import Path
 import click
 
 from library.catalog import photos as catalog
-from library.cli.main import Context, emit_json, pass_context
+from library.cli.base import Context, cli, default_user, emit_json, pass_context
 from library.files import export as exporting
 
 #: Exit status when some photos failed (the same as `ingest`'s).
 EXIT_FAILED_PHOTOS = 3
-
-
-def _login_name() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no user database entry (containers)
-        return "cli"
 
 
 def _resolve(ctx: Context, refs: tuple[str, ...]) -> list[int]:
@@ -33,7 +20,7 @@ def _resolve(ctx: Context, refs: tuple[str, ...]) -> list[int]:
         return list(dict.fromkeys(catalog.find_asset(session, ref).id for ref in refs))
 
 
-@click.command(name="export")
+@cli.command(name="export")
 @click.argument("refs", nargs=-1, required=True, metavar="ID...")
 @click.option(
     "--to",
@@ -84,14 +71,14 @@ def export(ctx: Context, refs: tuple[str, ...], to: Path, rendition: str, as_jso
         sys.exit(EXIT_FAILED_PHOTOS)
 
 
-@click.command(name="writeback")
+@cli.command(name="writeback")
 @click.argument("refs", nargs=-1, metavar="ID...")
 @click.option(
     "--all-changed",
     is_flag=True,
     help="Every photo edited since its last write-back (instead of IDs).",
 )
-@click.option("--user", default=_login_name, show_default="the login name", help="Who writes.")
+@click.option("--user", default=default_user, show_default="the login name", help="Who writes.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @pass_context
 def writeback(

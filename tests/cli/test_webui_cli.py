@@ -9,8 +9,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from library.catalog import users
-from library.cli.main import Context, PhotodeskGroup
-from library.cli.web import reindex, serve, user
+from library.cli.base import Context, PhotodeskGroup
+from library.cli.catalog import reindex
+from library.cli.users import user
+from library.cli.web import serve
 from library.config import LibraryConfig
 from library.db.engine import Database
 from tests.webui.webutil import create_asset
@@ -63,9 +65,9 @@ def test_user_add_reads_password_from_stdin(config: LibraryConfig, database: Dat
 def test_user_add_prompts_twice_on_a_terminal(
     config: LibraryConfig, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from library.cli import web as cli_web
+    from library.cli import users as cli_users
 
-    monkeypatch.setattr(cli_web, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_users, "_stdin_is_terminal", lambda: True)
     mismatch = run(config, "user", "add", "bob", "--role", "viewer", input="pass-word-1\nother\n")
     assert "do not match" in mismatch.output
     result = run(

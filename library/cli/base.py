@@ -1,0 +1,149 @@
+"""Shared parts of the command line: the root group, the library context, output helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
+from library.db.engine import Database, open_library
+from library.errors import PhotodeskError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: Exit codes, documented in the README.
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_FILES = 0, 1, 2, 3
+
+
+class Context:
+    """What every command needs: the resolved library, opened on demand."""
+
+    def __init__(self, library: str | None, database_url: str | None):
+        self.config: LibraryConfig = resolve_config(library, database_url)
+        self._database: Database | None = None
+
+    def database(self, create: bool = False) -> Database:
+        if self._database is None:
+            self._database = open_library(self.config, create=create)
+        return self._database
+
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[Any]:
+        with self.database().session_scope(write=write) as session:
+            yield session
+
+
+pass_context: Callable[[Callable[..., Any]], Callable[..., Any]] = click.make_pass_decorator(
+    Context
+)
+
+
+class UserError(click.ClickException):
+    """A library error on its way to the terminal: one line, no traceback."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"photodesk: error: {self.format_message()}", err=True)
+
+
+class PhotodeskGroup(click.Group):
+    """Turns library exceptions into one-line messages at the edge, as beets' main() does."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PhotodeskError as exc:
+            raise UserError(str(exc)) from None
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(
+    cls=PhotodeskGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--library",
+    "library",
+    envvar="PHOTODESK_LIBRARY",
+    metavar="PATH",
+    help=f"Library folder (default: $PHOTODESK_LIBRARY or {DEFAULT_LIBRARY}).",
+)
+@click.option(
+    "--database-url",
+    envvar="PHOTODESK_DATABASE_URL",
+    metavar="URL",
+    help="Put the catalog on PostgreSQL, e.g. postgresql://user@host/db "
+    "(default: SQLite inside the library folder).",
+)
+@click.version_option(package_name="photodesk")
+@click.pass_context
+def cli(ctx: click.Context, library: str | None, database_url: str | None) -> None:
+    """photodesk: captions, credits and duplicates for a news photo desk.
+
+    \b
+    Example:
+        photodesk --library ~/desk init
+        photodesk --library ~/desk ingest ~/Pictures/assignments
+    """
+    ctx.obj = Context(library, database_url)
+
+
+def default_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "cli"
+
+
+def short(value: Any, width: int = 60) -> str:
+    if value in (None, "", []):
+        return "∅"
+    text = ", ".join(value) if isinstance(value, list) else str(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from datetime import date
+
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+def formats_text(formats: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in sorted(formats.items())) or "none"
+
+
+def size_text(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def redact(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "://" in url and "@" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url

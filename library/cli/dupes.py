@@ -1,0 +1,188 @@
+"""`photodesk dupes` and `photodesk check`: duplicate groups, decisions, is-this-file-known."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from library.articles import imports as articles
+from library.cli.base import (
+    EXIT_FAILED_FILES,
+    Context,
+    cli,
+    default_user,
+    emit_json,
+    pass_context,
+    short,
+)
+from library.duplicates import groups as dupes
+
+
+@cli.group(name="dupes", invoke_without_command=True)
+@click.option(
+    "--level",
+    type=click.Choice(list(dupes.LEVELS)),
+    help="Only groups at this level: identical files, same pixels, or near-duplicates.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def dupes_group(click_ctx: click.Context, level: str | None, as_json: bool) -> None:
+    """List duplicate groups, each member explained, with a suggested master.
+
+    Decisions recorded with `photodesk dupes decide` are respected.
+
+    \b
+    Example:
+        photodesk dupes --level near
+        photodesk dupes --json
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: Context = click_ctx.obj
+    with ctx.session() as session:
+        groups = [g.to_json() for g in dupes.duplicate_groups(session, level)]
+    if as_json:
+        emit_json({"groups": groups})
+        return
+    if not groups:
+        click.echo("no duplicates found")
+    for group in groups:
+        chosen = f" (chosen by {group['master_chosen_by']})" if group["master_chosen_by"] else ""
+        click.echo(
+            f"group {group['id']}: {len(group['members'])} photos, master {group['master']}{chosen}"
+        )
+        for member in group["members"]:
+            path = member["paths"][0] if member["paths"] else ""
+            click.echo(f"  {member['asset_id']:>6} {member['level']:<9} {path}")
+            click.echo(f"         {member['why']}")
+
+
+@dupes_group.command(name="rescan")
+@pass_context
+def dupes_rescan(ctx: Context) -> None:
+    """Find near-duplicate pairs again over the whole library (a full pass).
+
+    Ingest already checks every new photo; run this after changing the
+    duplicate signals or to rebuild the stored pairs.
+
+    \b
+    Example:
+        photodesk dupes rescan
+    """
+    with ctx.session(write=True) as session:
+        found = dupes.rescan(session)
+    click.echo(f"{found} near-duplicate pairs verified")
+
+
+@dupes_group.group(name="decide")
+def dupes_decide() -> None:
+    """Record a person's decision about duplicates; later runs respect it.
+
+    \b
+    Example:
+        photodesk dupes decide not-duplicate 12 40
+        photodesk dupes decide master 12
+    """
+
+
+@dupes_decide.command(name="not-duplicate")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.option("--user", default=default_user, show_default="the login name")
+@click.option("--undo", is_flag=True, help="Forget an earlier not-duplicate decision.")
+@pass_context
+def decide_not_duplicate(ctx: Context, first: int, second: int, user: str, undo: bool) -> None:
+    """Two photos are different pictures: never group them together.
+
+    \b
+    Example:
+        photodesk dupes decide not-duplicate 12 40
+    """
+    with ctx.session(write=True) as session:
+        if undo:
+            dupes.undo_not_duplicate(session, first, second)
+        else:
+            dupes.decide_not_duplicate(session, first, second, user)
+    click.echo(
+        f"photos {first} and {second}: " + ("decision removed" if undo else "not duplicates")
+    )
+
+
+@dupes_decide.command(name="master")
+@click.argument("asset_id", type=int)
+@click.option("--user", default=default_user, show_default="the login name")
+@pass_context
+def decide_master(ctx: Context, asset_id: int, user: str) -> None:
+    """Make a photo the master of its duplicate group.
+
+    \b
+    Example:
+        photodesk dupes decide master 12
+    """
+    with ctx.session(write=True) as session:
+        dupes.decide_master(session, asset_id, user)
+    click.echo(f"photo {asset_id} is now the master of its group")
+
+
+@cli.command(name="check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def check_command(ctx: Context, files: tuple[str, ...], as_json: bool) -> None:
+    """Is this photo already in the library, in any form, and where was it used?
+
+    The files need not be in the library and are not added to it.
+
+    \b
+    Example:
+        photodesk check ~/Downloads/incoming.jpg
+    """
+    from assets.analysis import analyze_file
+
+    results: list[dict[str, Any]] = []
+    failed = False
+    with ctx.session() as session:
+        index = None
+        for path in files:
+            analysis = analyze_file(path)
+            if analysis.error:
+                failed = True
+                results.append({"path": path, "error": analysis.error, "matches": []})
+                continue
+            if index is None:
+                index = dupes.SignalIndex(session)
+            matches: list[dict[str, Any]] = []
+            for found in dupes.matches_for(session, analysis, index):
+                used = [
+                    {
+                        "article": a.title,
+                        "published": a.published.date().isoformat() if a.published else None,
+                        "caption": u.caption,
+                        "credit": u.credit,
+                    }
+                    for u, a in articles.usages_of(session, [found.asset_id])
+                ]
+                matches.append({**vars(found), "usages": used})
+            results.append({"path": path, "matches": matches})
+    if as_json:
+        emit_json(results)
+    else:
+        for result in results:
+            if "error" in result:
+                click.echo(f"{result['path']}: error: {result['error']}", err=True)
+                continue
+            if not result["matches"]:
+                click.echo(f"{result['path']}: not in the library")
+            for match in result["matches"]:
+                click.echo(
+                    f"{result['path']}: photo {match['asset_id']} ({match['level']}): {match['why']}"
+                )
+                for usage in match["usages"]:
+                    click.echo(
+                        f"    used {usage['published'] or '?'} in “{usage['article']}”: "
+                        f"{short(usage['caption'], 60)} — {usage['credit'] or 'no credit'}"
+                    )
+    if failed:
+        sys.exit(EXIT_FAILED_FILES)

@@ -1,0 +1,130 @@
+"""`photodesk ingest` and `photodesk failures`: files into the catalog, and what could not be read."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from library.catalog import queries
+from library.cli.base import (
+    EXIT_FAILED_FILES,
+    Context,
+    cli,
+    emit_json,
+    pass_context,
+)
+from library.ingest.pipeline import FileOutcome, IngestOptions, IngestSession
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for decoding and hashing (0: one per core).",
+)
+@click.option("--link", is_flag=True, help="Hard-link (or symlink) originals instead of copying.")
+@click.option("--dry-run", is_flag=True, help="Analyse and report, but write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one file may take to decode before it is given up.",
+)
+@pass_context
+def ingest(
+    ctx: Context,
+    paths: tuple[str, ...],
+    workers: int,
+    link: bool,
+    dry_run: bool,
+    as_json: bool,
+    time_limit: float,
+) -> None:
+    """Add photos (files or folders, walked recursively) to the library.
+
+    JPEG, PNG, WebP, TIFF, GIF and HEIC are cataloged; other files are skipped.
+    A file already in the library adds no photo, only its new path. Files that
+    cannot be read are recorded with a reason and the run goes on.
+
+    Exit status: 0 when every file was ingested, already present or skipped;
+    3 when some failed.
+
+    \b
+    Example:
+        photodesk ingest ~/Pictures/2019 --workers 2
+        photodesk ingest card/DCIM --dry-run --json
+    """
+    database = ctx.database(
+        create=not ctx.config.is_sqlite or ctx.config.sqlite_path.exists() is False
+    )
+    options = IngestOptions(workers=workers, link=link, dry_run=dry_run, time_limit=time_limit)
+    with _progress(enabled=not as_json and sys.stderr.isatty()) as observer:
+        report = IngestSession(database, options, observer).run(paths)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for failure in report.failed:
+            click.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
+        click.echo(report.summary())
+    if report.failed:
+        sys.exit(EXIT_FAILED_FILES)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingest", total=None)
+
+        class Observer:
+            def started(self, total: int) -> None:
+                progress.update(task, total=total)
+
+            def advanced(self, outcome: FileOutcome) -> None:
+                progress.advance(task)
+
+        yield Observer()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def failures(ctx: Context, as_json: bool) -> None:
+    """Files that could not be ingested, with the reason.
+
+    \b
+    Example:
+        photodesk failures
+    """
+    with ctx.session() as session:
+        rows = [{"path": f.path, "error": f.reason} for f in queries.list_failures(session)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['path']}: {row['error']}")
