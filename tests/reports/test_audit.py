@@ -161,4 +161,4 @@ def test_cli_reports(demo: Database, tmp_path: Path) -> None:
     out = runner.invoke(cli, [*base, "report", "reuse", "--since", "yesterday"])
     assert out.exit_code == 2 and "not a date" in out.stderr
     out = runner.invoke(cli, [*base, "report", "credits", "--format", "csv"])
-    assert out.exit_code == 0 and out.stdout.startswith("credit,usages,articles,photos")
+    assert out.exit_code == 0 and out.stdout.startswith("\ufeffcredit,usages,articles,photos")
