@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_LIFETIME_MINUTES": 480,
     "LOGIN_RATE_LIMIT": 5,
     "MAX_UPLOAD_MB": 200,
+    "MAX_UPLOAD_FILES": 100,
     "PAGE_SIZE": 60,
     "SESSION_COOKIE_SECURE": False,
 }
@@ -57,7 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     SECRET_KEY signs sessions; without one a key is generated once and kept in
     the library folder. SESSION_LIFETIME_MINUTES ends a sign-in (default 480),
     LOGIN_RATE_LIMIT is the number of failed sign-ins allowed per name and
-    address per minute (5), MAX_UPLOAD_MB caps one upload request (200) and
+    address per minute (5), MAX_UPLOAD_MB caps one upload request (200),
+    MAX_UPLOAD_FILES the files in it (100), and
     PAGE_SIZE is the number of photos per gallery page (60).
     """
     settings = {**DEFAULTS, **(config or {})}
@@ -76,6 +78,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="photodesk_session",
         MAX_UPLOAD_MB=int(settings["MAX_UPLOAD_MB"]),
         MAX_CONTENT_LENGTH=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+        MAX_UPLOAD_FILES=int(settings["MAX_UPLOAD_FILES"]),
+        # Form parts: the upload's files, or a bulk edit's 1,000 selected photos, plus fields.
+        MAX_FORM_PARTS=max(int(settings["MAX_UPLOAD_FILES"]), 1000) + 100,
         PAGE_SIZE=int(settings["PAGE_SIZE"]),
     )
     app.extensions["photodesk"] = WebState(
@@ -116,6 +121,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def waitress_settings(app: Flask) -> dict[str, Any]:
+    """What `photodesk serve` passes to waitress for this app.
+
+    waitress refuses a body larger than the upload limit from its
+    Content-Length (or as soon as a chunked body passes it) before reading it,
+    so an oversized upload costs neither the transfer nor a spooled temp file.
+    """
+    return {"max_request_body_size": app.config["MAX_CONTENT_LENGTH"], "ident": "photodesk"}
+
+
 def _template_globals() -> dict[str, Any]:
     from webui.auth import current
 
@@ -147,7 +162,8 @@ def _http_error(exc: HTTPException) -> Response:
     if exc.code == 413:
         description = (
             f"That upload is too large: at most {current_app.config['MAX_UPLOAD_MB']} MB "
-            "per upload. Send fewer or smaller files at a time."
+            f"and {current_app.config['MAX_UPLOAD_FILES']} files per upload. "
+            "Send fewer or smaller files at a time."
         )
     response = _error_response(exc.code, description, title=exc.name)
     for key, value in exc.get_headers():

@@ -29,7 +29,7 @@ from library.articles.importers import (
 from library.catalog import edits
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetPath, Usage
-from library.ingest.pipeline import IngestOptions, IngestSession
+from library.ingest.pipeline import IngestOptions, IngestReport, IngestSession
 from library.text.captions import normalize_credit, parse_caption
 
 #: Fields an import may fill on a photo that has no value yet.
@@ -49,6 +49,8 @@ class ImportReport:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     ingested: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    #: Media files ingested with something cut to fit the catalog (keywords).
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class ImportReport:
             "unresolved": self.unresolved,
             "ingested": self.ingested,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
     def summary(self) -> str:
@@ -167,7 +170,9 @@ def import_articles(
         if progress:
             progress(str(path))
     if media is not None:
-        report.ingested = _ingest_missing_media(database, parsed, MediaFolder(media))
+        media_report = _ingest_missing_media(database, parsed, MediaFolder(media))
+        report.ingested = media_report.ingested
+        report.warnings = media_report.warnings
     with database.session_scope(write=False) as session:
         resolver = AssetResolver(session)
     # Images with file references first, so alt texts learnt from them can
@@ -202,7 +207,7 @@ def _article_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 def _ingest_missing_media(
     database: Database, articles: list[ParsedArticle], media: MediaFolder
-) -> int:
+) -> IngestReport:
     with database.session_scope(write=False) as session:
         resolver = AssetResolver(session)
     wanted: dict[Path, None] = {}
@@ -213,10 +218,9 @@ def _ingest_missing_media(
                 if found is not None:
                     wanted[found] = None
     if not wanted:
-        return 0
+        return IngestReport()
     workers = 1 if len(wanted) < 8 else 0  # a pool costs more than it saves on a few files
-    report = IngestSession(database, IngestOptions(workers=workers)).run([str(p) for p in wanted])
-    return report.ingested
+    return IngestSession(database, IngestOptions(workers=workers)).run([str(p) for p in wanted])
 
 
 def _write_article(

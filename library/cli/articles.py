@@ -59,6 +59,8 @@ def import_articles(
     else:
         for error in report.errors:
             click.echo(f"error: {error['error']}", err=True)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning['path']}: {warning['warning']}", err=True)
         click.echo(report.summary())
     if report.errors:
         sys.exit(EXIT_FAILED_FILES)

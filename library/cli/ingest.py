@@ -74,6 +74,8 @@ def ingest(
     else:
         for failure in report.failed:
             click.echo(f"failed: {failure['path']}: {failure['error']}", err=True)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning['path']}: {warning['warning']}", err=True)
         click.echo(report.summary())
     if report.failed:
         sys.exit(EXIT_FAILED_FILES)

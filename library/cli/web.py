@@ -32,8 +32,8 @@ def serve_app(config: LibraryConfig, host: str, port: int, threads: int = 8) -> 
     """Run the gallery for a library until interrupted (also used by `photodesk demo`)."""
     import waitress
 
-    from webui import create_app
+    from webui import create_app, waitress_settings
 
     app = create_app({"LIBRARY": config.root, "DATABASE_URL": config.database_url})
     click.echo(f"photodesk gallery on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="photodesk")
+    waitress.serve(app, host=host, port=port, threads=threads, **waitress_settings(app))
