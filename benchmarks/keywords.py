@@ -1,11 +1,13 @@
 """Keyword handling at scale: de-duplication, a 16,000-keyword PATCH, an 8,000-subject PNG.
 
-Run it on this checkout, and on an older one for the before/after (the
-script only uses interfaces both have)::
+Run it on this checkout, and a copy of it inside an older checkout for the
+before/after (it imports the checkout it sits in, and only uses interfaces
+both have)::
 
     .venv/bin/python benchmarks/keywords.py
-    git archive c0fcd47 | tar -x -C /tmp/before
-    PYTHONPATH=/tmp/before .venv/bin/python benchmarks/keywords.py
+    mkdir -p /tmp/before && git archive c0fcd47 | tar -x -C /tmp/before
+    cp benchmarks/keywords.py /tmp/before/benchmarks/
+    .venv/bin/python /tmp/before/benchmarks/keywords.py
 
 The de-duplication rows show how the time grows with the number of keywords:
 linear code doubles when the count doubles, the old loop quadrupled.
