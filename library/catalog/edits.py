@@ -21,6 +21,7 @@ from library.errors import ChangeNotFoundError, InvalidValueError, VersionConfli
 
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _TEXT_LIMIT = 20_000
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 #: At most this many keywords per photo, each at most this many characters: enough
 #: for any real tagging, and a bound on the work every edit does with them.
@@ -68,6 +69,8 @@ def check_keywords(value: Any) -> list[str]:
     learns which limit they hit instead of losing keywords without notice.
     """
     kept = unique_keywords(_keyword_items(value))
+    for keyword in kept:
+        _check_storable("keywords", keyword)
     if len(kept) > MAX_KEYWORDS:
         raise InvalidValueError(f"keywords: at most {MAX_KEYWORDS} per photo, got {len(kept)}")
     long = [k for k in kept if len(k) > MAX_KEYWORD_LENGTH]
@@ -154,7 +157,16 @@ def normalize(name: str, value: Any, limits: bool = True) -> Any:
         )
     if len(text) > _TEXT_LIMIT:
         raise InvalidValueError(f"{name}: longer than {_TEXT_LIMIT} characters")
+    _check_storable(name, text)
     return text or None
+
+
+def _check_storable(name: str, text: str) -> None:
+    """NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 surrogates)."""
+    found = _UNSTORABLE.search(text)
+    if found:
+        what = "a NUL character" if found.group() == "\x00" else "a lone surrogate"
+        raise InvalidValueError(f"{name}: contains {what}")
 
 
 def edit_asset(

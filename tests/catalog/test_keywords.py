@@ -190,3 +190,11 @@ def test_import_with_media_reports_the_cut(database: Database, run: Any, tmp_pat
     data = json.loads(result.stdout)
     assert data["ingested"] == 1
     assert data["warnings"][0]["warning"].startswith("3 keywords past the limit")
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "broken \ud800"])
+def test_text_the_catalog_cannot_store_is_refused(value: str) -> None:
+    with pytest.raises(InvalidValueError, match="caption: contains"):
+        edits.normalize("caption", value)
+    with pytest.raises(InvalidValueError, match="keywords: contains"):
+        check_keywords(["ok", value])
