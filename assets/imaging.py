@@ -14,6 +14,7 @@ import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from assets.errors import CorruptImageError, ImageTooLargeError, UnsupportedFormatError
+from assets.formats import IMAGE_SUFFIXES, PILLOW_FORMATS
 
 pillow_heif.register_heif_opener()
 
@@ -22,22 +23,6 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 # We enforce our own limit (max_pixels below) before decoding, so Pillow's
 # warning-then-error pair would only add noise.
 Image.MAX_IMAGE_PIXELS = None
-
-#: Pillow format names we catalog, mapped to the short name stored in the catalog.
-FORMATS: dict[str, str] = {
-    "JPEG": "jpeg",
-    "MPO": "jpeg",
-    "PNG": "png",
-    "WEBP": "webp",
-    "TIFF": "tiff",
-    "GIF": "gif",
-    "HEIF": "heic",
-}
-
-#: File name endings that are worth opening; anything else is skipped without reading.
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".hif"}
-)
 
 #: Default ceiling on width × height, well above any camera (a 100 MP medium format
 #: frame is 1e8) and far below the 30,000 × 30,000 PNGs used as decompression bombs.
@@ -80,7 +65,7 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
         raise CorruptImageError(f"cannot read image header: {exc or type(exc).__name__}") from None
     except struct.error as exc:
         raise CorruptImageError(f"cannot read image header: malformed ({exc})") from None
-    if image.format not in FORMATS:
+    if image.format not in PILLOW_FORMATS:
         raise UnsupportedFormatError(f"unsupported format {image.format}")
     width, height = image.size
     if width <= 0 or height <= 0:
@@ -95,7 +80,7 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
 def image_info(image: Image.Image) -> ImageInfo:
     """Header facts in catalog terms."""
     return ImageInfo(
-        format=FORMATS[image.format or ""],
+        format=PILLOW_FORMATS[image.format or ""],
         width=image.size[0],
         height=image.size[1],
         mode=image.mode,

@@ -33,11 +33,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from library.duplicates.hamming import (  # noqa: E402
-    HammingIndex,
-    brute_force_pairs,
-    brute_force_query,
-)
+from library.duplicates.hamming import HammingIndex  # noqa: E402
+from library.duplicates.hashbits import brute_force_pairs, brute_force_query  # noqa: E402
 
 RADIUS = 8
 CLUSTER_SHARE = 0.05

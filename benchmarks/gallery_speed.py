@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from library import users  # noqa: E402
-from library.catalog import search  # noqa: E402
+from library.catalog import queries, search  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
 from library.db.engine import Database, init_library  # noqa: E402
 from library.db.models import Article, Asset, AssetKeyword, Usage  # noqa: E402
@@ -248,7 +248,7 @@ def main() -> None:
 
     deep_id = args.count // 50  # about page 1,630 of 60 when newest first
     with database.session_scope(write=False) as session:
-        cursor = search.search_assets(
+        cursor = queries.find_photos(
             session, sort="most_used", limit=min(PAGE * 200, args.count // 2)
         ).next
     pages = {

@@ -23,6 +23,10 @@ class AssetNotFoundError(PhotodeskError):
     """No photo matches the given id or path."""
 
 
+class ArticleNotFoundError(PhotodeskError):
+    """No article has that id."""
+
+
 class InvalidValueError(PhotodeskError):
     """A field or option value is not acceptable."""
 

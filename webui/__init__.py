@@ -10,11 +10,13 @@ from flask import Flask, current_app, jsonify, make_response, render_template, r
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from library.catalog import templates
 from library.catalog.store import Store
 from library.catalog.users import UserExistsError, UserNotFoundError
 from library.config import resolve_config
 from library.db.engine import open_library
 from library.errors import (
+    ArticleNotFoundError,
     AssetNotFoundError,
     ChangeNotFoundError,
     InvalidValueError,
@@ -40,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
 
 #: Library errors and the HTTP status each becomes at the edge.
 ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
+    (ArticleNotFoundError, 404),
     (AssetNotFoundError, 404),
     (ChangeNotFoundError, 404),
     (UserNotFoundError, 404),
@@ -65,6 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = {**DEFAULTS, **(config or {})}
     library = resolve_config(settings["LIBRARY"], settings["DATABASE_URL"])
     database = open_library(library)
+    with database.session_scope(write=True) as session:
+        templates.adopt_legacy_file(session, library.root)
 
     app = Flask(__name__)
     app.config.update(

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from library.catalog import edits, queries, search
+from library.catalog import edits, queries, records
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, Asset
 from library.duplicates import groups as dupes
@@ -27,7 +27,7 @@ MAX_LIMIT = 200
 
 
 def _summary(asset: Asset, usage_count: int) -> dict[str, Any]:
-    data = queries.asset_summary(asset)
+    data = records.asset_summary(asset)
     data["usage_count"] = usage_count
     data["url"] = url_for("photos.page", asset_id=asset.id)
     data["thumb"] = url_for("photos.thumb", asset_id=asset.id)
@@ -46,7 +46,7 @@ def photos() -> Any:
     if problems:
         return _bad_request(" ".join(problems))
     limit = int_arg("limit", request.args.get("limit")) or current_app.config["PAGE_SIZE"]
-    page = search.search_assets(
+    page = queries.find_photos(
         get_session(),
         request.args.get("q", ""),
         filters,
@@ -63,7 +63,7 @@ def photos() -> Any:
 @bp.get("/photos/<int:asset_id>")
 @require("read")
 def photo(asset_id: int) -> Any:
-    record = queries.asset_record(catalog.get_asset(get_session(), asset_id))
+    record = records.asset_record(catalog.get_asset(get_session(), asset_id))
     # Editable fields also at the top level, so a client can PATCH what it read.
     return jsonify({**record["fields"], **record})
 
@@ -71,7 +71,8 @@ def photo(asset_id: int) -> Any:
 @bp.patch("/photos/<int:asset_id>")
 @require("edit")
 def patch_photo(asset_id: int) -> Any:
-    """``{"version": N, "caption": ...}``: 200 with the new version, 409 when N is stale."""
+    """``{"version": N, "caption": ...}``: 200 with the new version; 409 when someone else
+    changed one of these fields since N (a stale edit of other fields is merged)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _bad_request("send a JSON object with version and the fields to change")
@@ -90,8 +91,8 @@ def patch_photo(asset_id: int) -> Any:
     assert identity is not None
     session = get_session()
     try:
-        result = edits.edit_asset(
-            session, asset_id, values, identity.name, expected_version=version, source=None
+        result = edits.merge_edit(
+            session, asset_id, values, identity.name, expected_version=version
         )
     except VersionConflictError as exc:
         response = jsonify(
@@ -120,19 +121,8 @@ def usages(asset_id: int) -> Any:
     catalog.get_asset(session, asset_id)
     return jsonify(
         usages=[
-            {
-                "article_id": article.id,
-                "title": article.title,
-                "url": article.url,
-                "published": article.published.isoformat() if article.published else None,
-                "role": usage.role,
-                "position": usage.position,
-                "caption": usage.caption,
-                "alt": usage.alt,
-                "credit": usage.credit,
-                "archive": usage.archive,
-            }
-            for usage, article in search.asset_usages(session, asset_id)
+            records.usage_record(usage, article)
+            for usage, article in queries.usages_of(session, [asset_id])
         ]
     )
 

@@ -1,69 +1,27 @@
 """Bulk edit: set or append credit, source and keywords, archive and status on a selection.
 
-Saved templates ("Reuters wire", "Archive scan") are form states kept as JSON
-in the library folder, so every server of the library shares them and they
-need no table.
+Saved templates ("Reuters wire", "Archive scan") are form states kept in the
+catalog (library.catalog.templates), so every gallery process shares them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-import threading
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from library.catalog import edits, search
+from library.catalog import edits, queries, templates
 from library.db.models import STATUSES
 from library.errors import InvalidValueError
 from webui.auth import current, require
-from webui.db import commit, get_session, state
+from webui.db import commit, get_session
 from webui.inputs import int_arg
 
 bp = Blueprint("bulk", __name__)
 
-TEMPLATE_FILE = "bulk-templates.json"
 TEXT_FIELDS = ("credit", "source", "keywords")
 MAX_SELECTION = 1000
-_lock = threading.Lock()
-
-
-class TemplateStore:
-    """Named bulk-edit form states in one JSON file, written atomically."""
-
-    def __init__(self, root: Path):
-        self.path = root / TEMPLATE_FILE
-
-    def load(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            return {}  # a damaged file loses templates, never the page
-        return data if isinstance(data, dict) else {}
-
-    def save(self, name: str, spec: dict[str, Any]) -> None:
-        with _lock:
-            data = self.load()
-            data[name] = spec
-            self._write(data)
-
-    def delete(self, name: str) -> None:
-        with _lock:
-            data = self.load()
-            data.pop(name, None)
-            self._write(data)
-
-    def _write(self, data: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
-        os.replace(tmp, self.path)
 
 
 def _spec(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -121,7 +79,9 @@ def bulk() -> Any:
     form = request.form
     ids = _selected_ids(form)
     op = form.get("op", "select")
-    templates = TemplateStore(state().root)
+    session = get_session()
+    identity = current()
+    assert identity is not None
     spec = _spec(form) if op != "select" else _spec(MultiDict())
     status = 200
     if not ids:
@@ -136,9 +96,6 @@ def bulk() -> Any:
             flash("Choose at least one change to apply.", "error")
             status = 400
         else:
-            identity = current()
-            assert identity is not None
-            session = get_session()
             try:
                 results = edits.bulk_edit(session, ids, identity.name, set_values, append_values)
             except InvalidValueError as exc:
@@ -151,15 +108,17 @@ def bulk() -> Any:
                 return redirect(url_for("gallery.index"), code=303)
     elif op == "save_template":
         name = form.get("template_name", "").strip()
-        if not name or len(name) > 60:
+        try:
+            templates.save_template(session, name, spec, identity.name)
+        except InvalidValueError:
             flash("A template needs a name of at most 60 characters.", "error")
             status = 400
         else:
-            templates.save(name, spec)
+            commit()
             flash(f"Saved template “{name}”.", "success")
     elif op == "load_template":
         name = form.get("template", "")
-        saved = templates.load().get(name)
+        saved = templates.get_template(session, name)
         if saved is None:
             flash(f"There is no template called “{name}”.", "error")
             status = 404
@@ -168,15 +127,16 @@ def bulk() -> Any:
             flash(f"Loaded template “{name}”: check the changes, then apply.", "info")
     elif op == "delete_template":
         name = form.get("template", "")
-        templates.delete(name)
+        templates.delete_template(session, name)
+        commit()
         flash(f"Deleted template “{name}”.", "info")
-    assets = search.assets_by_ids(get_session(), ids)
+    assets = queries.assets_by_ids(session, ids)
     body = render_template(
         "bulk.html",
         ids=ids,
         assets=assets,
         spec=spec,
-        templates=templates.load(),
+        templates=templates.list_templates(session),
         statuses=STATUSES,
         fields=TEXT_FIELDS,
     )

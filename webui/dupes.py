@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from library.catalog import edits, search
+from library.catalog import edits, queries
 from library.db.models import EDITABLE_FIELDS, Asset
 from library.duplicates import groups as dupes
 from library.duplicates.groups import Group
@@ -67,7 +67,7 @@ def _group(group_id: str) -> Group:
 
 def _render(group: Group, conflict: dict[str, Any] | None = None) -> str:
     ids = [m.asset_id for m in group.members]
-    assets: dict[int, Asset] = {a.id: a for a in search.assets_by_ids(get_session(), ids)}
+    assets: dict[int, Asset] = {a.id: a for a in queries.assets_by_ids(get_session(), ids)}
     values = {
         asset_id: {name: display(getattr(asset, name)) for name in EDITABLE_FIELDS}
         for asset_id, asset in assets.items()
@@ -156,7 +156,7 @@ def copy_from_master(group_id: str) -> Any:
         flash("Nothing copied: tick the fields to copy from the master.", "info")
         return _back(group.id)
     session = get_session()
-    master = next(iter(search.assets_by_ids(session, [master_id])))
+    master = next(iter(queries.assets_by_ids(session, [master_id])))
     values = {name: getattr(master, name) for name in chosen}
     try:
         result = edits.edit_asset(session, asset_id, values, _user(), expected_version=version)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from library.catalog import search
-from library.db.models import STATUSES, Article
+from assets import formats
+from library.catalog import queries
+from library.dates import parse_day
+from library.db.models import STATUSES
+from library.errors import InvalidValueError
 from webui.auth import require
 from webui.db import get_session
 from webui.inputs import MAX_INT, cursor_arg, int_arg
 
 bp = Blueprint("gallery", __name__)
 
-FORMATS = ("jpeg", "png", "webp", "tiff", "gif", "heic")
+FORMATS = formats.NAMES
 
 #: Query-string names of the gallery's filters, in the order the form shows them.
 FILTER_ARGS = (
@@ -34,14 +35,14 @@ FILTER_ARGS = (
 )
 
 
-def filters_from_args(args: MultiDict[str, str]) -> tuple[search.SearchFilter, list[str]]:
+def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, list[str]]:
     """The filters a query string asks for, and a message for each value that made no sense.
 
     A bad value is dropped with a message instead of failing the page: a
     hand-edited URL should still show photos.
     """
     problems: list[str] = []
-    filters = search.SearchFilter(
+    filters = queries.PhotoFilter(
         missing_credit=_flag(args.get("missing_credit")),
         has_duplicates=_flag(args.get("has_duplicates")),
         camera=(args.get("camera") or "").strip() or None,
@@ -71,9 +72,9 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[search.SearchFilter, l
         if not value:
             continue
         try:
-            setattr(filters, name, date.fromisoformat(value))
-        except ValueError:
-            problems.append(f"{value!r} is not a date (YYYY-MM-DD).")
+            setattr(filters, name, parse_day(value))
+        except InvalidValueError as exc:
+            problems.append(str(exc))
     return filters, problems
 
 
@@ -83,7 +84,7 @@ def _flag(value: str | None) -> bool:
 
 def sort_from_args(args: MultiDict[str, str]) -> str:
     sort = args.get("sort", "newest")
-    return sort if sort in search.SORTS else "newest"
+    return sort if sort in queries.SORTS else "newest"
 
 
 @bp.get("/")
@@ -92,7 +93,7 @@ def index() -> tuple[str, int]:
     filters, problems = filters_from_args(request.args)
     sort = sort_from_args(request.args)
     q = request.args.get("q", "")
-    page = search.search_assets(
+    page = queries.find_photos(
         get_session(),
         q,
         filters,
@@ -122,14 +123,11 @@ def index() -> tuple[str, int]:
 @require("read")
 def articles() -> str:
     after = int_arg("after", request.args.get("after"))
-    rows, next_after = search.list_articles(get_session(), limit=50, after=after)
+    rows, next_after = queries.list_articles(get_session(), limit=50, after=after)
     return render_template("articles.html", rows=rows, next_after=next_after)
 
 
 @bp.get("/articles/<int:article_id>")
 @require("read")
 def article(article_id: int) -> str:
-    found = get_session().get(Article, article_id)
-    if found is None:
-        abort(404, description=f"No article with id {article_id}.")
-    return render_template("article.html", article=found)
+    return render_template("article.html", article=queries.get_article(get_session(), article_id))

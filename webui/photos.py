@@ -13,8 +13,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from assets import formats
 from library.articles import imports as articles
-from library.catalog import edits, search
+from library.catalog import edits, queries
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
 from library.duplicates import groups as dupes
@@ -32,14 +33,6 @@ log = logging.getLogger(__name__)
 #: Response header telling whether a download carries the catalog's metadata.
 METADATA_HEADER = "X-Photodesk-Metadata"
 
-MIME_TYPES = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "tiff": "image/tiff",
-    "gif": "image/gif",
-    "heic": "image/heic",
-}
 
 #: Long texts get a textarea; the rest are one-line inputs.
 LONG_FIELDS = frozenset({"caption", "alt_text", "instructions", "usage_terms"})
@@ -97,7 +90,7 @@ def _render(
     changes: list[Change] = []
     if identity is not None and identity.can("history"):
         changes = list(reversed(edits.history(session, asset.id)))
-    usages = articles.usages_of(session, [asset.id])
+    usages = queries.usages_of(session, [asset.id])
     comparison = articles.compare_usages(asset, [usage for usage, _ in usages])
     return render_template(
         "photo.html",
@@ -116,7 +109,7 @@ def _render(
         comparison=comparison,
         diffs={d["usage_id"]: d["ops"] for d in comparison.caption_diffs},
         group=dupes.group_of(session, asset.id),
-        usage_count=search.usage_counts(session, [asset.id]).get(asset.id, 0),
+        usage_count=queries.usage_counts(session, [asset.id]).get(asset.id, 0),
         credit_line=caption_credit_line(asset),
         renditions={r.kind for r in asset.renditions},
         display=display,
@@ -161,22 +154,11 @@ def edit(asset_id: int) -> Any:
             flash("Nothing to save: no field was changed.", "info")
             return redirect(url_for("photos.page", asset_id=asset_id), code=303)
         try:
-            result = edits.edit_asset(
+            result = edits.merge_edit(
                 session, asset_id, changed, identity.name, expected_version=version
             )
         except VersionConflictError as exc:
-            clashes = {
-                name: pair
-                for name, pair in exc.conflicts.items()
-                if original is None
-                or edits.normalize(name, original[name], limits=False) != pair[1]
-            }
-            if clashes:
-                return _conflict(catalog.get_asset(session, asset_id), changed, clashes), 409
-            # Someone else changed other fields only: ours apply on top of theirs.
-            result = edits.edit_asset(
-                session, asset_id, changed, identity.name, expected_version=exc.current
-            )
+            return _conflict(catalog.get_asset(session, asset_id), changed, exc.conflicts), 409
     except InvalidValueError as exc:
         asset = catalog.get_asset(session, asset_id)
         return _render(asset, mine, original, version, error=str(exc)), 400
@@ -272,12 +254,12 @@ def download(asset_id: int) -> Response:
         else:
             response = _file(
                 asset.store_path,
-                MIME_TYPES.get(asset.format, "application/octet-stream"),
+                formats.mime_type(asset.format),
                 download_name=download_name(asset.original_name, fallback),
             )
         response.headers[METADATA_HEADER] = "original"
         return response
-    mimetype = "image/jpeg" if size == "web" else MIME_TYPES.get(asset.format)
+    mimetype = "image/jpeg" if size == "web" else formats.mime_type(asset.format)
     # The folder goes at once: the open file keeps its bytes readable until the
     # response is done, so nothing is left behind when sending fails, when the
     # client goes away, or when nobody ever closes the response.

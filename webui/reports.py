@@ -6,7 +6,9 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from library.catalog import queries, search
+from library.catalog import queries
+from library.dates import parse_day
+from library.errors import InvalidValueError
 from library.reports import reuse as audit
 from library.reports.reuse import PhotoAudit
 from webui.auth import require
@@ -21,9 +23,9 @@ def _day(name: str, problems: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"{value!r} is not a date (YYYY-MM-DD); ignored.")
+        return parse_day(value, name)
+    except InvalidValueError as exc:
+        problems.append(f"{exc}; ignored.")
         return None
 
 
@@ -42,7 +44,7 @@ def index() -> str:
         reuse=reuse,
         severities=audit.SEVERITIES,
         credits=audit.credit_counts(session, credits_since, credits_until),
-        changes=search.recent_changes(session, limit=50),
+        changes=queries.recent_changes(session, limit=50),
         since=since,
         credits_since=credits_since,
         credits_until=credits_until,

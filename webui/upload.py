@@ -21,6 +21,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, render_template, request
 from werkzeug.datastructures import FileStorage
 
+from assets import formats
 from library.ingest.pipeline import IngestOptions, IngestSession
 from webui.auth import current, require
 from webui.db import release, state
@@ -29,21 +30,6 @@ bp = Blueprint("upload", __name__)
 
 UPLOAD_DIR = "uploads"
 
-#: Extension → the format its content must have (the same set ingest accepts).
-SUFFIX_FORMATS = {
-    ".jpg": "jpeg",
-    ".jpeg": "jpeg",
-    ".jpe": "jpeg",
-    ".png": "png",
-    ".gif": "gif",
-    ".webp": "webp",
-    ".tif": "tiff",
-    ".tiff": "tiff",
-    ".heic": "heic",
-    ".heif": "heic",
-    ".hif": "heic",
-}
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1"}
 _UNSAFE = re.compile(r"[^\w.()\- ]")
 
 
@@ -60,23 +46,6 @@ class UploadResult:
     asset_id: int | None = None
     reason: str | None = None
     warning: str | None = None  # what was cut to fit the catalog (keywords)
-
-
-def sniff_format(head: bytes) -> str | None:
-    """The image format the first bytes announce, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "heic"
-    return None
 
 
 def safe_name(raw: str | None) -> str:
@@ -110,21 +79,21 @@ def _accept(storage: FileStorage, folder: Path, limit: int) -> Path:
     """Check one file and save it into the folder; raises UploadRefusedError with the reason."""
     name = safe_name(storage.filename)
     suffix = Path(name).suffix.lower()
-    expected = SUFFIX_FORMATS.get(suffix)
+    expected = formats.format_for_suffix(suffix)
     if expected is None:
         raise UploadRefusedError(
             f"“{suffix or 'no extension'}” is not a photo type photodesk catalogs "
             "(JPEG, PNG, WebP, TIFF, GIF or HEIC)"
         )
-    head = storage.stream.read(16)
+    head = storage.stream.read(formats.MAGIC_BYTES)
     storage.stream.seek(0)
     if not head:
         raise UploadRefusedError("the file is empty")
-    found = sniff_format(head)
+    found = formats.sniff(head)
     if found != expected:
         raise UploadRefusedError(
-            f"the content is not a {expected.upper()} image"
-            + (f" (it looks like {found.upper()})" if found else "")
+            f"the content is not a {expected.label} image"
+            + (f" (it looks like {found.label})" if found else "")
         )
     target = _unique(folder, name)
     storage.save(target)

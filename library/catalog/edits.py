@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from library.dates import parse_partial_date
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, AssetKeyword, Change, utcnow
 from library.errors import ChangeNotFoundError, InvalidValueError, VersionConflictError
 
-_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _TEXT_LIMIT = 20_000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -151,10 +151,8 @@ def normalize(name: str, value: Any, limits: bool = True) -> Any:
     if value is None:
         return None
     text = str(value).replace("\r\n", "\n").strip()
-    if name == "original_date" and text and not _DATE.match(text):
-        raise InvalidValueError(
-            f"original_date: expected YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}"
-        )
+    if name == "original_date" and text:
+        text = parse_partial_date(text, "original_date")
     if len(text) > _TEXT_LIMIT:
         raise InvalidValueError(f"{name}: longer than {_TEXT_LIMIT} characters")
     _check_storable(name, text)
@@ -227,6 +225,46 @@ def edit_asset(
     search.reindex_assets(session, [asset.id])
     result.version = asset.version
     return result
+
+
+def merge_edit(
+    session: Session,
+    asset_id: int,
+    values: Mapping[str, Any],
+    user: str,
+    expected_version: int,
+    source: str | None = None,
+    note: str | None = None,
+) -> EditResult:
+    """Apply an edit that started from ``expected_version``, whatever happened since.
+
+    The one policy for a stale edit, used by the photo page and the API alike:
+    fields that nobody else changed since that version are applied on top of
+    the current version; a field that somebody else did change, to a value
+    other than this one, is a conflict, and nothing is written
+    (VersionConflictError with both values of each clashing field).
+    """
+    cleaned = {name: normalize(name, value) for name, value in values.items()}
+    asset = _locked(session, asset_id)
+    if expected_version != asset.version:
+        if expected_version > asset.version:
+            touched = set(cleaned)  # a version from the future: trust nothing
+        else:
+            touched = set(
+                session.scalars(
+                    select(Change.field).where(
+                        Change.asset_id == asset_id, Change.version > expected_version
+                    )
+                )
+            )
+        clashes = {
+            name: (value, getattr(asset, name))
+            for name, value in cleaned.items()
+            if name in touched and value != getattr(asset, name)
+        }
+        if clashes:
+            raise VersionConflictError(asset_id, expected_version, asset.version, clashes)
+    return edit_asset(session, asset_id, cleaned, user, source=source, note=note)
 
 
 def bulk_edit(

@@ -1,20 +1,45 @@
-"""Read-only questions about the catalog: counts, listings with filters, one photo's record."""
+"""The catalog's read questions, answered once: which photos, which usages, which articles.
+
+Every front end (CLI, gallery pages, JSON API, reports) asks here, so a listing
+sorts and filters the same way wherever it is shown. Writing lives elsewhere
+(`photos`, `edits`); the full-text index that `find_photos` consults lives in
+`search`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased, defer, selectinload
 
-from library.db.models import EDITABLE_FIELDS, Asset, AssetKeyword, AssetPath, IngestFailure
+from assets.formats import format_by_name
+from library.catalog import search
+from library.db.models import (
+    Article,
+    Asset,
+    AssetKeyword,
+    AssetPath,
+    Change,
+    DuplicateDecision,
+    IngestFailure,
+    Usage,
+)
+from library.errors import ArticleNotFoundError, InvalidValueError
+
+Sort = Literal["newest", "most_used"]
+SORTS: tuple[Sort, ...] = ("newest", "most_used")
+
+
+# --- which photos ---------------------------------------------------------------------
 
 
 @dataclass
-class AssetFilter:
-    """Filters shared by `photodesk ls`, the gallery and the API."""
+class PhotoFilter:
+    """Every filter a listing can apply: `photodesk ls`, the gallery grid and the API."""
 
     missing_credit: bool = False
     format: str | None = None
@@ -24,14 +49,17 @@ class AssetFilter:
     tag: str | None = None
     taken_from: date | None = None
     taken_to: date | None = None
+    #: Only photos published in at least this many articles.
+    used_min: int | None = None
+    #: Only photos that belong to a duplicate group.
+    has_duplicates: bool = False
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.missing_credit:
             query = query.where(or_(Asset.credit.is_(None), func.trim(Asset.credit) == ""))
         if self.format:
-            fmt = self.format.lower().lstrip(".")
-            fmt = {"jpg": "jpeg", "tif": "tiff", "heif": "heic"}.get(fmt, fmt)
-            query = query.where(Asset.format == fmt)
+            known = format_by_name(self.format)
+            query = query.where(Asset.format == (known.name if known else self.format.lower()))
         if self.camera:
             pattern = f"%{self.camera.lower()}%"
             query = query.where(
@@ -51,33 +79,207 @@ class AssetFilter:
         if self.taken_from:
             query = query.where(Asset.taken_at >= self.taken_from.isoformat())
         if self.taken_to:
-            query = query.where(Asset.taken_at < _day_after(self.taken_to))
+            query = query.where(Asset.taken_at < (self.taken_to + timedelta(days=1)).isoformat())
+        if self.used_min is not None and self.used_min > 0:
+            stats = search.stats_table
+            query = query.where(
+                Asset.id.in_(select(stats.c.asset_id).where(stats.c.article_count >= self.used_min))
+            )
+        if self.has_duplicates:
+            query = query.where(_has_duplicates())
         return query
 
 
-def _day_after(day: date) -> str:
-    from datetime import timedelta
+def _has_duplicates() -> Any:
+    # Known debt: "duplicate" means same pixels (content_digest) or a recorded
+    # master decision until the near-duplicate finder provides groups.
+    other = aliased(Asset)
+    same_pixels = exists(
+        select(other.id).where(other.content_digest == Asset.content_digest, other.id != Asset.id)
+    )
+    # An uncorrelated IN list is built once per query, where a correlated OR
+    # over asset_id and other_id would scan the decisions for every photo.
+    masters = select(DuplicateDecision.asset_id).where(DuplicateDecision.kind == "master")
+    members = select(DuplicateDecision.other_id).where(
+        DuplicateDecision.kind == "master", DuplicateDecision.other_id.is_not(None)
+    )
+    return or_(same_pixels, Asset.id.in_(masters.union(members)))
 
-    return (day + timedelta(days=1)).isoformat()
+
+@dataclass
+class PhotoPage:
+    """One page of photos and the cursor for the next one (None on the last page)."""
+
+    assets: list[Asset]
+    next: str | None
+    #: asset id → number of distinct articles it was published in.
+    usage_counts: dict[int, int]
 
 
-def list_assets(
+def find_photos(
     session: Session,
-    filters: AssetFilter | None = None,
-    limit: int = 100,
-    after_id: int | None = None,
-) -> list[Asset]:
-    """Newest first, paginated by key: pass the last id seen as ``after_id``."""
-    query = select(Asset).order_by(Asset.id.desc()).limit(limit)
-    if after_id is not None:
-        query = query.where(Asset.id < after_id)
-    if filters:
+    q: str = "",
+    filters: PhotoFilter | None = None,
+    sort: str = "newest",
+    limit: int = 60,
+    after: str | None = None,
+) -> PhotoPage:
+    """Photos matching every word of ``q`` and the filters, one keyset page at a time.
+
+    ``after`` is the ``next`` cursor of the previous page: the last id for
+    "newest", "count.id" for "most_used". Keyset pages cost the same on page
+    one and page one thousand, unlike OFFSET.
+    """
+    if sort not in SORTS:
+        raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+    if limit < 1:
+        raise InvalidValueError("limit: must be at least 1")
+    query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
+    terms = search.parse_query(q)
+    if terms:
+        query = query.where(Asset.id.in_(search.matching_ids(session, terms)))
+    if filters is not None:
         query = filters.apply(query)
-    return list(session.scalars(query))
+    stats = search.stats_table
+    count = stats.c.article_count
+    if sort == "newest":
+        if after:
+            query = query.where(Asset.id < _parse_cursor(after, 1)[0])
+        query = query.order_by(Asset.id.desc())
+    else:
+        query = query.join(stats, stats.c.asset_id == Asset.id)
+        if after:
+            last_count, last_id = _parse_cursor(after, 2)
+            query = query.where(tuple_(count, stats.c.asset_id) < tuple_(last_count, last_id))
+        query = query.order_by(count.desc(), stats.c.asset_id.desc())
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    counts = usage_counts(session, [a.id for a in rows])
+    cursor = None
+    if more and rows:
+        last = rows[-1]
+        cursor = str(last.id) if sort == "newest" else f"{counts.get(last.id, 0)}.{last.id}"
+    return PhotoPage(rows, cursor, counts)
+
+
+def _parse_cursor(after: str, parts: int) -> list[int]:
+    try:
+        values = [int(p) for p in after.split(".")]
+    except ValueError:
+        values = []
+    if len(values) != parts or any(v < 0 for v in values):
+        raise InvalidValueError(f"after: not a page cursor: {after!r}")
+    return values
+
+
+def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> list[Asset]:
+    """The given photos, newest first (missing ids are left out)."""
+    return list(
+        session.scalars(
+            select(Asset)
+            .options(defer(Asset.embedded))
+            .where(Asset.id.in_(list(asset_ids)))
+            .order_by(Asset.id.desc())
+        )
+    )
+
+
+def same_pixels(session: Session, asset: Asset) -> list[Asset]:
+    """Other photos with exactly the same pixels (another file of the same picture)."""
+    return list(
+        session.scalars(
+            select(Asset)
+            .options(defer(Asset.embedded))
+            .where(Asset.content_digest == asset.content_digest, Asset.id != asset.id)
+            .order_by(Asset.id)
+        )
+    )
+
+
+# --- which usages ---------------------------------------------------------------------
+
+
+def usages_of(session: Session, asset_ids: Iterable[int]) -> list[tuple[Usage, Article]]:
+    """Every usage of these photos with its article, in publication order (undated last).
+
+    Publication order is the one order everywhere: an auditor reads a photo's
+    life from its first appearance, and the newest is one glance away at the end.
+    """
+    ids = list(asset_ids)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Usage, Article)
+        .join(Article, Usage.article_id == Article.id)
+        .where(Usage.asset_id.in_(ids))
+        .order_by(Article.published.is_(None), Article.published, Article.id, Usage.position)
+    )
+    return [(u, a) for u, a in rows]
+
+
+def usage_counts(session: Session, asset_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """asset id → number of distinct articles it appears in.
+
+    With ids, every id is in the answer (0 when unused); without, only used photos are.
+    """
+    query = (
+        select(Usage.asset_id, func.count(func.distinct(Usage.article_id)))
+        .where(Usage.asset_id.is_not(None))
+        .group_by(Usage.asset_id)
+    )
+    if asset_ids is None:
+        return {asset_id: n for asset_id, n in session.execute(query) if asset_id is not None}
+    if not asset_ids:
+        return {}
+    rows = session.execute(query.where(Usage.asset_id.in_(list(asset_ids))))
+    found: dict[int, int] = {asset_id: n for asset_id, n in rows if asset_id is not None}
+    return {asset_id: found.get(asset_id, 0) for asset_id in asset_ids}
+
+
+# --- which articles -------------------------------------------------------------------
+
+
+def list_articles(
+    session: Session, limit: int | None = 50, after: int | None = None
+) -> tuple[list[tuple[Article, int]], int | None]:
+    """Articles, newest imported first, each with its number of images, one keyset page.
+
+    ``limit=None`` returns them all (the CLI); the images are loaded with them.
+    """
+    images = (
+        select(func.count(Usage.id))
+        .where(Usage.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+    )
+    query = select(Article, images).options(selectinload(Article.usages))
+    query = query.order_by(Article.id.desc())
+    if after is not None:
+        query = query.where(Article.id < after)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = [(article, count) for article, count in session.execute(query)]
+    if limit is None:
+        return rows, None
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1][0].id if more and rows else None
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    """One article with its images; ArticleNotFoundError when there is none."""
+    article = session.get(Article, article_id, options=[selectinload(Article.usages)])
+    if article is None:
+        raise ArticleNotFoundError(f"no article with id {article_id}")
+    return article
+
+
+# --- the library as a whole -----------------------------------------------------------
 
 
 def library_info(session: Session) -> dict[str, Any]:
-    """Counts for `photodesk info`."""
+    """Counts for `photodesk info` and the reports page."""
     assets = session.scalar(select(func.count(Asset.id))) or 0
     by_format = dict(
         session.execute(select(Asset.format, func.count(Asset.id)).group_by(Asset.format)).all()
@@ -98,61 +300,10 @@ def library_info(session: Session) -> dict[str, Any]:
 
 
 def list_failures(session: Session) -> list[IngestFailure]:
+    """Files that could not be ingested, by path."""
     return list(session.scalars(select(IngestFailure).order_by(IngestFailure.path)))
 
 
-def asset_summary(asset: Asset) -> dict[str, Any]:
-    """The short form used by listings."""
-    return {
-        "id": asset.id,
-        "name": asset.original_name,
-        "format": asset.format,
-        "width": asset.width,
-        "height": asset.height,
-        "caption": asset.caption,
-        "credit": asset.credit,
-        "status": asset.status,
-        "archive": asset.archive,
-        "taken_at": asset.taken_at,
-        "camera": " ".join(p for p in (asset.camera_make, asset.camera_model) if p) or None,
-    }
-
-
-def asset_record(asset: Asset) -> dict[str, Any]:
-    """Every field with its source, the facts and the known paths (for `show` and the API)."""
-    fields = {name: getattr(asset, name) for name in EDITABLE_FIELDS}
-    return {
-        "id": asset.id,
-        "version": asset.version,
-        "sha256": asset.sha256,
-        "content_digest": asset.content_digest,
-        "format": asset.format,
-        "width": asset.width,
-        "height": asset.height,
-        "file_size": asset.file_size,
-        "original_name": asset.original_name,
-        "ingested_at": asset.ingested_at.isoformat() if asset.ingested_at else None,
-        "taken_at": asset.taken_at,
-        "camera_make": asset.camera_make,
-        "camera_model": asset.camera_model,
-        "orientation": asset.orientation,
-        "gps": (
-            {"latitude": asset.gps_latitude, "longitude": asset.gps_longitude}
-            if asset.gps_latitude is not None
-            else None
-        ),
-        "fields": fields,
-        "sources": {
-            name: asset.field_sources.get(name)
-            for name in EDITABLE_FIELDS
-            if fields[name] not in (None, "", [])
-        },
-        "embedded": asset.embedded,
-        "paths": [p.path for p in asset.paths],
-        "hashes": {
-            h.algorithm: f"{h.value & 0xFFFFFFFFFFFFFFFF:016x}"
-            for h in sorted(asset.hashes, key=lambda h: h.algorithm)
-        },
-        "renditions": {r.kind: r.store_path for r in asset.renditions},
-        "store_path": asset.store_path,
-    }
+def recent_changes(session: Session, limit: int = 50) -> list[Change]:
+    """The newest edits across the library, for the audit report."""
+    return list(session.scalars(select(Change).order_by(Change.id.desc()).limit(limit)))

@@ -32,21 +32,16 @@ from sqlalchemy import (
     Select,
     Table,
     delete,
-    exists,
     func,
     insert,
     literal_column,
-    or_,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session
 
-from library.catalog.queries import AssetFilter
-from library.db.models import Article, Asset, Change, DuplicateDecision, Usage
-from library.errors import InvalidValueError
+from library.db.models import Asset, Usage
 
 #: Indexed columns, in the order of the FTS5 table's columns.
 SEARCH_FIELDS: tuple[str, ...] = (
@@ -83,56 +78,6 @@ pg_search_table = Table(
     Column("asset_id", Integer, primary_key=True),
     Column("document", TSVECTOR, nullable=False),
 )
-
-
-@dataclass
-class SearchFilter(AssetFilter):
-    """The gallery's filters: the catalog ones plus usage and duplicate questions."""
-
-    #: Only photos published in at least this many articles.
-    used_min: int | None = None
-    #: Only photos that share their pixels with another photo or head a duplicate group.
-    has_duplicates: bool = False
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        query = super().apply(query)
-        if self.used_min is not None and self.used_min > 0:
-            query = query.where(
-                Asset.id.in_(
-                    select(stats_table.c.asset_id).where(
-                        stats_table.c.article_count >= self.used_min
-                    )
-                )
-            )
-        if self.has_duplicates:
-            query = query.where(_has_duplicates())
-        return query
-
-
-def _has_duplicates() -> Any:
-    # Known debt: "duplicate" means same pixels (content_digest) or a recorded
-    # master decision until the near-duplicate finder provides groups.
-    other = aliased(Asset)
-    same_pixels = exists(
-        select(other.id).where(other.content_digest == Asset.content_digest, other.id != Asset.id)
-    )
-    # An uncorrelated IN list is built once per query, where a correlated OR
-    # over asset_id and other_id would scan the decisions for every photo.
-    masters = select(DuplicateDecision.asset_id).where(DuplicateDecision.kind == "master")
-    members = select(DuplicateDecision.other_id).where(
-        DuplicateDecision.kind == "master", DuplicateDecision.other_id.is_not(None)
-    )
-    return or_(same_pixels, Asset.id.in_(masters.union(members)))
-
-
-@dataclass
-class SearchPage:
-    """One page of results and the cursor for the next one (None on the last page)."""
-
-    assets: list[Asset]
-    next: str | None
-    #: asset id → number of distinct articles it was published in.
-    usage_counts: dict[int, int]
 
 
 # --- Queries --------------------------------------------------------------------------
@@ -190,53 +135,7 @@ def tsquery(terms: Sequence[Term]) -> str:
     return " & ".join(parts)
 
 
-def search_assets(
-    session: Session,
-    q: str = "",
-    filters: AssetFilter | None = None,
-    sort: str = "newest",
-    limit: int = 60,
-    after: str | None = None,
-) -> SearchPage:
-    """Photos matching every word of ``q`` and the filters, one keyset page at a time.
-
-    ``after`` is the ``next`` cursor of the previous page: the last id for
-    "newest", "count.id" for "most_used". Keyset pages cost the same on page
-    one and page one thousand, unlike OFFSET.
-    """
-    if sort not in SORTS:
-        raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
-    if limit < 1:
-        raise InvalidValueError("limit: must be at least 1")
-    query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
-    terms = parse_query(q)
-    if terms:
-        query = query.where(Asset.id.in_(_matching_ids(session, terms)))
-    if filters is not None:
-        query = filters.apply(query)
-    count = stats_table.c.article_count
-    if sort == "newest":
-        if after:
-            query = query.where(Asset.id < _parse_cursor(after, 1)[0])
-        query = query.order_by(Asset.id.desc())
-    else:
-        query = query.join(stats_table, stats_table.c.asset_id == Asset.id)
-        if after:
-            last_count, last_id = _parse_cursor(after, 2)
-            query = query.where(tuple_(count, stats_table.c.asset_id) < tuple_(last_count, last_id))
-        query = query.order_by(count.desc(), stats_table.c.asset_id.desc())
-    rows = list(session.scalars(query.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    counts = usage_counts(session, [a.id for a in rows])
-    cursor = None
-    if more and rows:
-        last = rows[-1]
-        cursor = str(last.id) if sort == "newest" else f"{counts.get(last.id, 0)}.{last.id}"
-    return SearchPage(rows, cursor, counts)
-
-
-def _matching_ids(session: Session, terms: Sequence[Term]) -> Select[Any]:
+def matching_ids(session: Session, terms: Sequence[Term]) -> Select[Any]:
     if _dialect(session) == "postgresql":
         return select(pg_search_table.c.asset_id).where(
             pg_search_table.c.document.bool_op("@@")(func.to_tsquery("simple", tsquery(terms)))
@@ -246,28 +145,6 @@ def _matching_ids(session: Session, terms: Sequence[Term]) -> Select[Any]:
         .select_from(text("asset_search"))
         .where(literal_column("asset_search").op("MATCH")(fts5_query(terms)))
     )
-
-
-def _parse_cursor(after: str, parts: int) -> list[int]:
-    try:
-        values = [int(p) for p in after.split(".")]
-    except ValueError:
-        values = []
-    if len(values) != parts or any(v < 0 for v in values):
-        raise InvalidValueError(f"after: not a page cursor: {after!r}")
-    return values
-
-
-def usage_counts(session: Session, asset_ids: Sequence[int]) -> dict[int, int]:
-    """Distinct articles each photo appeared in, as last indexed."""
-    if not asset_ids:
-        return {}
-    rows = session.execute(
-        select(stats_table.c.asset_id, stats_table.c.article_count).where(
-            stats_table.c.asset_id.in_(list(asset_ids))
-        )
-    )
-    return {asset_id: count for asset_id, count in rows}
 
 
 # --- Keeping the index current -----------------------------------------------------
@@ -387,109 +264,3 @@ def _dialect(session: Session) -> str:
 
 
 # --- Read helpers for the gallery: usages, same-pixel groups, recent changes ----------
-# They sit here because the gallery and the API need them beside search; the
-# duplicate grouping is a stand-in until the near-duplicate finder lands.
-
-
-def asset_usages(session: Session, asset_id: int) -> list[tuple[Usage, Article]]:
-    """Where a photo was published, newest article first."""
-    rows = session.execute(
-        select(Usage, Article)
-        .join(Article, Article.id == Usage.article_id)
-        .where(Usage.asset_id == asset_id)
-        .order_by(Article.published.desc(), Article.id.desc(), Usage.position)
-    )
-    return [(usage, article) for usage, article in rows]
-
-
-def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> list[Asset]:
-    """The given photos, newest first (missing ids are left out)."""
-    return list(
-        session.scalars(
-            select(Asset)
-            .options(defer(Asset.embedded))
-            .where(Asset.id.in_(list(asset_ids)))
-            .order_by(Asset.id.desc())
-        )
-    )
-
-
-def same_pixels(session: Session, asset: Asset) -> list[Asset]:
-    """Other photos with exactly the same pixels (another file of the same picture)."""
-    return list(
-        session.scalars(
-            select(Asset)
-            .options(defer(Asset.embedded))
-            .where(Asset.content_digest == asset.content_digest, Asset.id != asset.id)
-            .order_by(Asset.id)
-        )
-    )
-
-
-def digest_groups(
-    session: Session, limit: int = 200, after: str | None = None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Groups of photos sharing a content digest, with a master, one page at a time.
-
-    The master is the photo someone chose (a "master" decision), else the
-    oldest. Returns the groups and the cursor for the next page.
-    """
-    query = (
-        select(Asset.content_digest)
-        .group_by(Asset.content_digest)
-        .having(func.count(Asset.id) > 1)
-        .order_by(Asset.content_digest)
-        .limit(limit + 1)
-    )
-    if after:
-        query = query.where(Asset.content_digest > after)
-    digests = list(session.scalars(query))
-    more = len(digests) > limit
-    digests = digests[:limit]
-    if not digests:
-        return [], None
-    members: dict[str, list[int]] = {}
-    for digest, asset_id in session.execute(
-        select(Asset.content_digest, Asset.id)
-        .where(Asset.content_digest.in_(digests))
-        .order_by(Asset.id)
-    ):
-        members.setdefault(digest, []).append(asset_id)
-    all_ids = [i for ids in members.values() for i in ids]
-    chosen = set(
-        session.scalars(
-            select(DuplicateDecision.asset_id).where(
-                DuplicateDecision.kind == "master", DuplicateDecision.asset_id.in_(all_ids)
-            )
-        )
-    )
-    groups = []
-    for digest in digests:
-        ids = members.get(digest, [])
-        master = next((i for i in ids if i in chosen), ids[0])
-        groups.append({"id": digest, "master": master, "members": ids})
-    return groups, digests[-1] if more else None
-
-
-def recent_changes(session: Session, limit: int = 50) -> list[Change]:
-    """The newest edits across the library, for the audit report."""
-    return list(session.scalars(select(Change).order_by(Change.id.desc()).limit(limit)))
-
-
-def list_articles(
-    session: Session, limit: int = 50, after: int | None = None
-) -> tuple[list[tuple[Article, int]], int | None]:
-    """Articles, newest imported first, each with its number of images."""
-    images = (
-        select(func.count(Usage.id))
-        .where(Usage.article_id == Article.id)
-        .correlate(Article)
-        .scalar_subquery()
-    )
-    query = select(Article, images).order_by(Article.id.desc()).limit(limit + 1)
-    if after is not None:
-        query = query.where(Article.id < after)
-    rows = [(article, count) for article, count in session.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, rows[-1][0].id if more and rows else None

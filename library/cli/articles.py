@@ -9,6 +9,7 @@ import click
 
 from library.articles import imports as articles
 from library.catalog import photos as catalog
+from library.catalog import queries, records
 from library.cli.base import (
     EXIT_FAILED_FILES,
     Context,
@@ -32,28 +33,48 @@ from library.cli.base import (
 @click.option(
     "--media",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A copy of the site's uploads folder; referenced photos not yet in the "
-    "library are ingested from it.",
+    help="A copy of the site's uploads folder (YYYY/MM/name); the referenced photos "
+    "are ingested from it.",
+)
+@click.option(
+    "--include-unpublished",
+    is_flag=True,
+    help="Also import WordPress drafts, scheduled, pending and private posts, "
+    "flagged with their status (skipped by default: they are not publications).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def import_articles(
-    ctx: Context, paths: tuple[str, ...], fmt: str, media: Path | None, as_json: bool
+    ctx: Context,
+    paths: tuple[str, ...],
+    fmt: str,
+    media: Path | None,
+    include_unpublished: bool,
+    as_json: bool,
 ) -> None:
     """Import articles (WordPress exports, saved HTML pages, text dumps) and their images.
 
-    Each image becomes a usage with its caption as published; references are
-    matched to photos by file name (WordPress size variants count as the
-    original). Importing an article again updates it. A malformed file is
-    reported with its name and the problem, and nothing of it is imported.
+    Each image becomes a usage with its caption as readers saw it (a media-library
+    caption the post does not show is only the photo's caption). A reference
+    is matched by its upload path (month folder and exact name) first; a
+    WordPress size suffix is stripped only when no such file exists and the
+    sizes or pixels agree. Importing an article again updates it. A malformed
+    file is reported with its name and the problem, and nothing of it is imported.
 
     \b
     Example:
         photodesk import-articles export.xml --media wp-content/uploads
+        photodesk import-articles export.xml --include-unpublished
         photodesk import-articles saved-pages/ tag-page.txt --json
     """
     database = ctx.database()
-    report = articles.import_articles(database, paths, fmt, media)  # type: ignore[arg-type]
+    report = articles.import_articles(
+        database,
+        paths,
+        fmt,  # type: ignore[arg-type]
+        media,
+        include_unpublished=include_unpublished,
+    )
     if as_json:
         emit_json(report.to_json())
     else:
@@ -77,13 +98,17 @@ def list_articles(ctx: Context, as_json: bool) -> None:
         photodesk articles --json
     """
     with ctx.session() as session:
-        rows = [articles.article_record(a) for a in articles.list_articles(session)]
+        found, _ = queries.list_articles(session, limit=None)
+        rows = [records.article_record(a) for a, _ in found]
     if as_json:
         emit_json(rows)
         return
     for row in rows:
+        # An unpublished WordPress post (--include-unpublished) must not pass for a publication.
+        status = f"  [{row['status']}]" if row["status"] not in (None, "publish") else ""
         click.echo(
-            f"{row['published'] or '----------'}  {row['title']}  ({row['byline'] or 'no byline'})"
+            f"{row['published'] or '----------'}  {row['title']}  "
+            f"({row['byline'] or 'no byline'}){status}"
         )
         for image in row["images"]:
             target = f"photo {image['asset_id']}" if image["asset_id"] else "unresolved"
@@ -107,20 +132,9 @@ def usages(ctx: Context, ref: str, as_json: bool) -> None:
     """
     with ctx.session() as session:
         asset = catalog.find_asset(session, ref)
-        pairs = articles.usages_of(session, [asset.id])
+        pairs = queries.usages_of(session, [asset.id])
         comparison = articles.compare_usages(asset, [u for u, _ in pairs])
-        rows = [
-            {
-                **articles.usage_record(u),
-                "article": {
-                    "id": a.id,
-                    "title": a.title,
-                    "url": a.url,
-                    "published": a.published.date().isoformat() if a.published else None,
-                },
-            }
-            for u, a in pairs
-        ]
+        rows = [records.usage_record(u, a) for u, a in pairs]
     if as_json:
         emit_json({"asset_id": asset.id, "usages": rows, "comparison": comparison.to_json()})
         return

@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 import click
 
 from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
+from library.dates import parse_day
 from library.db.engine import Database, open_library
-from library.errors import PhotodeskError
+from library.errors import InvalidValueError, PhotodeskError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,14 +117,10 @@ class DateType(click.ParamType):
     name = "DATE"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        from datetime import date
-
-        if isinstance(value, date):
-            return value
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+            return parse_day(value)
+        except InvalidValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def formats_text(formats: dict[str, int]) -> str:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
-from library.articles import imports as articles
 from library.cli.base import (
     EXIT_FAILED_FILES,
     Context,
@@ -17,6 +15,7 @@ from library.cli.base import (
     pass_context,
     short,
 )
+from library.duplicates import check
 from library.duplicates import groups as dupes
 
 
@@ -139,50 +138,23 @@ def check_command(ctx: Context, files: tuple[str, ...], as_json: bool) -> None:
     Example:
         photodesk check ~/Downloads/incoming.jpg
     """
-    from assets.analysis import analyze_file
-
-    results: list[dict[str, Any]] = []
-    failed = False
     with ctx.session() as session:
-        index = None
-        for path in files:
-            analysis = analyze_file(path)
-            if analysis.error:
-                failed = True
-                results.append({"path": path, "error": analysis.error, "matches": []})
-                continue
-            if index is None:
-                index = dupes.SignalIndex(session)
-            matches: list[dict[str, Any]] = []
-            for found in dupes.matches_for(session, analysis, index):
-                used = [
-                    {
-                        "article": a.title,
-                        "published": a.published.date().isoformat() if a.published else None,
-                        "caption": u.caption,
-                        "credit": u.credit,
-                    }
-                    for u, a in articles.usages_of(session, [found.asset_id])
-                ]
-                matches.append({**vars(found), "usages": used})
-            results.append({"path": path, "matches": matches})
+        results = check.check_files(session, files)
     if as_json:
-        emit_json(results)
-    else:
-        for result in results:
-            if "error" in result:
-                click.echo(f"{result['path']}: error: {result['error']}", err=True)
-                continue
-            if not result["matches"]:
-                click.echo(f"{result['path']}: not in the library")
-            for match in result["matches"]:
+        emit_json([r.to_json() for r in results])
+    for result in [] if as_json else results:
+        if result.error:
+            click.echo(f"{result.path}: error: {result.error}", err=True)
+            continue
+        if not result.matches:
+            click.echo(f"{result.path}: not in the library")
+        for match, used in result.matches:
+            click.echo(f"{result.path}: photo {match.asset_id} ({match.level}): {match.why}")
+            for usage in used:
+                article = usage["article"]
                 click.echo(
-                    f"{result['path']}: photo {match['asset_id']} ({match['level']}): {match['why']}"
+                    f"    used {article['published'] or '?'} in “{article['title']}”: "
+                    f"{short(usage['caption'], 60)} — {usage['credit'] or 'no credit'}"
                 )
-                for usage in match["usages"]:
-                    click.echo(
-                        f"    used {usage['published'] or '?'} in “{usage['article']}”: "
-                        f"{short(usage['caption'], 60)} — {usage['credit'] or 'no credit'}"
-                    )
-    if failed:
+    if any(r.error for r in results):
         sys.exit(EXIT_FAILED_FILES)

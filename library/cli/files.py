@@ -10,6 +10,7 @@ import click
 from library.catalog import photos as catalog
 from library.cli.base import Context, cli, default_user, emit_json, pass_context
 from library.files import export as exporting
+from library.files import writeback as writing
 
 #: Exit status when some photos failed (the same as `ingest`'s).
 EXIT_FAILED_PHOTOS = 3
@@ -101,7 +102,7 @@ def writeback(
     if bool(refs) == all_changed:
         raise click.UsageError("give photo IDs or --all-changed (not both)")
     ids = _resolve(ctx, refs) if refs else None
-    report = exporting.writeback(ctx.database(), ids, all_changed=all_changed, user=user)
+    report = writing.writeback(ctx.database(), ids, all_changed=all_changed, user=user)
     if as_json:
         emit_json(report.to_json())
     else:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from library.catalog import edits, queries
+from library.catalog import edits, queries, records
 from library.catalog import photos as catalog
 from library.cli.base import (
     Context,
@@ -34,7 +34,7 @@ def show(ctx: Context, ref: str, as_json: bool) -> None:
         photodesk show ~/Pictures/rally.jpg --json
     """
     with ctx.session() as session:
-        record = queries.asset_record(catalog.find_asset(session, ref))
+        record = records.asset_record(catalog.find_asset(session, ref))
     if as_json:
         emit_json(record)
         return
@@ -91,7 +91,7 @@ def ls(
         photodesk ls --missing-credit --format jpeg
         photodesk ls --camera canon --json
     """
-    filters = queries.AssetFilter(
+    filters = queries.PhotoFilter(
         missing_credit=missing_credit,
         format=fmt,
         camera=camera,
@@ -100,7 +100,8 @@ def ls(
         tag=tag,
     )
     with ctx.session() as session:
-        rows = [queries.asset_summary(a) for a in queries.list_assets(session, filters, limit)]
+        page = queries.find_photos(session, filters=filters, limit=limit)
+        rows = [records.asset_summary(a) for a in page.assets]
     if as_json:
         emit_json(rows)
         return

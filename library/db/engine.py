@@ -11,7 +11,7 @@ deferred and never block the writer (WAL mode).
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -178,7 +178,7 @@ def open_library(config: LibraryConfig, create: bool = False) -> Database:
 
 
 def migrate(database: Database) -> None:
-    """Upgrade to head; SQLite files are copied to ``.bak`` first, as beets does."""
+    """Upgrade to head; an SQLite catalog is snapshotted to ``.REV.bak`` first, as beets does."""
     engine = database.engine
     config = database.config
     try:
@@ -186,11 +186,26 @@ def migrate(database: Database) -> None:
         if revision == head_revision():
             return
         if revision is not None and config.is_sqlite and config.sqlite_path.exists():
-            backup = config.sqlite_path.with_suffix(f".{revision}.bak")
-            shutil.copy2(config.sqlite_path, backup)
+            sqlite_snapshot(config.sqlite_path, config.sqlite_path.with_suffix(f".{revision}.bak"))
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise DatabaseError(f"{_describe(config)}: cannot migrate catalog ({exc.orig})") from None
+
+
+def sqlite_snapshot(path: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite catalog, through SQLite's online backup API.
+
+    A file copy would miss pages that are still in the write-ahead log, and
+    could catch a writer half-way; the backup API copies what a reader sees.
+    """
+    source = sqlite3.connect(path)
+    dest = sqlite3.connect(target)
+    try:
+        with dest:
+            source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
 
 
 def _describe(config: LibraryConfig) -> str:

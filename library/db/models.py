@@ -235,6 +235,8 @@ class Article(Base):
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
     format: Mapped[str] = mapped_column(String(10))
+    #: WordPress status (publish, draft, future, pending, private); None for pages and dumps.
+    status: Mapped[str | None] = mapped_column(String(20))
     source_path: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -258,6 +260,8 @@ class Usage(Base):
     role: Mapped[str] = mapped_column(String(10))
     position: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str | None] = mapped_column(Text)
+    #: The upload the reference shows, as ``YYYY/MM/name`` (or the bare name), so unresolved
+    #: references to one upload group together and same-named uploads do not.
     reference_name: Mapped[str | None] = mapped_column(String(255), index=True)
     alt: Mapped[str | None] = mapped_column(Text)
     caption: Mapped[str | None] = mapped_column(Text)
@@ -330,3 +334,16 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class EditTemplate(Base):
+    """A named, saved edit ("Reuters wire", "Archive scan") that editors apply to photos."""
+
+    __tablename__ = "edit_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    #: The edit as plain data: per field a mode (keep, set, append) and a value.
+    spec: Mapped[dict[str, Any]]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from library.catalog.store import Store
 from library.config import DATABASE_FILE, LibraryConfig
-from library.db.engine import Database
+from library.db.engine import Database, sqlite_snapshot
 from library.errors import PhotodeskError
 
 MANIFEST = "manifest.json"
@@ -63,7 +63,7 @@ def backup_library(database: Database, destination: Path) -> BackupReport:
     destination.mkdir(parents=True, exist_ok=True)
     if config.is_sqlite:
         snapshot = destination / DATABASE_FILE
-        _sqlite_backup(config.sqlite_path, snapshot)
+        sqlite_snapshot(config.sqlite_path, snapshot)
         referenced = _referenced_sqlite(snapshot)
         kind = "sqlite"
     else:
@@ -320,17 +320,6 @@ class _Written:
         for path in reversed(self.folders):
             with contextlib.suppress(OSError):  # something else put a file there
                 path.rmdir()
-
-
-def _sqlite_backup(path: Path, target: Path) -> None:
-    source = sqlite3.connect(path)
-    dest = sqlite3.connect(target)
-    try:
-        with dest:
-            source.backup(dest)
-    finally:
-        dest.close()
-        source.close()
 
 
 def _referenced_sqlite(snapshot: Path) -> set[str]:

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -56,12 +56,15 @@ class IngestOptions:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
 
+OutcomeStatus = Literal["ingested", "already_present", "skipped", "failed"]
+
+
 @dataclass
 class FileOutcome:
     """What happened to one file."""
 
     path: str
-    status: str  # "ingested", "already_present", "skipped", "failed"
+    status: OutcomeStatus
     asset_id: int | None = None
     error: str | None = None
     same_pixels_as: int | None = None
@@ -285,13 +288,6 @@ class IngestSession:
             else:
                 self._index.add_assets(session, new_ids)
             self._near_found += dupes.update_pairs(session, new_ids, self._index)
-
-    def ingest_batch(self, batch: list[str]) -> list[FileOutcome]:
-        """Run every stage on one batch (used by uploads, which come one batch at a time)."""
-        try:
-            return self.finish(self.prepare(batch))
-        finally:
-            self._close_pool()
 
     def prepare(self, batch: list[str]) -> _Prepared:
         """Digest and match a batch, and start analysing its new files in the workers."""

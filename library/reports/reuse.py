@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,13 +30,29 @@ from library.text.names import likely_typo, name_variants
 
 #: An archive photo is one taken or first published this many days before the article.
 ARCHIVE_AFTER_DAYS = 365
-SEVERITIES = ("high", "medium", "low")
+Severity = Literal["high", "medium", "low"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+FindingKind = Literal[
+    "missing_credit",
+    "credit_mismatch",
+    "credit_typo",
+    "byline_typo",
+    "archive_without_note",
+    "archive_date_conflict",
+    "caption_date_conflict",
+    "caption_place_conflict",
+    "name_variant",
+    "derivative_without_credit",
+]
+FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 
 
 @dataclass
 class Finding:
-    kind: str
-    severity: str
+    """One inconsistency across a photo's usages, with how much it matters."""
+
+    kind: FindingKind
+    severity: Severity
     detail: str
     asset_id: int | None = None
     usage_ids: list[int] = field(default_factory=list)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from library.articles.imports import compare_usages, import_articles, usages_of, word_diff
+from library.articles.imports import compare_usages, import_articles, word_diff
+from library.catalog.queries import usages_of
 from library.db.engine import Database
 from library.db.models import Article, Asset, Usage
 from tests.conftest import FIXTURES, make_jpeg
@@ -37,7 +38,7 @@ def test_wxr_import_resolves_size_variants_and_ingests_media(
 ) -> None:
     report = import_articles(database, [WXR], media=uploads(tmp_path))
     assert report.errors == []
-    assert report.ingested == 3  # the originals, not the -300x200 copy
+    assert report.ingested == 4  # the -300x200 file is referenced as itself: its own photo
     assert report.articles_created >= 6
     with database.session_scope(write=False) as session:
         rally = session.scalar(select(Asset).where(Asset.original_name == "rally-tehran.jpg"))
@@ -86,8 +87,11 @@ def test_empty_photo_fields_are_filled_from_the_article(database: Database, tmp_
     import_articles(database, [WXR], media=uploads(tmp_path))
     with database.session_scope(write=False) as session:
         rally = session.scalar(select(Asset).where(Asset.original_name == "rally-tehran.jpg"))
-        assert rally is not None and rally.caption
-        assert rally.field_sources["caption"].startswith("article:")
+        # the media library's caption belongs to the upload, so it is the photo's caption
+        assert rally is not None
+        assert rally.caption == "Demonstrators fill Enghelab Square in Tehran on Oct. 12, 2018."
+        assert rally.field_sources["caption"].startswith("media-library:")
+        assert rally.field_sources["alt_text"].startswith("article:")
         assert rally.version > 1
 
 
@@ -153,7 +157,7 @@ def test_cli_import_articles_usages(run: object, tmp_path: Path) -> None:
 
 def test_library_keeps_search_index_current(database: Database, tmp_path: Path) -> None:
     from library.catalog.edits import edit_asset
-    from library.catalog.search import search_assets
+    from library.catalog.queries import find_photos as search_assets
 
     import_articles(database, [WXR], media=uploads(tmp_path))
     with database.session_scope(write=False) as session:

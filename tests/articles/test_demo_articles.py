@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from library.articles.imports import ImportReport, import_articles, usage_counts, usages_of
+from library.articles.imports import ImportReport, import_articles
+from library.catalog.queries import usage_counts, usages_of
 from library.config import LibraryConfig
 from library.db.engine import Database, init_library
 from library.db.models import Article, Asset, Usage

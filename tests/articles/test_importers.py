@@ -32,6 +32,8 @@ RALLY_ALT = "Crowd with banners in Enghelab Square"
 RALLY_DESCRIPTION = "Wide view from the roof of the university gate, looking east."
 RALLY_COPYRIGHT = "© Tehran Bureau Weekly"
 BAZAAR_CAPTION = "Shopkeepers close their stalls at the Grand Bazaar."
+RALLY_LIBRARY = "Demonstrators fill Enghelab Square in Tehran on Oct. 12, 2018."
+KEY = "wxr:bureau.example.org#"
 
 Parser = Callable[[Path], list[ParsedArticle]]
 
@@ -46,7 +48,9 @@ def inline(
     return ParsedImage("inline", position, reference, alt, caption, **extra)
 
 
-def rally(position: int, reference: str, alt: str, caption: str) -> ParsedImage:
+def rally(
+    position: int, reference: str, alt: str, caption: str, upload: str | None = RALLY
+) -> ParsedImage:
     """Attachment 201 as used inline: the post's alt/caption, the attachment's credit."""
     return inline(
         position,
@@ -56,6 +60,8 @@ def rally(position: int, reference: str, alt: str, caption: str) -> ParsedImage:
         credit="Reza Farahzadi",
         copyright=RALLY_COPYRIGHT,
         description=RALLY_DESCRIPTION,
+        library_caption=RALLY_LIBRARY,
+        upload=upload,
     )
 
 
@@ -64,20 +70,23 @@ def rally(position: int, reference: str, alt: str, caption: str) -> ParsedImage:
 
 @pytest.fixture(scope="module")
 def wxr() -> dict[str, ParsedArticle]:
-    return {article.title: article for article in parse_wxr(WXR)}
+    return {article.title: article for article in parse_wxr(WXR, include_unpublished=True)}
 
 
 def test_wxr_keeps_posts_and_pages_in_order_and_skips_the_rest() -> None:
-    articles = parse_wxr(WXR)
-    assert [(a.key, a.title) for a in articles] == [
-        (f"{SITE}/?p=101", "Thousands rally in Tehran over fuel prices"),
-        (f"{SITE}/?p=102", "Fuel subsidies: what changed"),
-        (f"{SITE}/?p=103", "One year after the fuel protests"),
-        (f"{SITE}/?p=104", "Iran’s envoy in Zürich for nuclear talks"),
-        (f"{SITE}/?p=105", "São Paulo summit draws Iranian trade delegation"),
-        (f"{SITE}/?p=106", "Bazaar strike timeline"),
-        (f"{SITE}/?p=107", "About the Tehran Bureau"),
+    articles = parse_wxr(WXR, include_unpublished=True)
+    assert [(a.key, a.title, a.status) for a in articles] == [
+        (f"{KEY}101", "Thousands rally in Tehran over fuel prices", "publish"),
+        (f"{KEY}102", "Fuel subsidies: what changed", "publish"),
+        (f"{KEY}103", "One year after the fuel protests", "publish"),
+        (f"{KEY}104", "Iran’s envoy in Zürich for nuclear talks", "publish"),
+        (f"{KEY}105", "São Paulo summit draws Iranian trade delegation", "publish"),
+        (f"{KEY}106", "Bazaar strike timeline", "draft"),
+        (f"{KEY}107", "About the Tehran Bureau", "publish"),
     ]
+    # Without asking, the draft is not a publication and is left out.
+    assert [a.key for a in parse_wxr(WXR)] == [a.key for a in articles if a.status == "publish"]
+    assert articles[0].former_keys == [f"{SITE}/?p=101"]
     assert {a.format for a in articles} == {"wxr"}
     assert {a.source_path for a in articles} == {source("tehran-bureau.wxr.xml")}
 
@@ -87,35 +96,35 @@ def test_wxr_metadata(wxr: dict[str, ParsedArticle]) -> None:
     assert rows == [
         (
             f"{SITE}/2018/10/14/thousands-rally-in-tehran/",
-            datetime(2018, 10, 14, 9, 30, tzinfo=UTC),
+            datetime(2018, 10, 14, 9, 30),
             "Maryam Kazemi",
             ["Tehran", "protests", "fuel prices"],
             ["Iran"],
         ),
         (
             f"{SITE}/2018/10/20/fuel-subsidies-what-changed/",
-            datetime(2018, 10, 20, 16, 45, tzinfo=UTC),
+            datetime(2018, 10, 20, 16, 45),
             "Dariush Rahimi",
             ["fuel prices", "subsidies"],
             ["Economy", "Iran"],
         ),
         (
             f"{SITE}/2019/11/15/one-year-after/",
-            datetime(2019, 11, 15, 6, 0, tzinfo=UTC),
+            datetime(2019, 11, 15, 6, 0),
             "Stuff Writer",
             ["Tehran", "protests", "anniversary"],
             ["Iran"],
         ),
         (
             f"{SITE}/2020/01/09/envoy-in-zurich/",
-            datetime(2020, 1, 9, 7, 15, tzinfo=UTC),
+            datetime(2020, 1, 9, 7, 15),
             "Maryam Kazemi",
             ["Zürich", "nuclear talks"],
             ["Diplomacy"],
         ),
         (
             f"{SITE}/2021/06/02/sao-paulo-summit/",
-            datetime(2021, 6, 2, 11, 30, tzinfo=UTC),
+            datetime(2021, 6, 2, 11, 30),
             "Dariush Rahimi",
             ["São Paulo", "trade"],
             ["Economy"],
@@ -123,7 +132,7 @@ def test_wxr_metadata(wxr: dict[str, ParsedArticle]) -> None:
         (f"{SITE}/?p=106", None, "Stuff Writer", ["bazaar"], ["Iran"]),
         (
             f"{SITE}/about/",
-            datetime(2017, 3, 1, 10, 0, tzinfo=UTC),
+            datetime(2017, 3, 1, 10, 0),
             "Maryam Kazemi",
             [],
             [],
@@ -133,15 +142,18 @@ def test_wxr_metadata(wxr: dict[str, ParsedArticle]) -> None:
 
 def test_wxr_caption_shortcode_plain_image_and_featured(wxr: dict[str, ParsedArticle]) -> None:
     assert wxr["Thousands rally in Tehran over fuel prices"].images == [
+        # a featured image shows no caption: the library's is kept apart
         ParsedImage(
             "featured",
             0,
             RALLY,
             RALLY_ALT,
-            "Demonstrators fill Enghelab Square in Tehran on Oct. 12, 2018.",
+            None,
             credit="Reza Farahzadi",
             copyright=RALLY_COPYRIGHT,
             description=RALLY_DESCRIPTION,
+            library_caption=RALLY_LIBRARY,
+            upload=RALLY,
         ),
         rally(
             1,
@@ -150,13 +162,16 @@ def test_wxr_caption_shortcode_plain_image_and_featured(wxr: dict[str, ParsedArt
             "Demonstrators fill Enghelab Square in Tehran on Oct. 12, 2018. "
             "(Photo: Reza Farahzadi)",
         ),
-        # plain <img alt=""> falls back to attachment 202 (wp-image-202); the emoji is dropped
+        # plain <img alt=""> takes attachment 202's alt (wp-image-202) but shows no
+        # caption; the emoji is dropped
         inline(
             2,
             f"{UP}/2018/10/bazaar-closing-300x200.jpg",
             "Shuttered stalls in the Grand Bazaar",
-            BAZAAR_CAPTION,
+            None,
             credit="Shirin Ahmadi",
+            library_caption=BAZAAR_CAPTION,
+            upload=f"{UP}/2018/10/bazaar-closing.jpg",
         ),
     ]
 
@@ -191,20 +206,26 @@ def test_wxr_html5_caption_and_match_by_url(wxr: dict[str, ParsedArticle]) -> No
             0,
             f"{UP}/2020/01/zurich-talks.jpg",
             zurich,
-            "Delegates arrive at the Hotel Baur au Lac in Zürich.",
+            None,
+            library_caption="Delegates arrive at the Hotel Baur au Lac in Zürich.",
+            upload=f"{UP}/2020/01/zurich-talks.jpg",
         ),
         inline(
             1,
             f"{UP}/2020/01/zurich-talks-e1578560000-800x533.jpg",
             zurich,
             "Delegates arrive at the Hotel Baur au Lac in Zürich on Jan. 8, 2020.",
+            library_caption="Delegates arrive at the Hotel Baur au Lac in Zürich.",
+            upload=f"{UP}/2020/01/zurich-talks.jpg",
         ),
-        # [caption id=""]: no attachment id, found by its size-variant URL; the logo is dropped
+        # [caption id=""]: no attachment id, found by its size-variant URL (a guess, so no
+        # upload is claimed); the logo is dropped
         rally(
             2,
             f"{UP}/2018/10/rally-tehran-300x200.jpg",
             "Enghelab Square protest",
             "FILE - Demonstrators rally in Tehran on Oct. 12, 2018. Reza Farahzadi/Tehran Bureau",
+            upload=None,
         ),
     ]
 
@@ -218,13 +239,18 @@ def test_wxr_caption_attribute_and_reupload_without_credit(wxr: dict[str, Parsed
             "Trade delegates in São Paulo",
             "Trade delegates at the São Paulo Expo on June 1, 2021 (Photo: Lucas Pereira)",
             credit="Lucas Pereira",
+            library_caption="The São Paulo summit opened on June 1, 2021.",
+            upload=f"{UP}/2021/06/sao-paulo-summit.jpg",
         ),
-        # rally-tehran-1.jpg is a separate upload (attachment 205) that has no credit
+        # rally-tehran-1.jpg is a separate upload (attachment 205) that has no credit; the
+        # plain <img> shows no caption
         inline(
             2,
             f"{UP}/2021/06/rally-tehran-1.jpg",
             "Crowd in Enghelab Square",
-            "Demonstrators in Enghelab Square.",
+            None,
+            library_caption="Demonstrators in Enghelab Square.",
+            upload=f"{UP}/2021/06/rally-tehran-1.jpg",
         ),
     ]
 
@@ -236,13 +262,16 @@ def test_wxr_draft_with_edited_variant_and_bare_image(wxr: dict[str, ParsedArtic
             f"{UP}/2018/10/rally-tehran-e1568230000-1024x683.jpg",
             "Enghelab Square, 2018",
             "Archive photo: Enghelab Square protest, 2018 (Photo: Reza Farahzadi)",
+            upload=None,
         ),
         inline(
             2,
             f"{UP}/2018/10/bazaar-closing.jpg",
             "Shuttered stalls in the Grand Bazaar",
-            BAZAAR_CAPTION,
+            None,
             credit="Shirin Ahmadi",
+            library_caption=BAZAAR_CAPTION,
+            upload=f"{UP}/2018/10/bazaar-closing.jpg",
         ),
     ]
 
@@ -261,12 +290,13 @@ def test_wxr_page_image_without_attachment(wxr: dict[str, ParsedArticle]) -> Non
 def test_wxr_reused_photo_has_one_original_name_and_many_captions() -> None:
     uses = [
         image
-        for article in parse_wxr(WXR)
+        for article in parse_wxr(WXR, include_unpublished=True)
         for image in article.images
         if image.reference and canonical_media_name(image.reference) == "rally-tehran.jpg"
     ]
     assert len(uses) == 6
-    assert len({image.caption for image in uses}) == 6
+    # five captions as published, and the featured use that shows none
+    assert len({image.caption for image in uses}) == 6 and None in {i.caption for i in uses}
     assert {image.credit for image in uses} == {"Reza Farahzadi"}
 
 
@@ -635,7 +665,7 @@ def test_sniffing_reads_content_when_the_name_misleads(tmp_path: Path) -> None:
     export.write_bytes(WXR.read_bytes())
     page = tmp_path / "saved-page"
     page.write_bytes((FIXTURES / "og-only.html").read_bytes())
-    assert len(parse_articles(export)) == 7
+    assert len(parse_articles(export)) == 6  # the draft is left out
     assert parse_articles(page)[0].title.startswith("Fuel protests")
     unknown = tmp_path / "photo.jpg"
     unknown.write_bytes(b"\xff\xd8\xff\xe0JFIF")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from library.catalog import edits, search
+from library.catalog import edits, queries, search
 from library.db.engine import Database
 from library.db.models import DuplicateDecision
 from library.errors import InvalidValueError
@@ -13,7 +13,7 @@ from tests.webui.webutil import add_article, create_asset
 
 def find(database: Database, q: str = "", **kw: object) -> list[int]:
     with database.session_scope(write=False) as session:
-        page = search.search_assets(session, q, **kw)  # type: ignore[arg-type]
+        page = queries.find_photos(session, q, **kw)  # type: ignore[arg-type]
         return [a.id for a in page.assets]
 
 
@@ -126,7 +126,7 @@ def test_rebuild_and_unindexed(database: Database) -> None:
 def test_hostile_input_never_breaks_the_query(database: Database, q: str) -> None:
     create_asset(database, caption="fire AND water near the start")
     with database.session_scope(write=False) as session:
-        page = search.search_assets(session, q)
+        page = queries.find_photos(session, q)
     assert isinstance(page.assets, list)
 
 
@@ -142,7 +142,7 @@ def test_newest_pages_by_key(database: Database) -> None:
     pages = 0
     while True:
         with database.session_scope(write=False) as session:
-            page = search.search_assets(session, "same", limit=2, after=after)
+            page = queries.find_photos(session, "same", limit=2, after=after)
         seen += [a.id for a in page.assets]
         pages += 1
         if page.next is None:
@@ -158,14 +158,14 @@ def test_most_used_sorts_by_articles_then_newest(database: Database) -> None:
     add_article(database, "two", [(b, "x", None)])
     add_article(database, "three", [(b, "again", None), (b, "twice in one article", None)])
     with database.session_scope(write=False) as session:
-        counts = search.usage_counts(session, [a, b, c, d])
+        counts = queries.usage_counts(session, [a, b, c, d])
     assert counts == {a: 0, b: 3, c: 1, d: 0}
     assert find(database, sort="most_used") == [b, c, d, a]
     seen: list[int] = []
     after = None
     while True:
         with database.session_scope(write=False) as session:
-            page = search.search_assets(session, "match", sort="most_used", limit=1, after=after)
+            page = queries.find_photos(session, "match", sort="most_used", limit=1, after=after)
         seen += [x.id for x in page.assets]
         if not page.next:
             break
@@ -178,8 +178,8 @@ def test_used_in_at_least(database: Database) -> None:
     b = create_asset(database)
     add_article(database, "one", [(a, None, None), (b, None, None)])
     add_article(database, "two", [(a, None, None)])
-    assert find(database, filters=search.SearchFilter(used_min=2)) == [a]
-    assert find(database, filters=search.SearchFilter(used_min=1)) == [b, a]
+    assert find(database, filters=queries.PhotoFilter(used_min=2)) == [a]
+    assert find(database, filters=queries.PhotoFilter(used_min=1)) == [b, a]
 
 
 def test_has_duplicates(database: Database) -> None:
@@ -189,7 +189,7 @@ def test_has_duplicates(database: Database) -> None:
     chosen = create_asset(database)
     with database.session_scope() as session:
         session.add(DuplicateDecision(kind="master", asset_id=chosen, user="ana"))
-    found = find(database, filters=search.SearchFilter(has_duplicates=True))
+    found = find(database, filters=queries.PhotoFilter(has_duplicates=True))
     assert found == [chosen, b, a] and alone not in found
 
 
@@ -197,7 +197,7 @@ def test_catalog_filters_combine_with_words(database: Database) -> None:
     credited = create_asset(database, caption="storm coast", credit="AP")
     missing = create_asset(database, caption="storm coast")
     create_asset(database, caption="calm coast")
-    flt = search.SearchFilter(missing_credit=True)
+    flt = queries.PhotoFilter(missing_credit=True)
     assert find(database, "storm", filters=flt) == [missing]
     assert credited not in find(database, filters=flt)
 
@@ -207,30 +207,15 @@ def test_bad_cursor_is_an_invalid_value(database: Database, after: str) -> None:
     create_asset(database)
     with database.session_scope(write=False) as session:
         if after == "":
-            search.search_assets(session, after=after)  # empty means first page
+            queries.find_photos(session, after=after)  # empty means first page
             return
         with pytest.raises(InvalidValueError):
-            search.search_assets(session, after=after)
+            queries.find_photos(session, after=after)
 
 
 def test_bad_sort(database: Database) -> None:
     with database.session_scope(write=False) as session, pytest.raises(InvalidValueError):
-        search.search_assets(session, sort="random")
-
-
-def test_digest_groups(database: Database) -> None:
-    a = create_asset(database, content_digest="pixels:one")
-    b = create_asset(database, content_digest="pixels:one")
-    c = create_asset(database, content_digest="pixels:one")
-    create_asset(database)
-    with database.session_scope() as session:
-        groups, cursor = search.digest_groups(session)
-        assert groups == [{"id": "pixels:one", "master": a, "members": [a, b, c]}]
-        assert cursor is None
-        session.add(DuplicateDecision(kind="master", asset_id=c, user="ana"))
-        session.flush()
-        groups, _ = search.digest_groups(session)
-        assert groups[0]["master"] == c
+        queries.find_photos(session, sort="random")
 
 
 @pytest.mark.parametrize(

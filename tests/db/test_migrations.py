@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from library.db.engine import Database, current_revision, head_revision
+from library.db.engine import Database, current_revision, head_revision, sqlite_snapshot
 from library.db.models import Base
 
 
@@ -30,3 +34,32 @@ def test_sqlite_is_wal_with_foreign_keys(database: Database) -> None:
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_pre_migration_snapshot_includes_what_is_still_in_the_wal(tmp_path: Path) -> None:
+    live = tmp_path / "catalog.sqlite3"
+    writer = sqlite3.connect(live)
+    try:
+        writer.execute("PRAGMA journal_mode=wal")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # keep every page in the WAL
+        writer.execute("CREATE TABLE t (x)")
+        writer.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(500)])
+        writer.commit()
+        copied = tmp_path / "copied.sqlite3"
+        shutil.copy2(live, copied)  # what a plain file copy gets
+        snapshot = tmp_path / "catalog.0002.bak"
+        sqlite_snapshot(live, snapshot)
+    finally:
+        writer.close()
+    assert _rows(snapshot) == 500
+    assert _rows(copied) is None  # the table itself is still only in the WAL
+
+
+def _rows(path: Path) -> int | None:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("SELECT count(*) FROM t").fetchone()[0]
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        connection.close()

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from library.duplicates import hamming
-from library.duplicates.hamming import (
-    HammingIndex,
+from library.duplicates import hamming, hashbits
+from library.duplicates.hamming import HammingIndex
+from library.duplicates.hashbits import (
     brute_force_pairs,
     brute_force_query,
     hamming_distance,
@@ -90,13 +90,13 @@ def test_popcount_counts_twos_complement_bits() -> None:
     arr = np.array(values, dtype=np.int64)
     assert popcount64(arr).tolist() == expected
     assert popcount64(arr.view(np.uint64)).tolist() == expected
-    assert hamming._swar_popcount(arr.view(np.uint64)).tolist() == expected
+    assert hashbits._swar_popcount(arr.view(np.uint64)).tolist() == expected
 
 
 def test_popcount_fallback_agrees_on_random_values() -> None:
     _, hashes = random_data(2000, seed=1)
     bits = hashes.view(np.uint64)
-    np.testing.assert_array_equal(hamming._swar_popcount(bits), popcount64(hashes))
+    np.testing.assert_array_equal(hashbits._swar_popcount(bits), popcount64(hashes))
 
 
 def test_hamming_distance_accepts_signed_and_unsigned_spellings() -> None:

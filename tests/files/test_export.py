@@ -25,17 +25,10 @@ from library.config import LibraryConfig
 from library.db.engine import Database, init_library
 from library.db.models import Asset, Change
 from library.files.exiftool import ExifTool, ExiftoolError, encode_value, shared
-from library.files.export import (
-    ExportError,
-    cut_utf8,
-    export_assets,
-    export_file,
-    metadata_tags,
-)
-from library.files.export import (
-    writeback as write_back,
-)
+from library.files.export import ExportError, export_assets, export_file
+from library.files.tags import cut_utf8, metadata_tags
 from library.files.verify import verify_library
+from library.files.writeback import writeback as write_back
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS, make_jpeg
 

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from library.catalog import edits, search
+from library.catalog import edits, search, templates
 from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database
@@ -577,6 +577,8 @@ def test_api_patch_flow_with_bearer_token(
     assert stale.status_code == 409
     assert stale.json["version"] == 3
     assert stale.json["conflicts"]["caption"] == {"yours": "Too late", "current": "From the API"}
+    merged = client.patch(url, json={"version": 2, "headline": "Merged"}, headers=auth)
+    assert merged.status_code == 200 and merged.json["version"] == 4  # the page's policy too
     assert client.patch(url, json={"caption": "x"}, headers=auth).status_code == 400
     bad = client.patch(url, json={"version": 3, "sha256": "x"}, headers=auth)
     assert bad.status_code == 400 and "sha256" in bad.json["error"]
@@ -595,7 +597,8 @@ def test_api_lists_pages_usages_and_duplicates(client: FlaskClient, database: Da
     second = client.get(f"/api/photos?q=rally&limit=2&page={first['next']}").json
     assert [p["id"] for p in second["photos"]] == [ids[0]] and second["next"] is None
     usages = client.get(f"/api/photos/{ids[0]}/usages").json["usages"]
-    assert usages[0]["title"] == "Rally" and usages[0]["caption"] == "The rally"
+    assert usages[0]["article"]["title"] == "Rally" and usages[0]["caption"] == "The rally"
+    assert usages[0]["asset_id"] == ids[0] and usages[0]["role"]
     groups = client.get("/api/duplicates").json["groups"]
     assert [g["id"] for g in groups] == [f"g{ids[0]}"]
     assert groups[0]["master"] == ids[0] and groups[0]["level"] == "pixels"
@@ -692,8 +695,10 @@ def test_bulk_templates(client: FlaskClient, database: Database, config: Library
         },
     )
     assert saved.status_code == 200 and "Reuters wire" in saved.text
-    stored = json.loads((config.root / "bulk-templates.json").read_text())
+    with database.session_scope(write=False) as session:
+        stored = templates.list_templates(session)
     assert stored["Reuters wire"]["credit"] == {"mode": "set", "value": "Reuters"}
+    assert not (config.root / "bulk-templates.json").exists()
     loaded = post(
         client, "/bulk", {"ids": str(a), "op": "load_template", "template": "Reuters wire"}
     )
@@ -704,9 +709,23 @@ def test_bulk_templates(client: FlaskClient, database: Database, config: Library
     assert client.post("/bulk", data=form).status_code == 303
     assert asset_values(database, a).credit == "Reuters"
     post(client, "/bulk", {"ids": str(a), "op": "delete_template", "template": "Reuters wire"})
-    assert json.loads((config.root / "bulk-templates.json").read_text()) == {}
+    with database.session_scope(write=False) as session:
+        assert templates.list_templates(session) == {}
     missing = post(client, "/bulk", {"ids": str(a), "op": "load_template", "template": "nope"})
     assert missing.status_code == 404
+
+
+def test_templates_from_an_older_library_file_are_adopted_once(
+    database: Database, config: LibraryConfig
+) -> None:
+    legacy = config.root / "bulk-templates.json"
+    spec = {"credit": {"mode": "set", "value": "AFP"}, "archive": "keep", "status": ""}
+    legacy.write_text(json.dumps({"AFP wire": spec, "": spec, "x" * 61: spec}))
+    make_app(config)
+    make_app(config)  # a second start imports nothing twice
+    with database.session_scope(write=False) as session:
+        assert templates.list_templates(session) == {"AFP wire": spec}
+    assert not legacy.exists() and legacy.with_name("bulk-templates.json.adopted").exists()
 
 
 # --- Upload -------------------------------------------------------------------------------
@@ -799,18 +818,6 @@ def test_safe_name(raw: str, expected: str | None) -> None:
             safe_name(raw)
     else:
         assert safe_name(raw) == expected
-
-
-def test_sniffed_formats_cover_what_ingest_accepts() -> None:
-    from assets.imaging import IMAGE_SUFFIXES
-    from webui.upload import SUFFIX_FORMATS, sniff_format
-
-    assert set(SUFFIX_FORMATS) == IMAGE_SUFFIXES
-    assert sniff_format(jpeg(1)) == "jpeg"
-    assert sniff_format(b"GIF89a....") == "gif"
-    assert sniff_format(b"RIFF\0\0\0\0WEBPVP8 ") == "webp"
-    assert sniff_format(b"\0\0\0\x18ftypheic") == "heic"
-    assert sniff_format(b"II*\0") == "tiff" and sniff_format(b"<svg") is None
 
 
 def test_upload_mixed_good_and_bad(client: FlaskClient, database: Database) -> None:

@@ -25,7 +25,7 @@ from markupsafe import escape
 from assets import imaging
 from assets.metadata import read_metadata
 from library.articles import imports as articles
-from library.catalog import edits
+from library.catalog import edits, queries
 from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database, init_library
@@ -94,7 +94,7 @@ def _conflicted_photo(database: Database) -> tuple[int, articles.UsageComparison
         for photo in audit.reuse_report(session):
             asset = session.get(Asset, photo.master)
             assert asset is not None
-            usages = [u for u, _ in articles.usages_of(session, [asset.id])]
+            usages = [u for u, _ in queries.usages_of(session, [asset.id])]
             comparison = articles.compare_usages(asset, usages)
             if comparison.credit_conflict and comparison.differs_from_asset["caption"]:
                 found.append((len(comparison.differs_from_asset["caption"]), asset.id, comparison))

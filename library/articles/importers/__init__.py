@@ -45,13 +45,18 @@ def sniff_format(path: Path) -> Literal["wxr", "html", "text"]:
 
 
 def parse_articles(
-    path: Path, format: Literal["auto", "wxr", "html", "text"] = "auto"
+    path: Path,
+    format: Literal["auto", "wxr", "html", "text"] = "auto",
+    include_unpublished: bool = False,
 ) -> list[ParsedArticle]:
-    """Parse any supported file; every content problem is an ArticleFormatError."""
+    """Parse any supported file; every content problem is an ArticleFormatError.
+
+    Only WordPress exports hold unpublished posts; `include_unpublished` keeps them.
+    """
     path = Path(path)
     chosen = sniff_format(path) if format == "auto" else format
     if chosen == "wxr":
-        return parse_wxr(path)
+        return parse_wxr(path, include_unpublished)
     if chosen == "html":
         return parse_html(path)
     if chosen == "text":

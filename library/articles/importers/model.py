@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -19,8 +19,10 @@ class ParsedImage:
 
     `reference` is the URL or file name exactly as the source gives it (None when the
     source only has alt text), so the caller can match it with `media.canonical_media_name`.
-    `caption` is the published caption as plain text; `credit` and `copyright` are set only
-    when the source states them apart from the caption, never guessed out of caption text.
+    `caption` is the published caption as plain text, as readers see it: None when the
+    article shows none, even if the media library has one (that is `library_caption`).
+    `credit` and `copyright` are set only when the source states them apart from the
+    caption, never guessed out of caption text.
     """
 
     role: ImageRole
@@ -31,6 +33,11 @@ class ParsedImage:
     credit: str | None = None
     copyright: str | None = None
     description: str | None = None
+    #: The media library's caption for the upload, whether or not the article shows it.
+    library_caption: str | None = None
+    #: The media library's URL of the upload this image shows, when the source ties the
+    #: image to it for certain (a WordPress attachment id): the original of a size variant.
+    upload: str | None = None
 
 
 @dataclass
@@ -47,6 +54,10 @@ class ParsedArticle:
     source_path: str
     format: ArticleFormat
     images: list[ParsedImage]
+    #: The WordPress status (publish, draft, future, pending, private); None elsewhere.
+    status: str | None = None
+    #: Keys earlier versions gave the same article, so a re-import updates it.
+    former_keys: list[str] = field(default_factory=list)
 
 
 class ArticleFormatError(PhotodeskError):
