@@ -168,8 +168,9 @@ def _parse_cursor(after: str, parts: int) -> list[int]:
         values = [int(p) for p in after.split(".")]
     except ValueError:
         values = []
-    if len(values) != parts or any(v < 0 for v in values):
-        raise InvalidValueError(f"after: not a page cursor: {after!r}")
+    # A number past 64 bits would fail in the database driver, not here.
+    if len(values) != parts or any(v < 0 or v >= 2**63 for v in values):
+        raise InvalidValueError(f"after: not a page cursor: {after[:40]!r}")
     return values
 
 
