@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dupes_quality.py
 	$(BIN)/python benchmarks/gallery_speed.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/caption_credits.py
 
 clean:
 	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache

@@ -19,14 +19,10 @@ from typing import Any
 
 from assets import digests, imaging, metadata, renditions
 from assets import hashes as phashes
-from assets.errors import AssetError
+from assets.errors import AssetError, DecodeTimeoutError
 
 #: Seconds one file may take before it is given up as too slow to decode.
 DEFAULT_TIME_LIMIT = 60.0
-
-
-class DecodeTimeoutError(AssetError):
-    """Decoding took longer than the per-file time limit."""
 
 
 @dataclass
@@ -57,6 +53,9 @@ class Analysis:
     fingerprint: bytes | None = None
     fingerprint_version: str = ""
     renditions: list[renditions.Rendition] = field(default_factory=list)
+    #: Problems that cost a metadata block or a few rows, never the photo: one line each,
+    #: naming the block and the problem ("IPTC: ...", "truncated (displayed as browsers do)").
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_file(path: str) -> bytes:
@@ -118,6 +117,7 @@ def _analyze(result: Analysis, max_pixels: int) -> None:
 
 def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -> None:
     result.info = imaging.image_info(image)
+    # Metadata never costs the photo: read_metadata turns every problem into a warning.
     result.metadata = metadata.read_metadata(data, image, Path(result.path))
     digest = digests.structural_digest(data)
     if digest is None:
@@ -125,13 +125,19 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
         with imaging.decoding():
             digest = digests.content_digest(data, imaging.open_image(data, max_pixels))
     result.content_digest = digest
-    upright = imaging.decode(image, renditions.RENDITIONS["web"][0])
-    result.upright_width, result.upright_height = imaging.upright_size(image)
+    # The header's size, read before a reduced-scale decode shrinks the image object.
+    width, height = result.info.width, result.info.height
+    decoded = imaging.decode_photo(image, renditions.RENDITIONS["web"][0], data)
+    turned = imaging.exif_orientation(image) in (5, 6, 7, 8)
+    result.upright_width, result.upright_height = (height, width) if turned else (width, height)
     # Each smaller image is scaled from the next larger one, never from the decode.
-    web = renditions.fit(upright, renditions.RENDITIONS["web"][0])
+    web = renditions.fit(decoded.shown, renditions.RENDITIONS["web"][0])
     thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
-    result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(thumb)
+    # A JPEG that ends early is matched by the rows that decoded, not the grey band.
+    signal = thumb if decoded.signal is decoded.shown else signal_image(decoded.signal)
+    result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
     result.renditions = [renditions.encode(web, "web"), renditions.encode(thumb, "thumb")]
+    result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
 
 def signal_image(upright: Any) -> Any:

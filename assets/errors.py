@@ -17,3 +17,11 @@ class ImageTooLargeError(AssetError):
 
 class CorruptImageError(AssetError):
     """The file looks like an image but cannot be decoded."""
+
+
+class TruncatedImageError(CorruptImageError):
+    """The file ends before its image data does, and too much of the picture is missing."""
+
+
+class DecodeTimeoutError(AssetError):
+    """Decoding took longer than the per-file time limit."""

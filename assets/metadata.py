@@ -9,16 +9,20 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import exifread
 from defusedxml import ElementTree as SafeET
-from PIL import Image, IptcImagePlugin
+from PIL import Image
 
-from assets.errors import AssetError
+from assets import imaging
+from assets.errors import AssetError, DecodeTimeoutError
 
 #: The editable fields photodesk reads from IPTC and XMP.
 FIELDS = (
@@ -149,33 +153,91 @@ def read_metadata(
 ) -> EmbeddedMetadata:
     """Read EXIF, IPTC and XMP (embedded or in a sidecar) and reconcile them.
 
-    A broken block becomes a warning, never an error: a photo with a mangled
-    EXIF is still a photo.
+    Never raises: a problem in one block costs that block (or that value), never
+    the photo. Each problem becomes one warning line that names the block and
+    says what is wrong, e.g. ``IPTC: dataset 2:120 is empty``.
     """
     meta = EmbeddedMetadata()
-    meta.exif = _read_exif(data, meta.warnings)
+    notes = meta.warnings
+    with guarded("EXIF", notes):
+        meta.exif = _read_exif(data, notes)
     if image is not None:
-        _read_iptc(image, meta)
-        packet = _embedded_xmp(image) or _scan_xmp(data)
-        if packet:
-            try:
-                meta.xmp = parse_xmp(packet)
-            except MetadataError as exc:
-                meta.warnings.append(f"embedded XMP: {exc}")
+        skipped = image.info.get(imaging.STRIPPED_METADATA)
+        if skipped:
+            notes.append(str(skipped))
+        with guarded("IPTC", notes):
+            _read_iptc(data, image, meta)
+        with guarded("XMP", notes):
+            packet = _embedded_xmp(image) or _scan_xmp(data)
+            if packet:
+                try:
+                    meta.xmp = parse_xmp(packet)
+                except MetadataError as exc:
+                    notes.append(f"XMP: {exc}")
+        with guarded("ICC profile", notes):
+            _check_icc(data, image, notes)
     if path is not None:
-        sidecar = find_sidecar(path)
-        if sidecar is not None:
-            try:
-                side = parse_xmp(sidecar.read_bytes())
-            except (OSError, MetadataError) as exc:
-                meta.warnings.append(f"sidecar {sidecar.name}: {exc}")
-            else:
-                meta.xmp_sidecar = sidecar.name
-                # A sidecar is where editors put what the file could not hold:
-                # it wins over what is embedded.
-                meta.xmp = {**meta.xmp, **side}
-    meta.values, meta.sources = reconcile(meta)
+        with guarded("XMP sidecar", notes):
+            _read_sidecar(path, meta)
+    with guarded("metadata", notes):
+        meta.values, meta.sources = reconcile(meta)
+    meta.warnings[:] = list(dict.fromkeys(" ".join(w.split())[:WARNING_LENGTH] for w in notes))
     return meta
+
+
+#: A warning is one line of at most this many characters.
+WARNING_LENGTH = 200
+#: Longest text value kept from any block; longer ones are cut (and noted).
+TEXT_LIMIT = 32_000
+
+
+@contextmanager
+def guarded(block: str, warnings: list[str]) -> Iterator[None]:
+    """Whatever goes wrong inside becomes one warning naming the block.
+
+    The readers below check what they can and say precisely what is wrong;
+    this is the net under them for what nobody foresaw in a hostile file.
+    """
+    try:
+        yield
+    except DecodeTimeoutError:
+        raise  # the file's time is up: that is the file's verdict, not this block's
+    except RecursionError:
+        warnings.append(f"{block}: too deeply nested; ignored")
+    except Exception as exc:
+        warnings.append(f"{block}: unreadable ({describe(exc)}); ignored")
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a short single line."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:120] if text else type(exc).__name__
+
+
+def _read_sidecar(path: Path, meta: EmbeddedMetadata) -> None:
+    sidecar = find_sidecar(path)
+    if sidecar is None:
+        return
+    try:
+        side = parse_xmp(sidecar.read_bytes())
+    except OSError as exc:
+        meta.warnings.append(f"XMP sidecar {sidecar.name}: {exc.strerror or describe(exc)}")
+    except MetadataError as exc:
+        meta.warnings.append(f"XMP sidecar {sidecar.name}: {exc}")
+    else:
+        meta.xmp_sidecar = sidecar.name
+        # A sidecar is where editors put what the file could not hold:
+        # it wins over what is embedded.
+        meta.xmp = {**meta.xmp, **side}
+
+
+def _clean(value: str, label: str, warnings: list[str], limit: int = TEXT_LIMIT) -> str | None:
+    """Text as the catalog can store it: no NULs (PostgreSQL refuses them), not huge."""
+    value = value.replace("\x00", "").strip()
+    if len(value) > limit:
+        warnings.append(f"{label}: {len(value):,} characters, cut to {limit:,}")
+        value = value[:limit].rstrip()
+    return value or None
 
 
 def find_sidecar(path: Path) -> Path | None:
@@ -194,28 +256,32 @@ def _read_exif(data: bytes, warnings: list[str]) -> Exif:
     try:
         tags = exifread.process_file(io.BytesIO(data), details=False, extract_thumbnail=False)
     except Exception as exc:  # exifread raises many kinds on hostile input
-        warnings.append(f"EXIF unreadable: {type(exc).__name__}")
+        warnings.append(f"EXIF: unreadable ({describe(exc)}); ignored")
+        return Exif()
+    if not isinstance(tags, dict):
         return Exif()
 
-    def text(key: str) -> str | None:
+    def text(key: str, limit: int = TEXT_LIMIT) -> str | None:
         tag = tags.get(key)
         if tag is None:
             return None
-        values = tag.values
-        if isinstance(values, bytes):
-            value = _decode_text(values)
-        elif isinstance(values, str):
-            value = values
-        else:
-            value = str(tag)
-        value = value.replace("\x00", "").strip()
-        return value or None
+        with guarded(f"EXIF {key.split()[-1]}", warnings):
+            values = getattr(tag, "values", tag)
+            if isinstance(values, bytes):
+                value = _decode_text(values)
+            elif isinstance(values, str):
+                value = values
+            else:
+                value = str(tag)
+            return _clean(value, f"EXIF {key.split()[-1]}", warnings, limit)
+        return None
 
     exif = Exif(
-        make=text("Image Make"),
-        model=text("Image Model"),
-        datetime_original=text("EXIF DateTimeOriginal") or text("Image DateTime"),
-        offset_time_original=text("EXIF OffsetTimeOriginal"),
+        # Column sizes of the catalog: a longer make or model is not a camera's.
+        make=text("Image Make", 100),
+        model=text("Image Model", 100),
+        datetime_original=text("EXIF DateTimeOriginal", 40) or text("Image DateTime", 40),
+        offset_time_original=text("EXIF OffsetTimeOriginal", 40),
         artist=text("Image Artist"),
         copyright=text("Image Copyright"),
         image_description=text("Image ImageDescription"),
@@ -224,33 +290,65 @@ def _read_exif(data: bytes, warnings: list[str]) -> Exif:
     if orientation is not None:
         try:
             value = int(orientation.values[0])
-            exif.orientation = value if 1 <= value <= 8 else None
-        except (TypeError, ValueError, IndexError):
-            warnings.append("EXIF orientation unreadable")
-    try:
-        exif.gps_latitude = _gps_coordinate(tags, "GPS GPSLatitude", "GPS GPSLatitudeRef", "S")
-        exif.gps_longitude = _gps_coordinate(tags, "GPS GPSLongitude", "GPS GPSLongitudeRef", "W")
-        altitude = tags.get("GPS GPSAltitude")
-        if altitude is not None:
-            exif.gps_altitude = round(float(altitude.values[0]), 2)
-    except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError):
-        warnings.append("EXIF GPS unreadable")
+        except (TypeError, ValueError, IndexError, AttributeError):
+            warnings.append("EXIF Orientation: not a number; ignored")
+        else:
+            if 1 <= value <= 8:
+                exif.orientation = value
+            elif value != 0:  # 0 is how many writers say "not set"
+                warnings.append(f"EXIF Orientation: {value} is not 1-8; ignored")
+    for name, key, ref, negative, bound in (
+        ("latitude", "GPS GPSLatitude", "GPS GPSLatitudeRef", "S", 90),
+        ("longitude", "GPS GPSLongitude", "GPS GPSLongitudeRef", "W", 180),
+    ):
+        try:
+            coordinate = _gps_coordinate(tags, key, ref, negative, bound)
+        except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError) as exc:
+            warnings.append(f"EXIF GPS {name}: {_gps_problem(exc)}; ignored")
+        else:
+            setattr(exif, f"gps_{name}", coordinate)
+    if (exif.gps_latitude is None) != (exif.gps_longitude is None):
+        exif.gps_latitude = exif.gps_longitude = None
+    altitude = tags.get("GPS GPSAltitude")
+    if altitude is not None:
+        try:
+            meters = float(altitude.values[0])
+            if not math.isfinite(meters):
+                raise ValueError("not a finite number")
+            exif.gps_altitude = round(meters, 2)
+        except (TypeError, ValueError, ZeroDivisionError, IndexError, AttributeError) as exc:
+            warnings.append(f"EXIF GPS altitude: {_gps_problem(exc)}; ignored")
     return exif
 
 
-def _gps_coordinate(tags: dict[str, Any], key: str, ref_key: str, negative: str) -> float | None:
+def _gps_problem(exc: BaseException) -> str:
+    if isinstance(exc, ZeroDivisionError):
+        return "a fraction with denominator 0"
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc)
+    return f"values of the wrong type ({describe(exc)})"
+
+
+def _gps_coordinate(
+    tags: dict[str, Any], key: str, ref_key: str, negative: str, bound: float
+) -> float | None:
     tag = tags.get(key)
     if tag is None:
         return None
-    parts = [float(v) for v in tag.values[:3]]
+    values = tag.values
+    if isinstance(values, str | bytes):
+        raise ValueError("text where degrees, minutes and seconds are expected")
+    if not 1 <= len(values) <= 3:
+        raise ValueError(f"{len(values)} values where degrees, minutes and seconds are expected")
+    parts = [float(v) for v in values[:3]]
     while len(parts) < 3:
         parts.append(0.0)
     value = parts[0] + parts[1] / 60 + parts[2] / 3600
+    if not math.isfinite(value) or not -bound <= value <= bound:
+        raise ValueError(f"{value:g} is out of range")
     ref = tags.get(ref_key)
     if ref is not None and str(ref.values).strip().upper().startswith(negative):
         value = -value
-    if not -180 <= value <= 180:
-        raise ValueError("GPS out of range")
     return round(value, 7)
 
 
@@ -265,31 +363,169 @@ def _decode_text(raw: bytes) -> str:
 # --- IPTC-IIM -------------------------------------------------------------------------
 
 
-def _read_iptc(image: Image.Image, meta: EmbeddedMetadata) -> None:
-    try:
-        info = IptcImagePlugin.getiptcinfo(image)  # type: ignore[arg-type]
-    except Exception as exc:
-        meta.warnings.append(f"IPTC unreadable: {type(exc).__name__}")
+def _read_iptc(data: bytes, image: Image.Image, meta: EmbeddedMetadata) -> None:
+    resources = photoshop_resources(data, meta.warnings)
+    block = resources.get(_IRB_IPTC)
+    if block is None and image.format == "TIFF":
+        tags = getattr(image, "tag_v2", None)
+        raw = getattr(tags, "_tagdata", {}).get(_TIFF_IPTC) if tags is not None else None
+        block = bytes(raw) if isinstance(raw, bytes | bytearray) else None
+    if not block:
         return
+    info = read_iim(block, meta.warnings)
     if not info:
         return
     meta.iptc, meta.iptc_charset = decode_iim(info)
-    meta.iptc_digest_state = _iptc_digest_state(image)
+    stored = resources.get(_IRB_IPTC_DIGEST)
+    if stored:
+        current = hashlib.md5(block, usedforsecurity=False).digest()
+        # Some writers pad the IIM block to an even length; accept either form.
+        alternative = hashlib.md5(block.rstrip(b"\x00"), usedforsecurity=False).digest()
+        meta.iptc_digest_state = "match" if stored[:16] in (current, alternative) else "mismatch"
 
 
-def decode_iim(info: dict[tuple[int, int], bytes | list[bytes]]) -> tuple[dict[str, Any], str]:
-    """Turn raw IIM datasets into field values: UTF-8 when 1:90 says so, else cp1252."""
+_IRB_IPTC = 0x0404
+_IRB_IPTC_DIGEST = 0x0425
+_TIFF_IPTC = 33723
+_PHOTOSHOP = b"Photoshop 3.0\x00"
+
+
+def photoshop_resources(data: bytes, warnings: list[str]) -> dict[int, bytes]:
+    """The Photoshop image resources of a JPEG's APP13 segments (IPTC lives in 0x0404).
+
+    Written here rather than taken from Pillow because Pillow stops the whole
+    file's header at the first malformed resource; this keeps every intact one.
+    A block split over several APP13 segments is joined first, as Photoshop writes it.
+    """
+    parts = [
+        segment.payload[len(_PHOTOSHOP) :]
+        for segment in imaging.jpeg_segments(data)
+        if segment.marker == 0xED and segment.payload.startswith(_PHOTOSHOP)
+    ]
+    stream = b"".join(parts)
+    resources: dict[int, bytes] = {}
+    pos = 0
+    while pos < len(stream):
+        if stream[pos : pos + 4] != b"8BIM":
+            if stream[pos:].strip(b"\x00"):
+                warnings.append(f"IPTC: Photoshop resources unreadable after byte {pos}")
+            break
+        if pos + 7 > len(stream):
+            warnings.append(f"IPTC: Photoshop resource header cut short at byte {pos}")
+            break
+        code = int.from_bytes(stream[pos + 4 : pos + 6], "big")
+        name_length = stream[pos + 6]
+        pos += 6 + 1 + name_length
+        pos += pos & 1  # the name (with its length byte) is padded to even
+        if pos + 4 > len(stream):
+            warnings.append(f"IPTC: Photoshop resource 0x{code:04X} is cut short")
+            break
+        size = int.from_bytes(stream[pos : pos + 4], "big")
+        pos += 4
+        if pos + size > len(stream):
+            warnings.append(
+                f"IPTC: Photoshop resource 0x{code:04X} claims {size:,} bytes, "
+                f"{len(stream) - pos:,} are present"
+            )
+            size = len(stream) - pos
+        resources.setdefault(code, stream[pos : pos + size])
+        pos += size + (size & 1)
+    return resources
+
+
+def _dataset_name(record: int, dataset: int) -> str:
+    """IIM's own way of naming a dataset, as exiftool and the spec show it."""
+    return f"{record}:{dataset}"
+
+
+def read_iim(block: bytes, warnings: list[str]) -> dict[tuple[int, int], bytes | list[bytes]]:
+    """The datasets of an IPTC-IIM block, keeping all that come before any damage.
+
+    Each dataset is 0x1C, record, dataset, a length (two bytes, or an extended
+    length of up to four) and the value. An empty dataset is kept as an empty
+    value; damage ends the reading with one warning, and what came before stays.
+    """
+    info: dict[tuple[int, int], bytes | list[bytes]] = {}
+    empty: list[str] = []
+    pos = 0
+    end = len(block)
+    while pos < end:
+        if block[pos] != 0x1C:
+            if block[pos:].strip(b"\x00 \r\n"):
+                warnings.append(
+                    f"IPTC: no dataset marker at byte {pos} of {end}; "
+                    f"{len(info)} datasets before it kept"
+                )
+            break
+        if pos + 5 > end:
+            warnings.append(f"IPTC: dataset header cut short at byte {pos}")
+            break
+        record, dataset = block[pos + 1], block[pos + 2]
+        length = int.from_bytes(block[pos + 3 : pos + 5], "big")
+        pos += 5
+        if length & 0x8000:  # extended dataset: the next (length & 0x7FFF) bytes are the length
+            count = length & 0x7FFF
+            if not 1 <= count <= 4 or pos + count > end:
+                warnings.append(
+                    f"IPTC: dataset {_dataset_name(record, dataset)} has a malformed length"
+                )
+                break
+            length = int.from_bytes(block[pos : pos + count], "big")
+            pos += count
+        if pos + length > end:
+            warnings.append(
+                f"IPTC: dataset {_dataset_name(record, dataset)} claims {length:,} bytes, "
+                f"{end - pos:,} are present; cut"
+            )
+            length = end - pos
+        value = block[pos : pos + length]
+        pos += length
+        if not value:
+            empty.append(_dataset_name(record, dataset))
+        key = (record, dataset)
+        previous = info.get(key)
+        if previous is None:
+            info[key] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            info[key] = [previous, value]
+    if empty:
+        shown = ", ".join(dict.fromkeys(empty))
+        noun = "dataset" if len(empty) == 1 else "datasets"
+        warnings.append(f"IPTC: empty {noun} {shown[:80]} ignored")
+    return info
+
+
+def decode_iim(
+    info: dict[tuple[int, int], Any],
+) -> tuple[dict[str, Any], str]:
+    """Turn raw IIM datasets into field values: UTF-8 when 1:90 says so, else cp1252.
+
+    Values that are missing (None) or empty count as absent: a dataset with no
+    value must not cost the rest of the block.
+    """
     marker = info.get((1, 90))
     if isinstance(marker, list):
-        marker = marker[0] if marker else None
+        marker = next((m for m in marker if m), None)
+    marker = marker if isinstance(marker, bytes | bytearray) else None
     charset = "utf-8" if marker and any(m in marker for m in _IIM_UTF8_MARKERS) else "cp1252"
     values: dict[str, Any] = {}
-    for (record, dataset), raw in info.items():
+    for key, raw in info.items():
+        if not isinstance(key, tuple) or len(key) != 2:
+            continue
+        record, dataset = key
         name = _IIM_FIELDS.get(dataset) if record == 2 else None
         if name is None:
             continue
         items = raw if isinstance(raw, list) else [raw]
-        texts = [t for t in (_iim_text(item, charset) for item in items) if t]
+        texts = [
+            t
+            for t in (
+                _iim_text(item, charset) for item in items if isinstance(item, bytes | bytearray)
+            )
+            if t
+        ]
         if not texts:
             continue
         if name in _IIM_REPEATABLE:
@@ -301,12 +537,12 @@ def decode_iim(info: dict[tuple[int, int], bytes | list[bytes]]) -> tuple[dict[s
     return values, charset
 
 
-def _iim_text(raw: bytes, charset: str) -> str:
+def _iim_text(raw: bytes | bytearray, charset: str) -> str:
     try:
-        text = raw.decode(charset)
+        text = bytes(raw).decode(charset)
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    return text.replace("\x00", "").strip()
+        text = bytes(raw).decode("cp1252", errors="replace")
+    return text.replace("\x00", "").strip()[:TEXT_LIMIT]
 
 
 def _iim_date(text: str) -> str:
@@ -320,23 +556,41 @@ def _iim_date(text: str) -> str:
     return text
 
 
-def _iptc_digest_state(image: Image.Image) -> str | None:
-    """Compare Photoshop's stored IPTC digest with the IPTC block actually present.
+# --- ICC -----------------------------------------------------------------------------
 
-    A mismatch means a tool that does not know XMP changed the IPTC after the
-    XMP was last synchronised, which changes which block the MWG trusts.
+
+_ICC = b"ICC_PROFILE\x00"
+
+
+def _check_icc(data: bytes, image: Image.Image, warnings: list[str]) -> None:
+    """Say when a JPEG's ICC profile is incomplete or not a profile.
+
+    photodesk renders in sRGB and does not apply profiles, so a broken one costs
+    nothing but colour fidelity; it is still worth knowing before publication.
     """
-    photoshop = image.info.get("photoshop") if hasattr(image, "info") else None
-    if not isinstance(photoshop, dict):
-        return None
-    stored = photoshop.get(0x0425)
-    block = photoshop.get(0x0404)
-    if not stored or block is None:
-        return None
-    current = hashlib.md5(block, usedforsecurity=False).digest()
-    # Some writers pad the IIM block to an even length; accept either form.
-    alternative = hashlib.md5(block.rstrip(b"\x00"), usedforsecurity=False).digest()
-    return "match" if stored[:16] in (current, alternative) else "mismatch"
+    chunks = [
+        segment.payload[len(_ICC) :]
+        for segment in imaging.jpeg_segments(data)
+        if segment.marker == 0xE2 and segment.payload.startswith(_ICC)
+    ]
+    if not chunks:
+        return
+    if any(len(chunk) < 2 for chunk in chunks):
+        warnings.append("ICC profile: a chunk is cut short; profile ignored")
+        return
+    total = chunks[0][1]
+    numbers = sorted(chunk[0] for chunk in chunks)
+    if total != len(chunks) or numbers != list(range(1, total + 1)):
+        warnings.append(f"ICC profile: chunks {numbers[:8]} of {total} present; profile ignored")
+        return
+    profile = b"".join(chunk[2:] for chunk in sorted(chunks, key=lambda c: c[0]))
+    if len(profile) < 128 or profile[36:40] != b"acsp":
+        warnings.append("ICC profile: not an ICC profile (no 'acsp' signature); ignored")
+    elif int.from_bytes(profile[:4], "big") != len(profile):
+        warnings.append(
+            f"ICC profile: header says {int.from_bytes(profile[:4], 'big'):,} bytes, "
+            f"{len(profile):,} are present"
+        )
 
 
 # --- XMP ------------------------------------------------------------------------------
@@ -346,14 +600,16 @@ def _embedded_xmp(image: Image.Image) -> bytes | None:
     info = image.info
     for key in ("xmp", "XML:com.adobe.xmp"):
         value = info.get(key)
-        if value:
-            return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        if isinstance(value, str) and value:
+            return value.encode("utf-8", errors="replace")
+        if isinstance(value, bytes | bytearray) and value:
+            return bytes(value)
     try:
         tag = image.getexif().get(700)  # TIFF XMLPacket
     except Exception:
         tag = None
     if isinstance(tag, bytes | str) and tag:
-        return tag.encode("utf-8") if isinstance(tag, str) else tag
+        return tag.encode("utf-8", errors="replace") if isinstance(tag, str) else tag
     return None
 
 

@@ -45,7 +45,7 @@ class UploadResult:
     status: str  # "ingested", "already_present", "failed", "refused"
     asset_id: int | None = None
     reason: str | None = None
-    warning: str | None = None  # what was cut to fit the catalog (keywords)
+    warning: str | None = None  # what ingest cut or could not read (keywords, metadata)
 
 
 def safe_name(raw: str | None) -> str:
@@ -164,7 +164,7 @@ def receive() -> tuple[str, int]:
                 result.status = outcome.status if outcome.status != "skipped" else "failed"
                 result.asset_id = outcome.asset_id
                 result.reason = outcome.error if outcome.status == "failed" else None
-                result.warning = outcome.warning
+                result.warning = "; ".join(outcome.warnings) or None
     finally:
         # The originals are copied into the store; the upload copies are not needed.
         shutil.rmtree(folder, ignore_errors=True)

@@ -59,8 +59,9 @@ class ImportReport:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     ingested: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
-    #: Media files ingested with something cut to fit the catalog (keywords).
     warnings: list[dict[str, str]] = field(default_factory=list)
+    #: How sure each layout-inferred reading (text dumps) is, with its unplaced lines.
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class ImportReport:
             "ingested": self.ingested,
             "errors": self.errors,
             "warnings": self.warnings,
+            "readings": self.readings,
         }
 
     def summary(self) -> str:
@@ -308,7 +310,13 @@ def import_articles(
     for path in _article_files(paths):
         report.files += 1
         try:
-            parsed.extend(parse_articles(path, format, include_unpublished))
+            found = parse_articles(path, format, include_unpublished)
+            parsed.extend(found)
+            report.warnings.extend(
+                {"path": str(path), "warning": f"{path.name}: {w}"}
+                for article in found
+                for w in article.warnings
+            )
         except ArticleFormatError as exc:
             report.errors.append({"path": str(path), "error": str(exc)})
         except OSError as exc:
@@ -319,13 +327,26 @@ def import_articles(
     if folder is not None:
         media_report = _ingest_media(database, parsed, folder)
         report.ingested = media_report.ingested
-        report.warnings = media_report.warnings
+        # What ingest cut (keywords) or could not read, for each media file.
+        report.warnings.extend(
+            {"path": w["path"], "warning": f"{Path(w['path']).name}: {w['warning']}"}
+            for w in media_report.warnings
+        )
     with database.session_scope(write=False) as session:
         resolver = AssetResolver(session, folder)
     # Images with file references first, so alt texts learnt from them can
     # resolve the text dumps imported in the same run.
     parsed.sort(key=lambda a: a.format == "text")
     for article in parsed:
+        if article.confidence is not None:
+            report.readings.append(
+                {
+                    "key": article.key,
+                    "title": article.title,
+                    "confidence": article.confidence,
+                    "unassigned": article.unassigned,
+                }
+            )
         with database.session_scope() as session:
             created = _write_article(session, article, resolver, report, user)
         if created:

@@ -20,6 +20,7 @@ from library.db.models import (
     AssetKeyword,
     AssetPath,
     IngestFailure,
+    IngestWarning,
     Rendition,
     utcnow,
 )
@@ -99,13 +100,11 @@ def new_asset(
     store_path: str,
     rendition_paths: dict[str, str],
     label: str | None = None,
-    warnings: list[str] | None = None,
 ) -> Asset:
     """Build the rows for a freshly analysed file (the caller adds and commits).
 
     ``label`` is the known path to record when the file was read from
-    somewhere that will not last (an upload's temporary folder). What had to
-    be cut to fit the catalog's limits (keywords) is added to ``warnings``.
+    somewhere that will not last (an upload's temporary folder).
     """
     shown = display_path(label or analysis.path)
     assert analysis.info is not None and analysis.metadata is not None
@@ -132,6 +131,7 @@ def new_asset(
         version=1,
     )
     sources: dict[str, Any] = {}
+    messages = list(analysis.warnings)
     for name, column in _FIELD_COLUMNS.items():
         value = meta.values.get(name)
         if value in (None, "", []):
@@ -141,9 +141,8 @@ def new_asset(
         if name == "keywords":
             cut = cut_keywords(value if isinstance(value, list) else [value])
             value = cut.keywords
-            message = cut.message()
-            if message and warnings is not None:
-                warnings.append(message)
+            if cut.message():
+                messages.append(f"keywords: {cut.message()}")
         setattr(asset, column, value)
         sources[column] = f"embedded:{meta.sources.get(name, 'unknown')}"
     # An archive photo says so in its genre (what export writes) or in its caption.
@@ -175,11 +174,37 @@ def new_asset(
         for r in analysis.renditions
     ]
     asset.tags = [AssetKeyword(keyword=k) for k in asset.keywords or []]
+    # Problems that cost some metadata or a few rows: kept with the photo, shown by
+    # `show`, the photo page and `failures --warnings`.
+    asset.warnings = [IngestWarning(path=shown, message=_storable(message)) for message in messages]
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
             version=analysis.fingerprint_version, data=analysis.fingerprint
         )
     return asset
+
+
+def _storable(text: str) -> str:
+    """One line without NULs (PostgreSQL refuses them in text)."""
+    return " ".join(text.replace("\x00", "").split())[:500]
+
+
+def warnings_of(session: Session, asset_id: int) -> list[str]:
+    """The ingest warnings of one photo, oldest first."""
+    return list(
+        session.scalars(
+            select(IngestWarning.message)
+            .where(IngestWarning.asset_id == asset_id)
+            .order_by(IngestWarning.id)
+        )
+    )
+
+
+def list_warnings(session: Session) -> list[IngestWarning]:
+    """Every photo ingested with warnings: one row per warning, by photo then in order."""
+    return list(
+        session.scalars(select(IngestWarning).order_by(IngestWarning.asset_id, IngestWarning.id))
+    )
 
 
 def _taken_at(value: str | None, offset: str | None) -> str | None:

@@ -81,7 +81,7 @@ def import_articles(
         for error in report.errors:
             click.echo(f"error: {error['error']}", err=True)
         for warning in report.warnings:
-            click.echo(f"warning: {warning['path']}: {warning['warning']}", err=True)
+            click.echo(f"warning: {warning['warning']}", err=True)
         click.echo(report.summary())
     if report.errors:
         sys.exit(EXIT_FAILED_FILES)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from library.catalog import photos as catalog
 from library.catalog import queries
 from library.cli.base import (
     EXIT_FAILED_FILES,
@@ -114,19 +115,40 @@ def _progress(enabled: bool) -> Iterator[Any]:
 
 
 @cli.command()
+@click.option(
+    "--warnings",
+    "with_warnings",
+    is_flag=True,
+    help="Instead: photos that were ingested with warnings (lost metadata, truncated files).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
-def failures(ctx: Context, as_json: bool) -> None:
+def failures(ctx: Context, with_warnings: bool, as_json: bool) -> None:
     """Files that could not be ingested, with the reason.
+
+    With --warnings: the photos that were ingested but lost something on the way
+    (a metadata block that could not be read, the last rows of a truncated JPEG),
+    one line per warning with the path and the photo id.
 
     \b
     Example:
         photodesk failures
+        photodesk failures --warnings --json
     """
+    rows: list[dict[str, Any]]
     with ctx.session() as session:
-        rows = [{"path": f.path, "error": f.reason} for f in queries.list_failures(session)]
+        if with_warnings:
+            rows = [
+                {"path": w.path, "asset_id": w.asset_id, "warning": w.message}
+                for w in catalog.list_warnings(session)
+            ]
+        else:
+            rows = [{"path": f.path, "error": f.reason} for f in queries.list_failures(session)]
     if as_json:
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['path']}: {row['error']}")
+        if with_warnings:
+            click.echo(f"{row['path']}: photo {row['asset_id']}: {row['warning']}")
+        else:
+            click.echo(f"{row['path']}: {row['error']}")

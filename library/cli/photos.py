@@ -34,7 +34,9 @@ def show(ctx: Context, ref: str, as_json: bool) -> None:
         photodesk show ~/Pictures/rally.jpg --json
     """
     with ctx.session() as session:
-        record = records.asset_record(catalog.find_asset(session, ref))
+        asset = catalog.find_asset(session, ref)
+        record = records.asset_record(asset)
+        record["warnings"] = catalog.warnings_of(session, asset.id)
     if as_json:
         emit_json(record)
         return
@@ -60,6 +62,10 @@ def show(ctx: Context, ref: str, as_json: bool) -> None:
     click.echo("paths:")
     for path in record["paths"]:
         click.echo(f"  {path}")
+    if record["warnings"]:
+        click.echo("warnings (from ingest):")
+        for warning in record["warnings"]:
+            click.echo(f"  {warning}")
     click.echo(f"sha256: {record['sha256']}")
 
 

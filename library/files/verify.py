@@ -157,7 +157,7 @@ def remake_rendition(store: Store, asset: Asset, rendition: Rendition) -> bool:
 
     try:
         data = (store.root / asset.store_path).read_bytes()
-        upright = imaging.decode(imaging.open_image(data), renditions.RENDITIONS["web"][0])
+        upright = imaging.decode(imaging.open_image(data), renditions.RENDITIONS["web"][0], data)
         made = renditions.make_rendition(upright, rendition.kind)
     except (OSError, AssetError):
         return False

@@ -68,8 +68,8 @@ class FileOutcome:
     asset_id: int | None = None
     error: str | None = None
     same_pixels_as: int | None = None
-    #: What was cut to fit the catalog's limits (too many or too long keywords).
-    warning: str | None = None
+    #: Problems that cost some metadata or a few rows of an ingested photo.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,19 +80,22 @@ class IngestReport:
     already_present: int = 0
     skipped: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[dict[str, str]] = field(default_factory=list)
     same_pixels: int = 0
     near_duplicates: int = 0
     seconds: float = 0.0
     dry_run: bool = False
     outcomes: list[FileOutcome] = field(default_factory=list)
+    #: Ingested photos with warnings: path, photo id (None in a dry run) and the warning.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, outcome: FileOutcome) -> None:
         self.outcomes.append(outcome)
-        if outcome.warning:
-            self.warnings.append({"path": outcome.path, "warning": outcome.warning})
         if outcome.status == "ingested":
             self.ingested += 1
+            self.warnings += [
+                {"path": outcome.path, "asset_id": outcome.asset_id, "warning": warning}
+                for warning in outcome.warnings
+            ]
             if outcome.same_pixels_as is not None:
                 self.same_pixels += 1
         elif outcome.status == "already_present":
@@ -123,8 +126,9 @@ class IngestReport:
             f"{self.skipped} skipped",
             f"{len(self.failed)} failed",
         ]
-        if self.warnings:
-            parts.append(f"{len(self.warnings)} with keywords cut to the catalog's limits")
+        warned = len({w["path"] for w in self.warnings})
+        if warned:
+            parts.insert(1, f"{warned} with warnings")
         if self.same_pixels:
             parts.insert(1, f"{self.same_pixels} same pixels as a known photo")
         if self.near_duplicates:
@@ -370,7 +374,7 @@ class IngestSession:
                     outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 else:
                     pending.add(d.sha256)
-                    outcomes.append(FileOutcome(d.path, "ingested"))
+                    outcomes.append(FileOutcome(d.path, "ingested", warnings=analysis.warnings))
         return outcomes
 
     # Helpers --------------------------------------------------------------------------
@@ -386,7 +390,6 @@ class IngestSession:
         digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
         outcomes: list[FileOutcome] = []
         created: list[tuple[FileDigest, Analysis, Any]] = []
-        warnings: dict[str, list[str]] = {}
         for d in digests:
             if d.error or not d.sha256:
                 reason = d.error or "unreadable"
@@ -405,9 +408,7 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 continue
             _, original, renditions = ready[d.path]
-            notes = warnings.setdefault(d.path, [])
-            label = self.options.label(d.path)
-            asset = catalog.new_asset(analysis, original, renditions, label, warnings=notes)
+            asset = catalog.new_asset(analysis, original, renditions, self.options.label(d.path))
             session.add(asset)
             created.append((d, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
@@ -429,7 +430,8 @@ class IngestSession:
                     "ingested",
                     asset_id=asset.id,
                     same_pixels_as=twin,
-                    warning="; ".join(warnings.get(d.path, [])) or None,
+                    # The file's own problems and what the catalog cut (keywords).
+                    warnings=[w.message for w in asset.warnings],
                 )
             )
         # Copies of files that were new in this batch, now that their asset exists.

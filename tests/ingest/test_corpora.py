@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from assets import imaging, metadata
+from library.catalog import photos
 from library.db.engine import Database
 from library.db.models import Asset, IngestFailure
 from library.ingest.pipeline import IngestOptions, IngestSession
@@ -83,3 +85,38 @@ def test_every_exif_sample_and_broken_file_is_ingested_or_refused(
         assert all(wide == name.startswith("landscape_") for name, wide in shapes.items())
         assert session.scalar(select(func.count()).where(Asset.gps_latitude.is_not(None)))
         assert session.scalar(select(func.count()).where(Asset.camera_model.is_not(None))) > 20
+
+
+def is_specific(reason: str) -> bool:
+    """A refusal says what is wrong in words: not a decoder's crash, not a bare status code."""
+    if not reason or "\n" in reason or "unexpected decoder error" in reason:
+        return False
+    detail = reason.rsplit(": ", 1)[-1]
+    if re.fullmatch(r"(decoder|encoder) error -?\d+", detail):
+        return False
+    # An exception's class name alone ("KeyError") is not a reason.
+    return not re.fullmatch(r"[A-Z][A-Za-z]*(Error|Exception)", detail)
+
+
+def test_every_corpus_image_is_ingested_or_refused_in_words(database: Database) -> None:
+    """Every file of ../shared/corpora (all folders) through ingest: no decoder crashes."""
+    report = IngestSession(database, IngestOptions(workers=2, time_limit=30)).run([str(CORPORA)])
+    assert report.ingested > 250
+    vague = [f for f in report.failed if not is_specific(f["error"])]
+    assert vague == []
+    assert not any("unexpected decoder error" in f["error"] for f in report.failed)
+    # Metadata costs metadata, never the photo: no camera or metadata sample is refused.
+    refused = {Path(f["path"]).relative_to(CORPORA).parts[0] for f in report.failed}
+    assert refused <= {"broken", "near-dup"}, report.failed
+    with database.session_scope(write=False) as session:
+        recorded = {(w.path, w.message) for w in photos.list_warnings(session)}
+    assert recorded == {(w["path"], w["warning"]) for w in report.warnings}
+    assert all(message and "\n" not in message for _, message in recorded)
+
+
+def test_the_refusal_reasons_are_judged_as_people_would() -> None:
+    assert is_specific("JPEG frame height is 0 (DNL marker), which this decoder cannot read")
+    assert is_specific("truncated: 50 % of the picture is missing (at most 2 % of the rows may be)")
+    assert not is_specific("unexpected decoder error: AttributeError: 'NoneType' object")
+    assert not is_specific("cannot decode image: decoder error -2")
+    assert not is_specific("cannot read image header: KeyError")

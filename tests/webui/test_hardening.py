@@ -35,7 +35,7 @@ from tests.webui.webutil import (
     post,
     signed_in,
 )
-from webui import waitress_settings
+from webui.server import waitress_settings
 
 HUGE = "9" * 25  # past 64 bits
 

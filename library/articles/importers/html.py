@@ -1,26 +1,43 @@
 """Read saved news article pages, and find captioned images in any HTML (WXR content too).
 
-A saved page says the same thing in several places that may disagree or be missing, so each
-field takes the first of a fixed list of sources (Open Graph first, because sites keep it
-accurate for social sharing; then schema.org JSON-LD; then the visible markup):
+A saved page says the same thing in several places that may disagree or be missing, so the
+page is read into a small element tree and each field is looked for in a fixed order:
 
-* title:  og:title, JSON-LD headline, the <h1> of the article, <title>
-* date:   article:published_time, JSON-LD datePublished, <time datetime> in the article
-* author: <meta name=author>, JSON-LD author name(s), rel=author link text
-* tags:   article:tag, <meta name=keywords|news_keywords>, JSON-LD keywords
+* headline: the <h1> (or hAtom ``entry-title``) that agrees with the page's own titles
+  (og:title, JSON-LD headline, <title>), else an <h1> over paragraphs of text; the site's
+  name in an <h1> (or one that only links to the front page) is no headline
+* title:  og:title, JSON-LD headline, the headline, <title>, each without the site name
+  that pages add to it ("… | CNN Politics"); when the headline is one part of such a
+  title, the headline
+* date:   article:published_time and the other publication metas, JSON-LD datePublished,
+  <time pubdate>/itemprop=datePublished, hAtom ``published``, a <time> in the article,
+  then a date printed near the headline; a date given in UTC is replaced by the same
+  instant written elsewhere with the site's own offset, or by the neighbouring day the
+  page prints, because the day is the site's day (05:50+09:00 is June 19)
+* author: JSON-LD Person names, then rel=author links, itemprop=author and byline
+  elements, then author metas; names of the site or publisher, "admin", addresses and
+  profile links are never bylines
+* tags:   article:tag (one meta may hold "a, b, c"), keywords metas, JSON-LD keywords
 * url:    <link rel=canonical>, og:url, JSON-LD url / mainEntityOfPage
+
+A page is an article when it says so (JSON-LD Article, og:type article, a publication
+time meta, one hAtom ``hentry``) or when it has a title and a headline; a front page,
+archive or tag page (several entries, or linked headings for other stories) is refused. What cannot be read (no date, no byline) is
+listed in the article's warnings.
+
+The article body is the smallest element around the headline that holds most of the
+page's prose, so a headline outside <article> still finds its body; without a headline,
+the article element with the most prose, else <main>, else figures anywhere. Inside it,
+page furniture is skipped: nav/aside/footer/forms, related/share/comment/ad/teaser/author
+boxes, logos, avatars, headshots, spinners, icons and pixels — but never an element that
+holds the headline or most of the article's text, so ``<html class="ads-enabled">``
+marks nothing. A caption is the figure's <figcaption>, the ``wp-caption`` box's
+``wp-caption-text`` (p or div), or a caption-class element just after the image; a
+``credit`` element in it is the credit, stated apart from the caption.
 
 The featured image is og:image (else twitter:image, else the JSON-LD article image),
 completed from the JSON-LD ImageObject of the same file (caption, creditText,
 copyrightNotice) and, failing a caption there, from the in-body figure of the same file.
-In-body images are those of the article that holds the headline (<article>,
-itemprop=articleBody or the usual "entry-content" classes; later top-level articles are
-teasers for other stories), else of <main>, else figures anywhere outside page chrome.
-Chrome is skipped: nav/aside/footer, related/share/comment boxes, logos, avatars, icons,
-emoji, tracking pixels and anything declared smaller than 50 px.
-
-The same scanner reads WordPress post content, where ``<figure>``/``<figcaption>`` and the
-old ``div.wp-caption``/``p.wp-caption-text`` boxes both tie a caption to their images.
 """
 
 from __future__ import annotations
@@ -29,41 +46,77 @@ import codecs
 import contextlib
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from library.articles.importers.media import canonical_media_name
 from library.articles.importers.model import ArticleFormatError, ParsedArticle, ParsedImage
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
-    | {"source", "track", "wbr"}
+    | {"source", "track", "wbr", "amp-img"}
 )
 _BLOCKS = frozenset(
     {"p", "div", "figure", "figcaption", "section", "article", "aside", "ul", "ol", "table"}
-    | {"h1", "h2", "h3"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "header", "footer", "main"}
 )
+_CLOSES_P = _BLOCKS | {"form", "hr", "pre", "blockquote", "dl", "nav"}
+_SILENT = frozenset({"script", "style", "template", "noscript", "svg", "select", "button"})
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "form"})
-_CHROME_CLASS = re.compile(
-    r"(?:^|\s)(?:related|share|sharing|social|comments?|newsletter|advert|ads?|sidebar|promo|"
-    r"widget)(?:[-_]\S*)?(?=\s|$)"
+_CHROME_WORDS = frozenset(
+    {"related", "share", "sharing", "sharebar", "social", "comment", "comments", "newsletter"}
+    | {"advert", "advertisement", "advertising", "ad", "ads", "adslot", "adsbygoogle", "dfp"}
+    | {"sidebar", "promo", "promos", "widget", "widgets", "teaser", "teasers", "recommended"}
+    | {"recommendations", "outbrain", "taboola", "trending", "popular", "mostread", "sponsor"}
+    | {"sponsored", "breadcrumb", "breadcrumbs", "menu", "masthead", "subscribe", "paywall"}
+    | {"cookie", "cookies", "modal", "popup", "byline", "author", "authors", "bio", "headshot"}
+    | {"avatar", "profile", "rail", "navigation", "nav", "footer", "signup"}
+    | {"video", "videos", "player", "playlist", "jwplayer", "brightcove"}
+)
+_CHROME_PHRASES = re.compile(
+    r"more[-_]?stories|read[-_]?more|most[-_]?(?:read|popular|viewed)|also[-_]?read|"
+    r"you[-_]?may[-_]?(?:also[-_]?)?like|see[-_]?also|more[-_]?from|site[-_]?header"
 )
 _SCOPE_CLASS = re.compile(
     r"entry-content|article-body|article__body|article-content|post-content|post-body|"
-    r"story-body|articlebody"
+    r"story-body|articlebody|article-text|story-content|hentry"
 )
-_CHROME_IMAGE = re.compile(
-    r"(?:^|[\W_])(?:logo|avatar|gravatar|icon|favicon|sprite|pixel|spacer|tracking|beacon|"
-    r"emoji|smiley|badge)s?(?:[\W_]|$)"
+_CHROME_IMAGE_WORDS = frozenset(
+    {"logo", "logos", "avatar", "avatars", "gravatar", "icon", "icons", "favicon", "sprite"}
+    | {"pixel", "spacer", "tracking", "beacon", "emoji", "smiley", "badge", "headshot"}
+    | {"headshots", "mugshot", "author", "authors", "byline", "profile", "spinner", "loader"}
+    | {"1x1", "ad", "ads", "advert"}
+    | {"sponsor", "button", "btn", "rss", "arrow", "bullet", "dfp", "adserver", "clear"}
+)
+# lazy-loading pages mark real photos "loading" in their class, but a file so named is a spinner
+_FILE_ONLY_WORDS = frozenset(
+    {"loading", "placeholder", "blank", "transparent", "lazy", "grey", "qrcode", "qr"}
+)
+_HIDDEN = re.compile(
+    r"(?:^|[\s_-])(?:off-?screen|visually-hidden|sr-only|screen-reader-text|screenreader|"
+    r"element-invisible|hidden|a11y)(?=$|[\s_-])"
+)
+_PHOTO_BOX = frozenset({"photo", "image", "figure", "media", "picture", "img"})
+_CAPTION_WORDS = frozenset({"caption", "figcaption", "cutline", "legend", "legende", "leyenda"})
+_CREDIT_WORDS = frozenset(
+    {"credit", "credits", "copyright", "photographer", "courtesy", "photocredit"}
 )
 _TRACKERS = ("doubleclick.", "facebook.com/tr", "scorecardresearch.", "google-analytics.")
 _MAX_DEPTH = 1000
 _MIN_SIZE = 50
+_SEPARATORS = re.compile(r"\s+(?:\||-{1,2}|–|—|::?|»|«|·|/|•)\s+|\s*｜\s*|\s+：\s*")
+_HEADLINE_CLASSES = frozenset(
+    {"entry-title", "post-title", "article-title", "story-title", "headline", "entry-header"}
+    | {"article-headline", "story-headline", "post-headline", "title", "heading"}
+)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -108,54 +161,208 @@ def _strip_tags(fragment: str) -> str:
     return "".join(parser.parts)
 
 
+def _norm(text: str | None) -> str:
+    """Compare headlines as a reader would: case, quote styles and spacing aside."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = re.sub(r"[‘’`´]", "'", text)
+    text = re.sub(r"[“”«»„]", '"', text)
+    return " ".join(text.split()).strip(" .:")
+
+
+def _words(value: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", value.lower()) if w}
+
+
+# -- the element tree --------------------------------------------------------------------
+
+
+class _Node:
+    """One element; text children are plain strings."""
+
+    __slots__ = ("attrs", "children", "depth", "index", "parent", "prose", "slot", "tag")
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: _Node | None) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.parent = parent
+        self.children: list[_Node | str] = []
+        self.index = 0  # document order
+        self.slot = len(parent.children) if parent is not None else 0  # place among siblings
+        self.depth: int = parent.depth + 1 if parent is not None else 0
+        self.prose = 0  # characters of running text below, links and furniture aside
+
+    def get(self, name: str) -> str:
+        return self.attrs.get(name, "")
+
+    @property
+    def marks(self) -> str:
+        return (self.get("class") + " " + self.get("id")).lower()
+
+    def elements(self) -> Iterator[_Node]:
+        """This element and every element below it in document order, without recursion."""
+        stack: list[_Node] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(c for c in reversed(node.children) if isinstance(c, _Node))
+
+    def ancestors(self) -> Iterator[_Node]:
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+    def contains(self, other: _Node) -> bool:
+        return other is self or any(a is self for a in other.ancestors())
+
+    def text(self, skip: frozenset[str] = _SILENT, visible: bool = False) -> str:
+        """The text as read; `visible` leaves out screen-reader-only labels ("Image caption")."""
+        parts: list[str] = []
+        stack: list[_Node | str] = [self]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                parts.append(item)
+            elif visible and item is not self and _HIDDEN.search(item.marks):
+                continue
+            elif item.tag not in skip or item is self:
+                spaced = item.tag in _BLOCKS or item.tag == "br"
+                spaced = spaced or (visible and _has_words(item, _CREDIT_WORDS | _CAPTION_WORDS))
+                if spaced:
+                    parts.append(" ")
+                    stack.append(" ")
+                elif visible and item is not self:
+                    parts.append("\x01")  # an element boundary, maybe a styled gap
+                stack.extend(reversed(item.children))
+        text = "".join(parts).replace("\u200b", "")
+        if visible:  # "…California.</span><span>David McNew" reads as two sentences
+            text = re.sub(r"(?<=[.!?:;)])\x01+(?=\w)", " ", text).replace("\x01", "")
+        return " ".join(text.split())
+
+    def raw(self) -> str:
+        return "".join(c for c in self.children if isinstance(c, str))
+
+
+class _TreeBuilder(HTMLParser):
+    """A forgiving tree: unknown end tags are ignored, open elements closed at the end."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = _Node("#root", {}, None)
+        self._stack = [self.root]
+        self._count = 0
+
+    def _add(self, tag: str, attrs: list[tuple[str, str | None]]) -> _Node:
+        values = {name.lower(): (value or "") for name, value in attrs}
+        if tag in _CLOSES_P:
+            for index in range(len(self._stack) - 1, 0, -1):
+                if self._stack[index].tag == "p":
+                    del self._stack[index:]
+                    break
+                if self._stack[index].tag in _BLOCKS:
+                    break
+        parent = self._stack[-1]
+        node = _Node(tag, values, parent)  # its slot is where it is appended next
+        self._count += 1
+        node.index = self._count
+        parent.children.append(node)
+        return node
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = self._add(tag, attrs)
+        if tag not in _VOID and len(self._stack) < _MAX_DEPTH:
+            self._stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._add(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self._stack) - 1, 0, -1):
+            if self._stack[index].tag == tag:
+                del self._stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self._stack[-1].children.append(data)
+
+
+def _tree(markup: str, path: Path | None = None) -> _Node:
+    """Parse markup; html.parser gives up (AssertionError) on a few broken declarations.
+
+    For a page (`path` given) that is an error with its line; for a fragment of a post the
+    elements read before the break are kept, so one bad post does not sink an export.
+    """
+    builder = _TreeBuilder()
+    try:
+        builder.feed(markup)
+        builder.close()
+    except AssertionError as error:
+        if path is not None:
+            line = builder.getpos()[0]
+            raise ArticleFormatError(path, f"unreadable markup ({error})", line) from None
+    _measure_prose(builder.root)
+    return builder.root
+
+
+def _measure_prose(root: _Node) -> None:
+    """Characters of running text under each element: link text and furniture don't count."""
+    for node in sorted(root.elements(), key=lambda n: -n.depth):
+        if node.tag in _SILENT or node.tag in _CHROME_TAGS or node.tag == "a":
+            continue
+        own = sum(len(c.strip()) for c in node.children if isinstance(c, str))
+        node.prose = own + sum(c.prose for c in node.children if isinstance(c, _Node))
+
+
+def _is_scope(node: _Node) -> bool:
+    """An element that declares itself the article (or its body)."""
+    return (
+        node.tag == "article"
+        or node.get("itemprop").lower() == "articlebody"
+        or "article" in node.get("itemtype").lower()
+        or "blogposting" in node.get("itemtype").lower()
+        or bool(_SCOPE_CLASS.search(node.get("class").lower()))
+    )
+
+
+def _chrome_marks(marks: str) -> bool:
+    if _CHROME_PHRASES.search(marks):
+        return True
+    return any(
+        word in _CHROME_WORDS for token in marks.split() for word in re.split(r"[-_]+", token)
+    )
+
+
+# -- images ------------------------------------------------------------------------------
+
+
 @dataclass
 class FoundImage:
     """An <img> as the markup gives it, with the caption of the figure that holds it."""
 
     src: str | None
     alt: str | None
-    marks: str  # class, id and file name, lower-cased, to recognise chrome
+    marks: str  # class and id, lower-cased, to recognise chrome
     width: int | None
     height: int | None
     attachment_id: str | None
     caption: str | None = None
-    article_number: int = 0  # which top-level article holds it (1-based), 0 for none
-    in_main: bool = False
-    in_chrome: bool = False
+    credit: str | None = None
     in_figure: bool = False
-    in_noscript: bool = False
+    file: str = ""  # the path of the file, lower-cased
 
     def looks_like_chrome(self) -> bool:
-        """Logos, avatars, icons and pixels are page furniture, never news photos."""
-        if not self.src or self.in_chrome:
+        """Logos, avatars, headshots, spinners, ads, icons and pixels are never news photos."""
+        if not self.src:
             return True
         sizes = [s for s in (self.width, self.height) if s is not None]
         if any(s < _MIN_SIZE for s in sizes):
             return True
         lowered = self.src.lower()
-        return bool(_CHROME_IMAGE.search(self.marks)) or any(t in lowered for t in _TRACKERS)
-
-
-@dataclass
-class _Container:
-    """A figure or WordPress caption box: its caption applies to the images directly in it."""
-
-    attachment_id: str | None
-    images: list[FoundImage] = field(default_factory=list)
-    caption_parts: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Element:
-    tag: str
-    article: bool = False
-    main: bool = False
-    chrome: bool = False
-    noscript: bool = False
-    container: _Container | None = None
-    caption_of: _Container | None = None
-    capture: str | None = None
-    buffer: list[str] = field(default_factory=list)
+        if any(t in lowered for t in _TRACKERS):
+            return True
+        words = {w for w in re.split(r"[^a-z0-9]+", self.marks) if w}
+        named = {w for w in re.split(r"[^a-z0-9]+", self.file) if w}
+        return bool(words & _CHROME_IMAGE_WORDS or named & (_CHROME_IMAGE_WORDS | _FILE_ONLY_WORDS))
 
 
 def _size(value: str | None) -> int | None:
@@ -163,213 +370,193 @@ def _size(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_PLACEHOLDER = re.compile(r"^data:|placeholder|blank\.|spacer|lazy|loading|grey\.gif|1x1")
+
+
 def _image_source(attrs: dict[str, str]) -> str | None:
     """Lazy-loading pages put a placeholder in src and the real file in a data- attribute."""
-    for name in ("src", "data-src", "data-lazy-src", "data-original", "data-orig-file"):
-        value = attrs.get(name, "").strip()
+    src = attrs.get("src", "").strip()
+    lazy = [
+        attrs.get(name, "").strip()
+        for name in ("data-src", "data-lazy-src", "data-original", "data-orig-file")
+        + ("data-full-src", "data-hi-res-src", "data-lazy")
+    ]
+    sets = [attrs.get(name, "") for name in ("srcset", "data-srcset", "data-lazy-srcset")]
+    from_set = [s.strip().split(",")[0].split()[0] for s in sets if s.strip()]
+    ordered = [src, *lazy, *from_set]
+    if not src or _PLACEHOLDER.search(src.lower()):
+        ordered = [*lazy, *from_set, src]
+    for value in ordered:
         if value and not value.startswith("data:"):
             return value
     return None
 
 
-class _Scanner(HTMLParser):
-    """One pass over a page or fragment collecting images, metadata and JSON-LD blocks."""
+def _is_figure(node: _Node) -> bool:
+    classes = node.get("class").lower().split()
+    return node.tag == "figure" or "wp-caption" in classes
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.images: list[FoundImage] = []
-        self.metas: list[tuple[str, str]] = []
-        self.canonical: str | None = None
-        self.titles: list[str] = []
-        self.headings: list[tuple[str, int]] = []
-        self.author_links: list[str] = []
-        self.json_ld: list[str] = []
-        self.times: list[tuple[str, bool, bool]] = []
-        self.articles = 0  # top-level article scopes seen, so teasers can be told apart
-        self.saw_main = False
-        self._stack: list[_Element] = []
-        self._article = 0
-        self._main = 0
-        self._chrome = 0
-        self._noscript = 0
-        self._captures = 0
 
-    # -- the element stack -------------------------------------------------------------
+def _has_words(node: _Node, words: frozenset[str]) -> bool:
+    return any(w in words for token in node.marks.split() for w in re.split(r"[-_]+", token))
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name.lower(): (value or "") for name, value in attrs}
-        if tag in _BLOCKS and self._stack and self._stack[-1].tag == "p":
-            self._pop_to(len(self._stack) - 1)
-        self._visit(tag, values)
-        if tag not in _VOID and len(self._stack) < _MAX_DEPTH:
-            self._push(self._element(tag, values))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._visit(tag, {name.lower(): (value or "") for name, value in attrs})
+def _caption_of(image: _Node, stop: _Node) -> tuple[str | None, str | None, bool]:
+    """(caption, credit, in a figure) for an image: its figure's caption, else a caption
+    element right after it, within a few levels and before the next image."""
+    for level, holder in enumerate(image.ancestors()):
+        if holder is stop or level > 5:
+            break
+        if _is_figure(holder):
+            marked = [n for n in holder.elements() if n.tag == "figcaption"] + [
+                n for n in holder.elements() if n is not holder and _has_words(n, _CAPTION_WORDS)
+            ]
+            caption = next((n for n in marked if n.text(visible=True)), None)
+            if caption is not None:
+                return _caption_parts(caption) + (True,)
+            return None, _credit_in(holder), True
+    # no figure: a caption element printed after the image, before any other image
+    for seen, node in enumerate(_after(image, stop, levels=5)):
+        if node.tag in ("img", "amp-img") or seen >= 40:
+            break
+        if (node.tag == "figcaption" or _has_words(node, _CAPTION_WORDS)) and node.text():
+            return _caption_parts(node) + (False,)
+    return None, None, False
 
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self._stack) - 1, -1, -1):
-            if self._stack[index].tag == tag:
-                self._pop_to(index)
-                return
 
-    def handle_data(self, data: str) -> None:
-        if self._captures:
-            for element in self._stack:
-                if element.capture is not None:
-                    element.buffer.append(data)
-        for element in reversed(self._stack):
-            if element.caption_of is not None:
-                element.caption_of.caption_parts.append(data)
+def _after(start: _Node, stop: _Node, levels: int) -> Iterator[_Node]:
+    """The elements after `start` in document order, within `levels` of its ancestors
+    (and never beyond `stop`): where a caption printed below a photo can be."""
+    node = start
+    for _ in range(levels):
+        parent = node.parent
+        if parent is None or node is stop:
+            return
+        for sibling in parent.children[node.slot + 1 :]:
+            if isinstance(sibling, _Node):
+                yield from sibling.elements()
+        if parent is stop:
+            return
+        node = parent
+
+
+def _caption_parts(caption: _Node) -> tuple[str | None, str | None]:
+    """The caption as published, and a credit element in it or beside it."""
+    credit = _credit_in(caption)
+    if credit is None and caption.parent is not None:
+        images = [n for n in caption.parent.elements() if n.tag in ("img", "amp-img")]
+        credit = _credit_in(caption.parent) if len(images) <= 1 else None
+    return caption.text(visible=True) or None, credit
+
+
+def _credit_in(node: _Node) -> str | None:
+    credit = next((n for n in node.elements() if _has_words(n, _CREDIT_WORDS)), None)
+    if credit is None:
+        credit = next(
+            (n for n in node.elements() if n.get("itemprop").lower() in ("copyrightholder",)),
+            None,
+        )
+    return credit.text(visible=True) or None if credit is not None else None
+
+
+def _found(node: _Node, stop: _Node) -> FoundImage:
+    attrs = node.attrs
+    src = _image_source(attrs)
+    path = urlsplit(src).path.lower() if src else ""
+    caption, credit, in_figure = _caption_of(node, stop)
+    figure = next((a for a in node.ancestors() if _is_figure(a)), None)
+    # WordPress names the upload on the img (wp-image-N, a gallery's data-id) or on the
+    # caption figure (attachment_N); the img's own mark wins.
+    own = re.search(r"\bwp-image-(\d+)\b", attrs.get("class", "")) or re.fullmatch(
+        r"\s*(\d+)\s*", attrs.get("data-id", "")
+    )
+    ident = own or (
+        re.fullmatch(r"attachment_(\d+)", figure.get("id")) if figure is not None else None
+    )
+    return FoundImage(
+        src=src,
+        alt=clean_text(attrs.get("alt")),
+        marks=node.marks,
+        width=_size(attrs.get("width")),
+        height=_size(attrs.get("height")),
+        attachment_id=ident.group(1) if ident else None,
+        caption=clean_text(caption),
+        credit=clean_text(credit),
+        in_figure=in_figure,
+        file=path,
+    )
+
+
+@dataclass
+class _Recorded:
+    src: str | None
+    node: _Node
+
+
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|tiff?|bmp|heic)$", re.IGNORECASE)
+
+
+def _links_elsewhere(chain: list[_Node]) -> bool:
+    """An uncaptioned image that links to another page is a teaser for that page; photos
+    link to their own larger file, if anywhere."""
+    link = next((a for a in chain if a.tag == "a"), None)
+    if link is None:
+        return False
+    target = urlsplit(link.get("href").strip())
+    if not (target.path.strip("/") or target.netloc) or _IMAGE_FILE.search(target.path):
+        return False
+    return not re.search(
+        r"(?:^|/)(?:attachment|media|image|photo|gallery)s?(?:/|$|[-_?])", target.path
+    )
+
+
+def _collect_images(container: _Node, skip: list[_Node], keep: list[_Node]) -> list[FoundImage]:
+    """The photos under `container`, furniture and the `skip` subtrees left out; elements in
+    `keep` (around the headline or most of the text) are never furniture."""
+    kept = {id(n) for n in keep}
+    images: list[FoundImage] = []
+    last_plain: _Recorded | None = None
+    for node in container.elements():
+        if node.tag not in ("img", "amp-img"):
+            continue
+        chain = []
+        for ancestor in node.ancestors():
+            if ancestor is container:
                 break
-
-    def finish(self) -> None:
-        """Close what the markup left open so every figure gets its caption."""
-        self._pop_to(0)
-
-    def _element(self, tag: str, attrs: dict[str, str]) -> _Element:
-        classes = attrs.get("class", "").lower()
-        marks = classes + " " + attrs.get("id", "").lower()
-        element = _Element(tag)
-        element.article = (
-            tag == "article"
-            or attrs.get("itemprop", "").lower() == "articlebody"
-            or "article" in attrs.get("itemtype", "").lower()
-            or bool(_SCOPE_CLASS.search(classes))
-        )
-        element.main = tag == "main" or attrs.get("role", "").lower() == "main"
-        element.chrome = (
-            tag in _CHROME_TAGS
-            or (tag == "header" and not (self._article or self._main))
-            or bool(_CHROME_CLASS.search(marks))
-        ) and not (element.article or element.main)
-        element.noscript = tag == "noscript"
-        ident = attrs.get("id", "")
-        if tag == "figure" or "wp-caption" in classes.split():
-            found = re.fullmatch(r"attachment_(\d+)", ident)
-            element.container = _Container(found.group(1) if found else None)
-        if tag == "figcaption" or (tag == "p" and "wp-caption-text" in classes.split()):
-            element.caption_of = next(
-                (e.container for e in reversed(self._stack) if e.container is not None), None
+            chain.append(ancestor)
+        if any(a in skip for a in chain):
+            continue
+        if any(
+            id(a) not in kept
+            and (
+                (a.tag in _CHROME_TAGS and not (a.tag == "aside" and _has_words(a, _PHOTO_BOX)))
+                or (a.tag == "header" and not any(_is_scope(b) for b in a.ancestors()))
+                or _chrome_marks(a.marks)
             )
-        if tag == "script" and attrs.get("type", "").lower() == "application/ld+json":
-            element.capture = "json-ld"
-        elif tag in ("title", "h1"):
-            element.capture = tag
-        elif tag == "a" and "author" in attrs.get("rel", "").lower().split():
-            element.capture = "author"
-        return element
-
-    def _push(self, element: _Element) -> None:
-        if element.article and not self._article:
-            self.articles += 1
-        self._stack.append(element)
-        self._article += element.article
-        self._main += element.main
-        self._chrome += element.chrome
-        self._noscript += element.noscript
-        self._captures += element.capture is not None
-        self.saw_main = self.saw_main or element.main
-
-    def _pop_to(self, index: int) -> None:
-        while len(self._stack) > index:
-            element = self._stack.pop()
-            self._article -= element.article
-            self._main -= element.main
-            self._chrome -= element.chrome
-            self._noscript -= element.noscript
-            self._captures -= element.capture is not None
-            self._close(element)
-
-    def _close(self, element: _Element) -> None:
-        if element.container is not None:
-            caption = clean_text(" ".join(element.container.caption_parts))
-            for image in element.container.images:
-                image.caption = image.caption or caption
-        text = clean_text("".join(element.buffer)) if element.capture else None
-        if element.capture == "json-ld":
-            self.json_ld.append("".join(element.buffer))
-        elif text and element.capture == "title":
-            self.titles.append(text)
-        elif text and element.capture == "h1":
-            self.headings.append((text, self._article_number()))
-        elif text and element.capture == "author":
-            self.author_links.append(text)
-
-    # -- elements that need no closing -----------------------------------------------
-
-    def _visit(self, tag: str, attrs: dict[str, str]) -> None:
-        if tag == "img":
-            self._image(attrs)
-        elif tag == "meta":
-            key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
-            if key and "content" in attrs:
-                self.metas.append((key.strip().lower(), attrs["content"]))
-        elif tag == "link":
-            rel = attrs.get("rel", "").lower().split()
-            if "canonical" in rel and attrs.get("href") and self.canonical is None:
-                self.canonical = attrs["href"].strip()
-        elif tag == "time" and attrs.get("datetime"):
-            marked = "datepublished" in attrs.get("itemprop", "").lower() or "pubdate" in attrs
-            self.times.append((attrs["datetime"], self._article_number() > 0, marked))
-
-    def _article_number(self) -> int:
-        return self.articles if self._article else 0
-
-    def _image(self, attrs: dict[str, str]) -> None:
-        src = _image_source(attrs)
-        container = next(
-            (e.container for e in reversed(self._stack) if e.container is not None), None
-        )
-        in_caption = any(e.caption_of is not None for e in self._stack)
-        found = re.search(r"\bwp-image-(\d+)\b", attrs.get("class", ""))
-        attachment = found.group(1) if found else attrs.get("data-id", "").strip() or None
-        if attachment is None and container is not None:
-            attachment = container.attachment_id
-        marks = " ".join(
-            [attrs.get("class", ""), attrs.get("id", ""), (src or "").rsplit("/", 1)[-1]]
-        ).lower()
-        image = FoundImage(
-            src=src,
-            alt=clean_text(attrs.get("alt")),
-            marks=marks,
-            width=_size(attrs.get("width")),
-            height=_size(attrs.get("height")),
-            attachment_id=attachment,
-            article_number=self._article_number(),
-            in_main=self._main > 0,
-            in_chrome=self._chrome > 0 or in_caption,
-            in_figure=container is not None,
-            in_noscript=self._noscript > 0,
-        )
-        if image.in_noscript and self.images and not self.images[-1].in_noscript:
-            return  # the <noscript> twin of a lazy-loaded image already recorded
-        self.images.append(image)
-        if container is not None:
-            container.images.append(image)
-
-
-def scan_html(markup: str, path: Path | None = None) -> _Scanner:
-    """Scan markup; html.parser gives up (AssertionError) on a few broken declarations.
-
-    For a page (`path` given) that is an error with its line; for a fragment of a post the
-    images found before the break are kept, so one bad post does not sink an export.
-    """
-    scanner = _Scanner()
-    try:
-        scanner.feed(markup)
-        scanner.close()
-    except AssertionError as error:
-        if path is not None:
-            line = scanner.getpos()[0]
-            raise ArticleFormatError(path, f"unreadable markup ({error})", line) from None
-    scanner.finish()
-    return scanner
+            for a in chain
+        ):
+            continue
+        in_noscript = any(a.tag == "noscript" for a in chain)
+        found = _found(node, container)
+        if in_noscript and last_plain is not None:
+            same = canonical_media_name(found.src or "") == canonical_media_name(
+                last_plain.src or ""
+            )
+            near = any(a.contains(last_plain.node) for a in chain[:3] if a.tag != "noscript")
+            if same or near:
+                continue  # the <noscript> twin of a lazy-loaded image already recorded
+        if found.looks_like_chrome() or (not found.in_figure and _links_elsewhere(chain[:3])):
+            continue
+        if not in_noscript:
+            last_plain = _Recorded(found.src, node)
+        images.append(found)
+    return images
 
 
 def find_images(fragment: str) -> list[FoundImage]:
     """Images of a content fragment in document order, chrome dropped; tolerant of bad HTML."""
-    return [image for image in scan_html(fragment).images if not image.looks_like_chrome()]
+    root = _tree(fragment)
+    return _collect_images(root, [], [])
 
 
 def figure_html(ident: str, image_html: str, caption_html: str) -> str:
@@ -380,25 +567,190 @@ def figure_html(ident: str, image_html: str, caption_html: str) -> str:
     )
 
 
-def parse_date(value: str | None) -> datetime | date | None:
-    """ISO 8601 as pages write it (date only → date), with RFC 822 as a fall-back."""
-    text = (value or "").strip()
-    if not text:
+# -- dates -------------------------------------------------------------------------------
+
+_ZONES = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
+    "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "HKT": 8, "SGT": 8,
+    "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "EST": -5, "EDT": -4, "CST": -6,
+    "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "HST": -10,
+}  # fmt: skip
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            "january jan enero ene janvier janv januar gennaio genn janeiro",
+            "february feb febrero febr février févr fevrier februar febbraio fevereiro fev",
+            "march mar marzo mars märz maerz março marco",
+            "april apr abril avril aprile",
+            "may mayo mai maggio maio mag",
+            "june jun junio juin juni giugno junho giu",
+            "july jul julio juillet juil juli luglio julho lug",
+            "august aug agosto août aout ago",
+            "september sep sept septiembre setiembre septembre settembre setembro set",
+            "october oct octubre octobre oktober okt ottobre outubro ott out",
+            "november nov noviembre novembre noviembre novembro",
+            "december dec diciembre dic décembre decembre dezember dez dicembre dezembro",
+        ],
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = r"([^\W\d_]{3,10})\.?"
+_TEXT_DATES = (
+    re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"),  # Aug. 17, 2010
+    re.compile(rf"\b(\d{{1,2}})(?:\.|º|er)?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})\b"),
+)
+_CLOCK = re.compile(r"\b(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
+
+
+def _zone(name: str) -> timezone | None:
+    hours = _ZONES.get(name.upper())
+    return None if hours is None else timezone(timedelta(hours=hours))
+
+
+def parse_date(value: str | int | float | None) -> datetime | date | None:
+    """A publication date as pages write it: ISO 8601 (basic or extended, any offset or a
+    zone name), Unix seconds or milliseconds, YYYYMMDD, RFC 822, or a written date in
+    English, Spanish, French, German, Italian or Portuguese. The offset is kept."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, int | float):
+        return _epoch(float(value))
+    text = " ".join((value or "").split())
+    if not text or len(text) > 200:
+        return None
+    if re.fullmatch(r"\d{12,13}|\d{9,10}", text):
+        return _epoch(float(text))
+    if re.fullmatch(r"\d{8}", text):
+        with contextlib.suppress(ValueError):
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    iso = _iso(text)
+    if iso is not None:
+        return iso
+    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+        parsed = parsedate_to_datetime(text)
+        if 1900 < parsed.year < 2200:
+            return parsed
+    return _written(text) or _numeric_in(text)
+
+
+_YEAR_FIRST = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年\s]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?!\d)"
+    r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+# 19.06.2018 (day first, as written in most of Europe); slashes are left alone, since
+# 06/07/2018 means June 7 in the US and July 6 elsewhere
+_DAY_FIRST = re.compile(
+    r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d{2})(?!\d)"
+    r"(?:[,\s]+(?:um\s+|à\s+|alle\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?)?"
+)
+
+
+def _numeric_in(text: str) -> datetime | date | None:
+    """A date written with numbers inside other words: '2023-11-17 20:52:15 来源',
+    '2014年1月9日', '19.06.2018, 05:50 Uhr'."""
+    for pattern in (_YEAR_FIRST, _DAY_FIRST):
+        match = pattern.search(text)
+        if not match:
+            continue
+        first, second, third, hour, minute, seconds = match.groups()
+        year, month, day = (
+            (first, second, third) if pattern is _YEAR_FIRST else (third, second, first)
+        )
+        with contextlib.suppress(ValueError):
+            if hour is None:
+                return date(int(year), int(month), int(day))
+            return datetime(
+                int(year), int(month), int(day), int(hour), int(minute), int(seconds or 0)
+            )
+    return None
+
+
+def _epoch(seconds: float) -> datetime | None:
+    if seconds > 1e11:
+        seconds /= 1000
+    if not 0 < seconds < 7e9:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _iso(text: str) -> datetime | date | None:
+    match = re.fullmatch(
+        r"(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})(?:[T ](\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?"
+        r"\s*(Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{2,5})?",
+        text,
+    )
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text)
-        return datetime.fromisoformat(text)
+        if hour is None:
+            if zone is not None and zone.upper() != "Z":
+                return None
+            return date(int(year), int(month), int(day))
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        tzinfo: timezone | None = None
+        if zone:
+            if zone[0] in "+-":
+                digits = zone[1:].replace(":", "").ljust(4, "0")
+                offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
+                tzinfo = timezone(offset if zone[0] == "+" else -offset)
+            else:
+                tzinfo = _zone(zone)
+                if tzinfo is None:
+                    return None
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro,
+            tzinfo=tzinfo,
+        )  # fmt: skip
     except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _written(text: str) -> datetime | date | None:
+    """'Tuesday, Aug. 17, 2010', 'Saturday, December 27, 2014, 12:06 PM', '9 janvier 2020'."""
+    for number, pattern in enumerate(_TEXT_DATES):
+        match = pattern.search(text)
+        if not match:
+            continue
+        if number == 0:
+            month_name, day_text, year = match.groups()
+        else:
+            day_text, month_name, year = match.groups()
+        month = _MONTHS.get(month_name.lower())
+        if month is None:
+            continue
+        try:
+            day = date(int(year), month, int(day_text))
+        except ValueError:
+            continue
+        clock = _CLOCK.search(text, match.end())
+        if not clock:
+            return day
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        meridiem = (clock.group(4) or "").lower().replace(".", "")
+        if meridiem == "pm" and hour < 12:
+            hour += 12
+        elif meridiem == "am" and hour == 12:
+            hour = 0
+        zone = re.match(r"\s*([A-Z]{2,5})\b", text[clock.end() :])
+        tzinfo = _zone(zone.group(1)) if zone else None
+        with contextlib.suppress(ValueError):
+            return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tzinfo)
+        return day
+    return None
+
+
+# -- bytes to text -----------------------------------------------------------------------
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """Bytes to text using the BOM or the declared charset; binary data is refused."""
+    """Bytes to text using the BOM or the declared charset; binary data is refused.
+
+    A stray NUL (saved pages have them) is dropped; a page is binary only when control
+    characters or undecodable bytes are more than 1 char in 50 of it.
+    """
     head = data[:4096].decode("latin-1").lower()
     declared = re.search(r"<meta[^>]+charset\s*=\s*[\"']?\s*([\w-]+)", head)
     encodings = ["utf-8-sig"]
@@ -415,17 +767,20 @@ def _decode(data: bytes, path: Path) -> str:
             continue
     else:
         text = data.decode("cp1252", errors="replace")
-    if looks_binary(text):
+    if _odd_characters(text) * 50 > len(text) or not text.strip("\x00"):
         raise ArticleFormatError(path, "not an HTML page (binary data)")
-    return text
+    return text.replace("\x00", "")
+
+
+def _odd_characters(text: str) -> int:
+    return sum(1 for c in text if (c < " " and c not in "\t\n\r\f\v") or c == "\ufffd")
 
 
 def looks_binary(text: str) -> bool:
     """Control characters or undecodable bytes in more than 1 char in 50 mean not text."""
     if "\x00" in text:
         return True
-    odd = sum(1 for c in text if (c < " " and c not in "\t\n\r\f\v") or c == "\ufffd")
-    return odd * 50 > len(text)
+    return _odd_characters(text) * 50 > len(text)
 
 
 # -- JSON-LD ---------------------------------------------------------------------------
@@ -443,9 +798,9 @@ class _ImageInfo:
 def _json_nodes(blocks: list[str]) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
     for block in blocks:
-        text = block.strip().removeprefix("<!--").removesuffix("-->")
+        text = block.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
         try:
-            data = json.loads(text)
+            data = json.loads(text, strict=False)
         except (ValueError, RecursionError):
             continue
         _collect(data, nodes, 0)
@@ -474,6 +829,9 @@ def _is_article(node: dict[str, Any]) -> bool:
     return any(k.endswith("Article") or k in ("BlogPosting", "Report") for k in _types(node))
 
 
+_ORGANISATIONS = ("Organization", "NewsMediaOrganization", "Corporation", "WebSite", "Brand")
+
+
 class _Graph:
     """JSON-LD nodes with @id references resolved, as Yoast-style @graph pages need."""
 
@@ -491,18 +849,38 @@ class _Graph:
         value = self.article.get(key) if self.article else None
         return clean_text(value) if isinstance(value, str) else None
 
-    def names(self, value: object, depth: int = 0) -> list[str]:
+    def value(self, key: str) -> object:
+        return self.article.get(key) if self.article else None
+
+    def people(self, value: object, depth: int = 0) -> list[str]:
+        """Author names, organisations left out: a publisher is not a byline."""
         value = self.resolve(value)
         if isinstance(value, str):
             return [t for t in [clean_text(value)] if t]
         if isinstance(value, dict):
-            return self.names(value.get("name"), depth + 1) if depth < 4 else []
+            kinds = _types(value)
+            if kinds and all(k in _ORGANISATIONS for k in kinds):
+                return []
+            return self.people(value.get("name"), depth + 1) if depth < 4 else []
         if isinstance(value, list) and depth < 4:
-            return [name for item in value for name in self.names(item, depth + 1)]
+            return [name for item in value for name in self.people(item, depth + 1)]
         return []
 
+    def organisation_names(self) -> list[str]:
+        names: list[str] = []
+        for node in self.nodes:
+            kinds = _types(node)
+            if kinds and all(k in _ORGANISATIONS for k in kinds):
+                name = node.get("name")
+                if isinstance(name, str) and clean_text(name):
+                    names.append(clean_text(name) or "")
+        publisher = self.resolve(self.value("publisher"))
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.append(clean_text(publisher["name"]) or "")
+        return [n for n in names if n]
+
     def words(self, key: str) -> list[str]:
-        value = self.article.get(key) if self.article else None
+        value = self.value(key)
         if isinstance(value, str):
             value = value.split(",")
         if not isinstance(value, list):
@@ -529,7 +907,7 @@ class _Graph:
         ]
 
     def all_images(self) -> list[_ImageInfo]:
-        article_images = self.images(self.article.get("image")) if self.article else []
+        article_images = self.images(self.value("image"))
         objects = [n for n in self.nodes if "ImageObject" in _types(n)]
         return article_images + [info for node in objects for info in self.images(node)]
 
@@ -573,15 +951,82 @@ def _byline(names: list[str]) -> str | None:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-class _Page:
-    """The scanned page with its metadata looked up by key."""
+_DATE_KEYS = (
+    "article:published_time", "og:article:published_time", "article:published",
+    "datepublished", "pubdate", "publishdate", "publish_date", "publish-date", "pub_date",
+    "publication_date", "publication-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
+    "dc.date.created", "dcterms.created", "originalpublicationdate", "rnews:datepublished",
+    "parsely-pub-date", "article_date_original", "datecreated", "date", "dc.date",
+    "dcterms.date", "displaydate", "cxenseparse:recs:publishtime", "epoch-publish-date",
+)  # fmt: skip
+_DATE_KEY = re.compile(r"publi(?:sh|cation)|pub_?date|issued|created")
+_NOT_PUBLISHED = re.compile(r"modif|updat|expir|end|revis|archiv|release")
+_AUTHOR_KEYS = (
+    "author", "article:author", "og:author", "byl", "byline", "sailthru.author",
+    "parsely-author", "dc.creator", "dcterms.creator", "search.byline", "citation_author",
+)  # fmt: skip
+_NOT_NAMES = re.compile(
+    r"^(?:admin|administrator|root|webmaster|editor|editors|staff|redaction|rédaction|"
+    r"redacción|guest|anonymous|unknown|null|none|n/a)$|https?:|www\.|@|\bprofile\b|"
+    r"^(?:(?:senior|chief|staff|special|contributing|associate)\s+)*"
+    r"(?:staff|writer|reporter|correspondent|editor|contributor)s?$|"
+    r"\.(?:com|net|org|co|fr|es|de|it|uk|jp|kr|cn|ru|info)\b",
+    re.IGNORECASE,
+)
+_BY = re.compile(
+    r"^(?:(?:written|posted|reported|story|text|words|analysis)\s+)?"
+    r"(?:by|par|por|von|di|door|av|af|przez|from|de)\s*:?\s+",
+    re.IGNORECASE,
+)
+_COMMENTS = frozenset({"comment", "comments"})
+_ORGANISATION_NAME = re.compile(
+    r"^[A-Z]{2,5}$|\b(?:press|news|agency|agencies|wire|wires|service|times|post|herald|"
+    r"tribune|journal|daily|staff|reporters?|correspondents?|editors?|writers?|"
+    r"contributors?|desk|bureau|network|media|tv|radio|reuters)\b",
+    re.IGNORECASE,
+)
+_DATE_TAIL = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|posted)\b"
+    r"|\d",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\by\b|\bet\b|\bund\b|\be\b|\bog\b|·|\|)\s*")
 
-    def __init__(self, scanner: _Scanner) -> None:
-        self.scanner = scanner
-        self.graph = _Graph(_json_nodes(scanner.json_ld))
+
+class _Page:
+    """The parsed page with its metadata looked up by key and its article located."""
+
+    def __init__(self, root: _Node) -> None:
+        self.root = root
+        self.metas: list[tuple[str, str]] = []
+        self.titles: list[str] = []
+        self.canonical: str | None = None
+        blocks: list[str] = []
+        for node in root.elements():
+            tag = node.tag
+            if tag == "meta":
+                key = (node.get("property") or node.get("name") or node.get("itemprop")).lower()
+                content = node.get("content")
+                if key and content:
+                    self.metas.append((key.strip(), content))
+            elif tag == "title" and not self.titles:
+                title = clean_text(node.raw())
+                if title:
+                    self.titles.append(title)
+            elif tag == "link" and "canonical" in node.get("rel").lower().split():
+                self.canonical = self.canonical or node.get("href").strip() or None
+            elif tag == "script" and node.get("type").lower() == "application/ld+json":
+                blocks.append(node.raw())
+        self.graph = _Graph(_json_nodes(blocks))
+        self.sites = self._site_names()
+        self.headline = self._headline()
+        self.container = self._container()
+        self._printed_dates: list[str] = []
+
+    # -- metadata ------------------------------------------------------------------
 
     def meta(self, *keys: str) -> list[str]:
-        found = [clean_text(v) for k, v in self.scanner.metas if k in keys]
+        found = [clean_text(v) for k, v in self.metas if k in keys]
         return [v for v in found if v]
 
     def one(self, *keys: str) -> str | None:
@@ -589,74 +1034,474 @@ class _Page:
         return values[0] if values else None
 
     def url(self) -> str | None:
-        graph = self.graph.article or {}
-        main = self.graph.resolve(graph.get("mainEntityOfPage"))
+        main = self.graph.resolve(self.graph.value("mainEntityOfPage"))
         main_url = main.get("@id") if isinstance(main, dict) else main
         return _first(
-            self.scanner.canonical,
+            self.canonical,
             self.one("og:url"),
             self.graph.text("url"),
             main_url.strip() if isinstance(main_url, str) else None,
         )
 
-    def chosen_article(self) -> int:
-        """The article holding the page's headline; the others are teasers for more stories."""
-        return next((number for _, number in self.scanner.headings if number), 1)
-
-    def title(self) -> str | None:
-        headings = self.scanner.headings
-        heading = next((t for t, number in headings if number == self.chosen_article()), None)
-        heading = heading or (headings[0][0] if headings else None)
-        titles = self.scanner.titles
-        return _first(
-            self.one("og:title"),
-            self.graph.text("headline"),
-            heading,
-            titles[0] if titles else None,
-        )
-
-    def published(self) -> datetime | date | None:
-        times = self.scanner.times
-        ordered = [t for t, _, marked in times if marked] + [t for t, scoped, _ in times if scoped]
-        candidates = [
-            *self.meta("article:published_time", "datepublished", "pubdate", "date"),
-            *([self.graph.text("datePublished")] if self.graph.text("datePublished") else []),
-            *ordered,
-            *([times[0][0]] if times and not self.scanner.articles else []),
+    def _site_names(self) -> set[str]:
+        """The site's and publisher's names as the page gives them, to keep out of bylines
+        and titles; the host name too ("lefigaro.fr", "CNN.com")."""
+        names = [
+            *self.meta("og:site_name", "application-name", "apple-mobile-web-app-title"),
+            *self.meta("dc.publisher", "article_publication_name", "twitter:site", "publisher"),
+            *self.graph.organisation_names(),
         ]
-        for candidate in candidates:
-            parsed = parse_date(candidate)
-            if parsed is not None:
-                return parsed
+        sites = {_norm(n.lstrip("@")) for n in names if n}
+        for reference in (self.canonical, self.one("og:url")):
+            host = urlsplit(reference or "").hostname or ""
+            host = host.removeprefix("www.")
+            if host:
+                sites.add(host)
+                sites.add(host.split(".")[0])
+        return {s for s in sites if s}
+
+    def site_like(self, text: str) -> bool:
+        """The site's name, its host, or the name with a section ("CNN Politics")."""
+        value = _norm(text)
+        if not value:
+            return True
+        squashed = re.sub(r"[\W_]+", "", value)
+        for site in self.sites:
+            site_squashed = re.sub(r"[\W_]+", "", site)
+            if value == site or (site_squashed and squashed == site_squashed):
+                return True
+            affixed = value.startswith(site + " ") or value.endswith(" " + site)
+            if len(site) >= 3 and affixed and len(value.split()) <= len(site.split()) + 2:
+                return True
+            if len(value) >= 3 and site.startswith(value + " "):
+                return True
+            if "." in site and site.split(".")[0] == squashed:
+                return True
+        return False
+
+    # -- the headline and the article body -------------------------------------------
+
+    def references(self) -> list[str]:
+        values = [
+            self.one("og:title"),
+            self.one("twitter:title"),
+            self.graph.text("headline"),
+            self.titles[0] if self.titles else None,
+        ]
+        return [v for v in values if v]
+
+    def _headline(self) -> _Node | None:
+        """The <h1> (or entry-title) that agrees most with the page's titles.
+
+        A marked-up hAtom entry-title counts on its own: old news pages (AP hosted
+        stories) have a generic <title> but mark the headline.
+        """
+        references = [_norm(r) for r in self.references()]
+        parts = {
+            _norm(p)
+            for r in self.references()
+            for p in _SEPARATORS.split(r)
+            if len(p.strip()) >= 4 and not self.site_like(p)
+        }
+        best: tuple[float, int, _Node] | None = None
+        for node in self.root.elements():
+            classes = set(node.get("class").lower().split())
+            marked = "entry-title" in classes or node.get("itemprop").lower() == "headline"
+            if node.tag in ("h2", "h3"):
+                marked = (
+                    marked
+                    or bool(classes & _HEADLINE_CLASSES)
+                    or any(
+                        bool(set(c.get("class").lower().split()) & _HEADLINE_CLASSES)
+                        for c in node.elements()
+                        if c is not node
+                    )
+                )
+            if node.tag not in ("h1", "h2") and not marked:
+                continue
+            text = node.text()
+            if not text or len(text) > 400 or self.site_like(text) or _links_home(node, text):
+                continue
+            agreement = max((_agreement(_norm(text), r) for r in references), default=0.0)
+            if _norm(text) in parts:
+                agreement = max(agreement, 0.8)  # "Site » Blog Archive » Headline"
+            if "entry-title" in classes:
+                agreement = max(agreement, 0.5)
+            if node.tag == "h2" and not marked:
+                agreement = agreement * 0.8 if agreement >= 0.5 else 0.0  # teasers are h2 too
+            if agreement < 0.3:
+                continue
+            if best is None or agreement > best[0]:
+                best = (agreement, node.index, node)
+        return best[2] if best else self._lone_heading()
+
+    def _lone_heading(self) -> _Node | None:
+        """An <h1> whose words differ from the page's SEO title still heads an article when
+        paragraphs of text follow it; a site name, a menu or an error message does not."""
+        headings = [n for n in self.root.elements() if n.tag == "h1"]
+        for node in headings[:5]:  # the headline comes early; a page of <h1>s is no story
+            text = node.text()
+            words = len(text.split())
+            if not (words >= 3 or (len(text) >= 8 and words < 2)) or len(text) > 300:
+                continue
+            if self.site_like(text) or _links_home(node, text):
+                continue
+            if any(a.tag in _CHROME_TAGS or _chrome_marks(a.marks) for a in node.ancestors()):
+                continue
+            holder = node
+            for _ in range(4):
+                holder = holder.parent or holder
+            following = (
+                n.text() for n in holder.elements() if n.tag == "p" and n.index > node.index
+            )
+            if sum(len(t) for t in following if len(t) >= 40) >= 300:
+                return node
         return None
 
+    def _container(self) -> _Node | None:
+        """The smallest element around the headline that holds most of the page's prose."""
+        body = next((n for n in self.root.elements() if n.tag == "body"), self.root)
+        total = body.prose
+        if self.headline is not None:
+            chain = list(self.headline.ancestors())
+            for number, ancestor in enumerate(chain):
+                if ancestor.prose * 2 >= total or ancestor is body:
+                    # an article element around it also holds the lead photo and the byline
+                    above = (a for a in chain[number:] if a is not body and a.depth > body.depth)
+                    return next((a for a in above if _is_scope(a)), ancestor)
+            return body
+        scopes = [n for n in body.elements() if _is_scope(n)]
+        if scopes:
+            return max(scopes, key=lambda n: n.prose)
+        return next(
+            (n for n in body.elements() if n.tag == "main" or n.get("role") == "main"), None
+        )
+
+    def is_article(self) -> bool:
+        """Declared (JSON-LD Article, og:type article, a publication time, one hAtom entry),
+        or a headline that agrees with the page's title on a page that is no listing."""
+        entries = [n for n in self.root.elements() if "hentry" in n.get("class").lower().split()]
+        declared = (
+            self.graph.article is not None
+            or (self.one("og:type") or "").lower() == "article"
+            or bool(self.meta("article:published_time"))
+            or len(entries) == 1
+        )
+        if declared:
+            return True
+        if self.headline is None or not self.references() or len(entries) > 1:
+            return False
+        return not self._listing()
+
+    def _listing(self) -> bool:
+        """A front page, archive or tag page: several linked headings for other stories
+        in the page's main text, outside related-story and sidebar boxes."""
+        scope = self.container or self.root
+        teasers = 0
+        for node in scope.elements():
+            if node.tag not in ("h2", "h3") or len(node.text()) < 12:
+                continue
+            if any(_chrome_marks(a.marks) or a.tag in _CHROME_TAGS for a in node.ancestors()):
+                continue
+            links = (c for c in node.elements() if c.tag == "a")
+            if any(urlsplit(c.get("href")).path.strip("/") for c in links):
+                teasers += 1
+        return teasers >= 3
+
+    # -- fields ----------------------------------------------------------------------
+
+    def title(self) -> str | None:
+        headline = self.headline.text() if self.headline is not None else None
+        for reference in self.references():
+            generic = self.titles and reference == self.titles[0]
+            if headline and generic and _agreement(_norm(headline), _norm(reference)) < 0.3:
+                continue  # a generic page title ("News from The Associated Press")
+            if headline and _norm(headline) == _norm(reference):
+                return headline
+            if headline and _norm(headline) in _norm(reference):
+                rest = _norm(reference).replace(_norm(headline), " ", 1)
+                rest = re.sub(r"[\W_]+", " ", rest).strip()
+                if not rest or self.site_like(rest) or len(rest) * 2 < len(_norm(headline)):
+                    return headline
+            parts = [p for p in _SEPARATORS.split(reference) if p.strip()]
+            if headline and len(parts) > 1 and _norm(headline) in {_norm(p) for p in parts}:
+                return headline
+            stripped = self._strip_site(reference, parts)
+            if stripped:
+                return stripped
+        return headline
+
+    def _strip_site(self, reference: str, parts: list[str]) -> str | None:
+        if self.site_like(reference):
+            return None
+        if len(parts) <= 1:
+            return reference
+        pieces = [m for m in re.split(f"({_SEPARATORS.pattern})", reference) if m is not None]
+        # pieces alternate text, separator, text …; drop site-like text at either end
+        texts, seps = pieces[0::2], pieces[1::2]
+        while len(texts) > 1 and self.site_like(texts[-1]):
+            texts, seps = texts[:-1], seps[:-1]
+        while len(texts) > 1 and self.site_like(texts[0]):
+            texts, seps = texts[1:], seps[1:]
+        if len(texts) >= 3:  # "Headline » Section » Site": the headline is the long part
+            longest = max(texts, key=len)
+            if len(longest) * 2 > sum(len(t) for t in texts):
+                return longest.strip()
+        joined = texts[0] + "".join(s + t for s, t in zip(seps, texts[1:], strict=False))
+        return joined.strip() or None
+
+    def published(self) -> datetime | date | None:
+        """The first date found, written as the site writes it.
+
+        A time in UTC (or without zone) is replaced by the same moment given elsewhere with
+        the site's offset; failing that, when the page prints the next or previous day
+        (a Tokyo story at 05:50 on June 19 is 20:50Z on June 18), the printed day wins,
+        with the offset that the printed time implies.
+        """
+        candidates = self._date_candidates()
+        parsed = [p for p in (parse_date(c) for c in candidates) if p is not None]
+        if not parsed:
+            return None
+        chosen = parsed[0]
+        if not (isinstance(chosen, datetime) and _utc_or_naive(chosen)):
+            return chosen
+        for other in parsed[1:]:
+            zoned = isinstance(other, datetime) and not _utc_or_naive(other)
+            if zoned and isinstance(other, datetime) and _same_instant(chosen, other):
+                return other
+        if chosen.tzinfo is None:
+            return chosen
+        printed = [parse_date(t) for t in self._printed_dates]
+        for shown in printed:
+            local = _as_printed(chosen, shown)
+            if local is not None:
+                return local
+        return chosen
+
+    def _date_candidates(self) -> list[str | int | float]:
+        found: list[str | int | float] = []
+        for key in _DATE_KEYS:
+            found.extend(self.meta(key))
+        for key, value in self.metas:
+            if _DATE_KEY.search(key) and not _NOT_PUBLISHED.search(key) and key not in _DATE_KEYS:
+                found.append(value)
+        for key in ("datePublished", "dateCreated", "uploadDate"):
+            declared = self.graph.value(key)
+            if isinstance(declared, str | int | float) and not isinstance(declared, bool):
+                found.append(declared)
+        found.extend(self._parsely_date())
+        marked: list[str] = []
+        scoped: list[str] = []
+        anywhere: list[str] = []
+        written: list[str] = []
+        for node in self.root.elements():
+            itemprop = node.get("itemprop").lower()
+            classes = node.get("class").lower().split()
+            value = node.get("datetime") or node.get("content") or node.get("title")
+            if itemprop in ("datepublished", "datecreated") and value:
+                marked.append(value)
+            elif {"published", "updated"} & set(classes) and (
+                node.get("title") or node.get("datetime")
+            ):  # hAtom: the machine date sits in the title attribute
+                target = marked if "published" in classes else written
+                target.append(node.get("datetime") or node.get("title"))
+            elif node.tag == "time" and node.get("datetime"):
+                if "pubdate" in node.attrs:
+                    marked.append(node.get("datetime"))
+                elif self.container is not None and self.container.contains(node):
+                    scoped.append(node.get("datetime"))
+                else:
+                    anywhere.append(node.get("datetime"))
+            elif any(w in ("date", "dateline", "timestamp", "pubdate", "time") for w in (
+                x for c in classes for x in re.split(r"[-_]+", c)
+            )) and (self.container is None or self.container.contains(node)):  # fmt: skip
+                text = node.text()
+                if 6 <= len(text) <= 80:
+                    written.append(text)
+        found.extend(marked)
+        found.extend(scoped)
+        if anywhere and self.container is not None:
+            found.append(anywhere[0])
+        self._printed_dates = [*written[:3], *self._dates_after_headline()]
+        found.extend(self._printed_dates)
+        return found
+
+    def _dates_after_headline(self) -> list[str]:
+        """Short texts just below the headline, where pages print the date without markup."""
+        if self.headline is None:
+            return []
+        texts: list[str] = []
+        holder = self.headline.parent or self.headline
+        holder = holder.parent or holder
+        following = (n for n in holder.elements() if n.index > self.headline.index)
+        for number, node in enumerate(following):
+            if number > 40:
+                break
+            own = " ".join(node.raw().split())
+            if 6 <= len(own) <= 80 and re.search(r"\d{4}", own):
+                texts.append(own)
+        return texts[:3]
+
+    def _parsely_date(self) -> list[str]:
+        dates: list[str] = []
+        for raw in self.meta("parsely-page"):
+            with contextlib.suppress(ValueError, RecursionError):
+                data = json.loads(raw)
+                if isinstance(data, dict) and isinstance(data.get("pub_date"), str):
+                    dates.append(data["pub_date"])
+        return dates
+
     def byline(self) -> str | None:
-        article = self.graph.article or {}
-        for names in (self.meta("author"), self.graph.names(article.get("author"))):
-            if names:
-                return _byline(names)
-        return _byline(self.scanner.author_links)
+        people = self._people(self.graph.people(self.graph.value("author")))
+        if not people:
+            people = self._people(self._byline_markup())
+        for name in self._people(self.meta("author", "og:author", "byl", "sailthru.author")):
+            known = {p.casefold() for p in people}
+            if people and name.casefold() not in known and self._byline_supported(name):
+                people.append(name)
+        if not people:
+            people = self._people(self.meta(*_AUTHOR_KEYS))
+        return _byline(people)
+
+    def _byline_supported(self, name: str) -> bool:
+        """A meta author beside JSON-LD ones joins them only when the article shows the name."""
+        return self.container is not None and name.casefold() in self.container.text().casefold()
+
+    def _byline_markup(self) -> list[str]:
+        names: list[str] = []
+        scope = self.container or self.root
+        region = [n for n in self.root.elements() if not self._in_furniture(n)]
+        for node in self.root.elements():
+            rel = node.get("rel").lower().split()
+            in_comments = any(_has_words(a, _COMMENTS) for a in node.ancestors())
+            if node.tag == "a" and "author" in rel and not in_comments:
+                names.append(node.text())
+        if names:
+            return names
+        for node in region:
+            if node.get("itemprop").lower() in ("author", "creator"):
+                named = next(
+                    (n for n in node.elements() if n.get("itemprop").lower() == "name"), None
+                )
+                value = (named.get("content") or named.text()) if named else node.text()
+                if value:
+                    names.append(value)
+        if names:
+            return names
+        for node in region:
+            if not (scope.contains(node) or (self.headline and node.index > self.headline.index)):
+                continue
+            words = {w for c in node.get("class").lower().split() for w in re.split(r"[-_]+", c)}
+            if words & {"byline", "author", "fn", "contributor", "writer"} and not (
+                words & {"bio", "box", "image", "img", "photo", "avatar", "title", "date"}
+            ):
+                text = node.text()
+                if text and len(text) < 120:
+                    names.append(text)
+                    break
+        if names or self.headline is None:
+            return names
+        # "By Maria Lopez | Tuesday …" printed under the headline without any markup
+        holder = self.headline.parent or self.headline
+        following = (n for n in holder.elements() if n.index > self.headline.index)
+        for number, node in enumerate(following):
+            if number > 20:
+                break
+            own = node.text()
+            if len(own) < 160 and _BY.match(own):
+                return [own]
+        return names
+
+    def _in_furniture(self, node: _Node) -> bool:
+        return any(
+            a.tag in ("aside", "footer", "nav")
+            or _has_words(a, frozenset({"comment", "comments", "related", "sidebar", "teaser"}))
+            for a in node.ancestors()
+        )
+
+    def _people(self, raw: list[str]) -> list[str]:
+        """Names of people: prefixes ("By"), trailing agencies and non-names removed."""
+        people: list[str] = []
+        for value in raw:
+            text = _DATE_TAIL.split(" ".join(value.split()))[0]
+            text = _BY.sub("", text).strip(" ,;:|·-")
+            names = [
+                _BY.sub("", part.strip(" ,;:|·-–—")).strip(" ,;:|·-")
+                for part in _NAME_SPLIT.split(text)
+            ]
+            names = [n for n in names if self._is_person(n)]
+            if len(names) > 1:  # "Jane Doe, Reuters": the agency beside a person is no author
+                names = [n for n in names if not _ORGANISATION_NAME.search(n)] or names
+            people.extend(names)
+        return _unique(people)
+
+    def _is_person(self, name: str) -> bool:
+        if not name or len(name) > 60 or _NOT_NAMES.search(name) or self.site_like(name):
+            return False
+        if re.search(r"\d", name) or len(name.split()) > 5:
+            return False
+        letters = [c for c in name if c.isalpha()]
+        if not letters:
+            return False
+        latin = all(ord(c) < 0x250 for c in letters)
+        return not latin or any(c.isupper() for c in letters)
 
     def tags(self) -> list[str]:
+        tags = [t for v in self.meta("article:tag", "og:article:tag") for t in v.split(",")]
         keywords = [k for v in self.meta("keywords", "news_keywords") for k in v.split(",")]
-        for found in (self.meta("article:tag"), keywords, self.graph.words("keywords")):
+        linked = self._rel_links("tag")
+        for found in (tags, keywords, self.graph.words("keywords"), linked):
             cleaned = _unique([t for t in (clean_text(v) for v in found) if t])
             if cleaned:
                 return cleaned
         return []
 
     def categories(self) -> list[str]:
-        return _unique(self.meta("article:section") or self.graph.words("articleSection"))
+        declared = self.meta("article:section") or self.graph.words("articleSection")
+        return _unique(declared or self._rel_links("category"))
+
+    def _rel_links(self, kind: str) -> list[str]:
+        """WordPress themes link the post's tags (rel=tag) and categories (rel="category
+        tag") in the article; a category link is no tag."""
+        scope = self.container or self.root
+        found = []
+        for node in scope.elements():
+            rel = node.get("rel").lower().split()
+            wanted = kind in rel and (kind == "category" or "category" not in rel)
+            if node.tag == "a" and wanted and not self._in_furniture(node):
+                found.append(node.text())
+        return [t for t in found if t and len(t) < 80]
+
+    # -- images ----------------------------------------------------------------------
+
+    def body_images(self) -> list[FoundImage]:
+        container = self.container
+        if container is None:
+            body = next((n for n in self.root.elements() if n.tag == "body"), self.root)
+            return [i for i in _collect_images(body, [], []) if i.in_figure]
+        keep = [container]
+        if self.headline is not None:
+            keep.extend(a for a in self.headline.ancestors())
+        prose = container.prose
+        keep.extend(n for n in container.elements() if prose and n.prose * 2 >= prose)
+        teasers = [
+            n
+            for n in container.elements()
+            if n is not container
+            and _is_scope(n)
+            and n.tag == "article"
+            and not (self.headline is not None and n.contains(self.headline))
+            and n.prose * 4 < prose
+        ]
+        found = _collect_images(container, teasers, keep)
+        if container.tag in ("body", "#root"):
+            # no element holds the article apart from the page: only what looks like a photo
+            found = [i for i in found if i.in_figure or i.caption or (i.width or 0) >= 200]
+        return found
 
     def images(self) -> list[ParsedImage]:
         infos = self.graph.all_images()
-        scanned = [i for i in self.scanner.images if not i.looks_like_chrome()]
-        if self.scanner.articles:
-            body = [i for i in scanned if i.article_number == self.chosen_article()]
-        elif self.scanner.saw_main:
-            body = [i for i in scanned if i.in_main]
-        else:
-            body = [i for i in scanned if i.in_figure]
+        body = self.body_images()
         featured = self._featured(infos, body)
         images = [featured] if featured else []
         for position, found in enumerate(body, start=1):
@@ -668,7 +1513,7 @@ class _Page:
                     reference=found.src,
                     alt=found.alt,
                     caption=found.caption or info.caption,
-                    credit=info.credit,
+                    credit=info.credit or found.credit,
                     copyright=info.copyright,
                     description=info.description,
                 )
@@ -676,8 +1521,7 @@ class _Page:
         return images
 
     def _featured(self, infos: list[_ImageInfo], body: list[FoundImage]) -> ParsedImage | None:
-        article = self.graph.article or {}
-        declared = self.graph.images(article.get("image"))
+        declared = self.graph.images(self.graph.value("image"))
         reference = _first(
             self.one("og:image", "og:image:url", "og:image:secure_url"),
             self.one("twitter:image", "twitter:image:src"),
@@ -685,6 +1529,11 @@ class _Page:
         )
         if reference is None:
             return None
+        probe = FoundImage(
+            reference, None, "", None, None, None, file=urlsplit(reference).path.lower()
+        )
+        if probe.looks_like_chrome() and not any(b.src == reference for b in body):
+            return None  # a site logo or icon shared for social media is no article photo
         info = _match(reference, infos) or _ImageInfo(reference)
         name = canonical_media_name(reference)
         twin = next((b for b in body if b.src and canonical_media_name(b.src) == name), None)
@@ -694,43 +1543,114 @@ class _Page:
             reference=reference,
             alt=self.one("og:image:alt") or (twin.alt if twin else None),
             caption=info.caption or (twin.caption if twin else None),
-            credit=info.credit,
+            credit=info.credit or (twin.credit if twin else None),
             copyright=info.copyright,
             description=info.description,
         )
 
 
+def _links_home(heading: _Node, text: str) -> bool:
+    """A heading that is only a link to the site's front page is the site's name."""
+    for link in heading.elements():
+        if link.tag == "a" and link.text() == text:
+            path = urlsplit(link.get("href")).path.strip("/")
+            return path.count("/") == 0 and "." not in path and len(path) < 30
+    return False
+
+
+def _agreement(text: str, reference: str) -> float:
+    """How much of a title a headline covers: 1.0 when they are the same text."""
+    if not text or not reference:
+        return 0.0
+    if text == reference:
+        return 1.0
+    if text in reference:
+        return len(text) / len(reference)
+    if reference in text:
+        return len(reference) / len(text)
+    words, other = set(text.split()), set(reference.split())
+    if len(words) >= 3 and len(other) >= 3:
+        return 0.9 * len(words & other) / len(words | other)
+    if len(text) < 8 or len(reference) < 8:
+        return 0.0
+    # scripts written without spaces: compare pairs of characters
+    pairs = {text[i : i + 2] for i in range(len(text) - 1)}
+    others = {reference[i : i + 2] for i in range(len(reference) - 1)}
+    return 0.9 * len(pairs & others) / len(pairs | others)
+
+
+def _as_printed(instant: datetime, shown: datetime | date | None) -> datetime | date | None:
+    """`instant` (in UTC) as the page prints it, when the page prints a neighbouring day:
+    with the offset its printed time implies, or as that day when no time is printed."""
+    if shown is None or isinstance(shown, datetime) and shown.tzinfo is not None:
+        return None
+    day = shown.date() if isinstance(shown, datetime) else shown
+    if abs((day - instant.date()).days) != 1:
+        return None
+    if not isinstance(shown, datetime):
+        earliest = instant + timedelta(hours=-12)
+        latest = instant + timedelta(hours=14)
+        return day if earliest.date() <= day <= latest.date() else None
+    offset = shown - instant.replace(tzinfo=None)
+    quarters = round(offset.total_seconds() / 900)
+    if abs(offset.total_seconds() - quarters * 900) > 120 or not -48 <= quarters <= 56:
+        return None
+    return instant.astimezone(timezone(timedelta(minutes=15 * quarters)))
+
+
+def _utc_or_naive(value: datetime) -> bool:
+    offset = value.utcoffset()
+    return offset is None or offset == timedelta(0)
+
+
+def _same_instant(first: datetime, second: datetime) -> bool:
+    """A UTC or unzoned time and a zoned one that name the same moment (within minutes)."""
+    if first.tzinfo is None:
+        if second.tzinfo is None:
+            return False
+        candidates = [first.replace(tzinfo=UTC), first.replace(tzinfo=second.tzinfo)]
+    else:
+        candidates = [first]
+    return any(abs((c - second).total_seconds()) <= 300 for c in candidates)
+
+
 def parse_html(path: Path) -> list[ParsedArticle]:
     """The one article of a saved page; a page that is not an article is an error."""
     text = _decode(path.read_bytes(), path)
-    scanner = scan_html(text, path)
-    page = _Page(scanner)
-    is_article = (
-        scanner.articles > 0
-        or page.graph.article is not None
-        or (page.one("og:type") or "").lower() == "article"
-        or bool(page.meta("article:published_time"))
-    )
-    if not is_article:
+    page = _Page(_tree(text, path))
+    if not page.is_article():
         raise ArticleFormatError(
-            path, "no article content (no <article>, JSON-LD Article or og:type article)"
+            path,
+            "no article content (no headline over the text or matching the page title, "
+            "no JSON-LD Article, og:type article or publication date)",
         )
     title = page.title()
     if title is None:
         raise ArticleFormatError(path, "no article title (no og:title, headline, <h1> or <title>)")
     source = str(path.resolve())
     url = page.url()
+    published = page.published()
+    byline = page.byline()
+    warnings = [
+        problem
+        for problem, missing in (
+            ("no publication date found", published is None),
+            ("no byline found", byline is None),
+        )
+        if missing
+    ]
     return [
         ParsedArticle(
             key=url or source,
             title=title,
             url=url,
-            published=page.published(),
-            byline=page.byline(),
+            published=published,
+            byline=byline,
             tags=page.tags(),
             categories=page.categories(),
             source_path=source,
             format="html",
             images=page.images(),
+            warnings=warnings,
         )
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from library.errors import PhotodeskError
 
@@ -42,7 +42,15 @@ class ParsedImage:
 
 @dataclass
 class ParsedArticle:
-    """One post or page; `key` stays the same when the same source is imported again."""
+    """One post or page; `key` stays the same when the same source is imported again.
+
+    `warnings` names what the source did not let the parser read (no date, no byline), so
+    an import can say so instead of refusing a real article.
+
+    `confidence` (0..1) and `unassigned` (lines that fit no role) say how sure a reader that
+    had to infer the fields from layout is; parsers that read fields from markup leave them
+    None and empty.
+    """
 
     key: str
     title: str
@@ -58,6 +66,59 @@ class ParsedArticle:
     status: str | None = None
     #: Keys earlier versions gave the same article, so a re-import updates it.
     former_keys: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    confidence: float | None = None
+    unassigned: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The article as a person reads it, for reports and for comparing with a reading.
+
+        Each image's archive note, credit and dates come from its caption as published
+        (unless the source states the credit apart); the first inline image says whether it
+        is the featured image again (same alt text).
+        """
+        from library.text.captions import parse_caption
+
+        featured = next((i for i in self.images if i.role == "featured"), None)
+        images: list[dict[str, Any]] = []
+        for image in self.images:
+            if image.role != "inline":
+                continue
+            notes = parse_caption(image.caption)
+            record: dict[str, Any] = {
+                "position": image.position,
+                "reference": image.reference,
+                "alt": image.alt,
+                "caption": image.caption,
+                "archive": notes.archive,
+                "credit": image.credit or notes.credit,
+                "dates": [d.value for d in notes.dates],
+            }
+            if not images:
+                record["same_as_featured"] = bool(
+                    featured is not None
+                    and featured.alt
+                    and image.alt
+                    and " ".join(featured.alt.casefold().split())
+                    == " ".join(image.alt.casefold().split())
+                )
+            images.append(record)
+        published = self.published.isoformat() if self.published is not None else None
+        return {
+            "key": self.key,
+            "title": self.title,
+            "url": self.url,
+            "published": published,
+            "byline": self.byline,
+            "tags": list(self.tags),
+            "categories": list(self.categories),
+            "format": self.format,
+            "featured_alt": featured.alt if featured is not None else None,
+            "featured_reference": featured.reference if featured is not None else None,
+            "images": images,
+            "confidence": self.confidence,
+            "unassigned": list(self.unassigned),
+        }
 
 
 class ArticleFormatError(PhotodeskError):
