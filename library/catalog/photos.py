@@ -141,8 +141,9 @@ def new_asset(
         if name == "keywords":
             cut = cut_keywords(value if isinstance(value, list) else [value])
             value = cut.keywords
-            if cut.message():
-                messages.append(f"keywords: {cut.message()}")
+            message = cut.message()
+            if message:
+                messages.append(message)
         setattr(asset, column, value)
         sources[column] = f"embedded:{meta.sources.get(name, 'unknown')}"
     # An archive photo says so in its genre (what export writes) or in its caption.

@@ -19,6 +19,7 @@ from library.catalog.edits import (
     cut_keywords,
     unique_keywords,
 )
+from library.catalog.photos import warnings_of
 from library.db.engine import Database
 from library.db.models import Asset, AssetKeyword
 from library.errors import InvalidValueError
@@ -148,15 +149,16 @@ def test_ingest_cuts_eight_thousand_xmp_keywords_and_reports_it(
         assert len(asset.keywords) == MAX_KEYWORDS
         assert asset.keywords[:2] == ["L" * MAX_KEYWORD_LENGTH, "subject0"]
     assert sorted(_tags(database, asset_id)) == sorted(asset.keywords)
-    assert report.warnings == [
-        {
-            "path": str(path),
-            "warning": f"7801 keywords past the limit of {MAX_KEYWORDS} dropped; "
-            f"1 keywords cut to {MAX_KEYWORD_LENGTH} characters",
-        }
-    ]
+    message = (
+        f"7801 keywords past the limit of {MAX_KEYWORDS} dropped; "
+        f"1 keywords cut to {MAX_KEYWORD_LENGTH} characters"
+    )
+    assert report.warnings == [{"path": str(path), "asset_id": asset_id, "warning": message}]
     assert report.to_json()["warnings"] == report.warnings
-    assert "1 with keywords cut" in report.summary()
+    assert "1 with warnings" in report.summary()
+    # Kept with the photo, as every ingest warning is.
+    with database.session_scope(write=False) as session:
+        assert warnings_of(session, asset_id) == [message]
 
 
 def test_cli_ingest_prints_the_cut(database: Database, run: Any, tmp_path: Path) -> None:
@@ -189,7 +191,8 @@ def test_import_with_media_reports_the_cut(database: Database, run: Any, tmp_pat
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["ingested"] == 1
-    assert data["warnings"][0]["warning"].startswith("3 keywords past the limit")
+    cut = [w["warning"] for w in data["warnings"] if "keywords past" in w["warning"]]
+    assert cut == [f"tagged.png: 3 keywords past the limit of {MAX_KEYWORDS} dropped"]
 
 
 @pytest.mark.parametrize("value", ["a\x00b", "broken \ud800"])

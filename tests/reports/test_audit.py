@@ -116,7 +116,7 @@ def test_without_a_link_builder_there_are_no_links(demo: Database) -> None:
         reports = reuse_report(session)
     assert reports
     data = report_json(reports)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports))))
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports).decode("utf-8-sig"))))
     page = report_html(reports)
     assert all(photo["link"] is None for photo in data["photos"])
     assert all(f["link"] is None for photo in data["photos"] for f in photo["findings"])
