@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
@@ -75,6 +77,29 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, l
         except InvalidValueError as exc:
             problems.append(str(exc))
     return filters, problems
+
+
+#: What travels from the grid to a photo and back: the filters plus the grid page.
+CONTEXT_ARGS = (*FILTER_ARGS, "after")
+
+
+@bp.app_template_global()
+def search_context(args: MultiDict[str, str] | None = None) -> dict[str, str]:
+    """The search the editor came from, as it travels in query strings.
+
+    Grid, photo page, bulk edit and upload all pass it on untouched, so
+    "back" always lands on the same search, filters, sort and page.
+    """
+    source = request.args if args is None else args
+    return {name: value for name in CONTEXT_ARGS if (value := source.get(name, ""))}
+
+
+@bp.app_template_global()
+def with_context(url: str, anchor: int | None = None) -> str:
+    """``url`` with the current search context appended (and ``#p<id>`` to land on a card)."""
+    context = search_context()
+    joined = url + ("?" + urlencode(context) if context else "")
+    return joined + (f"#p{anchor}" if anchor is not None else "")
 
 
 def _flag(value: str | None) -> bool:

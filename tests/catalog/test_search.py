@@ -238,7 +238,11 @@ def _walk(database: Database, start: int, q: str, sort: str, **filters: object) 
     with database.session_scope(write=False) as session:
         while True:
             found = queries.neighbours(
-                session, seen[-1], q, queries.PhotoFilter(**filters), sort  # type: ignore[arg-type]
+                session,
+                seen[-1],
+                q,
+                queries.PhotoFilter(**filters),
+                sort,  # type: ignore[arg-type]
             )
             if found.next is None:
                 return seen
