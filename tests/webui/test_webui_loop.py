@@ -36,7 +36,7 @@ def hrefs(page: str, pattern: str) -> list[str]:
 
 
 def card_links(page: str) -> list[str]:
-    return hrefs(page, r'class="card-image" href="([^"]+)"')
+    return hrefs(page, r'class="card-image" id="p\d+" href="([^"]+)"')
 
 
 def step_link(page: str, which: str) -> str | None:

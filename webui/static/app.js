@@ -207,12 +207,13 @@
       target.scrollIntoView({ block: "nearest" });
     }
 
+    // The card's link carries the anchor, so the browser itself focuses it on
+    // #p123 (and a non-focusable anchor would have its focus cleared).
     var hash = window.location.hash.match(/^#p(\d+)$/);
     var start = hash ? document.getElementById("p" + hash[1]) : null;
     if (start) {
-      var link = start.querySelector(".card-image");
-      link.focus();
-      link.scrollIntoView({ block: "center" });
+      start.focus();
+      start.scrollIntoView({ block: "center" });
     }
 
     document.addEventListener("keydown", function (event) {
@@ -281,7 +282,8 @@
       if (dialogOpen()) { return; }
       if (form && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
-        save(null);
+        // Shift as well: save and go on to the next photo of the search.
+        save(event.shiftKey ? { name: "then", value: "next" } : null);
         return;
       }
       if (event.key === "Escape" && back) {
@@ -294,6 +296,13 @@
       if (event.key === "[") { event.preventDefault(); go("previous"); }
       if (event.key === "]") { event.preventDefault(); go("next"); }
     });
+
+    // The caption is what a take needs: start there, cursor at the end.
+    var caption = form ? form.querySelector("textarea[name=caption]") : null;
+    if (caption && !window.location.hash) {
+      caption.focus();
+      caption.setSelectionRange(caption.value.length, caption.value.length);
+    }
 
     if (!form || !window.fetch || !window.FormData) { return; }
     var status = document.querySelector("[data-save-status]");
@@ -428,7 +437,12 @@
         var line = document.getElementById("credit-line");
         if (line) { line.value = body.credit_line; }
         show(body.message, body.category);
-        if (body.go) { window.location.href = body.go; }
+        if (body.go) {
+          window.location.href = body.go;
+        } else if (form.contains(document.activeElement)) {
+          // Saved: leave the field so [ ] and Esc step on from here.
+          document.activeElement.blur();
+        }
       }, function () {
         busy = false;
         show("Could not reach photodesk; nothing was saved. Try again.", "error");
