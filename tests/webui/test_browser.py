@@ -233,6 +233,13 @@ def test_conflicting_edit_shows_both_values(
     assert asset_values(site.database, photo).caption == (
         "The rocket on the launch pad before sunrise."
     )
+    # Saving again, now from the current version, deliberately replaces ana's caption.
+    bob.click("button:has-text('Save changes')")
+    bob.wait_for_selector("[data-save-status] .flash-success")
+    assert bob.locator(".conflict").count() == 0
+    assert asset_values(site.database, photo).caption == (
+        "Launch pad 39A at dawn, a day before lift-off."
+    )
     assert bob.problems == []
     other_context.close()
 

@@ -322,17 +322,18 @@
       status.appendChild(p);
     }
 
-    function setField(name, value) {
-      var orig = form.querySelector('input[name="orig_' + name + '"]');
-      if (orig) { orig.value = value; }
-    }
-
+    // The form starts over from ``values``. With keepMine (after a clash) the
+    // fields this editor changed keep their text and the rest take the current
+    // values, as the server-rendered conflict page does.
     function setValues(values, keepMine) {
       Object.keys(values).forEach(function (name) {
-        setField(name, values[name]);
-        if (keepMine) { return; }
+        var orig = form.querySelector('input[name="orig_' + name + '"]');
         var field = form.elements[name];
-        if (!field) { return; }
+        var mine = !field ? null
+          : field.type === "checkbox" ? (field.checked ? "yes" : "no") : field.value;
+        var untouched = !!orig && mine === orig.value;
+        if (orig) { orig.value = values[name]; }
+        if (!field || (keepMine && !untouched)) { return; }
         if (field.type === "checkbox") { field.checked = values[name] === "yes"; }
         else { field.value = values[name]; }
       });
