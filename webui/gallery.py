@@ -96,8 +96,14 @@ def search_context(args: MultiDict[str, str] | None = None) -> dict[str, str]:
 
 @bp.app_template_global()
 def with_context(url: str, anchor: int | None = None) -> str:
-    """``url`` with the current search context appended (and ``#p<id>`` to land on a card)."""
+    """``url`` with the current search context appended.
+
+    With ``anchor`` (a photo id) the grid shows the page holding that photo
+    (``at``) and lands on its card (``#p<id>``).
+    """
     context = search_context()
+    if anchor is not None:
+        context["at"] = str(anchor)
     joined = url + ("?" + urlencode(context) if context else "")
     return joined + (f"#p{anchor}" if anchor is not None else "")
 
@@ -117,15 +123,19 @@ def index() -> str:
     filters, problems = filters_from_args(request.args)
     sort = sort_from_args(request.args)
     q = request.args.get("q", "")
-    page = queries.find_photos(
-        get_session(),
-        q,
-        filters,
-        sort=sort,
-        limit=current_app.config["PAGE_SIZE"],
-        after=request.args.get("after") or None,
-    )
+    after = request.args.get("after") or None
+    session = get_session()
+    limit = current_app.config["PAGE_SIZE"]
+    page = queries.find_photos(session, q, filters, sort=sort, limit=limit, after=after)
+    at = request.args.get("at", type=int)
+    if at is not None and at > 0 and at not in {asset.id for asset in page.assets}:
+        # Back from a photo reached by stepping past this page: start the page there.
+        after = queries.cursor_at(session, at, sort)
+        page = queries.find_photos(session, q, filters, sort=sort, limit=limit, after=after)
     kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    # The cards carry the page actually shown, so "back" from a photo lands here again.
+    shown = {**kept, "after": after or ""}
+    context = {name: shown[name] for name in CONTEXT_ARGS if shown.get(name)}
     active = sum(1 for k in kept if k not in ("q", "sort"))
     return render_template(
         "gallery.html",
@@ -137,7 +147,8 @@ def index() -> str:
         active_filters=active,
         statuses=STATUSES,
         formats=FORMATS,
-        first_page=not request.args.get("after"),
+        first_page=not after,
+        context=context,
     )
 
 

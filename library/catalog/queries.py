@@ -209,6 +209,21 @@ def neighbours(
     return Neighbours(session.scalar(before.limit(1)), session.scalar(after.limit(1)))
 
 
+def cursor_at(session: Session, asset_id: int, sort: str = "newest") -> str:
+    """The ``after`` cursor whose page starts with this photo, in ``find_photos`` terms.
+
+    The grid uses it to come back to a photo that the editor reached by stepping
+    past the page they opened it from.
+    """
+    if sort not in SORTS:
+        raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+    if sort == "newest":
+        return str(asset_id + 1)
+    stats = search.stats_table
+    own = session.scalar(select(stats.c.article_count).where(stats.c.asset_id == asset_id))
+    return f"{own or 0}.{asset_id + 1}"
+
+
 def _parse_cursor(after: str, parts: int) -> list[int]:
     try:
         values = [int(p) for p in after.split(".")]

@@ -284,3 +284,15 @@ def test_neighbours_of_a_photo_that_left_the_search(database: Database) -> None:
 def test_neighbours_refuse_an_unknown_sort(database: Database) -> None:
     with database.session_scope(write=False) as session, pytest.raises(InvalidValueError):
         queries.neighbours(session, 1, sort="oldest")
+
+
+@pytest.mark.parametrize("sort", ["newest", "most_used"])
+def test_cursor_at_starts_a_page_with_the_photo(database: Database, sort: str) -> None:
+    ids = [create_asset(database, caption="harbour") for _ in range(5)]
+    add_article(database, "one", [(ids[1], "x", None), (ids[3], "y", None)])
+    add_article(database, "two", [(ids[3], "x", None)])
+    listing = find(database, "harbour", sort=sort)
+    for position, asset_id in enumerate(listing):
+        with database.session_scope(write=False) as session:
+            cursor = queries.cursor_at(session, asset_id, sort)
+        assert find(database, "harbour", sort=sort, after=cursor) == listing[position:]

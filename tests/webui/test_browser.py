@@ -433,7 +433,7 @@ def test_caption_a_take_from_the_keyboard(page: Any, site: Site) -> None:
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("[data-save-status] .flash-success")
     page.keyboard.press("Escape")
-    page.wait_for_url(re.compile(rf".*/\?q=the&archive=no#p{take[2]}$"))
+    page.wait_for_url(re.compile(rf".*/\?q=the&archive=no&at={take[2]}#p{take[2]}$"))
     page.wait_for_selector(f"#p{take[2]}:focus")
     assert page.input_value("input[name=q]") == "the"
     for asset_id, caption in zip(take, captions, strict=True):
@@ -467,5 +467,5 @@ def test_leaving_a_half_typed_caption_warns(page: Any, site: Site) -> None:
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("[data-save-status] .flash-success")
     page.keyboard.press("Escape")
-    page.wait_for_url(re.compile(rf".*/#p{photo}$"))
+    page.wait_for_url(re.compile(rf".*/\?at={photo}#p{photo}$"))
     assert dialogs == ["beforeunload"]

@@ -14,6 +14,7 @@ import re
 from flask.testing import FlaskClient
 
 from library.catalog import edits
+from library.config import LibraryConfig
 from library.db.engine import Database
 from tests.webui.webutil import (
     app_fixture,  # noqa: F401
@@ -23,6 +24,7 @@ from tests.webui.webutil import (
     csrf,
     form_fields,
     jpeg,
+    make_app,
     post,
     signed_in,
 )
@@ -61,7 +63,7 @@ def test_search_travels_from_grid_to_photo_and_back(
     assert card_links(grid) == [f"/photos/{i}?{SEARCH}" for i in listing]
 
     first = client.get(f"/photos/{listing[0]}?{SEARCH}").text
-    assert step_link(first, "back") == f"/?{SEARCH}#p{listing[0]}"
+    assert step_link(first, "back") == f"/?{SEARCH}&at={listing[0]}#p{listing[0]}"
     assert step_link(first, "previous") is None
     assert step_link(first, "next") == f"/photos/{listing[1]}?{SEARCH}"
 
@@ -79,13 +81,37 @@ def test_search_travels_from_grid_to_photo_and_back(
     assert f'id="p{listing[3]}"' in again
 
 
+def test_back_from_a_photo_past_the_page_shows_its_page(
+    config: LibraryConfig, database: Database
+) -> None:
+    """Stepping with ] past the grid page opened from, "back" still lands on the photo's card."""
+    listing = desk(database)
+    client = make_app(config, PAGE_SIZE=2).test_client()
+    signed_in(client, database, "editor")
+    grid = client.get(f"/?{SEARCH}").text
+    assert card_links(grid) == [f"/photos/{i}?{SEARCH}" for i in listing[:2]]
+    photo = client.get(f"/photos/{listing[1]}?{SEARCH}").text
+    beyond = step_link(photo, "next")
+    assert beyond == f"/photos/{listing[2]}?{SEARCH}"
+    back = step_link(client.get(beyond).text, "back")
+    assert back == f"/?{SEARCH}&at={listing[2]}#p{listing[2]}"
+    page = client.get(back.split("#")[0]).text
+    assert f'id="p{listing[2]}"' in page
+    # The shown page's cursor travels on in the cards, so the next "back" stays here.
+    cards = card_links(page)
+    assert cards[0].startswith(f"/photos/{listing[2]}?{SEARCH}&after=")
+    # On the page already: the page asked for is kept.
+    same = client.get(f"/?{SEARCH}&at={listing[1]}").text
+    assert card_links(same) == card_links(grid)
+
+
 def test_photo_without_a_search_steps_through_everything(
     client: FlaskClient, database: Database
 ) -> None:
     listing = desk(database)
     signed_in(client, database, "editor")
     page = client.get(f"/photos/{listing[0]}").text
-    assert step_link(page, "back") == f"/#p{listing[0]}"
+    assert step_link(page, "back") == f"/?at={listing[0]}#p{listing[0]}"
     # With no search the street photo and the killed frame (newer ids) come first.
     assert step_link(page, "previous") == f"/photos/{listing[0] + 1}"
     assert step_link(page, "next") == f"/photos/{listing[1]}"
