@@ -412,7 +412,11 @@
         return response.json().then(function (body) {
           return { status: response.status, body: body };
         }, function () {
-          return { status: response.status, body: { error: "The server answered " + response.status + "." } };
+          // A sign-in page or an HTML error: the session ended or the form expired.
+          return {
+            status: response.status,
+            body: { error: "Not saved: reload the page (you may have been signed out)." }
+          };
         });
       }).then(function (answer) {
         busy = false;
