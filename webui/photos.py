@@ -217,18 +217,12 @@ def _saved(asset_id: int, message: str, category: str) -> Any:
 
     In place (JSON) the page gets the new state to show and where "next" leads.
     """
-    nav = _nav(asset_id)
-    go_next = request.form.get("then") == "next" and nav["next"] is not None
+    go = _nav(asset_id)["next"] if request.form.get("then") == "next" else None
     if _wants_json():
         asset = catalog.get_asset(get_session(), asset_id)
-        return jsonify(
-            message=message,
-            category=category,
-            go=nav["next"] if go_next else None,
-            **_state(asset),
-        )
+        return jsonify(message=message, category=category, go=go, **_state(asset))
     flash(message, category)
-    return redirect(nav["next"] if go_next else nav["here"], code=303)  # type: ignore[arg-type]
+    return redirect(go or with_context(url_for("photos.page", asset_id=asset_id)), code=303)
 
 
 def _state(asset: Asset) -> dict[str, Any]:
