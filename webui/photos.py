@@ -172,7 +172,6 @@ def edit(asset_id: int) -> Any:
     else's change to a field this editor did not touch. A real conflict (both
     changed the same field) is shown with both values and nothing is saved.
     """
-    session = get_session()
     identity = current()
     assert identity is not None
     form = request.form
@@ -184,7 +183,7 @@ def edit(asset_id: int) -> Any:
         message = "The form had no version; reload it."
         if as_json:
             return jsonify(error=message), 400
-        asset = catalog.get_asset(session, asset_id)
+        asset = catalog.get_asset(get_session(), asset_id)
         return _render(asset, mine, original, error=message), 400
     try:
         changed = {
@@ -196,6 +195,8 @@ def edit(asset_id: int) -> Any:
         }
         if not changed:
             return _saved(asset_id, "Nothing to save: no field was changed.", "info")
+        edits.normalize_values(changed)  # checked before the write transaction opens
+        session = get_session()
         try:
             result = edits.merge_edit(
                 session, asset_id, changed, identity.name, expected_version=version
@@ -208,7 +209,7 @@ def edit(asset_id: int) -> Any:
     except InvalidValueError as exc:
         if as_json:
             return jsonify(error=str(exc)), 400
-        asset = catalog.get_asset(session, asset_id)
+        asset = catalog.get_asset(get_session(), asset_id)
         return _render(asset, mine, original, version, error=str(exc)), 400
     commit()
     names = ", ".join(LABELS[c.field].lower() for c in result.changes)

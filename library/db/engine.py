@@ -80,8 +80,11 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        # A write that may be skipped (a "last used" note) asks not to wait for the lock.
+        wait = options.get("sqlite_busy_ms", int(busy_timeout * 1000))
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+        connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 @dataclass
@@ -95,11 +98,18 @@ class Database:
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=writer, expire_on_commit=False)
+        impatient = writer.execution_options(sqlite_busy_ms=0)
+        self._write_now = sessionmaker(bind=impatient, expire_on_commit=False)
 
     @contextmanager
-    def session_scope(self, write: bool = True) -> Iterator[Session]:
-        """One transaction: commit on success, roll back on any exception."""
-        session = (self._write if write else self._read)()
+    def session_scope(self, write: bool = True, wait: bool = True) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any exception.
+
+        ``wait=False`` gives up at once (LibraryBusyError) when another writer holds
+        an SQLite catalog, for writes that are worth less than the wait.
+        """
+        factory = (self._write if wait else self._write_now) if write else self._read
+        session = factory()
         try:
             yield session
             session.commit()
