@@ -43,7 +43,7 @@ def test_sqlite_is_wal_with_foreign_keys(database: Database) -> None:
 def test_upgrade_gives_existing_tokens_an_expiry_and_keeps_their_last_use(
     config: LibraryConfig,
 ) -> None:
-    """Revision 0005 on a catalog with a token from before: it keeps working, for 90 days."""
+    """Revision 0008 on a catalog with a token from before: it keeps working, for 90 days."""
     from datetime import datetime, timedelta
 
     from alembic import command
