@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -236,6 +236,18 @@ def migrate(database: Database) -> None:
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise DatabaseError(f"{_describe(config)}: cannot migrate catalog ({exc.orig})") from None
+
+
+def one_writer_at_a_time(session: Session, name: str) -> None:
+    """Make transactions that call this with the same name run one after another.
+
+    On SQLite every write transaction already starts with BEGIN IMMEDIATE. On
+    PostgreSQL, a transaction-scoped advisory lock taken first, before any row
+    is touched, gives the same order: two ingests then never both see a file
+    as new, and, holding nothing else while they wait, cannot deadlock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def sqlite_snapshot(path: Path, target: Path) -> None:

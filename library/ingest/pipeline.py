@@ -27,7 +27,7 @@ from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_fi
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
-from library.db.engine import Database
+from library.db.engine import Database, one_writer_at_a_time
 
 #: Extensions consumed together with an image rather than ingested themselves.
 SIDECAR_SUFFIXES = frozenset({".xmp"})
@@ -339,6 +339,7 @@ class IngestSession:
         for attempt in (1, 2):
             try:
                 with self.database.session_scope() as session:
+                    one_writer_at_a_time(session, "photodesk-ingest")
                     outcomes = self._catalog_batch(session, digests, analyses, ready)
                 break
             except IntegrityError:
