@@ -20,7 +20,8 @@ from types import ModuleType
 import pytest
 
 from library.articles.importers import ArticleFormatError, ParsedImage, parse_html
-from library.articles.importers.html import find_images, parse_date
+from library.articles.importers.htmldates import parse_date
+from library.articles.importers.htmlimages import find_images
 from library.articles.imports import import_articles
 from library.db.engine import Database
 from tests.conftest import CORPORA, needs_corpora

@@ -37,8 +37,7 @@ marks nothing. A caption is the figure's <figcaption>, the ``wp-caption`` box's
 
 The featured image is og:image (else twitter:image, else the JSON-LD article image),
 completed from the JSON-LD ImageObject of the same file (caption, creditText,
-copyrightNotice) and, failing a caption there, from the in-body figure of the same file.
-"""
+copyrightNotice) and, failing a caption there, from the in-body figure of the same file."""
 
 from __future__ import annotations
 
@@ -46,703 +45,35 @@ import codecs
 import contextlib
 import json
 import re
-import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
-from html import escape, unescape
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from library.articles.importers.htmldates import parse_date
+from library.articles.importers.htmlimages import FoundImage, _collect_images
+from library.articles.importers.htmltree import (
+    _CHROME_TAGS,
+    _HEADLINE_CLASSES,
+    _SEPARATORS,
+    _chrome_marks,
+    _has_words,
+    _is_scope,
+    _Node,
+    _norm,
+    _tree,
+    clean_text,
+)
+from library.articles.importers.jsonld import (
+    _byline,
+    _first,
+    _Graph,
+    _ImageInfo,
+    _json_nodes,
+    _match,
+    _unique,
+)
 from library.articles.importers.media import canonical_media_name
 from library.articles.importers.model import ArticleFormatError, ParsedArticle, ParsedImage
-
-_VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
-    | {"source", "track", "wbr", "amp-img"}
-)
-_BLOCKS = frozenset(
-    {"p", "div", "figure", "figcaption", "section", "article", "aside", "ul", "ol", "table"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "header", "footer", "main"}
-)
-_CLOSES_P = _BLOCKS | {"form", "hr", "pre", "blockquote", "dl", "nav"}
-_SILENT = frozenset({"script", "style", "template", "noscript", "svg", "select", "button"})
-_CHROME_TAGS = frozenset({"nav", "aside", "footer", "form"})
-_CHROME_WORDS = frozenset(
-    {"related", "share", "sharing", "sharebar", "social", "comment", "comments", "newsletter"}
-    | {"advert", "advertisement", "advertising", "ad", "ads", "adslot", "adsbygoogle", "dfp"}
-    | {"sidebar", "promo", "promos", "widget", "widgets", "teaser", "teasers", "recommended"}
-    | {"recommendations", "outbrain", "taboola", "trending", "popular", "mostread", "sponsor"}
-    | {"sponsored", "breadcrumb", "breadcrumbs", "menu", "masthead", "subscribe", "paywall"}
-    | {"cookie", "cookies", "modal", "popup", "byline", "author", "authors", "bio", "headshot"}
-    | {"avatar", "profile", "rail", "navigation", "nav", "footer", "signup"}
-    | {"video", "videos", "player", "playlist", "jwplayer", "brightcove"}
-)
-_CHROME_PHRASES = re.compile(
-    r"more[-_]?stories|read[-_]?more|most[-_]?(?:read|popular|viewed)|also[-_]?read|"
-    r"you[-_]?may[-_]?(?:also[-_]?)?like|see[-_]?also|more[-_]?from|site[-_]?header"
-)
-_SCOPE_CLASS = re.compile(
-    r"entry-content|article-body|article__body|article-content|post-content|post-body|"
-    r"story-body|articlebody|article-text|story-content|hentry"
-)
-_CHROME_IMAGE_WORDS = frozenset(
-    {"logo", "logos", "avatar", "avatars", "gravatar", "icon", "icons", "favicon", "sprite"}
-    | {"pixel", "spacer", "tracking", "beacon", "emoji", "smiley", "badge", "headshot"}
-    | {"headshots", "mugshot", "author", "authors", "byline", "profile", "spinner", "loader"}
-    | {"1x1", "ad", "ads", "advert"}
-    | {"sponsor", "button", "btn", "rss", "arrow", "bullet", "dfp", "adserver", "clear"}
-)
-# lazy-loading pages mark real photos "loading" in their class, but a file so named is a spinner
-_FILE_ONLY_WORDS = frozenset(
-    {"loading", "placeholder", "blank", "transparent", "lazy", "grey", "qrcode", "qr"}
-)
-_HIDDEN = re.compile(
-    r"(?:^|[\s_-])(?:off-?screen|visually-hidden|sr-only|screen-reader-text|screenreader|"
-    r"element-invisible|hidden|a11y)(?=$|[\s_-])"
-)
-_PHOTO_BOX = frozenset({"photo", "image", "figure", "media", "picture", "img"})
-_CAPTION_WORDS = frozenset({"caption", "figcaption", "cutline", "legend", "legende", "leyenda"})
-_CREDIT_WORDS = frozenset(
-    {"credit", "credits", "copyright", "photographer", "courtesy", "photocredit"}
-)
-_TRACKERS = ("doubleclick.", "facebook.com/tr", "scorecardresearch.", "google-analytics.")
-_MAX_DEPTH = 1000
-_MIN_SIZE = 50
-_SEPARATORS = re.compile(r"\s+(?:\||-{1,2}|–|—|::?|»|«|·|/|•)\s+|\s*｜\s*|\s+：\s*")
-_HEADLINE_CLASSES = frozenset(
-    {"entry-title", "post-title", "article-title", "story-title", "headline", "entry-header"}
-    | {"article-headline", "story-headline", "post-headline", "title", "heading"}
-)
-
-
-def clean_text(value: str | None) -> str | None:
-    """Plain text as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
-    if value is None:
-        return None
-    text = _strip_tags(value) if "<" in value else unescape(value)
-    text = " ".join(text.replace("\u200b", "").replace("\ufeff", "").split())
-    return text or None
-
-
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in _BLOCKS or tag == "br":
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _strip_tags(fragment: str) -> str:
-    parser = _TextOnly()
-    try:
-        parser.feed(fragment)
-        parser.close()
-    except AssertionError:  # html.parser gives up on some broken declarations
-        return unescape(re.sub(r"<[^>]*>", " ", fragment))
-    return "".join(parser.parts)
-
-
-def _norm(text: str | None) -> str:
-    """Compare headlines as a reader would: case, quote styles and spacing aside."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = re.sub(r"[‘’`´]", "'", text)
-    text = re.sub(r"[“”«»„]", '"', text)
-    return " ".join(text.split()).strip(" .:")
-
-
-def _words(value: str) -> set[str]:
-    return {w for w in re.split(r"[^a-z0-9]+", value.lower()) if w}
-
-
-# -- the element tree --------------------------------------------------------------------
-
-
-class _Node:
-    """One element; text children are plain strings."""
-
-    __slots__ = ("attrs", "children", "depth", "index", "parent", "prose", "slot", "tag")
-
-    def __init__(self, tag: str, attrs: dict[str, str], parent: _Node | None) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.parent = parent
-        self.children: list[_Node | str] = []
-        self.index = 0  # document order
-        self.slot = len(parent.children) if parent is not None else 0  # place among siblings
-        self.depth: int = parent.depth + 1 if parent is not None else 0
-        self.prose = 0  # characters of running text below, links and furniture aside
-
-    def get(self, name: str) -> str:
-        return self.attrs.get(name, "")
-
-    @property
-    def marks(self) -> str:
-        return (self.get("class") + " " + self.get("id")).lower()
-
-    def elements(self) -> Iterator[_Node]:
-        """This element and every element below it in document order, without recursion."""
-        stack: list[_Node] = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(c for c in reversed(node.children) if isinstance(c, _Node))
-
-    def ancestors(self) -> Iterator[_Node]:
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
-
-    def contains(self, other: _Node) -> bool:
-        return other is self or any(a is self for a in other.ancestors())
-
-    def text(self, skip: frozenset[str] = _SILENT, visible: bool = False) -> str:
-        """The text as read; `visible` leaves out screen-reader-only labels ("Image caption")."""
-        parts: list[str] = []
-        stack: list[_Node | str] = [self]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, str):
-                parts.append(item)
-            elif visible and item is not self and _HIDDEN.search(item.marks):
-                continue
-            elif item.tag not in skip or item is self:
-                spaced = item.tag in _BLOCKS or item.tag == "br"
-                spaced = spaced or (visible and _has_words(item, _CREDIT_WORDS | _CAPTION_WORDS))
-                if spaced:
-                    parts.append(" ")
-                    stack.append(" ")
-                elif visible and item is not self:
-                    parts.append("\x01")  # an element boundary, maybe a styled gap
-                stack.extend(reversed(item.children))
-        text = "".join(parts).replace("\u200b", "")
-        if visible:  # "…California.</span><span>David McNew" reads as two sentences
-            text = re.sub(r"(?<=[.!?:;)])\x01+(?=\w)", " ", text).replace("\x01", "")
-        return " ".join(text.split())
-
-    def raw(self) -> str:
-        return "".join(c for c in self.children if isinstance(c, str))
-
-
-class _TreeBuilder(HTMLParser):
-    """A forgiving tree: unknown end tags are ignored, open elements closed at the end."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("#root", {}, None)
-        self._stack = [self.root]
-        self._count = 0
-
-    def _add(self, tag: str, attrs: list[tuple[str, str | None]]) -> _Node:
-        values = {name.lower(): (value or "") for name, value in attrs}
-        if tag in _CLOSES_P:
-            for index in range(len(self._stack) - 1, 0, -1):
-                if self._stack[index].tag == "p":
-                    del self._stack[index:]
-                    break
-                if self._stack[index].tag in _BLOCKS:
-                    break
-        parent = self._stack[-1]
-        node = _Node(tag, values, parent)  # its slot is where it is appended next
-        self._count += 1
-        node.index = self._count
-        parent.children.append(node)
-        return node
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = self._add(tag, attrs)
-        if tag not in _VOID and len(self._stack) < _MAX_DEPTH:
-            self._stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._add(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self._stack) - 1, 0, -1):
-            if self._stack[index].tag == tag:
-                del self._stack[index:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self._stack[-1].children.append(data)
-
-
-def _tree(markup: str, path: Path | None = None) -> _Node:
-    """Parse markup; html.parser gives up (AssertionError) on a few broken declarations.
-
-    For a page (`path` given) that is an error with its line; for a fragment of a post the
-    elements read before the break are kept, so one bad post does not sink an export.
-    """
-    builder = _TreeBuilder()
-    try:
-        builder.feed(markup)
-        builder.close()
-    except AssertionError as error:
-        if path is not None:
-            line = builder.getpos()[0]
-            raise ArticleFormatError(path, f"unreadable markup ({error})", line) from None
-    _measure_prose(builder.root)
-    return builder.root
-
-
-def _measure_prose(root: _Node) -> None:
-    """Characters of running text under each element: link text and furniture don't count."""
-    for node in sorted(root.elements(), key=lambda n: -n.depth):
-        if node.tag in _SILENT or node.tag in _CHROME_TAGS or node.tag == "a":
-            continue
-        own = sum(len(c.strip()) for c in node.children if isinstance(c, str))
-        node.prose = own + sum(c.prose for c in node.children if isinstance(c, _Node))
-
-
-def _is_scope(node: _Node) -> bool:
-    """An element that declares itself the article (or its body)."""
-    return (
-        node.tag == "article"
-        or node.get("itemprop").lower() == "articlebody"
-        or "article" in node.get("itemtype").lower()
-        or "blogposting" in node.get("itemtype").lower()
-        or bool(_SCOPE_CLASS.search(node.get("class").lower()))
-    )
-
-
-def _chrome_marks(marks: str) -> bool:
-    if _CHROME_PHRASES.search(marks):
-        return True
-    return any(
-        word in _CHROME_WORDS for token in marks.split() for word in re.split(r"[-_]+", token)
-    )
-
-
-# -- images ------------------------------------------------------------------------------
-
-
-@dataclass
-class FoundImage:
-    """An <img> as the markup gives it, with the caption of the figure that holds it."""
-
-    src: str | None
-    alt: str | None
-    marks: str  # class and id, lower-cased, to recognise chrome
-    width: int | None
-    height: int | None
-    attachment_id: str | None
-    caption: str | None = None
-    credit: str | None = None
-    in_figure: bool = False
-    file: str = ""  # the path of the file, lower-cased
-
-    def looks_like_chrome(self) -> bool:
-        """Logos, avatars, headshots, spinners, ads, icons and pixels are never news photos."""
-        if not self.src:
-            return True
-        sizes = [s for s in (self.width, self.height) if s is not None]
-        if any(s < _MIN_SIZE for s in sizes):
-            return True
-        lowered = self.src.lower()
-        if any(t in lowered for t in _TRACKERS):
-            return True
-        words = {w for w in re.split(r"[^a-z0-9]+", self.marks) if w}
-        named = {w for w in re.split(r"[^a-z0-9]+", self.file) if w}
-        return bool(words & _CHROME_IMAGE_WORDS or named & (_CHROME_IMAGE_WORDS | _FILE_ONLY_WORDS))
-
-
-def _size(value: str | None) -> int | None:
-    match = re.match(r"\s*(\d{1,6})\s*(?:px)?\s*$", value or "")
-    return int(match.group(1)) if match else None
-
-
-_PLACEHOLDER = re.compile(r"^data:|placeholder|blank\.|spacer|lazy|loading|grey\.gif|1x1")
-
-
-def _image_source(attrs: dict[str, str]) -> str | None:
-    """Lazy-loading pages put a placeholder in src and the real file in a data- attribute."""
-    src = attrs.get("src", "").strip()
-    lazy = [
-        attrs.get(name, "").strip()
-        for name in ("data-src", "data-lazy-src", "data-original", "data-orig-file")
-        + ("data-full-src", "data-hi-res-src", "data-lazy")
-    ]
-    sets = [attrs.get(name, "") for name in ("srcset", "data-srcset", "data-lazy-srcset")]
-    from_set = [s.strip().split(",")[0].split()[0] for s in sets if s.strip()]
-    ordered = [src, *lazy, *from_set]
-    if not src or _PLACEHOLDER.search(src.lower()):
-        ordered = [*lazy, *from_set, src]
-    for value in ordered:
-        if value and not value.startswith("data:"):
-            return value
-    return None
-
-
-def _is_figure(node: _Node) -> bool:
-    classes = node.get("class").lower().split()
-    return node.tag == "figure" or "wp-caption" in classes
-
-
-def _has_words(node: _Node, words: frozenset[str]) -> bool:
-    return any(w in words for token in node.marks.split() for w in re.split(r"[-_]+", token))
-
-
-def _caption_of(image: _Node, stop: _Node) -> tuple[str | None, str | None, bool]:
-    """(caption, credit, in a figure) for an image: its figure's caption, else a caption
-    element right after it, within a few levels and before the next image."""
-    for level, holder in enumerate(image.ancestors()):
-        if holder is stop or level > 5:
-            break
-        if _is_figure(holder):
-            marked = [n for n in holder.elements() if n.tag == "figcaption"] + [
-                n for n in holder.elements() if n is not holder and _has_words(n, _CAPTION_WORDS)
-            ]
-            caption = next((n for n in marked if n.text(visible=True)), None)
-            if caption is not None:
-                return _caption_parts(caption) + (True,)
-            return None, _credit_in(holder), True
-    # no figure: a caption element printed after the image, before any other image
-    for seen, node in enumerate(_after(image, stop, levels=5)):
-        if node.tag in ("img", "amp-img") or seen >= 40:
-            break
-        if (node.tag == "figcaption" or _has_words(node, _CAPTION_WORDS)) and node.text():
-            return _caption_parts(node) + (False,)
-    return None, None, False
-
-
-def _after(start: _Node, stop: _Node, levels: int) -> Iterator[_Node]:
-    """The elements after `start` in document order, within `levels` of its ancestors
-    (and never beyond `stop`): where a caption printed below a photo can be."""
-    node = start
-    for _ in range(levels):
-        parent = node.parent
-        if parent is None or node is stop:
-            return
-        for sibling in parent.children[node.slot + 1 :]:
-            if isinstance(sibling, _Node):
-                yield from sibling.elements()
-        if parent is stop:
-            return
-        node = parent
-
-
-def _caption_parts(caption: _Node) -> tuple[str | None, str | None]:
-    """The caption as published, and a credit element in it or beside it."""
-    credit = _credit_in(caption)
-    if credit is None and caption.parent is not None:
-        images = [n for n in caption.parent.elements() if n.tag in ("img", "amp-img")]
-        credit = _credit_in(caption.parent) if len(images) <= 1 else None
-    return caption.text(visible=True) or None, credit
-
-
-def _credit_in(node: _Node) -> str | None:
-    credit = next((n for n in node.elements() if _has_words(n, _CREDIT_WORDS)), None)
-    if credit is None:
-        credit = next(
-            (n for n in node.elements() if n.get("itemprop").lower() in ("copyrightholder",)),
-            None,
-        )
-    return credit.text(visible=True) or None if credit is not None else None
-
-
-def _found(node: _Node, stop: _Node) -> FoundImage:
-    attrs = node.attrs
-    src = _image_source(attrs)
-    path = urlsplit(src).path.lower() if src else ""
-    caption, credit, in_figure = _caption_of(node, stop)
-    figure = next((a for a in node.ancestors() if _is_figure(a)), None)
-    # WordPress names the upload on the img (wp-image-N, a gallery's data-id) or on the
-    # caption figure (attachment_N); the img's own mark wins.
-    own = re.search(r"\bwp-image-(\d+)\b", attrs.get("class", "")) or re.fullmatch(
-        r"\s*(\d+)\s*", attrs.get("data-id", "")
-    )
-    ident = own or (
-        re.fullmatch(r"attachment_(\d+)", figure.get("id")) if figure is not None else None
-    )
-    return FoundImage(
-        src=src,
-        alt=clean_text(attrs.get("alt")),
-        marks=node.marks,
-        width=_size(attrs.get("width")),
-        height=_size(attrs.get("height")),
-        attachment_id=ident.group(1) if ident else None,
-        caption=clean_text(caption),
-        credit=clean_text(credit),
-        in_figure=in_figure,
-        file=path,
-    )
-
-
-@dataclass
-class _Recorded:
-    src: str | None
-    node: _Node
-
-
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|tiff?|bmp|heic)$", re.IGNORECASE)
-
-
-def _links_elsewhere(chain: list[_Node]) -> bool:
-    """An uncaptioned image that links to another page is a teaser for that page; photos
-    link to their own larger file, if anywhere."""
-    link = next((a for a in chain if a.tag == "a"), None)
-    if link is None:
-        return False
-    target = urlsplit(link.get("href").strip())
-    if not (target.path.strip("/") or target.netloc) or _IMAGE_FILE.search(target.path):
-        return False
-    return not re.search(
-        r"(?:^|/)(?:attachment|media|image|photo|gallery)s?(?:/|$|[-_?])", target.path
-    )
-
-
-def _collect_images(container: _Node, skip: list[_Node], keep: list[_Node]) -> list[FoundImage]:
-    """The photos under `container`, furniture and the `skip` subtrees left out; elements in
-    `keep` (around the headline or most of the text) are never furniture."""
-    kept = {id(n) for n in keep}
-    images: list[FoundImage] = []
-    last_plain: _Recorded | None = None
-    for node in container.elements():
-        if node.tag not in ("img", "amp-img"):
-            continue
-        chain = []
-        for ancestor in node.ancestors():
-            if ancestor is container:
-                break
-            chain.append(ancestor)
-        if any(a in skip for a in chain):
-            continue
-        if any(
-            id(a) not in kept
-            and (
-                (a.tag in _CHROME_TAGS and not (a.tag == "aside" and _has_words(a, _PHOTO_BOX)))
-                or (a.tag == "header" and not any(_is_scope(b) for b in a.ancestors()))
-                or _chrome_marks(a.marks)
-            )
-            for a in chain
-        ):
-            continue
-        in_noscript = any(a.tag == "noscript" for a in chain)
-        found = _found(node, container)
-        if in_noscript and last_plain is not None:
-            same = canonical_media_name(found.src or "") == canonical_media_name(
-                last_plain.src or ""
-            )
-            near = any(a.contains(last_plain.node) for a in chain[:3] if a.tag != "noscript")
-            if same or near:
-                continue  # the <noscript> twin of a lazy-loaded image already recorded
-        if found.looks_like_chrome() or (not found.in_figure and _links_elsewhere(chain[:3])):
-            continue
-        if not in_noscript:
-            last_plain = _Recorded(found.src, node)
-        images.append(found)
-    return images
-
-
-def find_images(fragment: str) -> list[FoundImage]:
-    """Images of a content fragment in document order, chrome dropped; tolerant of bad HTML."""
-    root = _tree(fragment)
-    return _collect_images(root, [], [])
-
-
-def figure_html(ident: str, image_html: str, caption_html: str) -> str:
-    """A figure equivalent to a WordPress caption box, so one scanner reads both forms."""
-    return (
-        f'<figure id="{escape(ident)}" class="wp-caption">{image_html}'
-        f"<figcaption>{caption_html}</figcaption></figure>"
-    )
-
-
-# -- dates -------------------------------------------------------------------------------
-
-_ZONES = {
-    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
-    "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "HKT": 8, "SGT": 8,
-    "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "EST": -5, "EDT": -4, "CST": -6,
-    "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "HST": -10,
-}  # fmt: skip
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            "january jan enero ene janvier janv januar gennaio genn janeiro",
-            "february feb febrero febr février févr fevrier februar febbraio fevereiro fev",
-            "march mar marzo mars märz maerz março marco",
-            "april apr abril avril aprile",
-            "may mayo mai maggio maio mag",
-            "june jun junio juin juni giugno junho giu",
-            "july jul julio juillet juil juli luglio julho lug",
-            "august aug agosto août aout ago",
-            "september sep sept septiembre setiembre septembre settembre setembro set",
-            "october oct octubre octobre oktober okt ottobre outubro ott out",
-            "november nov noviembre novembre noviembre novembro",
-            "december dec diciembre dic décembre decembre dezember dez dicembre dezembro",
-        ],
-        start=1,
-    )
-    for name in names.split()
-}
-_MONTH = r"([^\W\d_]{3,10})\.?"
-_TEXT_DATES = (
-    re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"),  # Aug. 17, 2010
-    re.compile(rf"\b(\d{{1,2}})(?:\.|º|er)?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})\b"),
-)
-_CLOCK = re.compile(r"\b(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
-
-
-def _zone(name: str) -> timezone | None:
-    hours = _ZONES.get(name.upper())
-    return None if hours is None else timezone(timedelta(hours=hours))
-
-
-def parse_date(value: str | int | float | None) -> datetime | date | None:
-    """A publication date as pages write it: ISO 8601 (basic or extended, any offset or a
-    zone name), Unix seconds or milliseconds, YYYYMMDD, RFC 822, or a written date in
-    English, Spanish, French, German, Italian or Portuguese. The offset is kept."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return _epoch(float(value))
-    text = " ".join((value or "").split())
-    if not text or len(text) > 200:
-        return None
-    if re.fullmatch(r"\d{12,13}|\d{9,10}", text):
-        return _epoch(float(text))
-    if re.fullmatch(r"\d{8}", text):
-        with contextlib.suppress(ValueError):
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    iso = _iso(text)
-    if iso is not None:
-        return iso
-    with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-        parsed = parsedate_to_datetime(text)
-        if 1900 < parsed.year < 2200:
-            return parsed
-    return _written(text) or _numeric_in(text)
-
-
-_YEAR_FIRST = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年\s]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?!\d)"
-    r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-)
-# 19.06.2018 (day first, as written in most of Europe); slashes are left alone, since
-# 06/07/2018 means June 7 in the US and July 6 elsewhere
-_DAY_FIRST = re.compile(
-    r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d{2})(?!\d)"
-    r"(?:[,\s]+(?:um\s+|à\s+|alle\s+|a las\s+)?(\d{1,2})[:h.](\d{2})(?::(\d{2}))?)?"
-)
-
-
-def _numeric_in(text: str) -> datetime | date | None:
-    """A date written with numbers inside other words: '2023-11-17 20:52:15 来源',
-    '2014年1月9日', '19.06.2018, 05:50 Uhr'."""
-    for pattern in (_YEAR_FIRST, _DAY_FIRST):
-        match = pattern.search(text)
-        if not match:
-            continue
-        first, second, third, hour, minute, seconds = match.groups()
-        year, month, day = (
-            (first, second, third) if pattern is _YEAR_FIRST else (third, second, first)
-        )
-        with contextlib.suppress(ValueError):
-            if hour is None:
-                return date(int(year), int(month), int(day))
-            return datetime(
-                int(year), int(month), int(day), int(hour), int(minute), int(seconds or 0)
-            )
-    return None
-
-
-def _epoch(seconds: float) -> datetime | None:
-    if seconds > 1e11:
-        seconds /= 1000
-    if not 0 < seconds < 7e9:
-        return None
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _iso(text: str) -> datetime | date | None:
-    match = re.fullmatch(
-        r"(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})(?:[T ](\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?"
-        r"\s*(Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{2,5})?",
-        text,
-    )
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        if hour is None:
-            if zone is not None and zone.upper() != "Z":
-                return None
-            return date(int(year), int(month), int(day))
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        tzinfo: timezone | None = None
-        if zone:
-            if zone[0] in "+-":
-                digits = zone[1:].replace(":", "").ljust(4, "0")
-                offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
-                tzinfo = timezone(offset if zone[0] == "+" else -offset)
-            else:
-                tzinfo = _zone(zone)
-                if tzinfo is None:
-                    return None
-        return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro,
-            tzinfo=tzinfo,
-        )  # fmt: skip
-    except ValueError:
-        return None
-
-
-def _written(text: str) -> datetime | date | None:
-    """'Tuesday, Aug. 17, 2010', 'Saturday, December 27, 2014, 12:06 PM', '9 janvier 2020'."""
-    for number, pattern in enumerate(_TEXT_DATES):
-        match = pattern.search(text)
-        if not match:
-            continue
-        if number == 0:
-            month_name, day_text, year = match.groups()
-        else:
-            day_text, month_name, year = match.groups()
-        month = _MONTHS.get(month_name.lower())
-        if month is None:
-            continue
-        try:
-            day = date(int(year), month, int(day_text))
-        except ValueError:
-            continue
-        clock = _CLOCK.search(text, match.end())
-        if not clock:
-            return day
-        hour, minute = int(clock.group(1)), int(clock.group(2))
-        meridiem = (clock.group(4) or "").lower().replace(".", "")
-        if meridiem == "pm" and hour < 12:
-            hour += 12
-        elif meridiem == "am" and hour == 12:
-            hour = 0
-        zone = re.match(r"\s*([A-Z]{2,5})\b", text[clock.end() :])
-        tzinfo = _zone(zone.group(1)) if zone else None
-        with contextlib.suppress(ValueError):
-            return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tzinfo)
-        return day
-    return None
-
-
-# -- bytes to text -----------------------------------------------------------------------
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -783,174 +114,6 @@ def looks_binary(text: str) -> bool:
     return _odd_characters(text) * 50 > len(text)
 
 
-# -- JSON-LD ---------------------------------------------------------------------------
-
-
-@dataclass
-class _ImageInfo:
-    url: str | None
-    caption: str | None = None
-    credit: str | None = None
-    copyright: str | None = None
-    description: str | None = None
-
-
-def _json_nodes(blocks: list[str]) -> list[dict[str, Any]]:
-    nodes: list[dict[str, Any]] = []
-    for block in blocks:
-        text = block.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
-        try:
-            data = json.loads(text, strict=False)
-        except (ValueError, RecursionError):
-            continue
-        _collect(data, nodes, 0)
-    return nodes
-
-
-def _collect(value: object, out: list[dict[str, Any]], depth: int) -> None:
-    if depth > 12 or len(out) > 1000:
-        return
-    if isinstance(value, dict):
-        out.append(value)
-        for item in value.values():
-            _collect(item, out, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, out, depth + 1)
-
-
-def _types(node: dict[str, Any]) -> list[str]:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return [k for k in kinds if isinstance(k, str)]
-
-
-def _is_article(node: dict[str, Any]) -> bool:
-    return any(k.endswith("Article") or k in ("BlogPosting", "Report") for k in _types(node))
-
-
-_ORGANISATIONS = ("Organization", "NewsMediaOrganization", "Corporation", "WebSite", "Brand")
-
-
-class _Graph:
-    """JSON-LD nodes with @id references resolved, as Yoast-style @graph pages need."""
-
-    def __init__(self, nodes: list[dict[str, Any]]) -> None:
-        self.nodes = nodes
-        self.ids = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
-        self.article = next((n for n in nodes if _is_article(n)), None)
-
-    def resolve(self, value: object) -> object:
-        if isinstance(value, dict) and set(value) == {"@id"}:
-            return self.ids.get(value["@id"], value) if isinstance(value["@id"], str) else value
-        return value
-
-    def text(self, key: str) -> str | None:
-        value = self.article.get(key) if self.article else None
-        return clean_text(value) if isinstance(value, str) else None
-
-    def value(self, key: str) -> object:
-        return self.article.get(key) if self.article else None
-
-    def people(self, value: object, depth: int = 0) -> list[str]:
-        """Author names, organisations left out: a publisher is not a byline."""
-        value = self.resolve(value)
-        if isinstance(value, str):
-            return [t for t in [clean_text(value)] if t]
-        if isinstance(value, dict):
-            kinds = _types(value)
-            if kinds and all(k in _ORGANISATIONS for k in kinds):
-                return []
-            return self.people(value.get("name"), depth + 1) if depth < 4 else []
-        if isinstance(value, list) and depth < 4:
-            return [name for item in value for name in self.people(item, depth + 1)]
-        return []
-
-    def organisation_names(self) -> list[str]:
-        names: list[str] = []
-        for node in self.nodes:
-            kinds = _types(node)
-            if kinds and all(k in _ORGANISATIONS for k in kinds):
-                name = node.get("name")
-                if isinstance(name, str) and clean_text(name):
-                    names.append(clean_text(name) or "")
-        publisher = self.resolve(self.value("publisher"))
-        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            names.append(clean_text(publisher["name"]) or "")
-        return [n for n in names if n]
-
-    def words(self, key: str) -> list[str]:
-        value = self.value(key)
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, list):
-            return []
-        return [t for t in (clean_text(v) for v in value if isinstance(v, str)) if t]
-
-    def images(self, value: object, depth: int = 0) -> list[_ImageInfo]:
-        value = self.resolve(value)
-        if isinstance(value, str):
-            return [_ImageInfo(value.strip())]
-        if isinstance(value, list) and depth < 4:
-            return [info for item in value for info in self.images(item, depth + 1)]
-        if not isinstance(value, dict):
-            return []
-        url = value.get("url") or value.get("contentUrl")
-        return [
-            _ImageInfo(
-                url=url.strip() if isinstance(url, str) else None,
-                caption=_json_text(value.get("caption")),
-                credit=_json_text(value.get("creditText")),
-                copyright=_json_text(value.get("copyrightNotice")),
-                description=_json_text(value.get("description")),
-            )
-        ]
-
-    def all_images(self) -> list[_ImageInfo]:
-        article_images = self.images(self.value("image"))
-        objects = [n for n in self.nodes if "ImageObject" in _types(n)]
-        return article_images + [info for node in objects for info in self.images(node)]
-
-
-def _json_text(value: object) -> str | None:
-    return clean_text(value) if isinstance(value, str) else None
-
-
-def _match(reference: str | None, infos: list[_ImageInfo]) -> _ImageInfo | None:
-    """Same URL, else same original file name: pages quote sized copies of one upload."""
-    if not reference:
-        return None
-    exact = [i for i in infos if i.url == reference]
-    name = canonical_media_name(reference)
-    same = exact or [i for i in infos if i.url and name and canonical_media_name(i.url) == name]
-    richest = sorted(same, key=lambda i: -sum(v is not None for v in vars(i).values()))
-    return richest[0] if richest else None
-
-
-# -- the page --------------------------------------------------------------------------
-
-
-def _first(*values: str | None) -> str | None:
-    return next((v for v in values if v), None)
-
-
-def _unique(values: list[str]) -> list[str]:
-    seen: set[str] = set()
-    kept = []
-    for value in values:
-        if value.casefold() not in seen:
-            seen.add(value.casefold())
-            kept.append(value)
-    return kept
-
-
-def _byline(names: list[str]) -> str | None:
-    names = _unique(names)
-    if len(names) <= 1:
-        return names[0] if names else None
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 _DATE_KEYS = (
     "article:published_time", "og:article:published_time", "article:published",
     "datepublished", "pubdate", "publishdate", "publish_date", "publish-date", "pub_date",
@@ -959,12 +122,20 @@ _DATE_KEYS = (
     "parsely-pub-date", "article_date_original", "datecreated", "date", "dc.date",
     "dcterms.date", "displaydate", "cxenseparse:recs:publishtime", "epoch-publish-date",
 )  # fmt: skip
+
+
 _DATE_KEY = re.compile(r"publi(?:sh|cation)|pub_?date|issued|created")
+
+
 _NOT_PUBLISHED = re.compile(r"modif|updat|expir|end|revis|archiv|release")
+
+
 _AUTHOR_KEYS = (
     "author", "article:author", "og:author", "byl", "byline", "sailthru.author",
     "parsely-author", "dc.creator", "dcterms.creator", "search.byline", "citation_author",
 )  # fmt: skip
+
+
 _NOT_NAMES = re.compile(
     r"^(?:admin|administrator|root|webmaster|editor|editors|staff|redaction|rédaction|"
     r"redacción|guest|anonymous|unknown|null|none|n/a)$|https?:|www\.|@|\bprofile\b|"
@@ -973,23 +144,33 @@ _NOT_NAMES = re.compile(
     r"\.(?:com|net|org|co|fr|es|de|it|uk|jp|kr|cn|ru|info)\b",
     re.IGNORECASE,
 )
+
+
 _BY = re.compile(
     r"^(?:(?:written|posted|reported|story|text|words|analysis)\s+)?"
     r"(?:by|par|por|von|di|door|av|af|przez|from|de)\s*:?\s+",
     re.IGNORECASE,
 )
+
+
 _COMMENTS = frozenset({"comment", "comments"})
+
+
 _ORGANISATION_NAME = re.compile(
     r"^[A-Z]{2,5}$|\b(?:press|news|agency|agencies|wire|wires|service|times|post|herald|"
     r"tribune|journal|daily|staff|reporters?|correspondents?|editors?|writers?|"
     r"contributors?|desk|bureau|network|media|tv|radio|reuters)\b",
     re.IGNORECASE,
 )
+
+
 _DATE_TAIL = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|posted)\b"
     r"|\d",
     re.IGNORECASE,
 )
+
+
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\by\b|\bet\b|\bund\b|\be\b|\bog\b|·|\|)\s*")
 
 

@@ -44,7 +44,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from library.articles.importers.html import FoundImage, clean_text, figure_html, find_images
+from library.articles.importers.htmlimages import FoundImage, figure_html, find_images
+from library.articles.importers.htmltree import clean_text
 from library.articles.importers.media import (
     stripped_upload_paths,
     upload_path,
