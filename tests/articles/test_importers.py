@@ -923,7 +923,7 @@ def test_media_names_never_fail(reference: str) -> None:
 def test_text_dump_date_lines_accept_full_and_ap_month_names() -> None:
     from datetime import date
 
-    from library.articles.importers.text import _parse_date_line
+    from library.articles.importers.textlines import _parse_date_line
 
     assert _parse_date_line("September 25, 2020") == date(2020, 9, 25)
     assert _parse_date_line("Sept. 25, 2020") == date(2020, 9, 25)
