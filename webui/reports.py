@@ -18,6 +18,7 @@ from flask import (
 from library.catalog import queries, settings
 from library.dates import parse_day
 from library.errors import InvalidValueError
+from library.reports import credits, rendering
 from library.reports import reuse as audit
 from library.reports.reuse import LinkBuilder, PhotoAudit
 from webui.auth import require
@@ -68,7 +69,7 @@ def index() -> str:
         info=queries.library_info(session),
         reuse=reuse,
         severities=audit.SEVERITIES,
-        credits=audit.credit_counts(session, credits_since, credits_until),
+        credits=credits.credit_counts(session, credits_since, credits_until),
         changes=queries.recent_changes(session, limit=50),
         since=since,
         credits_since=credits_since,
@@ -93,10 +94,10 @@ def reuse_download(kind: str) -> Response:
     link = photo_links()
     response: Response
     if kind == "json":
-        response = jsonify(audit.report_json(reuse, link))
+        response = jsonify(rendering.report_json(reuse, link))
     elif kind == "csv":
-        response = Response(audit.report_csv(reuse, link), mimetype="text/csv; charset=utf-8")
+        response = Response(rendering.report_csv(reuse, link), mimetype="text/csv; charset=utf-8")
     else:
-        response = Response(audit.report_html(reuse, link), mimetype="text/html")
+        response = Response(rendering.report_html(reuse, link), mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{kind}"'
     return response

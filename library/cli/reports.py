@@ -17,6 +17,7 @@ from library.cli.base import (
     pass_context,
 )
 from library.cli.web import BaseUrlType, photo_links
+from library.reports import credits, rendering
 from library.reports import reuse as audit
 
 
@@ -70,11 +71,13 @@ def report_reuse(
     link = photo_links(base_url) if base_url else None
     data: bytes
     if fmt == "json":
-        data = json.dumps(audit.report_json(reports, link), ensure_ascii=False, indent=2).encode()
+        data = json.dumps(
+            rendering.report_json(reports, link), ensure_ascii=False, indent=2
+        ).encode()
     elif fmt == "csv":
-        data = audit.report_csv(reports, link)
+        data = rendering.report_csv(reports, link)
     else:
-        data = audit.report_html(reports, link).encode()
+        data = rendering.report_html(reports, link).encode()
     if output:
         try:
             output.write_bytes(data)
@@ -102,9 +105,9 @@ def report_credits(ctx: Context, since: Any, until: Any, fmt: str) -> None:
         photodesk report credits --since 2024-01-01 --until 2024-07-01
     """
     with ctx.session() as session:
-        counts = audit.credit_counts(session, since, until)
+        counts = credits.credit_counts(session, since, until)
     if fmt == "csv":
-        click.echo(audit.credits_csv(counts), nl=False)
+        click.echo(credits.credits_csv(counts), nl=False)
         return
     width = max([len(c.credit) for c in counts] + [6])
     click.echo(f"{'credit':<{width}}  usages  articles  photos")

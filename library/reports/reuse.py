@@ -10,12 +10,10 @@ derivatives published without the original's credit.
 
 Links to photos come from a link builder the caller passes in (asset id →
 URL, or None for no links): the gallery knows its routes and its public
-address, the library knows neither.
-"""
+address, the library knows neither."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -28,14 +26,19 @@ from sqlalchemy.orm import Session
 
 from library.db.models import Article, Asset, Usage
 from library.duplicates import membership
-from library.reports.csvfile import Cell, csv_bytes
 from library.text.captions import normalize_credit, parse_caption
 from library.text.names import likely_typo, name_variants
 
 #: An archive photo is one taken or first published this many days before the article.
 ARCHIVE_AFTER_DAYS = 365
+
+
 Severity = Literal["high", "medium", "low"]
+
+
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+
 FindingKind = Literal[
     "missing_credit",
     "credit_mismatch",
@@ -48,7 +51,10 @@ FindingKind = Literal[
     "name_variant",
     "derivative_without_credit",
 ]
+
+
 FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
+
 
 #: asset id → the URL of the photo's page, supplied by whoever renders the report.
 LinkBuilder = Callable[[int], str]
@@ -389,6 +395,8 @@ def _archive_date_conflicts(
 _PLACE = re.compile(
     r"\b(?:in|at|near|from|outside)\s+((?-i:[A-Z][\w'’-]+)(?:[\s,]+(?-i:[A-Z][\w'’-]+)){0,3})",
 )
+
+
 _NOT_PLACES = {
     "January",
     "February",
@@ -505,162 +513,3 @@ def _pairs(items: Sequence[Any]) -> Iterable[tuple[Any, Any]]:
 
 def _day(value: date | None) -> str:
     return value.isoformat() if value else "undated"
-
-
-# --- output formats ----------------------------------------------------------------------
-
-
-def report_json(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> dict[str, Any]:
-    return {"photos": [r.to_json(link) for r in reports]}
-
-
-CSV_COLUMNS = (
-    "photo",
-    "asset_ids",
-    "row",
-    "date",
-    "article",
-    "role",
-    "caption",
-    "credit",
-    "kind",
-    "severity",
-    "detail",
-    "link",
-)
-
-
-def report_csv(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> bytes:
-    """One row per usage and one per finding, keyed by the photo's master id.
-
-    Bytes, UTF-8 with a BOM, with formula-like text defused (see csvfile).
-    """
-    return csv_bytes(CSV_COLUMNS, _report_rows(reports, link))
-
-
-def _report_rows(reports: Sequence[PhotoAudit], link: LinkBuilder | None) -> Iterable[list[Cell]]:
-    for report in reports:
-        ids = " ".join(str(i) for i in report.asset_ids)
-        for usage in report.usages:
-            yield [
-                report.master,
-                ids,
-                "usage",
-                _day(usage.published),
-                usage.article,
-                usage.role,
-                usage.caption or "",
-                usage.credit or "",
-                "",
-                "",
-                "",
-                _link(link, usage.asset_id) or "",
-            ]
-        for finding in report.findings:
-            yield [
-                report.master,
-                ids,
-                "finding",
-                "",
-                "",
-                "",
-                "",
-                "",
-                finding.kind,
-                finding.severity,
-                finding.detail,
-                _link(link, finding.asset_id or report.master) or "",
-            ]
-
-
-def report_html(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> str:
-    """A self-contained page: one section per photo, usages then findings, all text escaped.
-
-    Without a link builder the photos are named but not linked.
-    """
-    e = html.escape
-    parts = [
-        "<!doctype html><html lang=en><meta charset=utf-8><title>photodesk reuse audit</title>",
-        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
-        "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}"
-        "td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}"
-        ".high{color:#a00;font-weight:600}.medium{color:#a60}.low{color:#555}</style>",
-        f"<h1>Reuse audit</h1><p>{len(reports)} photos used in more than one article.</p>",
-    ]
-    for report in reports:
-        href = _link(link, report.master)
-        title = f"Photo {report.master}"
-        heading = f"<a href='{e(href)}'>{title}</a>" if href else title
-        parts.append(
-            f"<section><h2>{heading} "
-            f"<small>(photos {e(', '.join(map(str, report.asset_ids)))})</small></h2>"
-            "<table><tr><th>date</th><th>article</th><th>role</th><th>caption</th>"
-            "<th>credit</th></tr>"
-        )
-        for usage in report.usages:
-            parts.append(
-                f"<tr><td>{_day(usage.published)}</td><td>{e(usage.article)}</td>"
-                f"<td>{e(usage.role)}</td><td>{e(usage.caption or '')}</td>"
-                f"<td>{e(usage.credit or '— none —')}</td></tr>"
-            )
-        parts.append("</table><ul class=findings>")
-        for finding in report.findings:
-            parts.append(
-                f"<li class={finding.severity}><b>{e(finding.kind)}</b> "
-                f"({finding.severity}): {e(finding.detail)}</li>"
-            )
-        parts.append("</ul></section>")
-    parts.append("</html>")
-    return "\n".join(parts)
-
-
-# --- credits ----------------------------------------------------------------------------
-
-
-@dataclass
-class CreditCount:
-    credit: str
-    usages: int
-    articles: int
-    photos: int
-
-
-def credit_counts(
-    session: Session, since: date | None = None, until: date | None = None
-) -> list[CreditCount]:
-    """Usages per credit (agencies and photographers) over a period: what the desk owes."""
-    query = select(Usage, Article).join(Article, Usage.article_id == Article.id)
-    if since:
-        query = query.where(Article.published >= datetime(since.year, since.month, since.day))
-    if until:
-        query = query.where(Article.published < datetime(until.year, until.month, until.day))
-    grouped: dict[str, dict[str, Any]] = {}
-    for usage, article in session.execute(query):
-        credit = usage.credit or ""
-        key = normalize_credit(credit) if credit else ""
-        entry = grouped.setdefault(
-            key, {"forms": Counter(), "usages": 0, "articles": set(), "photos": set()}
-        )
-        entry["forms"][credit or "(no credit)"] += 1
-        entry["usages"] += 1
-        entry["articles"].add(article.id)
-        entry["photos"].add(usage.asset_id or f"ref:{usage.reference_name or usage.id}")
-    counts = [
-        CreditCount(
-            entry["forms"].most_common(1)[0][0],
-            entry["usages"],
-            len(entry["articles"]),
-            len(entry["photos"]),
-        )
-        for entry in grouped.values()
-    ]
-    counts.sort(key=lambda c: (-c.usages, c.credit))
-    return counts
-
-
-CREDIT_COLUMNS = ("credit", "usages", "articles", "photos")
-
-
-def credits_csv(counts: Sequence[CreditCount]) -> bytes:
-    """The credit counts as a CSV file (UTF-8 with a BOM, formula-like credits defused)."""
-    return csv_bytes(CREDIT_COLUMNS, ([c.credit, c.usages, c.articles, c.photos] for c in counts))

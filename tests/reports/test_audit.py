@@ -16,14 +16,9 @@ from library.cli.main import cli
 from library.config import LibraryConfig
 from library.db.engine import Database, init_library
 from library.demo import build_demo
-from library.reports.reuse import (
-    credit_counts,
-    places,
-    report_csv,
-    report_html,
-    report_json,
-    reuse_report,
-)
+from library.reports.credits import credit_counts
+from library.reports.rendering import report_csv, report_html, report_json
+from library.reports.reuse import places, reuse_report
 
 KINDS = {
     "missing_credit",

@@ -35,6 +35,7 @@ from library.demo import build_demo
 from library.duplicates import membership as dupes
 from library.duplicates.builder import Group
 from library.files.export import ExportError
+from library.reports import credits as credit_report
 from library.reports import reuse as audit
 from tests.conftest import BACKENDS, PG_URL, own_database, reset_postgres
 from tests.webui.webutil import (
@@ -375,7 +376,7 @@ def test_reports_page_and_downloads_agree(demo: Demo) -> None:
     client = demo.client("auditor")
     with demo.database.session_scope(write=False) as session:
         reuse = audit.reuse_report(session)
-        credits = audit.credit_counts(session)
+        credits = credit_report.credit_counts(session)
     counts = _photo_counts(client)
     assert set(counts.values()) == {len(reuse)}, counts
     page = client.get("/reports").text
@@ -397,7 +398,7 @@ def test_reports_filters(demo: Demo) -> None:
             u.published for p in audit.reuse_report(session) for u in p.usages if u.published
         )[-1]
         recent = audit.reuse_report(session, since)
-        credits = audit.credit_counts(session, since, None)
+        credits = credit_report.credit_counts(session, since, None)
     assert len(recent) > 0
     counts = _photo_counts(client, f"?since={since}")
     assert set(counts.values()) == {len(recent)}, counts
