@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from assets import formats
-from library.catalog import queries
+from library.catalog import queries, search
 from library.dates import parse_day
 from library.db.models import STATUSES
 from library.errors import InvalidValueError
@@ -86,12 +90,31 @@ def sort_from_args(args: MultiDict[str, str]) -> str:
     return sort if sort in queries.SORTS else "newest"
 
 
+def highlighted(value: str | None, query: search.Query | None) -> Markup:
+    """``value`` escaped, with the words the search matched in ``<mark>`` (a template filter)."""
+    if not value:
+        return Markup("")
+    if not query:
+        return escape(value)
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % part if hit else escape(part)
+        for part, hit in search.highlight(value, query)
+    )
+
+
 @bp.get("/")
 @require("search")
-def index() -> str:
+def index() -> str | Response:
+    if any(not value.strip() for value in request.args.values()):
+        # Empty fields stay out of the URL (the form's script already drops them).
+        kept_args = [(k, v) for k, v in request.args.items(multi=True) if v.strip()]
+        return redirect(
+            url_for("gallery.index") + ("?" + urlencode(kept_args) if kept_args else "")
+        )
     filters, problems = filters_from_args(request.args)
     sort = sort_from_args(request.args)
     q = request.args.get("q", "")
+    parsed = search.parse_query(q)
     page = queries.find_photos(
         get_session(),
         q,
@@ -99,6 +122,7 @@ def index() -> str:
         sort=sort,
         limit=current_app.config["PAGE_SIZE"],
         after=request.args.get("after") or None,
+        with_total=True,
     )
     kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     active = sum(1 for k in kept if k not in ("q", "sort"))
@@ -106,6 +130,7 @@ def index() -> str:
         "gallery.html",
         page=page,
         q=q,
+        parsed=parsed,
         sort=sort,
         args=kept,
         problems=problems,
