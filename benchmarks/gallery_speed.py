@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from library import users  # noqa: E402
-from library.catalog import queries, search  # noqa: E402
+from library.catalog import queries, search, users  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
 from library.db.engine import Database, init_library  # noqa: E402
 from library.db.models import Article, Asset, AssetKeyword, Usage  # noqa: E402

@@ -8,11 +8,13 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from library.catalog import templates
+from library.catalog.settings import normalize_base_url
 from library.catalog.store import Store
-from library.catalog.users import UserExistsError, UserNotFoundError
+from library.catalog.users import TokenNotFoundError, UserExistsError, UserNotFoundError
 from library.config import resolve_config
 from library.db.engine import open_library
 from library.errors import (
@@ -34,9 +36,12 @@ DEFAULTS: dict[str, Any] = {
     "TESTING": False,
     "SESSION_LIFETIME_MINUTES": 480,
     "LOGIN_RATE_LIMIT": 5,
+    "LOGIN_ADDRESS_RATE_LIMIT": 20,
     "MAX_UPLOAD_MB": 200,
     "PAGE_SIZE": 60,
     "SESSION_COOKIE_SECURE": False,
+    "BEHIND_PROXY": False,
+    "BASE_URL": None,
 }
 
 #: Library errors and the HTTP status each becomes at the edge.
@@ -45,6 +50,7 @@ ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
     (AssetNotFoundError, 404),
     (ChangeNotFoundError, 404),
     (UserNotFoundError, 404),
+    (TokenNotFoundError, 404),
     (UserExistsError, 409),
     (VersionConflictError, 409),
     (InvalidValueError, 400),
@@ -60,8 +66,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     SECRET_KEY signs sessions; without one a key is generated once and kept in
     the library folder. SESSION_LIFETIME_MINUTES ends a sign-in (default 480),
     LOGIN_RATE_LIMIT is the number of failed sign-ins allowed per name and
-    address per minute (5), MAX_UPLOAD_MB caps one upload request (200) and
+    address per minute (5), LOGIN_ADDRESS_RATE_LIMIT the number per address
+    across all names (20), MAX_UPLOAD_MB caps one upload request (200) and
     PAGE_SIZE is the number of photos per gallery page (60).
+
+    BEHIND_PROXY trusts X-Forwarded-For and X-Forwarded-Proto from one HTTPS
+    proxy in front: the client's address is the real one (for the sign-in
+    limits), cookies are Secure and responses carry HSTS. BASE_URL is the
+    gallery's public address for links in report files; without it the
+    library setting ``base-url`` is used, and never the request's Host header.
     """
     settings = {**DEFAULTS, **(config or {})}
     library = resolve_config(settings["LIBRARY"], settings["DATABASE_URL"])
@@ -69,7 +82,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with database.session_scope(write=True) as session:
         templates.adopt_legacy_file(session, library.root)
 
+    behind_proxy = bool(settings["BEHIND_PROXY"])
+    base_url = settings["BASE_URL"]
     app = Flask(__name__)
+    if behind_proxy:
+        # Exactly one proxy: only the address it saw is believed, not what a
+        # client wrote into X-Forwarded-For before it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.config.update(
         TESTING=bool(settings["TESTING"]),
         SECRET_KEY=settings["SECRET_KEY"] or security.load_secret_key(library.root),
@@ -77,7 +96,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(settings["SESSION_LIFETIME_MINUTES"])),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(settings["SESSION_COOKIE_SECURE"]),
+        SESSION_COOKIE_SECURE=bool(settings["SESSION_COOKIE_SECURE"]) or behind_proxy,
+        BEHIND_PROXY=behind_proxy,
+        BASE_URL=normalize_base_url(str(base_url)) if base_url else None,
         SESSION_COOKIE_NAME="photodesk_session",
         MAX_UPLOAD_MB=int(settings["MAX_UPLOAD_MB"]),
         MAX_CONTENT_LENGTH=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
@@ -86,10 +107,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["photodesk"] = WebState(
         database=database,
         store=Store(library.store_root),
-        limiter=security.RateLimiter(int(settings["LOGIN_RATE_LIMIT"])),
+        limiter=security.RateLimiter(
+            int(settings["LOGIN_RATE_LIMIT"]), int(settings["LOGIN_ADDRESS_RATE_LIMIT"])
+        ),
     )
 
-    from webui import api, auth, bulk, dupes, gallery, photos, reports, upload
+    from webui import admin, api, auth, bulk, dupes, gallery, photos, reports, upload
 
     app.before_request(auth.load_identity)
     app.before_request(auth.require_sign_in)
@@ -104,6 +127,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (
         auth.bp,
+        admin.bp,
         gallery.bp,
         photos.bp,
         dupes.bp,

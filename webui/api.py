@@ -1,7 +1,9 @@
 """The JSON API: the gallery's reads and edits for scripts, by session or bearer token.
 
-Same roles as the pages. Errors are ``{"error": message}`` with the status
-code the library error maps to; a stale PATCH is 409 with both values.
+Same roles as the pages, and the same things hidden: who edited a field
+only for roles that see the history, file paths on the server only for
+editors and admins. Errors are ``{"error": message}`` with the status code
+the library error maps to; a stale PATCH is 409 with both values.
 """
 
 from __future__ import annotations
@@ -31,6 +33,21 @@ def _summary(asset: Asset, usage_count: int) -> dict[str, Any]:
     data["url"] = url_for("photos.page", asset_id=asset.id)
     data["thumb"] = url_for("photos.thumb", asset_id=asset.id)
     return data
+
+
+def _visible(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the caller's role may see it (the photo page hides the same)."""
+    identity = current()
+    assert identity is not None
+    if not identity.can("server_paths"):
+        record.pop("paths", None)
+    if not identity.can("history"):
+        # "user:ana" says who edited the field; that it was edited by hand is fine to show.
+        record["sources"] = {
+            name: "user" if isinstance(source, str) and source.startswith("user:") else source
+            for name, source in record["sources"].items()
+        }
+    return record
 
 
 def _bad_request(message: str) -> tuple[Response, int]:
@@ -68,7 +85,7 @@ def photos() -> Any:
 @bp.get("/photos/<int:asset_id>")
 @require("read")
 def photo(asset_id: int) -> Any:
-    record = records.asset_record(catalog.get_asset(get_session(), asset_id))
+    record = _visible(records.asset_record(catalog.get_asset(get_session(), asset_id)))
     # Editable fields also at the top level, so a client can PATCH what it read.
     return jsonify({**record["fields"], **record})
 
@@ -142,5 +159,10 @@ def photo_history(asset_id: int) -> Any:
 def duplicates() -> Any:
     """``{"groups": [...]}``: every duplicate group with its master, ``?level=`` to filter."""
     level = request.args.get("level") or None
-    groups = dupes.duplicate_groups(get_session(), level)
-    return jsonify(groups=[group.to_json() for group in groups])
+    groups = [group.to_json() for group in dupes.duplicate_groups(get_session(), level)]
+    identity = current()
+    if identity is not None and not identity.can("server_paths"):
+        for group in groups:
+            for member in group["members"]:
+                member.pop("paths", None)
+    return jsonify(groups=groups)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -11,21 +10,21 @@ from typing import Any, TypeVar
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     jsonify,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.wrappers import Response
 
 from library.catalog import users
 from library.db.models import User
-from webui.db import commit, get_session, state
+from library.errors import LibraryBusyError
+from webui import sessions
+from webui.db import SAFE_METHODS, commit, get_session, state
 
 bp = Blueprint("auth", __name__)
 
@@ -57,10 +56,11 @@ def is_api() -> bool:
 
 
 def load_identity() -> None:
-    """Find the user for this request: a bearer token on the API, else the signed session.
+    """Find the user for this request: a bearer token on the API, else the session.
 
-    The user row is read on every request, so disabling someone or changing
-    their role takes effect at once rather than when their cookie expires.
+    The session and user rows are read on every request, so signing out,
+    disabling someone or changing their role takes effect at once rather than
+    when their cookie expires.
     """
     g.identity = None
     g.via_token = False
@@ -68,27 +68,34 @@ def load_identity() -> None:
         return  # the stylesheet and script are public; no database work for them
     header = request.headers.get("Authorization", "")
     if is_api() and header[:7].lower() == "bearer ":
-        user = users.user_for_token(
-            get_session(), header[7:].strip(), touch=request.method not in ("GET", "HEAD")
-        )
-        if user is not None:
-            g.identity = _identity(user)
+        found = users.token_owner(get_session(), header[7:].strip())
+        if found is not None:
+            owner, token = found
+            g.identity = _identity(owner)
             g.via_token = True
+            if users.token_use_is_stale(token):
+                _record_token_use(token.id)
         return
-    user_id = session.get("uid")
-    if user_id is None:
+    user = sessions.user()
+    if user is not None:
+        g.identity = _identity(user)
+
+
+def _record_token_use(token_id: int) -> None:
+    """Note the token's use (for the admin's "last used"), reads included.
+
+    A write request records it in its own transaction; a read gets a short
+    write transaction of its own (at most once per token every 15 minutes),
+    and a busy catalog only costs the note, never the request.
+    """
+    if request.method not in SAFE_METHODS:
+        users.record_token_use(get_session(), token_id)
         return
-    lifetime = current_app.config["SESSION_LIFETIME_MINUTES"] * 60
-    since = session.get("since", 0)
-    if not isinstance(since, int | float) or time.time() - since > lifetime:
-        session.clear()
-        flash("Your session has expired. Please sign in again.", "info")
-        return
-    user = get_session().get(User, user_id)
-    if user is None or user.disabled:
-        session.clear()
-        return
-    g.identity = _identity(user)
+    try:
+        with state().database.session_scope(write=True) as session:
+            users.record_token_use(session, token_id)
+    except LibraryBusyError:
+        pass
 
 
 def _identity(user: User) -> Identity:
@@ -148,8 +155,8 @@ def login() -> Any:
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
     limiter = state().limiter
-    key = (name.casefold(), request.remote_addr or "")
-    wait = limiter.retry_after(key)
+    address = request.remote_addr or ""
+    wait = limiter.retry_after(name, address)
     if wait:
         flash(f"Too many failed sign-ins. Try again in {wait} seconds.", "error")
         body = render_template("login.html", next=next_url, name=name)
@@ -157,22 +164,20 @@ def login() -> Any:
     try:
         user = users.authenticate(get_session(), name, password)
     except users.AuthenticationError:
-        limiter.failed(key)
+        limiter.failed(name, address)
         flash("Wrong name or password.", "error")
         return render_template("login.html", next=next_url, name=name), 401
-    limiter.succeeded(key)
-    # A fresh session on sign-in: nothing from before (a planted token) survives.
-    session.clear()
-    session.permanent = True
-    session["uid"] = user.id
-    session["since"] = time.time()
+    limiter.succeeded(name, address)
+    sessions.begin(user)
+    commit()
     return redirect(_safe_next(next_url), code=303)
 
 
 @bp.post("/logout")
 @require("read")
 def logout() -> Response:
-    session.clear()
+    sessions.end()
+    commit()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), code=303)
 

@@ -25,6 +25,8 @@ from webui.auth import current, require
 from webui.db import commit, get_session, state
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
+#: A photo's page; webui/links.py builds links to it for report files.
+PAGE_RULE = "/<int:asset_id>"
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +119,7 @@ def _render(
     )
 
 
-@bp.get("/<int:asset_id>")
+@bp.get(PAGE_RULE)
 @require("read")
 def page(asset_id: int) -> str:
     return _render(catalog.get_asset(get_session(), asset_id))

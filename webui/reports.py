@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 
-from library.catalog import queries
+from library.catalog import queries, settings
 from library.dates import parse_day
 from library.errors import InvalidValueError
 from library.reports import reuse as audit
-from library.reports.reuse import PhotoAudit
+from library.reports.reuse import LinkBuilder, PhotoAudit
 from webui.auth import require
 from webui.db import get_session
 
@@ -27,6 +36,22 @@ def _day(name: str, problems: list[str]) -> date | None:
     except InvalidValueError as exc:
         problems.append(f"{exc}; ignored.")
         return None
+
+
+def photo_links() -> LinkBuilder | None:
+    """Links for report files: the configured public address plus the photo page's route.
+
+    ``serve --base-url`` wins over the library's ``base-url`` setting. Never
+    the request's Host header: a forged one would otherwise put another
+    site's address into a report that is saved and passed around. With
+    neither configured, report files carry no links.
+    """
+    base = current_app.config.get("BASE_URL") or settings.get_setting(
+        get_session(), settings.BASE_URL
+    )
+    if not base:
+        return None
+    return lambda asset_id: base + url_for("photos.page", asset_id=asset_id)
 
 
 @bp.get("")
@@ -65,14 +90,13 @@ def reuse_download(kind: str) -> Response:
     if problems:
         abort(400, description=" ".join(problems))
     reuse: list[PhotoAudit] = audit.reuse_report(get_session(), since)
+    link = photo_links()
     response: Response
     if kind == "json":
-        response = jsonify(audit.report_json(reuse))
+        response = jsonify(audit.report_json(reuse, link))
     elif kind == "csv":
-        response = Response(audit.report_csv(reuse), mimetype="text/csv")
+        response = Response(audit.report_csv(reuse, link), mimetype="text/csv")
     else:
-        response = Response(
-            audit.report_html(reuse, request.host_url.rstrip("/")), mimetype="text/html"
-        )
+        response = Response(audit.report_html(reuse, link), mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{kind}"'
     return response

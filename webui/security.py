@@ -1,4 +1,4 @@
-"""CSRF tokens, security headers, the sign-in rate limit and the stored secret key."""
+"""CSRF tokens, security headers (HSTS over HTTPS), the sign-in rate limits and the secret key."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from flask import Response, abort, g, request, session
 SECRET_KEY_FILE = "web-secret-key"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+#: Browsers that once reached us over HTTPS refuse plain HTTP for a year.
+HSTS = "max-age=31536000"
 
 #: Scripts and styles only from our own files: an injected <script> or
 #: onclick= does not run even if some escaping were ever missed.
@@ -90,6 +92,10 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        # Only over HTTPS (directly or, with --behind-proxy, as the proxy reports):
+        # a plain-HTTP development server must stay reachable.
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if "Cache-Control" not in headers:
         # Pages carry private captions and a CSRF token: never cache them.
         headers["Cache-Control"] = "no-store"
@@ -97,39 +103,61 @@ def add_security_headers(response: Response) -> Response:
 
 
 class RateLimiter:
-    """At most ``limit`` failed sign-ins per name and address within ``window`` seconds.
+    """Failed sign-ins allowed per name and address, and per address across all names.
+
+    The first limit (``limit`` per ``window`` seconds for one name from one
+    address) stops guessing one password; because it is per address, someone
+    elsewhere cannot lock a user out. The second (``address_limit``) stops one
+    address from trying a few passwords on many names. A success clears the
+    name's count but not the address's, so signing in to one's own account
+    does not reset an attack on others.
 
     Kept in memory: it protects one server process, which is how photodesk is
-    served (waitress, threads). A success clears the count.
+    served (waitress, threads); behind ``--behind-proxy`` the address is the
+    client's, not the proxy's.
     """
 
-    def __init__(self, limit: int, window: float = 60.0):
+    def __init__(self, limit: int, address_limit: int | None = None, window: float = 60.0):
         self.limit = limit
+        self.address_limit = address_limit if address_limit is not None else 4 * limit
         self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._failures: dict[tuple[str, str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, key: tuple[str, str]) -> int:
+    def retry_after(self, name: str, address: str) -> int:
         """Seconds until another attempt is allowed; 0 when it is allowed now."""
         now = time.monotonic()
         with self._lock:
-            hits = self._recent(key, now)
-            if len(hits) < self.limit:
-                return 0
-            return max(1, int(hits[0] + self.window - now) + 1)
+            waits = [
+                self._wait(self._recent(key, now), limit, now)
+                for key, limit in self._keys(name, address)
+            ]
+        return max(waits)
 
-    def failed(self, key: tuple[str, str]) -> None:
+    def failed(self, name: str, address: str) -> None:
         now = time.monotonic()
         with self._lock:
-            self._recent(key, now).append(now)
+            for key, _limit in self._keys(name, address):
+                self._recent(key, now).append(now)
             if len(self._failures) > 10_000:
                 self._prune(now)
 
-    def succeeded(self, key: tuple[str, str]) -> None:
+    def succeeded(self, name: str, address: str) -> None:
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.pop(self._keys(name, address)[0][0], None)
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str, str], int]]:
+        return [
+            (("name", name.casefold(), address), self.limit),
+            (("address", "", address), self.address_limit),
+        ]
+
+    def _wait(self, hits: deque[float], limit: int, now: float) -> int:
+        if len(hits) < limit:
+            return 0
+        return max(1, int(hits[-limit] + self.window - now) + 1)
+
+    def _recent(self, key: tuple[str, str, str], now: float) -> deque[float]:
         hits = self._failures.setdefault(key, deque())
         while hits and hits[0] <= now - self.window:
             hits.popleft()

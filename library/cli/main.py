@@ -15,6 +15,7 @@ import library.cli.files
 import library.cli.ingest
 import library.cli.photos
 import library.cli.reports
+import library.cli.settings
 import library.cli.users
 import library.cli.web  # noqa: F401
 from library.cli.base import (

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from library.catalog import settings
 from library.cli.base import (
     Context,
     DateType,
@@ -15,6 +16,7 @@ from library.cli.base import (
     cli,
     pass_context,
 )
+from library.cli.web import BaseUrlType, photo_links
 from library.reports import reuse as audit
 
 
@@ -40,8 +42,16 @@ def report_group() -> None:
     help="Write to FILE instead of stdout.",
 )
 @click.option("--since", type=DateType(), help="Only photos used on or after DATE (YYYY-MM-DD).")
+@click.option(
+    "--base-url",
+    type=BaseUrlType(),
+    help="Link each photo to its gallery page under URL "
+    "(default: the library's base-url setting; without either, no links).",
+)
 @pass_context
-def report_reuse(ctx: Context, fmt: str, output: Path | None, since: Any) -> None:
+def report_reuse(
+    ctx: Context, fmt: str, output: Path | None, since: Any, base_url: str | None
+) -> None:
     """Every photo used in more than one article, each usage, and what is inconsistent.
 
     Duplicates and derivatives count as the same photo. Findings: missing or
@@ -52,15 +62,18 @@ def report_reuse(ctx: Context, fmt: str, output: Path | None, since: Any) -> Non
     \b
     Example:
         photodesk report reuse --format csv -o reuse.csv --since 2020-01-01
+        photodesk report reuse --format html --base-url https://photos.example.org
     """
     with ctx.session() as session:
         reports = audit.reuse_report(session, since)
+        base_url = base_url or settings.get_setting(session, settings.BASE_URL)
+    link = photo_links(base_url) if base_url else None
     if fmt == "json":
-        text = json.dumps(audit.report_json(reports), ensure_ascii=False, indent=2)
+        text = json.dumps(audit.report_json(reports, link), ensure_ascii=False, indent=2)
     elif fmt == "csv":
-        text = audit.report_csv(reports)
+        text = audit.report_csv(reports, link)
     else:
-        text = audit.report_html(reports)
+        text = audit.report_html(reports, link)
     if output:
         try:
             output.write_text(text, encoding="utf-8")

@@ -11,6 +11,7 @@ deferred and never block the writer (WAL mode).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -141,9 +142,18 @@ def head_revision() -> str | None:
 
 
 def init_library(config: LibraryConfig) -> Database:
-    """Create the folder and store and bring the catalog to the newest schema."""
+    """Create the folder and store and bring the catalog to the newest schema.
+
+    What is created here is private to its owner whatever the umask: the
+    library folder and the store 0700, the SQLite catalog 0600 (SQLite gives
+    its -wal and -shm files the catalog's mode). Captions, credits and
+    password hashes are nobody else's business on a shared machine.
+    """
     try:
-        config.store_root.mkdir(parents=True, exist_ok=True)
+        _private_dir(config.root)
+        _private_dir(config.store_root)
+        if config.is_sqlite:
+            _private_file(config.sqlite_path)
     except OSError as exc:
         raise DatabaseError(
             f"{config.root}: cannot create library folder ({exc.strerror})"
@@ -151,6 +161,32 @@ def init_library(config: LibraryConfig) -> Database:
     database = Database(config, make_engine(config.url))
     migrate(database)
     return database
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) with the new folder itself 0700; an
+    existing folder is left as its owner set it."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return
+    os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _private_file(path: Path) -> None:
+    """Create an empty ``path`` readable and writable by its owner only (an empty
+    file is a valid empty SQLite database); an existing file is left alone."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def open_library(config: LibraryConfig, create: bool = False) -> Database:

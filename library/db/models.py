@@ -342,15 +342,51 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API; only its hash is stored."""
+    """A bearer token for the JSON API; only its hash is stored.
+
+    A token works until ``expires_at`` or until it is revoked; revoked rows
+    are kept so the admin page can still say when and which one was cut off.
+    """
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the token is for ("ingest-bot", "laptop"); issuing a token under a
+    #: name the user already has revokes the old one, so rotating is one command.
+    name: Mapped[str] = mapped_column(String(80), default="api")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_used: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie carries a random id, the catalog its SHA-256.
+
+    Kept in the catalog rather than in the cookie so that signing out, a
+    disabled user or a changed password ends it everywhere at once, and so
+    that several gallery processes (on several machines) share sign-ins.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    #: The client address at sign-in, for the admin page.
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class Setting(Base):
+    """One library-wide setting (for example the gallery's public base URL)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class EditTemplate(Base):

@@ -11,6 +11,12 @@ error after the command, so both pipes are read to a known end and never
 fill up. Values are passed with ``-E``: exiftool then decodes HTML entities
 in the values it writes, which is how newlines and leading spaces survive an
 argument format that is one line per argument and trims whitespace.
+
+exiftool does not notice that its standard input has closed, so a parent
+that dies without closing it (SIGKILL, a crash) would leave it running
+forever. On Linux the child therefore asks the kernel to kill it when its
+parent goes (PR_SET_PDEATHSIG), as ingest's workers do; an orderly exit
+closes it through `close_shared()` or atexit.
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ import os
 import re
 import selectors
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -90,6 +98,33 @@ def find_executable(executable: str | None = None) -> str:
     return found
 
 
+def _death_signal_hook() -> Callable[[], None] | None:
+    """A pre-exec function that makes the child die with this process (Linux only).
+
+    Everything it needs is looked up before the fork, so the child only makes
+    one system call and compares a number. The kernel sends the signal when
+    the *thread* that started the child ends; the threads that use exiftool
+    (the CLI's main thread, waitress's workers) live as long as the process,
+    and a process killed anyway is restarted by the next command.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return die_with_parent
+
+
 class ExifTool:
     """A stay-open exiftool; thread-safe, restarted on the next command after a crash.
 
@@ -151,6 +186,7 @@ class ExifTool:
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     bufsize=0,
+                    preexec_fn=_death_signal_hook(),  # one system call; see the hook
                 )
             except OSError as exc:
                 raise ExiftoolError(f"cannot start exiftool ({exc.strerror or exc})") from None
@@ -332,3 +368,11 @@ def shared() -> ExifTool:
             _shared = ExifTool()
             atexit.register(_shared.close)
         return _shared
+
+
+def close_shared() -> None:
+    """End the process-wide exiftool now (a server stopping); the next use starts another."""
+    with _shared_lock:
+        tool = _shared
+    if tool is not None:
+        tool.close()

@@ -7,6 +7,10 @@ differing credits, archive photos reused without a note, archive notes whose
 date contradicts the photo, captions that contradict each other on dates or
 places, names spelled differently, likely typos in bylines and credits, and
 derivatives published without the original's credit.
+
+Links to photos come from a link builder the caller passes in (asset id →
+URL, or None for no links): the gallery knows its routes and its public
+address, the library knows neither.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import html
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, get_args
@@ -47,6 +51,13 @@ FindingKind = Literal[
 ]
 FINDING_KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 
+#: asset id → the URL of the photo's page, supplied by whoever renders the report.
+LinkBuilder = Callable[[int], str]
+
+
+def _link(link: LinkBuilder | None, asset_id: int | None) -> str | None:
+    return link(asset_id) if link is not None and asset_id is not None else None
+
 
 @dataclass
 class Finding:
@@ -58,13 +69,13 @@ class Finding:
     asset_id: int | None = None
     usage_ids: list[int] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, link: LinkBuilder | None = None) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "severity": self.severity,
             "detail": self.detail,
             "asset_id": self.asset_id,
-            "link": f"/photos/{self.asset_id}" if self.asset_id else None,
+            "link": _link(link, self.asset_id),
         }
 
 
@@ -106,13 +117,13 @@ class PhotoAudit:
     usages: list[UsageRow]
     findings: list[Finding]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, link: LinkBuilder | None = None) -> dict[str, Any]:
         return {
             "asset_ids": self.asset_ids,
             "master": self.master,
-            "link": f"/photos/{self.master}",
+            "link": _link(link, self.master),
             "usages": [u.to_json() for u in self.usages],
-            "findings": [f.to_json() for f in self.findings],
+            "findings": [f.to_json(link) for f in self.findings],
         }
 
 
@@ -505,8 +516,8 @@ def _day(value: date | None) -> str:
 # --- output formats ----------------------------------------------------------------------
 
 
-def report_json(reports: Sequence[PhotoAudit]) -> dict[str, Any]:
-    return {"photos": [r.to_json() for r in reports]}
+def report_json(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> dict[str, Any]:
+    return {"photos": [r.to_json(link) for r in reports]}
 
 
 CSV_COLUMNS = (
@@ -525,7 +536,7 @@ CSV_COLUMNS = (
 )
 
 
-def report_csv(reports: Sequence[PhotoAudit]) -> str:
+def report_csv(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> str:
     """One row per usage and one per finding, keyed by the photo's master id."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -546,7 +557,7 @@ def report_csv(reports: Sequence[PhotoAudit]) -> str:
                     "",
                     "",
                     "",
-                    f"/photos/{usage.asset_id}",
+                    _link(link, usage.asset_id) or "",
                 ]
             )
         for finding in report.findings:
@@ -563,14 +574,17 @@ def report_csv(reports: Sequence[PhotoAudit]) -> str:
                     finding.kind,
                     finding.severity,
                     finding.detail,
-                    f"/photos/{finding.asset_id or report.master}",
+                    _link(link, finding.asset_id or report.master) or "",
                 ]
             )
     return buffer.getvalue()
 
 
-def report_html(reports: Sequence[PhotoAudit], base_url: str = "") -> str:
-    """A self-contained page: one section per photo, usages then findings, all text escaped."""
+def report_html(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> str:
+    """A self-contained page: one section per photo, usages then findings, all text escaped.
+
+    Without a link builder the photos are named but not linked.
+    """
     e = html.escape
     parts = [
         "<!doctype html><html lang=en><meta charset=utf-8><title>photodesk reuse audit</title>",
@@ -581,9 +595,11 @@ def report_html(reports: Sequence[PhotoAudit], base_url: str = "") -> str:
         f"<h1>Reuse audit</h1><p>{len(reports)} photos used in more than one article.</p>",
     ]
     for report in reports:
-        link = f"{base_url}/photos/{report.master}"
+        href = _link(link, report.master)
+        title = f"Photo {report.master}"
+        heading = f"<a href='{e(href)}'>{title}</a>" if href else title
         parts.append(
-            f"<section><h2><a href='{e(link)}'>Photo {report.master}</a> "
+            f"<section><h2>{heading} "
             f"<small>(photos {e(', '.join(map(str, report.asset_ids)))})</small></h2>"
             "<table><tr><th>date</th><th>article</th><th>role</th><th>caption</th>"
             "<th>credit</th></tr>"

@@ -82,7 +82,7 @@ def test_user_add_prompts_twice_on_a_terminal(
 @pytest.mark.parametrize(
     "args,stdin,code,message",
     [
-        (["user", "add", "ana", "--role", "viewer"], "short\n", 1, "at least 8"),
+        (["user", "add", "ana", "--role", "viewer"], "short\n", 1, "at least 10"),
         (["user", "add", "ana", "--role", "boss"], "long-password\n", 2, "boss"),
         (["user", "add", "taken", "--role", "viewer"], "long-password\n", 1, "already"),
         (["user", "token", "ghost"], None, 1, "no user called ghost"),

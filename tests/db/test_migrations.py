@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from library.config import LibraryConfig
 from library.db.engine import Database, current_revision, head_revision, sqlite_snapshot
 from library.db.models import Base
 
@@ -34,6 +35,49 @@ def test_sqlite_is_wal_with_foreign_keys(database: Database) -> None:
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_upgrade_gives_existing_tokens_an_expiry_and_keeps_their_last_use(
+    config: LibraryConfig,
+) -> None:
+    """Revision 0005 on a catalog with a token from before: it keeps working, for 90 days."""
+    from datetime import datetime, timedelta
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from library.db.engine import alembic_config, make_engine
+    from library.db.models import utcnow
+
+    config.root.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config.url)
+    command.upgrade(alembic_config(engine), "0003")
+    used = datetime(2026, 1, 2, 3, 4, 5)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, name, role, password_hash, created_at, disabled) "
+                "VALUES (1, 'ana', 'editor', 'x', :now, false)"
+            ),
+            {"now": used},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO api_tokens (user_id, token_hash, created_at, last_used) "
+                "VALUES (1, :hash, :now, :used)"
+            ),
+            {"hash": "a" * 64, "now": used, "used": used},
+        )
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        name, expires, last = connection.execute(
+            text("SELECT name, expires_at, last_used_at FROM api_tokens")
+        ).one()
+    engine.dispose()
+    # SQLite hands back text from a raw query, PostgreSQL a datetime.
+    assert name == "api" and datetime.fromisoformat(str(last)) == used
+    expected = utcnow() + timedelta(days=90)
+    assert abs(datetime.fromisoformat(str(expires)) - expected) < timedelta(hours=1)
 
 
 def test_pre_migration_snapshot_includes_what_is_still_in_the_wal(tmp_path: Path) -> None:

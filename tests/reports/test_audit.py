@@ -91,9 +91,10 @@ def test_specific_planted_problems(demo: Database) -> None:
 def test_outputs_agree(demo: Database) -> None:
     with demo.session_scope(write=False) as session:
         reports = reuse_report(session)
-    data = report_json(reports)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports))))
-    page = report_html(reports)
+    link = "https://photos.example.org/p/{}".format
+    data = report_json(reports, link)
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports, link))))
+    page = report_html(reports, link)
     assert len(data["photos"]) == len(reports)
     for photo in data["photos"]:
         mine = [r for r in rows if r["photo"] == str(photo["master"])]
@@ -101,9 +102,26 @@ def test_outputs_agree(demo: Database) -> None:
         assert sorted(r["kind"] for r in mine if r["row"] == "finding") == sorted(
             f["kind"] for f in photo["findings"]
         )
-        assert f"/photos/{photo['master']}" in page
+        assert f"href='https://photos.example.org/p/{photo['master']}'" in page
+        assert photo["link"] == f"https://photos.example.org/p/{photo['master']}"
         for finding in photo["findings"]:
-            assert finding["link"].startswith("/photos/")
+            assert finding["link"].startswith("https://photos.example.org/p/")
+        assert all(r["link"].startswith("https://photos.example.org/p/") for r in mine)
+    assert page.count("<section>") == len(reports)
+
+
+def test_without_a_link_builder_there_are_no_links(demo: Database) -> None:
+    """The library knows no routes: no builder, no links (issue 14)."""
+    with demo.session_scope(write=False) as session:
+        reports = reuse_report(session)
+    assert reports
+    data = report_json(reports)
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports))))
+    page = report_html(reports)
+    assert all(photo["link"] is None for photo in data["photos"])
+    assert all(f["link"] is None for photo in data["photos"] for f in photo["findings"])
+    assert all(r["link"] == "" for r in rows)
+    assert "<a " not in page and "/photos/" not in page
     assert page.count("<section>") == len(reports)
 
 

@@ -1,7 +1,7 @@
 """search stemming
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0005
 Create Date: 2026-11-28 22:45:00
 
 "cats" should find "cat". On SQLite the FTS5 table is recreated with the
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
