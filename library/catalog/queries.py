@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy import Select, exists, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from assets.formats import format_by_name
@@ -182,12 +182,12 @@ def _where_query(session: Session, query: Select[Any], parsed: search.Query) -> 
         anything = [tuple(parsed.excluded)]
         query = query.where(Asset.id.not_in(search.matching_ids(session, anything)))
     for condition in parsed.filters:
-        clause = _field_condition(condition)
+        clause = _field_condition(session, condition)
         query = query.where(~clause if condition.negated else clause)
     return query
 
 
-def _field_condition(condition: search.FieldFilter) -> Any:
+def _field_condition(session: Session, condition: search.FieldFilter) -> Any:
     """``keyword:``, ``camera:``, ``article:``, ``used:``, ``taken:`` or ``archive:`` as SQL."""
     value = condition.value
     if condition.name == "archive":
@@ -208,11 +208,10 @@ def _field_condition(condition: search.FieldFilter) -> Any:
         return used
     pattern = f"%{_escape_like(value.lower())}%"
     if condition.name == "keyword":
-        return Asset.id.in_(
-            select(AssetKeyword.asset_id).where(
-                func.lower(AssetKeyword.keyword).like(pattern, escape="\\")
-            )
-        )
+        # The index's keywords column: one lookup, where a LIKE over every
+        # keyword row of a large library would not stay fast.
+        found = search.keyword_ids(session, value)
+        return Asset.id.in_(found) if found is not None else false()
     if condition.name == "camera":
         return or_(
             func.lower(Asset.camera_model).like(pattern, escape="\\"),

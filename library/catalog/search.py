@@ -86,6 +86,8 @@ pg_search_table = Table(
     _metadata,
     Column("asset_id", Integer, primary_key=True),
     Column("document", TSVECTOR, nullable=False),
+    # Keywords again, alone (migration 0009), for ``keyword:``; FTS5 has a column.
+    Column("keywords", TSVECTOR, nullable=False),
 )
 
 
@@ -106,7 +108,7 @@ FILTER_FIELDS = ("keyword", "camera", "article", "used", "taken", "archive")
 FIELDS = (*INDEX_FIELDS, *FILTER_FIELDS)
 
 _TOKEN = re.compile(
-    r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))'
+    r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]*))'
 )
 _USED = re.compile(r"(>=|<=|>|<|=)?(\d{1,6})")
 _TAKEN = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -188,6 +190,8 @@ def parse_query(q: str) -> Query:
     joining = False
     count = 0
     for match in _TOKEN.finditer((q or "").replace("\x00", " ")):
+        if not match.group(0):
+            continue  # the empty match between two spaces
         negated = bool(match["neg"])
         name = (match["field"] or "").lower()
         is_phrase = match["phrase"] is not None
@@ -199,6 +203,8 @@ def parse_query(q: str) -> Query:
         if not negated and not name and not is_phrase and raw == "OR":
             if not query.groups or joining:
                 query.ignored.append("OR needs a word on each side")
+                joining = joining and bool(query.groups)
+                continue
             joining = True
             continue
         if count >= _MAX_TERMS:
@@ -216,7 +222,9 @@ def parse_query(q: str) -> Query:
             continue
         words = tuple(_WORD.findall(fold(raw)))
         if not words:
-            if match.group(0).strip('"'):
+            if name and not raw.strip():
+                query.ignored.append(f"{name}: (no value)")
+            elif match.group(0).strip('"'):
                 query.ignored.append(f"{match.group(0)} (no letters or digits)")
             joining = False
             continue
@@ -327,6 +335,27 @@ def matching_ids(session: Session, groups: Sequence[tuple[Term, ...]]) -> Select
         select(literal_column("rowid"))
         .select_from(text("asset_search"))
         .where(literal_column("asset_search").op("MATCH")(fts5_query(groups)))
+    )
+
+
+def keyword_ids(session: Session, value: str) -> Select[Any] | None:
+    """Ids of the photos with a keyword containing the words of ``value`` (as prefixes, stemmed).
+
+    None when ``value`` has no letters or digits.
+    """
+    words = tuple(_WORD.findall(fold(value)))
+    if not words:
+        return None
+    term = Term(words, phrase=len(words) > 1)
+    if _dialect(session) == "postgresql":
+        lexemes = _ts_term(term)
+        return select(pg_search_table.c.asset_id).where(
+            pg_search_table.c.keywords.bool_op("@@")(func.to_tsquery(TS_CONFIG, lexemes))
+        )
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("asset_search"))
+        .where(literal_column("asset_search").op("MATCH")("keywords : " + _fts5_term(term)))
     )
 
 
@@ -461,7 +490,11 @@ def _index_chunk(session: Session, ids: list[int], fresh: bool = False) -> int:
         )
     if postgres:
         vector = " || ".join(_ts_vector(f) for f in SEARCH_FIELDS)
-        statement = f"INSERT INTO asset_search (asset_id, document) VALUES (:id, {vector})"
+        keywords = f"to_tsvector('{TS_CONFIG}', :keywords)"
+        statement = (
+            "INSERT INTO asset_search (asset_id, document, keywords) "
+            f"VALUES (:id, {vector}, {keywords})"
+        )
     else:
         names = ", ".join(SEARCH_FIELDS)
         marks = ", ".join(f":{f}" for f in SEARCH_FIELDS)

@@ -324,6 +324,8 @@ def test_catalog_fields(database: Database) -> None:
         ("cat OR keyword:pets", "cat, keyword:pets", 1),
         ("10:30 http://x.org", "10, 30, http, x, org", 0),
         ("!!! -", "", 2),
+        ("caption: fire archive:", "fire", 2),
+        ('-"space shuttle" OR', "not “space shuttle”", 1),
     ],
 )
 def test_parse_says_what_it_understood(q: str, understood: str, ignored: int) -> None:

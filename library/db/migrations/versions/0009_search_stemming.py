@@ -9,7 +9,9 @@ porter tokenizer over unicode61 (diacritics still removed); on PostgreSQL a
 text search configuration ``photodesk`` stems with the English Snowball
 stemmer and keeps stop words (so it finds what FTS5 finds), and the caption,
 credit and creator are weighted A, B, C so ``credit:nasa`` can ask for one
-field. Both indexes are then rebuilt from the catalog.
+field, and a second tsvector column holds the keywords alone for
+``keyword:`` (FTS5 asks its keywords column). Both indexes are then rebuilt
+from the catalog.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ def upgrade() -> None:
             "ALTER TEXT SEARCH CONFIGURATION photodesk "
             "ALTER MAPPING REPLACE english_stem WITH photodesk_stem"
         )
+        # FTS5 can ask one column (keywords : ...); a tsvector needs its own.
+        op.execute("DELETE FROM asset_search")
+        op.execute("ALTER TABLE asset_search ADD COLUMN keywords tsvector NOT NULL")
+        op.create_index(
+            "ix_asset_search_keywords", "asset_search", ["keywords"], postgresql_using="gin"
+        )
     else:
         op.execute("DROP TABLE asset_search")
         op.execute(_FTS5.format(tokenize="porter unicode61 remove_diacritics 2"))
@@ -64,6 +72,8 @@ def downgrade() -> None:
         # 0002's index used 'simple'; rows are rebuilt by re-running 0009 or `reindex`.
         op.execute("DELETE FROM asset_search")
         op.execute("DELETE FROM asset_search_stats")
+        op.drop_index("ix_asset_search_keywords", table_name="asset_search")
+        op.execute("ALTER TABLE asset_search DROP COLUMN keywords")
         op.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS photodesk")
         op.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS photodesk_stem")
     else:
