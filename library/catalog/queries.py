@@ -140,16 +140,25 @@ def find_photos(
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
     if limit < 1:
         raise InvalidValueError("limit: must be at least 1")
-    query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
-    query = _where_query(session, query, search.parse_query(q))
-    if filters is not None:
-        query = filters.apply(query)
+    parsed = search.parse_query(q)
+
+    def narrowed(key: Any) -> Select[Any]:
+        query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
+        query = _where_query(session, query, parsed, key)
+        return filters.apply(query) if filters is not None else query
+
+    query = narrowed(Asset.id)
     total = None
     if with_total:
         # The same conditions without sort or cursor: one COUNT, answered from
         # the index and the id key, never by loading rows.
         counted = query.with_only_columns(func.count(Asset.id)).order_by(None)
         total = session.scalar(counted) or 0
+    if sort == "most_used" and parsed and session.get_bind().dialect.name == "sqlite":
+        # Read photos in usage order from the stats index and test each against
+        # the (materialized) match lists; starting from a list of 25,000 word
+        # matches and sorting them all cost 40 ms at 100,000 photos.
+        query = narrowed(Asset.id + 0)
     stats = search.stats_table
     count = stats.c.article_count
     if sort == "newest":
@@ -176,23 +185,29 @@ def find_photos(
 _NARROW_FIRST = ("used", "taken", "article", "keyword", "camera", "archive")
 
 
-def _where_query(session: Session, query: Select[Any], parsed: search.Query) -> Select[Any]:
-    """Add the conditions of a parsed search box to a photo query."""
+def _where_query(
+    session: Session, query: Select[Any], parsed: search.Query, key: Any = Asset.id
+) -> Select[Any]:
+    """Add the conditions of a parsed search box to a photo query.
+
+    ``key`` is the photo id as the conditions test it: ``Asset.id + 0`` keeps
+    SQLite from starting at an id list when another index gives the order.
+    """
     # Field conditions first, the usually narrowest first: SQLite starts from
     # the first ``id IN (...)`` it is given and checks the others row by row.
     for condition in sorted(parsed.filters, key=lambda f: _NARROW_FIRST.index(f.name)):
-        clause = _field_condition(session, condition)
+        clause = _field_condition(session, condition, key)
         query = query.where(~clause if condition.negated else clause)
     if parsed.groups:
-        query = query.where(Asset.id.in_(search.matching_ids(session, parsed.groups)))
+        query = query.where(key.in_(search.matching_ids(session, parsed.groups)))
     if parsed.excluded:
         # One index lookup for all exclusions: a photo with any of them goes.
         anything = [tuple(parsed.excluded)]
-        query = query.where(Asset.id.not_in(search.matching_ids(session, anything)))
+        query = query.where(key.not_in(search.matching_ids(session, anything)))
     return query
 
 
-def _field_condition(session: Session, condition: search.FieldFilter) -> Any:
+def _field_condition(session: Session, condition: search.FieldFilter, key: Any) -> Any:
     """``keyword:``, ``camera:``, ``article:``, ``used:``, ``taken:`` or ``archive:`` as SQL."""
     value = condition.value
     if condition.name == "archive":
