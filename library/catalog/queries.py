@@ -221,24 +221,24 @@ def _field_condition(session: Session, condition: search.FieldFilter, key: Any) 
         compare = _COMPARISONS[value[: len(value) - len(digits)] or "="]
         number = int(digits)
         stats = search.stats_table
-        used = Asset.id.in_(select(stats.c.asset_id).where(compare(stats.c.article_count, number)))
+        used = key.in_(select(stats.c.asset_id).where(compare(stats.c.article_count, number)))
         if compare(0, number):
             # A photo not indexed yet has no stats row; it has never been used.
-            return or_(used, Asset.id.not_in(select(stats.c.asset_id)))
+            return or_(used, key.not_in(select(stats.c.asset_id)))
         return used
     pattern = f"%{_escape_like(value.lower())}%"
     if condition.name == "keyword":
         # The index's keywords column: one lookup, where a LIKE over every
         # keyword row of a large library would not stay fast.
         found = search.keyword_ids(session, value)
-        return Asset.id.in_(found) if found is not None else false()
+        return key.in_(found) if found is not None else false()
     if condition.name == "camera":
         return or_(
             func.lower(Asset.camera_model).like(pattern, escape="\\"),
             func.lower(Asset.camera_make).like(pattern, escape="\\"),
         )
     # article: photos published in an article whose title contains the value.
-    return Asset.id.in_(
+    return key.in_(
         select(Usage.asset_id)
         .join(Article, Usage.article_id == Article.id)
         .where(Usage.asset_id.is_not(None), func.lower(Article.title).like(pattern, escape="\\"))
