@@ -188,7 +188,7 @@ def parse_query(q: str) -> Query:
     """
     query = Query()
     joining = False
-    count = 0
+    count = cut = 0
     for match in _TOKEN.finditer((q or "").replace("\x00", " ")):
         if not match.group(0):
             continue  # the empty match between two spaces
@@ -208,7 +208,7 @@ def parse_query(q: str) -> Query:
             joining = True
             continue
         if count >= _MAX_TERMS:
-            query.ignored.append(f"{match.group(0)} (only {_MAX_TERMS} terms are used)")
+            cut += 1
             joining = False
             continue
         if name in FILTER_FIELDS:
@@ -245,6 +245,10 @@ def parse_query(q: str) -> Query:
         joining = False
     if joining:
         query.ignored.append("OR at the end")
+    if cut:
+        query.ignored.append(
+            f"{cut} more term{'s' if cut > 1 else ''} (only {_MAX_TERMS} are used)"
+        )
     return query
 
 

@@ -326,6 +326,7 @@ def test_catalog_fields(database: Database) -> None:
         ("!!! -", "", 2),
         ("caption: fire archive:", "fire", 2),
         ('-"space shuttle" OR', "not “space shuttle”", 1),
+        (" ".join(f"w{i}" for i in range(20)), ", ".join(f"w{i}" for i in range(16)), 1),
     ],
 )
 def test_parse_says_what_it_understood(q: str, understood: str, ignored: int) -> None:
