@@ -256,6 +256,13 @@ def test_words_are_stemmed_and_folded(database: Database, q: str, text: str) -> 
     assert find(database, q) == [hit]
 
 
+@pytest.mark.parametrize("q", ["reuters", "karimi", "credit:reuters", "known", '"well known"'])
+def test_words_split_as_typed(database: Database, q: str) -> None:
+    hit = create_asset(database, caption="A well-known square", credit="Sara Karimi/Reuters")
+    create_asset(database, caption="Another square", credit="AFP")
+    assert find(database, q) == [hit]
+
+
 def test_stop_words_are_still_words(database: Database) -> None:
     hit = create_asset(database, caption="The Who on stage")
     create_asset(database, caption="Singer on stage")
