@@ -202,8 +202,7 @@ def _where_query(
         query = query.where(key.in_(search.matching_ids(session, parsed.groups)))
     if parsed.excluded:
         # One index lookup for all exclusions: a photo with any of them goes.
-        anything = [tuple(parsed.excluded)]
-        query = query.where(key.not_in(search.matching_ids(session, anything)))
+        query = query.where(search.excluding(session, key, [(t,) for t in parsed.excluded]))
     return query
 
 
@@ -224,7 +223,8 @@ def _field_condition(session: Session, condition: search.FieldFilter, key: Any) 
         used = key.in_(select(stats.c.asset_id).where(compare(stats.c.article_count, number)))
         if compare(0, number):
             # A photo not indexed yet has no stats row; it has never been used.
-            return or_(used, key.not_in(select(stats.c.asset_id)))
+            unindexed = ~exists(select(stats.c.asset_id).where(stats.c.asset_id == Asset.id))
+            return or_(used, unindexed)
         return used
     pattern = f"%{_escape_like(value.lower())}%"
     if condition.name == "keyword":

@@ -36,6 +36,7 @@ from sqlalchemy import (
     Select,
     Table,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -339,6 +340,28 @@ def matching_ids(session: Session, groups: Sequence[tuple[Term, ...]]) -> Select
         select(literal_column("rowid"))
         .select_from(text("asset_search"))
         .where(literal_column("asset_search").op("MATCH")(fts5_query(groups)))
+    )
+
+
+def excluding(session: Session, key: Any, groups: Sequence[tuple[Term, ...]]) -> Any:
+    """A condition true for photos (``key`` is their id) whose index row matches no group.
+
+    PostgreSQL gets NOT EXISTS, which it runs as an anti-join; its NOT IN over
+    a subquery is checked row by row. SQLite builds the NOT IN list once.
+    """
+    if _dialect(session) == "postgresql":
+        expression = " | ".join(f"({tsquery([group])})" for group in groups)
+        return ~exists(
+            select(pg_search_table.c.asset_id).where(
+                pg_search_table.c.asset_id == key,
+                pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, expression)),
+            )
+        )
+    alternatives = " OR ".join(f"({fts5_query([group])})" for group in groups)
+    return key.not_in(
+        select(literal_column("rowid"))
+        .select_from(text("asset_search"))
+        .where(literal_column("asset_search").op("MATCH")(alternatives))
     )
 
 
