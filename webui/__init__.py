@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": 5,
     "LOGIN_ADDRESS_RATE_LIMIT": 20,
     "MAX_UPLOAD_MB": 200,
+    "MAX_UPLOAD_FILES": 100,
     "PAGE_SIZE": 60,
     "SESSION_COOKIE_SECURE": False,
     "BEHIND_PROXY": False,
@@ -67,7 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     the library folder. SESSION_LIFETIME_MINUTES ends a sign-in (default 480),
     LOGIN_RATE_LIMIT is the number of failed sign-ins allowed per name and
     address per minute (5), LOGIN_ADDRESS_RATE_LIMIT the number per address
-    across all names (20), MAX_UPLOAD_MB caps one upload request (200) and
+    across all names (20), MAX_UPLOAD_MB caps one upload request (200),
+    MAX_UPLOAD_FILES the files in it (100), and
     PAGE_SIZE is the number of photos per gallery page (60).
 
     BEHIND_PROXY trusts X-Forwarded-For and X-Forwarded-Proto from one HTTPS
@@ -102,6 +104,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="photodesk_session",
         MAX_UPLOAD_MB=int(settings["MAX_UPLOAD_MB"]),
         MAX_CONTENT_LENGTH=int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024,
+        MAX_UPLOAD_FILES=int(settings["MAX_UPLOAD_FILES"]),
+        # Form parts: the upload's files, or a bulk edit's 1,000 selected photos, plus fields.
+        MAX_FORM_PARTS=max(int(settings["MAX_UPLOAD_FILES"]), 1000) + 100,
         PAGE_SIZE=int(settings["PAGE_SIZE"]),
     )
     app.extensions["photodesk"] = WebState(
@@ -112,8 +117,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
 
-    from webui import admin, api, auth, bulk, dupes, gallery, photos, reports, upload
+    from webui import admin, api, auth, bulk, dupes, gallery, inputs, photos, reports, upload
 
+    # Ids in URLs stay within what the database holds (before any route is added).
+    app.url_map.converters["int"] = inputs.BoundedIntConverter
+    app.before_request(inputs.check_request)
     app.before_request(auth.load_identity)
     app.before_request(auth.require_sign_in)
     app.before_request(security.check_csrf)
@@ -174,7 +182,8 @@ def _http_error(exc: HTTPException) -> Response:
     if exc.code == 413:
         description = (
             f"That upload is too large: at most {current_app.config['MAX_UPLOAD_MB']} MB "
-            "per upload. Send fewer or smaller files at a time."
+            f"and {current_app.config['MAX_UPLOAD_FILES']} files per upload. "
+            "Send fewer or smaller files at a time."
         )
     response = _error_response(exc.code, description, title=exc.name)
     for key, value in exc.get_headers():

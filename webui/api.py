@@ -21,6 +21,7 @@ from library.errors import InvalidValueError, VersionConflictError
 from webui.auth import current, require
 from webui.db import commit, get_session
 from webui.gallery import filters_from_args, sort_from_args
+from webui.inputs import cursor_arg, int_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -62,7 +63,7 @@ def photos() -> Any:
     filters, problems = filters_from_args(request.args)
     if problems:
         return _bad_request(" ".join(problems))
-    limit = request.args.get("limit", type=int) or current_app.config["PAGE_SIZE"]
+    limit = int_arg("limit", request.args.get("limit")) or current_app.config["PAGE_SIZE"]
     q = request.args.get("q", "")
     page = queries.find_photos(
         get_session(),
@@ -70,7 +71,7 @@ def photos() -> Any:
         filters,
         sort=sort_from_args(request.args),
         limit=max(1, min(limit, MAX_LIMIT)),
-        after=request.args.get("page") or None,
+        after=cursor_arg("page", request.args.get("page")),
         with_total=True,
     )
     parsed = search.parse_query(q)
@@ -107,6 +108,8 @@ def patch_photo(asset_id: int) -> Any:
     unknown = sorted(set(values) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidValueError(f"not editable: {', '.join(unknown)}")
+    # Checked before the edit locks the photo (keyword limits, dates, lengths).
+    values = edits.normalize_values(values)
     identity = current()
     assert identity is not None
     session = get_session()

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -23,7 +24,7 @@ from werkzeug.wrappers import Response
 from library.catalog import users
 from library.db.models import User
 from library.errors import LibraryBusyError
-from webui import sessions
+from webui import inputs, sessions
 from webui.db import SAFE_METHODS, commit, get_session, state
 
 bp = Blueprint("auth", __name__)
@@ -139,21 +140,48 @@ def require(permission: str) -> Callable[[F], F]:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never //host or a scheme, so sign-in cannot redirect away."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("gallery.index")
+    """Only a path on this site: never //host or a scheme, so sign-in cannot redirect away.
+
+    The check reads the parsed URL, not the raw string: URL splitting drops
+    tabs and newlines, so ``/\t/evil.example`` would otherwise pass as a path
+    and leave as ``//evil.example``. Text with control characters or spaces
+    never gets this far (``_checked_next`` refuses it).
+    """
+    home = url_for("gallery.index")
+    if not target or inputs.has_control(target) or any(c.isspace() for c in target):
+        return home
+    if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return home
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not parts.path.startswith("/")
+        or parts.path.startswith("//")
+    ):
+        return home
     return target
+
+
+def _checked_next(target: str | None) -> str:
+    """The ``next`` a sign-in form carries; a control character or space in it is refused (400)."""
+    text = target or ""
+    if inputs.has_control(text) or any(c.isspace() for c in text):
+        abort(400, description="next: a link to return to may not contain spaces or line breaks")
+    return text
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if request.method == "GET":
+    # HEAD is a GET without the body: it must never sign anyone in, whatever it carries.
+    if request.method != "POST":
+        next_url = _checked_next(request.args.get("next"))
         if current() is not None:
-            return redirect(_safe_next(request.args.get("next")))
-        return render_template("login.html", next=request.args.get("next", ""))
+            return redirect(_safe_next(next_url))
+        return render_template("login.html", next=next_url)
+    next_url = _checked_next(request.form.get("next"))
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
-    next_url = request.form.get("next", "")
     limiter = state().limiter
     address = request.remote_addr or ""
     wait = limiter.retry_after(name, address)

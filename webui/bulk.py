@@ -16,6 +16,8 @@ from library.db.models import STATUSES
 from library.errors import InvalidValueError
 from webui.auth import current, require
 from webui.db import commit, get_session
+from webui.gallery import with_context
+from webui.inputs import int_arg
 
 bp = Blueprint("bulk", __name__)
 
@@ -58,8 +60,9 @@ def _edit(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def _selected_ids(form: MultiDict[str, str]) -> list[int]:
     ids: list[int] = []
     for value in form.getlist("ids"):
-        if value.isdigit() and int(value) not in ids:
-            ids.append(int(value))
+        number = int_arg("ids", value, minimum=1)
+        if number is not None and number not in ids:
+            ids.append(number)
     return ids
 
 
@@ -67,7 +70,7 @@ def _selected_ids(form: MultiDict[str, str]) -> list[int]:
 @require("bulk_edit")
 def start() -> Any:
     flash("Select photos in the gallery first, then choose “Bulk edit”.", "info")
-    return redirect(url_for("gallery.index"))
+    return redirect(with_context(url_for("gallery.index")))
 
 
 @bp.post("/bulk")
@@ -84,10 +87,10 @@ def bulk() -> Any:
     status = 200
     if not ids:
         flash("No photos were selected.", "error")
-        return redirect(url_for("gallery.index"), code=303)
+        return redirect(with_context(url_for("gallery.index")), code=303)
     if len(ids) > MAX_SELECTION:
         flash(f"Select at most {MAX_SELECTION} photos at a time.", "error")
-        return redirect(url_for("gallery.index"), code=303)
+        return redirect(with_context(url_for("gallery.index")), code=303)
     if op == "apply":
         set_values, append_values = _edit(spec)
         if not set_values and not append_values:
@@ -103,7 +106,7 @@ def bulk() -> Any:
                 commit()
                 changed = sum(1 for r in results if r.changes)
                 flash(f"Updated {changed} of {len(ids)} selected photos.", "success")
-                return redirect(url_for("gallery.index"), code=303)
+                return redirect(with_context(url_for("gallery.index")), code=303)
     elif op == "save_template":
         name = form.get("template_name", "").strip()
         try:

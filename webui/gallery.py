@@ -16,6 +16,7 @@ from library.db.models import STATUSES
 from library.errors import InvalidValueError
 from webui.auth import require
 from webui.db import get_session
+from webui.inputs import MAX_INT, cursor_arg, int_arg
 
 bp = Blueprint("gallery", __name__)
 
@@ -66,7 +67,7 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, l
         problems.append(f"Unknown format {fmt!r} ignored.")
     used = (args.get("used_min") or "").strip()
     if used:
-        if used.isdigit():
+        if used.isascii() and used.isdigit() and int(used) <= MAX_INT:
             filters.used_min = int(used)
         else:
             problems.append("“Used in at least” needs a whole number.")
@@ -79,6 +80,35 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, l
         except InvalidValueError as exc:
             problems.append(str(exc))
     return filters, problems
+
+
+#: What travels from the grid to a photo and back: the filters plus the grid page.
+CONTEXT_ARGS = (*FILTER_ARGS, "after")
+
+
+@bp.app_template_global()
+def search_context(args: MultiDict[str, str] | None = None) -> dict[str, str]:
+    """The search the editor came from, as it travels in query strings.
+
+    Grid, photo page, bulk edit and upload all pass it on untouched, so
+    "back" always lands on the same search, filters, sort and page.
+    """
+    source = request.args if args is None else args
+    return {name: value for name in CONTEXT_ARGS if (value := source.get(name, ""))}
+
+
+@bp.app_template_global()
+def with_context(url: str, anchor: int | None = None) -> str:
+    """``url`` with the current search context appended.
+
+    With ``anchor`` (a photo id) the grid shows the page holding that photo
+    (``at``) and lands on its card (``#p<id>``).
+    """
+    context = search_context()
+    if anchor is not None:
+        context["at"] = str(anchor)
+    joined = url + ("?" + urlencode(context) if context else "")
+    return joined + (f"#p{anchor}" if anchor is not None else "")
 
 
 def _flag(value: str | None) -> bool:
@@ -104,7 +134,7 @@ def highlighted(value: str | None, query: search.Query | None) -> Markup:
 
 @bp.get("/")
 @require("search")
-def index() -> str | Response:
+def index() -> tuple[str, int] | Response:
     if any(not value.strip() for value in request.args.values()):
         # Empty fields stay out of the URL (the form's script already drops them).
         kept_args = [(k, v) for k, v in request.args.items(multi=True) if v.strip()]
@@ -115,18 +145,25 @@ def index() -> str | Response:
     sort = sort_from_args(request.args)
     q = request.args.get("q", "")
     parsed = search.parse_query(q)
+    after = cursor_arg("after", request.args.get("after"))
+    session = get_session()
+    limit = current_app.config["PAGE_SIZE"]
     page = queries.find_photos(
-        get_session(),
-        q,
-        filters,
-        sort=sort,
-        limit=current_app.config["PAGE_SIZE"],
-        after=request.args.get("after") or None,
-        with_total=True,
+        session, q, filters, sort=sort, limit=limit, after=after, with_total=True
     )
+    at = int_arg("at", request.args.get("at"))
+    if at is not None and at > 0 and at not in {asset.id for asset in page.assets}:
+        # Back from a photo reached by stepping past this page: start the page there.
+        after = queries.cursor_at(session, at, sort)
+        page = queries.find_photos(
+            session, q, filters, sort=sort, limit=limit, after=after, with_total=True
+        )
     kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    # The cards carry the page actually shown, so "back" from a photo lands here again.
+    shown = {**kept, "after": after or ""}
+    context = {name: shown[name] for name in CONTEXT_ARGS if shown.get(name)}
     active = sum(1 for k in kept if k not in ("q", "sort"))
-    return render_template(
+    body = render_template(
         "gallery.html",
         page=page,
         q=q,
@@ -137,14 +174,17 @@ def index() -> str | Response:
         active_filters=active,
         statuses=STATUSES,
         formats=FORMATS,
-        first_page=not request.args.get("after"),
+        first_page=not after,
+        context=context,
     )
+    # The photos are still shown, with the messages, but a script sees the refusal.
+    return body, 400 if problems else 200
 
 
 @bp.get("/articles")
 @require("read")
 def articles() -> str:
-    after = request.args.get("after", type=int)
+    after = int_arg("after", request.args.get("after"))
     rows, next_after = queries.list_articles(get_session(), limit=50, after=after)
     return render_template("articles.html", rows=rows, next_after=next_after)
 

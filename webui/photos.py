@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -23,6 +35,7 @@ from library.files.export import ExportError, export_file
 from library.text.housestyle import caption_credit_line
 from webui.auth import current, require
 from webui.db import commit, get_session, state
+from webui.gallery import filters_from_args, sort_from_args, with_context
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 #: A photo's page; webui/links.py builds links to it for report files.
@@ -77,6 +90,32 @@ def _posted(form: MultiDict[str, str], prefix: str = "") -> dict[str, str]:
     return values
 
 
+def _nav(asset_id: int) -> dict[str, str | None]:
+    """Links back to the grid (landing on this photo's card) and to its neighbours there."""
+    filters, _ = filters_from_args(request.args)
+    found = queries.neighbours(
+        get_session(), asset_id, request.args.get("q", ""), filters, sort_from_args(request.args)
+    )
+
+    def link(other: int | None) -> str | None:
+        return with_context(url_for("photos.page", asset_id=other)) if other else None
+
+    return {
+        "back": with_context(url_for("gallery.index"), anchor=asset_id),
+        "previous": link(found.previous),
+        "next": link(found.next),
+        "here": with_context(url_for("photos.page", asset_id=asset_id)),
+        "action": with_context(url_for("photos.edit", asset_id=asset_id)),
+    }
+
+
+def _wants_json() -> bool:
+    """app.js saves in place and asks for JSON; a plain form post gets pages and redirects."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
 def _render(
     asset: Asset,
     values: dict[str, str] | None = None,
@@ -113,6 +152,7 @@ def _render(
         credit_line=caption_credit_line(asset),
         renditions={r.kind for r in asset.renditions},
         display=display,
+        nav=_nav(asset.id),
         # Arriving from a search (?q=), the words it matched are marked.
         q=request.args.get("q", ""),
         query=search.parse_query(request.args.get("q", "")),
@@ -142,45 +182,68 @@ def edit(asset_id: int) -> Any:
     mine = _posted(form)
     original = _posted(form, "orig_") if "orig_caption" in form else None
     version = form.get("version", type=int)
+    as_json = _wants_json()
     if version is None:
+        message = "The form had no version; reload it."
+        if as_json:
+            return jsonify(error=message), 400
         asset = catalog.get_asset(session, asset_id)
-        return _render(asset, mine, original, error="The form had no version; reload it."), 400
+        return _render(asset, mine, original, error=message), 400
     try:
         changed = {
             name: value
             for name, value in mine.items()
             if original is None
-            or edits.normalize(name, value) != edits.normalize(name, original[name])
+            or edits.normalize(name, value, limits=False)
+            != edits.normalize(name, original[name], limits=False)
         }
         if not changed:
-            flash("Nothing to save: no field was changed.", "info")
-            return redirect(url_for("photos.page", asset_id=asset_id), code=303)
+            return _saved(asset_id, "Nothing to save: no field was changed.", "info")
         try:
             result = edits.merge_edit(
                 session, asset_id, changed, identity.name, expected_version=version
             )
         except VersionConflictError as exc:
-            return _conflict(catalog.get_asset(session, asset_id), changed, exc.conflicts), 409
+            asset = catalog.get_asset(session, asset_id)
+            if as_json:
+                return jsonify(conflict=_clash_rows(asset, exc.conflicts), **_state(asset)), 409
+            return _conflict(asset, changed, exc.conflicts), 409
     except InvalidValueError as exc:
+        if as_json:
+            return jsonify(error=str(exc)), 400
         asset = catalog.get_asset(session, asset_id)
         return _render(asset, mine, original, version, error=str(exc)), 400
     commit()
     names = ", ".join(LABELS[c.field].lower() for c in result.changes)
     if names:
-        flash(f"Saved {names} (version {result.version}).", "success")
-    else:
-        flash("Nothing to save: the values were already current.", "info")
-    return redirect(url_for("photos.page", asset_id=asset_id), code=303)
+        return _saved(asset_id, f"Saved {names} (version {result.version}).", "success")
+    return _saved(asset_id, "Nothing to save: the values were already current.", "info")
 
 
-def _conflict(
-    asset: Asset, changed: dict[str, str], clashes: dict[str, tuple[object, object]]
-) -> str:
-    """The page after a clash: current values, with this editor's changes laid over them.
+def _saved(asset_id: int, message: str, category: str) -> Any:
+    """After a save: the next photo of the search when asked ("Save and next"), else this one.
 
-    The form now starts from the current version, so submitting it again
-    deliberately replaces the other edits with these values.
+    In place (JSON) the page gets the new state to show and where "next" leads.
     """
+    go = _nav(asset_id)["next"] if request.form.get("then") == "next" else None
+    if _wants_json():
+        asset = catalog.get_asset(get_session(), asset_id)
+        return jsonify(message=message, category=category, go=go, **_state(asset))
+    flash(message, category)
+    return redirect(go or with_context(url_for("photos.page", asset_id=asset_id)), code=303)
+
+
+def _state(asset: Asset) -> dict[str, Any]:
+    """What the page shows of a saved photo: its version, form values and credit line."""
+    return {
+        "version": asset.version,
+        "values": _values(asset),
+        "credit_line": caption_credit_line(asset),
+    }
+
+
+def _clash_rows(asset: Asset, clashes: dict[str, tuple[object, object]]) -> list[dict[str, Any]]:
+    """Both values of each clashing field, with who last changed it and when."""
     history = edits.history(get_session(), asset.id)
     rows = []
     for name, (yours, theirs) in clashes.items():
@@ -192,11 +255,22 @@ def _conflict(
                 "yours": display(yours),
                 "theirs": display(theirs),
                 "who": last.user if last else None,
-                "when": last.changed_at if last else None,
+                "when": last.changed_at.strftime("%H:%M") if last and last.changed_at else None,
             }
         )
+    return rows
+
+
+def _conflict(
+    asset: Asset, changed: dict[str, str], clashes: dict[str, tuple[object, object]]
+) -> str:
+    """The page after a clash: current values, with this editor's changes laid over them.
+
+    The form now starts from the current version, so submitting it again
+    deliberately replaces the other edits with these values.
+    """
     values = {**_values(asset), **changed}
-    conflict = {"version": asset.version, "fields": rows}
+    conflict = {"version": asset.version, "fields": _clash_rows(asset, clashes)}
     return _render(asset, values, _values(asset), asset.version, conflict=conflict)
 
 
@@ -217,7 +291,7 @@ def revert(asset_id: int, change_id: int) -> Response:
         )
     else:
         flash("Nothing to revert: the field already has that value.", "info")
-    return redirect(url_for("photos.page", asset_id=asset_id) + "#history", code=303)
+    return redirect(with_context(url_for("photos.page", asset_id=asset_id)) + "#history", code=303)
 
 
 @bp.get("/<int:asset_id>/thumb")
@@ -249,32 +323,52 @@ def download(asset_id: int) -> Response:
         log.warning(
             "photo %s: sending the stored %s without catalog metadata: %s", asset_id, size, exc
         )
+        fallback = f"photo-{asset_id}"
         if size == "web":
-            stem = Path(asset.original_name).stem or f"photo-{asset_id}"
+            stem = Path(download_name(asset.original_name, fallback)).stem
             response = _rendition(asset_id, "web", download_name=f"{stem}-web.jpg")
         else:
             response = _file(
                 asset.store_path,
                 formats.mime_type(asset.format),
-                download_name=asset.original_name,
+                download_name=download_name(asset.original_name, fallback),
             )
         response.headers[METADATA_HEADER] = "original"
         return response
     mimetype = "image/jpeg" if size == "web" else formats.mime_type(asset.format)
-    response = send_file(
-        path,
-        mimetype=mimetype or "application/octet-stream",
-        as_attachment=True,
-        download_name=path.name,
-        conditional=False,
-    )
-    # Passed through, the file would skip the response's close callbacks; iterated
-    # by the response, closing it (after the last byte is sent) removes the folder.
-    response.direct_passthrough = False
-    response.call_on_close(lambda: shutil.rmtree(path.parent, ignore_errors=True))
+    # The folder goes at once: the open file keeps its bytes readable until the
+    # response is done, so nothing is left behind when sending fails, when the
+    # client goes away, or when nobody ever closes the response.
+    try:
+        handle = path.open("rb")
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    try:
+        response = send_file(
+            handle,
+            mimetype=mimetype or "application/octet-stream",
+            as_attachment=True,
+            download_name=download_name(path.name, f"photo-{asset_id}"),
+            conditional=False,
+        )
+        response.content_length = os.fstat(handle.fileno()).st_size
+    except BaseException:
+        handle.close()
+        raise
     response.cache_control.no_store = True
     response.headers[METADATA_HEADER] = "written"
     return response
+
+
+def download_name(name: str, fallback: str) -> str:
+    """A file name safe in a Content-Disposition header: no control characters or quotes.
+
+    File names come from the files themselves and may hold CR, LF or other
+    control characters, which cannot go into a header at all.
+    """
+    cleaned = "".join("_" if unicodedata.category(c)[0] == "C" or c in '"\\' else c for c in name)
+    cleaned = cleaned.strip().strip(".")
+    return cleaned[:200] or fallback
 
 
 def _rendition(asset_id: int, kind: str, download_name: str | None = None) -> Response:

@@ -95,7 +95,7 @@ def reuse_download(kind: str) -> Response:
     if kind == "json":
         response = jsonify(audit.report_json(reuse, link))
     elif kind == "csv":
-        response = Response(audit.report_csv(reuse, link), mimetype="text/csv")
+        response = Response(audit.report_csv(reuse, link), mimetype="text/csv; charset=utf-8")
     else:
         response = Response(audit.report_html(reuse, link), mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{kind}"'

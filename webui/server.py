@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 from types import FrameType
+from typing import Any
 
 from flask import Flask
 
@@ -21,13 +22,23 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def waitress_settings(app: Flask) -> dict[str, Any]:
+    """What waitress is given besides the address: the body limit and our name.
+
+    waitress refuses a body larger than the upload limit from its
+    Content-Length (or as soon as a chunked body passes it) before reading it,
+    so an oversized upload costs neither the transfer nor a spooled temp file.
+    """
+    return {"max_request_body_size": app.config["MAX_CONTENT_LENGTH"], "ident": "photodesk"}
+
+
 def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
     """Serve ``app`` until interrupted or terminated; returns after cleaning up."""
     import waitress
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="photodesk")
+        waitress.serve(app, host=host, port=port, threads=threads, **waitress_settings(app))
     except KeyboardInterrupt:
         pass
     finally:

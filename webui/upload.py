@@ -45,6 +45,7 @@ class UploadResult:
     status: str  # "ingested", "already_present", "failed", "refused"
     asset_id: int | None = None
     reason: str | None = None
+    warning: str | None = None  # what ingest cut or could not read (keywords, metadata)
 
 
 def safe_name(raw: str | None) -> str:
@@ -117,6 +118,15 @@ def receive() -> tuple[str, int]:
     if not files:
         flash("Choose at least one photo to upload.", "error")
         return render_template("upload.html", results=None), 400
+    most = current_app.config["MAX_UPLOAD_FILES"]
+    if len(files) > most:
+        # Refused whole, before anything is saved: which ones to leave out is the sender's call.
+        flash(
+            f"That upload has {len(files)} files: at most {most} per upload. "
+            "Send them in smaller groups.",
+            "error",
+        )
+        return render_template("upload.html", results=None), 400
     web = state()
     folder = (
         web.root / UPLOAD_DIR / f"{date.today().isoformat()}-{identity.name}-{secrets.token_hex(4)}"
@@ -154,6 +164,7 @@ def receive() -> tuple[str, int]:
                 result.status = outcome.status if outcome.status != "skipped" else "failed"
                 result.asset_id = outcome.asset_id
                 result.reason = outcome.error if outcome.status == "failed" else None
+                result.warning = "; ".join(outcome.warnings) or None
     finally:
         # The originals are copied into the store; the upload copies are not needed.
         shutil.rmtree(folder, ignore_errors=True)

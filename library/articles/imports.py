@@ -40,7 +40,7 @@ from library.articles.importers.wxr import PUBLISHED
 from library.catalog import edits
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetPath, Usage
-from library.ingest.pipeline import IngestOptions, IngestSession
+from library.ingest.pipeline import IngestOptions, IngestReport, IngestSession
 from library.text.captions import normalize_credit, parse_caption
 
 #: Fields an import may fill on a photo that has no value yet.
@@ -325,7 +325,13 @@ def import_articles(
             progress(str(path))
     folder = MediaFolder(media) if media is not None else None
     if folder is not None:
-        report.ingested = _ingest_media(database, parsed, folder)
+        media_report = _ingest_media(database, parsed, folder)
+        report.ingested = media_report.ingested
+        # What ingest cut (keywords) or could not read, for each media file.
+        report.warnings.extend(
+            {"path": w["path"], "warning": f"{Path(w['path']).name}: {w['warning']}"}
+            for w in media_report.warnings
+        )
     with database.session_scope(write=False) as session:
         resolver = AssetResolver(session, folder)
     # Images with file references first, so alt texts learnt from them can
@@ -367,7 +373,9 @@ def _article_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
-def _ingest_media(database: Database, articles: list[ParsedArticle], media: MediaFolder) -> int:
+def _ingest_media(
+    database: Database, articles: list[ParsedArticle], media: MediaFolder
+) -> IngestReport:
     """Ingest each media file an image resolves to; files already catalogued only gain
     their path, so every usage can then be tied to its exact file."""
     with database.session_scope(write=False) as session:
@@ -379,10 +387,9 @@ def _ingest_media(database: Database, articles: list[ParsedArticle], media: Medi
             if found is not None and str(found) not in resolver.by_file:
                 wanted[found] = None
     if not wanted:
-        return 0
+        return IngestReport()
     workers = 1 if len(wanted) < 8 else 0  # a pool costs more than it saves on a few files
-    report = IngestSession(database, IngestOptions(workers=workers)).run([str(p) for p in wanted])
-    return report.ingested
+    return IngestSession(database, IngestOptions(workers=workers)).run([str(p) for p in wanted])
 
 
 def _write_article(

@@ -8,6 +8,7 @@ VersionConflictError that carries both values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,12 @@ from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, AssetKeyword, Ch
 from library.errors import ChangeNotFoundError, InvalidValueError, VersionConflictError
 
 _TEXT_LIMIT = 20_000
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+#: At most this many keywords per photo, each at most this many characters: enough
+#: for any real tagging, and a bound on the work every edit does with them.
+MAX_KEYWORDS = 200
+MAX_KEYWORD_LENGTH = 64
 
 #: Fields that can be appended to in a bulk edit, and how.
 APPENDABLE = ("credit", "source", "keywords", "caption", "instructions")
@@ -34,18 +41,99 @@ class EditResult:
     changes: list[Change] = field(default_factory=list)
 
 
-def normalize(name: str, value: Any) -> Any:
-    """Validate and clean one field value; raises InvalidValueError naming the field."""
+def unique_keywords(items: Iterable[Any]) -> list[str]:
+    """Keywords stripped, empty ones dropped, each kept once (the first spelling, any case).
+
+    One pass with one set: a photo can arrive with thousands of keywords
+    (an XMP packet, a script), and this runs inside write transactions.
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    for item in items:
+        text = str(item).strip()
+        key = text.casefold()
+        if text and key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return kept
+
+
+def _keyword_items(value: Any) -> list[Any]:
+    return value.split(",") if isinstance(value, str) else list(value or [])
+
+
+def check_keywords(value: Any) -> list[str]:
+    """Keywords someone typed or sent: de-duplicated, or refused past the limits.
+
+    The form, the API, bulk edits and the command line use this, so a person
+    learns which limit they hit instead of losing keywords without notice.
+    """
+    kept = unique_keywords(_keyword_items(value))
+    for keyword in kept:
+        _check_storable("keywords", keyword)
+    if len(kept) > MAX_KEYWORDS:
+        raise InvalidValueError(f"keywords: at most {MAX_KEYWORDS} per photo, got {len(kept)}")
+    long = [k for k in kept if len(k) > MAX_KEYWORD_LENGTH]
+    if long:
+        raise InvalidValueError(
+            f"keywords: each at most {MAX_KEYWORD_LENGTH} characters, "
+            f"{len(long)} longer (“{long[0][:20]}…”)"
+        )
+    return kept
+
+
+@dataclass
+class KeywordCut:
+    """Keywords within the limits, and what was cut to get there."""
+
+    keywords: list[str]
+    dropped: int = 0  # keywords past MAX_KEYWORDS
+    shortened: int = 0  # keywords cut to MAX_KEYWORD_LENGTH
+
+    def message(self) -> str | None:
+        """One line for a warning, or None when nothing was cut."""
+        parts = []
+        if self.dropped:
+            parts.append(f"{self.dropped} keywords past the limit of {MAX_KEYWORDS} dropped")
+        if self.shortened:
+            parts.append(f"{self.shortened} keywords cut to {MAX_KEYWORD_LENGTH} characters")
+        return "; ".join(parts) or None
+
+
+def cut_keywords(value: Any) -> KeywordCut:
+    """Keywords from a file or an import, brought within the limits instead of refused.
+
+    Nobody is there to shorten them by hand, so long ones are cut (on a
+    character boundary), the ones past the cap are dropped, and the result
+    says how many, for the run's warnings.
+    """
+    shortened = 0
+    items: list[str] = []
+    for item in unique_keywords(_keyword_items(value)):
+        if len(item) > MAX_KEYWORD_LENGTH:
+            shortened += 1
+            item = item[:MAX_KEYWORD_LENGTH].rstrip()
+        items.append(item)
+    # Two long keywords may be the same once cut.
+    kept = unique_keywords(items)
+    return KeywordCut(kept[:MAX_KEYWORDS], max(0, len(kept) - MAX_KEYWORDS), shortened)
+
+
+def normalize_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every value of an edit checked and cleaned, before any transaction is opened."""
+    return {name: normalize(name, value) for name, value in values.items()}
+
+
+def normalize(name: str, value: Any, limits: bool = True) -> Any:
+    """Validate and clean one field value; raises InvalidValueError naming the field.
+
+    ``limits=False`` skips the keyword limits: for comparing a form's values
+    with the ones it was loaded with, which may predate the limits.
+    """
     if name not in EDITABLE_FIELDS:
         raise InvalidValueError(f"{name}: not an editable field")
     if name == "keywords":
-        items = value.split(",") if isinstance(value, str) else list(value or [])
-        cleaned: list[str] = []
-        for item in items:
-            text = str(item).strip()
-            if text and text.casefold() not in {c.casefold() for c in cleaned}:
-                cleaned.append(text[:200])
-        return cleaned
+        return check_keywords(value) if limits else unique_keywords(_keyword_items(value))
     if name == "archive":
         if isinstance(value, bool):
             return value
@@ -67,7 +155,16 @@ def normalize(name: str, value: Any) -> Any:
         text = parse_partial_date(text, "original_date")
     if len(text) > _TEXT_LIMIT:
         raise InvalidValueError(f"{name}: longer than {_TEXT_LIMIT} characters")
+    _check_storable(name, text)
     return text or None
+
+
+def _check_storable(name: str, text: str) -> None:
+    """NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 surrogates)."""
+    found = _UNSTORABLE.search(text)
+    if found:
+        what = "a NUL character" if found.group() == "\x00" else "a lone surrogate"
+        raise InvalidValueError(f"{name}: contains {what}")
 
 
 def edit_asset(
@@ -84,7 +181,7 @@ def edit_asset(
     ``expected_version`` None skips the check (bulk edits and imports, which
     state their intent for every photo); the web and the API always pass it.
     """
-    cleaned = {name: normalize(name, value) for name, value in values.items()}
+    cleaned = normalize_values(values)
     asset = _locked(session, asset_id)
     if expected_version is not None and expected_version != asset.version:
         conflicts = {
@@ -178,18 +275,24 @@ def bulk_edit(
     append_values: Mapping[str, Any] | None = None,
 ) -> list[EditResult]:
     """Set or append fields on many photos at once, each as its own new version."""
-    set_values = dict(set_values or {})
-    append_values = dict(append_values or {})
-    for name in append_values:
+    for name in append_values or {}:
         if name not in APPENDABLE:
             raise InvalidValueError(f"{name}: cannot be appended to")
+    # Checked once for all photos, and before the first photo is locked.
+    set_values = normalize_values(set_values or {})
+    append_values = normalize_values(append_values or {})
     results = []
     for asset_id in asset_ids:
         asset = _locked(session, asset_id)
         values = dict(set_values)
         for name, extra in append_values.items():
             values[name] = _appended(name, getattr(asset, name), extra)
-        results.append(edit_asset(session, asset_id, values, user, source=f"user:{user}:bulk"))
+        try:
+            result = edit_asset(session, asset_id, values, user, source=f"user:{user}:bulk")
+        except InvalidValueError as exc:
+            # Appending can push one photo past a limit the others are within.
+            raise InvalidValueError(f"photo {asset_id}: {exc}") from None
+        results.append(result)
     return results
 
 

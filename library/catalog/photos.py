@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from assets.analysis import Analysis
+from library.catalog.edits import cut_keywords
 from library.db.engine import chunked
 from library.db.models import (
     Asset,
@@ -130,6 +131,7 @@ def new_asset(
         version=1,
     )
     sources: dict[str, Any] = {}
+    messages = list(analysis.warnings)
     for name, column in _FIELD_COLUMNS.items():
         value = meta.values.get(name)
         if value in (None, "", []):
@@ -137,7 +139,11 @@ def new_asset(
         if name == "creator" and isinstance(value, list):
             value = "; ".join(value)
         if name == "keywords":
-            value = _unique(value if isinstance(value, list) else [value])
+            cut = cut_keywords(value if isinstance(value, list) else [value])
+            value = cut.keywords
+            message = cut.message()
+            if message:
+                messages.append(message)
         setattr(asset, column, value)
         sources[column] = f"embedded:{meta.sources.get(name, 'unknown')}"
     # An archive photo says so in its genre (what export writes) or in its caption.
@@ -168,12 +174,10 @@ def new_asset(
         )
         for r in analysis.renditions
     ]
-    asset.tags = [AssetKeyword(keyword=k[:200]) for k in _unique(asset.keywords or [])]
+    asset.tags = [AssetKeyword(keyword=k) for k in asset.keywords or []]
     # Problems that cost some metadata or a few rows: kept with the photo, shown by
     # `show`, the photo page and `failures --warnings`.
-    asset.warnings = [
-        IngestWarning(path=shown, message=_storable(message)) for message in analysis.warnings
-    ]
+    asset.warnings = [IngestWarning(path=shown, message=_storable(message)) for message in messages]
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
             version=analysis.fingerprint_version, data=analysis.fingerprint
@@ -202,15 +206,6 @@ def list_warnings(session: Session) -> list[IngestWarning]:
     return list(
         session.scalars(select(IngestWarning).order_by(IngestWarning.asset_id, IngestWarning.id))
     )
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for item in items:
-        key = item.strip()
-        if key and key.casefold() not in {k.casefold() for k in seen}:
-            seen[key] = None
-    return list(seen)
 
 
 def _taken_at(value: str | None, offset: str | None) -> str | None:

@@ -258,13 +258,72 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass
+class Neighbours:
+    """The photos either side of one photo in a listing (None at either end)."""
+
+    previous: int | None
+    next: int | None
+
+
+def neighbours(
+    session: Session,
+    asset_id: int,
+    q: str = "",
+    filters: PhotoFilter | None = None,
+    sort: str = "newest",
+) -> Neighbours:
+    """The ids just before and just after ``asset_id`` in the listing `find_photos` gives.
+
+    The photo page steps through a search with these, so they must follow
+    the grid's order exactly. The photo itself need not match the search any
+    more (its caption was just edited): its place in the order still holds,
+    so stepping on from it lands where the editor expects.
+    """
+    if sort not in SORTS:
+        raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+    query = _where_query(session, select(Asset.id), search.parse_query(q))
+    if filters is not None:
+        query = filters.apply(query)
+    if sort == "newest":
+        before = query.where(Asset.id > asset_id).order_by(Asset.id.asc())
+        after = query.where(Asset.id < asset_id).order_by(Asset.id.desc())
+    else:
+        stats = search.stats_table
+        count = stats.c.article_count
+        own = session.scalar(select(count).where(stats.c.asset_id == asset_id)) or 0
+        query = query.join(stats, stats.c.asset_id == Asset.id)
+        key = tuple_(count, stats.c.asset_id)
+        before = query.where(key > tuple_(own, asset_id)).order_by(count.asc(), stats.c.asset_id)
+        after = query.where(key < tuple_(own, asset_id)).order_by(
+            count.desc(), stats.c.asset_id.desc()
+        )
+    return Neighbours(session.scalar(before.limit(1)), session.scalar(after.limit(1)))
+
+
+def cursor_at(session: Session, asset_id: int, sort: str = "newest") -> str:
+    """The ``after`` cursor whose page starts with this photo, in ``find_photos`` terms.
+
+    The grid uses it to come back to a photo that the editor reached by stepping
+    past the page they opened it from.
+    """
+    if sort not in SORTS:
+        raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+    if sort == "newest":
+        return str(asset_id + 1)
+    stats = search.stats_table
+    own = session.scalar(select(stats.c.article_count).where(stats.c.asset_id == asset_id))
+    return f"{own or 0}.{asset_id + 1}"
+
+
 def _parse_cursor(after: str, parts: int) -> list[int]:
     try:
         values = [int(p) for p in after.split(".")]
     except ValueError:
         values = []
-    if len(values) != parts or any(v < 0 for v in values):
-        raise InvalidValueError(f"after: not a page cursor: {after!r}")
+    # A number past 64 bits would fail in the database driver, not here.
+    if len(values) != parts or any(v < 0 or v >= 2**63 for v in values):
+        raise InvalidValueError(f"after: not a page cursor: {after[:40]!r}")
     return values
 
 

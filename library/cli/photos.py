@@ -179,12 +179,14 @@ def edit(
         values["status"] = status
     if not values and not add_keywords:
         raise click.UsageError("nothing to change: give at least one field option")
+    # Checked before the write transaction opens: a refused value holds no lock.
+    values = edits.normalize_values(values)
+    added = edits.normalize("keywords", list(add_keywords))
     with ctx.session(write=True) as session:
         asset = catalog.find_asset(session, ref)
-        if add_keywords:
+        if added:
             current = values.get("keywords", asset.keywords or [])
-            current = edits.normalize("keywords", current)
-            values["keywords"] = current + list(add_keywords)
+            values["keywords"] = edits.normalize("keywords", current, limits=False) + added
         result = edits.edit_asset(session, asset.id, values, user, expected_version=expect_version)
         rows = [edits.change_record(c) for c in result.changes]
     if as_json:

@@ -68,21 +68,23 @@ def report_reuse(
         reports = audit.reuse_report(session, since)
         base_url = base_url or settings.get_setting(session, settings.BASE_URL)
     link = photo_links(base_url) if base_url else None
+    data: bytes
     if fmt == "json":
-        text = json.dumps(audit.report_json(reports, link), ensure_ascii=False, indent=2)
+        data = json.dumps(audit.report_json(reports, link), ensure_ascii=False, indent=2).encode()
     elif fmt == "csv":
-        text = audit.report_csv(reports, link)
+        data = audit.report_csv(reports, link)
     else:
-        text = audit.report_html(reports, link)
+        data = audit.report_html(reports, link).encode()
     if output:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_bytes(data)
         except OSError as exc:
             raise UserError(f"{output}: cannot write ({exc.strerror})") from None
         findings = sum(len(r.findings) for r in reports)
         click.echo(f"{len(reports)} reused photos, {findings} findings written to {output}")
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        # Bytes, so the CSV's BOM and UTF-8 reach the file whatever the terminal's locale.
+        click.echo(data if data.endswith(b"\n") else data + b"\n", nl=False)
 
 
 @report_group.command(name="credits")
@@ -102,15 +104,7 @@ def report_credits(ctx: Context, since: Any, until: Any, fmt: str) -> None:
     with ctx.session() as session:
         counts = audit.credit_counts(session, since, until)
     if fmt == "csv":
-        import csv
-        import io
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["credit", "usages", "articles", "photos"])
-        for c in counts:
-            writer.writerow([c.credit, c.usages, c.articles, c.photos])
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(audit.credits_csv(counts), nl=False)
         return
     width = max([len(c.credit) for c in counts] + [6])
     click.echo(f"{'credit':<{width}}  usages  articles  photos")

@@ -4,19 +4,24 @@ The catalog is copied while the library stays in use: SQLite through its
 online backup API (a transaction-consistent snapshot), PostgreSQL through
 pg_dump. The store is content-addressed and files are never changed once
 written, so copying the files the snapshot refers to gives a matching store;
-a manifest lists each file with its size so a restore can be checked.
+a manifest lists each file with its size and SHA-256 so a restore can be checked.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
 from sqlalchemy.engine import make_url
 
@@ -27,6 +32,11 @@ from library.errors import PhotodeskError
 
 MANIFEST = "manifest.json"
 PG_DUMP = "catalog.pgdump"
+
+#: The top folders of the store a backup may restore into.
+STORE_FOLDERS = ("originals", "renditions")
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class BackupError(PhotodeskError):
@@ -42,7 +52,11 @@ class BackupReport:
 
 
 def backup_library(database: Database, destination: Path) -> BackupReport:
-    """Write catalog snapshot + referenced store files + manifest into an empty folder."""
+    """Write catalog snapshot + referenced store files + manifest into an empty folder.
+
+    The manifest gives every file's size and SHA-256, the catalog's included,
+    so a restore can refuse a backup that was damaged or tampered with.
+    """
     config = database.config
     if destination.exists() and any(destination.iterdir()):
         raise BackupError(f"{destination}: backup folder is not empty")
@@ -53,8 +67,8 @@ def backup_library(database: Database, destination: Path) -> BackupReport:
         referenced = _referenced_sqlite(snapshot)
         kind = "sqlite"
     else:
-        dump = destination / PG_DUMP
-        _pg_dump(config.url, dump)
+        snapshot = destination / PG_DUMP
+        _pg_dump(config.url, snapshot)
         with database.session_scope(write=False) as session:
             referenced = _referenced(session.connection().exec_driver_sql)
         kind = "postgresql"
@@ -71,52 +85,241 @@ def backup_library(database: Database, destination: Path) -> BackupReport:
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
-        size = target.stat().st_size
+        size, digest = _size_and_sha256(target)
         total += size
-        files.append({"path": relative, "size": size})
+        files.append({"path": relative, "size": size, "sha256": digest})
+    size, digest = _size_and_sha256(snapshot)
     manifest = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": kind,
+        "catalog": {"path": snapshot.name, "size": size, "sha256": digest},
         "files": files,
     }
     (destination / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return BackupReport(destination, len(files), total, kind)
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One file of a backup as its manifest describes it, checked to be safe to read."""
+
+    relative: str
+    size: int
+    sha256: str
+
+
 def restore_library(source: Path, config: LibraryConfig) -> BackupReport:
-    """Bring a backup back into an empty library folder (or an empty PostgreSQL database)."""
-    manifest_path = source / MANIFEST
-    if not manifest_path.is_file():
-        raise BackupError(f"{source}: not a photodesk backup (no {MANIFEST})")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise BackupError(f"{manifest_path}: unreadable manifest ({exc})") from None
+    """Bring a backup back into an empty library folder (or an empty PostgreSQL database).
+
+    The backup is not trusted: every path in the manifest must be a plain
+    relative path inside the store, no file or folder in the backup may be a
+    symbolic link, and every file must have the size and SHA-256 the manifest
+    gives. All of that is checked before anything is written; if a check
+    fails, the restore is refused whole and the library is left as it was.
+    """
+    source = source.resolve()
+    manifest = _read_manifest(source)
+    kind = manifest["database"]
     if config.sqlite_path.exists() or (
         config.store_root.exists() and any(config.store_root.iterdir())
     ):
         raise BackupError(f"{config.root}: library folder is not empty; restore into a new one")
-    missing = [f["path"] for f in manifest["files"] if not (source / "store" / f["path"]).is_file()]
-    if missing:
-        raise BackupError(f"{source}: backup is incomplete ({len(missing)} store files missing)")
-    config.root.mkdir(parents=True, exist_ok=True)
-    if manifest["database"] == "sqlite":
-        if not config.is_sqlite:
+    if kind == "sqlite" and not config.is_sqlite:
+        raise BackupError("a SQLite backup restores into a SQLite library (drop --database-url)")
+    if kind == "postgresql" and config.is_sqlite:
+        raise BackupError("a PostgreSQL backup needs --database-url to restore into")
+    catalog = _catalog_entry(manifest, kind)
+    entries = _store_entries(manifest)
+    # Everything is read and checked before the first byte is written.
+    _check_file(source, catalog)
+    for entry in entries:
+        _check_file(source / "store", entry)
+    written = _Written()
+    try:
+        written.mkdirs(config.store_root)
+        total = 0
+        for entry in entries:
+            target = config.store_root / entry.relative
+            written.mkdirs(target.parent)
+            _copy_checked(source / "store", entry, target, written)
+            total += entry.size
+        if kind == "sqlite":
+            _copy_checked(source, catalog, config.sqlite_path, written)
+        else:
+            _pg_restore(config.url, source / catalog.relative)
+    except BaseException:
+        written.undo()
+        raise
+    return BackupReport(config.root, len(entries), total, kind)
+
+
+def _read_manifest(source: Path) -> dict[str, Any]:
+    manifest_path = source / MANIFEST
+    if manifest_path.is_symlink() or not manifest_path.is_file():
+        raise BackupError(f"{source}: not a photodesk backup (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{manifest_path}: unreadable manifest ({exc})") from None
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("database") not in ("sqlite", "postgresql")
+        or not isinstance(manifest.get("files"), list)
+    ):
+        raise BackupError(f"{manifest_path}: not a photodesk manifest")
+    if "catalog" not in manifest:
+        raise BackupError(
+            f"{manifest_path}: this backup has no checksums (made by an older photodesk); "
+            "make a new backup with `photodesk backup`"
+        )
+    return manifest
+
+
+def _catalog_entry(manifest: dict[str, Any], kind: str) -> _Entry:
+    entry = _entry(manifest["catalog"], "catalog")
+    expected = DATABASE_FILE if kind == "sqlite" else PG_DUMP
+    if entry.relative != expected:
+        raise BackupError(f"manifest: the catalog must be {expected}, not {entry.relative!r}")
+    return entry
+
+
+def _store_entries(manifest: dict[str, Any]) -> list[_Entry]:
+    entries: dict[str, _Entry] = {}
+    for number, item in enumerate(manifest["files"], 1):
+        entry = _entry(item, f"file {number}")
+        parts = _relative_parts(entry.relative)
+        if parts[0] not in STORE_FOLDERS or len(parts) < 2:
             raise BackupError(
-                "a SQLite backup restores into a SQLite library (drop --database-url)"
+                f"manifest: {entry.relative!r} is not a stored file "
+                f"(expected a path under {' or '.join(STORE_FOLDERS)})"
             )
-        shutil.copy2(source / DATABASE_FILE, config.sqlite_path)
-    else:
-        if config.is_sqlite:
-            raise BackupError("a PostgreSQL backup needs --database-url to restore into")
-        _pg_restore(config.url, source / PG_DUMP)
-    total = 0
-    for entry in manifest["files"]:
-        target = config.store_root / entry["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / "store" / entry["path"], target)
-        total += int(entry["size"])
-    return BackupReport(config.root, len(manifest["files"]), total, manifest["database"])
+        entries[entry.relative] = entry
+    return list(entries.values())
+
+
+def _entry(item: object, label: str) -> _Entry:
+    if not isinstance(item, dict):
+        raise BackupError(f"manifest: {label} is not an object")
+    relative, size, digest = item.get("path"), item.get("size"), item.get("sha256")
+    if not isinstance(relative, str):
+        raise BackupError(f"manifest: {label} has no path")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise BackupError(f"manifest: {relative!r} has no size")
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        raise BackupError(f"manifest: {relative!r} has no SHA-256 checksum")
+    _relative_parts(relative)
+    return _Entry(relative, size, digest.lower())
+
+
+def _relative_parts(relative: str) -> tuple[str, ...]:
+    """The parts of a plain relative path; anything that could leave its folder is refused."""
+    path = PurePosixPath(relative)
+    if (
+        not relative
+        or "\\" in relative
+        or "\x00" in relative
+        or path.is_absolute()
+        or any(part in ("", ".", "..") for part in relative.split("/"))
+    ):
+        raise BackupError(f"manifest: {relative!r} is not a relative path inside the backup")
+    return path.parts
+
+
+def _check_file(folder: Path, entry: _Entry) -> None:
+    """The file exists, is a regular file reached without links, and matches the manifest."""
+    size, digest = _read_checked(folder, entry, None)
+    if size != entry.size:
+        raise BackupError(
+            f"{folder / entry.relative}: {size} bytes, the manifest says {entry.size}; "
+            "the backup is damaged, nothing was restored"
+        )
+    if digest != entry.sha256:
+        raise BackupError(
+            f"{folder / entry.relative}: SHA-256 does not match the manifest; "
+            "the backup is damaged, nothing was restored"
+        )
+
+
+def _copy_checked(folder: Path, entry: _Entry, target: Path, written: _Written) -> None:
+    """Copy one checked file, checking it again as it is copied (it may have changed since)."""
+    temporary = target.with_name(f".{target.name}.restoring")
+    written.files.append(temporary)
+    with temporary.open("xb") as handle:
+        size, digest = _read_checked(folder, entry, handle)
+    if size != entry.size or digest != entry.sha256:
+        raise BackupError(
+            f"{folder / entry.relative}: changed while it was restored; nothing was restored"
+        )
+    os.replace(temporary, target)
+    written.files.append(target)
+
+
+def _read_checked(folder: Path, entry: _Entry, copy_to: BinaryIO | None) -> tuple[int, str]:
+    """Size and SHA-256 of ``folder/entry``, refusing links anywhere below ``folder``."""
+    path = folder
+    if path.is_symlink():
+        raise BackupError(f"{path}: a symbolic link in the backup; refused")
+    for part in _relative_parts(entry.relative):
+        path = path / part
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            raise BackupError(
+                f"{path}: missing from the backup; the backup is incomplete, nothing was restored"
+            ) from None
+        if stat.S_ISLNK(info.st_mode):
+            raise BackupError(f"{path}: a symbolic link in the backup; refused")
+    if not stat.S_ISREG(info.st_mode):
+        raise BackupError(f"{path}: not a regular file; refused")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise BackupError(f"{path}: cannot read ({exc.strerror})") from None
+    digest = hashlib.sha256()
+    size = 0
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise BackupError(f"{path}: not a regular file; refused")
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+            if copy_to is not None:
+                copy_to.write(block)
+    return size, digest.hexdigest()
+
+
+def _size_and_sha256(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+class _Written:
+    """What a restore created, so a failed restore can take all of it back."""
+
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.folders: list[Path] = []
+
+    def mkdirs(self, folder: Path) -> None:
+        missing = []
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        for path in reversed(missing):
+            path.mkdir()
+            self.folders.append(path)
+
+    def undo(self) -> None:
+        for path in reversed(self.files):
+            path.unlink(missing_ok=True)
+        for path in reversed(self.folders):
+            with contextlib.suppress(OSError):  # something else put a file there
+                path.rmdir()
 
 
 def _referenced_sqlite(snapshot: Path) -> set[str]:

@@ -430,7 +430,8 @@ class IngestSession:
                     "ingested",
                     asset_id=asset.id,
                     same_pixels_as=twin,
-                    warnings=list(analysis.warnings),
+                    # The file's own problems and what the catalog cut (keywords).
+                    warnings=[w.message for w in asset.warnings],
                 )
             )
         # Copies of files that were new in this batch, now that their asset exists.

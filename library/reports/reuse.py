@@ -15,9 +15,7 @@ address, the library knows neither.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from library.db.models import Article, Asset, Usage
 from library.duplicates.groups import duplicate_groups
+from library.reports.csvfile import Cell, csv_bytes
 from library.text.captions import normalize_credit, parse_caption
 from library.text.names import likely_typo, name_variants
 
@@ -536,48 +535,47 @@ CSV_COLUMNS = (
 )
 
 
-def report_csv(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> str:
-    """One row per usage and one per finding, keyed by the photo's master id."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+def report_csv(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> bytes:
+    """One row per usage and one per finding, keyed by the photo's master id.
+
+    Bytes, UTF-8 with a BOM, with formula-like text defused (see csvfile).
+    """
+    return csv_bytes(CSV_COLUMNS, _report_rows(reports, link))
+
+
+def _report_rows(reports: Sequence[PhotoAudit], link: LinkBuilder | None) -> Iterable[list[Cell]]:
     for report in reports:
         ids = " ".join(str(i) for i in report.asset_ids)
         for usage in report.usages:
-            writer.writerow(
-                [
-                    report.master,
-                    ids,
-                    "usage",
-                    _day(usage.published),
-                    usage.article,
-                    usage.role,
-                    usage.caption or "",
-                    usage.credit or "",
-                    "",
-                    "",
-                    "",
-                    _link(link, usage.asset_id) or "",
-                ]
-            )
+            yield [
+                report.master,
+                ids,
+                "usage",
+                _day(usage.published),
+                usage.article,
+                usage.role,
+                usage.caption or "",
+                usage.credit or "",
+                "",
+                "",
+                "",
+                _link(link, usage.asset_id) or "",
+            ]
         for finding in report.findings:
-            writer.writerow(
-                [
-                    report.master,
-                    ids,
-                    "finding",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    finding.kind,
-                    finding.severity,
-                    finding.detail,
-                    _link(link, finding.asset_id or report.master) or "",
-                ]
-            )
-    return buffer.getvalue()
+            yield [
+                report.master,
+                ids,
+                "finding",
+                "",
+                "",
+                "",
+                "",
+                "",
+                finding.kind,
+                finding.severity,
+                finding.detail,
+                _link(link, finding.asset_id or report.master) or "",
+            ]
 
 
 def report_html(reports: Sequence[PhotoAudit], link: LinkBuilder | None = None) -> str:
@@ -663,3 +661,11 @@ def credit_counts(
     ]
     counts.sort(key=lambda c: (-c.usages, c.credit))
     return counts
+
+
+CREDIT_COLUMNS = ("credit", "usages", "articles", "photos")
+
+
+def credits_csv(counts: Sequence[CreditCount]) -> bytes:
+    """The credit counts as a CSV file (UTF-8 with a BOM, formula-like credits defused)."""
+    return csv_bytes(CREDIT_COLUMNS, ([c.credit, c.usages, c.articles, c.photos] for c in counts))

@@ -369,3 +369,69 @@ def test_highlight_marks_matched_words(q: str, text: str, marked: list[str]) -> 
     segments = search.highlight(text, q)
     assert "".join(part for part, _ in segments) == text
     assert [part for part, hit in segments if hit] == marked
+
+
+def _walk(database: Database, start: int, q: str, sort: str, **filters: object) -> list[int]:
+    """Step with `neighbours` from ``start`` to the end, as ] on the photo page does."""
+    seen = [start]
+    with database.session_scope(write=False) as session:
+        while True:
+            found = queries.neighbours(
+                session,
+                seen[-1],
+                q,
+                queries.PhotoFilter(**filters),
+                sort,  # type: ignore[arg-type]
+            )
+            if found.next is None:
+                return seen
+            seen.append(found.next)
+
+
+@pytest.mark.parametrize("sort", ["newest", "most_used"])
+def test_neighbours_follow_the_listing_order(database: Database, sort: str) -> None:
+    a, b, c, d = (create_asset(database, caption="harbour fire") for _ in range(4))
+    other = create_asset(database, caption="quiet street")
+    create_asset(database, caption="harbour fire", status="killed")
+    add_article(database, "one", [(b, "x", None), (a, "y", None), (other, "z", None)])
+    add_article(database, "two", [(b, "x", None)])
+    listing = find(database, "harbour", sort=sort, filters=queries.PhotoFilter(status="new"))
+    assert len(listing) == 4 and other not in listing
+    assert _walk(database, listing[0], "harbour", sort, status="new") == listing
+    with database.session_scope(write=False) as session:
+        first = queries.neighbours(
+            session, listing[0], "harbour", queries.PhotoFilter(status="new"), sort
+        )
+        middle = queries.neighbours(
+            session, listing[2], "harbour", queries.PhotoFilter(status="new"), sort
+        )
+    assert first == queries.Neighbours(None, listing[1])
+    assert middle == queries.Neighbours(listing[1], listing[3])
+    assert {a, b, c, d} == set(listing)
+
+
+def test_neighbours_of_a_photo_that_left_the_search(database: Database) -> None:
+    """A caption edited away from the search keeps its place, so ] still goes on."""
+    first, edited, last = (create_asset(database, caption="flood") for _ in range(3))
+    with database.session_scope() as session:
+        edits.edit_asset(session, edited, {"caption": "dry riverbed"}, "ana")
+    with database.session_scope(write=False) as session:
+        found = queries.neighbours(session, edited, "flood")
+    assert found == queries.Neighbours(last, first)
+
+
+def test_neighbours_refuse_an_unknown_sort(database: Database) -> None:
+    with database.session_scope(write=False) as session, pytest.raises(InvalidValueError):
+        queries.neighbours(session, 1, sort="oldest")
+
+
+@pytest.mark.parametrize("sort", ["newest", "most_used"])
+def test_cursor_at_starts_a_page_with_the_photo(database: Database, sort: str) -> None:
+    ids = [create_asset(database, caption="harbour") for _ in range(5)]
+    add_article(database, "one", [(ids[1], "x", None), (ids[3], "y", None)])
+    add_article(database, "two", [(ids[3], "x", None)])
+    listing = find(database, "harbour", sort=sort)
+    for position, asset_id in enumerate(listing):
+        with database.session_scope(write=False) as session:
+            cursor = queries.cursor_at(session, asset_id, sort)
+        assert find(database, "harbour", sort=sort, after=cursor) == listing[position:]

@@ -93,7 +93,7 @@ def test_outputs_agree(demo: Database) -> None:
         reports = reuse_report(session)
     link = "https://photos.example.org/p/{}".format
     data = report_json(reports, link)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports, link))))
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports, link).decode("utf-8-sig"))))
     page = report_html(reports, link)
     assert len(data["photos"]) == len(reports)
     for photo in data["photos"]:
@@ -116,7 +116,7 @@ def test_without_a_link_builder_there_are_no_links(demo: Database) -> None:
         reports = reuse_report(session)
     assert reports
     data = report_json(reports)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports))))
+    rows = list(csv.DictReader(io.StringIO(report_csv(reports).decode("utf-8-sig"))))
     page = report_html(reports)
     assert all(photo["link"] is None for photo in data["photos"])
     assert all(f["link"] is None for photo in data["photos"] for f in photo["findings"])
@@ -179,4 +179,4 @@ def test_cli_reports(demo: Database, tmp_path: Path) -> None:
     out = runner.invoke(cli, [*base, "report", "reuse", "--since", "yesterday"])
     assert out.exit_code == 2 and "not a date" in out.stderr
     out = runner.invoke(cli, [*base, "report", "credits", "--format", "csv"])
-    assert out.exit_code == 0 and out.stdout.startswith("credit,usages,articles,photos")
+    assert out.exit_code == 0 and out.stdout.startswith("\ufeffcredit,usages,articles,photos")

@@ -1,4 +1,4 @@
-"""The gallery in real Chromium: sign in, search, edit, conflict, bulk edit, upload.
+"""The gallery in real Chromium: sign in, search, edit, conflict, bulk edit, upload, keyboard.
 
 The app is served by waitress on a free loopback port in a thread and driven
 through Playwright. Screenshots of the main pages go to test-artifacts/.
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from library.catalog import edits, search
+from library.catalog import edits, queries, search
 from library.config import LibraryConfig
 from library.db.engine import Database
 from library.duplicates import groups as dupes
@@ -279,6 +279,13 @@ def test_conflicting_edit_shows_both_values(
     assert asset_values(site.database, photo).caption == (
         "The rocket on the launch pad before sunrise."
     )
+    # Saving again, now from the current version, deliberately replaces ana's caption.
+    bob.click("button:has-text('Save changes')")
+    bob.wait_for_selector("[data-save-status] .flash-success")
+    assert bob.locator(".conflict").count() == 0
+    assert asset_values(site.database, photo).caption == (
+        "Launch pad 39A at dawn, a day before lift-off."
+    )
     assert bob.problems == []
     other_context.close()
 
@@ -417,3 +424,94 @@ def test_auditor_reads_the_reuse_report(page: Any, site: Site, backend: str) -> 
     page.locator("#usages").scroll_into_view_if_needed()
     if backend == "sqlite":
         page.locator("#usages").screenshot(path=str(ARTIFACTS / "photo-usages.png"))
+
+
+def _focused_card(tab: Any) -> str:
+    """The id of the card link that has the focus (cards are #p<photo id>)."""
+    return tab.evaluate("document.activeElement.id")  # type: ignore[no-any-return]
+
+
+def test_caption_a_take_from_the_keyboard(page: Any, site: Site) -> None:
+    """An editor captions three photos of a search without the mouse and lands back on the grid."""
+    sign_in(page, site)
+    search_url = site.url + "/?q=the&archive=no"
+    with site.database.session_scope(write=False) as session:
+        found = queries.find_photos(session, "the", queries.PhotoFilter(archive=False))
+    take = [asset.id for asset in found.assets][:3]
+    assert len(take) == 3
+    context = re.compile(r".*\?q=the&archive=no$")
+    page.goto(search_url)
+
+    page.keyboard.press("?")
+    page.wait_for_selector("#shortcuts[open]")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#shortcuts", state="hidden")
+
+    page.keyboard.press("j")
+    assert _focused_card(page) == f"p{take[0]}"
+    page.keyboard.press("x")
+    assert page.inner_text("[data-selected-count]") == "1 selected"
+    page.keyboard.press("x")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf".*/photos/{take[0]}\?q=the&archive=no$"))
+
+    captions = [f"Frame {n} of the take, captioned from the keyboard." for n in (1, 2, 3)]
+    # First photo: type, Ctrl+Enter saves in place, ] goes on.
+    page.keyboard.press("Control+A")
+    page.keyboard.type(captions[0])
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("[data-save-status] .flash-success")
+    first_version = asset_values(site.database, take[0]).version
+    assert page.inner_text("[data-version-label]") == f"version {first_version}"
+    assert context.match(page.url)
+    page.keyboard.press("]")
+    page.wait_for_url(re.compile(rf".*/photos/{take[1]}\?q=the&archive=no$"))
+
+    # Second: Ctrl+Shift+Enter is "Save and next".
+    page.keyboard.press("Control+A")
+    page.keyboard.type(captions[1])
+    page.keyboard.press("Control+Shift+Enter")
+    page.wait_for_url(re.compile(rf".*/photos/{take[2]}\?q=the&archive=no$"))
+
+    # Third: save, then Esc goes back to the same search, on this photo's card.
+    page.keyboard.press("Control+A")
+    page.keyboard.type(captions[2])
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("[data-save-status] .flash-success")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(rf".*/\?q=the&archive=no&at={take[2]}#p{take[2]}$"))
+    page.wait_for_selector(f"#p{take[2]}:focus")
+    assert page.input_value("input[name=q]") == "the"
+    for asset_id, caption in zip(take, captions, strict=True):
+        assert asset_values(site.database, asset_id).caption == caption
+
+    # On the grid, / goes to the search box and letters typed there stay letters.
+    page.keyboard.press("/")
+    page.keyboard.type("jk")
+    assert page.input_value("input[name=q]") == "jk"
+
+
+def test_leaving_a_half_typed_caption_warns(page: Any, site: Site) -> None:
+    sign_in(page, site)
+    photo = site.ids["similar.jpg"]
+    page.goto(f"{site.url}/photos/{photo}")
+    dialogs: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.keyboard.type(" Half a thought")
+    with page.expect_event("dialog"):
+        page.keyboard.press("Escape")
+    assert dialogs == ["beforeunload"]
+    assert page.url.endswith(f"/photos/{photo}")
+    assert page.input_value("textarea[name=caption]").endswith("Half a thought")
+
+    # Saved, the same key leaves without asking.
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("[data-save-status] .flash-success")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(rf".*/\?at={photo}#p{photo}$"))
+    assert dialogs == ["beforeunload"]

@@ -361,7 +361,7 @@ def _photo_counts(client: FlaskClient, query: str = "") -> dict[str, int]:
     for response, kind in ((csv_file, "csv"), (json_file, "json"), (html_file, "html")):
         assert response.status_code == 200
         assert f'filename="reuse-report.{kind}"' in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(csv_file.text)))
+    rows = list(csv.DictReader(io.StringIO(csv_file.data.decode("utf-8-sig"))))
     return {
         "page": page.text.count('class="audit-photo"'),
         "csv": len({row["photo"] for row in rows}),

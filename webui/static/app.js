@@ -163,6 +163,317 @@
     });
   }
 
+
+  // --- the editing loop: keyboard, saving in place, unsaved-changes guard ---
+
+  function typing(target) {
+    if (!target || !target.tagName) { return false; }
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  function plainKey(event) {
+    return !event.ctrlKey && !event.metaKey && !event.altKey;
+  }
+
+  // "?" opens the shortcuts dialog from any page that has it.
+  function setupShortcutsDialog() {
+    var dialog = document.getElementById("shortcuts");
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    document.querySelectorAll("[data-shortcuts-open]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { dialog.showModal(); });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "?" && !typing(event.target) && !event.ctrlKey && !event.metaKey &&
+          !dialog.open) {
+        event.preventDefault();
+        dialog.showModal();
+      }
+    });
+  }
+
+  function dialogOpen() {
+    var dialog = document.getElementById("shortcuts");
+    return !!(dialog && dialog.open);
+  }
+
+  // Grid: arrows or j/k move between cards, Enter opens (the card's link has
+  // focus), x selects, / searches. Coming back with #p123 lands on that card.
+  function setupGridKeys() {
+    var grid = document.querySelector("[data-grid]");
+    if (!grid) { return; }
+    var links = Array.prototype.slice.call(grid.querySelectorAll(".card .card-image"));
+    if (!links.length) { return; }
+    var search = document.querySelector(".searchbar input[name=q]");
+
+    function current() {
+      var card = document.activeElement && document.activeElement.closest
+        ? document.activeElement.closest(".card") : null;
+      return card ? links.indexOf(card.querySelector(".card-image")) : -1;
+    }
+    function columns() {
+      var top = links[0].getBoundingClientRect().top;
+      var n = 0;
+      while (n < links.length && Math.abs(links[n].getBoundingClientRect().top - top) < 2) {
+        n += 1;
+      }
+      return Math.max(1, n);
+    }
+    function focusAt(index) {
+      var target = links[Math.max(0, Math.min(links.length - 1, index))];
+      target.focus();
+      target.scrollIntoView({ block: "nearest" });
+    }
+
+    // The card's link carries the anchor, so the browser itself focuses it on
+    // #p123 (and a non-focusable anchor would have its focus cleared).
+    var hash = window.location.hash.match(/^#p(\d+)$/);
+    var start = hash ? document.getElementById("p" + hash[1]) : null;
+    if (start) {
+      start.focus();
+      start.scrollIntoView({ block: "center" });
+    }
+
+    document.addEventListener("keydown", function (event) {
+      if (dialogOpen() || typing(event.target) || !plainKey(event)) { return; }
+      var at = current();
+      var step = { ArrowRight: 1, ArrowLeft: -1, j: 1, k: -1 }[event.key];
+      if (event.key === "ArrowDown") { step = columns(); }
+      if (event.key === "ArrowUp") { step = -columns(); }
+      if (step) {
+        event.preventDefault();
+        focusAt(at < 0 ? 0 : at + step);
+      } else if (event.key === "x" && at >= 0) {
+        var box = links[at].closest(".card").querySelector('input[name="ids"]');
+        if (box) {
+          event.preventDefault();
+          box.checked = !box.checked;
+          box.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      } else if (event.key === "/" && search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    });
+  }
+
+  function formState(form) {
+    var parts = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit") { return; }
+      parts.push(el.name + "=" + (el.type === "checkbox" ? el.checked : el.value));
+    });
+    return parts.join("\n");
+  }
+
+  // Photo page: in-place saving, Ctrl+Enter, [ and ], Esc, and a warning
+  // before leaving with unsaved changes.
+  function setupPhotoPage() {
+    var form = document.querySelector("form[data-inplace]");
+    var back = document.querySelector("[data-nav=back]");
+    var saved = form ? formState(form) : "";
+    var leaving = false;
+
+    function dirty() { return !!form && !leaving && formState(form) !== saved; }
+
+    if (form && form.hasAttribute("data-unsaved-guard")) {
+      window.addEventListener("beforeunload", function (event) {
+        if (dirty()) {
+          event.preventDefault();
+          event.returnValue = "";
+        }
+      });
+      // A plain submit (no fetch support) and "Discard" leave on purpose.
+      form.addEventListener("submit", function () { leaving = !window.fetch; });
+      form.querySelectorAll("[data-discard]").forEach(function (link) {
+        link.addEventListener("click", function () { leaving = true; });
+      });
+    }
+
+    function go(which) {
+      var link = document.querySelector("[data-nav=" + which + "]");
+      if (link) { window.location.href = link.href; }
+    }
+
+    document.addEventListener("keydown", function (event) {
+      if (dialogOpen()) { return; }
+      if (form && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        // Shift as well: save and go on to the next photo of the search.
+        save(event.shiftKey ? { name: "then", value: "next" } : null);
+        return;
+      }
+      if (event.key === "Escape" && back) {
+        event.preventDefault();
+        if (typing(event.target)) { event.target.blur(); }
+        go("back");
+        return;
+      }
+      if (typing(event.target) || !plainKey(event)) { return; }
+      if (event.key === "[") { event.preventDefault(); go("previous"); }
+      if (event.key === "]") { event.preventDefault(); go("next"); }
+    });
+
+    // The caption is what a take needs: start there, cursor at the end.
+    var caption = form ? form.querySelector("textarea[name=caption]") : null;
+    if (caption && !window.location.hash) {
+      caption.focus();
+      caption.setSelectionRange(caption.value.length, caption.value.length);
+    }
+
+    if (!form || !window.fetch || !window.FormData) { return; }
+    var status = document.querySelector("[data-save-status]");
+    var busy = false;
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      save(event.submitter || null);
+    });
+
+    function show(text, category) {
+      if (!status) { return; }
+      status.textContent = "";
+      var p = document.createElement("p");
+      p.className = "flash flash-" + category;
+      p.textContent = text;
+      status.appendChild(p);
+    }
+
+    // The form starts over from ``values``. With keepMine (after a clash) the
+    // fields this editor changed keep their text and the rest take the current
+    // values, as the server-rendered conflict page does.
+    function setValues(values, keepMine) {
+      Object.keys(values).forEach(function (name) {
+        var orig = form.querySelector('input[name="orig_' + name + '"]');
+        var field = form.elements[name];
+        var mine = !field ? null
+          : field.type === "checkbox" ? (field.checked ? "yes" : "no") : field.value;
+        var untouched = !!orig && mine === orig.value;
+        if (orig) { orig.value = values[name]; }
+        if (!field || (keepMine && !untouched)) { return; }
+        if (field.type === "checkbox") { field.checked = values[name] === "yes"; }
+        else { field.value = values[name]; }
+      });
+    }
+
+    function clearConflict() {
+      document.querySelectorAll("[data-conflict]").forEach(function (el) { el.remove(); });
+      form.querySelectorAll(".conflicted").forEach(function (el) {
+        el.classList.remove("conflicted");
+      });
+    }
+
+    function showConflict(data) {
+      clearConflict();
+      var box = document.createElement("section");
+      box.className = "conflict";
+      box.setAttribute("role", "alert");
+      box.setAttribute("data-conflict", "");
+      var h = document.createElement("h2");
+      h.textContent = "Someone else changed this photo while you were editing";
+      var p = document.createElement("p");
+      p.textContent = "Nothing was saved. The photo is now at version " + data.version +
+        ". These fields were changed by both of you:";
+      var table = document.createElement("table");
+      table.className = "conflict-table";
+      var head = table.createTHead().insertRow();
+      ["Field", "Your value", "Current value"].forEach(function (text) {
+        var th = document.createElement("th");
+        th.textContent = text;
+        head.appendChild(th);
+      });
+      var body = table.createTBody();
+      data.conflict.forEach(function (row) {
+        var tr = body.insertRow();
+        var th = document.createElement("th");
+        th.textContent = row.label;
+        tr.appendChild(th);
+        var yours = tr.insertCell();
+        yours.className = "yours";
+        yours.textContent = row.yours || "(empty)";
+        var theirs = tr.insertCell();
+        theirs.className = "theirs";
+        theirs.textContent = (row.theirs || "(empty)") +
+          (row.who ? " by " + row.who + (row.when ? ", " + row.when : "") : "");
+        var field = form.elements[row.field];
+        var label = field && field.closest ? field.closest("label") : null;
+        if (label) { label.classList.add("conflicted"); }
+      });
+      var note = document.createElement("p");
+      note.className = "small";
+      note.textContent = "Your values are still in the form. Save again to replace the " +
+        "current values with yours, or reload to keep theirs.";
+      box.appendChild(h);
+      box.appendChild(p);
+      box.appendChild(table);
+      box.appendChild(note);
+      var panel = form.closest(".panel");
+      panel.parentNode.insertBefore(box, panel);
+    }
+
+    function save(submitter) {
+      if (busy) { return; }
+      busy = true;
+      var data = new FormData(form);
+      if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+      var token = document.querySelector('meta[name="csrf-token"]');
+      fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: {
+          "Accept": "application/json",
+          "X-CSRF-Token": token ? token.content : ""
+        }
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          return { status: response.status, body: body };
+        }, function () {
+          // A sign-in page or an HTML error: the session ended or the form expired.
+          return {
+            status: response.status,
+            body: { error: "Not saved: reload the page (you may have been signed out)." }
+          };
+        });
+      }).then(function (answer) {
+        busy = false;
+        var body = answer.body;
+        if (answer.status === 409 && body.conflict) {
+          // The form now starts from the current version: saving again is deliberate.
+          form.elements.version.value = body.version;
+          setValues(body.values, true);
+          showConflict(body);
+          show("Not saved: someone else changed the same field.", "error");
+          return;
+        }
+        if (body.error) {
+          show(body.error, "error");
+          return;
+        }
+        clearConflict();
+        form.elements.version.value = body.version;
+        setValues(body.values, false);
+        saved = formState(form);
+        var label = document.querySelector("[data-version-label]");
+        if (label) { label.textContent = "version " + body.version; }
+        var line = document.getElementById("credit-line");
+        if (line) { line.value = body.credit_line; }
+        show(body.message, body.category);
+        if (body.go) {
+          window.location.href = body.go;
+        } else if (form.contains(document.activeElement)) {
+          // Saved: leave the field so [ ] and Esc step on from here.
+          document.activeElement.blur();
+        }
+      }, function () {
+        busy = false;
+        show("Could not reach photodesk; nothing was saved. Try again.", "error");
+      });
+    }
+  }
+
   onReady(function () {
     setupCopy();
     setupSelection();
@@ -170,5 +481,8 @@
     setupOmitEmpty();
     setupConfirm();
     setupDropzone();
+    setupShortcutsDialog();
+    setupGridKeys();
+    setupPhotoPage();
   });
 })();
