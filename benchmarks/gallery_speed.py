@@ -2,18 +2,22 @@
 
 The catalog is filled with synthetic rows (bulk inserts; no image files, so
 thumbnails would 404 and are not requested): seeded newsroom captions,
-credits (15 % missing), keywords, 1 % same-pixel duplicates and 25,000
+credits (15 % missing), keywords, 1 % same-pixel duplicates, 10,000 verified
+near-duplicate pairs (clusters of two to a few dozen photos) and 25,000
 published usages in 6,250 articles. The search index is then built with
-`library.search.rebuild_index`.
+`library.search.rebuild_index` and the duplicate groups with
+`library.duplicates.membership.rebuild_groups`.
 
 Each page is requested through Flask's test client by a signed-in viewer, so
 the time is the server's: routing, sign-in check, queries and template.
 Every measurement is repeated and reported as median and 95th percentile.
+Photo pages and duplicate group pages rotate over 20 different photos and
+groups, the largest group among them.
 For comparison the same run times the SQL of a deep page both ways: keyset
 (``WHERE id < ?``) and ``OFFSET``.
 
 Usage:
-    .venv/bin/python benchmarks/gallery_speed.py [--count 100000] [--runs 40]
+    .venv/bin/python benchmarks/gallery_speed.py [--count 100000] [--pairs 10000] [--runs 40]
         [--database-url postgresql://postgres@127.0.0.1:5432/bench] [--keep DIR]
 """
 
@@ -28,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +44,17 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from library.catalog import queries, search, users  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
 from library.db.engine import Database, init_library  # noqa: E402
-from library.db.models import Article, Asset, AssetKeyword, Usage  # noqa: E402
+from library.db.models import (  # noqa: E402
+    Article,
+    Asset,
+    AssetKeyword,
+    DuplicateGroup,
+    DuplicateMember,
+    DuplicatePair,
+    Usage,
+)
+from library.duplicates import membership  # noqa: E402
+from library.duplicates.builder import build_groups  # noqa: E402
 
 TARGET_MS = 100.0
 PAGE = 60
@@ -76,8 +91,48 @@ KEYWORDS = [
 CAMERAS = [("Canon", "EOS R5"), ("Nikon", "D850"), ("Sony", "ILCE-7M4"), ("Fujifilm", "X-T4")]
 
 
-def fill(database: Database, count: int, seed: int = 7) -> dict[str, float]:
-    """Insert ``count`` assets, their keywords, articles and usages; returns phase timings."""
+def near_pairs(rng: random.Random, count: int, wanted: int) -> list[dict[str, Any]]:
+    """Verified near-duplicate pairs in clusters: a story's photo resized, cropped, reframed.
+
+    Half the pairs start a new cluster, half add a photo to an existing one,
+    so most clusters have two or three photos and a few grow large.
+    """
+    seen: set[tuple[int, int]] = set()
+    clusters: list[list[int]] = []
+    rows = []
+    while len(rows) < min(wanted, count * (count - 1) // 2):
+        if clusters and rng.random() < 0.5:
+            cluster = rng.choice(clusters)
+            anchor, other = rng.choice(cluster), rng.randint(1, count)
+        else:
+            anchor, other = rng.sample(range(1, count + 1), 2)
+            cluster = [anchor]
+            clusters.append(cluster)
+        key = (min(anchor, other), max(anchor, other))
+        if anchor == other or key in seen:
+            continue
+        seen.add(key)
+        cluster.append(other)
+        distance = rng.randint(1, 14)
+        framed = rng.random() < 0.05
+        rows.append(
+            {
+                "asset_a": key[0],
+                "asset_b": key[1],
+                "signal": rng.choice(["phash→phash", "dhash→dhash", "phash_mirror→phash"]),
+                "distance": distance,
+                "score": round(1 - distance / 40, 4),
+                "method": "orb" if framed else "ncc",
+                "detail": "B trimmed: caption bar" if framed else "aligned; NCC 0.97 → same photo",
+                "signals_version": "bench",
+            }
+        )
+    return rows
+
+
+def fill(database: Database, count: int, pairs: int, seed: int = 7) -> dict[str, float]:
+    """Insert ``count`` assets, their keywords, duplicate pairs and groups, articles and
+    usages; returns phase timings."""
     rng = random.Random(seed)
     start = datetime(2015, 1, 1)
     timings: dict[str, float] = {}
@@ -178,7 +233,21 @@ def fill(database: Database, count: int, seed: int = 7) -> dict[str, float]:
         began = time.perf_counter()
         search.rebuild_index(session)
         timings["build search index"] = time.perf_counter() - began
+
+        began = time.perf_counter()
+        rows = near_pairs(rng, count, pairs)
+        for start_at in range(0, len(rows), 5000):
+            session.execute(insert(DuplicatePair), rows[start_at : start_at + 5000])
+        timings[f"insert {len(rows):,} near pairs"] = time.perf_counter() - began
+        began = time.perf_counter()
+        groups = membership.rebuild_groups(session)
+        timings[f"store {groups:,} duplicate groups"] = time.perf_counter() - began
         users.create_user(session, "bench", "viewer", "bench-password")
+    with database.session_scope(write=False) as session:
+        # What every photo page, group page and the reports page used to do.
+        began = time.perf_counter()
+        build_groups(session)
+        timings["rebuild all groups (old per page)"] = time.perf_counter() - began
     if database.config.database_url:
         # What autovacuum would have done by the time anyone browses the library.
         began = time.perf_counter()
@@ -217,9 +286,35 @@ def search_operator_pages() -> dict[str, str]:
     }
 
 
+def _rotating(client: Any, urls: list[str]) -> Callable[[], Any]:
+    """One request per call, each to the next of ``urls`` in turn."""
+    turn = cycle(urls)
+    return lambda: client.get(next(turn))
+
+
+def _grouped_samples(session: Any, count: int) -> tuple[list[int], list[str]]:
+    """Photos in duplicate groups (one per group) and those groups' keys, the largest first."""
+    rng = random.Random(3)
+    groups = list(session.execute(select(DuplicateGroup.id, DuplicateGroup.key)))
+    largest = session.execute(
+        select(DuplicateGroup.id, DuplicateGroup.key).order_by(DuplicateGroup.size.desc())
+    ).first()
+    chosen = [largest] + rng.sample(groups, min(count - 1, len(groups)))
+    photos = [
+        session.scalar(
+            select(DuplicateMember.asset_id)
+            .where(DuplicateMember.group_id == group_id)
+            .order_by(DuplicateMember.position.desc())
+        )
+        for group_id, _ in chosen
+    ]
+    return photos, [key for _, key in chosen]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--pairs", type=int, default=10_000, help="near-duplicate pairs")
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--database-url", help="PostgreSQL URL (the database is emptied!)")
     parser.add_argument("--keep", type=Path, help="Build the library here and keep it.")
@@ -243,8 +338,8 @@ def main() -> None:
         database = init_library(config)
         kind = "PostgreSQL" if args.database_url else "SQLite"
         print(f"filling {args.count:,} photos into {kind}")
-        for phase, seconds in fill(database, args.count).items():
-            print(f"  {phase:<28} {seconds:6.1f} s")
+        for phase, seconds in fill(database, args.count, args.pairs).items():
+            print(f"  {phase:<36} {seconds:6.1f} s")
 
     from webui import create_app
 
@@ -287,6 +382,23 @@ def main() -> None:
         shown = response.text.count('class="card"')
         median, p95 = measure(lambda url=url: client.get(url), args.runs)
         rows.append((label, url, shown, median, p95))
+
+    with database.session_scope(write=False) as session:
+        grouped, keys = _grouped_samples(session, 20)
+    lonely = next(i for i in range(1, args.count + 1) if i not in set(grouped))
+    rotating = {
+        "photo page, in a duplicate group": [f"/photos/{i}" for i in grouped],
+        "photo page, no duplicates": [f"/photos/{lonely}"],
+        "duplicate group page": [f"/duplicates/{key}" for key in keys],
+    }
+    for label, urls in rotating.items():
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        # Thumbnails on the first of them (the largest group's page has the most).
+        shown = client.get(urls[0]).text.count('/thumb"')
+        median, p95 = measure(_rotating(client, urls), args.runs)
+        rows.append((label, urls[0], shown, median, p95))
 
     offset = args.count - deep_id + 1  # the same rows as the keyset page
     keyset_sql = select(Asset.id).where(Asset.id < deep_id).order_by(Asset.id.desc()).limit(PAGE)

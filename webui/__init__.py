@@ -126,6 +126,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(auth.require_sign_in)
     app.before_request(security.check_csrf)
     app.after_request(security.add_security_headers)
+    app.after_request(auth.record_token_use)
     app.teardown_request(close_session)
     app.context_processor(_template_globals)
     # A global, not a context value, so imported macros see it too.

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from library.catalog import edits, queries, records, search
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, Asset
-from library.duplicates import groups as dupes
+from library.duplicates import membership
 from library.errors import InvalidValueError, VersionConflictError
 from webui.auth import current, require
 from webui.db import commit, get_session
@@ -162,7 +162,7 @@ def photo_history(asset_id: int) -> Any:
 def duplicates() -> Any:
     """``{"groups": [...]}``: every duplicate group with its master, ``?level=`` to filter."""
     level = request.args.get("level") or None
-    groups = [group.to_json() for group in dupes.duplicate_groups(get_session(), level)]
+    groups = [group.to_json() for group in membership.duplicate_groups(get_session(), level)]
     identity = current()
     if identity is not None and not identity.can("server_paths"):
         for group in groups:

@@ -25,7 +25,7 @@ from library.catalog import users
 from library.db.models import User
 from library.errors import LibraryBusyError
 from webui import inputs, sessions
-from webui.db import SAFE_METHODS, commit, get_session, state
+from webui.db import commit, get_session, read_session, state
 
 bp = Blueprint("auth", __name__)
 
@@ -69,34 +69,35 @@ def load_identity() -> None:
         return  # the stylesheet and script are public; no database work for them
     header = request.headers.get("Authorization", "")
     if is_api() and header[:7].lower() == "bearer ":
-        found = users.token_owner(get_session(), header[7:].strip())
+        found = users.token_owner(read_session(), header[7:].strip())
         if found is not None:
             owner, token = found
             g.identity = _identity(owner)
             g.via_token = True
             if users.token_use_is_stale(token):
-                _record_token_use(token.id)
+                g.token_to_record = token.id
         return
     user = sessions.user()
     if user is not None:
         g.identity = _identity(user)
 
 
-def _record_token_use(token_id: int) -> None:
-    """Note the token's use (for the admin's "last used"), reads included.
+def record_token_use(response: Response) -> Response:
+    """Note a token's use (for the admin's "last used") after the request's own work.
 
-    A write request records it in its own transaction; a read gets a short
-    write transaction of its own (at most once per token every 15 minutes),
-    and a busy catalog only costs the note, never the request.
+    In a short write transaction of its own (at most once per token every 15
+    minutes) that does not wait for a busy catalog, after the view: a form or API edit checks its input before any
+    write lock is taken, and a busy catalog only costs the note, never the request.
     """
-    if request.method not in SAFE_METHODS:
-        users.record_token_use(get_session(), token_id)
-        return
+    token_id = g.pop("token_to_record", None)
+    if token_id is None:
+        return response
     try:
-        with state().database.session_scope(write=True) as session:
+        with state().database.session_scope(write=True, wait=False) as session:
             users.record_token_use(session, token_id)
     except LibraryBusyError:
         pass
+    return response
 
 
 def _identity(user: User) -> Identity:

@@ -80,7 +80,6 @@ def bulk() -> Any:
     form = request.form
     ids = _selected_ids(form)
     op = form.get("op", "select")
-    session = get_session()
     identity = current()
     assert identity is not None
     spec = _spec(form) if op != "select" else _spec(MultiDict())
@@ -98,7 +97,12 @@ def bulk() -> Any:
             status = 400
         else:
             try:
-                results = edits.bulk_edit(session, ids, identity.name, set_values, append_values)
+                # Checked before the write transaction opens; appends are checked
+                # again against each photo's current values inside it.
+                edits.normalize_values(set_values)
+                results = edits.bulk_edit(
+                    get_session(), ids, identity.name, set_values, append_values
+                )
             except InvalidValueError as exc:
                 flash(str(exc), "error")
                 status = 400
@@ -110,7 +114,7 @@ def bulk() -> Any:
     elif op == "save_template":
         name = form.get("template_name", "").strip()
         try:
-            templates.save_template(session, name, spec, identity.name)
+            templates.save_template(get_session(), name, spec, identity.name)
         except InvalidValueError:
             flash("A template needs a name of at most 60 characters.", "error")
             status = 400
@@ -119,7 +123,7 @@ def bulk() -> Any:
             flash(f"Saved template “{name}”.", "success")
     elif op == "load_template":
         name = form.get("template", "")
-        saved = templates.get_template(session, name)
+        saved = templates.get_template(get_session(), name)
         if saved is None:
             flash(f"There is no template called “{name}”.", "error")
             status = 404
@@ -128,9 +132,10 @@ def bulk() -> Any:
             flash(f"Loaded template “{name}”: check the changes, then apply.", "info")
     elif op == "delete_template":
         name = form.get("template", "")
-        templates.delete_template(session, name)
+        templates.delete_template(get_session(), name)
         commit()
         flash(f"Deleted template “{name}”.", "info")
+    session = get_session()
     assets = queries.assets_by_ids(session, ids)
     body = render_template(
         "bulk.html",

@@ -52,6 +52,23 @@ def get_session() -> Session:
     return session
 
 
+def read_session() -> Session:
+    """A read-only session for this request, whatever its method.
+
+    Sign-in checks run before the view on every request; on a form post they
+    must not open the write transaction, or SQLite's lock would be held while
+    the view still validates its input. On safe methods it is the request's
+    session itself.
+    """
+    if request.method in SAFE_METHODS:
+        return get_session()
+    session: Session | None = g.get("db_read_session")
+    if session is None:
+        session = state().database.session(write=False)
+        g.db_read_session = session
+    return session
+
+
 def commit() -> None:
     session: Session | None = g.get("db_session")
     if session is not None:
@@ -73,9 +90,10 @@ def release() -> None:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        try:
-            session.rollback()
-        finally:
-            session.close()
+    for key in ("db_session", "db_read_session"):
+        session: Session | None = g.pop(key, None)
+        if session is not None:
+            try:
+                session.rollback()
+            finally:
+                session.close()

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from library.catalog import edits, queries
 from library.db.models import EDITABLE_FIELDS, Asset
-from library.duplicates import groups as dupes
-from library.duplicates.groups import Group
+from library.duplicates import decisions, membership
+from library.duplicates.builder import LEVELS, Group
 from library.errors import VersionConflictError
 from webui.auth import current, require
 from webui.db import commit, get_session
@@ -39,12 +39,12 @@ COPY_FIELDS = (
 def index() -> str:
     level = request.args.get("level", "")
     problem = None
-    if level and level not in dupes.LEVELS:
-        problem = f"Unknown level {level!r} ignored: choose {', '.join(dupes.LEVELS)}."
+    if level and level not in LEVELS:
+        problem = f"Unknown level {level!r} ignored: choose {', '.join(LEVELS)}."
         level = ""
-    groups = dupes.duplicate_groups(get_session(), level or None)
+    groups = membership.duplicate_groups(get_session(), level or None)
     return render_template(
-        "duplicates.html", groups=groups, level=level, levels=dupes.LEVELS, problem=problem
+        "duplicates.html", groups=groups, level=level, levels=LEVELS, problem=problem
     )
 
 
@@ -55,7 +55,7 @@ def group(group_id: str) -> str:
 
 
 def _group(group_id: str) -> Group:
-    found = next((g for g in dupes.duplicate_groups(get_session()) if g.id == group_id), None)
+    found = membership.group_by_key(get_session(), group_id)
     if found is None:
         abort(
             404,
@@ -114,7 +114,7 @@ def _back(group_id: str) -> Response:
 def set_master(group_id: str) -> Response:
     group = _group(group_id)
     asset_id = _member(group)
-    dupes.decide_master(get_session(), asset_id, _user())
+    decisions.decide_master(get_session(), asset_id, _user())
     commit()
     flash(f"Photo #{asset_id} is now the master of this group.", "success")
     return _back(group.id)
@@ -127,10 +127,10 @@ def not_duplicate(group_id: str) -> Response:
     group = _group(group_id)
     asset_id, master = _member(group), _member(group, "master")
     session = get_session()
-    dupes.decide_not_duplicate(session, master, asset_id, _user())
+    decisions.decide_not_duplicate(session, master, asset_id, _user())
     commit()
     flash(f"Photo #{asset_id} is recorded as not a duplicate of #{master}.", "success")
-    remaining = dupes.group_of(session, master)
+    remaining = membership.group_of(session, master)
     if remaining is None:
         return redirect(url_for("dupes.index"), code=303)
     return _back(remaining.id)

@@ -28,7 +28,7 @@ from library.articles import imports as articles
 from library.catalog import edits, queries, search
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
-from library.duplicates import groups as dupes
+from library.duplicates import membership
 from library.errors import InvalidValueError, StoreError, VersionConflictError
 from library.files.exiftool import ExiftoolError
 from library.files.export import ExportError, export_file
@@ -147,7 +147,7 @@ def _render(
         usages=usages,
         comparison=comparison,
         diffs={d["usage_id"]: d["ops"] for d in comparison.caption_diffs},
-        group=dupes.group_of(session, asset.id),
+        group=membership.group_of(session, asset.id),
         usage_count=queries.usage_counts(session, [asset.id]).get(asset.id, 0),
         credit_line=caption_credit_line(asset),
         renditions={r.kind for r in asset.renditions},
@@ -175,7 +175,6 @@ def edit(asset_id: int) -> Any:
     else's change to a field this editor did not touch. A real conflict (both
     changed the same field) is shown with both values and nothing is saved.
     """
-    session = get_session()
     identity = current()
     assert identity is not None
     form = request.form
@@ -187,7 +186,7 @@ def edit(asset_id: int) -> Any:
         message = "The form had no version; reload it."
         if as_json:
             return jsonify(error=message), 400
-        asset = catalog.get_asset(session, asset_id)
+        asset = catalog.get_asset(get_session(), asset_id)
         return _render(asset, mine, original, error=message), 400
     try:
         changed = {
@@ -199,6 +198,8 @@ def edit(asset_id: int) -> Any:
         }
         if not changed:
             return _saved(asset_id, "Nothing to save: no field was changed.", "info")
+        edits.normalize_values(changed)  # checked before the write transaction opens
+        session = get_session()
         try:
             result = edits.merge_edit(
                 session, asset_id, changed, identity.name, expected_version=version
@@ -211,7 +212,7 @@ def edit(asset_id: int) -> Any:
     except InvalidValueError as exc:
         if as_json:
             return jsonify(error=str(exc)), 400
-        asset = catalog.get_asset(session, asset_id)
+        asset = catalog.get_asset(get_session(), asset_id)
         return _render(asset, mine, original, version, error=str(exc)), 400
     commit()
     names = ", ".join(LABELS[c.field].lower() for c in result.changes)

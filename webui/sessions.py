@@ -14,7 +14,7 @@ from flask import current_app, flash, request, session
 
 from library.catalog import sessions
 from library.db.models import User
-from webui.db import get_session
+from webui.db import get_session, read_session
 
 #: The cookie key holding the session id.
 SESSION_ID = "sid"
@@ -46,7 +46,7 @@ def user() -> User | None:
     if session_id is None:
         return None
     found = (
-        sessions.session_user(get_session(), session_id) if isinstance(session_id, str) else None
+        sessions.session_user(read_session(), session_id) if isinstance(session_id, str) else None
     )
     if found is None:
         session.clear()

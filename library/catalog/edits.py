@@ -223,6 +223,11 @@ def edit_asset(
     from library.catalog import search
 
     search.reindex_assets(session, [asset.id])
+    # The suggested master is the best-described copy, so an edit can change
+    # its group (imported here: duplicates builds on catalog, not the reverse).
+    from library.duplicates import membership
+
+    membership.refresh_if_grouped(session, asset.id)
     result.version = asset.version
     return result
 

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from assets.analysis import Analysis
@@ -47,15 +49,28 @@ def existing_shas(session: Session, shas: Iterable[str]) -> dict[str, int]:
 
 
 def record_path(session: Session, asset_id: int, path: str) -> bool:
-    """Remember another place a copy lives; returns True when the path was new."""
+    """Remember another place a copy lives; returns True when the path was new.
+
+    An insert that skips an existing row, not a look-up then an insert: two
+    ingests of the same folder at once would both see "new" and the slower one
+    would fail on the unique key.
+    """
     text = display_path(path)
-    row = session.scalar(
-        select(AssetPath).where(AssetPath.asset_id == asset_id, AssetPath.path == text)
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert_into(AssetPath)
+        .values(asset_id=asset_id, path=text, first_seen=now, last_seen=now)
+        .on_conflict_do_nothing(index_elements=["asset_id", "path"])
     )
-    if row is not None:
-        row.last_seen = utcnow()
+    if getattr(session.execute(statement), "rowcount", 0) == 0:
+        session.execute(
+            update(AssetPath)
+            .where(AssetPath.asset_id == asset_id, AssetPath.path == text)
+            .values(last_seen=now)
+        )
         return False
-    session.add(AssetPath(asset_id=asset_id, path=text))
     clear_failure(session, path)
     return True
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Select, exists, false, func, or_, select, tuple_
-from sqlalchemy.orm import Session, aliased, defer, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from assets.formats import format_by_name
 from library.catalog import search
@@ -25,7 +25,7 @@ from library.db.models import (
     AssetKeyword,
     AssetPath,
     Change,
-    DuplicateDecision,
+    DuplicateMember,
     IngestFailure,
     Usage,
 )
@@ -87,24 +87,10 @@ class PhotoFilter:
                 Asset.id.in_(select(stats.c.asset_id).where(stats.c.article_count >= self.used_min))
             )
         if self.has_duplicates:
-            query = query.where(_has_duplicates())
+            # Stored groups (library/duplicates/membership.py): same pixels, near
+            # duplicates and identical files alike, one primary-key look-up per photo.
+            query = query.where(Asset.id.in_(select(DuplicateMember.asset_id)))
         return query
-
-
-def _has_duplicates() -> Any:
-    # Known debt: "duplicate" means same pixels (content_digest) or a recorded
-    # master decision until the near-duplicate finder provides groups.
-    other = aliased(Asset)
-    same_pixels = exists(
-        select(other.id).where(other.content_digest == Asset.content_digest, other.id != Asset.id)
-    )
-    # An uncorrelated IN list is built once per query, where a correlated OR
-    # over asset_id and other_id would scan the decisions for every photo.
-    masters = select(DuplicateDecision.asset_id).where(DuplicateDecision.kind == "master")
-    members = select(DuplicateDecision.other_id).where(
-        DuplicateDecision.kind == "master", DuplicateDecision.other_id.is_not(None)
-    )
-    return or_(same_pixels, Asset.id.in_(masters.union(members)))
 
 
 @dataclass
@@ -335,18 +321,6 @@ def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> list[Asset]:
             .options(defer(Asset.embedded))
             .where(Asset.id.in_(list(asset_ids)))
             .order_by(Asset.id.desc())
-        )
-    )
-
-
-def same_pixels(session: Session, asset: Asset) -> list[Asset]:
-    """Other photos with exactly the same pixels (another file of the same picture)."""
-    return list(
-        session.scalars(
-            select(Asset)
-            .options(defer(Asset.embedded))
-            .where(Asset.content_digest == asset.content_digest, Asset.id != asset.id)
-            .order_by(Asset.id)
         )
     )
 

@@ -71,12 +71,13 @@ def info(ctx: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def verify_command(ctx: Context, repair: bool, quick: bool, as_json: bool) -> None:
-    """Check the catalog against the store: missing, corrupt and orphaned files.
+    """Check the catalog against the store: missing, corrupt and orphaned files,
+    and stored duplicate groups that no longer match the pairs and decisions.
 
     With --repair, orphans and half-written files are removed, renditions are
-    made again, and a lost original is restored from a known path that still
-    holds the same bytes. Exits 1 when a problem is found (with --repair: when
-    one could not be fixed).
+    made again, a lost original is restored from a known path that still
+    holds the same bytes, and the duplicate groups are rebuilt. Exits 1 when
+    a problem is found (with --repair: when one could not be fixed).
 
     \b
     Example:

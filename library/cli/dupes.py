@@ -15,14 +15,14 @@ from library.cli.base import (
     pass_context,
     short,
 )
-from library.duplicates import check
-from library.duplicates import groups as dupes
+from library.duplicates import check, decisions, membership, pairs
+from library.duplicates.builder import LEVELS
 
 
 @cli.group(name="dupes", invoke_without_command=True)
 @click.option(
     "--level",
-    type=click.Choice(list(dupes.LEVELS)),
+    type=click.Choice(list(LEVELS)),
     help="Only groups at this level: identical files, same pixels, or near-duplicates.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -41,7 +41,7 @@ def dupes_group(click_ctx: click.Context, level: str | None, as_json: bool) -> N
         return
     ctx: Context = click_ctx.obj
     with ctx.session() as session:
-        groups = [g.to_json() for g in dupes.duplicate_groups(session, level)]
+        groups = [g.to_json() for g in membership.duplicate_groups(session, level)]
     if as_json:
         emit_json({"groups": groups})
         return
@@ -71,7 +71,7 @@ def dupes_rescan(ctx: Context) -> None:
         photodesk dupes rescan
     """
     with ctx.session(write=True) as session:
-        found = dupes.rescan(session)
+        found = pairs.rescan(session)
     click.echo(f"{found} near-duplicate pairs verified")
 
 
@@ -101,9 +101,9 @@ def decide_not_duplicate(ctx: Context, first: int, second: int, user: str, undo:
     """
     with ctx.session(write=True) as session:
         if undo:
-            dupes.undo_not_duplicate(session, first, second)
+            decisions.undo_not_duplicate(session, first, second)
         else:
-            dupes.decide_not_duplicate(session, first, second, user)
+            decisions.decide_not_duplicate(session, first, second, user)
     click.echo(
         f"photos {first} and {second}: " + ("decision removed" if undo else "not duplicates")
     )
@@ -121,7 +121,7 @@ def decide_master(ctx: Context, asset_id: int, user: str) -> None:
         photodesk dupes decide master 12
     """
     with ctx.session(write=True) as session:
-        dupes.decide_master(session, asset_id, user)
+        decisions.decide_master(session, asset_id, user)
     click.echo(f"photo {asset_id} is now the master of its group")
 
 

@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,8 +80,11 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        # A write that may be skipped (a "last used" note) asks not to wait for the lock.
+        wait = options.get("sqlite_busy_ms", int(busy_timeout * 1000))
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+        connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 @dataclass
@@ -95,11 +98,18 @@ class Database:
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=writer, expire_on_commit=False)
+        impatient = writer.execution_options(sqlite_busy_ms=0)
+        self._write_now = sessionmaker(bind=impatient, expire_on_commit=False)
 
     @contextmanager
-    def session_scope(self, write: bool = True) -> Iterator[Session]:
-        """One transaction: commit on success, roll back on any exception."""
-        session = (self._write if write else self._read)()
+    def session_scope(self, write: bool = True, wait: bool = True) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any exception.
+
+        ``wait=False`` gives up at once (LibraryBusyError) when another writer holds
+        an SQLite catalog, for writes that are worth less than the wait.
+        """
+        factory = (self._write if wait else self._write_now) if write else self._read
+        session = factory()
         try:
             yield session
             session.commit()
@@ -226,6 +236,18 @@ def migrate(database: Database) -> None:
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise DatabaseError(f"{_describe(config)}: cannot migrate catalog ({exc.orig})") from None
+
+
+def one_writer_at_a_time(session: Session, name: str) -> None:
+    """Make transactions that call this with the same name run one after another.
+
+    On SQLite every write transaction already starts with BEGIN IMMEDIATE. On
+    PostgreSQL, a transaction-scoped advisory lock taken first, before any row
+    is touched, gives the same order: two ingests then never both see a file
+    as new, and, holding nothing else while they wait, cannot deadlock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def sqlite_snapshot(path: Path, target: Path) -> None:

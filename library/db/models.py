@@ -328,6 +328,47 @@ class DuplicatePair(Base):
     __table_args__ = (UniqueConstraint("asset_a", "asset_b", name="uq_duplicate_pairs_pair"),)
 
 
+class DuplicateGroup(Base):
+    """A stored duplicate group, kept equal to what the pairs, digests and decisions give.
+
+    Written by library.duplicates.membership in the same transaction as the
+    change that alters it, so pages read a group instead of rebuilding them all.
+    """
+
+    __tablename__ = "duplicate_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The id pages and URLs use: "g" + lowest member id, or "f" + the photo for identical files.
+    key: Mapped[str] = mapped_column(String(24), unique=True)
+    #: "identical", "pixels" or "near" (the weakest kind of link in the group).
+    level: Mapped[str] = mapped_column(String(10), index=True)
+    master_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    master_chosen_by: Mapped[str | None] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_duplicate_groups_size_master", "size", "master_id"),)
+
+
+class DuplicateMember(Base):
+    """One photo's place in its duplicate group, explained relative to the master."""
+
+    __tablename__ = "duplicate_members"
+
+    #: A photo is in at most one group.
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("duplicate_groups.id", ondelete="CASCADE"), index=True
+    )
+    #: 0 for the master, then the other members by id.
+    position: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(10))
+    distance: Mapped[int | None] = mapped_column(Integer)
+    why: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None]
+
+
 class User(Base):
     """Someone who signs in to the gallery."""
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assets.analysis import analyze_file
 from library.catalog import queries, records
-from library.duplicates.groups import CheckMatch, SignalIndex, matches_for
+from library.duplicates.pairs import CheckMatch, SignalIndex, matches_for
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

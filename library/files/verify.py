@@ -3,9 +3,10 @@
 Problems found: originals or renditions that are missing, originals whose
 bytes no longer match their SHA-256, renditions that do not decode, files in
 the store that no row refers to (left by a killed run), and half-written
-temporary files. Repair deletes orphans and temporaries, remakes renditions
-from the original, and restores a lost original from any known path that
-still holds the same bytes.
+temporary files, and stored duplicate groups that no longer match the pairs,
+digests and decisions. Repair deletes orphans and temporaries, remakes
+renditions from the original, restores a lost original from any known path
+that still holds the same bytes, and rebuilds the duplicate groups.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from library.catalog.store import Store
 from library.db.engine import Database
 from library.db.models import Asset, Rendition
+from library.duplicates import membership
 
 
 @dataclass
 class Problem:
-    kind: str  # missing_original, corrupt_original, missing_rendition, corrupt_rendition, orphan, temporary
+    # missing_original, corrupt_original, missing_rendition, corrupt_rendition, orphan,
+    # temporary, stale_group
+    kind: str
     path: str
     asset_id: int | None = None
     repaired: bool = False
@@ -74,6 +78,7 @@ def verify_library(
                 _check_rendition(store, asset, rendition, report, repair and original_ok)
             if progress:
                 progress(report.assets)
+        _check_groups(session, report, repair)
     for relative in store.walk():
         report.files += 1
         if relative not in referenced:
@@ -91,6 +96,20 @@ def verify_library(
             problem.repaired = True
         report.problems.append(problem)
     return report
+
+
+def _check_groups(session: Session, report: VerifyReport, repair: bool) -> None:
+    """Stored duplicate groups against a rebuild from the pairs, digests and decisions."""
+    stale = [
+        Problem("stale_group", "duplicate_groups", detail=line)
+        for line in membership.stale_groups(session)
+    ]
+    if stale and repair:
+        membership.rebuild_groups(session)
+        for problem in stale:
+            problem.repaired = True
+            problem.detail += "; groups rebuilt"
+    report.problems.extend(stale)
 
 
 def _sha256(path: Path) -> str | None:

@@ -27,7 +27,7 @@ from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_fi
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
-from library.db.engine import Database
+from library.db.engine import Database, one_writer_at_a_time
 
 #: Extensions consumed together with an image rather than ingested themselves.
 SIDECAR_SUFFIXES = frozenset({".xmp"})
@@ -237,7 +237,7 @@ class IngestSession:
             else:
                 self._emit(report, FileOutcome(path, "skipped"))
         if not self.options.dry_run and candidates:
-            from library.duplicates import groups as dupes
+            from library.duplicates import pairs as dupes
 
             with self.database.session_scope(write=False) as session:
                 self._full_pass = dupes.wants_full_pass(session, len(candidates))
@@ -275,7 +275,7 @@ class IngestSession:
             return
         if not any(o.status == "ingested" for o in report.outcomes):
             return
-        from library.duplicates import groups as dupes
+        from library.duplicates import pairs as dupes
 
         with self.database.session_scope() as session:
             report.near_duplicates = dupes.rescan(session)
@@ -284,7 +284,7 @@ class IngestSession:
         """Look one committed batch up in the run's index (built on first use)."""
         if self._full_pass or not new_ids:
             return
-        from library.duplicates import groups as dupes
+        from library.duplicates import pairs as dupes
 
         with self.database.session_scope() as session:
             if self._index is None:
@@ -339,6 +339,7 @@ class IngestSession:
         for attempt in (1, 2):
             try:
                 with self.database.session_scope() as session:
+                    one_writer_at_a_time(session, "photodesk-ingest")
                     outcomes = self._catalog_batch(session, digests, analyses, ready)
                 break
             except IntegrityError:
@@ -390,6 +391,7 @@ class IngestSession:
         digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
         outcomes: list[FileOutcome] = []
         created: list[tuple[FileDigest, Analysis, Any]] = []
+        new_paths: list[int] = []
         for d in digests:
             if d.error or not d.sha256:
                 reason = d.error or "unreadable"
@@ -397,7 +399,8 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "failed", error=reason))
                 continue
             if d.sha256 in known:
-                catalog.record_path(session, known[d.sha256], self.options.label(d.path))
+                if catalog.record_path(session, known[d.sha256], self.options.label(d.path)):
+                    new_paths.append(known[d.sha256])
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
                 continue
             analysis = analyses.get(d.path)
@@ -438,8 +441,13 @@ class IngestSession:
         done = {o.path for o in outcomes}
         for d in digests:
             if d.sha256 and d.path not in done:
-                catalog.record_path(session, known[d.sha256], self.options.label(d.path))
+                if catalog.record_path(session, known[d.sha256], self.options.label(d.path)):
+                    new_paths.append(known[d.sha256])
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+        # Same pixels and several paths are links too: their groups change with this batch.
+        from library.duplicates import membership
+
+        membership.refresh_groups(session, [a.id for _, _, a in created] + new_paths)
         return outcomes
 
     def _store_files(self, analysis: Analysis, written: list[str]) -> tuple[str, dict[str, str]]:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from library.db.models import Article, Asset, Usage
-from library.duplicates.groups import duplicate_groups
+from library.duplicates import membership
 from library.reports.csvfile import Cell, csv_bytes
 from library.text.captions import normalize_credit, parse_caption
 from library.text.names import likely_typo, name_variants
@@ -212,13 +212,8 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
 
 def _clusters(session: Session) -> tuple[dict[int, int], dict[int, int]]:
     """asset → cluster key (its group's master), and cluster key → master."""
-    clusters: dict[int, int] = {}
-    masters: dict[int, int] = {}
-    for group in duplicate_groups(session):
-        for member in group.members:
-            clusters[member.asset_id] = group.master
-        masters[group.master] = group.master
-    return clusters, masters
+    clusters = membership.masters(session)
+    return clusters, {master: master for master in clusters.values()}
 
 
 def find_problems(

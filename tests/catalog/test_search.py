@@ -6,7 +6,8 @@ import pytest
 
 from library.catalog import edits, queries, search
 from library.db.engine import Database
-from library.db.models import DuplicateDecision
+from library.db.models import DuplicatePair
+from library.duplicates import decisions, membership
 from library.errors import InvalidValueError
 from tests.webui.webutil import add_article, create_asset
 
@@ -187,10 +188,25 @@ def test_has_duplicates(database: Database) -> None:
     b = create_asset(database, content_digest="pixels:same")
     alone = create_asset(database)
     chosen = create_asset(database)
+    near, other = create_asset(database), create_asset(database)
     with database.session_scope() as session:
-        session.add(DuplicateDecision(kind="master", asset_id=chosen, user="ana"))
+        # A master decision alone makes no group; a verified near pair does.
+        decisions.decide_master(session, chosen, "ana")
+        session.add(
+            DuplicatePair(
+                asset_a=near,
+                asset_b=other,
+                signal="phash→phash",
+                distance=4,
+                score=0.9,
+                method="ncc",
+                detail="aligned",
+                signals_version="test",
+            )
+        )
+        membership.refresh_groups(session, [near, other])
     found = find(database, filters=queries.PhotoFilter(has_duplicates=True))
-    assert found == [chosen, b, a] and alone not in found
+    assert found == [other, near, b, a] and alone not in found and chosen not in found
 
 
 def test_catalog_filters_combine_with_words(database: Database) -> None:

@@ -6,12 +6,15 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from library.config import LibraryConfig
 from library.db.engine import Database, current_revision, head_revision, sqlite_snapshot
 from library.db.models import Base
+from library.errors import LibraryBusyError
 
 
 def test_upgrade_from_empty_matches_models(database: Database) -> None:
@@ -40,7 +43,7 @@ def test_sqlite_is_wal_with_foreign_keys(database: Database) -> None:
 def test_upgrade_gives_existing_tokens_an_expiry_and_keeps_their_last_use(
     config: LibraryConfig,
 ) -> None:
-    """Revision 0005 on a catalog with a token from before: it keeps working, for 90 days."""
+    """Revision 0008 on a catalog with a token from before: it keeps working, for 90 days."""
     from datetime import datetime, timedelta
 
     from alembic import command
@@ -107,3 +110,18 @@ def _rows(path: Path) -> int | None:
         return None
     finally:
         connection.close()
+
+
+def test_a_write_that_need_not_wait_gives_up_on_a_held_lock(database: Database) -> None:
+    if not database.config.is_sqlite:
+        return
+    holder = sqlite3.connect(database.config.sqlite_path, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(LibraryBusyError), database.session_scope(wait=False) as session:
+            session.execute(text("SELECT 1"))
+    finally:
+        holder.rollback()
+        holder.close()
+    with database.session_scope() as session:  # the usual writer waits and works again
+        assert session.execute(text("SELECT 1")).scalar() == 1

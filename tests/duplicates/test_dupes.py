@@ -11,13 +11,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from library.db.engine import Database
-from library.duplicates.groups import (
-    decide_master,
-    decide_not_duplicate,
-    duplicate_groups,
-    rescan,
-    suggest_master,
-)
+from library.duplicates.builder import suggest_master
+from library.duplicates.decisions import decide_master, decide_not_duplicate
+from library.duplicates.membership import duplicate_groups, stale_groups
+from library.duplicates.pairs import rescan
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS
 
@@ -113,6 +110,8 @@ def test_levels_and_explanations(database: Database, tmp_path: Path) -> None:
     assert "content digest" in str(pixels["pixels-b.jpg"]["why"])
     flat = [n for g in groups for n in g]
     assert "different.jpg" not in flat and "other.jpg" not in flat
+    with database.session_scope(write=False) as session:
+        assert stale_groups(session) == []  # ingest kept the stored groups current
 
 
 def test_identical_files_level(database: Database, tmp_path: Path) -> None:
@@ -168,6 +167,8 @@ def test_decisions_survive_reruns(database: Database, tmp_path: Path) -> None:
         if member.asset_id == lookup["mirror.jpg"]:
             assert str(lookup["original.jpg"]) not in member.why.split(":")[0]
     assert lookup["original.jpg"] in members
+    with database.session_scope(write=False) as session:
+        assert stale_groups(session) == []
 
 
 def test_suggested_master_prefers_large_and_described(database: Database, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 from library.catalog import edits, queries, search
 from library.config import LibraryConfig
 from library.db.engine import Database
-from library.duplicates import groups as dupes
+from library.duplicates import membership as dupes
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS, make_jpeg
 from tests.webui.webutil import (

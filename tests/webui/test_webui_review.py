@@ -32,7 +32,8 @@ from library.config import LibraryConfig
 from library.db.engine import Database, init_library
 from library.db.models import Asset
 from library.demo import build_demo
-from library.duplicates import groups as dupes
+from library.duplicates import membership as dupes
+from library.duplicates.builder import Group
 from library.files.export import ExportError
 from library.reports import reuse as audit
 from tests.conftest import BACKENDS, PG_URL, own_database, reset_postgres
@@ -104,7 +105,7 @@ def _conflicted_photo(database: Database) -> tuple[int, articles.UsageComparison
         return asset_id, comparison
 
 
-def _groups(database: Database, level: str | None = None) -> list[dupes.Group]:
+def _groups(database: Database, level: str | None = None) -> list[Group]:
     with database.session_scope(write=False) as session:
         return dupes.duplicate_groups(session, level)
 

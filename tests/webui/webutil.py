@@ -27,6 +27,7 @@ from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetKeyword, Rendition, Usage
+from library.duplicates import membership
 from library.text.captions import parse_caption
 from webui import create_app
 
@@ -134,6 +135,8 @@ def create_asset(database: Database, files: bool = False, **values: Any) -> int:
         asset.tags = [AssetKeyword(keyword=k) for k in asset.keywords]
         session.add(asset)
         session.flush()
+        # As ingest does: a photo with another's pixels joins its duplicate group.
+        membership.refresh_groups(session, [asset.id])
         if files:
             store = Store(database.config.store_root)
             store.write_bytes(asset.store_path, data)

@@ -1,7 +1,7 @@
 """ingest warnings
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 Create Date: 2026-11-28 22:40:00
 
 Problems that cost a photo some metadata (a broken IPTC dataset, an
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0008"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

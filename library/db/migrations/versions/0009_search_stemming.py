@@ -1,7 +1,7 @@
 """search stemming
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-28 22:45:00
 
 "cats" should find "cat". On SQLite the FTS5 table is recreated with the
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sessions on the server, token expiry and revocation, library settings
 
-Revision ID: 0005
-Revises: 0007 (written against 0003; chained after the newest revision on main when it was merged)
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 22:00:00
 
 Sign-ins move from signed cookies to the ``web_sessions`` table, so signing
@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

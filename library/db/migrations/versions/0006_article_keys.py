@@ -1,7 +1,7 @@
 """article keys and statuses
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-28 22:00:00
 
 WordPress posts are keyed by site + post id (``wxr:SITE#ID``) instead of their guid, which
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0006"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,283 @@
+"""Near-duplicate pairs: finding them with the Hamming index, verifying and storing them.
+
+Near pairs are found when photos are ingested (only the new photos are looked
+up in an exact Hamming-radius index over the signals in
+:data:`assets.similarity.CANDIDATE_RULES`) or by a full pass (:func:`rescan`),
+each confirmed by :func:`assets.similarity.verify` on the stored fingerprints
+and stored with its evidence. Storing pairs updates the stored groups in the
+same transaction. :func:`matches_for` checks a file that is not in the library.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from assets import similarity
+from assets.analysis import Analysis
+from library.db.engine import chunked
+from library.db.models import Asset, AssetFingerprint, AssetHash, DuplicatePair
+from library.duplicates.builder import LEVELS
+from library.duplicates.hamming import HammingIndex
+from library.duplicates.membership import rebuild_groups, refresh_groups
+
+#: A bulk ingest larger than this share of the library is checked with a full pass.
+FULL_PASS_SHARE = 0.2
+
+
+def stored_signals() -> list[str]:
+    return sorted({stored for _, stored, _ in similarity.CANDIDATE_RULES})
+
+
+@dataclass
+class Candidate:
+    asset_id: int
+    rule: str
+    distance: int
+
+
+class SignalIndex:
+    """One exact Hamming index per stored signal, loaded from the catalog."""
+
+    def __init__(self, session: Session, exclude: Iterable[int] = ()):
+        excluded = set(exclude)
+        self.indexes: dict[str, HammingIndex] = {}
+        for name in stored_signals():
+            rows = session.execute(
+                select(AssetHash.asset_id, AssetHash.value).where(AssetHash.algorithm == name)
+            ).all()
+            ids = np.array([r[0] for r in rows if r[0] not in excluded], dtype=np.int64)
+            values = np.array([r[1] for r in rows if r[0] not in excluded], dtype=np.int64)
+            self.indexes[name] = HammingIndex(ids, values, max_radius=_max_radius())
+
+    def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
+        """Bring newly committed photos into the index without reloading it."""
+        for asset_id, signals in _signals_of(session, list(asset_ids)).items():
+            self.add(asset_id, signals)
+
+    def add(self, asset_id: int, signals: dict[str, int]) -> None:
+        for name, index in self.indexes.items():
+            if name in signals:
+                index.add(
+                    np.array([asset_id], dtype=np.int64), np.array([signals[name]], dtype=np.int64)
+                )
+
+    def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
+        """Every stored photo some rule brings within its radius, with the closest rule."""
+        best: dict[int, Candidate] = {}
+        for query, stored, radius in similarity.CANDIDATE_RULES:
+            if query not in signals or stored not in self.indexes:
+                continue
+            for asset_id, distance in self.indexes[stored].query(signals[query], radius):
+                if asset_id == exclude:
+                    continue
+                current = best.get(asset_id)
+                if current is None or distance < current.distance:
+                    best[asset_id] = Candidate(asset_id, f"{query}→{stored}", distance)
+        return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
+
+
+def _max_radius() -> int:
+    return max(radius for _, _, radius in similarity.CANDIDATE_RULES)
+
+
+# --- finding pairs ----------------------------------------------------------------------
+
+
+def _signals_of(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for chunk in chunked(asset_ids):
+        rows = session.execute(
+            select(AssetHash.asset_id, AssetHash.algorithm, AssetHash.value).where(
+                AssetHash.asset_id.in_(chunk)
+            )
+        )
+        for asset_id, name, value in rows:
+            found[asset_id][name] = value
+    return found
+
+
+def _fingerprints(session: Session, asset_ids: Iterable[int]) -> dict[int, bytes]:
+    found: dict[int, bytes] = {}
+    for chunk in chunked(set(asset_ids)):
+        rows = session.execute(
+            select(AssetFingerprint.asset_id, AssetFingerprint.data).where(
+                AssetFingerprint.asset_id.in_(chunk)
+            )
+        )
+        found.update({asset_id: data for asset_id, data in rows})
+    return found
+
+
+def wants_full_pass(session: Session, new: int) -> bool:
+    """A bulk ingest that is a large share of the library is checked by one full pass,
+    which is faster than that many single look-ups."""
+    total = session.scalar(select(func.count(Asset.id))) or 0
+    return new > max(1000, FULL_PASS_SHARE * total)
+
+
+def update_pairs(
+    session: Session, asset_ids: Sequence[int], index: SignalIndex | None = None
+) -> int:
+    """Look newly ingested photos up in the index and store the verified pairs.
+
+    Only the new photos are queried. ``index`` must already hold them (ingest
+    keeps one index for a whole run and adds each batch to it).
+    """
+    if not asset_ids:
+        return 0
+    if index is None:
+        if wants_full_pass(session, len(asset_ids)):
+            return rescan(session)
+        index = SignalIndex(session)
+    signals = _signals_of(session, list(asset_ids))
+    proposals: dict[tuple[int, int], Candidate] = {}
+    for asset_id in asset_ids:
+        for candidate in index.candidates(signals.get(asset_id, {}), exclude=asset_id):
+            key = (min(asset_id, candidate.asset_id), max(asset_id, candidate.asset_id))
+            if key not in proposals or candidate.distance < proposals[key].distance:
+                proposals[key] = candidate
+    stored = _verify_and_store(session, proposals)
+    refresh_groups(session, {i for pair in stored for i in pair})
+    return len(stored)
+
+
+def rescan(session: Session, workers: int | None = None) -> int:
+    """A full pass: all pairs of all photos, through the index's all-pairs search.
+
+    Every stored pair is replaced, so the stored groups are rebuilt whole.
+    """
+    proposals: dict[tuple[int, int], Candidate] = {}
+    tables: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in {n for rule in similarity.CANDIDATE_RULES for n in rule[:2]}:
+        rows = session.execute(
+            select(AssetHash.asset_id, AssetHash.value).where(AssetHash.algorithm == name)
+        ).all()
+        tables[name] = (
+            np.array([r[0] for r in rows], dtype=np.int64),
+            np.array([r[1] for r in rows], dtype=np.int64),
+        )
+    for query, stored, radius in similarity.CANDIDATE_RULES:
+        q_ids, q_values = tables.get(query, (np.empty(0, np.int64), np.empty(0, np.int64)))
+        s_ids, s_values = tables.get(stored, (np.empty(0, np.int64), np.empty(0, np.int64)))
+        if query == stored:
+            found = HammingIndex(s_ids, s_values, max_radius=radius).pairs(radius, workers=workers)
+            pairs = [(int(a), int(b), int(d)) for a, b, d in found]
+        else:
+            # Cross-signal rules: one index over both sides, ids tagged by side.
+            ids = np.concatenate([s_ids * 2, q_ids * 2 + 1])
+            values = np.concatenate([s_values, q_values])
+            found = HammingIndex(ids, values, max_radius=radius).pairs(radius, workers=workers)
+            pairs = [
+                (int(a) // 2, int(b) // 2, int(d))
+                for a, b, d in found
+                if (int(a) ^ int(b)) & 1 and int(a) // 2 != int(b) // 2
+            ]
+        for a, b, distance in pairs:
+            key = (min(a, b), max(a, b))
+            if key not in proposals or distance < proposals[key].distance:
+                proposals[key] = Candidate(b, f"{query}→{stored}", distance)
+    session.execute(delete(DuplicatePair))
+    verified = _verify_and_store(session, proposals)
+    rebuild_groups(session)
+    return len(verified)
+
+
+def _verify_and_store(
+    session: Session, proposals: dict[tuple[int, int], Candidate]
+) -> list[tuple[int, int]]:
+    """Verify the proposed pairs that are not stored yet; returns those stored."""
+    if not proposals:
+        return []
+    existing = {
+        (a, b) for a, b in session.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))
+    }
+    involved = sorted({i for pair in proposals for i in pair})
+    digests: dict[int, str] = {}
+    for chunk in chunked(involved):
+        rows = session.execute(select(Asset.id, Asset.content_digest).where(Asset.id.in_(chunk)))
+        digests.update({asset_id: digest for asset_id, digest in rows})
+    prints = _fingerprints(session, [i for pair in proposals for i in pair])
+    stored: list[tuple[int, int]] = []
+    for (a, b), candidate in sorted(proposals.items()):
+        if (a, b) in existing or digests.get(a) == digests.get(b):
+            continue  # same pixels is its own, stronger level
+        if a not in prints or b not in prints:
+            continue
+        result = similarity.verify(prints[a], prints[b])
+        if not result.same:
+            continue
+        session.add(
+            DuplicatePair(
+                asset_a=a,
+                asset_b=b,
+                signal=candidate.rule,
+                distance=candidate.distance,
+                score=round(float(result.score), 4),
+                method=result.method,
+                detail=result.detail,
+                signals_version=similarity.SIGNALS_VERSION,
+            )
+        )
+        stored.append((a, b))
+    session.flush()
+    return stored
+
+
+# --- checking files that are not in the library ------------------------------------------
+
+
+@dataclass
+class CheckMatch:
+    asset_id: int
+    level: str
+    distance: int | None
+    why: str
+    score: float | None
+
+
+def matches_for(
+    session: Session, analysis: Analysis, index: SignalIndex | None = None
+) -> list[CheckMatch]:
+    """Every catalog photo the analysed file duplicates, at its strongest level."""
+    matches: dict[int, CheckMatch] = {}
+    same = session.scalar(select(Asset.id).where(Asset.sha256 == analysis.sha256))
+    if same is not None:
+        matches[same] = CheckMatch(same, "identical", 0, "identical file: same SHA-256", 1.0)
+    for asset_id in session.scalars(
+        select(Asset.id).where(Asset.content_digest == analysis.content_digest)
+    ):
+        matches.setdefault(
+            asset_id,
+            CheckMatch(
+                asset_id, "pixels", 0, "same pixels: content digest matches, metadata differs", 1.0
+            ),
+        )
+    if analysis.fingerprint:
+        index = index or SignalIndex(session)
+        candidates = [c for c in index.candidates(analysis.hashes) if c.asset_id not in matches]
+        prints = _fingerprints(session, [c.asset_id for c in candidates])
+        for candidate in candidates:
+            stored = prints.get(candidate.asset_id)
+            if stored is None:
+                continue
+            result = similarity.verify(analysis.fingerprint, stored)
+            if result.same:
+                why = (
+                    f"near-duplicate: {candidate.rule} at Hamming distance {candidate.distance}; "
+                    f"verified by {result.method} (score {result.score:.3f}): {result.detail}"
+                )
+                matches[candidate.asset_id] = CheckMatch(
+                    candidate.asset_id,
+                    "near",
+                    candidate.distance,
+                    why,
+                    round(float(result.score), 4),
+                )
+    order = {level: i for i, level in enumerate(LEVELS)}
+    return sorted(matches.values(), key=lambda m: (order[m.level], m.distance or 0, m.asset_id))
