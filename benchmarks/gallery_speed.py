@@ -271,6 +271,21 @@ def measure(function: Callable[[], Any], runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
+def search_operator_pages() -> dict[str, str]:
+    """Searches with the box's operators (stemming, -word, OR, field:value), label → URL."""
+    return {
+        "search stemmed 'protester blazes'": "/?q=protester+blazes",
+        "search: -word and credit:": "/?q=protesters+-kabul+credit:reuters",
+        "search: only -word": "/?q=-reuters",
+        "search: OR": "/?q=flood+OR+fire+berlin",
+        'search: caption:"…" -taken:': "/?q=caption:%22fuel+prices%22+-taken:2016",
+        "search: keyword: camera: used:>2": "/?q=keyword:vigil+camera:nikon+used:%3E2",
+        "search: taken:2016-03 archive:yes": "/?q=taken:2016-03+archive:yes",
+        "search: article: (title)": "/?q=article:%22story+12%22",
+        "search: fire -credit:afp, most used": "/?q=fire+-credit:afp&sort=most_used",
+    }
+
+
 def _rotating(client: Any, urls: list[str]) -> Callable[[], Any]:
     """One request per call, each to the next of ``urls`` in turn."""
     turn = cycle(urls)
@@ -359,6 +374,7 @@ def main() -> None:
         "keyset deep page, no credit": f"/?missing_credit=1&after={deep_id}",
         "most used, page 201": f"/?sort=most_used&after={cursor}",
     }
+    pages.update(search_operator_pages())
     rows = []
     for label, url in pages.items():
         response = client.get(url)

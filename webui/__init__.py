@@ -132,6 +132,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A global, not a context value, so imported macros see it too.
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     app.jinja_env.filters["filesize"] = _filesize
+    app.jinja_env.filters["highlight"] = gallery.highlighted
 
     for blueprint in (
         auth.bp,

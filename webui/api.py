@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from library.catalog import edits, queries, records
+from library.catalog import edits, queries, records, search
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, Asset
 from library.duplicates import membership
@@ -58,22 +58,28 @@ def _bad_request(message: str) -> tuple[Response, int]:
 @bp.get("/photos")
 @require("search")
 def photos() -> Any:
-    """``?q=&page=CURSOR&limit=&sort=`` plus the gallery's filters; ``next`` is the next cursor."""
+    """``?q=&page=CURSOR&limit=&sort=`` plus the gallery's filters; ``next`` is the next cursor,
+    ``total`` the number of matches, ``query`` what was understood of ``q``."""
     filters, problems = filters_from_args(request.args)
     if problems:
         return _bad_request(" ".join(problems))
     limit = int_arg("limit", request.args.get("limit")) or current_app.config["PAGE_SIZE"]
+    q = request.args.get("q", "")
     page = queries.find_photos(
         get_session(),
-        request.args.get("q", ""),
+        q,
         filters,
         sort=sort_from_args(request.args),
         limit=max(1, min(limit, MAX_LIMIT)),
         after=cursor_arg("page", request.args.get("page")),
+        with_total=True,
     )
+    parsed = search.parse_query(q)
     return jsonify(
         photos=[_summary(a, page.usage_counts.get(a.id, 0)) for a in page.assets],
         next=page.next,
+        total=page.total,
+        query={"understood": parsed.describe(), "ignored": parsed.ignored},
     )
 
 

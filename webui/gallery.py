@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from assets import formats
-from library.catalog import queries
+from library.catalog import queries, search
 from library.dates import parse_day
 from library.db.models import STATUSES
 from library.errors import InvalidValueError
@@ -118,21 +120,44 @@ def sort_from_args(args: MultiDict[str, str]) -> str:
     return sort if sort in queries.SORTS else "newest"
 
 
+def highlighted(value: str | None, query: search.Query | None) -> Markup:
+    """``value`` escaped, with the words the search matched in ``<mark>`` (a template filter)."""
+    if not value:
+        return Markup("")
+    if not query:
+        return escape(value)
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % part if hit else escape(part)
+        for part, hit in search.highlight(value, query)
+    )
+
+
 @bp.get("/")
 @require("search")
-def index() -> tuple[str, int]:
+def index() -> tuple[str, int] | Response:
+    if any(not value.strip() for value in request.args.values()):
+        # Empty fields stay out of the URL (the form's script already drops them).
+        kept_args = [(k, v) for k, v in request.args.items(multi=True) if v.strip()]
+        return redirect(
+            url_for("gallery.index") + ("?" + urlencode(kept_args) if kept_args else "")
+        )
     filters, problems = filters_from_args(request.args)
     sort = sort_from_args(request.args)
     q = request.args.get("q", "")
+    parsed = search.parse_query(q)
     after = cursor_arg("after", request.args.get("after"))
     session = get_session()
     limit = current_app.config["PAGE_SIZE"]
-    page = queries.find_photos(session, q, filters, sort=sort, limit=limit, after=after)
+    page = queries.find_photos(
+        session, q, filters, sort=sort, limit=limit, after=after, with_total=True
+    )
     at = int_arg("at", request.args.get("at"))
     if at is not None and at > 0 and at not in {asset.id for asset in page.assets}:
         # Back from a photo reached by stepping past this page: start the page there.
         after = queries.cursor_at(session, at, sort)
-        page = queries.find_photos(session, q, filters, sort=sort, limit=limit, after=after)
+        page = queries.find_photos(
+            session, q, filters, sort=sort, limit=limit, after=after, with_total=True
+        )
     kept = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     # The cards carry the page actually shown, so "back" from a photo lands here again.
     shown = {**kept, "after": after or ""}
@@ -142,6 +167,7 @@ def index() -> tuple[str, int]:
         "gallery.html",
         page=page,
         q=q,
+        parsed=parsed,
         sort=sort,
         args=kept,
         problems=problems,

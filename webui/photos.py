@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from assets import formats
 from library.articles import imports as articles
-from library.catalog import edits, queries
+from library.catalog import edits, queries, search
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
 from library.duplicates import membership
@@ -153,6 +153,9 @@ def _render(
         renditions={r.kind for r in asset.renditions},
         display=display,
         nav=_nav(asset.id),
+        # Arriving from a search (?q=), the words it matched are marked.
+        q=request.args.get("q", ""),
+        query=search.parse_query(request.args.get("q", "")),
     )
 
 

@@ -8,12 +8,13 @@ sorts and filters the same way wherever it is shown. Writing lives elsewhere
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, exists, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session, defer, selectinload
 
 from assets.formats import format_by_name
@@ -100,6 +101,8 @@ class PhotoPage:
     next: str | None
     #: asset id → number of distinct articles it was published in.
     usage_counts: dict[int, int]
+    #: How many photos match in all, on every page; None unless asked for.
+    total: int | None = None
 
 
 def find_photos(
@@ -109,23 +112,39 @@ def find_photos(
     sort: str = "newest",
     limit: int = 60,
     after: str | None = None,
+    with_total: bool = False,
 ) -> PhotoPage:
     """Photos matching every word of ``q`` and the filters, one keyset page at a time.
 
     ``after`` is the ``next`` cursor of the previous page: the last id for
     "newest", "count.id" for "most_used". Keyset pages cost the same on page
-    one and page one thousand, unlike OFFSET.
+    one and page one thousand, unlike OFFSET. ``q`` is read by
+    `search.parse_query` (words, phrases, ``-word``, ``OR``, ``field:value``);
+    ``with_total`` also counts every match, for "1,204 photos".
     """
     if sort not in SORTS:
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
     if limit < 1:
         raise InvalidValueError("limit: must be at least 1")
-    query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
-    terms = search.parse_query(q)
-    if terms:
-        query = query.where(Asset.id.in_(search.matching_ids(session, terms)))
-    if filters is not None:
-        query = filters.apply(query)
+    parsed = search.parse_query(q)
+
+    def narrowed(key: Any) -> Select[Any]:
+        query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
+        query = _where_query(session, query, parsed, key)
+        return filters.apply(query) if filters is not None else query
+
+    query = narrowed(Asset.id)
+    total = None
+    if with_total:
+        # The same conditions without sort or cursor: one COUNT, answered from
+        # the index and the id key, never by loading rows.
+        counted = query.with_only_columns(func.count(Asset.id)).order_by(None)
+        total = session.scalar(counted) or 0
+    if sort == "most_used" and parsed and session.get_bind().dialect.name == "sqlite":
+        # Read photos in usage order from the stats index and test each against
+        # the (materialized) match lists; starting from a list of 25,000 word
+        # matches and sorting them all cost 40 ms at 100,000 photos.
+        query = narrowed(Asset.id + 0)
     stats = search.stats_table
     count = stats.c.article_count
     if sort == "newest":
@@ -146,7 +165,83 @@ def find_photos(
     if more and rows:
         last = rows[-1]
         cursor = str(last.id) if sort == "newest" else f"{counts.get(last.id, 0)}.{last.id}"
-    return PhotoPage(rows, cursor, counts)
+    return PhotoPage(rows, cursor, counts, total)
+
+
+_NARROW_FIRST = ("used", "taken", "article", "keyword", "camera", "archive")
+
+
+def _where_query(
+    session: Session, query: Select[Any], parsed: search.Query, key: Any = Asset.id
+) -> Select[Any]:
+    """Add the conditions of a parsed search box to a photo query.
+
+    ``key`` is the photo id as the conditions test it: ``Asset.id + 0`` keeps
+    SQLite from starting at an id list when another index gives the order.
+    """
+    # Field conditions first, the usually narrowest first: SQLite starts from
+    # the first ``id IN (...)`` it is given and checks the others row by row.
+    for condition in sorted(parsed.filters, key=lambda f: _NARROW_FIRST.index(f.name)):
+        clause = _field_condition(session, condition, key)
+        query = query.where(~clause if condition.negated else clause)
+    if parsed.groups:
+        query = query.where(key.in_(search.matching_ids(session, parsed.groups)))
+    if parsed.excluded:
+        # One index lookup for all exclusions: a photo with any of them goes.
+        query = query.where(search.excluding(session, key, [(t,) for t in parsed.excluded]))
+    return query
+
+
+def _field_condition(session: Session, condition: search.FieldFilter, key: Any) -> Any:
+    """``keyword:``, ``camera:``, ``article:``, ``used:``, ``taken:`` or ``archive:`` as SQL."""
+    value = condition.value
+    if condition.name == "archive":
+        return Asset.archive.is_(value == "yes")
+    if condition.name == "taken":
+        span = search.taken_range(value)
+        assert span is not None  # parse_query only keeps dates that have one
+        return (Asset.taken_at >= span[0]) & (Asset.taken_at < span[1])
+    if condition.name == "used":
+        digits = value.lstrip("<>=")
+        compare = _COMPARISONS[value[: len(value) - len(digits)] or "="]
+        number = int(digits)
+        stats = search.stats_table
+        used = key.in_(select(stats.c.asset_id).where(compare(stats.c.article_count, number)))
+        if compare(0, number):
+            # A photo not indexed yet has no stats row; it has never been used.
+            unindexed = ~exists(select(stats.c.asset_id).where(stats.c.asset_id == Asset.id))
+            return or_(used, unindexed)
+        return used
+    pattern = f"%{_escape_like(value.lower())}%"
+    if condition.name == "keyword":
+        # The index's keywords column: one lookup, where a LIKE over every
+        # keyword row of a large library would not stay fast.
+        found = search.keyword_ids(session, value)
+        return key.in_(found) if found is not None else false()
+    if condition.name == "camera":
+        return or_(
+            func.lower(Asset.camera_model).like(pattern, escape="\\"),
+            func.lower(Asset.camera_make).like(pattern, escape="\\"),
+        )
+    # article: photos published in an article whose title contains the value.
+    return key.in_(
+        select(Usage.asset_id)
+        .join(Article, Usage.article_id == Article.id)
+        .where(Usage.asset_id.is_not(None), func.lower(Article.title).like(pattern, escape="\\"))
+    )
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass
@@ -173,10 +268,7 @@ def neighbours(
     """
     if sort not in SORTS:
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
-    query = select(Asset.id)
-    terms = search.parse_query(q)
-    if terms:
-        query = query.where(Asset.id.in_(search.matching_ids(session, terms)))
+    query = _where_query(session, select(Asset.id), search.parse_query(q))
     if filters is not None:
         query = filters.apply(query)
     if sort == "newest":

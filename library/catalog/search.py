@@ -8,10 +8,13 @@ index on (count, id), so "most used" pages are read in index order instead of
 counting usages for every request.
 
 Text is folded (accents removed, case-folded) in Python before it reaches
-either database, so both back-ends find "Cremieux" for "Crémieux". User input
-is never handed to the query parser as written: it is split into words and
-quoted phrases, and every word is rebuilt from letters and digits only, so no
-input can produce a syntax error.
+either database, so both back-ends find "Cremieux" for "Crémieux". Words are
+stemmed by the index (migration 0009: FTS5's porter tokenizer, PostgreSQL's
+English Snowball stemmer), so "cats" finds "cat" and "rallies" finds "rally".
+User input is never handed to the query parser as written: `parse_query`
+reads words, phrases, ``-exclusions``, ``OR`` and ``field:value`` into a
+`Query`, rebuilding every word from letters and digits only, so no input can
+produce a syntax error; what it cannot use it lists instead of raising.
 
 The index is only as fresh as its last ``reindex_assets`` call: whoever
 changes a photo's words or usages calls it in the same transaction.
@@ -22,7 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +36,7 @@ from sqlalchemy import (
     Select,
     Table,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -58,6 +63,11 @@ SEARCH_FIELDS: tuple[str, ...] = (
 
 SORTS = ("newest", "most_used")
 
+#: The PostgreSQL text search configuration (migration 0009): the English
+#: Snowball stemmer without a stop-word list, so "the who" is still searchable,
+#: as it is with FTS5's porter tokenizer on SQLite.
+TS_CONFIG = "photodesk"
+
 #: A query longer than this many words is cut: nobody types more, and each
 #: word is one more index lookup.
 _MAX_TERMS = 16
@@ -77,6 +87,8 @@ pg_search_table = Table(
     _metadata,
     Column("asset_id", Integer, primary_key=True),
     Column("document", TSVECTOR, nullable=False),
+    # Keywords again, alone (migration 0009), for ``keyword:``; FTS5 has a column.
+    Column("keywords", TSVECTOR, nullable=False),
 )
 
 
@@ -89,62 +101,330 @@ def fold(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+#: ``field:value`` names matched inside the index, by the column (FTS5) or the
+#: weight (PostgreSQL) that holds that field.
+INDEX_FIELDS = {"caption": "A", "credit": "B", "creator": "C"}
+#: ``field:value`` names that become catalog conditions (see `queries`).
+FILTER_FIELDS = ("keyword", "camera", "article", "used", "taken", "archive")
+FIELDS = (*INDEX_FIELDS, *FILTER_FIELDS)
+
+_TOKEN = re.compile(
+    r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]*))'
+)
+_USED = re.compile(r"(>=|<=|>|<|=)?(\d{1,6})")
+_TAKEN = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
 @dataclass(frozen=True)
 class Term:
-    """One word (matched as a prefix) or one quoted phrase (matched exactly)."""
+    """Words matched as a prefix (one word) or in order (a phrase), optionally in one field."""
 
     words: tuple[str, ...]
     phrase: bool
+    #: "caption", "credit" or "creator" for ``credit:nasa``; None searches every field.
+    field: str | None = None
+
+    def describe(self) -> str:
+        text = " ".join(self.words)
+        text = f"“{text}”" if self.phrase else text
+        return f"{self.field}:{text}" if self.field else text
 
 
-def parse_query(q: str) -> list[Term]:
-    """Split what a person typed into words and "quoted phrases".
+@dataclass(frozen=True)
+class FieldFilter:
+    """A ``field:value`` that is a catalog condition rather than words in the index.
 
-    An unclosed quote runs to the end. Anything that is not a letter or a
-    digit separates words, which is how both tokenizers read the indexed text.
+    ``value`` is already checked: for ``used`` an operator and a number
+    (">2"), for ``taken`` a year, year-month or date, for ``archive`` "yes"
+    or "no".
     """
-    terms: list[Term] = []
-    for index, part in enumerate(fold(q or "").split('"')):
-        words = tuple(_WORD.findall(part))
-        if not words:
+
+    name: str
+    value: str
+    negated: bool = False
+
+    def describe(self) -> str:
+        return ("not " if self.negated else "") + f"{self.name}:{self.value}"
+
+
+@dataclass
+class Query:
+    """What was understood of a search box, and what was not.
+
+    Every group must match; the terms of a group are alternatives (``OR``).
+    A photo matching any excluded term is left out.
+    """
+
+    groups: list[tuple[Term, ...]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+    filters: list[FieldFilter] = field(default_factory=list)
+    #: One short note per piece of the query that was dropped, for the person.
+    ignored: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.excluded or self.filters)
+
+    @property
+    def terms(self) -> list[Term]:
+        """Every term a matching photo contains (what highlighting marks)."""
+        return [term for group in self.groups for term in group]
+
+    def describe(self) -> str:
+        """The query as understood, in words: ``cats or dogs, not rocket, credit:nasa``."""
+        parts = [" or ".join(t.describe() for t in group) for group in self.groups]
+        parts += [f"not {t.describe()}" for t in self.excluded]
+        parts += [f.describe() for f in self.filters]
+        return ", ".join(parts)
+
+
+def parse_query(q: str) -> Query:
+    """Read what a person typed; never fails, whatever the input.
+
+    Understood: words (prefixes), "quoted phrases" (an unclosed quote runs to
+    the end), ``-word`` and ``-"phrase"`` to exclude, ``OR`` between two words
+    or phrases, and ``field:value`` for the names in `FIELDS`. Anything that
+    is not a letter or a digit separates words, as both tokenizers read the
+    indexed text, so no input reaches the index's own query syntax. What
+    cannot be used is listed in ``ignored`` instead of raising.
+    """
+    query = Query()
+    joining = False
+    count = cut = 0
+    for match in _TOKEN.finditer((q or "").replace("\x00", " ")):
+        if not match.group(0):
+            continue  # the empty match between two spaces
+        negated = bool(match["neg"])
+        name = (match["field"] or "").lower()
+        is_phrase = match["phrase"] is not None
+        raw = match["phrase"] if is_phrase else match["word"]
+        if name and name not in FIELDS:
+            # "10:30" or "http://x" are words, not fields.
+            raw = f"{match['field']}:{raw}"
+            name = ""
+        if not negated and not name and not is_phrase and raw == "OR":
+            if not query.groups or joining:
+                query.ignored.append("OR needs a word on each side")
+                joining = joining and bool(query.groups)
+                continue
+            joining = True
             continue
-        if index % 2 == 1:
-            terms.append(Term(words, phrase=True))
+        if count >= _MAX_TERMS:
+            cut += 1
+            joining = False
+            continue
+        if name in FILTER_FIELDS:
+            problem = _add_filter(query, name, raw.strip(), negated)
+            if problem:
+                query.ignored.append(problem)
+            elif joining:
+                query.ignored.append(f"OR before {match.group(0)} (OR joins words only)")
+            joining = False
+            count += 1
+            continue
+        words = tuple(_WORD.findall(fold(raw)))
+        if not words:
+            if name and not raw.strip():
+                query.ignored.append(f"{name}: (no value)")
+            elif match.group(0).strip('"'):
+                query.ignored.append(f"{match.group(0)} (no letters or digits)")
+            joining = False
+            continue
+        column = name or None
+        if is_phrase or negated or column:
+            # "credit:jane/reuters" and "-well-known" are one thing, in order.
+            terms = [Term(words, phrase=is_phrase or len(words) > 1, field=column)]
         else:
-            terms.extend(Term((word,), phrase=False) for word in words)
-    return terms[:_MAX_TERMS]
+            terms = [Term((word,), phrase=False) for word in words]
+        count += len(terms)
+        if negated:
+            query.excluded.extend(terms)
+        elif joining and query.groups:
+            query.groups[-1] = (*query.groups[-1], terms[0])
+            query.groups.extend((term,) for term in terms[1:])
+        else:
+            query.groups.extend((term,) for term in terms)
+        joining = False
+    if joining:
+        query.ignored.append("OR at the end")
+    if cut:
+        query.ignored.append(
+            f"{cut} more term{'s' if cut > 1 else ''} (only {_MAX_TERMS} are used)"
+        )
+    return query
 
 
-def fts5_query(terms: Sequence[Term]) -> str:
+def _add_filter(query: Query, name: str, value: str, negated: bool) -> str | None:
+    """Add ``name:value`` to the query, or say why it cannot be used."""
+    if not value:
+        return f"{name}: (no value)"
+    if name == "used":
+        found = _USED.fullmatch(value)
+        if not found:
+            return f"{name}:{value} (expected a number, e.g. used:>2)"
+        value = (found[1] or "") + str(int(found[2]))
+    elif name == "taken":
+        found = _TAKEN.fullmatch(value)
+        if not found or taken_range(value) is None:
+            return f"{name}:{value} (expected a year, year-month or date, e.g. taken:2019-05)"
+    elif name == "archive":
+        value = value.lower()
+        if value not in ("yes", "no"):
+            return f"{name}:{value} (expected yes or no)"
+    query.filters.append(FieldFilter(name, value, negated))
+    return None
+
+
+def taken_range(value: str) -> tuple[str, str] | None:
+    """``taken:2019`` as the capture-time strings it covers: [start, end).
+
+    Capture times are stored as ISO text, so a year, month or day is a range
+    of strings and the ``taken_at`` index answers it. None for an impossible date.
+    """
+    found = _TAKEN.fullmatch(value)
+    if not found:
+        return None
+    year, month, day = (int(part) if part else None for part in found.groups())
+    assert year is not None
+    try:
+        if month is None:
+            return f"{year:04d}", f"{year + 1:04d}"
+        start = date(year, month, day or 1)
+        if day is None:
+            end = date(year + month // 12, month % 12 + 1, 1)
+            return start.isoformat()[:7], end.isoformat()[:7]
+        return start.isoformat(), (start + timedelta(days=1)).isoformat()
+    except ValueError:
+        return None
+
+
+def _fts5_term(term: Term) -> str:
+    quoted = '"' + " ".join(term.words) + '"'
+    expression = quoted if term.phrase else quoted + "*"
+    return f"{term.field} : {expression}" if term.field else expression
+
+
+def fts5_query(groups: Sequence[tuple[Term, ...]]) -> str:
     """An FTS5 MATCH expression; every word is double-quoted, so it is never an operator."""
     parts = []
-    for term in terms:
-        quoted = '"' + " ".join(term.words) + '"'
-        parts.append(quoted if term.phrase else quoted + "*")
+    for group in groups:
+        alternatives = [_fts5_term(term) for term in group]
+        parts.append(alternatives[0] if len(group) == 1 else f"({' OR '.join(alternatives)})")
     return " AND ".join(parts)
 
 
-def tsquery(terms: Sequence[Term]) -> str:
+def _ts_term(term: Term) -> str:
+    weight = INDEX_FIELDS[term.field] if term.field else ""
+    if term.phrase:
+        return (
+            "(" + " <-> ".join(f"'{w}'{':' + weight if weight else ''}" for w in term.words) + ")"
+        )
+    return f"'{term.words[0]}':*{weight}"
+
+
+def tsquery(groups: Sequence[tuple[Term, ...]]) -> str:
     """A to_tsquery() expression; words are single-quoted lexemes of letters and digits."""
     parts = []
-    for term in terms:
-        if term.phrase:
-            parts.append("(" + " <-> ".join(f"'{w}'" for w in term.words) + ")")
-        else:
-            parts.append(f"'{term.words[0]}':*")
+    for group in groups:
+        alternatives = [_ts_term(term) for term in group]
+        parts.append(alternatives[0] if len(group) == 1 else f"({' | '.join(alternatives)})")
     return " & ".join(parts)
 
 
-def matching_ids(session: Session, terms: Sequence[Term]) -> Select[Any]:
+def matching_ids(session: Session, groups: Sequence[tuple[Term, ...]]) -> Select[Any]:
+    """Ids of the photos whose index row matches every group."""
     if _dialect(session) == "postgresql":
         return select(pg_search_table.c.asset_id).where(
-            pg_search_table.c.document.bool_op("@@")(func.to_tsquery("simple", tsquery(terms)))
+            pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, tsquery(groups)))
         )
     return (
         select(literal_column("rowid"))
         .select_from(text("asset_search"))
-        .where(literal_column("asset_search").op("MATCH")(fts5_query(terms)))
+        .where(literal_column("asset_search").op("MATCH")(fts5_query(groups)))
     )
+
+
+def excluding(session: Session, key: Any, groups: Sequence[tuple[Term, ...]]) -> Any:
+    """A condition true for photos (``key`` is their id) whose index row matches no group.
+
+    PostgreSQL gets NOT EXISTS, which it runs as an anti-join; its NOT IN over
+    a subquery is checked row by row. SQLite builds the NOT IN list once.
+    """
+    if _dialect(session) == "postgresql":
+        expression = " | ".join(f"({tsquery([group])})" for group in groups)
+        return ~exists(
+            select(pg_search_table.c.asset_id).where(
+                pg_search_table.c.asset_id == key,
+                pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, expression)),
+            )
+        )
+    alternatives = " OR ".join(f"({fts5_query([group])})" for group in groups)
+    return key.not_in(
+        select(literal_column("rowid"))
+        .select_from(text("asset_search"))
+        .where(literal_column("asset_search").op("MATCH")(alternatives))
+    )
+
+
+def keyword_ids(session: Session, value: str) -> Select[Any] | None:
+    """Ids of the photos with a keyword containing the words of ``value`` (as prefixes, stemmed).
+
+    None when ``value`` has no letters or digits.
+    """
+    words = tuple(_WORD.findall(fold(value)))
+    if not words:
+        return None
+    term = Term(words, phrase=len(words) > 1)
+    if _dialect(session) == "postgresql":
+        lexemes = _ts_term(term)
+        return select(pg_search_table.c.asset_id).where(
+            pg_search_table.c.keywords.bool_op("@@")(func.to_tsquery(TS_CONFIG, lexemes))
+        )
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("asset_search"))
+        .where(literal_column("asset_search").op("MATCH")("keywords : " + _fts5_term(term)))
+    )
+
+
+# --- Highlighting ------------------------------------------------------------------------
+
+#: Endings cut from a query word before comparing it with the words of a text.
+#: A rough cousin of the index's stemmer, used only to choose what to mark.
+_ENDINGS = ("ies", "ing", "es", "ed", "s", "y", "e")
+
+
+def _stem_prefix(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3 and not word.endswith("ss"):
+            return word[: -len(ending)]
+    return word
+
+
+def highlight(value: str, query: Query | str) -> list[tuple[str, bool]]:
+    """``value`` cut into (text, matched) segments, for marking the words a search found.
+
+    A word is marked when it begins with a searched word less its common
+    English ending ("cats" marks "cat", "rallies" marks "rally"), accents and
+    case ignored. The caller escapes each segment; this returns plain text.
+    """
+    if isinstance(query, str):
+        query = parse_query(query)
+    stems = {_stem_prefix(word) for term in query.terms for word in term.words}
+    if not value or not stems:
+        return [(value, False)] if value else []
+    segments: list[tuple[str, bool]] = []
+    last = 0
+    for found in _WORD.finditer(value):
+        folded = fold(found.group(0))
+        if not any(folded.startswith(stem) for stem in stems):
+            continue
+        if found.start() > last:
+            segments.append((value[last : found.start()], False))
+        segments.append((found.group(0), True))
+        last = found.end()
+    if last < len(value):
+        segments.append((value[last:], False))
+    return segments
 
 
 # --- Keeping the index current -----------------------------------------------------
@@ -232,12 +512,20 @@ def _index_chunk(session: Session, ids: list[int], fresh: bool = False) -> int:
         keywords = values["keywords"]
         values["keywords"] = " ; ".join(keywords) if isinstance(keywords, list) else keywords
         values["published"] = "\n".join(published.get(row[0], []))
+        # PostgreSQL's parser reads "Karimi/Reuters" as one file-path token and
+        # "well-known" as three; given only the words, it splits text as FTS5
+        # and parse_query do, so "reuters" is found in either index.
+        prepare = _words if postgres else fold
         documents.append(
-            {key: fold(str(value)) if key != "id" else value for key, value in _filled(values)}
+            {key: prepare(str(value)) if key != "id" else value for key, value in _filled(values)}
         )
     if postgres:
-        vector = " || ".join(f"to_tsvector('simple', :{f})" for f in SEARCH_FIELDS)
-        statement = f"INSERT INTO asset_search (asset_id, document) VALUES (:id, {vector})"
+        vector = " || ".join(_ts_vector(f) for f in SEARCH_FIELDS)
+        keywords = f"to_tsvector('{TS_CONFIG}', :keywords)"
+        statement = (
+            "INSERT INTO asset_search (asset_id, document, keywords) "
+            f"VALUES (:id, {vector}, {keywords})"
+        )
     else:
         names = ", ".join(SEARCH_FIELDS)
         marks = ", ".join(f":{f}" for f in SEARCH_FIELDS)
@@ -248,6 +536,16 @@ def _index_chunk(session: Session, ids: list[int], fresh: bool = False) -> int:
         [{"asset_id": row[0], "article_count": len(articles.get(row[0], ()))} for row in rows],
     )
     return len(rows)
+
+
+def _words(value: str) -> str:
+    return " ".join(_WORD.findall(fold(value)))
+
+
+def _ts_vector(name: str) -> str:
+    vector = f"to_tsvector('{TS_CONFIG}', :{name})"
+    weight = INDEX_FIELDS.get(name)
+    return f"setweight({vector}, '{weight}')" if weight else vector
 
 
 def _filled(values: dict[str, Any]) -> Iterable[tuple[str, Any]]:

@@ -57,7 +57,7 @@ def test_accents_and_case_are_folded(database: Database) -> None:
         ("headline", "Floods hit the valley"),
         ("title", "Valley floods"),
         ("alt_text", "Flooded valley road"),
-        ("credit", "Jane Valleyfield/Reuters"),
+        ("credit", "Jane Valley/Reuters"),
         ("creator", "Valerie Valley"),
         ("source", "Valley Gazette"),
     ],
@@ -240,12 +240,151 @@ def test_bad_sort(database: Database) -> None:
         ("teh", '"teh"*', "'teh':*"),
         ('"new york" fire', '"new york" AND "fire"*', "('new' <-> 'york') & 'fire':*"),
         ('a"b OR', '"a"* AND "b or"', "'a':* & ('b' <-> 'or')"),
+        (
+            "cats OR dogs rally",
+            '("cats"* OR "dogs"*) AND "rally"*',
+            "('cats':* | 'dogs':*) & 'rally':*",
+        ),
+        ("credit:NASA", 'credit : "nasa"*', "'nasa':*B"),
+        ('caption:"space shuttle"', 'caption : "space shuttle"', "('space':A <-> 'shuttle':A)"),
     ],
 )
 def test_query_building(q: str, fts: str, ts: str) -> None:
-    terms = search.parse_query(q)
-    assert search.fts5_query(terms) == fts
-    assert search.tsquery(terms) == ts
+    parsed = search.parse_query(q)
+    assert search.fts5_query(parsed.groups) == fts
+    assert search.tsquery(parsed.groups) == ts
+
+
+@pytest.mark.parametrize(
+    "q,text",
+    [
+        ("cats", "A cat sleeps on the desk"),
+        ("cat", "Two cats on a wall"),
+        ("rallies", "Thousands rally in the square"),
+        ("rally", "Opposition rallies across the country"),
+        ("Hagg", "Coach Peter Häggström after the match"),
+        ("häggström", "Coach Peter Haggstrom after the match"),
+    ],
+)
+def test_words_are_stemmed_and_folded(database: Database, q: str, text: str) -> None:
+    hit = create_asset(database, caption=text)
+    create_asset(database, caption="A dog in the park")
+    assert find(database, q) == [hit]
+
+
+@pytest.mark.parametrize("q", ["reuters", "karimi", "credit:reuters", "known", '"well known"'])
+def test_words_split_as_typed(database: Database, q: str) -> None:
+    hit = create_asset(database, caption="A well-known square", credit="Sara Karimi/Reuters")
+    create_asset(database, caption="Another square", credit="AFP")
+    assert find(database, q) == [hit]
+
+
+def test_stop_words_are_still_words(database: Database) -> None:
+    hit = create_asset(database, caption="The Who on stage")
+    create_asset(database, caption="Singer on stage")
+    assert find(database, "the who") == [hit]
+
+
+def test_minus_excludes_words_and_phrases(database: Database) -> None:
+    cat = create_asset(database, caption="A cat near the rocket")
+    plain = create_asset(database, caption="A cat on the sofa")
+    york = create_asset(database, caption="A cat in New York")
+    assert find(database, "cats -rocket") == [york, plain]
+    assert find(database, 'cats -"new york"') == [plain, cat]
+    assert find(database, "-rocket") == [york, plain]
+
+
+def test_or_joins_alternatives(database: Database) -> None:
+    cat = create_asset(database, caption="A cat in the rain")
+    dog = create_asset(database, caption="A dog in the rain")
+    create_asset(database, caption="A horse in the rain")
+    create_asset(database, caption="A dog in the sun")
+    assert find(database, "cat OR dog rain") == [dog, cat]
+    assert find(database, "cat or dog") == []  # lower-case "or" is a word
+
+
+def test_field_words_match_only_in_that_field(database: Database) -> None:
+    nasa = create_asset(database, caption="Shuttle launch", credit="NASA/Bill Ingalls")
+    create_asset(database, caption="NASA shuttle on the pad", credit="Sara Karimi/AFP")
+    creator = create_asset(database, caption="Launch", creator="Nasa Ahmed")
+    assert find(database, "credit:nasa") == [nasa]
+    assert find(database, "caption:nasa") == [nasa + 1]
+    assert find(database, "creator:nasa") == [creator]
+    assert find(database, 'caption:"shuttle launch"') == [nasa]
+    assert find(database, "shuttle -credit:nasa") == [nasa + 1]
+
+
+def test_catalog_fields(database: Database) -> None:
+    tagged = create_asset(database, keywords=["Elections", "Parliament"], camera_make="Nikon")
+    canon = create_asset(database, camera_make="Canon", camera_model="Canon EOS R5")
+    old = create_asset(database, taken_at="2019-05-03T10:00:00", archive=True)
+    later = create_asset(database, taken_at="2019-12-31T23:59:00")
+    create_asset(database, taken_at="2020-01-01T00:00:00")
+    add_article(database, "Budget vote in parliament", [(tagged, None, None), (canon, None, None)])
+    add_article(database, "Second story", [(tagged, None, None)])
+    add_article(database, "Third story", [(tagged, None, None)])
+    assert find(database, "keyword:parliament") == [tagged]
+    assert find(database, "camera:eos") == [canon]
+    assert find(database, "article:budget") == [canon, tagged]
+    assert find(database, "used:>2") == [tagged]
+    assert find(database, "used:1") == [canon]
+    assert find(database, "used:>=1 -camera:nikon") == [canon]
+    assert find(database, "taken:2019") == [later, old]
+    assert find(database, "taken:2019-05") == [old]
+    assert find(database, "taken:2019-12-31") == [later]
+    assert find(database, "archive:yes") == [old]
+    assert old not in find(database, "archive:no")
+
+
+@pytest.mark.parametrize(
+    "q,understood,ignored",
+    [
+        ("cats -rocket credit:NASA", "cats, credit:nasa, not rocket", 0),
+        ("used:lots fire", "fire", 1),
+        ("taken:2019-13 fire", "fire", 1),
+        ("archive:maybe", "", 1),
+        ("OR fire OR", "fire", 2),
+        ("cat OR keyword:pets", "cat, keyword:pets", 1),
+        ("10:30 http://x.org", "10, 30, http, x, org", 0),
+        ("!!! -", "", 2),
+        ("caption: fire archive:", "fire", 2),
+        ('-"space shuttle" OR', "not “space shuttle”", 1),
+        (" ".join(f"w{i}" for i in range(20)), ", ".join(f"w{i}" for i in range(16)), 1),
+    ],
+)
+def test_parse_says_what_it_understood(q: str, understood: str, ignored: int) -> None:
+    parsed = search.parse_query(q)
+    assert parsed.describe() == understood
+    assert len(parsed.ignored) == ignored
+
+
+def test_total_counts_every_match(database: Database) -> None:
+    ids = [create_asset(database, caption="same words") for _ in range(5)]
+    create_asset(database, caption="other")
+    with database.session_scope(write=False) as session:
+        page = queries.find_photos(session, "same", limit=2, with_total=True)
+        assert page.total == 5 and len(page.assets) == 2
+        later = queries.find_photos(session, "same", limit=2, after=page.next, with_total=True)
+        assert later.total == 5
+        assert queries.find_photos(session, "same", limit=2).total is None
+    assert len(ids) == 5
+
+
+@pytest.mark.parametrize(
+    "q,text,marked",
+    [
+        ("cats", "A cat and two cats.", ["cat", "cats"]),
+        ("rallies", "Rally, rallies", ["Rally", "rallies"]),
+        ("hagg", "Peter Häggström", ["Häggström"]),
+        ('"new york" -rocket', "New York rocket", ["New", "York"]),
+        ("credit:nasa", "NASA photo", ["NASA"]),
+        ("", "nothing", []),
+    ],
+)
+def test_highlight_marks_matched_words(q: str, text: str, marked: list[str]) -> None:
+    segments = search.highlight(text, q)
+    assert "".join(part for part, _ in segments) == text
+    assert [part for part, hit in segments if hit] == marked
 
 
 def _walk(database: Database, start: int, q: str, sort: str, **filters: object) -> list[int]:

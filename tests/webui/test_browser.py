@@ -23,7 +23,14 @@ from library.db.engine import Database
 from library.duplicates import membership as dupes
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import PHOTOS, make_jpeg
-from tests.webui.webutil import PASSWORD, add_article, add_user, asset_values, make_app
+from tests.webui.webutil import (
+    PASSWORD,
+    add_article,
+    add_user,
+    asset_values,
+    create_asset,
+    make_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -202,6 +209,45 @@ def test_sign_in_search_and_edit(page: Any, site: Site, backend: str) -> None:
     page.click("button[data-copy]")
     page.wait_for_selector("button[data-copy].copied")
     assert page.evaluate("navigator.clipboard.readText()") == line
+
+
+def test_writer_searches_with_operators(page: Any, site: Site, backend: str) -> None:
+    wanted = create_asset(site.database, caption="Two cats watch the launch on TV", credit="NASA")
+    create_asset(site.database, caption="A cat sleeps beside the rocket", credit="NASA")
+    create_asset(site.database, caption="A cat at the press centre", credit="Sara Karimi/AFP")
+    add_user(site.database, "wendy", "viewer")
+    sign_in(page, site, "wendy")
+
+    page.fill("input[name=q]", "cat")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r".*q=cat.*"))
+    assert page.inner_text("[data-total]") == "3"
+    page.fill("input[name=q]", "cats -rocket credit:NASA")
+    page.click(".searchbar button")
+    page.wait_for_url(re.compile(r".*q=cats.*"))
+    # The form's empty filters stay out of the address.
+    assert re.fullmatch(r".*/\?q=cats[^&]*&sort=newest", page.url), page.url
+    assert page.locator(".card").count() == 1
+    assert page.inner_text("[data-total]") == "1"
+    assert "Searching for cats, credit:nasa, not rocket" in page.inner_text("[data-understood]")
+    assert page.locator(".card mark").all_inner_texts() == ["cats", "NASA"]
+    assert "used:" in page.inner_text("#search-hint")
+    shot(page, backend, "search-operators")
+
+    page.click(f"a.card-image[href^='/photos/{wanted}?']")
+    page.wait_for_selector("text=Published in")
+    assert "cats" in page.locator(".matched mark").all_inner_texts()
+    page.click("text=Back to the search")
+    page.wait_for_url(re.compile(r".*q=cats.*"))
+    assert page.locator(".card").count() == 1
+
+    # A date that does not exist is set aside and said so; the rest still searches.
+    page.fill("input[name=q]", "rockets taken:2019-99")
+    page.click(".searchbar button")
+    page.wait_for_url(re.compile(r".*taken.*"))
+    understood = page.inner_text("[data-understood]")
+    assert "Searching for rockets" in understood and "ignored: taken:2019-99" in understood
+    assert page.locator(".card").count() == 3
 
 
 def test_conflicting_edit_shows_both_values(

@@ -86,6 +86,25 @@
     });
   }
 
+  // Filter forms leave empty fields out of the URL: "?q=cat", not "?q=cat&status=&format=".
+  function setupOmitEmpty() {
+    document.querySelectorAll("form[data-omit-empty]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var emptied = [];
+        Array.prototype.forEach.call(form.elements, function (field) {
+          if (field.name && !field.disabled && field.value === "" && field.type !== "submit") {
+            field.disabled = true;
+            emptied.push(field);
+          }
+        });
+        // The form data is taken when the event ends; the fields come back for Back.
+        window.setTimeout(function () {
+          emptied.forEach(function (field) { field.disabled = false; });
+        }, 0);
+      });
+    });
+  }
+
   // Forms that undo or delete something ask first.
   function setupConfirm() {
     document.querySelectorAll("form[data-confirm], button[data-confirm]").forEach(function (el) {
@@ -459,6 +478,7 @@
     setupCopy();
     setupSelection();
     setupAutosubmit();
+    setupOmitEmpty();
     setupConfirm();
     setupDropzone();
     setupShortcutsDialog();

@@ -6,8 +6,8 @@ Create Date: 2026-11-27 19:00:00
 
 The full-text index is dialect-specific (FTS5 on SQLite, a tsvector with a
 GIN index on PostgreSQL), so it is created here and not mapped by the ORM;
-library/search.py reads and writes it. An existing library is indexed during
-the upgrade so search works at once.
+library/search.py reads and writes it. An existing library is indexed by
+migration 0009, which recreates the index with stemming.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
 
 revision = "0002"
 down_revision = "0001"
@@ -54,16 +53,8 @@ def upgrade() -> None:
         "ix_asset_search_stats_count", "asset_search_stats", ["article_count", "asset_id"]
     )
 
-    # Known coupling: the indexer of this release fills the index. It reads only
-    # columns that exist since 0001, and the upgrade-from-empty test runs it.
-    from library.catalog.search import rebuild_index
-
-    session = Session(bind=bind)
-    try:
-        rebuild_index(session)
-        session.flush()
-    finally:
-        session.close()
+    # The index is filled by 0009, which recreates it with stemming: today's
+    # indexer writes with 0009's PostgreSQL configuration, which does not exist yet.
 
 
 def downgrade() -> None:
