@@ -16,6 +16,7 @@ from library.catalog import edits, settings, users
 from library.config import LibraryConfig
 from library.db.engine import Database
 from library.db.models import AssetPath, WebSession, utcnow
+from library.duplicates.membership import refresh_groups
 from tests.webui.webutil import (
     PASSWORD,
     add_article,
@@ -290,6 +291,8 @@ def edited(database: Database) -> int:
         asset = session.get(Asset, photo)
         assert asset is not None
         asset.content_digest = f"pixels:same-{photo}"
+        session.flush()
+        refresh_groups(session, [photo, twin])  # what ingest does when pixels match
     assert twin
     return photo
 
