@@ -25,3 +25,7 @@ class TruncatedImageError(CorruptImageError):
 
 class DecodeTimeoutError(AssetError):
     """Decoding took longer than the per-file time limit."""
+
+
+class MetadataError(AssetError):
+    """An embedded metadata block is malformed."""

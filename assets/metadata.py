@@ -1,8 +1,7 @@
 """Reading embedded EXIF, IPTC-IIM and XMP, and reconciling them as the MWG recommends.
 
 Each source's raw value is kept beside the reconciled one, so the catalog can
-show where a caption or credit came from and what the other blocks said.
-"""
+show where a caption or credit came from and what the other blocks said."""
 
 from __future__ import annotations
 
@@ -18,11 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import exifread
-from defusedxml import ElementTree as SafeET
 from PIL import Image
 
 from assets import imaging
-from assets.errors import AssetError, DecodeTimeoutError
+from assets.errors import DecodeTimeoutError, MetadataError
+from assets.iptc import (
+    _IRB_IPTC,
+    _IRB_IPTC_DIGEST,
+    _TIFF_IPTC,
+    TEXT_LIMIT,
+    decode_iim,
+    photoshop_resources,
+    read_iim,
+)
+from assets.xmp import _embedded_xmp, _scan_xmp, parse_xmp
 
 #: The editable fields photodesk reads from IPTC and XMP.
 FIELDS = (
@@ -41,52 +49,6 @@ FIELDS = (
     "genre",
 )
 
-# IPTC-IIM record 2 datasets → field. Repeatable datasets become lists.
-_IIM_FIELDS: dict[int, str] = {
-    4: "genre",
-    5: "title",
-    25: "keywords",
-    40: "instructions",
-    55: "date_created",
-    80: "creator",
-    105: "headline",
-    110: "credit",
-    115: "source",
-    116: "copyright",
-    120: "caption",
-}
-_IIM_REPEATABLE = {"keywords", "creator"}
-_IIM_UTF8_MARKERS = (b"\x1b%G", b"\x1b%/G", b"\x1b%/I")
-
-NS = {
-    "x": "adobe:ns:meta/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
-    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "exif": "http://ns.adobe.com/exif/1.0/",
-    "tiff": "http://ns.adobe.com/tiff/1.0/",
-    "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
-}
-_RDF = "{" + NS["rdf"] + "}"
-
-# XMP property (namespace prefix, local name) → field, in order of preference.
-_XMP_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "caption": (("dc", "description"),),
-    "title": (("dc", "title"),),
-    "headline": (("photoshop", "Headline"),),
-    "credit": (("photoshop", "Credit"),),
-    "source": (("photoshop", "Source"),),
-    "copyright": (("dc", "rights"),),
-    "creator": (("dc", "creator"),),
-    "keywords": (("dc", "subject"),),
-    "instructions": (("photoshop", "Instructions"),),
-    "date_created": (("photoshop", "DateCreated"), ("exif", "DateTimeOriginal")),
-    "usage_terms": (("xmpRights", "UsageTerms"),),
-    "alt_text": (("Iptc4xmpCore", "AltTextAccessibility"),),
-    "genre": (("Iptc4xmpCore", "IntellectualGenre"),),
-}
 
 #: Fields with an EXIF counterpart, which the MWG reconciles three ways.
 _EXIF_COUNTERPART = {
@@ -95,13 +57,10 @@ _EXIF_COUNTERPART = {
     "copyright": "Image Copyright",
 }
 
+
 # exifread logs every oddity of a broken file at WARNING; the catalog records
 # problems itself.
 logging.getLogger("exifread").setLevel(logging.CRITICAL)
-
-
-class MetadataError(AssetError):
-    """An embedded metadata block is malformed."""
 
 
 @dataclass
@@ -187,8 +146,6 @@ def read_metadata(
 
 #: A warning is one line of at most this many characters.
 WARNING_LENGTH = 200
-#: Longest text value kept from any block; longer ones are cut (and noted).
-TEXT_LIMIT = 32_000
 
 
 @contextmanager
@@ -247,9 +204,6 @@ def find_sidecar(path: Path) -> Path | None:
             if variant != path and variant.is_file():
                 return variant
     return None
-
-
-# --- EXIF -----------------------------------------------------------------------------
 
 
 def _read_exif(data: bytes, warnings: list[str]) -> Exif:
@@ -360,9 +314,6 @@ def _decode_text(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-# --- IPTC-IIM -------------------------------------------------------------------------
-
-
 def _read_iptc(data: bytes, image: Image.Image, meta: EmbeddedMetadata) -> None:
     resources = photoshop_resources(data, meta.warnings)
     block = resources.get(_IRB_IPTC)
@@ -382,181 +333,6 @@ def _read_iptc(data: bytes, image: Image.Image, meta: EmbeddedMetadata) -> None:
         # Some writers pad the IIM block to an even length; accept either form.
         alternative = hashlib.md5(block.rstrip(b"\x00"), usedforsecurity=False).digest()
         meta.iptc_digest_state = "match" if stored[:16] in (current, alternative) else "mismatch"
-
-
-_IRB_IPTC = 0x0404
-_IRB_IPTC_DIGEST = 0x0425
-_TIFF_IPTC = 33723
-_PHOTOSHOP = b"Photoshop 3.0\x00"
-
-
-def photoshop_resources(data: bytes, warnings: list[str]) -> dict[int, bytes]:
-    """The Photoshop image resources of a JPEG's APP13 segments (IPTC lives in 0x0404).
-
-    Written here rather than taken from Pillow because Pillow stops the whole
-    file's header at the first malformed resource; this keeps every intact one.
-    A block split over several APP13 segments is joined first, as Photoshop writes it.
-    """
-    parts = [
-        segment.payload[len(_PHOTOSHOP) :]
-        for segment in imaging.jpeg_segments(data)
-        if segment.marker == 0xED and segment.payload.startswith(_PHOTOSHOP)
-    ]
-    stream = b"".join(parts)
-    resources: dict[int, bytes] = {}
-    pos = 0
-    while pos < len(stream):
-        if stream[pos : pos + 4] != b"8BIM":
-            if stream[pos:].strip(b"\x00"):
-                warnings.append(f"IPTC: Photoshop resources unreadable after byte {pos}")
-            break
-        if pos + 7 > len(stream):
-            warnings.append(f"IPTC: Photoshop resource header cut short at byte {pos}")
-            break
-        code = int.from_bytes(stream[pos + 4 : pos + 6], "big")
-        name_length = stream[pos + 6]
-        pos += 6 + 1 + name_length
-        pos += pos & 1  # the name (with its length byte) is padded to even
-        if pos + 4 > len(stream):
-            warnings.append(f"IPTC: Photoshop resource 0x{code:04X} is cut short")
-            break
-        size = int.from_bytes(stream[pos : pos + 4], "big")
-        pos += 4
-        if pos + size > len(stream):
-            warnings.append(
-                f"IPTC: Photoshop resource 0x{code:04X} claims {size:,} bytes, "
-                f"{len(stream) - pos:,} are present"
-            )
-            size = len(stream) - pos
-        resources.setdefault(code, stream[pos : pos + size])
-        pos += size + (size & 1)
-    return resources
-
-
-def _dataset_name(record: int, dataset: int) -> str:
-    """IIM's own way of naming a dataset, as exiftool and the spec show it."""
-    return f"{record}:{dataset}"
-
-
-def read_iim(block: bytes, warnings: list[str]) -> dict[tuple[int, int], bytes | list[bytes]]:
-    """The datasets of an IPTC-IIM block, keeping all that come before any damage.
-
-    Each dataset is 0x1C, record, dataset, a length (two bytes, or an extended
-    length of up to four) and the value. An empty dataset is kept as an empty
-    value; damage ends the reading with one warning, and what came before stays.
-    """
-    info: dict[tuple[int, int], bytes | list[bytes]] = {}
-    empty: list[str] = []
-    pos = 0
-    end = len(block)
-    while pos < end:
-        if block[pos] != 0x1C:
-            if block[pos:].strip(b"\x00 \r\n"):
-                warnings.append(
-                    f"IPTC: no dataset marker at byte {pos} of {end}; "
-                    f"{len(info)} datasets before it kept"
-                )
-            break
-        if pos + 5 > end:
-            warnings.append(f"IPTC: dataset header cut short at byte {pos}")
-            break
-        record, dataset = block[pos + 1], block[pos + 2]
-        length = int.from_bytes(block[pos + 3 : pos + 5], "big")
-        pos += 5
-        if length & 0x8000:  # extended dataset: the next (length & 0x7FFF) bytes are the length
-            count = length & 0x7FFF
-            if not 1 <= count <= 4 or pos + count > end:
-                warnings.append(
-                    f"IPTC: dataset {_dataset_name(record, dataset)} has a malformed length"
-                )
-                break
-            length = int.from_bytes(block[pos : pos + count], "big")
-            pos += count
-        if pos + length > end:
-            warnings.append(
-                f"IPTC: dataset {_dataset_name(record, dataset)} claims {length:,} bytes, "
-                f"{end - pos:,} are present; cut"
-            )
-            length = end - pos
-        value = block[pos : pos + length]
-        pos += length
-        if not value:
-            empty.append(_dataset_name(record, dataset))
-        key = (record, dataset)
-        previous = info.get(key)
-        if previous is None:
-            info[key] = value
-        elif isinstance(previous, list):
-            previous.append(value)
-        else:
-            info[key] = [previous, value]
-    if empty:
-        shown = ", ".join(dict.fromkeys(empty))
-        noun = "dataset" if len(empty) == 1 else "datasets"
-        warnings.append(f"IPTC: empty {noun} {shown[:80]} ignored")
-    return info
-
-
-def decode_iim(
-    info: dict[tuple[int, int], Any],
-) -> tuple[dict[str, Any], str]:
-    """Turn raw IIM datasets into field values: UTF-8 when 1:90 says so, else cp1252.
-
-    Values that are missing (None) or empty count as absent: a dataset with no
-    value must not cost the rest of the block.
-    """
-    marker = info.get((1, 90))
-    if isinstance(marker, list):
-        marker = next((m for m in marker if m), None)
-    marker = marker if isinstance(marker, bytes | bytearray) else None
-    charset = "utf-8" if marker and any(m in marker for m in _IIM_UTF8_MARKERS) else "cp1252"
-    values: dict[str, Any] = {}
-    for key, raw in info.items():
-        if not isinstance(key, tuple) or len(key) != 2:
-            continue
-        record, dataset = key
-        name = _IIM_FIELDS.get(dataset) if record == 2 else None
-        if name is None:
-            continue
-        items = raw if isinstance(raw, list) else [raw]
-        texts = [
-            t
-            for t in (
-                _iim_text(item, charset) for item in items if isinstance(item, bytes | bytearray)
-            )
-            if t
-        ]
-        if not texts:
-            continue
-        if name in _IIM_REPEATABLE:
-            values[name] = texts
-        elif name == "date_created":
-            values[name] = _iim_date(texts[0])
-        else:
-            values[name] = texts[0]
-    return values, charset
-
-
-def _iim_text(raw: bytes | bytearray, charset: str) -> str:
-    try:
-        text = bytes(raw).decode(charset)
-    except UnicodeDecodeError:
-        text = bytes(raw).decode("cp1252", errors="replace")
-    return text.replace("\x00", "").strip()[:TEXT_LIMIT]
-
-
-def _iim_date(text: str) -> str:
-    if re.fullmatch(r"\d{8}", text):
-        year, month, day = text[:4], text[4:6], text[6:8]
-        if month == "00":
-            return year
-        if day == "00":
-            return f"{year}-{month}"
-        return f"{year}-{month}-{day}"
-    return text
-
-
-# --- ICC -----------------------------------------------------------------------------
 
 
 _ICC = b"ICC_PROFILE\x00"
@@ -591,127 +367,6 @@ def _check_icc(data: bytes, image: Image.Image, warnings: list[str]) -> None:
             f"ICC profile: header says {int.from_bytes(profile[:4], 'big'):,} bytes, "
             f"{len(profile):,} are present"
         )
-
-
-# --- XMP ------------------------------------------------------------------------------
-
-
-def _embedded_xmp(image: Image.Image) -> bytes | None:
-    info = image.info
-    for key in ("xmp", "XML:com.adobe.xmp"):
-        value = info.get(key)
-        if isinstance(value, str) and value:
-            return value.encode("utf-8", errors="replace")
-        if isinstance(value, bytes | bytearray) and value:
-            return bytes(value)
-    try:
-        tag = image.getexif().get(700)  # TIFF XMLPacket
-    except Exception:
-        tag = None
-    if isinstance(tag, bytes | str) and tag:
-        return tag.encode("utf-8", errors="replace") if isinstance(tag, str) else tag
-    return None
-
-
-def _scan_xmp(data: bytes) -> bytes | None:
-    """Find an XMP packet in formats whose container Pillow does not expose (GIF, HEIC)."""
-    start = data.find(b"<x:xmpmeta")
-    if start < 0:
-        return None
-    end = data.find(b"</x:xmpmeta>", start)
-    if end < 0:
-        return None
-    # GIF stores XMP as data sub-blocks whose length bytes land inside the text;
-    # exiftool and Adobe write it so that the packet stays valid XML.
-    return data[start : end + len(b"</x:xmpmeta>")]
-
-
-def parse_xmp(packet: bytes) -> dict[str, Any]:
-    """Extract photodesk's fields from an XMP packet, refusing entity tricks.
-
-    Raises MetadataError for XML that does not parse.
-    """
-    text = _as_utf8(packet).strip(b"\x00 \t\r\n")
-    start = text.find(b"<x:xmpmeta")
-    if start < 0:
-        start = text.find(b"<rdf:RDF")
-    if start < 0:
-        start = text.find(b"<")
-    if start < 0:
-        raise MetadataError("no XML in XMP packet")
-    end_marker = b"</x:xmpmeta>" if text.startswith(b"<x:xmpmeta", start) else b"</rdf:RDF>"
-    end = text.find(end_marker, start)
-    body = text[start : end + len(end_marker)] if end >= 0 else text[start:]
-    try:
-        root = SafeET.fromstring(body, forbid_dtd=True)
-    except SafeET.ParseError as exc:
-        raise MetadataError(f"malformed XML ({exc})") from None
-    except Exception as exc:  # defusedxml's EntitiesForbidden, DTDForbidden, ...
-        raise MetadataError(f"refused XML ({type(exc).__name__})") from None
-    properties: dict[str, Any] = {}
-    rdf = root if root.tag == _RDF + "RDF" else root.find(".//" + _RDF + "RDF")
-    top = rdf if rdf is not None else root
-    # Only top-level descriptions: nested ones belong to structures (history, regions).
-    for description in top.findall(_RDF + "Description"):
-        for name, value in description.attrib.items():
-            if not name.startswith(_RDF):
-                properties.setdefault(name, value.strip())
-        for child in description:
-            value = _xmp_value(child)
-            if value not in (None, "", []):
-                properties.setdefault(child.tag, value)
-    values: dict[str, Any] = {}
-    for field_name, candidates in _XMP_FIELDS.items():
-        for prefix, local in candidates:
-            value = properties.get("{" + NS[prefix] + "}" + local)
-            if value in (None, "", []):
-                continue
-            if field_name in ("keywords", "creator"):
-                values[field_name] = value if isinstance(value, list) else [value]
-            else:
-                values[field_name] = "; ".join(value) if isinstance(value, list) else value
-            break
-    return values
-
-
-def _as_utf8(packet: bytes) -> bytes:
-    """XMP may be UTF-16 or UTF-32 (the spec allows it); ElementTree wants one encoding."""
-    head = packet[:4]
-    for bom, codec in (
-        (b"\x00\x00\xfe\xff", "utf-32-be"),
-        (b"\xff\xfe\x00\x00", "utf-32-le"),
-        (b"\xfe\xff", "utf-16-be"),
-        (b"\xff\xfe", "utf-16-le"),
-    ):
-        if head.startswith(bom):
-            return packet.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
-    if head[:2] == b"\x00<":
-        return packet.decode("utf-16-be", errors="replace").encode("utf-8")
-    if head[:2] == b"<\x00":
-        return packet.decode("utf-16-le", errors="replace").encode("utf-8")
-    return packet
-
-
-def _xmp_value(element: Any) -> str | list[str] | None:
-    """Simple text, an rdf:Alt (x-default first), or an rdf:Seq/Bag as a list."""
-    for container in element:
-        tag = container.tag
-        if tag == _RDF + "Alt":
-            items = list(container.iter(_RDF + "li"))
-            lang = "{http://www.w3.org/XML/1998/namespace}lang"
-            chosen = next((li for li in items if li.get(lang) == "x-default"), None)
-            chosen = chosen if chosen is not None else (items[0] if items else None)
-            return (chosen.text or "").strip() if chosen is not None else None
-        if tag in (_RDF + "Seq", _RDF + "Bag"):
-            return [
-                li.text.strip() for li in container.iter(_RDF + "li") if li.text and li.text.strip()
-            ]
-    if element.get(_RDF + "resource"):
-        return str(element.get(_RDF + "resource"))
-    return (element.text or "").strip() or None
-
-
-# --- reconciliation -------------------------------------------------------------------
 
 
 def reconcile(meta: EmbeddedMetadata) -> tuple[dict[str, Any], dict[str, str]]:

@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from assets import digests, imaging, metadata, renditions
+from assets import digests, imaging, metadata, renditions, xmp
 from assets.analysis import analyze_file
-from assets.errors import CorruptImageError, ImageTooLargeError, UnsupportedFormatError
+from assets.errors import (
+    CorruptImageError,
+    ImageTooLargeError,
+    MetadataError,
+    UnsupportedFormatError,
+)
 from assets.hashes import hash_to_int64, int64_to_hex
 from tests.conftest import PHOTOS
 
@@ -209,10 +214,10 @@ def test_hostile_xmp_is_refused() -> None:
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
         b'<x:xmpmeta xmlns:x="adobe:ns:meta/">&b;</x:xmpmeta>'
     )
-    with pytest.raises(metadata.MetadataError):
-        metadata.parse_xmp(bomb)
-    with pytest.raises(metadata.MetadataError):
-        metadata.parse_xmp(b"<x:xmpmeta><unclosed></x:xmpmeta>")
+    with pytest.raises(MetadataError):
+        xmp.parse_xmp(bomb)
+    with pytest.raises(MetadataError):
+        xmp.parse_xmp(b"<x:xmpmeta><unclosed></x:xmpmeta>")
 
 
 def test_renditions_keep_aspect_and_never_upscale() -> None:

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from assets import metadata
+from assets import iptc, metadata, xmp
+from assets.errors import MetadataError
 from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database, open_library
@@ -123,8 +124,8 @@ def test_xmp_reader_never_raises_anything_else(data: bytes) -> None:
 def _xmp_values_or_one_line_error(packet: bytes) -> None:
     """The reader returns known fields as text or lists, or refuses with one line."""
     try:
-        values = metadata.parse_xmp(packet)
-    except metadata.MetadataError as error:
+        values = xmp.parse_xmp(packet)
+    except MetadataError as error:
         assert "\n" not in str(error)
         return
     assert set(values) <= set(metadata.FIELDS)
@@ -150,7 +151,7 @@ def test_xmp_reader_on_random_xml(text: str) -> None:
     )
 )
 def test_iptc_decoder_never_raises(info: dict[tuple[int, int], bytes]) -> None:
-    values, charset = metadata.decode_iim(info)  # type: ignore[arg-type]
+    values, charset = iptc.decode_iim(info)  # type: ignore[arg-type]
     assert charset in ("utf-8", "cp1252")
     assert all(isinstance(v, str | list) for v in values.values())
 
@@ -164,8 +165,8 @@ def test_entity_expansion_in_xmp_is_refused() -> None:
         )
         + b']><x:xmpmeta xmlns:x="adobe:ns:meta/">&a7;</x:xmpmeta>'
     )
-    with pytest.raises(metadata.MetadataError):
-        metadata.parse_xmp(laughs)
+    with pytest.raises(MetadataError):
+        xmp.parse_xmp(laughs)
 
 
 def _cli(config: LibraryConfig, *args: str) -> list[str]:

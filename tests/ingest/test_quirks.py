@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, UnidentifiedImageError
 
-from assets import imaging, metadata
+from assets import imaging, iptc, metadata
 from assets.analysis import analyze_file
 from library.db.engine import Database
 from library.ingest.pipeline import IngestOptions, IngestSession
@@ -106,7 +106,7 @@ def test_decode_iim_accepts_missing_values() -> None:
         (2, 25): [None, b"harbour"],
         (2, 105): None,
     }
-    values, _ = metadata.decode_iim(info)
+    values, _ = iptc.decode_iim(info)
     assert values == {"caption": "Caption", "keywords": ["harbour"]}
 
 
@@ -262,8 +262,8 @@ def test_mutated_exif_xmp_and_iptc_segments_never_refuse_the_photo(
 @given(st.binary(max_size=400))
 def test_iim_reader_never_raises(block: bytes) -> None:
     notes: list[str] = []
-    info = metadata.read_iim(block, notes)
-    values, _ = metadata.decode_iim(info)
+    info = iptc.read_iim(block, notes)
+    values, _ = iptc.decode_iim(info)
     assert all(isinstance(v, str | list) for v in values.values())
     assert all("\n" not in n for n in notes)
 
