@@ -25,20 +25,18 @@ Two stages, both pure functions over upright pixels:
     derivative's ``b12``/``b22``/``c7`` window still covers the original.
 
 * :func:`fingerprint` keeps a 64×64 greyscale thumbnail of the trimmed image and a
-  few numbers (≈4 KiB), and :func:`verify` aligns two of them (full frame, mirror,
+  few numbers (≈4 KiB), and :func:`assets.verification.verify` aligns two of them (full frame, mirror,
   rotations, crop search in both directions) and decides with a robust normalised
   cross-correlation plus a correlation of fine detail, so candidates are confirmed
   without decoding originals again.
 
 Low-detail images (flat, almost black, tiny, test cards, noisy night shots) carry
-too little structure for any of this; :func:`verify` only accepts them when they are
-nearly pixel-identical after normalisation.
-"""
+too little structure for any of this; :func:`assets.verification.verify` only accepts them when they are
+nearly pixel-identical after normalisation."""
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -53,6 +51,7 @@ from assets.imaging import to_rgb
 #: so the catalog knows which stored values must be recomputed.
 SIGNALS_VERSION: str = "sim-1"
 
+
 #: Names of the pHash variants computed from the same 32×32 reduction.
 _PHASH_VARIANTS: tuple[str, ...] = (
     "phash_mirror",
@@ -63,6 +62,7 @@ _PHASH_VARIANTS: tuple[str, ...] = (
     "phash_transpose",
     "phash_transverse",
 )
+
 
 #: Windows of the trimmed frame hashed with the low-frequency hash, as fractions cut
 #: from (left, top, right, bottom). One-side cuts of 12 % and 22 %, a 7 % inset and
@@ -83,8 +83,10 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
     "lowfreq_h12": (0.125, 0.0, 0.125, 0.0),
 }
 
+
 #: Radius used for every rule; the index supports up to 8.
 _RADIUS = 8
+
 
 #: (query signal, stored signal, max Hamming distance). A pair of photos is a
 #: candidate when any rule matches, whichever of the two arrived first: flips and the
@@ -105,63 +107,54 @@ CANDIDATE_RULES: tuple[tuple[str, str, int], ...] = (
     *((name, "lowfreq", _RADIUS) for name in LOWFREQ_WINDOWS),
 )
 
+
 #: Most of a side that trimming may remove.
 _MAX_TRIM = 0.22
+
+
 #: Long side of the reduced greyscale copy that trimming, windows and fingerprints use.
 _WORK_SIDE = 256
-#: Side of the stored thumbnail and of the grid compared by :func:`verify`.
+
+
+#: Side of the stored thumbnail and of the grid compared by :func:`assets.verification.verify`.
 _THUMB = 64
+
+
 _COMPARE = 48
+
+
 _COARSE = 32
+
 
 #: Below this :func:`detail_level` an image is treated as low-detail.
 LOW_DETAIL_THRESHOLD = 0.08
+
+
 #: Structure left after the strongest few separable patterns, in grey levels on the
 #: 32×32 grid, that counts as full detail; and how many patterns are discounted.
 _DETAIL_SCALE = 16.0
+
+
 _DETAIL_RANK = 4
+
+
 #: Images whose shorter side is below this many pixels are too small to compare.
 _TINY_SIDE = 24
 
-#: Acceptance thresholds on the robust correlation, per kind of alignment. Crops get a
-#: stricter one because the search over scales and offsets also lifts unrelated pairs.
-_ACCEPT_FULL = 0.90
-_ACCEPT_CROP = 0.93
-#: Coarse crop alignments below this correlation are not refined: refinement gains a
-#: few hundredths, never enough to reach the acceptance threshold.
-_PROMISING = 0.75
-#: A coarse alignment this good settles which image is the crop.
-_CLEAR_COARSE = 0.95
-#: Whole-frame matches at least this good skip the crop search.
-_CONVINCING = 0.97
-#: Minimum correlation of fine detail: different shots of similar scenes (horizons,
-#: façades) share large shapes but not texture, true copies keep both.
-_ACCEPT_FINE = 0.45
-#: Plain correlation a low-detail pair needs: nearly pixel-identical.
-_ACCEPT_LOW_DETAIL = 0.985
-#: Share of the worst residuals ignored, so a corner watermark or caption remnant
-#: does not sink a true copy.
-_ROBUST_DROP = 0.05
 
 _FP_MAGIC = b"PDS1"
+
+
 _FP_HEADER = struct.Struct("<4sfff4H")
+
+
 _FP_SIZE = _FP_HEADER.size + _THUMB * _THUMB
 
+
 FloatArray = NDArray[np.float64]
+
+
 ByteArray = NDArray[np.uint8]
-
-
-@dataclass(frozen=True)
-class Verification:
-    """Outcome of comparing two fingerprints, with a sentence a picture editor can read."""
-
-    score: float
-    same: bool
-    method: str
-    detail: str
-
-
-# --------------------------------------------------------------------------- signals
 
 
 def compute_signals(image: Image.Image) -> dict[str, int]:
@@ -282,9 +275,6 @@ def _work_image(grey: Image.Image) -> Image.Image:
     return reduced.resize(size, Image.Resampling.BOX)
 
 
-# --------------------------------------------------------------------------- trimming
-
-
 def _trim_box(pixels: ByteArray) -> tuple[int, int, int, int]:
     """The frame without uniform borders and caption bars, as (left, top, right, bottom).
 
@@ -344,9 +334,6 @@ def _edge_run(lines: ByteArray, length: int) -> int:
     return run if run >= 2 else 0
 
 
-# --------------------------------------------------------------------------- detail
-
-
 def detail_level(image: Image.Image) -> float:
     """How much two-dimensional structure an image has, from 0 (none) to 1.
 
@@ -380,9 +367,6 @@ def _detail_of_thumb(thumb: ByteArray) -> float:
     return float(min(1.0, residual / _DETAIL_SCALE))
 
 
-# --------------------------------------------------------------------------- fingerprint
-
-
 @dataclass(frozen=True)
 class _Print:
     """A parsed fingerprint."""
@@ -399,7 +383,7 @@ class _Print:
 
 
 def fingerprint(image: Image.Image) -> bytes:
-    """Compact descriptor (about 4 KiB) that :func:`verify` compares without the original.
+    """Compact descriptor (about 4 KiB) that :func:`assets.verification.verify` compares without the original.
 
     Holds the trimmed frame as a 64×64 greyscale thumbnail (aspect ratio stored apart,
     so crops and rotations can be aligned), its detail level, how colourful the
@@ -458,290 +442,7 @@ def _parse(data: bytes) -> _Print:
     )
 
 
-# --------------------------------------------------------------------------- verify
-
-
-@dataclass(frozen=True)
-class _Match:
-    """Best alignment found for one hypothesis."""
-
-    score: float
-    ncc: float
-    method: str
-    fine: float = 0.0
-    area: float = 1.0
-    offset: tuple[float, float] = (0.0, 0.0)
-    inner: str = ""
-    #: Found by the crop search, whose freedom calls for the stricter threshold.
-    searched: bool = False
-
-
-def verify(fp_a: bytes, fp_b: bytes) -> Verification:
-    """Decide whether two fingerprints show the same photo, and say how they line up."""
-    a, b = _parse(fp_a), _parse(fp_b)
-    if min(a.detail, b.detail) < LOW_DETAIL_THRESHOLD:
-        return _verify_low_detail(a, b)
-    best = _best_full_frame(a, b)
-    if best.score < _CONVINCING or best.fine < _ACCEPT_FINE:
-        # A middling whole-frame match may be a crop seen slightly wrong; let the crop
-        # search find the true alignment before judging.
-        crop = _best_crop(a, b)
-        if crop is not None and crop.score > best.score:
-            best = crop
-    if best.score < 0:
-        return Verification(
-            0.0, False, "none", "no whole-frame, turned or cropped alignment correlates"
-        )
-    threshold = _ACCEPT_CROP if best.searched else _ACCEPT_FULL
-    same = best.score >= threshold and best.fine >= _ACCEPT_FINE
-    return Verification(round(best.score, 4), same, best.method, _explain(best, a, b, same))
-
-
-def _verify_low_detail(a: _Print, b: _Print) -> Verification:
-    """Accept low-detail pairs only when nearly pixel-identical after normalisation."""
-    levels = f"detail {a.detail:.2f} and {b.detail:.2f}"
-    flat = min(float(a.thumb.std()), float(b.thumb.std())) < 2.0
-    if flat:
-        return Verification(
-            0.0, False, "low-detail", f"low-detail pair ({levels}): almost flat, nothing to compare"
-        )
-    if abs(np.log(a.aspect / b.aspect)) > 0.03:
-        return Verification(
-            0.0,
-            False,
-            "low-detail",
-            f"low-detail pair ({levels}): frames differ in shape, only exact copies are accepted",
-        )
-    ncc = _ncc(_normalise(a.grid), _normalise(b.grid))
-    same = ncc >= _ACCEPT_LOW_DETAIL
-    verdict = "nearly pixel-identical" if same else "not pixel-identical"
-    return Verification(
-        round(ncc, 4),
-        same,
-        "low-detail",
-        f"low-detail pair ({levels}): {verdict} after normalisation; NCC {ncc:.3f}"
-        f" (needs {_ACCEPT_LOW_DETAIL})",
-    )
-
-
-def _undo_turn(turns: int) -> Callable[[FloatArray], FloatArray]:
-    # np.rot90 turns counter-clockwise; undo B's turn to line it up with A.
-    return lambda grid: np.rot90(grid, -turns)
-
-
-#: Whole-frame hypotheses: name, how to bring B's grid into A's frame, whether the
-#: transformation swaps width and height.
-_DIHEDRAL: tuple[tuple[str, Callable[[FloatArray], FloatArray], bool], ...] = (
-    ("full", lambda grid: grid, False),
-    ("mirror", lambda grid: grid[:, ::-1], False),
-    ("rotate180", _undo_turn(2), False),
-    ("flip", lambda grid: grid[::-1, :], False),
-    ("rotate90", _undo_turn(1), True),
-    ("rotate270", _undo_turn(3), True),
-    ("transpose", lambda grid: grid.T, True),
-    ("transverse", lambda grid: grid[::-1, ::-1].T, True),
-)
-
-
-def _best_full_frame(a: _Print, b: _Print) -> _Match:
-    """Whole frame against whole frame: plain, stretched, flipped or turned.
-
-    Thumbnails are stored squashed to a square, so a copy resized to another aspect
-    ratio (a forced square thumbnail) lines up as it is; it is reported as "stretch".
-    Flips and turns are only tried when the shapes agree.
-    """
-    target = _normalise(a.grid)
-    best = _Match(-1.0, -1.0, "full")
-    best_grid = a.grid
-    # -1 marks "no hypothesis had a matching shape"; correlations are never below it.
-    for name, transform, swapped in _DIHEDRAL:
-        aspect_b = 1 / b.aspect if swapped else b.aspect
-        same_shape = abs(np.log(a.aspect / aspect_b)) <= 0.06
-        if not same_shape and name != "full":
-            continue
-        candidate = np.ascontiguousarray(transform(b.grid))
-        # Rank by the plain correlation (one dot product); the wrong orientations are
-        # far behind the right one, watermark or not.
-        ncc = _ncc(target, _normalise(candidate))
-        if ncc > best.ncc:
-            best = _Match(ncc, ncc, name if same_shape else "stretch")
-            best_grid = candidate
-    if best.ncc < -0.5:
-        return best
-    score, ncc = _robust_ncc(target, _normalise(best_grid))
-    return _Match(score, ncc, best.method, _fine_ncc(a.grid, best_grid))
-
-
 _FULL = (0.0, 0.0, 1.0, 1.0)
-#: Areas tried by the coarse crop search, as fractions of the largest crop of the
-#: inner frame's shape; parabola fitting and the refinement adjust the scale further.
-_CROP_AREAS = (1.0, 0.9, 0.8, 0.7, 0.6)
-#: Smaller crops than this share of the outer frame are not looked for.
-_SMALLEST_CROP = 0.6
-
-
-def _best_crop(a: _Print, b: _Print) -> _Match | None:
-    """Try B inside A and A inside B coarsely, then refine the more promising one."""
-    first = _coarse_crop(a, b, "B")
-    hits = [first]
-    if first is None or first[0] < _CLEAR_COARSE:
-        # Only when B inside A is not already clearly right is A inside B worth a look.
-        hits.append(_coarse_crop(b, a, "A"))
-    found = [hit for hit in hits if hit is not None and hit[0] >= _PROMISING]
-    if not found:
-        return None
-    found.sort(key=lambda hit: hit[0], reverse=True)
-    _, w, h, x0, y0, label = found[0]
-    outer, inner = (a, b) if label == "B" else (b, a)
-    return _refine(outer, inner, w, h, x0, y0, label)
-
-
-def _coarse_crop(
-    outer: _Print, inner: _Print, inner_label: str
-) -> tuple[float, float, float, float, float, str] | None:
-    """Where ``inner`` sits inside ``outer`` on a 32×32 grid: (ncc, w, h, x0, y0, label).
-
-    The aspect ratios fix the crop's shape for a given area, so only the area and the
-    offset are searched: the offset exhaustively by FFT correlation, then both to a
-    fraction of a grid step by fitting parabolas through the best scores.
-    """
-    ratio = inner.aspect / outer.aspect
-    # The largest crop of this shape spans the full width or the full height.
-    largest = min(ratio, 1 / ratio)
-    shapes: list[tuple[int, int]] = []
-    for fraction in _CROP_AREAS:
-        area = largest * fraction
-        if area < _SMALLEST_CROP:
-            break
-        w = min(1.0, float(np.sqrt(area * ratio)))
-        h = min(1.0, float(np.sqrt(area / ratio)))
-        shapes.append((max(6, round(_COARSE * h)), max(6, round(_COARSE * w))))
-    if not shapes:
-        return None
-    all_scores = _sliding_ncc(
-        outer.coarse, [_sample(inner.coarse, _FULL, tw, th) for th, tw in shapes]
-    )
-    peaks: list[tuple[float, float, float, float, float]] = []  # ncc, w, h, cx, cy
-    for (th, tw), scores in zip(shapes, all_scores, strict=True):
-        iy, ix = (int(v) for v in np.unravel_index(int(np.argmax(scores)), scores.shape))
-        fx = ix + _parabola_peak(scores[iy, max(ix - 1, 0) : ix + 2], ix)
-        fy = iy + _parabola_peak(scores[max(iy - 1, 0) : iy + 2, ix], iy)
-        # Keep the centre: the refined scale below is applied around it.
-        cx = (fx + tw / 2) / _COARSE
-        cy = (fy + th / 2) / _COARSE
-        peaks.append((float(scores[iy, ix]), tw / _COARSE, th / _COARSE, cx, cy))
-    if not peaks:
-        return None
-    best_index = max(range(len(peaks)), key=lambda i: peaks[i][0])
-    value, w, h, cx, cy = peaks[best_index]
-    if 0 < best_index < len(peaks) - 1:
-        trio = np.array([peaks[best_index + d][0] for d in (-1, 0, 1)])
-        shift = _parabola_peak(trio, 1)
-        neighbour = peaks[best_index + (1 if shift > 0 else -1)]
-        weight = abs(shift)
-        w = w + weight * (neighbour[1] - w)
-        h = h + weight * (neighbour[2] - h)
-    return value, w, h, cx - w / 2, cy - h / 2, inner_label
-
-
-def _parabola_peak(values: FloatArray, index: int) -> float:
-    """Sub-step offset of a maximum from three samples around it (0 at an edge)."""
-    if len(values) != 3 or index == 0:
-        return 0.0
-    left, middle, right = (float(v) for v in values)
-    curvature = left - 2 * middle + right
-    if curvature >= 0:
-        return 0.0
-    return float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
-
-
-def _refine(
-    outer: _Print, inner: _Print, w: float, h: float, x0: float, y0: float, inner_label: str
-) -> _Match:
-    """A short local search on the 32×32 grid, then the score on the 48×48 grid."""
-    target = _normalise(inner.coarse)
-
-    def clamp(x: float, y: float, scale: float) -> tuple[float, float, float, float]:
-        ww, hh = min(1.0, w * scale), min(1.0, h * scale)
-        return min(max(x, 0.0), 1.0 - ww), min(max(y, 0.0), 1.0 - hh), ww, hh
-
-    def score_at(x: float, y: float, scale: float) -> float:
-        region = _sample(outer.coarse, clamp(x, y, scale), _COARSE, _COARSE)
-        return _ncc(target, _normalise(region))
-
-    state = (x0, y0, 1.0)
-    current = score_at(*state)
-    step = 0.25 / _COARSE
-    for _round in range(2):
-        x, y, s = state
-        improved = False
-        for candidate in (
-            (x + step, y, s),
-            (x - step, y, s),
-            (x, y + step, s),
-            (x, y - step, s),
-            (x - step * w / 2, y - step * h / 2, s * (1 + step)),
-            (x + step * w / 2, y + step * h / 2, s * (1 - step)),
-        ):
-            value = score_at(*candidate)
-            if value > current + 1e-6:
-                state, current, improved = candidate, value, True
-        if not improved:
-            break
-    box = clamp(*state)
-    region = _sample(outer.pixels, box, _COMPARE, _COMPARE)
-    robust, plain = _robust_ncc(_normalise(inner.grid), _normalise(region))
-    fine = _fine_ncc(inner.grid, region)
-    x, y, ww, hh = box
-    area = ww * hh
-    method = "crop" if area < 0.97 else "full"
-    return _Match(robust, plain, method, fine, area, (x, y), inner_label, searched=True)
-
-
-def _sliding_ncc(image: FloatArray, templates: list[FloatArray]) -> list[FloatArray]:
-    """Normalised cross-correlation of each template at every offset inside ``image``.
-
-    One batched FFT serves all templates. Offsets where a template fits need no
-    wrap-around, so an FFT of the image's own size gives the correlation exactly;
-    the window statistics come from summed-area tables.
-    """
-    rows, cols = image.shape
-    sums = _integral(image)
-    squares = _integral(image * image)
-    padded = np.zeros((len(templates), rows, cols))
-    norms: list[float] = []
-    for index, template in enumerate(templates):
-        th, tw = template.shape
-        centred = template - template.sum() / template.size
-        norms.append(float(np.sqrt(np.dot(centred.ravel(), centred.ravel()))))
-        padded[index, :th, :tw] = centred
-    spectra = np.fft.rfft2(image)[None] * np.conj(np.fft.rfft2(padded))
-    correlations = np.fft.irfft2(spectra, s=(rows, cols))
-    results: list[FloatArray] = []
-    for template, norm, correlation in zip(templates, norms, correlations, strict=True):
-        th, tw = template.shape
-        if norm < 1e-9:
-            results.append(np.zeros((rows - th + 1, cols - tw + 1)))
-            continue
-        dots = correlation[: rows - th + 1, : cols - tw + 1]
-        window_sums = _box_sums(sums, th, tw)
-        variance = np.maximum(_box_sums(squares, th, tw) - window_sums**2 / (th * tw), 1e-9)
-        results.append(np.asarray(dots / (np.sqrt(variance) * norm)))
-    return results
-
-
-def _integral(image: FloatArray) -> FloatArray:
-    """Summed-area table with a zero first row and column."""
-    integral = np.zeros((image.shape[0] + 1, image.shape[1] + 1))
-    integral[1:, 1:] = image.cumsum(axis=0).cumsum(axis=1)
-    return integral
-
-
-def _box_sums(integral: FloatArray, th: int, tw: int) -> FloatArray:
-    """Sum over every th×tw window, from a summed-area table."""
-    return np.asarray(
-        integral[th:, tw:] - integral[:-th, tw:] - integral[th:, :-tw] + integral[:-th, :-tw]
-    )
 
 
 @lru_cache(maxsize=4096)
@@ -750,7 +451,7 @@ def _filter_matrix(start: float, length: float, source: int, size: int) -> Float
 
     The triangle widens when shrinking, like Pillow's bilinear filter, so thumbnails
     compared at 48 px are not aliased; as a matrix it makes resampling two small
-    matrix products, which is what keeps :func:`verify` within a few milliseconds.
+    matrix products, which is what keeps :func:`assets.verification.verify` within a few milliseconds.
     """
     scale = length / size
     support = max(1.0, scale)
@@ -771,111 +472,3 @@ def _sample(
     rows = _filter_matrix(round(top * rows_src, 3), round(box_h * rows_src, 3), rows_src, height)
     cols = _filter_matrix(round(left * cols_src, 3), round(box_w * cols_src, 3), cols_src, width)
     return np.asarray(rows @ pixels @ cols.T)
-
-
-def _normalise(pixels: FloatArray) -> FloatArray:
-    """Zero mean, unit spread: brightness and contrast changes drop out."""
-    flat = pixels.ravel()
-    centred = flat - flat.sum() / flat.size
-    spread = float(np.sqrt(np.dot(centred, centred) / flat.size))
-    return centred / spread if spread > 1e-6 else centred
-
-
-def _ncc(p: FloatArray, q: FloatArray) -> float:
-    """Correlation of two normalised (flattened) grids."""
-    return float(np.dot(p.ravel(), q.ravel()) / p.size)
-
-
-def _fine_ncc(p: FloatArray, q: FloatArray) -> float:
-    """Correlation of the fine detail alone, after aligning: the tie-breaker for scenes.
-
-    Two different photos of a horizon, a façade or a sports field share their large
-    shapes, so the plain correlation is high; their small-scale texture is unrelated.
-    A real copy keeps that texture, even resized or recompressed, at this scale.
-    """
-    return _ncc(_normalise(_high_pass(p)), _normalise(_high_pass(q)))
-
-
-def _high_pass(pixels: FloatArray) -> FloatArray:
-    """The grid minus a 5×5 box blur of itself, on the part where the blur fits."""
-    rows = pixels[:-4] + pixels[1:-3] + pixels[2:-2] + pixels[3:-1] + pixels[4:]
-    blurred = (rows[:, :-4] + rows[:, 1:-3] + rows[:, 2:-2] + rows[:, 3:-1] + rows[:, 4:]) / 25
-    return np.asarray(pixels[2:-2, 2:-2] - blurred)
-
-
-def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:
-    """Correlation ignoring the worst 5 % of pixels, and the plain correlation.
-
-    For unit-variance inputs NCC = 1 − mean((p−q)²)/2; dropping the largest residuals
-    before the mean keeps a watermark or a caption remnant from sinking a real copy,
-    while different frames of one shoot differ over far more than 5 % of the picture.
-    """
-    diff = (p - q).ravel()
-    residual = diff * diff
-    keep = int(residual.size * (1 - _ROBUST_DROP))
-    kept = np.partition(residual, keep - 1)[:keep]
-    robust = 1 - float(kept.sum()) / keep / 2
-    plain = 1 - float(residual.sum()) / residual.size / 2
-    return robust, plain
-
-
-def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
-    """One line on how the two line up and why the verdict."""
-    parts: list[str] = []
-    if match.method == "crop":
-        outer = "A" if match.inner == "B" else "B"
-        ox, oy = match.offset
-        parts.append(
-            f"crop: {match.inner} is {match.area:.0%} of {outer}'s area"
-            f" at offset ({ox:.0%}, {oy:.0%})"
-        )
-    elif match.method == "full":
-        parts.append("full frame")
-    elif match.method == "stretch":
-        parts.append(f"stretched: whole frame, aspect ratio {a.aspect:.2f} → {b.aspect:.2f}")
-    elif match.method in _FLIPS:
-        parts.append(f"{match.method}: B is A {_FLIPS[match.method]}")
-    else:
-        parts.append(f"{match.method}: B is A turned by {match.method.removeprefix('rotate')}°")
-    for label, fp in (("A", a), ("B", b)):
-        trimmed = _describe_trim(fp.trims)
-        if trimmed:
-            parts.append(f"{label} trimmed of {trimmed}")
-    tone = _describe_tone(a, b)
-    if tone:
-        parts.append(tone)
-    verdict = "same photo" if same else "different photos"
-    parts.append(
-        f"NCC {match.ncc:.3f} (robust {match.score:.3f}, fine detail {match.fine:.2f}) → {verdict}"
-    )
-    return "; ".join(parts)
-
-
-_FLIPS = {
-    "mirror": "flipped left to right",
-    "flip": "flipped upside down",
-    "transpose": "mirrored across its main diagonal",
-    "transverse": "mirrored across its other diagonal",
-}
-
-
-def _describe_trim(trims: tuple[float, float, float, float]) -> str:
-    names = ("left", "top", "right", "bottom")
-    found = [f"{name} {value:.0%}" for name, value in zip(names, trims, strict=True) if value]
-    if not found:
-        return ""
-    return "border/caption bar " + ", ".join(found)
-
-
-def _describe_tone(a: _Print, b: _Print) -> str:
-    notes: list[str] = []
-    grey_a, grey_b = a.colour < 2.0, b.colour < 2.0
-    if grey_a != grey_b:
-        notes.append(f"{'A' if grey_a else 'B'} is greyscale")
-    mean_a, mean_b = float(a.thumb.mean()), float(b.thumb.mean())
-    std_a, std_b = float(a.thumb.std()), float(b.thumb.std())
-    if abs(mean_a - mean_b) >= 8:
-        notes.append(f"brightness {mean_a:.0f} → {mean_b:.0f}")
-    if std_a > 1 and abs(np.log(std_b / std_a)) >= 0.1:
-        notes.append(f"contrast ×{std_b / std_a:.2f}")
-    return ", ".join(notes)

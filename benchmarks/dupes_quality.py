@@ -10,7 +10,7 @@ the other originals, the corpora's hard negatives and synthetic low-detail frame
 Both methods run on the same set in the same run:
 
 * photodesk: candidates from ``similarity.CANDIDATE_RULES`` (brute-force Hamming over
-  all items, in numpy), each confirmed or rejected by ``similarity.verify``;
+  all items, in numpy), each confirmed or rejected by ``verification.verify``;
 * baseline: every pair whose imagehash pHash differs by at most 10 bits.
 
 Printed: recall per transformation (the pair original–derivative is reported) and pair
@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assets import similarity
+from assets import similarity, verification
 from assets.analysis import signal_image  # noqa: E402
 from assets.hashes import hash_to_int64  # noqa: E402
 from assets.imaging import decode, open_image  # noqa: E402
@@ -651,10 +651,10 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     )
     started = time.process_time()
     reported: set[int] = set()
-    outcomes: list[tuple[int, similarity.Verification]] = []
+    outcomes: list[tuple[int, verification.Verification]] = []
     for key in candidate_keys.tolist():
         i, j = divmod(key, count)
-        outcome = similarity.verify(prints[i], prints[j])
+        outcome = verification.verify(prints[i], prints[j])
         outcomes.append((key, outcome))
         if outcome.same:
             reported.add(key)
@@ -714,7 +714,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         row["phash"] += key in baseline
         if key not in reported:
             if key in candidate_set:
-                outcome = similarity.verify(prints[original], prints[index])
+                outcome = verification.verify(prints[original], prints[index])
                 why = f"rejected: {outcome.method} {outcome.score:.3f}; {outcome.detail}"
             else:
                 why = "no candidate rule within radius"

@@ -3,7 +3,7 @@
 Near pairs are found when photos are ingested (only the new photos are looked
 up in an exact Hamming-radius index over the signals in
 :data:`assets.similarity.CANDIDATE_RULES`) or by a full pass (:func:`rescan`),
-each confirmed by :func:`assets.similarity.verify` on the stored fingerprints
+each confirmed by :func:`assets.verification.verify` on the stored fingerprints
 and stored with its evidence. Storing pairs updates the stored groups in the
 same transaction. :func:`matches_for` checks a file that is not in the library.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from assets import similarity
+from assets import similarity, verification
 from assets.analysis import Analysis
 from library.db.engine import chunked
 from library.db.models import Asset, AssetFingerprint, AssetHash, DuplicatePair
@@ -209,7 +209,7 @@ def _verify_and_store(
             continue  # same pixels is its own, stronger level
         if a not in prints or b not in prints:
             continue
-        result = similarity.verify(prints[a], prints[b])
+        result = verification.verify(prints[a], prints[b])
         if not result.same:
             continue
         session.add(
@@ -266,7 +266,7 @@ def matches_for(
             stored = prints.get(candidate.asset_id)
             if stored is None:
                 continue
-            result = similarity.verify(analysis.fingerprint, stored)
+            result = verification.verify(analysis.fingerprint, stored)
             if result.same:
                 why = (
                     f"near-duplicate: {candidate.rule} at Hamming distance {candidate.distance}; "

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 from skimage import data
 
-from assets import similarity
+from assets import similarity, verification
 from assets.hashes import hash_to_int64
 
 Transform = Callable[[Image.Image], Image.Image]
@@ -305,7 +305,7 @@ def test_a_16_9_band_of_a_3_2_photo_is_a_candidate_and_verified() -> None:
         assert any(similarity.hamming(b[q], a[s]) <= r for q, s, r in similarity.CANDIDATE_RULES), (
             source
         )
-        result = similarity.verify(similarity.fingerprint(original), similarity.fingerprint(band))
+        result = verification.verify(similarity.fingerprint(original), similarity.fingerprint(band))
         assert result.same, result
         assert result.method == "crop"
         assert "crop: B is 8" in result.detail  # 27/32 of the area
@@ -331,7 +331,7 @@ def test_unrelated_photos_are_rarely_candidates() -> None:
 def test_each_transformation_is_verified_as_the_same_photo(source: str, name: str) -> None:
     transform, method, phrase, _ = TRANSFORMS[name]
     original = as_three_two(photo(source))
-    result = similarity.verify(
+    result = verification.verify(
         similarity.fingerprint(original), similarity.fingerprint(transform(original))
     )
     assert result.same, result
@@ -344,7 +344,7 @@ def test_a_corner_watermark_does_not_sink_a_dark_photo() -> None:
     # On a dark frame a white label is most of the contrast: the plain correlation
     # collapses, the score that ignores the worst 5 % of pixels does not.
     original = as_three_two(photo("rocket"))
-    result = similarity.verify(similarity.fingerprint(original), print_of_watermarked())
+    result = verification.verify(similarity.fingerprint(original), print_of_watermarked())
     assert result.same, result
     plain = float(result.detail.split("NCC ")[1].split(" ")[0])
     assert plain < 0.8 < result.score
@@ -358,8 +358,10 @@ def print_of_watermarked() -> bytes:
 def test_verification_is_symmetric_in_its_verdict() -> None:
     original = as_three_two(photo("coffee"))
     cropped = crop(0.1, 0.02, 0.97, 0.9)(original)
-    forward = similarity.verify(similarity.fingerprint(original), similarity.fingerprint(cropped))
-    backward = similarity.verify(similarity.fingerprint(cropped), similarity.fingerprint(original))
+    forward = verification.verify(similarity.fingerprint(original), similarity.fingerprint(cropped))
+    backward = verification.verify(
+        similarity.fingerprint(cropped), similarity.fingerprint(original)
+    )
     assert forward.same and backward.same
     assert "crop: B is" in forward.detail
     assert "crop: A is" in backward.detail
@@ -377,7 +379,7 @@ def test_verification_is_symmetric_in_its_verdict() -> None:
     ],
 )
 def test_different_photos_are_rejected(first: str, second: str) -> None:
-    result = similarity.verify(print_of(first), print_of(second))
+    result = verification.verify(print_of(first), print_of(second))
     assert not result.same, result
     assert result.score < 0.9
 
@@ -388,7 +390,7 @@ def test_another_frame_of_the_same_scene_is_rejected() -> None:
     left, right = photo("motorcycle-left"), photo("motorcycle-right")
     a, b = similarity.compute_signals(left), similarity.compute_signals(right)
     assert similarity.hamming(a["phash"], b["phash"]) <= 10
-    result = similarity.verify(similarity.fingerprint(left), similarity.fingerprint(right))
+    result = verification.verify(similarity.fingerprint(left), similarity.fingerprint(right))
     assert not result.same, result
 
 
@@ -398,7 +400,7 @@ def test_same_backdrop_with_a_different_subject_is_rejected() -> None:
     width, height = other.size
     patch = photo("coffee").resize((width // 2, height // 2))
     other.paste(patch, (width // 4, height // 4))  # a quarter of the frame differs
-    result = similarity.verify(similarity.fingerprint(original), similarity.fingerprint(other))
+    result = verification.verify(similarity.fingerprint(original), similarity.fingerprint(other))
     assert not result.same, result
 
 
@@ -416,11 +418,11 @@ def horizon(seed: int) -> Image.Image:
 def test_same_layout_with_different_detail_is_rejected() -> None:
     # Two horizons correlate well as large shapes; only their fine detail differs.
     first, second = horizon(1), horizon(2)
-    result = similarity.verify(similarity.fingerprint(first), similarity.fingerprint(second))
+    result = verification.verify(similarity.fingerprint(first), similarity.fingerprint(second))
     assert not result.same, result
-    assert result.score >= similarity._ACCEPT_FULL  # the shapes alone would have passed
+    assert result.score >= verification._ACCEPT_FULL  # the shapes alone would have passed
     assert "fine detail" in result.detail
-    copy = similarity.verify(
+    copy = verification.verify(
         similarity.fingerprint(first), similarity.fingerprint(reencode(first, quality=60))
     )
     assert copy.same, copy
@@ -444,7 +446,7 @@ def test_low_detail_frames_never_match_each_other() -> None:
     names = sorted(prints)
     for index, first in enumerate(names):
         for second in names[index + 1 :]:
-            result = similarity.verify(prints[first], prints[second])
+            result = verification.verify(prints[first], prints[second])
             assert not result.same, (first, second, result)
             assert result.method == "low-detail"
             assert "low-detail pair" in result.detail
@@ -452,19 +454,19 @@ def test_low_detail_frames_never_match_each_other() -> None:
 
 def test_flat_frames_are_refused_even_when_equal() -> None:
     black = similarity.fingerprint(Image.new("RGB", (640, 360)))
-    result = similarity.verify(black, black)
+    result = verification.verify(black, black)
     assert not result.same
     assert "almost flat" in result.detail
 
 
 def test_low_detail_copy_is_accepted_only_when_nearly_pixel_identical() -> None:
     night = low_detail_frames()["night-0"]
-    exact = similarity.verify(
+    exact = verification.verify(
         similarity.fingerprint(night), similarity.fingerprint(reencode(night, "PNG"))
     )
     assert exact.same, exact
     assert "nearly pixel-identical" in exact.detail
-    shifted = similarity.verify(
+    shifted = verification.verify(
         similarity.fingerprint(night), similarity.fingerprint(crop(0.1, 0.1, 1, 1)(night))
     )
     assert not shifted.same, shifted
@@ -472,7 +474,7 @@ def test_low_detail_copy_is_accepted_only_when_nearly_pixel_identical() -> None:
 
 def test_a_low_detail_frame_does_not_match_a_photo() -> None:
     for frame in low_detail_frames().values():
-        result = similarity.verify(similarity.fingerprint(frame), print_of("coffee"))
+        result = verification.verify(similarity.fingerprint(frame), print_of("coffee"))
         assert not result.same
         assert result.method == "low-detail"
 
@@ -492,21 +494,21 @@ def test_everything_is_deterministic() -> None:
     assert similarity.compute_signals(image) == similarity.compute_signals(image.copy())
     assert similarity.fingerprint(image) == similarity.fingerprint(image.copy())
     cropped = similarity.fingerprint(crop(0.1, 0.05, 0.95, 0.95)(image))
-    assert similarity.verify(print_of("chelsea"), cropped) == similarity.verify(
+    assert verification.verify(print_of("chelsea"), cropped) == verification.verify(
         print_of("chelsea"), cropped
     )
 
 
 def test_verify_refuses_bytes_that_are_not_a_fingerprint() -> None:
     with pytest.raises(ValueError, match="fingerprint"):
-        similarity.verify(b"nope", print_of("coffee"))
+        verification.verify(b"nope", print_of("coffee"))
 
 
 def test_alpha_and_palette_images_are_accepted() -> None:
     rgba = photo("coffee").convert("RGBA")
     palette = photo("coffee").convert("P")
     for image in (rgba, palette):
-        result = similarity.verify(print_of("coffee"), similarity.fingerprint(image))
+        result = verification.verify(print_of("coffee"), similarity.fingerprint(image))
         assert result.same, result
         phash = similarity.compute_signals(image)["phash"]
         assert similarity.hamming(phash, signals("coffee")["phash"]) <= 4
