@@ -41,21 +41,26 @@ copyrightNotice) and, failing a caption there, from the in-body figure of the sa
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import json
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from library.articles.importers.htmldates import parse_date
+from library.articles.importers.htmldates import (
+    _as_printed,
+    _same_instant,
+    _utc_or_naive,
+    parse_date,
+)
 from library.articles.importers.htmlimages import FoundImage, _collect_images
 from library.articles.importers.htmltree import (
     _CHROME_TAGS,
     _HEADLINE_CLASSES,
     _SEPARATORS,
     _chrome_marks,
+    _decode,
     _has_words,
     _is_scope,
     _Node,
@@ -74,45 +79,6 @@ from library.articles.importers.jsonld import (
 )
 from library.articles.importers.media import canonical_media_name
 from library.articles.importers.model import ArticleFormatError, ParsedArticle, ParsedImage
-
-
-def _decode(data: bytes, path: Path) -> str:
-    """Bytes to text using the BOM or the declared charset; binary data is refused.
-
-    A stray NUL (saved pages have them) is dropped; a page is binary only when control
-    characters or undecodable bytes are more than 1 char in 50 of it.
-    """
-    head = data[:4096].decode("latin-1").lower()
-    declared = re.search(r"<meta[^>]+charset\s*=\s*[\"']?\s*([\w-]+)", head)
-    encodings = ["utf-8-sig"]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]
-    elif declared:
-        with contextlib.suppress(LookupError):
-            encodings.insert(0, codecs.lookup(declared.group(1)).name)
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
-    else:
-        text = data.decode("cp1252", errors="replace")
-    if _odd_characters(text) * 50 > len(text) or not text.strip("\x00"):
-        raise ArticleFormatError(path, "not an HTML page (binary data)")
-    return text.replace("\x00", "")
-
-
-def _odd_characters(text: str) -> int:
-    return sum(1 for c in text if (c < " " and c not in "\t\n\r\f\v") or c == "\ufffd")
-
-
-def looks_binary(text: str) -> bool:
-    """Control characters or undecodable bytes in more than 1 char in 50 mean not text."""
-    if "\x00" in text:
-        return True
-    return _odd_characters(text) * 50 > len(text)
-
 
 _DATE_KEYS = (
     "article:published_time", "og:article:published_time", "article:published",
@@ -758,41 +724,6 @@ def _agreement(text: str, reference: str) -> float:
     pairs = {text[i : i + 2] for i in range(len(text) - 1)}
     others = {reference[i : i + 2] for i in range(len(reference) - 1)}
     return 0.9 * len(pairs & others) / len(pairs | others)
-
-
-def _as_printed(instant: datetime, shown: datetime | date | None) -> datetime | date | None:
-    """`instant` (in UTC) as the page prints it, when the page prints a neighbouring day:
-    with the offset its printed time implies, or as that day when no time is printed."""
-    if shown is None or isinstance(shown, datetime) and shown.tzinfo is not None:
-        return None
-    day = shown.date() if isinstance(shown, datetime) else shown
-    if abs((day - instant.date()).days) != 1:
-        return None
-    if not isinstance(shown, datetime):
-        earliest = instant + timedelta(hours=-12)
-        latest = instant + timedelta(hours=14)
-        return day if earliest.date() <= day <= latest.date() else None
-    offset = shown - instant.replace(tzinfo=None)
-    quarters = round(offset.total_seconds() / 900)
-    if abs(offset.total_seconds() - quarters * 900) > 120 or not -48 <= quarters <= 56:
-        return None
-    return instant.astimezone(timezone(timedelta(minutes=15 * quarters)))
-
-
-def _utc_or_naive(value: datetime) -> bool:
-    offset = value.utcoffset()
-    return offset is None or offset == timedelta(0)
-
-
-def _same_instant(first: datetime, second: datetime) -> bool:
-    """A UTC or unzoned time and a zoned one that name the same moment (within minutes)."""
-    if first.tzinfo is None:
-        if second.tzinfo is None:
-            return False
-        candidates = [first.replace(tzinfo=UTC), first.replace(tzinfo=second.tzinfo)]
-    else:
-        candidates = [first]
-    return any(abs((c - second).total_seconds()) <= 300 for c in candidates)
 
 
 def parse_html(path: Path) -> list[ParsedArticle]:

@@ -188,3 +188,38 @@ def _written(text: str) -> datetime | date | None:
             return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tzinfo)
         return day
     return None
+
+
+def _as_printed(instant: datetime, shown: datetime | date | None) -> datetime | date | None:
+    """`instant` (in UTC) as the page prints it, when the page prints a neighbouring day:
+    with the offset its printed time implies, or as that day when no time is printed."""
+    if shown is None or isinstance(shown, datetime) and shown.tzinfo is not None:
+        return None
+    day = shown.date() if isinstance(shown, datetime) else shown
+    if abs((day - instant.date()).days) != 1:
+        return None
+    if not isinstance(shown, datetime):
+        earliest = instant + timedelta(hours=-12)
+        latest = instant + timedelta(hours=14)
+        return day if earliest.date() <= day <= latest.date() else None
+    offset = shown - instant.replace(tzinfo=None)
+    quarters = round(offset.total_seconds() / 900)
+    if abs(offset.total_seconds() - quarters * 900) > 120 or not -48 <= quarters <= 56:
+        return None
+    return instant.astimezone(timezone(timedelta(minutes=15 * quarters)))
+
+
+def _utc_or_naive(value: datetime) -> bool:
+    offset = value.utcoffset()
+    return offset is None or offset == timedelta(0)
+
+
+def _same_instant(first: datetime, second: datetime) -> bool:
+    """A UTC or unzoned time and a zoned one that name the same moment (within minutes)."""
+    if first.tzinfo is None:
+        if second.tzinfo is None:
+            return False
+        candidates = [first.replace(tzinfo=UTC), first.replace(tzinfo=second.tzinfo)]
+    else:
+        candidates = [first]
+    return any(abs((c - second).total_seconds()) <= 300 for c in candidates)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -318,3 +320,41 @@ def _chrome_marks(marks: str) -> bool:
 
 def _has_words(node: _Node, words: frozenset[str]) -> bool:
     return any(w in words for token in node.marks.split() for w in re.split(r"[-_]+", token))
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Bytes to text using the BOM or the declared charset; binary data is refused.
+
+    A stray NUL (saved pages have them) is dropped; a page is binary only when control
+    characters or undecodable bytes are more than 1 char in 50 of it.
+    """
+    head = data[:4096].decode("latin-1").lower()
+    declared = re.search(r"<meta[^>]+charset\s*=\s*[\"']?\s*([\w-]+)", head)
+    encodings = ["utf-8-sig"]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    elif declared:
+        with contextlib.suppress(LookupError):
+            encodings.insert(0, codecs.lookup(declared.group(1)).name)
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        text = data.decode("cp1252", errors="replace")
+    if _odd_characters(text) * 50 > len(text) or not text.strip("\x00"):
+        raise ArticleFormatError(path, "not an HTML page (binary data)")
+    return text.replace("\x00", "")
+
+
+def _odd_characters(text: str) -> int:
+    return sum(1 for c in text if (c < " " and c not in "\t\n\r\f\v") or c == "\ufffd")
+
+
+def looks_binary(text: str) -> bool:
+    """Control characters or undecodable bytes in more than 1 char in 50 mean not text."""
+    if "\x00" in text:
+        return True
+    return _odd_characters(text) * 50 > len(text)

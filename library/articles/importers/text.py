@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from library.articles.importers.html import looks_binary
+from library.articles.importers.htmltree import looks_binary
 from library.articles.importers.model import ArticleFormatError, ParsedArticle, ParsedImage
 from library.articles.importers.textalign import (
     _DEFAULT_PRIORS,
