@@ -41,19 +41,12 @@ copyrightNotice) and, failing a caption there, from the in-body figure of the sa
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from library.articles.importers.htmldates import (
-    _as_printed,
-    _same_instant,
-    _utc_or_naive,
-    parse_date,
-)
+from library.articles.importers.htmldates import page_published
 from library.articles.importers.htmlimages import FoundImage, _collect_images
 from library.articles.importers.htmltree import (
     _CHROME_TAGS,
@@ -79,22 +72,6 @@ from library.articles.importers.jsonld import (
 )
 from library.articles.importers.media import canonical_media_name
 from library.articles.importers.model import ArticleFormatError, ParsedArticle, ParsedImage
-
-_DATE_KEYS = (
-    "article:published_time", "og:article:published_time", "article:published",
-    "datepublished", "pubdate", "publishdate", "publish_date", "publish-date", "pub_date",
-    "publication_date", "publication-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
-    "dc.date.created", "dcterms.created", "originalpublicationdate", "rnews:datepublished",
-    "parsely-pub-date", "article_date_original", "datecreated", "date", "dc.date",
-    "dcterms.date", "displaydate", "cxenseparse:recs:publishtime", "epoch-publish-date",
-)  # fmt: skip
-
-
-_DATE_KEY = re.compile(r"publi(?:sh|cation)|pub_?date|issued|created")
-
-
-_NOT_PUBLISHED = re.compile(r"modif|updat|expir|end|revis|archiv|release")
-
 
 _AUTHOR_KEYS = (
     "author", "article:author", "og:author", "byl", "byline", "sailthru.author",
@@ -398,105 +375,8 @@ class _Page:
         return joined.strip() or None
 
     def published(self) -> datetime | date | None:
-        """The first date found, written as the site writes it.
-
-        A time in UTC (or without zone) is replaced by the same moment given elsewhere with
-        the site's offset; failing that, when the page prints the next or previous day
-        (a Tokyo story at 05:50 on June 19 is 20:50Z on June 18), the printed day wins,
-        with the offset that the printed time implies.
-        """
-        candidates = self._date_candidates()
-        parsed = [p for p in (parse_date(c) for c in candidates) if p is not None]
-        if not parsed:
-            return None
-        chosen = parsed[0]
-        if not (isinstance(chosen, datetime) and _utc_or_naive(chosen)):
-            return chosen
-        for other in parsed[1:]:
-            zoned = isinstance(other, datetime) and not _utc_or_naive(other)
-            if zoned and isinstance(other, datetime) and _same_instant(chosen, other):
-                return other
-        if chosen.tzinfo is None:
-            return chosen
-        printed = [parse_date(t) for t in self._printed_dates]
-        for shown in printed:
-            local = _as_printed(chosen, shown)
-            if local is not None:
-                return local
-        return chosen
-
-    def _date_candidates(self) -> list[str | int | float]:
-        found: list[str | int | float] = []
-        for key in _DATE_KEYS:
-            found.extend(self.meta(key))
-        for key, value in self.metas:
-            if _DATE_KEY.search(key) and not _NOT_PUBLISHED.search(key) and key not in _DATE_KEYS:
-                found.append(value)
-        for key in ("datePublished", "dateCreated", "uploadDate"):
-            declared = self.graph.value(key)
-            if isinstance(declared, str | int | float) and not isinstance(declared, bool):
-                found.append(declared)
-        found.extend(self._parsely_date())
-        marked: list[str] = []
-        scoped: list[str] = []
-        anywhere: list[str] = []
-        written: list[str] = []
-        for node in self.root.elements():
-            itemprop = node.get("itemprop").lower()
-            classes = node.get("class").lower().split()
-            value = node.get("datetime") or node.get("content") or node.get("title")
-            if itemprop in ("datepublished", "datecreated") and value:
-                marked.append(value)
-            elif {"published", "updated"} & set(classes) and (
-                node.get("title") or node.get("datetime")
-            ):  # hAtom: the machine date sits in the title attribute
-                target = marked if "published" in classes else written
-                target.append(node.get("datetime") or node.get("title"))
-            elif node.tag == "time" and node.get("datetime"):
-                if "pubdate" in node.attrs:
-                    marked.append(node.get("datetime"))
-                elif self.container is not None and self.container.contains(node):
-                    scoped.append(node.get("datetime"))
-                else:
-                    anywhere.append(node.get("datetime"))
-            elif any(w in ("date", "dateline", "timestamp", "pubdate", "time") for w in (
-                x for c in classes for x in re.split(r"[-_]+", c)
-            )) and (self.container is None or self.container.contains(node)):  # fmt: skip
-                text = node.text()
-                if 6 <= len(text) <= 80:
-                    written.append(text)
-        found.extend(marked)
-        found.extend(scoped)
-        if anywhere and self.container is not None:
-            found.append(anywhere[0])
-        self._printed_dates = [*written[:3], *self._dates_after_headline()]
-        found.extend(self._printed_dates)
-        return found
-
-    def _dates_after_headline(self) -> list[str]:
-        """Short texts just below the headline, where pages print the date without markup."""
-        if self.headline is None:
-            return []
-        texts: list[str] = []
-        holder = self.headline.parent or self.headline
-        holder = holder.parent or holder
-        following = (n for n in holder.elements() if n.index > self.headline.index)
-        for number, node in enumerate(following):
-            if number > 40:
-                break
-            own = " ".join(node.raw().split())
-            if 6 <= len(own) <= 80 and re.search(r"\d{4}", own):
-                texts.append(own)
-        return texts[:3]
-
-    def _parsely_date(self) -> list[str]:
-        dates: list[str] = []
-        for raw in self.meta("parsely-page"):
-            with contextlib.suppress(ValueError, RecursionError):
-                data = json.loads(raw)
-                if isinstance(data, dict) and isinstance(data.get("pub_date"), str):
-                    dates.append(data["pub_date"])
-        return dates
+        """The first date found, written as the site writes it (see `htmldates.page_published`)."""
+        return page_published(self)
 
     def byline(self) -> str | None:
         people = self._people(self.graph.people(self.graph.value("author")))

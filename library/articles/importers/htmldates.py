@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from library.articles.importers.html import _Page
 
 _ZONES = {
     "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
@@ -223,3 +228,127 @@ def _same_instant(first: datetime, second: datetime) -> bool:
     else:
         candidates = [first]
     return any(abs((c - second).total_seconds()) <= 300 for c in candidates)
+
+
+# --- a page's publication date ------------------------------------------------------
+
+
+_DATE_KEYS = (
+    "article:published_time", "og:article:published_time", "article:published",
+    "datepublished", "pubdate", "publishdate", "publish_date", "publish-date", "pub_date",
+    "publication_date", "publication-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
+    "dc.date.created", "dcterms.created", "originalpublicationdate", "rnews:datepublished",
+    "parsely-pub-date", "article_date_original", "datecreated", "date", "dc.date",
+    "dcterms.date", "displaydate", "cxenseparse:recs:publishtime", "epoch-publish-date",
+)  # fmt: skip
+
+
+_DATE_KEY = re.compile(r"publi(?:sh|cation)|pub_?date|issued|created")
+
+
+_NOT_PUBLISHED = re.compile(r"modif|updat|expir|end|revis|archiv|release")
+
+
+def page_published(page: _Page) -> datetime | date | None:
+    """The first date found, written as the site writes it.
+
+    A time in UTC (or without zone) is replaced by the same moment given elsewhere with
+    the site's offset; failing that, when the page prints the next or previous day
+    (a Tokyo story at 05:50 on June 19 is 20:50Z on June 18), the printed day wins,
+    with the offset that the printed time implies.
+    """
+    candidates = _date_candidates(page)
+    parsed = [p for p in (parse_date(c) for c in candidates) if p is not None]
+    if not parsed:
+        return None
+    chosen = parsed[0]
+    if not (isinstance(chosen, datetime) and _utc_or_naive(chosen)):
+        return chosen
+    for other in parsed[1:]:
+        zoned = isinstance(other, datetime) and not _utc_or_naive(other)
+        if zoned and isinstance(other, datetime) and _same_instant(chosen, other):
+            return other
+    if chosen.tzinfo is None:
+        return chosen
+    printed = [parse_date(t) for t in page._printed_dates]
+    for shown in printed:
+        local = _as_printed(chosen, shown)
+        if local is not None:
+            return local
+    return chosen
+
+
+def _date_candidates(page: _Page) -> list[str | int | float]:
+    found: list[str | int | float] = []
+    for key in _DATE_KEYS:
+        found.extend(page.meta(key))
+    for key, value in page.metas:
+        if _DATE_KEY.search(key) and not _NOT_PUBLISHED.search(key) and key not in _DATE_KEYS:
+            found.append(value)
+    for key in ("datePublished", "dateCreated", "uploadDate"):
+        declared = page.graph.value(key)
+        if isinstance(declared, str | int | float) and not isinstance(declared, bool):
+            found.append(declared)
+    found.extend(_parsely_date(page))
+    marked: list[str] = []
+    scoped: list[str] = []
+    anywhere: list[str] = []
+    written: list[str] = []
+    for node in page.root.elements():
+        itemprop = node.get("itemprop").lower()
+        classes = node.get("class").lower().split()
+        value = node.get("datetime") or node.get("content") or node.get("title")
+        if itemprop in ("datepublished", "datecreated") and value:
+            marked.append(value)
+        elif {"published", "updated"} & set(classes) and (
+            node.get("title") or node.get("datetime")
+        ):  # hAtom: the machine date sits in the title attribute
+            target = marked if "published" in classes else written
+            target.append(node.get("datetime") or node.get("title"))
+        elif node.tag == "time" and node.get("datetime"):
+            if "pubdate" in node.attrs:
+                marked.append(node.get("datetime"))
+            elif page.container is not None and page.container.contains(node):
+                scoped.append(node.get("datetime"))
+            else:
+                anywhere.append(node.get("datetime"))
+        elif any(w in ("date", "dateline", "timestamp", "pubdate", "time") for w in (
+            x for c in classes for x in re.split(r"[-_]+", c)
+        )) and (page.container is None or page.container.contains(node)):  # fmt: skip
+            text = node.text()
+            if 6 <= len(text) <= 80:
+                written.append(text)
+    found.extend(marked)
+    found.extend(scoped)
+    if anywhere and page.container is not None:
+        found.append(anywhere[0])
+    page._printed_dates = [*written[:3], *_dates_after_headline(page)]
+    found.extend(page._printed_dates)
+    return found
+
+
+def _dates_after_headline(page: _Page) -> list[str]:
+    """Short texts just below the headline, where pages print the date without markup."""
+    if page.headline is None:
+        return []
+    texts: list[str] = []
+    holder = page.headline.parent or page.headline
+    holder = holder.parent or holder
+    following = (n for n in holder.elements() if n.index > page.headline.index)
+    for number, node in enumerate(following):
+        if number > 40:
+            break
+        own = " ".join(node.raw().split())
+        if 6 <= len(own) <= 80 and re.search(r"\d{4}", own):
+            texts.append(own)
+    return texts[:3]
+
+
+def _parsely_date(page: _Page) -> list[str]:
+    dates: list[str] = []
+    for raw in page.meta("parsely-page"):
+        with contextlib.suppress(ValueError, RecursionError):
+            data = json.loads(raw)
+            if isinstance(data, dict) and isinstance(data.get("pub_date"), str):
+                dates.append(data["pub_date"])
+    return dates
