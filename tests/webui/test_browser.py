@@ -76,6 +76,18 @@ class Site:
     ids: dict[str, int] = field(default_factory=dict)
 
 
+#: The image's natural width once it has loaded or failed: waits for the load event
+#: instead of reading the width while the picture may still be on its way.
+LOADED_WIDTH = """img => {
+    img.loading = "eager";  // a lazy picture below the fold would never start
+    img.scrollIntoView();
+    return img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth), {once: true});
+        img.addEventListener("error", () => done(0), {once: true});
+    });
+}"""
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -194,7 +206,7 @@ def test_sign_in_search_and_edit(page: Any, site: Site, backend: str) -> None:
     page.click(f"a.card-image[href^='/photos/{site.ids['original.jpg']}?']")
     page.wait_for_selector("text=Published in")
     assert page.locator("#usages li").count() == 2
-    assert page.locator("img[src$='/web']").evaluate("img => img.naturalWidth") > 0
+    assert page.locator("img[src$='/web']").evaluate(LOADED_WIDTH) > 0
     shot(page, backend, "photo")
     page.fill("textarea[name=caption]", "Astronaut Eileen Collins before the STS-63 mission.")
     page.click("button:has-text('Save changes')")
@@ -392,8 +404,11 @@ def test_review_a_duplicate_group(page: Any, site: Site, backend: str) -> None:
     page.click(f".group-row a.group-title[href='/duplicates/{group.id}']")
     page.wait_for_selector(".compare-table")
     assert page.locator(".member").count() == len(group.members)
-    assert page.locator(".member-image img").evaluate_all(
-        "imgs => imgs.every(img => img.naturalWidth > 0)"
+    assert all(
+        width > 0
+        for width in page.locator(".member-image img").evaluate_all(
+            f"imgs => Promise.all(imgs.map({LOADED_WIDTH}))"
+        )
     )
     shot(page, backend, "group")
     other = next(m.asset_id for m in group.members if m.asset_id != group.master)
@@ -417,7 +432,7 @@ def test_auditor_reads_the_reuse_report(page: Any, site: Site, backend: str) -> 
     assert page.locator(f".audit-photo a[href='/photos/{photo}']").count() >= 1
     assert page.locator(".usage-table tbody tr").count() == 2
     assert page.locator(".findings .badge").count() >= 1
-    assert page.locator(".audit-thumb img").evaluate("img => img.naturalWidth") > 0
+    assert page.locator(".audit-thumb img").evaluate(LOADED_WIDTH) > 0
     shot(page, backend, "reports")
     page.fill("input[name=since]", "2030-01-01")
     page.click("#reuse button:has-text('Filter')")
