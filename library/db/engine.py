@@ -81,9 +81,12 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
-        # A write that may be skipped (a "last used" note) asks not to wait for the lock.
-        wait = options.get("sqlite_busy_ms", int(busy_timeout * 1000))
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+        # A write that may be skipped (a "last used" note) asks not to wait for the lock;
+        # the pooled connection remembers its setting, so the usual transaction pays nothing.
+        wait = int(options.get("sqlite_busy_ms", busy_timeout * 1000))
+        if connection.info.get("busy_ms", int(busy_timeout * 1000)) != wait:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+            connection.info["busy_ms"] = wait
         connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
