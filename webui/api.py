@@ -145,7 +145,7 @@ def usages(asset_id: int) -> Any:
     return jsonify(
         usages=[
             records.usage_record(usage, article)
-            for usage, article in queries.usages_of(session, [asset_id])
+            for usage, article in queries.group_usages(session, asset_id)
         ]
     )
 

@@ -129,7 +129,7 @@ def _render(
     changes: list[Change] = []
     if identity is not None and identity.can("history"):
         changes = list(reversed(edits.history(session, asset.id)))
-    usages = queries.usages_of(session, [asset.id])
+    usages = queries.group_usages(session, asset.id)
     comparison = articles.compare_usages(asset, [usage for usage, _ in usages])
     return render_template(
         "photo.html",

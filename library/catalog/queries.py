@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from assets.formats import format_by_name
 from library.catalog import search
+from library.catalog.groupusages import group_article_counts, group_mates
 from library.db.models import (
     Article,
     Asset,
@@ -346,23 +347,17 @@ def usages_of(session: Session, asset_ids: Iterable[int]) -> list[tuple[Usage, A
     return [(u, a) for u, a in rows]
 
 
-def usage_counts(session: Session, asset_ids: Sequence[int] | None = None) -> dict[int, int]:
-    """asset id → number of distinct articles it appears in.
+def group_usages(session: Session, asset_id: int) -> list[tuple[Usage, Article]]:
+    """Every usage of the photo's picture: its own and its duplicate group's copies'.
 
-    With ids, every id is in the answer (0 when unused); without, only used photos are.
+    Each usage's ``asset_id`` still names the copy that was published.
     """
-    query = (
-        select(Usage.asset_id, func.count(func.distinct(Usage.article_id)))
-        .where(Usage.asset_id.is_not(None))
-        .group_by(Usage.asset_id)
-    )
-    if asset_ids is None:
-        return {asset_id: n for asset_id, n in session.execute(query) if asset_id is not None}
-    if not asset_ids:
-        return {}
-    rows = session.execute(query.where(Usage.asset_id.in_(list(asset_ids))))
-    found: dict[int, int] = {asset_id: n for asset_id, n in rows if asset_id is not None}
-    return {asset_id: found.get(asset_id, 0) for asset_id in asset_ids}
+    return usages_of(session, group_mates(session, [asset_id])[asset_id])
+
+
+def usage_counts(session: Session, asset_ids: Sequence[int]) -> dict[int, int]:
+    """asset id → number of distinct articles that ran it or a copy of it (0 when none)."""
+    return group_article_counts(session, asset_ids) if asset_ids else {}
 
 
 # --- which articles -------------------------------------------------------------------

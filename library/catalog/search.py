@@ -42,10 +42,13 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
+from library.catalog.groupusages import group_article_counts, group_mates
+from library.db.engine import chunked
 from library.db.models import Asset, Usage
 
 #: Indexed columns, in the order of the FTS5 table's columns.
@@ -443,7 +446,30 @@ def reindex_assets(session: Session, asset_ids: Iterable[int]) -> int:
     done = 0
     for start in range(0, len(ids), _CHUNK):
         done += _index_chunk(session, ids[start : start + _CHUNK])
+    # A usage counts for the whole duplicate group: the copies' counts move too.
+    mates = {m for found in group_mates(session, ids).values() for m in found}
+    refresh_usage_counts(session, mates - set(ids))
     return done
+
+
+def refresh_usage_counts(session: Session, asset_ids: Iterable[int] | None = None) -> None:
+    """Recount the articles of these photos (all when None) after groups or usages changed.
+
+    The count is per duplicate group (`groupusages`), so ``used:>2`` and
+    "most used" see a copy of a photo that ran twice as used twice.
+    """
+    if asset_ids is None:
+        asset_ids = session.scalars(select(stats_table.c.asset_id)).all()
+    for chunk in chunked(sorted(set(asset_ids))):
+        by_count: dict[int, list[int]] = {}
+        for asset_id, count in group_article_counts(session, chunk).items():
+            by_count.setdefault(count, []).append(asset_id)
+        for count, ids in by_count.items():
+            session.execute(
+                update(stats_table)
+                .where(stats_table.c.asset_id.in_(ids), stats_table.c.article_count != count)
+                .values(article_count=count)
+            )
 
 
 def rebuild_index(session: Session) -> int:
@@ -492,20 +518,17 @@ def _index_chunk(session: Session, ids: list[int], fresh: bool = False) -> int:
     if not rows:
         return 0
     published: dict[int, list[str]] = {}
-    articles: dict[int, set[int]] = {}
     usage_rows = session.execute(
-        select(Usage.asset_id, Usage.article_id, Usage.caption, Usage.alt).where(
-            Usage.asset_id.in_(ids)
-        )
+        select(Usage.asset_id, Usage.caption, Usage.alt).where(Usage.asset_id.in_(ids))
     )
-    for asset_id, article_id, caption, alt in usage_rows:
+    for asset_id, caption, alt in usage_rows:
         if asset_id is None:
             continue
-        articles.setdefault(asset_id, set()).add(article_id)
         texts = published.setdefault(asset_id, [])
         for value in (caption, alt):
             if value and value not in texts:
                 texts.append(value)
+    counts = group_article_counts(session, [row[0] for row in rows])
     documents = []
     for row in rows:
         values = dict(zip(("id", *SEARCH_FIELDS[:-1]), row, strict=True))
@@ -533,7 +556,7 @@ def _index_chunk(session: Session, ids: list[int], fresh: bool = False) -> int:
     session.execute(text(statement), documents)
     session.execute(
         insert(stats_table),
-        [{"asset_id": row[0], "article_count": len(articles.get(row[0], ()))} for row in rows],
+        [{"asset_id": row[0], "article_count": counts.get(row[0], 0)} for row in rows],
     )
     return len(rows)
 

@@ -132,7 +132,7 @@ def usages(ctx: Context, ref: str, as_json: bool) -> None:
     """
     with ctx.session() as session:
         asset = catalog.find_asset(session, ref)
-        pairs = queries.usages_of(session, [asset.id])
+        pairs = queries.group_usages(session, asset.id)
         comparison = articles.compare_usages(asset, [u for u, _ in pairs])
         rows = [records.usage_record(u, a) for u, a in pairs]
     if as_json:

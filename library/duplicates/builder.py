@@ -6,7 +6,11 @@ A group is a connected component of the duplicate graph. Its edges are:
   of its digest (a star, so a decision about one copy cuts only that link);
 * near: the verified pairs in ``duplicate_pairs``.
 
-A "not a duplicate" decision removes the edge between its two photos. A photo
+A "not a duplicate" decision keeps its two photos apart whatever path links
+them: components are joined strongest link first (same pixels, then near
+pairs by distance), and a link that would put two refused photos in one
+group is skipped. A member linked to both sides goes with its stronger link.
+A photo
 outside every component whose bytes were found at several paths forms an
 "identical" group of its own (one asset, several files). The master is the
 photo someone chose last, else :func:`suggest_master`; every other member is
@@ -157,6 +161,12 @@ def all_edges(session: Session) -> dict[Pair, Edge]:
     return {k: v for k, v in edges.items() if k not in refused}
 
 
+def refused_within(session: Session, nodes: Collection[int]) -> set[Pair]:
+    """The "not a duplicate" decisions between two of these photos."""
+    wanted = set(nodes)
+    return {p for p in refused_pairs(session, wanted) if p[0] in wanted and p[1] in wanted}
+
+
 def edges_around(session: Session, nodes: Collection[int]) -> dict[Pair, Edge]:
     """The links that touch the given photos, decisions applied (indexed look-ups only)."""
     edges: dict[Pair, Edge] = {}
@@ -185,9 +195,25 @@ def edges_around(session: Session, nodes: Collection[int]) -> dict[Pair, Edge]:
     }
 
 
-def components(edges: dict[Pair, Edge]) -> list[list[int]]:
-    """The connected components of the edges, each sorted."""
+def _strength(key: Pair, edge: Edge) -> tuple[bool, int, float, Pair]:
+    """Strongest first: same pixels, then the closest and best-verified near pairs."""
+    return (edge.kind != "pixels", edge.distance or 0, -(edge.score or 0.0), key)
+
+
+def components(edges: dict[Pair, Edge], refused: Collection[Pair] = ()) -> list[list[int]]:
+    """The groups the links make, each sorted, with the refused pairs kept apart.
+
+    Links are joined strongest first; a link that would put both photos of a
+    refused pair into one group is skipped, so a decision splits a group
+    whatever path links its two photos. Photos left without a joined link
+    are in no group.
+    """
     parent: dict[int, int] = {}
+    members: dict[int, set[int]] = {}
+    banned: dict[int, set[int]] = defaultdict(set)
+    for a, b in refused:
+        banned[a].add(b)
+        banned[b].add(a)
 
     def find(x: int) -> int:
         parent.setdefault(x, x)
@@ -196,14 +222,28 @@ def components(edges: dict[Pair, Edge]) -> list[list[int]]:
             x = parent[x]
         return x
 
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    found: dict[int, list[int]] = defaultdict(list)
-    for node in sorted(parent):
-        found[find(node)].append(node)
-    return list(found.values())
+    for key in sorted(edges, key=lambda k: _strength(k, edges[k])):
+        ra, rb = find(key[0]), find(key[1])
+        if ra == rb:
+            continue
+        mine, theirs = members.get(ra, {ra}), members.get(rb, {rb})
+        if banned and any(banned[x] & theirs for x in mine):
+            continue
+        root, other = min(ra, rb), max(ra, rb)
+        parent[other] = root
+        members[root] = mine | theirs
+        members.pop(other, None)
+    return [sorted(group) for _, group in sorted(members.items()) if len(group) > 1]
+
+
+def held_apart(edges: dict[Pair, Edge], parts: list[list[int]]) -> dict[Pair, Edge]:
+    """Links between two different groups: the ones a decision overrode."""
+    group_of = {m: i for i, members in enumerate(parts) for m in members}
+    return {
+        k: e
+        for k, e in edges.items()
+        if k[0] in group_of and k[1] in group_of and group_of[k[0]] != group_of[k[1]]
+    }
 
 
 # --- the facts a group needs -------------------------------------------------------------
@@ -337,10 +377,12 @@ def component_groups(
     paths = paths_of(session, ids)
     masters = _chosen_masters(session, ids)
     framed = framed_assets(session, ids)
+    part_of = {m: i for i, members in enumerate(parts) for m in members}
     links: dict[int, list[tuple[Pair, Edge]]] = defaultdict(list)
     for key, edge in edges.items():
-        links[key[0]].append((key, edge))
-        links[key[1]].append((key, edge))
+        if part_of.get(key[0], -1) == part_of.get(key[1], -2):  # a link inside one group
+            links[key[0]].append((key, edge))
+            links[key[1]].append((key, edge))
     groups = []
     for members in parts:
         chosen = [m for m in members if m in masters]
@@ -404,7 +446,7 @@ def identical_groups(session: Session, ids: Collection[int] | None = None) -> li
 def build_groups(session: Session) -> list[Group]:
     """Every duplicate group of the library, computed from scratch."""
     edges = all_edges(session)
-    parts = components(edges)
+    parts = components(edges, refused_pairs(session))
     grouped = {i for members in parts for i in members}
     singles = [g for g in identical_groups(session) if g.master not in grouped]
     return order_groups(component_groups(session, parts, edges) + singles)
@@ -433,7 +475,7 @@ def build_around(
         frontier = {n for pair in found for n in pair} - reached
         if expand is not None and frontier:
             frontier |= set(expand(frontier)) - reached
-    parts = components(edges)
+    parts = components(edges, refused_within(session, reached))
     grouped = {i for members in parts for i in members}
     groups = component_groups(session, parts, edges)
     groups += identical_groups(session, reached - grouped)

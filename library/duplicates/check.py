@@ -51,7 +51,7 @@ def check_files(session: Session, paths: Iterable[str]) -> list[FileCheck]:
         result = FileCheck(path)
         for match in matches_for(session, analysis, index):
             used = [
-                records.usage_record(u, a) for u, a in queries.usages_of(session, [match.asset_id])
+                records.usage_record(u, a) for u, a in queries.group_usages(session, match.asset_id)
             ]
             result.matches.append((match, used))
         results.append(result)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.orm import Session
 
+from library.catalog import search
 from library.db.engine import chunked
 from library.db.models import DuplicateGroup, DuplicateMember
 from library.duplicates.builder import (
@@ -129,6 +130,8 @@ def refresh_groups(session: Session, asset_ids: Iterable[int]) -> None:
     reached, groups = build_around(session, start, lambda new: _grouped_with(session, new))
     _delete_groups(session, _group_ids(session, reached))
     _insert(session, groups)
+    # Usages are counted per group: every photo whose group changed is recounted.
+    search.refresh_usage_counts(session, reached)
 
 
 def refresh_if_grouped(session: Session, asset_id: int) -> None:
@@ -147,6 +150,7 @@ def rebuild_groups(session: Session) -> int:
     session.execute(delete(DuplicateMember))
     session.execute(delete(DuplicateGroup))
     _insert(session, groups)
+    search.refresh_usage_counts(session)
     return len(groups)
 
 

@@ -6,6 +6,7 @@ takes a couple of seconds, and every test only reads it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from library.articles.imports import ImportReport, import_articles
-from library.catalog.queries import usage_counts, usages_of
+from library.catalog import search
+from library.catalog.queries import find_photos, group_usages, usage_counts, usages_of
 from library.config import LibraryConfig
 from library.db.engine import Database, init_library
 from library.db.models import Article, Asset, Usage
@@ -103,7 +105,10 @@ def test_only_the_ferry_terminal_drawing_stays_unresolved(demo: DemoLibrary) -> 
 
 def test_photos_reused_across_articles(demo: DemoLibrary) -> None:
     with demo.database.session_scope(write=False) as session:
-        counts = usage_counts(session)
+        pairs = session.execute(
+            select(Usage.asset_id, Usage.article_id).where(Usage.asset_id.is_not(None)).distinct()
+        )
+        counts = Counter(asset_id for asset_id, _ in pairs)
     names = {asset_id: name for name, asset_id in demo.ids.items()}
     reused = {names[asset_id]: n for asset_id, n in counts.items() if n >= 2}
     assert reused == {ROCKET: 5, CAMERAMAN: 3, COFFEE: 2, RETINA: 2, HUBBLE: 2}
@@ -224,3 +229,37 @@ def test_importing_again_updates_instead_of_duplicating(demo: DemoLibrary) -> No
     assert (again.usages, again.resolved) == (29, 28)
     with demo.database.session_scope(write=False) as session:
         assert len(list(session.scalars(select(Usage.id)))) == 29
+
+
+def test_a_copy_shows_where_its_picture_ran(demo: DemoLibrary) -> None:
+    """Issue 13, bug 1: every member of a duplicate group shares the group's usages."""
+    from library.duplicates.membership import group_of
+
+    with demo.database.session_scope(write=False) as session:
+        group = group_of(session, demo.ids[ROCKET])
+        assert group is not None
+        members = [m.asset_id for m in group.members]
+        everywhere = {
+            (u.article_id, u.asset_id) for m in members for u, _ in usages_of(session, [m])
+        }
+        articles = {article for article, _ in everywhere}
+        assert len(articles) >= 5 and len(members) >= 3
+        for member in members:
+            shared = group_usages(session, member)
+            # Every usage of the group, each naming the copy that was published.
+            assert {(u.article_id, u.asset_id) for u, _ in shared} == everywhere
+            assert usage_counts(session, [member]) == {member: len(articles)}
+        # A copy nobody published still counts as used, in search and in its badge.
+        unpublished = [m for m in members if not usages_of(session, [m])]
+        assert unpublished, "the demo has a copy of the rocket that no article used"
+        found = find_photos(session, f"used:>{len(articles) - 1}", limit=100)
+        assert set(members) <= {a.id for a in found.assets}
+        assert all(found.usage_counts[m] == len(articles) for m in members)
+        # The search index's stored counts agree with a recount.
+        stats = search.stats_table
+        stored = dict(
+            session.execute(
+                select(stats.c.asset_id, stats.c.article_count).where(stats.c.asset_id.in_(members))
+            ).all()
+        )
+        assert stored == {m: len(articles) for m in members}

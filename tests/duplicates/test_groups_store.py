@@ -257,3 +257,37 @@ def test_upgrade_builds_groups_of_an_existing_library(database: Database) -> Non
     groups = stored(database)
     assert len(groups) == 1 and groups[0]["level"] == "pixels"
     assert groups == rebuilt(database)
+
+
+def test_not_a_duplicate_splits_a_member_linked_through_another_copy(database: Database) -> None:
+    """Issue 13, bug 2: the decision against the master must take effect whatever the path."""
+    master, copy, recompressed = (create_asset(database, w) for w in (640, 320, 320))
+    add_pair(database, master, copy, 2)
+    add_pair(database, copy, recompressed, 4)
+    add_pair(database, master, recompressed, 6)
+    with database.session_scope() as session:
+        decisions.decide_not_duplicate(session, recompressed, master, "ana")
+    with database.session_scope(write=False) as session:
+        assert membership.group_of(session, recompressed) is None
+        group = membership.group_of(session, master)
+        assert group is not None and [m.asset_id for m in group.members] == [master, copy]
+    assert stored(database) == rebuilt(database)
+    with database.session_scope() as session:
+        decisions.undo_not_duplicate(session, recompressed, master)
+    with database.session_scope(write=False) as session:
+        group = membership.group_of(session, recompressed)
+        assert group is not None and len(group.members) == 3
+
+
+def test_a_member_linked_to_both_sides_follows_its_stronger_link(database: Database) -> None:
+    a, b, middle = (create_asset(database, w) for w in (640, 630, 320))
+    add_pair(database, a, middle, 2)
+    add_pair(database, b, middle, 9)
+    with database.session_scope() as session:
+        decisions.decide_not_duplicate(session, a, b, "ana")
+    with database.session_scope(write=False) as session:
+        assert [m.asset_id for m in membership.group_of(session, a).members] == [a, middle]  # type: ignore[union-attr]
+        assert membership.group_of(session, b) is None
+        # The explanation never leans on a link to a photo outside the group.
+        assert all(f"photo {b}" not in m.why for m in membership.group_of(session, a).members)  # type: ignore[union-attr]
+    assert stored(database) == rebuilt(database)

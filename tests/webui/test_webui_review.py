@@ -97,7 +97,7 @@ def _conflicted_photo(database: Database) -> tuple[int, articles.UsageComparison
         for photo in audit.reuse_report(session):
             asset = session.get(Asset, photo.master)
             assert asset is not None
-            usages = [u for u, _ in queries.usages_of(session, [asset.id])]
+            usages = [u for u, _ in queries.group_usages(session, asset.id)]
             comparison = articles.compare_usages(asset, usages)
             if comparison.credit_conflict and comparison.differs_from_asset["caption"]:
                 found.append((len(comparison.differs_from_asset["caption"]), asset.id, comparison))
@@ -410,3 +410,30 @@ def test_reports_filters(demo: Demo) -> None:
     assert bad.status_code == 200 and "is not a date" in bad.text
     assert client.get("/reports/reuse.csv?since=yesterday").status_code == 400
     assert demo.client("writer").get("/reports/reuse.json").status_code == 403
+
+
+def test_a_copy_nobody_published_shows_its_group_usages(demo: Demo) -> None:
+    """Issue 13, bug 1, at the gallery's edges: page, API, badge and search."""
+    with demo.database.session_scope(write=False) as session:
+        found = [
+            (g, m.asset_id)
+            for g in dupes.duplicate_groups(session)
+            for m in g.members
+            if not queries.usages_of(session, [m.asset_id])
+            and any(queries.usages_of(session, [o.asset_id]) for o in g.members)
+        ]
+        assert found, "the demo has an unpublished copy of a published photo"
+        group, copy = found[0]
+        expected = queries.group_usages(session, copy)
+        count = len({u.article_id for u, _ in expected})
+    client = demo.client("writer")
+    api = client.get(f"/api/photos/{copy}/usages").json["usages"]
+    assert len(api) == len(expected) and {u["asset_id"] for u in api} != {copy}
+    page = client.get(f"/photos/{copy}").text
+    assert "No published usages recorded" not in page
+    assert f"used {count}×" in page
+    section = page[page.index('id="usages"') : page.index('id="duplicates"')]
+    assert section.count("<li>") == len(expected) and "as copy" in section
+    grid = client.get("/", query_string={"q": f"used:>{count - 1}"}).text
+    card = grid[grid.index(f'id="p{copy}"') :][:3000]
+    assert f"used {count}×" in card
