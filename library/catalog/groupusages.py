@@ -63,7 +63,8 @@ def group_article_counts(session: Session, asset_ids: Iterable[int]) -> dict[int
             select(Usage.asset_id, Usage.article_id).where(Usage.asset_id.in_(chunk)).distinct()
         )
         for asset_id, article_id in rows:
-            articles[asset_id].add(article_id)
+            if asset_id is not None:
+                articles[asset_id].add(article_id)
     return {
         asset_id: len(set().union(*(articles[m] for m in found)))
         for asset_id, found in mates.items()
