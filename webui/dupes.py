@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from library.catalog import edits, queries
-from library.db.models import EDITABLE_FIELDS, Asset
-from library.duplicates import decisions, membership
+from library.db.models import EDITABLE_FIELDS, Asset, DuplicateDecision
+from library.duplicates import decisions, membership, review
 from library.duplicates.builder import LEVELS, Group
-from library.errors import VersionConflictError
+from library.errors import InvalidValueError, VersionConflictError
 from webui.auth import current, require
 from webui.db import commit, get_session
 from webui.photos import LABELS, display
@@ -51,11 +51,11 @@ def index() -> str:
 @bp.get("/<group_id>")
 @require("read")
 def group(group_id: str) -> str:
-    return _render(_group(group_id))
+    return _render(_review(group_id))
 
 
-def _group(group_id: str) -> Group:
-    found = membership.group_by_key(get_session(), group_id)
+def _review(group_id: str) -> review.GroupReview:
+    found = review.review_group(get_session(), group_id)
     if found is None:
         abort(
             404,
@@ -65,7 +65,8 @@ def _group(group_id: str) -> Group:
     return found
 
 
-def _render(group: Group, conflict: dict[str, Any] | None = None) -> str:
+def _render(found: review.GroupReview, conflict: dict[str, Any] | None = None) -> str:
+    group = found.group
     ids = [m.asset_id for m in group.members]
     assets: dict[int, Asset] = {a.id: a for a in queries.assets_by_ids(get_session(), ids)}
     values = {
@@ -78,9 +79,14 @@ def _render(group: Group, conflict: dict[str, Any] | None = None) -> str:
         for asset_id, mine in values.items()
         if asset_id != group.master
     }
+    others = [i for i in ids if i != group.master]
+    compare = request.args.get("with", type=int)
+    if compare not in others:
+        compare = others[0] if others else None
     return render_template(
         "group.html",
         group=group,
+        review=found,
         assets=assets,
         values=values,
         differs=differs,
@@ -88,7 +94,20 @@ def _render(group: Group, conflict: dict[str, Any] | None = None) -> str:
         copy_fields=COPY_FIELDS,
         labels=LABELS,
         conflict=conflict,
+        compare=compare,
+        warnings={i: decisions.master_warning(get_session(), i) for i in others},
+        apart=_apart_offer(group),
     )
+
+
+def _apart_offer(group: Group) -> dict[str, Any] | None:
+    """After a split that left the photo with some of its former group: what to offer."""
+    asset_id = request.args.get("apart", type=int)
+    holding = [int(i) for i in request.args.get("holding", "").split(",") if i.isdigit()]
+    members = {m.asset_id for m in group.members}
+    if asset_id not in members or not holding or not set(holding) <= members:
+        return None
+    return {"asset_id": asset_id, "holding": holding}
 
 
 def _member(group: Group, name: str = "asset_id") -> int:
@@ -99,41 +118,93 @@ def _member(group: Group, name: str = "asset_id") -> int:
     return asset_id
 
 
+def _group(group_id: str) -> Group:
+    return _review(group_id).group
+
+
 def _user() -> str:
     identity = current()
     assert identity is not None
     return identity.name
 
 
-def _back(group_id: str) -> Response:
-    return redirect(url_for("dupes.group", group_id=group_id), code=303)
+def _back(group_id: str, **args: Any) -> Response:
+    return redirect(url_for("dupes.group", group_id=group_id, **args), code=303)
 
 
 @bp.post("/<group_id>/master")
 @require("decide_duplicates")
-def set_master(group_id: str) -> Response:
-    group = _group(group_id)
-    asset_id = _member(group)
-    decisions.decide_master(get_session(), asset_id, _user())
+def set_master(group_id: str) -> Any:
+    """Make a member the master; a much smaller or poorer copy asks first."""
+    found = _review(group_id)
+    asset_id = _member(found.group)
+    session = get_session()
+    warning = decisions.master_warning(session, asset_id)
+    if warning and request.form.get("confirm") != "yes":
+        return render_template(
+            "confirm_master.html", review=found, asset_id=asset_id, warning=warning
+        )
+    decisions.decide_master(session, asset_id, _user())
     commit()
     flash(f"Photo #{asset_id} is now the master of this group.", "success")
-    return _back(group.id)
+    return _back(_group_key_of(asset_id) or found.group.id)
 
 
 @bp.post("/<group_id>/not-duplicate")
 @require("decide_duplicates")
 def not_duplicate(group_id: str) -> Response:
-    """Photo ``asset_id`` is not a duplicate of ``master`` (the master the page showed)."""
+    """Photo ``asset_id`` is not a duplicate of ``master`` (or of each ``others`` photo)."""
     group = _group(group_id)
-    asset_id, master = _member(group), _member(group, "master")
-    session = get_session()
-    decisions.decide_not_duplicate(session, master, asset_id, _user())
+    asset_id = _member(group)
+    others = [int(i) for i in request.form.getlist("others") if i.isdigit()]
+    if not others:
+        others = [_member(group, "master")]
+    if not {m.asset_id for m in group.members} >= set(others):
+        abort(400, description=f"others: choose photos of group {group.id}.")
+    split = decisions.decide_apart(get_session(), asset_id, others, _user())
     commit()
-    flash(f"Photo #{asset_id} is recorded as not a duplicate of #{master}.", "success")
-    remaining = membership.group_of(session, master)
-    if remaining is None:
+    names = ", ".join(f"#{i}" for i in others)
+    if split.holding:
+        flash(
+            f"Recorded: #{asset_id} is not a duplicate of {names}. It is still grouped with "
+            f"{', '.join(f'#{i}' for i in split.holding)}, which it resembles more.",
+            "info",
+        )
+        assert split.asset_group is not None
+        holding = ",".join(str(i) for i in split.holding)
+        return _back(split.asset_group, apart=asset_id, holding=holding)
+    where = f"group {split.asset_group}" if split.asset_group else "no group"
+    flash(f"Recorded: #{asset_id} is not a duplicate of {names}; it is now in {where}.", "success")
+    if split.other_group is None:
         return redirect(url_for("dupes.index"), code=303)
-    return _back(remaining.id)
+    return _back(split.other_group)
+
+
+@bp.post("/<group_id>/decisions/<int:decision_id>/undo")
+@require("decide_duplicates")
+def undo(group_id: str, decision_id: int) -> Response:
+    session = get_session()
+    try:
+        decision = decisions.undo_decision(session, decision_id)
+    except InvalidValueError as exc:
+        abort(404, description=str(exc))
+    commit()
+    flash(f"Undone: {_decision_words(decision)}.", "success")
+    key = _group_key_of(decision.asset_id) or (
+        _group_key_of(decision.other_id) if decision.other_id else None
+    )
+    return _back(key) if key else redirect(url_for("dupes.index"), code=303)
+
+
+def _group_key_of(asset_id: int) -> str | None:
+    found = membership.group_of(get_session(), asset_id)
+    return found.id if found else None
+
+
+def _decision_words(decision: DuplicateDecision) -> str:
+    if decision.kind == "master":
+        return f"#{decision.asset_id} made master by {decision.user}"
+    return f"#{decision.asset_id} and #{decision.other_id} marked different by {decision.user}"
 
 
 @bp.post("/<group_id>/copy")
@@ -171,7 +242,7 @@ def copy_from_master(group_id: str) -> Any:
             "current": exc.current,
             "fields": rows,
         }
-        return _render(group, conflict), 409
+        return _render(_review(group.id), conflict), 409
     commit()
     names = ", ".join(LABELS[c.field].lower() for c in result.changes)
     if names:

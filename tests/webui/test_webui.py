@@ -18,6 +18,7 @@ from library.catalog import edits, search, templates, users
 from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database
+from library.duplicates import decisions
 from tests.webui.webutil import (
     PASSWORD,
     ROLES,
@@ -51,6 +52,7 @@ class World:
     twin: int = 0  # the same pixels as ``asset``: its duplicate group's other member
     group: str = ""
     token: int = 0  # an API token of the user "target", for the admin's routes
+    decision: int = 0  # a duplicate decision in ``group``, to undo
 
     def format(self, text: str) -> str:
         return text.format(**asdict(self))
@@ -77,7 +79,10 @@ def routed(database: Database, world: World) -> World:
     add_user(database, "target", "viewer")
     with database.session_scope() as session:
         token = users.issue_token(session, "target", "script").id
-    return replace(world, twin=twin, group=f"g{min(world.asset, twin)}", token=token)
+        decisions.decide_master(session, world.asset, "setup")
+        decision = decisions.decisions_about(session, [world.asset])[0].id
+    group = f"g{min(world.asset, twin)}"
+    return replace(world, twin=twin, group=group, token=token, decision=decision)
 
 
 def upload_body() -> dict[str, Any]:
@@ -119,6 +124,7 @@ ROUTES: list[tuple[str, str, str, int, dict[str, Any]]] = [
         303,
         {"data": {"asset_id": "{twin}", "master": "{asset}"}},
     ),
+    ("POST", "/duplicates/{group}/decisions/{decision}/undo", "decide_duplicates", 303, {}),
     (
         "POST",
         "/duplicates/{group}/copy",
@@ -240,7 +246,7 @@ def test_every_route_is_in_the_role_table(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     covered = set()
     for method, url, *_ in ROUTES:
-        path = World(1, 1, 1, 2, "g1", 1).format(url).split("?")[0]
+        path = World(1, 1, 1, 2, "g1", 1, 1).format(url).split("?")[0]
         endpoint, _ = adapter.match(path, method=method)
         covered.add((endpoint, method))
     for rule in app.url_map.iter_rules():

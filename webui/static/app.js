@@ -112,7 +112,9 @@
       var message = el.getAttribute("data-confirm");
       if (el.tagName === "FORM") {
         form.addEventListener("submit", function (event) {
-          if (!window.confirm(message)) { event.preventDefault(); }
+          if (!window.confirm(message)) { event.preventDefault(); return; }
+          // The server asks again unless the form says the question was answered.
+          form.querySelectorAll("[data-confirm-flag]").forEach(function (flag) { flag.value = "yes"; });
         });
       } else {
         el.addEventListener("click", function (event) {
@@ -120,6 +122,67 @@
         });
       }
     });
+  }
+
+  // Duplicate review: two pictures side by side that zoom and pan together, and a
+  // flip that shows one at a time in the same place.
+  function setupCompare() {
+    var panes = document.querySelector("[data-compare-panes]");
+    var tools = document.querySelector("[data-compare-tools]");
+    if (!panes || !tools) { return; }
+    tools.hidden = false;
+    var images = Array.prototype.slice.call(panes.querySelectorAll(".compare-viewport img"));
+    var label = tools.querySelector("[data-compare-zoom]");
+    var flipButton = tools.querySelector('[data-compare="flip"]');
+    var state = { zoom: 1, x: 0, y: 0, flipped: false, shown: 0 };
+    function clamp(value, limit) { return Math.max(-limit, Math.min(limit, value)); }
+    function apply() {
+      var limit = (state.zoom - 1) * 50;
+      state.x = clamp(state.x, limit);
+      state.y = clamp(state.y, limit);
+      images.forEach(function (img) {
+        img.style.transform = "translate(" + state.x + "%, " + state.y + "%) scale(" + state.zoom + ")";
+      });
+      label.textContent = Math.round(state.zoom * 100) + " %";
+      panes.classList.toggle("is-flipping", state.flipped);
+      panes.querySelectorAll(".compare-pane").forEach(function (pane, index) {
+        pane.hidden = state.flipped && index !== state.shown;
+      });
+      flipButton.setAttribute("aria-pressed", state.flipped ? "true" : "false");
+      flipButton.textContent = state.flipped ? "Showing " + (state.shown === 0 ? "the master" : "the copy") + " — flip" : "Flip between them";
+    }
+    function zoom(factor) {
+      state.zoom = Math.max(1, Math.min(8, state.zoom * factor));
+      apply();
+    }
+    tools.addEventListener("click", function (event) {
+      var action = event.target.getAttribute("data-compare");
+      if (action === "zoom-in") { zoom(1.5); }
+      if (action === "zoom-out") { zoom(1 / 1.5); }
+      if (action === "reset") { state.zoom = 1; state.x = 0; state.y = 0; apply(); }
+      if (action === "flip") {
+        if (!state.flipped) { state.flipped = true; state.shown = 0; } else { state.shown = 1 - state.shown; }
+        apply();
+      }
+    });
+    panes.addEventListener("wheel", function (event) {
+      event.preventDefault();
+      zoom(event.deltaY < 0 ? 1.25 : 0.8);
+    }, { passive: false });
+    var drag = null;
+    panes.addEventListener("pointerdown", function (event) {
+      drag = { x: event.clientX, y: event.clientY, width: event.target.clientWidth || 1, height: event.target.clientHeight || 1 };
+    });
+    window.addEventListener("pointerup", function () { drag = null; });
+    panes.addEventListener("pointermove", function (event) {
+      if (!drag) { return; }
+      state.x += (event.clientX - drag.x) / drag.width * 100 / state.zoom;
+      state.y += (event.clientY - drag.y) / drag.height * 100 / state.zoom;
+      drag.x = event.clientX;
+      drag.y = event.clientY;
+      apply();
+    });
+    apply();
   }
 
   // Upload: drop files on the zone; they go into the ordinary file input, so the
@@ -480,6 +543,7 @@
     setupAutosubmit();
     setupOmitEmpty();
     setupConfirm();
+    setupCompare();
     setupDropzone();
     setupShortcutsDialog();
     setupGridKeys();
