@@ -40,6 +40,18 @@ _GREY = re.compile(r"(?P<side>[AB]) is greyscale")
 _BRIGHT = re.compile(r"brightness (\d+) → (\d+)")
 _CONTRAST = re.compile(r"contrast ×([\d.]+)")
 _VIA = re.compile(r"^via photo (?P<other>\d+): ")
+_RULE = re.compile(r"near-duplicate: (?P<query>\w+)→(?P<stored>\w+) at")
+#: The candidate rules' windows (``assets.similarity.LOWFREQ_WINDOWS``): where the
+#: wider of the two frames has picture (or a bar) that the other lacks.
+_WINDOW_EDGES = {
+    "c": "every side",
+    "l": "left",
+    "t": "top",
+    "r": "right",
+    "b": "bottom",
+    "v": "top and bottom",
+    "h": "left and right",
+}
 _METHOD = re.compile(r"verified by (?P<method>[\w-]+) \(score")
 
 
@@ -87,12 +99,24 @@ def _edits(why: str, member: PhotoFacts, other: PhotoFacts) -> list[str]:
     method = found["method"] if found else "full"
     parts: list[str] = []
     crop = _CROP.search(why)
+    edge = _window_edge(why)
     if crop:
         area = int(crop["area"])
         if crop["inner"] == me:
             parts.append(f"cropped to about {_round5(area)} % of #{other.id}")
+        elif edge and edge != "every side":
+            parts.append(
+                f"a strip added at the {edge}, such as a caption bar "
+                f"(#{other.id} is about {_round5(area)} % of it)"
+            )
         else:
             parts.append(f"a wider frame: #{other.id} is cropped to about {_round5(area)} % of it")
+    elif edge and method == "full":
+        # Matched through a window, then verified whole: a small crop or strip.
+        if member.width * member.height < other.width * other.height:
+            parts.append(f"a slightly tighter crop than #{other.id}")
+        else:
+            parts.append(f"a slightly wider frame than #{other.id} (more at the {edge})")
     elif method == "low-detail":
         parts.append(METHOD_WORDS["low-detail"])
     elif METHOD_WORDS.get(method):
@@ -106,6 +130,9 @@ def _edits(why: str, member: PhotoFacts, other: PhotoFacts) -> list[str]:
     grey = _GREY.search(why)
     if grey:
         parts.append("in black and white" if grey["side"] == me else "in colour")
+    if crop:
+        # Brightness and contrast compare whole frames, which a strip or crop skews.
+        return parts
     bright = _BRIGHT.search(why)
     if bright:
         a, b = int(bright[1]), int(bright[2])
@@ -116,6 +143,17 @@ def _edits(why: str, member: PhotoFacts, other: PhotoFacts) -> list[str]:
         more = (float(contrast[1]) > 1) == (me == "B")
         parts.append("more contrast" if more else "less contrast")
     return parts
+
+
+def _window_edge(why: str) -> str | None:
+    """The edge a window rule compared across, or None when no window was used."""
+    rule = _RULE.search(why)
+    if rule is None:
+        return None
+    for signal in (rule["query"], rule["stored"]):
+        if signal.startswith("lowfreq_"):
+            return _WINDOW_EDGES.get(signal.removeprefix("lowfreq_")[:1])
+    return None
 
 
 def _file_changes(member: PhotoFacts, other: PhotoFacts) -> list[str]:

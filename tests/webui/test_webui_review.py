@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from sqlalchemy import select
 
 from assets import imaging
 from assets.metadata import read_metadata
@@ -437,3 +438,27 @@ def test_a_copy_nobody_published_shows_its_group_usages(demo: Demo) -> None:
     grid = client.get("/", query_string={"q": f"used:>{count - 1}"}).text
     card = grid[grid.index(f'id="p{copy}"') :][:3000]
     assert f"used {count}×" in card
+
+
+def test_group_pages_say_in_words_what_happened_to_each_copy(demo: Demo) -> None:
+    """The demo's real derivatives, as the group page describes them."""
+    expected = {
+        "rocket-falcon9-dscovr-launch--crop80.jpg": "A slightly tighter crop than #",
+        "rocket-falcon9-dscovr-launch--q60.jpg": "Re-saved at lower quality (",
+        "coffee-espresso-cup--caption-bar.jpg": "A strip added at the bottom, such as a caption bar",
+        "astronaut-eileen-collins--mirrored.jpg": "Mirrored",
+        "chelsea-the-cat--greyscale.png": "In black and white",
+    }
+    with demo.database.session_scope(write=False) as session:
+        names = dict(session.execute(select(Asset.original_name, Asset.id)).all())
+    client = demo.client("writer")
+    for name, words in expected.items():
+        with demo.database.session_scope(write=False) as session:
+            group = dupes.group_of(session, names[name])
+        assert group is not None, name
+        page = client.get(f"/duplicates/{group.id}").text
+        card = page[page.index(f'id="member-{names[name]}"') :]
+        card = card[: card.index("</section>")]
+        words_line = card[card.index('class="member-words"') : card.index("<details")]
+        assert words in words_line, (name, words_line)
+        assert "NCC" not in words_line and "NCC" in card  # the numbers sit behind Details

@@ -1,0 +1,136 @@
+"""The duplicate group page as an editor uses it: splits, undo, master questions."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from library.db.engine import Database
+from library.db.models import Asset, DuplicatePair
+from library.duplicates import membership
+from tests.webui.webutil import (
+    app_fixture,  # noqa: F401
+    client_fixture,  # noqa: F401
+    create_asset,
+    post,
+    signed_in,
+)
+
+
+def photo(database: Database, width: int, height: int, file_size: int) -> int:
+    asset_id = create_asset(database, files=True)
+    with database.session_scope() as session:
+        session.execute(
+            update(Asset)
+            .where(Asset.id == asset_id)
+            .values(width=width, height=height, file_size=file_size)
+        )
+    return asset_id
+
+
+def link(database: Database, a: int, b: int, distance: int, detail: str = "full frame") -> None:
+    """A verified near pair, stored as the finder stores one."""
+    with database.session_scope() as session:
+        session.add(
+            DuplicatePair(
+                asset_a=min(a, b),
+                asset_b=max(a, b),
+                signal="phash→phash",
+                distance=distance,
+                score=0.97,
+                method="full",
+                detail=f"{detail}; NCC 0.970 (robust 0.980, fine detail 0.60) → same photo",
+                signals_version="test",
+            )
+        )
+        session.flush()
+        membership.refresh_groups(session, [a, b])
+
+
+def group_key(database: Database, asset_id: int) -> str | None:
+    with database.session_scope(write=False) as session:
+        found = membership.group_of(session, asset_id)
+        return found.id if found else None
+
+
+def test_split_through_another_copy_then_undo(client: FlaskClient, database: Database) -> None:
+    master, copy, recompressed = (
+        photo(database, 4000, 3000, 4_000_000),
+        photo(database, 2000, 1500, 900_000),
+        photo(database, 2000, 1500, 300_000),
+    )
+    link(database, master, copy, 2)
+    link(database, copy, recompressed, 4)
+    signed_in(client, database, "editor", "ed")
+    key = f"g{master}"
+    page = client.get(f"/duplicates/{key}").text
+    # In words, with the numbers behind the details toggle.
+    assert f"Linked through #{copy}: re-saved at lower quality (300 KB vs 900 KB)" in page
+    assert "Smaller (3.0 MP vs 12 MP" in page
+    assert 'id="compare"' in page and "Flip between them" in page
+    assert "No decisions yet" in page
+
+    done = post(
+        client, f"/duplicates/{key}/not-duplicate", {"asset_id": recompressed, "master": master}
+    )
+    assert done.status_code == 303 and done.headers["Location"] == f"/duplicates/{key}"
+    assert group_key(database, recompressed) is None
+    page = client.get(done.headers["Location"]).text
+    assert f"#{recompressed} is not a duplicate of #{master}; it is now in no group" in page
+    assert f"#{master} and #{recompressed} marked as different photos" in page
+    decision = re.search(rf"/duplicates/{key}/decisions/(\d+)/undo", page)
+    assert decision is not None
+    undone = post(client, decision.group(0))
+    assert undone.status_code == 303
+    assert group_key(database, recompressed) == key
+    assert "Undone: " in client.get(undone.headers["Location"]).text
+
+
+def test_a_member_closer_to_another_copy_is_offered_to_leave_it_too(
+    client: FlaskClient, database: Database
+) -> None:
+    master, copy, member = (
+        photo(database, 4000, 3000, 4_000_000),
+        photo(database, 2000, 1500, 900_000),
+        photo(database, 2000, 1500, 800_000),
+    )
+    link(database, master, copy, 4)
+    link(database, copy, member, 1)
+    signed_in(client, database, "editor", "ed")
+    done = post(
+        client, f"/duplicates/g{master}/not-duplicate", {"asset_id": member, "master": master}
+    )
+    assert done.status_code == 303
+    # The decision holds: the member and the master are apart; the copy stays with the member.
+    assert group_key(database, master) is None
+    key = group_key(database, member)
+    assert key is not None and done.headers["Location"].startswith(f"/duplicates/{key}?")
+    page = client.get(done.headers["Location"]).text
+    assert f"#{member} is still grouped with #{copy}" in page
+    offer = post(client, f"/duplicates/{key}/not-duplicate", {"asset_id": member, "others": copy})
+    assert offer.status_code == 303
+    assert group_key(database, member) is None and group_key(database, copy) == f"g{master}"
+
+
+def test_a_much_smaller_master_is_asked_for(client: FlaskClient, database: Database) -> None:
+    original = photo(database, 4000, 3000, 4_000_000)
+    small = photo(database, 640, 480, 60_000)
+    link(database, original, small, 3)
+    signed_in(client, database, "editor", "ed")
+    key = f"g{original}"
+    page = client.get(f"/duplicates/{key}").text
+    question = f"The original #{original} is 12 MP; make the 0.3 MP copy #{small} the master?"
+    assert f'data-confirm="{question}"' in page
+    asked = post(client, f"/duplicates/{key}/master", {"asset_id": small})
+    assert asked.status_code == 200 and question in asked.text
+    with database.session_scope(write=False) as session:
+        assert membership.group_of(session, small).master == original  # type: ignore[union-attr]
+    confirmed = post(client, f"/duplicates/{key}/master", {"asset_id": small, "confirm": "yes"})
+    assert confirmed.status_code == 303
+    with database.session_scope(write=False) as session:
+        group = membership.group_of(session, small)
+        assert group is not None and group.master == small
+    page = client.get(f"/duplicates/{key}").text
+    assert f"master #{small}, chosen by ed" in page and f"original #{original}" in page
