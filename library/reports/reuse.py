@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from library.db.models import Article, Asset, Usage
 from library.duplicates import membership
-from library.text.captions import normalize_credit, parse_caption
+from library.duplicates.review import original_of
+from library.text.captions import agencies_in, normalize_credit, parse_caption
 from library.text.names import likely_typo, name_variants
 
 #: An archive photo is one taken or first published this many days before the article.
@@ -121,12 +122,22 @@ class PhotoAudit:
     master: int
     usages: list[UsageRow]
     findings: list[Finding]
+    #: The earliest, largest copy (`library.duplicates.review.original_of`): what
+    #: "derivative" is measured against, whoever the desk made master.
+    original: int = 0
+    #: The credit the picture should carry: the original's, else its first published one.
+    credit: str | None = None
+    #: The agencies that credit (or any published credit of the picture) names.
+    agencies: list[str] = field(default_factory=list)
 
     def to_json(self, link: LinkBuilder | None = None) -> dict[str, Any]:
         return {
             "asset_ids": self.asset_ids,
             "master": self.master,
-            "link": _link(link, self.master),
+            "original": self.original,
+            "credit": self.credit,
+            "agencies": self.agencies,
+            "link": _link(link, self.original),
             "usages": [u.to_json() for u in self.usages],
             "findings": [f.to_json(link) for f in self.findings],
         }
@@ -192,6 +203,15 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
         master = masters.get(key, key)
         assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
         pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position))
+        firsts: dict[int, datetime] = {}
+        for u, a in pairs:
+            if u.asset_id and a.published and u.asset_id not in firsts:
+                firsts[u.asset_id] = a.published
+        original = original_of(
+            (i, assets[i].taken_at, assets[i].width * assets[i].height, firsts.get(i))
+            for i in ids
+            if i in assets
+        )
         usages = [
             UsageRow(
                 usage_id=u.id,
@@ -205,11 +225,11 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
                 credit=u.credit,
                 byline=a.byline,
                 archive=u.archive,
-                derivative=(u.asset_id != master),
+                derivative=(u.asset_id != original),
             )
             for u, a in pairs
         ]
-        audit = PhotoAudit(ids, master, usages, [])
+        audit = PhotoAudit(ids, master, usages, [], original)
         audit.findings = find_problems(audit, assets, [u for u, _ in pairs], bylines)
         reports.append(audit)
     reports.sort(key=lambda r: (-len(r.usages), r.master))
@@ -228,19 +248,38 @@ def find_problems(
     usages: Sequence[Usage],
     bylines: Counter[str],
 ) -> list[Finding]:
+    """One finding per cause, named after the original and graded by what it risks.
+
+    A usage without a credit is one finding, whether it ran the original or a
+    copy (one fix clears it). High is kept for credits missing or wrong on an
+    agency's photo, the findings that cost money or a client; dates, places and
+    archive notes are medium; typos and name variants are low.
+    """
     findings: list[Finding] = []
-    master = assets.get(audit.master)
+    original = assets.get(audit.original)
     rows = audit.usages
     by_id = {u.id: u for u in usages}
-    # Credits: missing, differing, and near-identical spellings.
     credited = [r for r in rows if r.credit]
+    # The credit the picture should carry, and whether an agency owns it.
+    reference_credit = original.credit if original and original.credit else None
+    if reference_credit is None:
+        firsts = [r for r in credited if not r.derivative] or credited
+        reference_credit = firsts[0].credit if firsts else None
+    audit.credit = reference_credit
+    named = [reference_credit, original.source if original else None] + [r.credit for r in rows]
+    audit.agencies = sorted({a for c in named for a in agencies_in(c)}, key=str.casefold)
+    agency = bool(audit.agencies)
+    credit_severity: Severity = "high" if agency else "medium"
+    owner = f" (an agency photo: {', '.join(audit.agencies)})" if agency else ""
     for row in rows:
         if not row.credit:
+            copy = f" a copy (photo {row.asset_id}) of" if row.derivative else ""
             findings.append(
                 Finding(
                     "missing_credit",
-                    "high",
-                    f"“{row.article}” ({_day(row.published)}) publishes the photo without a credit",
+                    credit_severity,
+                    f"“{row.article}” ({_day(row.published)}) publishes{copy} the photo "
+                    f"without a credit{owner}",
                     row.asset_id,
                     [row.usage_id],
                 )
@@ -259,10 +298,10 @@ def find_problems(
         findings.append(
             Finding(
                 "credit_mismatch",
-                "low" if same_parties else "medium",
+                "low" if same_parties else credit_severity,
                 f"different credits for the same photo: {listed}"
-                + (" (the same names, written differently)" if same_parties else ""),
-                audit.master,
+                + (" (the same names, written differently)" if same_parties else owner),
+                audit.original,
                 [r.usage_id for r in credited],
             )
         )
@@ -274,7 +313,7 @@ def find_problems(
                     "credit_typo",
                     "low",
                     f"credit “{a}” and “{b}” look like one name mistyped",
-                    audit.master,
+                    audit.original,
                 )
             )
     # Bylines of the articles that used it, against every byline the site uses.
@@ -286,7 +325,7 @@ def find_problems(
                         "byline_typo",
                         "low",
                         f"byline “{byline}” looks like a typo of “{other}” (used {count}×)",
-                        audit.master,
+                        audit.original,
                     )
                 )
     # Archive use.
@@ -304,7 +343,7 @@ def find_problems(
             findings.append(
                 Finding(
                     "archive_without_note",
-                    "high",
+                    "medium",
                     f"“{row.article}” ({_day(row.published)}) reuses a photo from {_day(earliest)} "
                     f"({source}) without an archive note",
                     row.asset_id,
@@ -314,36 +353,32 @@ def find_problems(
         usage = by_id[row.usage_id]
         if row.archive:
             findings.extend(_archive_date_conflicts(row, usage, photo_day, day_source, first_use))
-    findings.extend(_caption_contradictions(rows, by_id, audit.master))
+    findings.extend(_caption_contradictions(rows, by_id, audit.original))
     # The same name spelled differently.
     captions = [r.caption for r in rows if r.caption]
     for a, b, score in name_variants(captions):
         findings.append(
             Finding(
                 "name_variant",
-                "medium",
+                "low",
                 f"the same name is spelled “{a}” and “{b}” across captions (similarity {score:.2f})",
-                audit.master,
+                audit.original,
             )
         )
-    # Derivatives published without the original's credit.
-    master_credit = master.credit if master else None
-    reference = normalize_credit(master_credit) if master_credit else None
-    if reference is None:
-        originals = [r for r in credited if not r.derivative]
-        reference = normalize_credit(originals[0].credit) if originals else None
-        master_credit = originals[0].credit if originals else None
+    # Copies published under another credit than the original's (no credit at all is
+    # already a missing credit: one fix, one finding).
+    reference = normalize_credit(reference_credit) if reference_credit else None
     for row in rows:
-        if not row.derivative:
+        if not row.derivative or not row.credit or reference is None:
             continue
-        if not row.credit or (reference and normalize_credit(row.credit) != reference):
-            shown = f"“{row.credit}”" if row.credit else "no credit"
+        if normalize_credit(row.credit) != reference:
             findings.append(
                 Finding(
                     "derivative_without_credit",
-                    "high",
-                    f"a derivative (photo {row.asset_id}) runs in “{row.article}” with {shown}; "
-                    f"the original (photo {audit.master}) is credited “{master_credit or 'unknown'}”",
+                    credit_severity,
+                    f"a copy (photo {row.asset_id}) runs in “{row.article}” credited "
+                    f"“{row.credit}”; the original (photo {audit.original}) is credited "
+                    f"“{reference_credit}”",
                     row.asset_id,
                     [row.usage_id],
                 )
@@ -369,7 +404,7 @@ def _archive_date_conflicts(
             findings.append(
                 Finding(
                     "archive_date_conflict",
-                    "high",
+                    "medium",
                     f"the archive note in “{row.article}” dates the photo {mention['text']}, "
                     f"but its {day_source} is {_day(photo_day)}",
                     row.asset_id,
@@ -381,7 +416,7 @@ def _archive_date_conflicts(
             findings.append(
                 Finding(
                     "archive_date_conflict",
-                    "high",
+                    "medium",
                     f"the archive note in “{row.article}” dates the photo {mention['text']}, "
                     f"after it was first published on {_day(first_use)}",
                     row.asset_id,

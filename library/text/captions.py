@@ -1579,3 +1579,10 @@ def normalize_credit(credit: str | None) -> str:
         if key:
             parts.add(_CREDIT_ALIASES.get(key, key))
     return "/".join(sorted(parts))
+
+
+def agencies_in(credit: str | None) -> list[str]:
+    """The picture agencies and wires a credit names ("Jane Roe/AP" → ["AP"]), in order."""
+    if not credit:
+        return []
+    return [m.group(0) for m in re.finditer(_AGENCY, credit, _FLAGS)]

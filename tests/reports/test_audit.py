@@ -66,9 +66,29 @@ def test_duplicates_count_as_one_photo(demo: Database) -> None:
     rocket = next(r for r in reports if names[r.master].startswith("rocket-falcon9"))
     members = {names[i] for i in rocket.asset_ids}
     assert "rocket-falcon9-dscovr-launch--crop80.jpg" in members
-    derivative = [f for f in rocket.findings if f.kind == "derivative_without_credit"]
-    assert derivative and "crop80" not in derivative[0].detail  # explained by photo id
-    assert names[derivative[0].asset_id or 0].endswith("--crop80.jpg")
+    assert names[rocket.original] == "rocket-falcon9-dscovr-launch.jpg"
+    copy = [f for f in rocket.findings if "a copy (photo" in f.detail]
+    assert copy and "crop80" not in copy[0].detail  # explained by photo id
+    assert names[copy[0].asset_id or 0].endswith("--crop80.jpg")
+
+
+def test_one_finding_per_cause_and_honest_severities(demo: Database) -> None:
+    """Issue 13: a usage without a credit is one finding, and high means an agency's credit."""
+    with demo.session_scope(write=False) as session:
+        reports = reuse_report(session)
+    for report in reports:
+        credit_kinds = ("missing_credit", "derivative_without_credit")
+        named = [u for f in report.findings if f.kind in credit_kinds for u in f.usage_ids]
+        assert len(named) == len(set(named)), report.findings
+        for finding in report.findings:
+            if finding.severity == "high":
+                assert report.agencies and finding.kind in (*credit_kinds, "credit_mismatch")
+            if finding.kind in ("archive_without_note", "caption_date_conflict"):
+                assert finding.severity == "medium"
+            if finding.kind in ("name_variant", "credit_typo", "byline_typo"):
+                assert finding.severity == "low"
+    severities = {f.severity for r in reports for f in r.findings}
+    assert severities == {"high", "medium", "low"}
 
 
 def test_specific_planted_problems(demo: Database) -> None:
