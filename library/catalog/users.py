@@ -33,12 +33,13 @@ _EDIT = frozenset({"edit", "upload", "decide_duplicates", "bulk_edit", "history"
 #: role → what it may do. "history" covers seeing who changed what; an editor
 #: sees it too because reverting a change means choosing one from the history.
 #: "server_paths" is seeing where files sit on the server: for the people who
-#: manage the files, not for every reader.
+#: manage the files, not for every reader. "resolve_findings" is an auditor's verdict
+#: on a reuse-audit finding (fixed, accepted, wrong).
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": _READ,
     "editor": _READ | _EDIT | {"server_paths"},
-    "auditor": _READ | {"reports", "history"},
-    "admin": _READ | _EDIT | {"reports", "manage_users", "server_paths"},
+    "auditor": _READ | {"reports", "history", "resolve_findings"},
+    "admin": _READ | _EDIT | {"reports", "resolve_findings", "manage_users", "server_paths"},
 }
 
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)

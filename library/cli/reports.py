@@ -17,8 +17,7 @@ from library.cli.base import (
     pass_context,
 )
 from library.cli.web import BaseUrlType, photo_links
-from library.reports import credits, rendering
-from library.reports import reuse as audit
+from library.reports import credits, findings, rendering
 
 
 @cli.group(name="report")
@@ -32,6 +31,43 @@ def report_group() -> None:
     """
 
 
+def _filter_options(command: Any) -> Any:
+    """The audit's filters, shared by `report reuse` and `report findings`."""
+    for option in reversed(
+        [
+            click.option(
+                "--since", type=DateType(), help="Findings about articles on or after DATE."
+            ),
+            click.option(
+                "--until", type=DateType(), help="Findings about articles on or before DATE."
+            ),
+            click.option("--severity", type=click.Choice(findings.SEVERITIES)),
+            click.option("--kind", type=click.Choice(findings.FINDING_KINDS)),
+            click.option("--credit", help="Only pictures whose credits name TEXT (an agency…)."),
+            click.option(
+                "--state",
+                type=click.Choice(findings.STATE_FILTERS),
+                default="open",
+                show_default=True,
+                help="Resolved findings are left out unless asked for.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _filters(options: dict[str, Any]) -> findings.AuditFilter:
+    return findings.AuditFilter(
+        severity=options["severity"],
+        kind=options["kind"],
+        since=options["since"],
+        until=options["until"],
+        credit=options["credit"],
+        state=options["state"],
+    )
+
+
 @report_group.command(name="reuse")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json", show_default=True
@@ -42,7 +78,7 @@ def report_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE instead of stdout.",
 )
-@click.option("--since", type=DateType(), help="Only photos used on or after DATE (YYYY-MM-DD).")
+@_filter_options
 @click.option(
     "--base-url",
     type=BaseUrlType(),
@@ -51,43 +87,71 @@ def report_group() -> None:
 )
 @pass_context
 def report_reuse(
-    ctx: Context, fmt: str, output: Path | None, since: Any, base_url: str | None
+    ctx: Context, fmt: str, output: Path | None, base_url: str | None, **options: Any
 ) -> None:
     """Every photo used in more than one article, each usage, and what is inconsistent.
 
     Duplicates and derivatives count as the same photo. Findings: missing or
     differing credits, archive photos without a note, archive dates that
     contradict the photo, contradicting captions, names spelled differently,
-    typos in bylines and credits, derivatives without the original's credit.
+    typos in bylines and credits, copies without the original's credit.
+    The CSV has one row per finding; JSON and HTML list each photo's usages
+    too. Resolved findings are left out (see `photodesk report resolve`).
 
     \b
     Example:
         photodesk report reuse --format csv -o reuse.csv --since 2020-01-01
         photodesk report reuse --format html --base-url https://photos.example.org
+        photodesk report reuse --format csv --severity high --credit Reuters
     """
     with ctx.session() as session:
-        reports = audit.reuse_report(session, since)
+        found = findings.export(session, _filters(options))
         base_url = base_url or settings.get_setting(session, settings.BASE_URL)
     link = photo_links(base_url) if base_url else None
     data: bytes
     if fmt == "json":
-        data = json.dumps(
-            rendering.report_json(reports, link), ensure_ascii=False, indent=2
-        ).encode()
+        document = rendering.report_json(found.reports, link)
+        document["findings"] = [rendering.row_json(row, link) for row in found.rows]
+        data = json.dumps(document, ensure_ascii=False, indent=2).encode()
     elif fmt == "csv":
-        data = rendering.report_csv(reports, link)
+        data = rendering.report_csv(found.rows, link)
     else:
-        data = rendering.report_html(reports, link).encode()
+        data = rendering.report_html(found.reports, link, found.summary).encode()
     if output:
         try:
             output.write_bytes(data)
         except OSError as exc:
             raise UserError(f"{output}: cannot write ({exc.strerror})") from None
-        findings = sum(len(r.findings) for r in reports)
-        click.echo(f"{len(reports)} reused photos, {findings} findings written to {output}")
+        click.echo(
+            f"{len(found.reports)} reused photos, {len(found.rows)} findings written to {output}"
+        )
     else:
         # Bytes, so the CSV's BOM and UTF-8 reach the file whatever the terminal's locale.
         click.echo(data if data.endswith(b"\n") else data + b"\n", nl=False)
+
+
+@report_group.command(name="resolve")
+@click.argument("key")
+@click.argument("state", type=click.Choice(findings.STATES))
+@click.option("--note", default="", help='Why: "handout, no credit needed".')
+@click.option("--change", "change_id", type=int, help="For fixed: the edit that fixed it.")
+@click.option("--user", default="cli", show_default=True, help="Who resolves it.")
+@pass_context
+def report_resolve(
+    ctx: Context, key: str, state: str, note: str, change_id: int | None, user: str
+) -> None:
+    """Resolve an audit finding: fixed, accepted (known and fine) or wrong; open reopens it.
+
+    KEY is the finding's key, the first column of the CSV.
+
+    \b
+    Example:
+        photodesk report resolve 3f2a9c0d1e4b5a6f7788990011223344 accepted --note "handout"
+    """
+    with ctx.session(write=True) as session:
+        resolution = findings.resolve_finding(session, key, state, user, note, change_id)
+        linked = f", linked to edit {resolution.change_id}" if resolution.change_id else ""
+    click.echo(f"finding {key}: {state}{linked}")
 
 
 @report_group.command(name="credits")

@@ -441,3 +441,24 @@ class EditTemplate(Base):
     spec: Mapped[dict[str, Any]]
     created_by: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class FindingResolution(Base):
+    """An auditor's verdict on one audit finding: fixed, accepted or wrong (or reopened).
+
+    Findings are computed, not stored; ``key`` names one by its cause (kind,
+    photo, usages and wording), so a finding whose facts change gets a new key
+    and comes back open. Every verdict is a row: the latest per key applies,
+    the earlier ones are its history.
+    """
+
+    __tablename__ = "finding_resolutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    #: For "fixed": the edit that fixed it.
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id", ondelete="SET NULL"))
+    user: Mapped[str] = mapped_column(String(80))
+    resolved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -12,10 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from library.catalog.edits import edit_asset
 from library.cli.main import cli
 from library.config import LibraryConfig
 from library.db.engine import Database, init_library
+from library.db.models import Change, Usage
 from library.demo import build_demo
+from library.errors import InvalidValueError
+from library.reports import findings
 from library.reports.credits import credit_counts
 from library.reports.rendering import report_csv, report_html, report_json
 from library.reports.reuse import places, reuse_report
@@ -105,33 +109,37 @@ def test_specific_planted_problems(demo: Database) -> None:
 
 def test_outputs_agree(demo: Database) -> None:
     with demo.session_scope(write=False) as session:
-        reports = reuse_report(session)
+        found = findings.export(session)
+    reports = found.reports
     link = "https://photos.example.org/p/{}".format
     data = report_json(reports, link)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports, link).decode("utf-8-sig"))))
-    page = report_html(reports, link)
+    rows = list(csv.DictReader(io.StringIO(report_csv(found.rows, link).decode("utf-8-sig"))))
+    page = report_html(reports, link, found.summary)
     assert len(data["photos"]) == len(reports)
+    # One CSV row per finding, with its photo, articles, kind, severity and state.
+    assert len(rows) == len(found.rows) == sum(len(p["findings"]) for p in data["photos"])
     for photo in data["photos"]:
-        mine = [r for r in rows if r["photo"] == str(photo["master"])]
-        assert len([r for r in mine if r["row"] == "usage"]) == len(photo["usages"])
-        assert sorted(r["kind"] for r in mine if r["row"] == "finding") == sorted(
-            f["kind"] for f in photo["findings"]
-        )
-        assert f"href='https://photos.example.org/p/{photo['master']}'" in page
-        assert photo["link"] == f"https://photos.example.org/p/{photo['master']}"
+        mine = [r for r in rows if r["photo"] == str(photo["original"])]
+        assert sorted(r["kind"] for r in mine) == sorted(f["kind"] for f in photo["findings"])
+        assert f"href='https://photos.example.org/p/{photo['original']}'" in page
+        assert photo["link"] == f"https://photos.example.org/p/{photo['original']}"
         for finding in photo["findings"]:
             assert finding["link"].startswith("https://photos.example.org/p/")
-        assert all(r["link"].startswith("https://photos.example.org/p/") for r in mine)
+    assert all(r["link"].startswith("https://photos.example.org/p/") for r in rows)
+    assert all(r["state"] == "open" and r["article"] and r["date"] for r in rows)
+    assert {r["severity"] for r in rows} == {"high", "medium", "low"}
     assert page.count("<section>") == len(reports)
+    assert f"{found.summary.open} open findings" in page
 
 
 def test_without_a_link_builder_there_are_no_links(demo: Database) -> None:
     """The library knows no routes: no builder, no links (issue 14)."""
     with demo.session_scope(write=False) as session:
-        reports = reuse_report(session)
+        found = findings.export(session)
+    reports = found.reports
     assert reports
     data = report_json(reports)
-    rows = list(csv.DictReader(io.StringIO(report_csv(reports).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(report_csv(found.rows).decode("utf-8-sig"))))
     page = report_html(reports)
     assert all(photo["link"] is None for photo in data["photos"])
     assert all(f["link"] is None for photo in data["photos"] for f in photo["findings"])
@@ -195,3 +203,102 @@ def test_cli_reports(demo: Database, tmp_path: Path) -> None:
     assert out.exit_code == 2 and "not a date" in out.stderr
     out = runner.invoke(cli, [*base, "report", "credits", "--format", "csv"])
     assert out.exit_code == 0 and out.stdout.startswith("\ufeffcredit,usages,articles,photos")
+
+
+@pytest.fixture
+def library(tmp_path: Path, backend: str, config: LibraryConfig) -> Iterator[Database]:
+    """A demo library of this test's own: verdicts change it."""
+    database = init_library(config)
+    build_demo(database)
+    yield database
+    database.dispose()
+
+
+def test_findings_are_resolved_kept_out_and_come_back(library: Database) -> None:
+    with library.session_scope(write=False) as session:
+        rows = findings.audit_rows(session)
+    missing = next(r for r in rows if r.finding.kind == "missing_credit")
+    variant = next(r for r in rows if r.finding.kind == "name_variant")
+    typo = next(r for r in rows if r.finding.kind == "byline_typo")
+    with library.session_scope() as session:
+        findings.resolve_finding(session, variant.key, "wrong", "aud", "the same person")
+        findings.resolve_finding(session, typo.key, "accepted", "aud", "a column name")
+    with library.session_scope(write=False) as session:
+        open_keys = {r.key for r in findings.audit_rows(session)}
+        resolved = findings.audit_rows(session, findings.AuditFilter(state="resolved"))
+        exported = findings.export(session)
+        summary = findings.audit_page(session).summary
+    assert variant.key not in open_keys and typo.key not in open_keys
+    assert {(r.key, r.state, r.resolution.user) for r in resolved if r.resolution} == {
+        (variant.key, "wrong", "aud"),
+        (typo.key, "accepted", "aud"),
+    }
+    assert variant.key not in {r.key for r in exported.rows}
+    assert all(variant.finding not in p.findings for p in exported.reports)
+    assert summary.resolved == 2 and summary.open == len(rows) - 2
+    # "fixed" links the edit that fixed it: here, the photo's credit set in the catalog.
+    with library.session_scope() as session:
+        edit_asset(session, missing.photo.original, {"credit": "SpaceX/NASA"}, "ed")
+        fixed = findings.resolve_finding(session, missing.key, "fixed", "aud")
+        assert fixed.change_id is not None
+        assert session.get(Change, fixed.change_id).asset_id == missing.photo.original  # type: ignore[union-attr]
+        history = findings.resolution_history(session, missing.key)
+        assert [h.state for h in history] == ["fixed"]
+    # A verdict on facts that changed does not hide the new facts: another usage
+    # without a credit changes the credit-mismatch finding, which comes back open.
+    with library.session_scope(write=False) as session:
+        mismatch = next(
+            r for r in findings.audit_rows(session) if r.finding.kind == "credit_mismatch"
+        )
+    with library.session_scope() as session:
+        findings.resolve_finding(session, mismatch.key, "accepted", "aud")
+        usage = session.get(Usage, mismatch.finding.usage_ids[0])
+        assert usage is not None
+        session.add(
+            Usage(
+                article_id=usage.article_id,
+                asset_id=usage.asset_id,
+                role="inline",
+                position=99,
+                caption=usage.caption,
+                credit="Someone Else/Reuters",
+                dates=[],
+            )
+        )
+    with library.session_scope(write=False) as session:
+        again = [r for r in findings.audit_rows(session) if r.finding.kind == "credit_mismatch"]
+    assert any(r.photo.original == mismatch.photo.original and r.state == "open" for r in again)
+
+
+def test_filters_and_pages(library: Database) -> None:
+    with library.session_scope(write=False) as session:
+        everything = findings.audit_rows(session)
+        high = findings.audit_rows(session, findings.AuditFilter(severity="high"))
+        kind = findings.audit_rows(session, findings.AuditFilter(kind="archive_without_note"))
+        agency = findings.audit_rows(session, findings.AuditFilter(credit="ap"))
+        recent = findings.audit_rows(session, findings.AuditFilter(since=date(2020, 1, 1)))
+        pages = [findings.audit_page(session, page=n, per_page=5) for n in (1, 2, 99)]
+    assert high and all(r.finding.severity == "high" for r in high)
+    assert kind and all(r.finding.kind == "archive_without_note" for r in kind)
+    assert (
+        agency and all("AP" in r.photo.agencies for r in agency) and len(agency) < len(everything)
+    )
+    assert recent and all(max(r.dates) >= date(2020, 1, 1) for r in recent)
+    assert len(recent) < len(everything)
+    assert [len(p.rows) for p in pages[:2]] == [5, 5] and pages[2].page == pages[2].pages
+    assert pages[0].total == len(everything)
+    order = [r.finding.severity for r in everything]
+    assert order == sorted(order, key=("high", "medium", "low").index)
+    with pytest.raises(InvalidValueError, match="severity: expected one of"):
+        findings.audit_rows(session, findings.AuditFilter(severity="urgent"))
+
+
+def test_a_bad_verdict_is_refused(library: Database) -> None:
+    with library.session_scope() as session:
+        key = findings.audit_rows(session)[0].key
+        with pytest.raises(InvalidValueError, match="state: expected one of"):
+            findings.resolve_finding(session, key, "done", "aud")
+        with pytest.raises(InvalidValueError, match="no current finding"):
+            findings.resolve_finding(session, "0" * 32, "wrong", "aud")
+        with pytest.raises(InvalidValueError, match="note: at most 500"):
+            findings.resolve_finding(session, key, "wrong", "aud", "x" * 501)

@@ -64,15 +64,21 @@ def test_write_csv_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def reused(database: Database) -> Database:
-    """One photo used in two articles, both times with the hostile credit and a Persian caption."""
-    photo = create_asset(database, caption="Harbour", credit="Ana")
-    for day, title in ((1, "=cmd|' /C calc'!A0"), (2, "Second use")):
+    """A photo credited with a formula, used in two articles with a Persian caption: once
+    without a credit (under a formula-like title), once with another credit."""
+    photo = create_asset(database, caption="Harbour", credit=HOSTILE_CREDIT)
+    uses = (
+        (1, "=cmd|' /C calc'!A0", None),
+        (2, f"{PERSIAN} é ü", HOSTILE_CREDIT),
+        (3, "Third", "Ana"),
+    )
+    for day, title, credit in uses:
         add_article(
             database,
             title,
             [(photo, f"{PERSIAN} é ü", "alt")],
             published=datetime(2024, 5, day),
-            credit=HOSTILE_CREDIT,
+            credit=credit,
         )
     return database
 
@@ -102,7 +108,7 @@ def test_credits_csv_from_the_cli(reused: Database, run: Any) -> None:
     assert result.exit_code == 0, result.stderr
     rows = _rows(result.stdout.encode("utf-8"))
     assert rows[0] == ["credit", "usages", "articles", "photos"]
-    assert ["'" + HOSTILE_CREDIT, "2", "2", "1"] in rows
+    assert ["'" + HOSTILE_CREDIT, "1", "1", "1"] in rows
     _assert_defused(rows)
 
 

@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from library.duplicates import membership as dupes
 from library.duplicates.builder import Group
 from library.files.export import ExportError
 from library.reports import credits as credit_report
-from library.reports import reuse as audit
+from library.reports import findings
 from tests.conftest import BACKENDS, PG_URL, own_database, reset_postgres
 from tests.webui.webutil import (
     add_article,
@@ -95,7 +96,7 @@ def _conflicted_photo(database: Database) -> tuple[int, articles.UsageComparison
     """The demo photo whose published credits conflict and captions differ most."""
     with database.session_scope(write=False) as session:
         found = []
-        for photo in audit.reuse_report(session):
+        for photo in findings.reuse_report(session):
             asset = session.get(Asset, photo.master)
             assert asset is not None
             usages = [u for u, _ in queries.group_usages(session, asset.id)]
@@ -357,60 +358,63 @@ def test_download_falls_back_to_the_stored_file(
 
 
 def _photo_counts(client: FlaskClient, query: str = "") -> dict[str, int]:
-    page = client.get(f"/reports{query}")
+    """How many findings the audit page and each download hold for the same filters."""
+    page = client.get(f"/reports/audit{query}")
+    sep = "&" if query else "?"
     csv_file = client.get(f"/reports/reuse.csv{query}")
     json_file = client.get(f"/reports/reuse.json{query}")
-    html_file = client.get(f"/reports/reuse.html{query}")
+    html_file = client.get(f"/reports/reuse.html{query}{sep}download=1")
     for response, kind in ((csv_file, "csv"), (json_file, "json"), (html_file, "html")):
         assert response.status_code == 200
         assert f'filename="reuse-report.{kind}"' in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(csv_file.data.decode("utf-8-sig"))))
+    total = re.search(r"(\d+) findings?", page.text)
+    assert total is not None
     return {
-        "page": page.text.count('class="audit-photo"'),
-        "csv": len({row["photo"] for row in rows}),
-        "json": len(json.loads(json_file.data)["photos"]),
-        "html": html_file.text.count("<section>"),
+        "page": int(total.group(1)),
+        "csv": len(rows),
+        "json": len(json.loads(json_file.data)["findings"]),
+        "html": html_file.text.count("<li class="),
     }
 
 
 def test_reports_page_and_downloads_agree(demo: Demo) -> None:
     client = demo.client("auditor")
     with demo.database.session_scope(write=False) as session:
-        reuse = audit.reuse_report(session)
+        rows = findings.audit_rows(session)
         credits = credit_report.credit_counts(session)
     counts = _photo_counts(client)
-    assert set(counts.values()) == {len(reuse)}, counts
+    assert set(counts.values()) == {len(rows)}, counts
     page = client.get("/reports").text
-    for photo in reuse:
-        assert f'href="/photos/{photo.master}"' in page
-        assert f'src="/photos/{photo.master}/thumb"' in page
-        for finding in photo.findings:
-            assert str(escape(finding.detail)) in page
-    assert "severity-high" in page
+    assert f"{len(rows)} open finding" in page and "severity-high" in page
     for row in credits:
         assert f'<td>{escape(row.credit)}</td><td class="num">{row.usages}</td>' in page
-    assert 'href="/reports/reuse.csv"' in page
+    assert 'href="/reports/reuse.csv?download=1"' in page
+    audit_page = client.get("/reports/audit").text
+    for row in rows[:50]:
+        assert str(escape(row.finding.detail)) in audit_page
+        assert f'href="/photos/{row.photo.original}"' in audit_page
+    # The HTML report opens in the browser as well as downloading.
+    view = client.get("/reports/reuse.html")
+    assert view.status_code == 200 and "Content-Disposition" not in view.headers
+    assert "<h1>Reuse audit</h1>" in view.text
 
 
 def test_reports_filters(demo: Demo) -> None:
     client = demo.client("auditor")
     with demo.database.session_scope(write=False) as session:
-        since = sorted(
-            u.published for p in audit.reuse_report(session) for u in p.usages if u.published
-        )[-1]
-        recent = audit.reuse_report(session, since)
-        credits = credit_report.credit_counts(session, since, None)
-    assert len(recent) > 0
-    counts = _photo_counts(client, f"?since={since}")
-    assert set(counts.values()) == {len(recent)}, counts
-    page = client.get(f"/reports?since={since}&credits_since={since}").text
-    assert f'href="/reports/reuse.csv?since={since}"' in page
-    table = page[page.index('id="credits"') :]
-    assert table.count('<td class="num">') == 3 * len(credits)
-    bad = client.get("/reports?since=yesterday")
-    assert bad.status_code == 200 and "is not a date" in bad.text
+        high = findings.audit_rows(session, findings.AuditFilter(severity="high"))
+        recent = findings.audit_rows(session, findings.AuditFilter(since=date(2020, 1, 1)))
+    assert len(high) > 0 and len(recent) > 0
+    assert set(_photo_counts(client, "?severity=high").values()) == {len(high)}
+    assert set(_photo_counts(client, "?since=2020-01-01").values()) == {len(recent)}
+    page = client.get("/reports/audit?severity=high&kind=").text
+    assert 'href="/reports/reuse.csv?download=1&amp;severity=high"' in page
+    bad = client.get("/reports/audit?since=yesterday&severity=urgent")
+    assert bad.status_code == 200 and "is not a date" in bad.text and "Unknown severity" in bad.text
     assert client.get("/reports/reuse.csv?since=yesterday").status_code == 400
     assert demo.client("writer").get("/reports/reuse.json").status_code == 403
+    assert demo.client("writer").get("/reports/audit").status_code == 403
 
 
 def test_a_copy_nobody_published_shows_its_group_usages(demo: Demo) -> None:

@@ -1,0 +1,377 @@
+"""The reuse audit as a work list: findings an auditor filters, pages through and resolves.
+
+`reuse.reuse_report` computes the findings from the catalog; this module
+gives each one a stable key (its cause: kind, photo, usages, wording) and
+joins the auditors' verdicts (``finding_resolutions``):
+
+* **fixed**: the problem was corrected; linked to the catalog edit that did it
+  when there is one (a credit fixed in the CMS has none);
+* **accepted**: known and fine (a handout needs no credit);
+* **wrong**: not a problem at all.
+
+A resolved finding stays out of the default view and the exports. When its
+facts change (another usage, another credit, the photo joins another group)
+it is a different finding with a different key, so it comes back open: a
+verdict never hides a problem it did not see.
+
+Computing the audit reads every reused photo, which takes seconds on a big
+archive; the result is kept per process and recomputed only when the
+catalog's usages, edits, groups or decisions changed (`catalog_signature`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from library.db.models import (
+    Article,
+    Change,
+    DuplicateDecision,
+    DuplicateGroup,
+    FindingResolution,
+    Usage,
+)
+from library.errors import InvalidValueError
+from library.reports.reuse import (
+    FINDING_KINDS,
+    SEVERITIES,
+    Finding,
+    PhotoAudit,
+    UsageRow,
+    reuse_report,
+)
+
+STATES = ("open", "fixed", "accepted", "wrong")
+RESOLVED = STATES[1:]
+#: What the state filter offers besides one state.
+STATE_FILTERS = ("open", "resolved", "all", *RESOLVED)
+MAX_NOTE = 500
+PER_PAGE = 50
+
+
+def finding_key(finding: Finding) -> str:
+    """The finding's cause as a short, stable id."""
+    usages = ",".join(str(u) for u in sorted(finding.usage_ids))
+    cause = f"{finding.kind}|{finding.asset_id}|{usages}|{finding.detail}"
+    return hashlib.sha256(cause.encode()).hexdigest()[:32]
+
+
+@dataclass
+class AuditRow:
+    key: str
+    finding: Finding
+    photo: PhotoAudit
+    #: The usages the finding names, in publication order (none for name and typo findings).
+    usages: list[UsageRow]
+    state: str = "open"
+    resolution: FindingResolution | None = None
+
+    @property
+    def dates(self) -> list[date]:
+        rows = self.usages or self.photo.usages
+        return [u.published for u in rows if u.published]
+
+
+@dataclass
+class AuditFilter:
+    severity: str | None = None
+    kind: str | None = None
+    since: date | None = None
+    until: date | None = None
+    #: A credit or agency, matched without case inside the picture's credits.
+    credit: str | None = None
+    state: str = "open"
+
+    def check(self) -> None:
+        for name, value, allowed in (
+            ("severity", self.severity, SEVERITIES),
+            ("kind", self.kind, FINDING_KINDS),
+            ("state", self.state, STATE_FILTERS),
+        ):
+            if value is not None and value not in allowed:
+                raise InvalidValueError(
+                    f"{name}: expected one of {', '.join(allowed)}, got {value!r}"
+                )
+
+    def matches(self, row: AuditRow) -> bool:
+        finding = row.finding
+        if self.severity and finding.severity != self.severity:
+            return False
+        if self.kind and finding.kind != self.kind:
+            return False
+        if self.since or self.until:
+            since, until = self.since or date.min, self.until or date.max
+            if not any(since <= day <= until for day in row.dates):
+                return False
+        if self.credit:
+            wanted = self.credit.casefold()
+            credits = [row.photo.credit, *row.photo.agencies]
+            credits += [u.credit for u in row.usages or row.photo.usages]
+            if not any(wanted in (c or "").casefold() for c in credits):
+                return False
+        return _state_matches(self.state, row.state)
+
+
+def _state_matches(wanted: str, state: str) -> bool:
+    if wanted == "all":
+        return True
+    if wanted == "resolved":
+        return state in RESOLVED
+    return state == wanted
+
+
+@dataclass
+class Summary:
+    """What the desk must fix first: open findings by kind and severity, and by credit."""
+
+    by_severity: dict[str, int]
+    by_kind: dict[str, dict[str, int]]
+    by_credit: list[tuple[str, int, int]]  # credit, findings, of which high
+    open: int
+    resolved: int
+
+
+@dataclass
+class AuditPage:
+    rows: list[AuditRow]
+    total: int
+    page: int
+    pages: int
+    summary: Summary
+    filters: AuditFilter = field(default_factory=AuditFilter)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def audit_rows(session: Session, filters: AuditFilter | None = None) -> list[AuditRow]:
+    """Every finding that passes the filters, most severe first, then by first publication."""
+    filters = filters or AuditFilter()
+    filters.check()
+    rows = _all_rows(session)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    kept = [r for r in rows if filters.matches(r)]
+    return sorted(
+        kept,
+        key=lambda r: (
+            order[r.finding.severity],
+            min(r.dates, default=date.max),
+            r.finding.kind,
+            r.key,
+        ),
+    )
+
+
+def audit_page(
+    session: Session, filters: AuditFilter | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> AuditPage:
+    """One page of findings, the total, and the summary of the open findings in view."""
+    filters = filters or AuditFilter()
+    rows = audit_rows(session, filters)
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    everything = audit_rows(session, replace(filters, state="all"))
+    return AuditPage(
+        rows[(page - 1) * per_page : page * per_page],
+        len(rows),
+        page,
+        pages,
+        summarize(everything),
+        filters,
+    )
+
+
+def summarize(rows: Sequence[AuditRow]) -> Summary:
+    open_rows = [r for r in rows if r.state == "open"]
+    by_severity: dict[str, int] = {s: 0 for s in SEVERITIES}
+    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in SEVERITIES})
+    credits: Counter[str] = Counter()
+    high: Counter[str] = Counter()
+    for row in open_rows:
+        severity = row.finding.severity
+        by_severity[severity] += 1
+        by_kind[row.finding.kind][severity] += 1
+        name = row.photo.credit or "(no credit known)"
+        credits[name] += 1
+        if severity == "high":
+            high[name] += 1
+    ranked = sorted(credits, key=lambda c: (-high[c], -credits[c], c.casefold()))
+    return Summary(
+        by_severity,
+        dict(sorted(by_kind.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))),
+        [(c, credits[c], high[c]) for c in ranked[:10]],
+        len(open_rows),
+        len(rows) - len(open_rows),
+    )
+
+
+def open_reports(session: Session, reports: Sequence[PhotoAudit]) -> list[PhotoAudit]:
+    """The reports with resolved findings left out, for exports."""
+    latest = _latest_resolutions(session)
+    kept = []
+    for report in reports:
+        findings = [f for f in report.findings if _state_of(latest.get(finding_key(f))) == "open"]
+        kept.append(replace(report, findings=findings))
+    return kept
+
+
+def resolution_history(session: Session, key: str) -> list[FindingResolution]:
+    """Every verdict on one finding, newest first."""
+    return list(
+        session.scalars(
+            select(FindingResolution)
+            .where(FindingResolution.key == key)
+            .order_by(FindingResolution.id.desc())
+        )
+    )
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def resolve_finding(
+    session: Session,
+    key: str,
+    state: str,
+    user: str,
+    note: str = "",
+    change_id: int | None = None,
+) -> FindingResolution:
+    """Record a verdict on a current finding ("open" reopens it).
+
+    "fixed" links the given edit, or else the latest edit of the finding's
+    photos, if any: a fix made in the CMS has no edit in the catalog.
+    """
+    if state not in STATES:
+        raise InvalidValueError(f"state: expected one of {', '.join(STATES)}, got {state!r}")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise InvalidValueError(f"note: at most {MAX_NOTE} characters, got {len(note)}")
+    row = next((r for r in _all_rows(session) if r.key == key), None)
+    if row is None:
+        raise InvalidValueError(f"no current finding {key}: its facts may have changed")
+    photos = row.photo.asset_ids
+    if change_id is not None:
+        change = session.get(Change, change_id)
+        if change is None or change.asset_id not in photos:
+            raise InvalidValueError(f"change {change_id} is not an edit of this finding's photos")
+    elif state == "fixed":
+        change_id = session.scalar(select(func.max(Change.id)).where(Change.asset_id.in_(photos)))
+    if state != "fixed":
+        change_id = None
+    resolution = FindingResolution(
+        key=key, state=state, note=note or None, change_id=change_id, user=user
+    )
+    session.add(resolution)
+    session.flush()
+    return resolution
+
+
+# --- the computed audit, kept while the catalog stands still -------------------------
+
+
+_cache: dict[str, tuple[tuple[Any, ...], list[PhotoAudit]]] = {}
+_cache_lock = threading.Lock()
+
+
+def catalog_signature(session: Session) -> tuple[Any, ...]:
+    """Changes whenever something the audit reads changes (indexed aggregates only)."""
+    return tuple(
+        session.execute(
+            select(
+                select(func.max(Usage.id)).scalar_subquery(),
+                select(func.count(Usage.id)).scalar_subquery(),
+                select(func.max(Article.imported_at)).scalar_subquery(),
+                select(func.max(Change.id)).scalar_subquery(),
+                select(func.max(DuplicateGroup.id)).scalar_subquery(),
+                select(func.count(DuplicateGroup.id)).scalar_subquery(),
+                select(func.max(DuplicateDecision.id)).scalar_subquery(),
+                select(func.count(DuplicateDecision.id)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def cached_reports(session: Session) -> list[PhotoAudit]:
+    """`reuse_report` for the whole catalog, recomputed only after a change."""
+    where = str(session.get_bind().engine.url)
+    signature = catalog_signature(session)
+    with _cache_lock:
+        held = _cache.get(where)
+        if held is not None and held[0] == signature:
+            return held[1]
+    reports = reuse_report(session)
+    with _cache_lock:
+        _cache[where] = (signature, reports)
+    return reports
+
+
+def _all_rows(session: Session) -> list[AuditRow]:
+    latest = _latest_resolutions(session)
+    rows = []
+    for photo in cached_reports(session):
+        by_usage = {u.usage_id: u for u in photo.usages}
+        for finding in photo.findings:
+            key = finding_key(finding)
+            resolution = latest.get(key)
+            rows.append(
+                AuditRow(
+                    key,
+                    finding,
+                    photo,
+                    [by_usage[u] for u in finding.usage_ids if u in by_usage],
+                    _state_of(resolution),
+                    resolution,
+                )
+            )
+    return rows
+
+
+def _latest_resolutions(session: Session) -> dict[str, FindingResolution]:
+    newest = (
+        select(func.max(FindingResolution.id)).group_by(FindingResolution.key).scalar_subquery()
+    )
+    rows = session.scalars(select(FindingResolution).where(FindingResolution.id.in_(newest)))
+    return {r.key: r for r in rows}
+
+
+def _state_of(resolution: FindingResolution | None) -> str:
+    return resolution.state if resolution is not None else "open"
+
+
+@dataclass
+class Export:
+    """What a report file holds: the photos, their findings in view, and the summary."""
+
+    reports: list[PhotoAudit]
+    rows: list[AuditRow]
+    summary: Summary
+
+
+def export(session: Session, filters: AuditFilter | None = None) -> Export:
+    """The audit for a file: open findings by default, the filters applied.
+
+    Without filters beyond the state, every reused photo is listed (a photo
+    with no open finding is still a reuse worth seeing); with filters, only
+    the photos that have a finding in view.
+    """
+    filters = filters or AuditFilter()
+    rows = audit_rows(session, filters)
+    keys = {r.key for r in rows}
+    narrowed = replace(filters, state="open") != AuditFilter()
+    reports = []
+    for photo in cached_reports(session):
+        findings = [f for f in photo.findings if finding_key(f) in keys]
+        if findings or not narrowed:
+            reports.append(replace(photo, findings=findings))
+    everything = audit_rows(session, replace(filters, state="all"))
+    return Export(reports, rows, summarize(everything))
