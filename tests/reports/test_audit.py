@@ -302,3 +302,27 @@ def test_a_bad_verdict_is_refused(library: Database) -> None:
             findings.resolve_finding(session, "0" * 32, "wrong", "aud")
         with pytest.raises(InvalidValueError, match="note: at most 500"):
             findings.resolve_finding(session, key, "wrong", "aud", "x" * 501)
+
+
+def test_cli_resolves_and_filters(library: Database) -> None:
+    runner = CliRunner()
+    base = ["--library", str(library.config.root)]
+    if library.config.database_url:
+        base += ["--database-url", library.config.database_url]
+    listed = runner.invoke(cli, [*base, "report", "reuse", "--format", "csv", "--severity", "high"])
+    assert listed.exit_code == 0, listed.stderr
+    rows = list(csv.DictReader(io.StringIO(listed.stdout.lstrip("\ufeff"))))
+    assert rows and {r["severity"] for r in rows} == {"high"}
+    key = rows[0]["finding"]
+    done = runner.invoke(cli, [*base, "report", "resolve", key, "accepted", "--note", "handout"])
+    assert done.exit_code == 0 and done.stdout.strip() == f"finding {key}: accepted"
+    after = runner.invoke(cli, [*base, "report", "reuse", "--format", "csv", "--severity", "high"])
+    assert key not in after.stdout
+    resolved = runner.invoke(
+        cli, [*base, "report", "reuse", "--format", "json", "--state", "resolved"]
+    )
+    found = json.loads(resolved.stdout)["findings"]
+    assert [(f["key"], f["state"], f["note"]) for f in found] == [(key, "accepted", "handout")]
+    bad = runner.invoke(cli, [*base, "report", "resolve", "nope", "wrong"])
+    assert bad.exit_code == 1 and "no current finding nope" in bad.stderr
+    assert "Traceback" not in bad.stderr
