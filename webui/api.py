@@ -160,12 +160,23 @@ def photo_history(asset_id: int) -> Any:
 @bp.get("/duplicates")
 @require("read")
 def duplicates() -> Any:
-    """``{"groups": [...]}``: every duplicate group with its master, ``?level=`` to filter."""
+    """``{"groups": [...]}``: duplicate groups with their masters, largest first.
+
+    ``?level=`` filters; ``?limit=`` (at most 200, the default) pages, and a
+    ``next`` cursor, passed back as ``?after=``, is given while more follow.
+    """
     level = request.args.get("level") or None
-    groups = [group.to_json() for group in membership.duplicate_groups(get_session(), level)]
+    limit = int_arg("limit", request.args.get("limit"), 1, MAX_LIMIT) or MAX_LIMIT
+    after = request.args.get("after") or None
+    found = membership.duplicate_groups(get_session(), level, limit + 1, after)
+    more = len(found) > limit
+    found = found[:limit]
+    groups = [group.to_json() for group in found]
     identity = current()
     if identity is not None and not identity.can("server_paths"):
         for group in groups:
             for member in group["members"]:
                 member.pop("paths", None)
+    if more:
+        return jsonify(groups=groups, next=membership.group_cursor(found[-1]))
     return jsonify(groups=groups)

@@ -18,6 +18,9 @@ from webui.photos import LABELS, display
 
 bp = Blueprint("dupes", __name__, url_prefix="/duplicates")
 
+#: Groups per page of the list.
+PAGE = 50
+
 #: The fields "Copy from master" offers, in the order the form shows them.
 COPY_FIELDS = (
     "caption",
@@ -42,9 +45,22 @@ def index() -> str:
     if level and level not in LEVELS:
         problem = f"Unknown level {level!r} ignored: choose {', '.join(LEVELS)}."
         level = ""
-    groups = membership.duplicate_groups(get_session(), level or None)
+    after = request.args.get("after") or None
+    try:
+        groups = membership.duplicate_groups(get_session(), level or None, PAGE + 1, after)
+    except InvalidValueError as exc:
+        problem, after = f"{exc}; showing the first page.", None
+        groups = membership.duplicate_groups(get_session(), level or None, PAGE + 1)
+    more = len(groups) > PAGE
+    groups = groups[:PAGE]
     return render_template(
-        "duplicates.html", groups=groups, level=level, levels=LEVELS, problem=problem
+        "duplicates.html",
+        groups=groups,
+        level=level,
+        levels=LEVELS,
+        problem=problem,
+        after=after,
+        next=membership.group_cursor(groups[-1]) if more else None,
     )
 
 
@@ -95,7 +111,9 @@ def _render(found: review.GroupReview, conflict: dict[str, Any] | None = None) -
         labels=LABELS,
         conflict=conflict,
         compare=compare,
-        warnings={i: decisions.master_warning(get_session(), i) for i in others},
+        warnings={
+            i: decisions.master_question([m.facts for m in found.members], i) for i in others
+        },
         apart=_apart_offer(group),
     )
 

@@ -8,7 +8,7 @@ it and when, and can be undone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, or_, select
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from library.db.engine import chunked
 from library.db.models import Asset, DuplicateDecision
 from library.duplicates.membership import group_of, refresh_groups
-from library.duplicates.wording import file_size
+from library.duplicates.wording import PhotoFacts, file_size
 from library.errors import AssetNotFoundError, InvalidValueError
 
 
@@ -141,23 +141,28 @@ def undo_decision(session: Session, decision_id: int) -> DuplicateDecision:
 
 
 def master_warning(session: Session, asset_id: int) -> str | None:
-    """A question to ask before making a much smaller or lower-quality copy the master.
-
-    None when the photo is as good as the group's best: its largest member by
-    pixels, or, at the same size, the one with the most bytes per pixel.
-    """
+    """A question to ask before making a much smaller or lower-quality copy the master."""
     group = group_of(session, asset_id)
     if group is None:
         return None
     ids = [m.asset_id for m in group.members]
-    rows = {
-        row.id: row
+    sizes = [
+        PhotoFacts(row.id, row.width, row.height, row.file_size, row.format)
         for row in session.execute(
-            select(Asset.id, Asset.width, Asset.height, Asset.file_size).where(Asset.id.in_(ids))
+            select(Asset.id, Asset.width, Asset.height, Asset.file_size, Asset.format).where(
+                Asset.id.in_(ids)
+            )
         )
-    }
-    mine = rows[asset_id]
-    best = max(rows.values(), key=lambda r: (r.width * r.height, r.file_size, -r.id))
+    ]
+    return master_question(sizes, asset_id)
+
+
+def master_question(members: Sequence[PhotoFacts], asset_id: int) -> str | None:
+    """The question for making ``asset_id`` master among these members, or None when it
+    is as good as the group's best: the largest by pixels, or at the same size, the
+    one with the most bytes."""
+    mine = next(m for m in members if m.id == asset_id)
+    best = max(members, key=lambda m: (m.width * m.height, m.file_size, -m.id))
     if best.id == asset_id:
         return None
     pixels, best_pixels = mine.width * mine.height, best.width * best.height

@@ -63,22 +63,56 @@ def group_by_key(session: Session, key: str) -> Group | None:
     return _one(session, DuplicateGroup.key == key)
 
 
-def duplicate_groups(session: Session, level: str | None = None) -> list[Group]:
-    """Every stored group (or those at one level), largest first."""
+def duplicate_groups(
+    session: Session, level: str | None = None, limit: int | None = None, after: str | None = None
+) -> list[Group]:
+    """Stored groups (or those at one level), largest first, then by master.
+
+    With ``limit``, one page: ``after`` is :func:`group_cursor` of the last
+    group of the previous page, so a page costs the same wherever it is.
+    """
     if level is not None and level not in LEVELS:
         raise InvalidValueError(f"level: expected one of {', '.join(LEVELS)}, got {level!r}")
     query = select(*_GROUP_COLUMNS).order_by(DuplicateGroup.size.desc(), DuplicateGroup.master_id)
     if level is not None:
         query = query.where(DuplicateGroup.level == level)
+    if after:
+        size, master = _parse_group_cursor(after)
+        query = query.where(
+            (DuplicateGroup.size < size)
+            | ((DuplicateGroup.size == size) & (DuplicateGroup.master_id > master))
+        )
+    if limit is not None:
+        query = query.limit(limit)
     heads = list(session.execute(query))
     members: dict[int, list[Any]] = defaultdict(list)
     listing = select(*_MEMBER_COLUMNS).order_by(DuplicateMember.group_id, DuplicateMember.position)
-    if level is not None:
-        listing = listing.join(DuplicateGroup).where(DuplicateGroup.level == level)
-    for row in session.execute(listing):
+    if limit is None and after is None:
+        if level is not None:
+            listing = listing.join(DuplicateGroup).where(DuplicateGroup.level == level)
+        rows: Iterable[Any] = session.execute(listing)
+    else:
+        rows = [
+            row
+            for chunk in chunked([head.id for head in heads])
+            for row in session.execute(listing.where(DuplicateMember.group_id.in_(chunk)))
+        ]
+    for row in rows:
         members[row.group_id].append(row)
     paths = paths_of(session, [row.asset_id for group in members.values() for row in group])
     return [_group(head, members[head.id], paths) for head in heads]
+
+
+def group_cursor(group: Group) -> str:
+    """Where the next page of :func:`duplicate_groups` starts."""
+    return f"{len(group.members)}.{group.master}"
+
+
+def _parse_group_cursor(after: str) -> tuple[int, int]:
+    size, _, master = after.partition(".")
+    if not (size.isdigit() and master.isdigit()):
+        raise InvalidValueError(f"after: expected SIZE.MASTER, got {after!r}")
+    return int(size), int(master)
 
 
 def masters(session: Session) -> dict[int, int]:

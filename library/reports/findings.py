@@ -176,10 +176,10 @@ def audit_page(
 ) -> AuditPage:
     """One page of findings, the total, and the summary of the open findings in view."""
     filters = filters or AuditFilter()
-    rows = audit_rows(session, filters)
+    everything = audit_rows(session, replace(filters, state="all"))
+    rows = [r for r in everything if _state_matches(filters.state, r.state)]
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(1, page), pages)
-    everything = audit_rows(session, replace(filters, state="all"))
     return AuditPage(
         rows[(page - 1) * per_page : page * per_page],
         len(rows),
@@ -212,16 +212,6 @@ def summarize(rows: Sequence[AuditRow]) -> Summary:
         len(open_rows),
         len(rows) - len(open_rows),
     )
-
-
-def open_reports(session: Session, reports: Sequence[PhotoAudit]) -> list[PhotoAudit]:
-    """The reports with resolved findings left out, for exports."""
-    latest = _latest_resolutions(session)
-    kept = []
-    for report in reports:
-        findings = [f for f in report.findings if _state_of(latest.get(finding_key(f))) == "open"]
-        kept.append(replace(report, findings=findings))
-    return kept
 
 
 def resolution_history(session: Session, key: str) -> list[FindingResolution]:
@@ -279,7 +269,16 @@ def resolve_finding(
 # --- the computed audit, kept while the catalog stands still -------------------------
 
 
-_cache: dict[str, tuple[tuple[Any, ...], list[PhotoAudit]]] = {}
+@dataclass
+class _Computed:
+    """The audit of the whole catalog and each finding's key, as of one signature."""
+
+    signature: tuple[Any, ...]
+    reports: list[PhotoAudit]
+    keyed: list[tuple[str, Finding, PhotoAudit, list[UsageRow]]]
+
+
+_cache: dict[str, _Computed] = {}
 _cache_lock = threading.Lock()
 
 
@@ -303,37 +302,35 @@ def catalog_signature(session: Session) -> tuple[Any, ...]:
 
 def cached_reports(session: Session) -> list[PhotoAudit]:
     """`reuse_report` for the whole catalog, recomputed only after a change."""
+    return _computed(session).reports
+
+
+def _computed(session: Session) -> _Computed:
     where = str(session.get_bind().engine.url)
     signature = catalog_signature(session)
     with _cache_lock:
         held = _cache.get(where)
-        if held is not None and held[0] == signature:
-            return held[1]
+        if held is not None and held.signature == signature:
+            return held
     reports = reuse_report(session)
+    keyed = []
+    for photo in reports:
+        by_usage = {u.usage_id: u for u in photo.usages}
+        for finding in photo.findings:
+            named = [by_usage[u] for u in finding.usage_ids if u in by_usage]
+            keyed.append((finding_key(finding), finding, photo, named))
+    computed = _Computed(signature, reports, keyed)
     with _cache_lock:
-        _cache[where] = (signature, reports)
-    return reports
+        _cache[where] = computed
+    return computed
 
 
 def _all_rows(session: Session) -> list[AuditRow]:
     latest = _latest_resolutions(session)
-    rows = []
-    for photo in cached_reports(session):
-        by_usage = {u.usage_id: u for u in photo.usages}
-        for finding in photo.findings:
-            key = finding_key(finding)
-            resolution = latest.get(key)
-            rows.append(
-                AuditRow(
-                    key,
-                    finding,
-                    photo,
-                    [by_usage[u] for u in finding.usage_ids if u in by_usage],
-                    _state_of(resolution),
-                    resolution,
-                )
-            )
-    return rows
+    return [
+        AuditRow(key, finding, photo, named, _state_of(latest.get(key)), latest.get(key))
+        for key, finding, photo, named in _computed(session).keyed
+    ]
 
 
 def _latest_resolutions(session: Session) -> dict[str, FindingResolution]:
@@ -365,13 +362,13 @@ def export(session: Session, filters: AuditFilter | None = None) -> Export:
     the photos that have a finding in view.
     """
     filters = filters or AuditFilter()
-    rows = audit_rows(session, filters)
-    keys = {r.key for r in rows}
+    everything = audit_rows(session, replace(filters, state="all"))
+    rows = [r for r in everything if _state_matches(filters.state, r.state)]
+    kept = {id(r.finding) for r in rows}
     narrowed = replace(filters, state="open") != AuditFilter()
     reports = []
     for photo in cached_reports(session):
-        findings = [f for f in photo.findings if finding_key(f) in keys]
+        findings = [f for f in photo.findings if id(f) in kept]
         if findings or not narrowed:
             reports.append(replace(photo, findings=findings))
-    everything = audit_rows(session, replace(filters, state="all"))
     return Export(reports, rows, summarize(everything))

@@ -134,3 +134,51 @@ def test_a_much_smaller_master_is_asked_for(client: FlaskClient, database: Datab
         assert group is not None and group.master == small
     page = client.get(f"/duplicates/{key}").text
     assert f"master #{small}, chosen by ed" in page and f"original #{original}" in page
+
+
+def test_the_group_list_and_api_page_through_every_group(
+    client: FlaskClient, database: Database
+) -> None:
+    """120 groups: pages of 50 in the list, pages of 40 through the API, none twice."""
+    pairs = []
+    for _ in range(120):
+        a, b = photo(database, 800, 600, 90_000), photo(database, 400, 300, 30_000)
+        pairs.append((a, b))
+    with database.session_scope() as session:
+        for a, b in pairs:
+            session.add(
+                DuplicatePair(
+                    asset_a=a,
+                    asset_b=b,
+                    signal="phash→phash",
+                    distance=2,
+                    score=0.97,
+                    method="full",
+                    detail="full frame; NCC 0.970 (robust 0.980, fine detail 0.60) → same photo",
+                    signals_version="test",
+                )
+            )
+        session.flush()
+        membership.rebuild_groups(session)
+    signed_in(client, database, "viewer", "vi")
+    seen: list[str] = []
+    url = "/duplicates"
+    while url:
+        page = client.get(url).text
+        keys = re.findall(r'class="group-title" href="/duplicates/(g\d+)"', page)
+        assert 0 < len(keys) <= 50
+        seen += keys
+        found = re.search(r'rel="next" href="([^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    assert sorted(seen) == sorted(f"g{a}" for a, _ in pairs)
+    api: list[str] = []
+    query: dict[str, str] = {"limit": "40"}
+    while True:
+        answer = client.get("/api/duplicates", query_string=query).json
+        api += [g["id"] for g in answer["groups"]]
+        if "next" not in answer:
+            break
+        query["after"] = answer["next"]
+    assert api == seen
+    assert client.get("/api/duplicates?after=nonsense").status_code == 400
+    assert "showing the first page" in client.get("/duplicates?after=nonsense").text
