@@ -112,8 +112,8 @@ def index() -> str:
 
 def _downloads(args: dict[str, Any]) -> dict[str, str]:
     return {
-        kind: url_for("reports.reuse_download", kind=kind, download=1, **args)
-        for kind in ("csv", "json", "html")
+        fmt: url_for("reports.reuse_download", fmt=fmt, download=1, **args)
+        for fmt in ("csv", "json", "html")
     }
 
 
@@ -135,8 +135,8 @@ def audit_page() -> str:
         kinds=findings.FINDING_KINDS,
         states=findings.STATE_FILTERS,
         downloads=_downloads(args),
-        here=url_for("reports.audit_page", **args, page=found.page if found.page > 1 else None),
-        view_html=url_for("reports.reuse_download", kind="html", **args),
+        back_to=url_for("reports.audit_page", **args, page=found.page if found.page > 1 else None),
+        view_html=url_for("reports.reuse_download", fmt="html", **args),
     )
 
 
@@ -166,9 +166,9 @@ def resolve(key: str) -> WerkzeugResponse:
     return redirect(back, code=303)
 
 
-@bp.get("/reuse.<any(csv, json, html):kind>")
+@bp.get("/reuse.<any(csv, json, html):fmt>")
 @require("reports")
-def reuse_download(kind: str) -> Response:
+def reuse_download(fmt: str) -> Response:
     """The audit as a file, with the page's filters; HTML opens in the browser unless
     ``download=1`` asks for a file."""
     problems: list[str] = []
@@ -178,19 +178,19 @@ def reuse_download(kind: str) -> Response:
     found = findings.export(get_session(), chosen)
     link = photo_links()
     response: Response
-    if kind == "json":
+    if fmt == "json":
         document = rendering.report_json(found.reports, link)
         document["findings"] = [rendering.row_json(row, link) for row in found.rows]
         response = jsonify(document)
-    elif kind == "csv":
+    elif fmt == "csv":
         response = Response(
             rendering.report_csv(found.rows, link), mimetype="text/csv; charset=utf-8"
         )
     else:
         html = rendering.report_html(found.reports, link, found.summary)
         response = Response(html, mimetype="text/html")
-    if kind != "html" or request.args.get("download"):
-        response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{kind}"'
+    if fmt != "html" or request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{fmt}"'
     return response
 
 
