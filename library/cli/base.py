@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -59,6 +60,69 @@ class PhotodeskGroup(click.Group):
             return super().invoke(ctx)
         except PhotodeskError as exc:
             raise UserError(str(exc)) from None
+
+
+class Interrupts:
+    """Ctrl-C while a command runs raises KeyboardInterrupt as usual. Once the command
+    has returned, one arriving later (at interpreter shutdown, where atexit handlers
+    would swallow the exception and the process would exit 0) still ends it with 130,
+    and so does one that something on the way swallowed: an interrupted run never
+    reports success. Commands that Ctrl-C stops normally (serve, worker, watch) say so
+    with `stops_on_interrupt()`."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self.finished = False
+        self.normal_stop = False
+        self._leave: Callable[[], None] = lambda: None
+
+    def install(self, leave: Callable[[], None]) -> None:
+        import signal
+        import threading
+
+        self._leave = leave
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.handle)
+            self._unraisable = sys.unraisablehook
+            sys.unraisablehook = self.unraisable
+
+    def unraisable(self, info: Any) -> None:
+        """A KeyboardInterrupt raised where Python cannot pass it on (a finaliser, a fork
+        hook) is not printed; it is raised again in the main thread once this hook has
+        returned (raised from inside the hook, Python would swallow it again)."""
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            import _thread
+            import signal
+            import threading
+
+            timer = threading.Timer(0.05, _thread.interrupt_main, (signal.SIGINT,))
+            timer.daemon = True
+            timer.start()
+            return
+        self._unraisable(info)
+
+    def handle(self, signum: int, frame: object) -> None:
+        if not self.normal_stop:
+            self.seen = True
+            if self.finished:
+                self._leave()
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def stops_on_interrupt(self) -> Iterator[None]:
+        self.normal_stop = True
+        try:
+            yield
+        finally:
+            self.normal_stop = False
+
+    def finish(self) -> None:
+        self.finished = True
+        if self.seen:
+            self._leave()
+
+
+INTERRUPTS = Interrupts()
 
 
 def emit_json(data: Any) -> None:
