@@ -25,9 +25,15 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_FILES = 0, 1, 2, 3
 class Context:
     """What every command needs: the resolved library, opened on demand."""
 
-    def __init__(self, library: str | None, database_url: str | None):
+    def __init__(self, library: str | None, database_url: str | None, broker: str | None = None):
         self.config: LibraryConfig = resolve_config(library, database_url)
+        self.broker_url: str | None = broker or None
         self._database: Database | None = None
+
+    def require_broker(self) -> str:
+        if not self.broker_url:
+            raise UserError("no broker: give --broker URL or set PHOTODESK_BROKER_URL")
+        return self.broker_url
 
     def database(self, create: bool = False) -> Database:
         if self._database is None:
@@ -147,9 +153,19 @@ def emit_json(data: Any) -> None:
     help="Put the catalog on PostgreSQL, e.g. postgresql://user@host/db "
     "(default: SQLite inside the library folder).",
 )
+@click.option(
+    "--broker",
+    envvar="PHOTODESK_BROKER_URL",
+    metavar="URL",
+    help="Run jobs on Celery workers through this broker, e.g. redis://127.0.0.1:6379/0 "
+    "or amqp://guest:guest@127.0.0.1:5672// (needs a PostgreSQL catalog; "
+    "default: jobs run in this process).",
+)
 @click.version_option(package_name="photodesk")
 @click.pass_context
-def cli(ctx: click.Context, library: str | None, database_url: str | None) -> None:
+def cli(
+    ctx: click.Context, library: str | None, database_url: str | None, broker: str | None
+) -> None:
     """photodesk: captions, credits and duplicates for a news photo desk.
 
     \b
@@ -157,7 +173,7 @@ def cli(ctx: click.Context, library: str | None, database_url: str | None) -> No
         photodesk --library ~/desk init
         photodesk --library ~/desk ingest ~/Pictures/assignments
     """
-    ctx.obj = Context(library, database_url)
+    ctx.obj = Context(library, database_url, broker)
 
 
 def default_user() -> str:

@@ -14,6 +14,7 @@ import library.cli.demo
 import library.cli.dupes
 import library.cli.files
 import library.cli.ingest
+import library.cli.jobs
 import library.cli.photos
 import library.cli.reports
 import library.cli.settings

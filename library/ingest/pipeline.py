@@ -51,6 +51,15 @@ class IngestOptions:
     in_flight: int = 3
     max_pixels: int = DEFAULT_MAX_PIXELS
     time_limit: float = DEFAULT_TIME_LIMIT
+    #: Look each committed batch up for near-duplicates here; off when a matcher
+    #: (the workers' single near-duplicate consumer) takes them from the backlog.
+    match_near: bool = True
+    #: Decode in a worker process even with one worker, so a decoder crash or hang
+    #: costs the file, not the process (Celery tasks run in a process that must live).
+    isolate: bool = False
+    #: Called inside each batch's catalog transaction with its outcomes, so what a
+    #: job counts commits or rolls back with the work it counts.
+    on_batch: Callable[[Any, list[FileOutcome]], None] | None = None
     #: What to record as a file's known path instead of where it was read from
     #: (uploads are read from a temporary folder that is deleted afterwards).
     path_labels: dict[str, str] = field(default_factory=dict)
@@ -243,7 +252,7 @@ class IngestSession:
                 candidates.append(path)
             else:
                 self._emit(report, FileOutcome(path, "skipped"))
-        if not self.options.dry_run and candidates:
+        if not self.options.dry_run and candidates and self.options.match_near:
             from library.duplicates import pairs as dupes
 
             with self.database.session_scope(write=False) as session:
@@ -278,19 +287,23 @@ class IngestSession:
         a bulk ingest that is a large share of the library gets one full pass here.
         """
         report.near_duplicates = self._near_found
-        if self.options.dry_run or not self._full_pass:
+        if self.options.dry_run or not self._full_pass or not self.options.match_near:
             return
         if not any(o.status == "ingested" for o in report.outcomes):
             return
         from library.duplicates import pairs as dupes
 
-        with self.database.session_scope() as session:
-            report.near_duplicates = dupes.rescan(session)
+        def full_pass(session: Any) -> int:
+            one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
+            return dupes.rescan(session)
+
+        report.near_duplicates = self.database.run_transaction(full_pass, what="the full pass")
 
     def match_near_duplicates(self, new_ids: list[int]) -> None:
         """Look one committed batch up in the run's index (built on first use)."""
-        if self._full_pass or not new_ids:
+        if self._full_pass or not new_ids or not self.options.match_near:
             return
+        from library.duplicates import backlog
         from library.duplicates import pairs as dupes
 
         def match(session: Any) -> int:
@@ -301,7 +314,9 @@ class IngestSession:
             elif new_ids[0] not in self._indexed:
                 self._index.add_assets(session, new_ids)
             self._indexed.update(new_ids)
-            return dupes.update_pairs(session, new_ids, self._index)
+            found = dupes.update_pairs(session, new_ids, self._index)
+            backlog.mark_matched(session, new_ids)
+            return found
 
         self._near_found += self.database.run_transaction(match, what="matching near-duplicates")
 
@@ -351,7 +366,10 @@ class IngestSession:
 
         def write(session: Any) -> list[FileOutcome]:
             one_writer_at_a_time(session, INGEST_LOCK)
-            return self._catalog_batch(session, digests, analyses, ready)
+            outcomes = self._catalog_batch(session, digests, analyses, ready)
+            if self.options.on_batch is not None:
+                self.options.on_batch(session, outcomes)
+            return outcomes
 
         try:
             try:
@@ -431,6 +449,9 @@ class IngestSession:
             created.append((index, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
         session.flush()
+        from library.duplicates import backlog
+
+        backlog.add(session, [asset.id for _, _, asset in created])
         catalog.add_hashes(session, [(asset.id, analysis) for _, analysis, asset in created])
         if created:
             from library.catalog import search
@@ -492,7 +513,7 @@ class IngestSession:
 
     def _submit(self, function: Callable[[str], Any], items: list[str]) -> list[Future[Any]] | None:
         """Queue work in the pool; None means "run it here" (one worker, or nothing to do)."""
-        if not items or self.options.worker_count() == 1:
+        if not items or (self.options.worker_count() == 1 and not self.options.isolate):
             return None
         with _signals_held():
             pool = self._get_pool()
