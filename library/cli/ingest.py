@@ -51,6 +51,13 @@ from library.jobs import broker, plans, records, running
     "job id and return; without a broker the job runs here.",
 )
 @click.option("--wait", is_flag=True, help="With --queue: follow the job until it ends.")
+@click.option(
+    "--piece-size",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="With --queue: photos per piece (one task on a worker, one transaction).",
+)
 @pass_context
 def ingest(
     ctx: Context,
@@ -62,6 +69,7 @@ def ingest(
     time_limit: float,
     queue: bool,
     wait: bool,
+    piece_size: int,
 ) -> None:
     """Add photos (files or folders, walked recursively) to the library.
 
@@ -91,7 +99,7 @@ def ingest(
         create=not ctx.config.is_sqlite or ctx.config.sqlite_path.exists() is False
     )
     if queue:
-        _queue(ctx, database, paths, workers, link, time_limit, as_json, wait)
+        _queue(ctx, database, paths, workers, link, time_limit, as_json, wait, piece_size)
         return
     options = IngestOptions(workers=workers, link=link, dry_run=dry_run, time_limit=time_limit)
     with _progress(enabled=not as_json and sys.stderr.isatty()) as observer:
@@ -117,9 +125,17 @@ def _queue(
     time_limit: float,
     as_json: bool,
     wait: bool,
+    piece_size: int,
 ) -> None:
     with database.session_scope() as session:
-        job = plans.plan_ingest(session, paths, default_user(), link=link, time_limit=time_limit)
+        job = plans.plan_ingest(
+            session,
+            paths,
+            default_user(),
+            link=link,
+            time_limit=time_limit,
+            batch_size=piece_size,
+        )
         job_id, total, pieces = job.id, job.total, len(records.batch_numbers(session, job.id))
     where = "on the workers" if ctx.broker_url else "here"
     if not as_json:

@@ -5,8 +5,9 @@ carry only a job id and a piece number: the work is read from the catalog,
 which must then be PostgreSQL, shared by every machine. A worker takes one
 piece at a time and decodes its files in its own process pool.
 
-Near-duplicates are matched on a queue of their own, ``photodesk.matcher``:
-run one worker on it, and its index stays warm between pieces.
+Near-duplicates are matched on a queue of their own ("matcher"): run one
+worker on it, and its index stays warm between pieces. Queue names carry the
+catalog's name, so libraries can share a broker.
 """
 
 from __future__ import annotations
@@ -20,10 +21,21 @@ from library.config import LibraryConfig
 from library.db.engine import NEAR_DUPLICATES_LOCK, Database, one_writer_at_a_time
 from library.errors import BrokerError, JobCancelledError
 
-#: The queue of job pieces, and the matcher's queue.
-QUEUE = "photodesk.jobs"
-MATCHER_QUEUE = "photodesk.matcher"
-QUEUES = {"jobs": QUEUE, "matcher": MATCHER_QUEUE}
+#: The queues a worker can take work from: job pieces, and near-duplicate matching.
+QUEUES = ("jobs", "matcher")
+
+
+def queue_name(config: LibraryConfig, queue: str) -> str:
+    """The broker queue of one catalog: several libraries can share a broker, and a
+    worker never takes a piece of a job in another catalog."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(config.url)
+    where = f"{parts.hostname}:{parts.port}/{parts.path.strip('/')}"
+    digest = hashlib.sha256(where.encode()).hexdigest()[:8]
+    return f"photodesk.{parts.path.strip('/') or 'catalog'}.{digest}.{queue}"
+
 
 #: Redis redelivers an unacknowledged piece after this many seconds (RabbitMQ at once,
 #: when the worker's connection drops). Longer than any piece takes; pieces are
@@ -52,9 +64,11 @@ def require_shared_catalog(config: LibraryConfig) -> None:
         )
 
 
-def make_app(url: str) -> Any:
-    """The Celery app for a broker URL (redis:// or amqp://)."""
+def make_app(url: str, config: LibraryConfig) -> Any:
+    """The Celery app for a broker URL (redis:// or amqp://) and a catalog."""
     from celery import Celery
+
+    jobs, matcher = queue_name(config, "jobs"), queue_name(config, "matcher")
 
     app = Celery("photodesk", broker=url, set_as_current=False)
     app.conf.update(
@@ -65,8 +79,8 @@ def make_app(url: str) -> Any:
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
-        task_default_queue=QUEUE,
-        task_routes={"photodesk.match": {"queue": MATCHER_QUEUE}},
+        task_default_queue=jobs,
+        task_routes={"photodesk.match": {"queue": matcher}},
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
@@ -103,7 +117,9 @@ def run_piece_here(task: Any, job_id: int, number: int) -> None:
             job_id,
             number,
             workers=_WORKERS,
-            after_commit=lambda: task.app.send_task("photodesk.match", queue=MATCHER_QUEUE),
+            after_commit=lambda: task.app.send_task(
+                "photodesk.match", queue=queue_name(database.config, "matcher")
+            ),
         )
     except JobCancelledError:
         return
@@ -143,15 +159,16 @@ def match_backlog(database: Database) -> int:
             return total
 
 
-def send_pieces(url: str, job_id: int, numbers: Sequence[int]) -> None:
+def send_pieces(url: str, config: LibraryConfig, job_id: int, numbers: Sequence[int]) -> None:
     """Queue a job's pieces; BrokerError when the broker cannot be reached."""
-    app = make_app(url)
+    app = make_app(url, config)
+    queue = queue_name(config, "jobs")
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=3, interval_start=0.2, interval_step=0.5)
             for number in numbers:
                 app.send_task(
-                    "photodesk.piece", args=[job_id, number], queue=QUEUE, connection=connection
+                    "photodesk.piece", args=[job_id, number], queue=queue, connection=connection
                 )
     except OSError as exc:
         raise BrokerError(f"{redact(url)}: cannot queue the job ({exc})") from None
@@ -159,10 +176,6 @@ def send_pieces(url: str, job_id: int, numbers: Sequence[int]) -> None:
         if type(exc).__module__.startswith(("kombu", "amqp", "redis")):
             raise BrokerError(f"{redact(url)}: cannot queue the job ({exc})") from None
         raise
-
-
-def send_match(url: str) -> None:
-    make_app(url).send_task("photodesk.match", queue=MATCHER_QUEUE)
 
 
 def run_worker(
@@ -180,9 +193,9 @@ def run_worker(
     if unknown:
         raise BrokerError(f"unknown queue {unknown[0]!r} (known: {', '.join(QUEUES)})")
     _DATABASE, _WORKERS = database, concurrency
-    app = make_app(url)
+    app = make_app(url, database.config)
     worker = app.Worker(
-        queues=[QUEUES[q] for q in queues],
+        queues=[queue_name(database.config, q) for q in queues],
         pool="solo",
         concurrency=1,
         hostname=name or f"photodesk-{os.getpid()}@{socket.gethostname()}",

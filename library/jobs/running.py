@@ -27,7 +27,7 @@ def dispatch(
         kind = records.get(session, job_id).kind
     if url:
         broker.require_shared_catalog(database.config)
-        broker.send_pieces(url, job_id, numbers)
+        broker.send_pieces(url, database.config, job_id, numbers)
         return
     run_here(database, job_id, kind, numbers, workers=workers, observer=observer)
 
