@@ -248,12 +248,15 @@ def ingest_here(
 ) -> None:
     """Run a whole ingest job in this process, pipelined over the local process pool as
     `photodesk ingest` does, counting each batch in its transaction."""
-    with database.session_scope() as session:
-        records.start(session, job_id)
-        job = records.get(session, job_id)
-        params = dict(job.params or {})
-        pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
-        items = [item for p in pieces for item in p.items]
+    try:
+        with database.session_scope() as session:
+            records.start(session, job_id)
+            job = records.get(session, job_id)
+            params = dict(job.params or {})
+            pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
+            items = [item for p in pieces for item in p.items]
+    except JobCancelledError:
+        return
 
     def count(session: Session, outcomes: list[FileOutcome]) -> None:
         _count_outcomes(session, job_id, outcomes)
