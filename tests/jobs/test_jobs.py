@@ -127,3 +127,18 @@ def test_a_broker_needs_postgresql(run: object, config: object, tmp_path: Path) 
     assert result.exit_code == 1
     assert "need a PostgreSQL catalog" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_verify_reports_photos_never_matched(database: Database, tmp_path: Path) -> None:
+    from library.duplicates import backlog
+    from library.files.verify import verify_library
+
+    running.dispatch(database, plan(database, folder_of(tmp_path, 3)), None, workers=1)
+    with database.session_scope() as session:  # as if the process died before the look-up
+        backlog.add(session, [1, 2])
+    found = [p for p in verify_library(database).problems if p.kind == "unmatched"]
+    assert [p.asset_id for p in found] == [1, 2]
+    repaired = verify_library(database, repair=True)
+    assert all(p.repaired for p in repaired.problems if p.kind == "unmatched")
+    with database.session_scope(write=False) as session:
+        assert backlog.pending(session) == []
