@@ -58,3 +58,15 @@ class ChangeNotFoundError(PhotodeskError):
 
 class StoreError(PhotodeskError):
     """The file store is missing a file or cannot be written."""
+
+
+class JobNotFoundError(PhotodeskError):
+    """No job has that id."""
+
+
+class JobCancelledError(PhotodeskError):
+    """The job was cancelled; the piece of work at hand is dropped."""
+
+
+class BrokerError(PhotodeskError):
+    """The job broker is not usable: no PostgreSQL catalog, or it cannot be reached."""

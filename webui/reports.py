@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -22,7 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from library.catalog import queries, settings
 from library.dates import parse_day
 from library.errors import InvalidValueError
-from library.reports import credits, findings, rendering
+from library.reports import credits, exports, findings
 from library.reports.reuse import LinkBuilder
 from webui.auth import current, require
 from webui.db import commit, get_session
@@ -177,18 +176,12 @@ def reuse_download(fmt: str) -> Response:
         abort(400, description=" ".join(problems))
     found = findings.export(get_session(), chosen)
     link = photo_links()
-    response: Response
-    if fmt == "json":
-        document = rendering.report_json(found.reports, link)
-        document["findings"] = [rendering.row_json(row, link) for row in found.rows]
-        response = jsonify(document)
-    elif fmt == "csv":
-        response = Response(
-            rendering.report_csv(found.rows, link), mimetype="text/csv; charset=utf-8"
-        )
-    else:
-        html = rendering.report_html(found.reports, link, found.summary)
-        response = Response(html, mimetype="text/html")
+    mimetypes = {
+        "json": "application/json",
+        "csv": "text/csv; charset=utf-8",
+        "html": "text/html; charset=utf-8",
+    }
+    response = Response(exports.render_reuse(found, fmt, link), mimetype=mimetypes[fmt])
     if fmt != "html" or request.args.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="reuse-report.{fmt}"'
     return response

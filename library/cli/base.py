@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -24,9 +25,15 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_FILES = 0, 1, 2, 3
 class Context:
     """What every command needs: the resolved library, opened on demand."""
 
-    def __init__(self, library: str | None, database_url: str | None):
+    def __init__(self, library: str | None, database_url: str | None, broker: str | None = None):
         self.config: LibraryConfig = resolve_config(library, database_url)
+        self.broker_url: str | None = broker or None
         self._database: Database | None = None
+
+    def require_broker(self) -> str:
+        if not self.broker_url:
+            raise UserError("no broker: give --broker URL or set PHOTODESK_BROKER_URL")
+        return self.broker_url
 
     def database(self, create: bool = False) -> Database:
         if self._database is None:
@@ -61,6 +68,69 @@ class PhotodeskGroup(click.Group):
             raise UserError(str(exc)) from None
 
 
+class Interrupts:
+    """Ctrl-C while a command runs raises KeyboardInterrupt as usual. Once the command
+    has returned, one arriving later (at interpreter shutdown, where atexit handlers
+    would swallow the exception and the process would exit 0) still ends it with 130,
+    and so does one that something on the way swallowed: an interrupted run never
+    reports success. Commands that Ctrl-C stops normally (serve, worker, watch) say so
+    with `stops_on_interrupt()`."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self.finished = False
+        self.normal_stop = False
+        self._leave: Callable[[], None] = lambda: None
+
+    def install(self, leave: Callable[[], None]) -> None:
+        import signal
+        import threading
+
+        self._leave = leave
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.handle)
+            self._unraisable = sys.unraisablehook
+            sys.unraisablehook = self.unraisable
+
+    def unraisable(self, info: Any) -> None:
+        """A KeyboardInterrupt raised where Python cannot pass it on (a finaliser, a fork
+        hook) is not printed; it is raised again in the main thread once this hook has
+        returned (raised from inside the hook, Python would swallow it again)."""
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            import _thread
+            import signal
+            import threading
+
+            timer = threading.Timer(0.05, _thread.interrupt_main, (signal.SIGINT,))
+            timer.daemon = True
+            timer.start()
+            return
+        self._unraisable(info)
+
+    def handle(self, signum: int, frame: object) -> None:
+        if not self.normal_stop:
+            self.seen = True
+            if self.finished:
+                self._leave()
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def stops_on_interrupt(self) -> Iterator[None]:
+        self.normal_stop = True
+        try:
+            yield
+        finally:
+            self.normal_stop = False
+
+    def finish(self) -> None:
+        self.finished = True
+        if self.seen:
+            self._leave()
+
+
+INTERRUPTS = Interrupts()
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -83,9 +153,19 @@ def emit_json(data: Any) -> None:
     help="Put the catalog on PostgreSQL, e.g. postgresql://user@host/db "
     "(default: SQLite inside the library folder).",
 )
+@click.option(
+    "--broker",
+    envvar="PHOTODESK_BROKER_URL",
+    metavar="URL",
+    help="Run jobs on Celery workers through this broker, e.g. redis://127.0.0.1:6379/0 "
+    "or amqp://guest:guest@127.0.0.1:5672// (needs a PostgreSQL catalog; "
+    "default: jobs run in this process).",
+)
 @click.version_option(package_name="photodesk")
 @click.pass_context
-def cli(ctx: click.Context, library: str | None, database_url: str | None) -> None:
+def cli(
+    ctx: click.Context, library: str | None, database_url: str | None, broker: str | None
+) -> None:
     """photodesk: captions, credits and duplicates for a news photo desk.
 
     \b
@@ -93,7 +173,7 @@ def cli(ctx: click.Context, library: str | None, database_url: str | None) -> No
         photodesk --library ~/desk init
         photodesk --library ~/desk ingest ~/Pictures/assignments
     """
-    ctx.obj = Context(library, database_url)
+    ctx.obj = Context(library, database_url, broker)
 
 
 def default_user() -> str:

@@ -14,11 +14,15 @@ from library.catalog import queries
 from library.cli.base import (
     EXIT_FAILED_FILES,
     Context,
+    UserError,
     cli,
+    default_user,
     emit_json,
     pass_context,
 )
+from library.cli.jobs import exit_status, follow_job, show_job
 from library.ingest.pipeline import FileOutcome, IngestOptions, IngestSession
+from library.jobs import broker, plans, records, running
 
 
 @cli.command()
@@ -40,6 +44,20 @@ from library.ingest.pipeline import FileOutcome, IngestOptions, IngestSession
     show_default=True,
     help="Seconds one file may take to decode before it is given up.",
 )
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Run as a job: split into pieces for the workers (with --broker), print the "
+    "job id and return; without a broker the job runs here.",
+)
+@click.option("--wait", is_flag=True, help="With --queue: follow the job until it ends.")
+@click.option(
+    "--piece-size",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="With --queue: photos per piece (one task on a worker, one transaction).",
+)
 @pass_context
 def ingest(
     ctx: Context,
@@ -49,12 +67,18 @@ def ingest(
     dry_run: bool,
     as_json: bool,
     time_limit: float,
+    queue: bool,
+    wait: bool,
+    piece_size: int,
 ) -> None:
     """Add photos (files or folders, walked recursively) to the library.
 
     JPEG, PNG, WebP, TIFF, GIF and HEIC are cataloged; other files are skipped.
     A file already in the library adds no photo, only its new path. Files that
     cannot be read are recorded with a reason and the run goes on.
+
+    With --queue the run is a job (`photodesk jobs`): on the workers when a
+    broker is configured, else here, counted in the catalog as it goes.
 
     Exit status: 0 when every file was ingested, already present or skipped;
     3 when some failed.
@@ -63,10 +87,20 @@ def ingest(
     Example:
         photodesk ingest ~/Pictures/2019 --workers 2
         photodesk ingest card/DCIM --dry-run --json
+        photodesk --broker redis://127.0.0.1:6379/0 ingest /wire/2024 --queue --wait
     """
+    if wait and not queue:
+        raise UserError("--wait follows a job: use it with --queue")
+    if queue and dry_run:
+        raise UserError("--dry-run writes nothing, so there is no job to queue")
+    if queue and ctx.broker_url:
+        broker.require_shared_catalog(ctx.config)
     database = ctx.database(
         create=not ctx.config.is_sqlite or ctx.config.sqlite_path.exists() is False
     )
+    if queue:
+        _queue(ctx, database, paths, workers, link, time_limit, as_json, wait, piece_size)
+        return
     options = IngestOptions(workers=workers, link=link, dry_run=dry_run, time_limit=time_limit)
     with _progress(enabled=not as_json and sys.stderr.isatty()) as observer:
         report = IngestSession(database, options, observer).run(paths)
@@ -80,6 +114,48 @@ def ingest(
         click.echo(report.summary())
     if report.failed:
         sys.exit(EXIT_FAILED_FILES)
+
+
+def _queue(
+    ctx: Context,
+    database: Any,
+    paths: tuple[str, ...],
+    workers: int,
+    link: bool,
+    time_limit: float,
+    as_json: bool,
+    wait: bool,
+    piece_size: int,
+) -> None:
+    with database.session_scope() as session:
+        job = plans.plan_ingest(
+            session,
+            paths,
+            default_user(),
+            link=link,
+            time_limit=time_limit,
+            batch_size=piece_size,
+        )
+        job_id, total, pieces = job.id, job.total, len(records.batch_numbers(session, job.id))
+    where = "on the workers" if ctx.broker_url else "here"
+    if not as_json:
+        click.echo(f"job {job_id}: {total} photos in {pieces} pieces, running {where}", err=True)
+        click.echo(job_id)
+    with _progress(enabled=not as_json and not ctx.broker_url and sys.stderr.isatty()) as observer:
+        running.dispatch(database, job_id, ctx.broker_url, workers=workers, observer=observer)
+    if ctx.broker_url and not wait:
+        if as_json:
+            with database.session_scope(write=False) as session:
+                emit_json(records.to_json(records.get(session, job_id)))
+        return
+    data = follow_job(ctx, job_id, bar=not as_json and sys.stderr.isatty())
+    if as_json:
+        emit_json(data)
+    else:
+        show_job(data)
+    status = exit_status(data)
+    if status:
+        sys.exit(status)
 
 
 @contextmanager

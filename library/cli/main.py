@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy.exc import OperationalError
 
 # Each module registers its commands on the root group when imported.
 import library.cli.articles
@@ -13,6 +14,7 @@ import library.cli.demo
 import library.cli.dupes
 import library.cli.files
 import library.cli.ingest
+import library.cli.jobs
 import library.cli.photos
 import library.cli.reports
 import library.cli.settings
@@ -20,8 +22,10 @@ import library.cli.users
 import library.cli.web  # noqa: F401
 from library.cli.base import (
     EXIT_ERROR,
+    INTERRUPTS,
     cli,
 )
+from library.db.engine import first_line
 from library.errors import PhotodeskError
 
 
@@ -38,18 +42,31 @@ def _interrupted() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: library errors become one line on stderr and a non-zero exit."""
+    interrupts = INTERRUPTS
+    interrupts.install(_interrupted)
     try:
         cli.main(args=argv, prog_name="photodesk", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
         _interrupted()
     except click.ClickException as exc:
+        interrupts.finish()
         exc.show()
         sys.exit(exc.exit_code)
     except PhotodeskError as exc:
+        interrupts.finish()
         click.echo(f"photodesk: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except OperationalError as exc:
+        # The database went away and stayed away past the retries: one line, no traceback.
+        interrupts.finish()
+        click.echo(f"photodesk: error: the catalog database: {first_line(exc.orig)}", err=True)
         sys.exit(EXIT_ERROR)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
+    except SystemExit:
+        interrupts.finish()
+        raise
+    interrupts.finish()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from library.cli.base import (
     pass_context,
 )
 from library.cli.web import BaseUrlType, photo_links
-from library.reports import credits, findings, rendering
+from library.reports import credits, exports, findings
 
 
 @cli.group(name="report")
@@ -108,15 +107,7 @@ def report_reuse(
         found = findings.export(session, _filters(options))
         base_url = base_url or settings.get_setting(session, settings.BASE_URL)
     link = photo_links(base_url) if base_url else None
-    data: bytes
-    if fmt == "json":
-        document = rendering.report_json(found.reports, link)
-        document["findings"] = [rendering.row_json(row, link) for row in found.rows]
-        data = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    elif fmt == "csv":
-        data = rendering.report_csv(found.rows, link)
-    else:
-        data = rendering.report_html(found.reports, link, found.summary).encode()
+    data = exports.render_reuse(found, fmt, link)
     if output:
         try:
             output.write_bytes(data)

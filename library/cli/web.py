@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from library.catalog.settings import normalize_base_url
-from library.cli.base import Context, cli, pass_context
+from library.cli.base import INTERRUPTS, Context, cli, pass_context
 from library.config import LibraryConfig
 from library.errors import InvalidValueError
 
@@ -92,7 +92,8 @@ def serve_app(
         }
     )
     click.echo(f"photodesk gallery on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    run(app, host, port, threads)
+    with INTERRUPTS.stops_on_interrupt():
+        run(app, host, port, threads)
 
 
 def photo_links(base_url: str) -> LinkBuilder:

@@ -12,8 +12,10 @@ deferred and never block the writer (WAL mode).
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.config import LibraryConfig
@@ -36,6 +38,22 @@ T = TypeVar("T")
 
 #: How long a writer waits for another writer before giving up, in seconds.
 BUSY_TIMEOUT = 60.0
+
+#: PostgreSQL errors that say "run the transaction again": serialization_failure,
+#: deadlock_detected, and the server ending the session (admin_shutdown when
+#: pg_terminate_backend or a restart drops the connection, crash_shutdown,
+#: cannot_connect_now while it starts up).
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+
+#: How often a unit of work is tried before a transient error is given up as real.
+TRANSIENT_ATTEMPTS = 8
+
+#: The advisory lock name that ingest batches take, so tests can hold the catalog.
+INGEST_LOCK = "photodesk-ingest"
+
+#: Near-duplicate pairs are written by one transaction at a time (pairs of two new
+#: photos from two writers would otherwise be proposed by both).
+NEAR_DUPLICATES_LOCK = "photodesk-near-duplicates"
 
 
 def chunked(values: Iterable[T], size: int = 500) -> Iterator[list[T]]:
@@ -130,12 +148,67 @@ class Database:
         finally:
             session.close()
 
+    def run_transaction(
+        self,
+        work: Callable[[Session], T],
+        *,
+        write: bool = True,
+        attempts: int = TRANSIENT_ATTEMPTS,
+        what: str = "the catalog write",
+    ) -> T:
+        """Run ``work`` in one transaction, again from the start after a transient error.
+
+        With many workers, a deadlock, a serialization failure or a dropped
+        connection is the normal case, not a corner case: the transaction is
+        rolled back whole, so running ``work`` again is safe as long as it
+        only touches the database (anything it does outside must be idempotent).
+        The waits grow (50 ms doubling, jittered, at most 5 s). Once the
+        attempts are used up the error is a one-line DatabaseError.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.session_scope(write=write) as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                if attempt == attempts:
+                    raise DatabaseError(
+                        f"{_describe(self.config)}: {what} failed {attempts} times: "
+                        f"{first_line(exc.orig)}"
+                    ) from None
+            time.sleep(backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def session(self, write: bool = True) -> Session:
         """A session whose lifecycle the caller manages (the web app closes it at teardown)."""
         return (self._write if write else self._read)()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Is this database error one that running the transaction again can cure?"""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True  # the connection dropped; the pool hands out a fresh one
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    # psycopg raises a bare OperationalError when the server went away mid-statement.
+    module = type(orig).__module__ or ""
+    return module.startswith("psycopg") and type(orig).__name__ == "OperationalError"
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: doubling, jittered so that
+    writers that collided do not collide again in step."""
+    return min(5.0, 0.05 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+
+
+def first_line(value: object) -> str:
+    text = str(value).strip()
+    return text.splitlines()[0] if text else type(value).__name__
 
 
 def alembic_config(engine: Engine) -> Config:

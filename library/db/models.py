@@ -462,3 +462,92 @@ class FindingResolution(Base):
     change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id", ondelete="SET NULL"))
     user: Mapped[str] = mapped_column(String(80))
     resolved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+#: What a job can be doing; "done", "failed" and "cancelled" are final.
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+FINAL_JOB_STATES = ("done", "failed", "cancelled")
+
+
+class Job(Base):
+    """Long work (an ingest, a write-back, a rescan...) with its progress, counted in the
+    same transactions as the work, so the counts are exact after crashes and redeliveries."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    started_by: Mapped[str] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(16), index=True, default="queued")
+    #: What to do, as plain data (paths, ids, options); what the task functions read.
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the job found or made: summary numbers, the file a report was written to.
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Why the job as a whole failed (a file that fails is a JobFailure instead).
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    failures: Mapped[list[JobFailure]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", order_by="JobFailure.id"
+    )
+
+
+class JobBatch(Base):
+    """One piece of a job as sent to a worker; a redelivered piece that is already done
+    is skipped, one whose worker keeps dying is finished file by file."""
+
+    __tablename__ = "job_batches"
+    __table_args__ = (UniqueConstraint("job_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    #: How many times a worker started this piece.
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    #: File by file after a lost delivery: the next item, and how often it was started.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class JobFailure(Base):
+    """One item of a job that failed, with the reason in words."""
+
+    __tablename__ = "job_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    job: Mapped[Job] = relationship(back_populates="failures")
+
+
+class NearDuplicateBacklog(Base):
+    """A photo not yet looked up for near-duplicates: added in the transaction that
+    catalogs it, removed in the one that stores its pairs. What is left after a crash
+    is what `verify` reports and the matcher catches up on."""
+
+    __tablename__ = "near_duplicate_backlog"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MatcherState(Base):
+    """One row: bumped by every transaction that matches photos, so a matcher that keeps
+    its index in memory knows when someone else has matched photos it has not seen."""
+
+    __tablename__ = "matcher_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)

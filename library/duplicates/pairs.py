@@ -22,6 +22,7 @@ from assets import similarity, verification
 from assets.analysis import Analysis
 from library.db.engine import chunked
 from library.db.models import Asset, AssetFingerprint, AssetHash, DuplicatePair
+from library.duplicates import backlog
 from library.duplicates.builder import LEVELS
 from library.duplicates.hamming import HammingIndex
 from library.duplicates.membership import rebuild_groups, refresh_groups
@@ -185,6 +186,7 @@ def rescan(session: Session, workers: int | None = None) -> int:
     session.execute(delete(DuplicatePair))
     verified = _verify_and_store(session, proposals)
     rebuild_groups(session)
+    backlog.clear(session)  # every photo has now been matched
     return len(verified)
 
 

@@ -29,7 +29,7 @@ from library.duplicates import membership
 @dataclass
 class Problem:
     # missing_original, corrupt_original, missing_rendition, corrupt_rendition, orphan,
-    # temporary, stale_group
+    # temporary, stale_group, unmatched
     kind: str
     path: str
     asset_id: int | None = None
@@ -79,6 +79,7 @@ def verify_library(
             if progress:
                 progress(report.assets)
         _check_groups(session, report, repair)
+        _check_unmatched(session, report, repair)
     for relative in store.walk():
         report.files += 1
         if relative not in referenced:
@@ -110,6 +111,35 @@ def _check_groups(session: Session, report: VerifyReport, repair: bool) -> None:
             problem.repaired = True
             problem.detail += "; groups rebuilt"
     report.problems.extend(stale)
+
+
+def _check_unmatched(session: Session, report: VerifyReport, repair: bool) -> None:
+    """Photos never looked up for near-duplicates (a crash between their commit and
+    their look-up, or no matcher running); repairing matches them now."""
+    from library.duplicates import backlog
+
+    waiting = backlog.pending(session)
+    problems = [
+        Problem(
+            "unmatched",
+            f"photo {asset_id}",
+            asset_id,
+            detail="never looked up for near-duplicates",
+        )
+        for asset_id in waiting
+    ]
+    if problems and repair:
+        from library.db.engine import NEAR_DUPLICATES_LOCK, one_writer_at_a_time
+        from library.duplicates.matcher import Matcher
+
+        one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
+        matcher = Matcher()
+        while matcher.run(session)[0]:
+            pass
+        for problem in problems:
+            problem.repaired = True
+            problem.detail += "; matched now"
+    report.problems.extend(problems)
 
 
 def _sha256(path: Path) -> str | None:

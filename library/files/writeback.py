@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +106,7 @@ def writeback(
     all_changed: bool = False,
     user: str,
     tool: ExifTool | None = None,
+    on_each: Callable[[Session, int], None] | None = None,
 ) -> WritebackReport:
     """Write the catalog's values into the stored originals themselves.
 
@@ -114,7 +115,8 @@ def writeback(
     The image data must stay identical, else the photo is refused. Each write
     is recorded as a change of field "file" (old and new SHA-256). A photo
     written back before and not edited since is left alone, so running this
-    twice does nothing the second time.
+    twice does nothing the second time. ``on_each`` is called inside each
+    photo's transaction (a job counts it there).
     """
     if bool(ids) == all_changed:
         raise InvalidValueError("give photo ids or all_changed, not both or neither")
@@ -132,7 +134,7 @@ def writeback(
     report = WritebackReport()
     for asset_id in targets:
         try:
-            _writeback_one(database, store, tool, asset_id, user, report)
+            _writeback_one(database, store, tool, asset_id, user, report, on_each)
         except (ExportError, ExiftoolError, StoreError) as exc:
             report.failed.append(Failure(asset_id, _one_line(f"photo {asset_id}: {exc}")))
     return report
@@ -145,6 +147,7 @@ def _writeback_one(
     asset_id: int,
     user: str,
     report: WritebackReport,
+    on_each: Callable[[Session, int], None] | None = None,
 ) -> None:
     step = _Step()
     try:
@@ -152,6 +155,8 @@ def _writeback_one(
             asset = _locked(session, asset_id)
             written_before, edited_since = _pending(session, asset_id)
             if written_before and not edited_since:
+                if on_each is not None:
+                    on_each(session, asset_id)
                 report.unchanged.append(asset_id)
                 return
             source = store.root / asset.store_path
@@ -169,6 +174,8 @@ def _writeback_one(
                 step.how = "sidecar"
             step.warnings += plan.warnings
             session.flush()
+            if on_each is not None:
+                on_each(session, asset_id)
             old_sha, current = step.old_sha or asset.sha256, _written(asset, step.how)
     except BaseException:
         # Nothing was committed: the old file is still the photo's; new files go.

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,12 @@ from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_fi
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
-from library.db.engine import Database, one_writer_at_a_time
+from library.db.engine import (
+    INGEST_LOCK,
+    NEAR_DUPLICATES_LOCK,
+    Database,
+    one_writer_at_a_time,
+)
 
 #: Extensions consumed together with an image rather than ingested themselves.
 SIDECAR_SUFFIXES = frozenset({".xmp"})
@@ -45,6 +51,15 @@ class IngestOptions:
     in_flight: int = 3
     max_pixels: int = DEFAULT_MAX_PIXELS
     time_limit: float = DEFAULT_TIME_LIMIT
+    #: Look each committed batch up for near-duplicates here; off when a matcher
+    #: (the workers' single near-duplicate consumer) takes them from the backlog.
+    match_near: bool = True
+    #: Decode in a worker process even with one worker, so a decoder crash or hang
+    #: costs the file, not the process (Celery tasks run in a process that must live).
+    isolate: bool = False
+    #: Called inside each batch's catalog transaction with its outcomes, so what a
+    #: job counts commits or rolls back with the work it counts.
+    on_batch: Callable[[Any, list[FileOutcome]], None] | None = None
     #: What to record as a file's known path instead of where it was read from
     #: (uploads are read from a temporary folder that is deleted afterwards).
     path_labels: dict[str, str] = field(default_factory=dict)
@@ -217,6 +232,7 @@ class IngestSession:
         self.observer: IngestObserver = observer or _NullObserver()
         self._pool: ProcessPoolExecutor | None = None
         self._index: Any = None
+        self._indexed: set[int] = set()
         self._near_found = 0
         self._full_pass = False
 
@@ -236,7 +252,7 @@ class IngestSession:
                 candidates.append(path)
             else:
                 self._emit(report, FileOutcome(path, "skipped"))
-        if not self.options.dry_run and candidates:
+        if not self.options.dry_run and candidates and self.options.match_near:
             from library.duplicates import pairs as dupes
 
             with self.database.session_scope(write=False) as session:
@@ -271,27 +287,38 @@ class IngestSession:
         a bulk ingest that is a large share of the library gets one full pass here.
         """
         report.near_duplicates = self._near_found
-        if self.options.dry_run or not self._full_pass:
+        if self.options.dry_run or not self._full_pass or not self.options.match_near:
             return
         if not any(o.status == "ingested" for o in report.outcomes):
             return
         from library.duplicates import pairs as dupes
 
-        with self.database.session_scope() as session:
-            report.near_duplicates = dupes.rescan(session)
+        def full_pass(session: Any) -> int:
+            one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
+            return dupes.rescan(session)
+
+        report.near_duplicates = self.database.run_transaction(full_pass, what="the full pass")
 
     def match_near_duplicates(self, new_ids: list[int]) -> None:
         """Look one committed batch up in the run's index (built on first use)."""
-        if self._full_pass or not new_ids:
+        if self._full_pass or not new_ids or not self.options.match_near:
             return
+        from library.duplicates import backlog
         from library.duplicates import pairs as dupes
 
-        with self.database.session_scope() as session:
+        def match(session: Any) -> int:
+            one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
+            # A retried attempt must not add the batch to the index twice.
             if self._index is None:
                 self._index = dupes.SignalIndex(session)
-            else:
+            elif new_ids[0] not in self._indexed:
                 self._index.add_assets(session, new_ids)
-            self._near_found += dupes.update_pairs(session, new_ids, self._index)
+            self._indexed.update(new_ids)
+            found = dupes.update_pairs(session, new_ids, self._index)
+            backlog.mark_matched(session, new_ids)
+            return found
+
+        self._near_found += self.database.run_transaction(match, what="matching near-duplicates")
 
     def prepare(self, batch: list[str]) -> _Prepared:
         """Digest and match a batch, and start analysing its new files in the workers."""
@@ -336,20 +363,24 @@ class IngestSession:
                 continue
             original, renditions = self._store_files(analysis, written)
             ready[analysis.path] = (analysis, original, renditions)
-        for attempt in (1, 2):
+
+        def write(session: Any) -> list[FileOutcome]:
+            one_writer_at_a_time(session, INGEST_LOCK)
+            outcomes = self._catalog_batch(session, digests, analyses, ready)
+            if self.options.on_batch is not None:
+                self.options.on_batch(session, outcomes)
+            return outcomes
+
+        try:
             try:
-                with self.database.session_scope() as session:
-                    one_writer_at_a_time(session, "photodesk-ingest")
-                    outcomes = self._catalog_batch(session, digests, analyses, ready)
-                break
+                outcomes = self.database.run_transaction(write, what="cataloging a batch")
             except IntegrityError:
-                # Another ingest cataloged the same file between our match and our
+                # Another writer cataloged the same file between our match and our
                 # write; the second attempt re-matches inside the transaction.
-                if attempt == 2:
-                    raise
-            except BaseException:
-                self._discard_unreferenced(written)
-                raise
+                outcomes = self.database.run_transaction(write, what="cataloging a batch")
+        except BaseException:
+            self._discard_unreferenced(written)
+            raise
         # After the commit, outside the try: nothing here may discard stored files.
         self.match_near_duplicates(
             [o.asset_id for o in outcomes if o.status == "ingested" and o.asset_id]
@@ -387,68 +418,75 @@ class IngestSession:
         analyses: dict[str, Analysis],
         ready: dict[str, tuple[Analysis, str, dict[str, str]]],
     ) -> list[FileOutcome]:
+        """Write one batch. Known paths are inserted in one global order, by (photo, path),
+        and failures by path, so two writers whose batches overlap wait for each other
+        instead of deadlocking. New photos keep the order they were found in (their ids
+        follow the folder); two writers never insert them at once (the ingest lock)."""
         known = catalog.existing_shas(session, [d.sha256 for d in digests if d.sha256])
         digest_owner = _digest_owners(session, [a.content_digest for a, _, _ in ready.values()])
-        outcomes: list[FileOutcome] = []
-        created: list[tuple[FileDigest, Analysis, Any]] = []
-        new_paths: list[int] = []
-        for d in digests:
-            if d.error or not d.sha256:
-                reason = d.error or "unreadable"
-                catalog.record_failure(session, d.path, reason, None)
-                outcomes.append(FileOutcome(d.path, "failed", error=reason))
-                continue
-            if d.sha256 in known:
-                if catalog.record_path(session, known[d.sha256], self.options.label(d.path)):
-                    new_paths.append(known[d.sha256])
-                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
-                continue
+        slots: list[FileOutcome | None] = [None] * len(digests)
+        failures: list[tuple[str, str, int | None, int]] = []
+        fresh: list[int] = []
+        for index, d in enumerate(digests):
             analysis = analyses.get(d.path)
-            if analysis is None:  # a second copy of a file new in this batch
-                continue
-            if analysis.error:
-                catalog.record_failure(session, d.path, analysis.error, d.size)
-                outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
-                continue
-            _, original, renditions = ready[d.path]
+            if d.error or not d.sha256:
+                failures.append((d.path, d.error or "unreadable", None, index))
+            elif d.sha256 in known or analysis is None:
+                continue  # a known file, or a second copy of a file new in this batch
+            elif analysis.error:
+                failures.append((d.path, analysis.error, d.size, index))
+            else:
+                fresh.append(index)
+        for path, reason, size, index in sorted(failures):
+            catalog.record_failure(session, path, reason, size)
+            slots[index] = FileOutcome(path, "failed", error=reason)
+        created: list[tuple[int, Analysis, Any]] = []
+        for index in fresh:
+            d = digests[index]
+            analysis, original, renditions = ready[d.path]
             asset = catalog.new_asset(analysis, original, renditions, self.options.label(d.path))
             session.add(asset)
-            created.append((d, analysis, asset))
+            created.append((index, analysis, asset))
         # One flush for the whole batch gives every new asset its id.
         session.flush()
+        from library.duplicates import backlog
+
+        backlog.add(session, [asset.id for _, _, asset in created])
         catalog.add_hashes(session, [(asset.id, analysis) for _, analysis, asset in created])
         if created:
             from library.catalog import search
 
             search.reindex_assets(session, [asset.id for _, _, asset in created])
-        catalog.clear_failures(session, [d.path for d, _, _ in created])
-        for d, analysis, asset in created:
-            known[d.sha256 or ""] = asset.id
+        catalog.clear_failures(session, [digests[index].path for index, _, _ in created])
+        for index, analysis, asset in created:
+            known[digests[index].sha256 or ""] = asset.id
             twin = digest_owner.get(analysis.content_digest)
             if twin is None:
                 digest_owner[analysis.content_digest] = asset.id
-            outcomes.append(
-                FileOutcome(
-                    d.path,
-                    "ingested",
-                    asset_id=asset.id,
-                    same_pixels_as=twin,
-                    # The file's own problems and what the catalog cut (keywords).
-                    warnings=[w.message for w in asset.warnings],
-                )
+            slots[index] = FileOutcome(
+                digests[index].path,
+                "ingested",
+                asset_id=asset.id,
+                same_pixels_as=twin,
+                # The file's own problems and what the catalog cut (keywords).
+                warnings=[w.message for w in asset.warnings],
             )
-        # Copies of files that were new in this batch, now that their asset exists.
-        done = {o.path for o in outcomes}
-        for d in digests:
-            if d.sha256 and d.path not in done:
-                if catalog.record_path(session, known[d.sha256], self.options.label(d.path)):
-                    new_paths.append(known[d.sha256])
-                outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
+        # Known files and copies of files new in this batch, now that every asset exists.
+        copies = sorted(
+            (known[d.sha256], catalog.display_path(self.options.label(d.path)), index)
+            for index, d in enumerate(digests)
+            if slots[index] is None and d.sha256
+        )
+        new_paths: list[int] = []
+        for asset_id, label, index in copies:
+            if catalog.record_path(session, asset_id, label):
+                new_paths.append(asset_id)
+            slots[index] = FileOutcome(digests[index].path, "already_present", asset_id=asset_id)
         # Same pixels and several paths are links too: their groups change with this batch.
         from library.duplicates import membership
 
         membership.refresh_groups(session, [a.id for _, _, a in created] + new_paths)
-        return outcomes
+        return [outcome for outcome in slots if outcome is not None]
 
     def _store_files(self, analysis: Analysis, written: list[str]) -> tuple[str, dict[str, str]]:
         suffix = (
@@ -475,10 +513,11 @@ class IngestSession:
 
     def _submit(self, function: Callable[[str], Any], items: list[str]) -> list[Future[Any]] | None:
         """Queue work in the pool; None means "run it here" (one worker, or nothing to do)."""
-        if not items or self.options.worker_count() == 1:
+        if not items or (self.options.worker_count() == 1 and not self.options.isolate):
             return None
-        pool = self._get_pool()
-        return [pool.submit(function, item) for item in items]
+        with _signals_held():
+            pool = self._get_pool()
+            return [pool.submit(function, item) for item in items]
 
     def _collect(
         self, function: Callable[[str], Any], items: list[str], futures: list[Future[Any]] | None
@@ -506,7 +545,8 @@ class IngestSession:
 
     def _isolated(self, function: Callable[[str], Any], item: str, deadline: float) -> Any:
         with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as pool:
-            future = pool.submit(function, item)
+            with _signals_held():
+                future = pool.submit(function, item)
             try:
                 return future.result(timeout=deadline)
             except (BrokenProcessPool, TimeoutError) as exc:
@@ -545,6 +585,25 @@ class _Prepared:
     new: list[str]
     analyse: Callable[[str], Analysis]
     futures: list[Future[Any]] | None
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C back while worker processes are forked.
+
+    A KeyboardInterrupt raised inside os.fork()'s hooks is printed and then
+    ignored by Python, and the run would go on as if nothing had happened.
+    Held, it arrives as soon as the fork is done, in ordinary code. The workers
+    inherit the mask and never see Ctrl-C; the pool is stopped by its owner.
+    """
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _quiet_worker() -> None:

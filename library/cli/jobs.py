@@ -1,0 +1,219 @@
+"""`photodesk jobs`, `photodesk job` and `photodesk worker`: long work, its progress, workers."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+
+from library.cli.base import (
+    EXIT_ERROR,
+    EXIT_FAILED_FILES,
+    INTERRUPTS,
+    Context,
+    cli,
+    emit_json,
+    pass_context,
+)
+from library.cli.web import photo_links
+from library.jobs import broker, records, tasks
+
+# Report files written by jobs link photos to the gallery's pages.
+tasks.LINKS = photo_links
+
+#: Seconds between looks at a followed job.
+FOLLOW_EVERY = 0.5
+
+
+@cli.command(name="jobs")
+@click.option("--state", type=click.Choice(["queued", "running", "done", "failed", "cancelled"]))
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@pass_context
+def jobs_list(ctx: Context, state: str | None, limit: int, as_json: bool) -> None:
+    """The latest jobs: kind, who started it, state and progress.
+
+    \b
+    Example:
+        photodesk jobs
+        photodesk jobs --state running --json
+    """
+    with ctx.session() as session:
+        rows = [records.to_json(j, failures=False) for j in records.recent(session, limit, state)]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no jobs")
+        return
+    click.echo(f"{'id':>5}  {'kind':<15} {'state':<9} {'progress':>13}  {'by':<12} started")
+    for row in rows:
+        progress = f"{row['done'] + row['failed']}/{row['total']}"
+        click.echo(
+            f"{row['id']:>5}  {row['kind']:<15} {row['state']:<9} {progress:>13}  "
+            f"{row['started_by'][:12]:<12} {row['started_at'] or row['created_at']}"
+        )
+
+
+class _JobGroup(click.Group):
+    """`photodesk job ID` shows a job; `photodesk job cancel ID` cancels one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(name="job", cls=_JobGroup)
+def job_group() -> None:
+    """One job: `photodesk job ID [--json] [--follow]`, `photodesk job cancel ID`.
+
+    \b
+    Example:
+        photodesk job 12 --follow
+        photodesk job cancel 12
+    """
+
+
+@job_group.command(name="show")
+@click.argument("job_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--follow", is_flag=True, help="Show a progress bar until the job ends.")
+@pass_context
+def job_show(ctx: Context, job_id: int, as_json: bool, follow: bool) -> None:
+    """A job's state, counts, times and failures (with --follow, until it ends).
+
+    Exit status with --follow: 0 when it ended done, 3 when some items failed,
+    1 when it failed or was cancelled.
+
+    \b
+    Example:
+        photodesk job 12
+        photodesk job 12 --follow
+    """
+    if follow:
+        data = follow_job(ctx, job_id, bar=not as_json and sys.stderr.isatty())
+    else:
+        with ctx.session() as session:
+            data = records.to_json(records.get(session, job_id))
+    if as_json:
+        emit_json(data)
+    else:
+        show_job(data)
+    if follow:
+        sys.exit(exit_status(data))
+
+
+@job_group.command(name="cancel")
+@click.argument("job_id", type=int)
+@pass_context
+def job_cancel(ctx: Context, job_id: int) -> None:
+    """Cancel a job: pieces not yet committed are dropped, committed work stays.
+
+    \b
+    Example:
+        photodesk job cancel 12
+    """
+    with ctx.session(write=True) as session:
+        job = records.cancel(session, job_id)
+        click.echo(f"job {job.id} cancelled ({job.done + job.failed} of {job.total} were done)")
+
+
+def show_job(data: dict[str, Any]) -> None:
+    click.echo(f"job {data['id']}: {data['kind']} by {data['started_by']}, {data['state']}")
+    click.echo(f"  {data['done']} done, {data['failed']} failed of {data['total']}")
+    for key in ("created_at", "started_at", "finished_at"):
+        if data[key]:
+            click.echo(f"  {key.replace('_at', '')}: {data[key]}")
+    if data["error"]:
+        click.echo(f"  error: {data['error']}")
+    for key, value in sorted((data.get("result") or {}).items()):
+        if key != "files":
+            click.echo(f"  {key}: {value}")
+    for failure in data.get("failures", []):
+        click.echo(f"  failed: {failure['item']}: {failure['reason']}")
+
+
+def exit_status(data: dict[str, Any]) -> int:
+    if data["state"] in ("failed", "cancelled"):
+        return EXIT_ERROR
+    return EXIT_FAILED_FILES if data["failed"] else 0
+
+
+def follow_job(ctx: Context, job_id: int, bar: bool) -> dict[str, Any]:
+    """Look at the job until it is final; a progress bar on a terminal."""
+
+    def look() -> dict[str, Any]:
+        with ctx.session() as session:
+            return records.to_json(records.get(session, job_id))
+
+    data = look()
+    if not bar:
+        while not records.is_final(data["state"]):
+            time.sleep(FOLLOW_EVERY)
+            data = look()
+        return data
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(f"job {job_id} {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(data["state"], total=data["total"] or None)
+        while True:
+            progress.update(
+                task,
+                completed=data["done"] + data["failed"],
+                total=data["total"] or None,
+                description=data["state"],
+            )
+            if records.is_final(data["state"]):
+                return data
+            time.sleep(FOLLOW_EVERY)
+            data = look()
+
+
+@cli.command(name="worker")
+@click.option(
+    "--queues",
+    default="jobs,matcher",
+    show_default=True,
+    help="Comma-separated: jobs (pieces of jobs), matcher (near-duplicate matching; "
+    "run it on one worker only, whose index then stays warm).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Decoding processes for the piece at hand (0: one per core).",
+)
+@click.option("--name", help="The worker's name (default: photodesk-PID@HOST).")
+@pass_context
+def worker(ctx: Context, queues: str, concurrency: int, name: str | None) -> None:
+    """Take job pieces from the broker until stopped (Ctrl-C or SIGTERM).
+
+    Needs a broker (--broker or PHOTODESK_BROKER_URL), a PostgreSQL catalog
+    (--database-url) and the library folder mounted at the same path as
+    where the jobs are started. Start as many as there are machines.
+
+    \b
+    Example:
+        photodesk --database-url postgresql://desk@db/photodesk \\
+            --broker redis://queue:6379/0 --library /mnt/photos worker
+        photodesk worker --queues jobs --concurrency 4
+    """
+    url = ctx.require_broker()
+    broker.require_shared_catalog(ctx.config)
+    database = ctx.database()
+    chosen = [q.strip() for q in queues.split(",") if q.strip()]
+    click.echo(
+        f"photodesk worker on {broker.redact(url)} ({', '.join(chosen)}); Ctrl+C to stop",
+        err=True,
+    )
+    with INTERRUPTS.stops_on_interrupt():
+        broker.run_worker(database, url, chosen, concurrency, name)

@@ -1,0 +1,69 @@
+"""Photos not yet looked up for near-duplicates.
+
+A photo enters the backlog in the transaction that catalogs it and leaves it
+in the transaction that stores its pairs, so a crash between the two leaves
+it there: `verify` reports it, and the matcher (matcher.py) catches up. The
+generation in ``matcher_state`` moves on whenever photos are matched, so a
+matcher that keeps its index in memory knows when someone else matched some.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from library.db.engine import chunked
+from library.db.models import MatcherState, NearDuplicateBacklog, utcnow
+
+
+def add(session: Session, asset_ids: Iterable[int]) -> None:
+    """Put newly cataloged photos in the backlog (in the transaction that catalogs them)."""
+    rows = [{"asset_id": asset_id, "added_at": utcnow()} for asset_id in sorted(set(asset_ids))]
+    if rows:
+        session.execute(insert(NearDuplicateBacklog), rows)
+
+
+def pending(session: Session, limit: int | None = None) -> list[int]:
+    """Photos still to be matched, in commit order."""
+    query = select(NearDuplicateBacklog.asset_id).order_by(NearDuplicateBacklog.asset_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(NearDuplicateBacklog)) or 0
+
+
+def mark_matched(session: Session, asset_ids: Sequence[int]) -> None:
+    """These photos' pairs are stored: out of the backlog, and the generation moves on."""
+    for chunk in chunked(sorted(set(asset_ids))):
+        session.execute(
+            delete(NearDuplicateBacklog).where(NearDuplicateBacklog.asset_id.in_(chunk))
+        )
+    bump(session)
+
+
+def clear(session: Session) -> None:
+    """A full pass matched every photo."""
+    session.execute(delete(NearDuplicateBacklog))
+    bump(session)
+
+
+def bump(session: Session) -> int:
+    """Move the generation on (and return the new one)."""
+    done = session.execute(
+        update(MatcherState)
+        .where(MatcherState.id == 1)
+        .values(generation=MatcherState.generation + 1)
+    )
+    if not getattr(done, "rowcount", 0):
+        session.add(MatcherState(id=1, generation=1))
+        session.flush()
+    return generation(session)
+
+
+def generation(session: Session) -> int:
+    return session.scalar(select(MatcherState.generation).where(MatcherState.id == 1)) or 0

@@ -1,0 +1,405 @@
+"""The work of each job kind, as functions of the catalog, a job id and a piece number.
+
+The same functions run on a Celery worker (one piece per task) and in this
+process (running.py). Every piece is idempotent: a piece found done is
+skipped, and what it counts is counted in the transaction of the work, so a
+piece redelivered after a killed worker adds nothing twice and loses nothing.
+
+A piece whose delivery was lost mid-way is finished item by item, each item
+claimed in a committed transaction first: an item that was claimed
+``POISON_TRIES`` times without finishing killed its worker each time, and is
+recorded as a failure instead of being tried forever.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from library.db.engine import Database
+from library.db.models import JobBatch
+from library.errors import JobCancelledError, PhotodeskError
+from library.ingest.pipeline import FileOutcome, IngestObserver, IngestOptions, IngestSession
+from library.jobs import records
+
+#: Starts of one item without an end before it counts as poison.
+POISON_TRIES = 2
+POISON_REASON = "its worker died {tries} times while processing it; given up"
+
+#: Files per ingest piece: one catalog transaction each.
+INGEST_BATCH = 32
+#: Photos per write-back piece.
+WRITEBACK_BATCH = 50
+
+
+def run_piece(database: Database, job_id: int, number: int, **options: Any) -> None:
+    """Run one piece of a job, whatever its kind; a cancelled job's piece is dropped."""
+    try:
+        kind = _claim(database, job_id, number)
+        if kind is None:
+            return
+        PIECES[kind](database, job_id, number, **options)
+    except JobCancelledError:
+        return
+    finally:
+        _tidy(database, job_id)
+
+
+def _claim(database: Database, job_id: int, number: int) -> str | None:
+    """Start the job and count this delivery; None when the piece is already done."""
+
+    def claim(session: Session) -> str | None:
+        records.start(session, job_id)
+        piece = _piece(session, job_id, number)
+        if piece.state == "done":
+            return None
+        piece.deliveries += 1
+        return records.get(session, job_id).kind
+
+    return database.run_transaction(claim, what=f"starting job {job_id}")
+
+
+def _piece(session: Session, job_id: int, number: int) -> JobBatch:
+    piece = records.batch(session, job_id, number)
+    if piece is None:
+        raise PhotodeskError(f"job {job_id} has no piece {number}")
+    return piece
+
+
+def _piece_done(session: Session, job_id: int, number: int) -> None:
+    _piece(session, job_id, number).state = "done"
+
+
+def _tidy(database: Database, job_id: int) -> None:
+    """What a finished job leaves behind: an upload's folder."""
+    from library.db.models import Job
+
+    with database.session_scope(write=False) as session:
+        job = session.get(Job, job_id)
+        if job is None or not records.is_final(job.state):
+            return
+        folder = (job.params or {}).get("folder")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- item by item, after a lost delivery ------------------------------------------------
+
+
+def _item_by_item(
+    database: Database,
+    job_id: int,
+    number: int,
+    work: Callable[[Any, Callable[..., None]], None],
+    describe: Callable[[Any], str] = str,
+) -> None:
+    """Finish a piece one item at a time from where it stands.
+
+    ``work(item, commit_hook)`` does one item in its own transaction(s) and calls
+    ``commit_hook(session)`` inside the one that makes it final (``commit_hook(session,
+    reason)`` when the item failed there); an exception (other than cancelling) makes
+    it a failure with its message, counted in a transaction of its own.
+    """
+    with database.session_scope(write=False) as session:
+        items = list(_piece(session, job_id, number).items)
+    while True:
+        position, poison = database.run_transaction(
+            lambda session: _claim_item(session, job_id, number, describe, items),
+            what=f"job {job_id}",
+        )
+        if position is None:
+            return
+        if poison:
+            continue
+        item = items[position]
+
+        def finished(session: Session, reason: str | None = None, position: int = position) -> None:
+            if reason is None:
+                records.advance(session, job_id, done=1)
+            else:
+                records.advance(session, job_id, failures=[(describe(items[position]), reason)])
+            _moved_past(session, job_id, number, position, len(items))
+
+        try:
+            work(item, finished)
+        except (JobCancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # one item's failure, in words, and the piece goes on
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+            def failed(session: Session, position: int = position, reason: str = reason) -> None:
+                records.advance(session, job_id, failures=[(describe(items[position]), reason)])
+                _moved_past(session, job_id, number, position, len(items))
+
+            database.run_transaction(failed, what=f"job {job_id}")
+
+
+def _claim_item(
+    session: Session, job_id: int, number: int, describe: Callable[[Any], str], items: list[Any]
+) -> tuple[int | None, bool]:
+    """(the next item's position, whether it turned out poison and was recorded so)."""
+    piece = _piece(session, job_id, number)
+    if piece.state == "done" or piece.position >= len(items):
+        return None, False
+    piece.tries += 1
+    if piece.tries > POISON_TRIES:
+        reason = POISON_REASON.format(tries=piece.tries - 1)
+        records.advance(session, job_id, failures=[(describe(items[piece.position]), reason)])
+        _moved_past(session, job_id, number, piece.position, len(items))
+        return piece.position - 1, True
+    return piece.position, False
+
+
+def _moved_past(session: Session, job_id: int, number: int, position: int, size: int) -> None:
+    piece = _piece(session, job_id, number)
+    piece.position, piece.tries = position + 1, 0
+    if piece.position >= size:
+        piece.state = "done"
+
+
+# --- ingest and upload --------------------------------------------------------------------
+
+
+def ingest_piece(
+    database: Database,
+    job_id: int,
+    number: int,
+    workers: int = 1,
+    isolate: bool = True,
+    match_near: bool = False,
+    after_commit: Callable[[], None] | None = None,
+) -> None:
+    """Catalog one piece's files: at the first delivery all in one transaction, after
+    a lost one file by file (see the module's docstring)."""
+    with database.session_scope(write=False) as session:
+        job = records.get(session, job_id)
+        params = dict(job.params or {})
+        piece = _piece(session, job_id, number)
+        items, first = list(piece.items), piece.deliveries <= 1 and piece.position == 0
+
+    def options(on_batch: Callable[[Session, list[FileOutcome]], None]) -> IngestOptions:
+        return IngestOptions(
+            workers=workers,
+            isolate=isolate,
+            match_near=match_near,
+            link=bool(params.get("link")),
+            time_limit=float(params.get("time_limit", 60.0)),
+            batch_size=max(1, len(items)),
+            path_labels=dict(params.get("labels") or {}),
+            on_batch=on_batch,
+        )
+
+    if first:
+
+        def count(session: Session, outcomes: list[FileOutcome]) -> None:
+            _count_outcomes(session, job_id, outcomes)
+            _piece_done(session, job_id, number)
+
+        IngestSession(database, options(count)).run(items)
+    else:
+
+        def one(path: str, finished: Callable[..., None]) -> None:
+            def count(session: Session, outcomes: list[FileOutcome]) -> None:
+                failed = [o.error or "failed" for o in outcomes if o.status == "failed"]
+                finished(session, failed[0] if failed else None)
+
+            IngestSession(database, options(count)).run([path])
+
+        _item_by_item(database, job_id, number, one)
+    if after_commit is not None:
+        after_commit()
+
+
+class _FileFailedError(Exception):
+    """The one file of an item-by-item step could not be ingested (its reason)."""
+
+
+def _count_outcomes(session: Session, job_id: int, outcomes: list[FileOutcome]) -> None:
+    failures = [(o.path, o.error or "failed") for o in outcomes if o.status == "failed"]
+    records.advance(session, job_id, done=len(outcomes) - len(failures), failures=failures)
+    job = records.get(session, job_id)
+    result = dict(job.result or {})
+    result["ingested"] = int(result.get("ingested", 0)) + sum(
+        1 for o in outcomes if o.status == "ingested"
+    )
+    if job.kind == "upload":  # the page shows where each uploaded file went
+        labels = (job.params or {}).get("labels") or {}
+        files = dict(result.get("files") or {})
+        for o in outcomes:
+            files[labels.get(o.path, o.path)] = {
+                "status": o.status,
+                "asset_id": o.asset_id,
+                "reason": o.error,
+                "warnings": o.warnings,
+            }
+        result["files"] = files
+    job.result = result
+
+
+def ingest_here(
+    database: Database,
+    job_id: int,
+    workers: int = 0,
+    observer: IngestObserver | None = None,
+) -> None:
+    """Run a whole ingest job in this process, pipelined over the local process pool as
+    `photodesk ingest` does, counting each batch in its transaction."""
+    try:
+        with database.session_scope() as session:
+            records.start(session, job_id)
+            job = records.get(session, job_id)
+            params = dict(job.params or {})
+            pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
+            items = [item for p in pieces for item in p.items]
+    except JobCancelledError:
+        return
+
+    def count(session: Session, outcomes: list[FileOutcome]) -> None:
+        _count_outcomes(session, job_id, outcomes)
+
+    options = IngestOptions(
+        workers=workers,
+        link=bool(params.get("link")),
+        time_limit=float(params.get("time_limit", 60.0)),
+        path_labels=dict(params.get("labels") or {}),
+        on_batch=count,
+    )
+    try:
+        IngestSession(database, options, observer).run(items)
+        with database.session_scope() as session:
+            for piece in _pieces(session, job_id):
+                piece.state = "done"
+    except JobCancelledError:
+        pass
+    finally:
+        _tidy(database, job_id)
+
+
+def _pieces(session: Session, job_id: int) -> list[JobBatch]:
+    from sqlalchemy import select
+
+    return list(
+        session.scalars(select(JobBatch).where(JobBatch.job_id == job_id).order_by(JobBatch.number))
+    )
+
+
+# --- write-back ---------------------------------------------------------------------------
+
+
+def writeback_piece(database: Database, job_id: int, number: int, **_: Any) -> None:
+    """Write the catalog's values into one piece's stored originals, photo by photo."""
+    from library.files.writeback import writeback
+
+    with database.session_scope(write=False) as session:
+        user = str((records.get(session, job_id).params or {}).get("user", "jobs"))
+
+    def one(asset_id: int, finished: Callable[..., None]) -> None:
+        report = writeback(database, [int(asset_id)], user=user, on_each=lambda s, _: finished(s))
+        if report.failed:
+            raise _FileFailedError(report.failed[0].error)
+
+    _item_by_item(database, job_id, number, one, describe=lambda i: f"photo {i}")
+
+
+# --- single-piece jobs --------------------------------------------------------------------
+
+
+def rescan_piece(database: Database, job_id: int, number: int, **_: Any) -> None:
+    """Find near-duplicates again over the whole library, in one transaction."""
+    from library.db.engine import NEAR_DUPLICATES_LOCK, one_writer_at_a_time
+    from library.duplicates import pairs
+
+    def work(session: Session) -> None:
+        one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
+        found = pairs.rescan(session)
+        records.add_result(session, job_id, {"pairs": found})
+        records.advance(session, job_id, done=1)
+        _piece_done(session, job_id, number)
+
+    database.run_transaction(work, what="the rescan")
+
+
+def reindex_piece(database: Database, job_id: int, number: int, **_: Any) -> None:
+    """Rebuild the full-text index, in one transaction."""
+    from library.catalog import search
+
+    def work(session: Session) -> None:
+        count = search.rebuild_index(session)
+        records.add_result(session, job_id, {"photos": count})
+        records.advance(session, job_id, done=1)
+        _piece_done(session, job_id, number)
+
+    database.run_transaction(work, what="the reindex")
+
+
+def import_articles_piece(database: Database, job_id: int, number: int, **_: Any) -> None:
+    """Import one piece's article files (an import of the same file again updates it)."""
+    from library.articles.imports import import_articles
+
+    with database.session_scope(write=False) as session:
+        job = records.get(session, job_id)
+        params = dict(job.params or {})
+        items = list(_piece(session, job_id, number).items)
+    media = params.get("media")
+    report = import_articles(
+        database,
+        items,
+        format=params.get("format", "auto"),
+        media=Path(media) if media else None,
+        user=job.started_by,
+        include_unpublished=bool(params.get("include_unpublished")),
+    )
+
+    def count(session: Session) -> None:
+        failures = [(e["path"], e["error"]) for e in report.errors]
+        failed_paths = {path for path, _ in failures}
+        done = sum(1 for item in items if item not in failed_paths)
+        piece = _piece(session, job_id, number)
+        if piece.state == "done":
+            return  # a redelivery that found the piece done meanwhile
+        records.advance(session, job_id, done=done, failures=failures)
+        job = records.get(session, job_id)
+        result = dict(job.result or {})
+        for key in ("articles_created", "articles_updated", "ingested"):
+            result[key] = int(result.get(key, 0)) + int(getattr(report, key, 0))
+        job.result = result
+        piece.state = "done"
+
+    database.run_transaction(count, what=f"job {job_id}")
+
+
+def report_piece(database: Database, job_id: int, number: int, **_: Any) -> None:
+    """Build a report and write it to the job's output file."""
+    from library.reports.exports import write_report
+
+    with database.session_scope(write=False) as session:
+        params = dict(records.get(session, job_id).params or {})
+    output = Path(params["output"])
+
+    def work(session: Session) -> None:
+        summary = write_report(session, params, output, LINKS)
+        records.add_result(session, job_id, {"output": str(output), **summary})
+        records.advance(session, job_id, done=1)
+        _piece_done(session, job_id, number)
+
+    database.run_transaction(work, what="the report")
+
+
+#: Builds links to gallery pages under a base URL; set by the command line (which may
+#: import the gallery's routes), None where reports are written without links.
+LINKS: Callable[[str], Callable[[int], str]] | None = None
+
+
+PIECES: dict[str, Callable[..., None]] = {
+    "ingest": ingest_piece,
+    "upload": ingest_piece,
+    "writeback": writeback_piece,
+    "rescan": rescan_piece,
+    "reindex": reindex_piece,
+    "import-articles": import_articles_piece,
+    "report": report_piece,
+}

@@ -1,0 +1,144 @@
+"""Jobs run here (no broker): counts, failures, redelivery, poison items, cancelling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from library.db.engine import Database
+from library.db.models import Asset, JobBatch
+from library.jobs import plans, records, running, tasks
+from tests.conftest import make_jpeg
+
+
+def folder_of(tmp_path: Path, count: int) -> Path:
+    folder = tmp_path / "in"
+    for seed in range(count):
+        make_jpeg(folder / f"p{seed:02d}.jpg", seed=seed + 300)
+    (folder / "zz-broken.jpg").write_bytes(b"not a photo")
+    (folder / "notes.txt").write_text("skipped")
+    return folder
+
+
+def plan(database: Database, folder: Path, size: int = 4) -> int:
+    with database.session_scope() as session:
+        return plans.plan_ingest(session, [folder], "ana", batch_size=size).id
+
+
+def job(database: Database, job_id: int) -> dict[str, object]:
+    with database.session_scope(write=False) as session:
+        return records.to_json(records.get(session, job_id))
+
+
+def assets(database: Database) -> int:
+    with database.session_scope(write=False) as session:
+        return session.scalar(select(func.count(Asset.id))) or 0
+
+
+def test_a_queued_ingest_runs_here_and_counts(
+    run: object, database: Database, tmp_path: Path
+) -> None:
+    folder = folder_of(tmp_path, 6)
+    result = run("ingest", str(folder), "--queue", "--json")  # type: ignore[operator]
+    assert result.exit_code == 3  # one file failed
+    data = json.loads(result.stdout)
+    assert (data["state"], data["total"], data["done"], data["failed"]) == ("done", 7, 6, 1)
+    assert data["failures"][0]["item"].endswith("zz-broken.jpg")
+    assert data["result"] == {"skipped": 1, "ingested": 6}
+    listed = json.loads(run("jobs", "--json").stdout)  # type: ignore[operator]
+    assert [j["id"] for j in listed] == [data["id"]]
+    shown = run("job", str(data["id"]))  # type: ignore[operator]
+    assert "6 done, 1 failed of 7" in shown.stdout
+
+
+def test_a_redelivered_piece_adds_nothing(database: Database, tmp_path: Path) -> None:
+    job_id = plan(database, folder_of(tmp_path, 6))
+    for _ in range(2):  # the same message twice
+        tasks.run_piece(database, job_id, 0, workers=1)
+    counts = job(database, job_id)
+    assert (counts["done"], counts["failed"]) == (4, 0)
+    assert assets(database) == 4
+
+
+def test_a_cut_short_piece_is_finished_file_by_file(database: Database, tmp_path: Path) -> None:
+    job_id = plan(database, folder_of(tmp_path, 6))
+    with database.session_scope() as session:  # a worker took it and died before committing
+        records.batch(session, job_id, 0).deliveries = 1  # type: ignore[union-attr]
+    tasks.run_piece(database, job_id, 0, workers=1)
+    assert (job(database, job_id)["done"], assets(database)) == (4, 4)
+
+
+def test_a_file_that_kills_its_worker_twice_is_a_failure(
+    database: Database, tmp_path: Path
+) -> None:
+    job_id = plan(database, folder_of(tmp_path, 6))
+    with database.session_scope() as session:  # two deliveries died on the first file
+        piece = records.batch(session, job_id, 0)
+        assert piece is not None
+        piece.deliveries, piece.position, piece.tries = 2, 0, 2
+        first = piece.items[0]
+    tasks.run_piece(database, job_id, 0, workers=1)
+    data = job(database, job_id)
+    assert (data["done"], data["failed"]) == (3, 1)
+    assert data["failures"] == [{"item": first, "reason": tasks.POISON_REASON.format(tries=2)}]
+
+
+def test_a_cancelled_job_drops_its_pieces(database: Database, tmp_path: Path) -> None:
+    job_id = plan(database, folder_of(tmp_path, 6))
+    tasks.run_piece(database, job_id, 0, workers=1)
+    with database.session_scope() as session:
+        records.cancel(session, job_id)
+    running.dispatch(database, job_id, None, workers=1)
+    data = job(database, job_id)
+    assert (data["state"], data["done"]) == ("cancelled", 4)
+    assert assets(database) == 4
+    with database.session_scope(write=False) as session:
+        states = session.scalars(select(JobBatch.state).order_by(JobBatch.number)).all()
+    assert states[0] == "done"
+
+
+def test_single_piece_jobs_run_here(database: Database, tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, 3)
+    running.dispatch(database, plan(database, folder), None, workers=1)
+    with database.session_scope() as session:
+        rescan = plans.plan_single(session, "rescan", "ana", {}).id
+        reindex = plans.plan_single(session, "reindex", "ana", {}).id
+        report = plans.plan_single(
+            session,
+            "report",
+            "ana",
+            {"report": "reuse", "format": "csv", "output": str(tmp_path / "out" / "reuse.csv")},
+        ).id
+    for job_id in (rescan, reindex, report):
+        running.dispatch(database, job_id, None)
+        assert job(database, job_id)["state"] == "done"
+    assert job(database, reindex)["result"] == {"photos": 3}
+    assert (tmp_path / "out" / "reuse.csv").exists()
+
+
+def test_a_broker_needs_postgresql(run: object, config: object, tmp_path: Path) -> None:
+    if not config.is_sqlite:
+        return
+    result = run(  # type: ignore[operator]
+        "--broker", "redis://127.0.0.1:6379/0", "ingest", str(tmp_path), "--queue"
+    )
+    assert result.exit_code == 1
+    assert "need a PostgreSQL catalog" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_verify_reports_photos_never_matched(database: Database, tmp_path: Path) -> None:
+    from library.duplicates import backlog
+    from library.files.verify import verify_library
+
+    running.dispatch(database, plan(database, folder_of(tmp_path, 3)), None, workers=1)
+    with database.session_scope() as session:  # as if the process died before the look-up
+        backlog.add(session, [1, 2])
+    found = [p for p in verify_library(database).problems if p.kind == "unmatched"]
+    assert [p.asset_id for p in found] == [1, 2]
+    repaired = verify_library(database, repair=True)
+    assert all(p.repaired for p in repaired.problems if p.kind == "unmatched")
+    with database.session_scope(write=False) as session:
+        assert backlog.pending(session) == []
