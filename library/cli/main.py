@@ -10,6 +10,7 @@ import click
 import library.cli.articles
 import library.cli.catalog
 import library.cli.demo
+import library.cli.desk
 import library.cli.dupes
 import library.cli.files
 import library.cli.ingest
