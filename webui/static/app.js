@@ -622,6 +622,12 @@
     var meta = document.querySelector("form[data-inplace]");
     var status = document.querySelector("[data-save-status]");
     var busy = false;
+    // A take is captioned with one template: the last one applied is preselected.
+    var remembered = null;
+    try { remembered = window.localStorage.getItem("photodesk.template"); } catch (e) { remembered = null; }
+    if (remembered && Array.prototype.some.call(choice.options, function (o) { return o.value === remembered; })) {
+      choice.value = remembered;
+    }
     function show(text, category) {
       if (!status) { return; }
       status.textContent = "";
@@ -676,6 +682,7 @@
           return;
         }
         if (body.error) { show(body.error, "error"); return; }
+        try { window.localStorage.setItem("photodesk.template", choice.value); } catch (e) { /* private mode */ }
         meta.dispatchEvent(new CustomEvent("photodesk:stored", { detail: body }));
         show(body.message, body.category);
         var caption = meta.querySelector("textarea[name=caption]");
