@@ -113,7 +113,11 @@ def test_codes_left_in_a_saved_form_are_expanded(client: FlaskClient, database: 
         replacements.set_replacement(session, "rf", "Reza Farahzadi", "setup")
     signed_in(client, database, "editor")
     page = client.get(f"/photos/{photo}").text
-    assert '<script type="application/json" id="code-replacements">{"rf": "Reza Farahzadi"}' in page
+    assert """<div hidden id="code-replacements" data-codes='{"rf": "Reza Farahzadi"}'>""" in page
+    with database.session_scope() as session:
+        replacements.set_replacement(session, "ob", "O'Brien </div><script>", "setup")
+    attribute = client.get(f"/photos/{photo}").text.split("data-codes='")[1].split("'")[0]
+    assert "\\u0027Brien \\u003c/div\\u003e\\u003cscript\\u003e" in attribute
     form = form_fields(page, f"/photos/{photo}")
     form.update(caption="Smoke rises, said =rf", credit="=RF/AP", instructions="x=rf")
     assert client.post(f"/photos/{photo}", data=form).status_code == 303

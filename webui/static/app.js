@@ -518,7 +518,7 @@
     var data = document.getElementById("code-replacements");
     if (!data) { return; }
     var table;
-    try { table = JSON.parse(data.textContent || "{}"); } catch (e) { return; }
+    try { table = JSON.parse(data.getAttribute("data-codes") || "{}"); } catch (e) { return; }
     if (!table || !Object.keys(table).length) { return; }
     var wordChar = /[\p{L}\p{N}_]/u;
     var typedCode = /(^|[^\p{L}\p{N}_=])=([A-Za-z0-9]{1,20})$/u;
