@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from library.articles.imports import import_articles
 from library.db.engine import Database
@@ -49,7 +50,7 @@ def build_demo(database: Database) -> DemoReport:
 
 
 #: The demo desk's templates and code replacements, so the photo page has some to try.
-DEMO_TEMPLATES = {
+DEMO_TEMPLATES: dict[str, dict[str, Any]] = {
     "Dateline": {"caption": {"mode": "set", "value": "{city|}, {date:%B %-d, %Y|} – "}},
     "NASA handout": {
         "credit": "NASA",
