@@ -41,6 +41,8 @@ LABELS = {
 }
 #: How many credits the suggestions offer (the most used).
 SUGGESTED = 200
+#: Seconds a count of the library's credits may lag behind edits (credits.known_credits).
+CREDITS_MAX_AGE = 30.0
 
 
 def spec_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -179,7 +181,7 @@ def replacement_delete() -> Response:
 @require("edit")
 def credit_suggestions() -> Response:
     """The library's credits, most used first, for the credit and source fields' suggestions."""
-    used = credits.used_credits(get_session(), SUGGESTED)
+    used = credits.known_credits(get_session(), CREDITS_MAX_AGE)[:SUGGESTED]
     response = jsonify(credits=[{"credit": c.text, "photos": c.count} for c in used])
     # One list for a whole captioning session, refreshed now and then.
     response.cache_control.private = True
@@ -192,5 +194,5 @@ def credit_suggestions() -> Response:
 def credit_check() -> Response:
     """House style and the library's spelling for a typed credit: what to use instead, and why."""
     typed = request.args.get("value", "")[:500]
-    fixes = credits.check_credit(get_session(), typed)
+    fixes = credits.check_credit(get_session(), typed, CREDITS_MAX_AGE)
     return jsonify(value=typed, fixes=[{"value": f.value, "reason": f.reason} for f in fixes])

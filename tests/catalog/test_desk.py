@@ -223,3 +223,19 @@ def test_used_credits_most_used_first_and_near_duplicates(database: Database) ->
         ]
         assert credits.check_credit(session, "Somebody New/AFP") == []
         assert credits.check_credit(session, "  ") == []
+
+
+def test_the_credit_count_is_kept_until_the_catalog_changes(database: Database) -> None:
+    create_asset(database, credit="NASA/ESA")
+    with database.session_scope(write=False) as session:
+        first = credits.known_credits(session)
+        assert credits.known_credits(session) is first  # nothing changed: the same count
+    photo = create_asset(database, credit="Jane Roe/AP")
+    with database.session_scope(write=False) as session:
+        # Within max_age a count may lag behind a change; without it, never.
+        assert credits.known_credits(session, max_age=3600) is first
+        assert [c.text for c in credits.known_credits(session)] == ["Jane Roe/AP", "NASA/ESA"]
+    with database.session_scope() as session:
+        edits.edit_asset(session, photo, {"credit": "NASA/ESA"}, "ana")
+    with database.session_scope(write=False) as session:
+        assert [(c.text, c.count) for c in credits.known_credits(session)] == [("NASA/ESA", 2)]
