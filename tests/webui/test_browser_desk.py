@@ -149,7 +149,7 @@ def test_a_near_duplicate_credit_is_flagged_with_a_fix(tab: Any, desk: Site) -> 
     credit = tab.locator("input[name=credit]")
     credit.focus()
     # The library's credits are offered, most used first.
-    tab.wait_for_function("document.querySelectorAll('#credit-suggestions option').length > 0")
+    tab.wait_for_selector("#credit-suggestions option", state="attached")
     assert tab.evaluate("document.querySelector('#credit-suggestions option').value") == "NASA/ESA"
     credit.type("nasa, esa")
     advice = tab.locator("input[name=credit] + .credit-advice")
