@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from library.catalog import templates
 from library.catalog.settings import normalize_base_url
 from library.catalog.store import Store
+from library.catalog.templates import TemplateNotFoundError
 from library.catalog.users import TokenNotFoundError, UserExistsError, UserNotFoundError
 from library.config import resolve_config
 from library.db.engine import open_library
@@ -52,6 +53,7 @@ ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
     (ChangeNotFoundError, 404),
     (UserNotFoundError, 404),
     (TokenNotFoundError, 404),
+    (TemplateNotFoundError, 404),
     (UserExistsError, 409),
     (VersionConflictError, 409),
     (InvalidValueError, 400),
@@ -117,7 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
 
-    from webui import admin, api, auth, bulk, dupes, gallery, inputs, photos, reports, upload
+    from webui import admin, api, auth, bulk, desk, dupes, gallery, inputs, photos, reports, upload
 
     # Ids in URLs stay within what the database holds (before any route is added).
     app.url_map.converters["int"] = inputs.BoundedIntConverter
@@ -143,6 +145,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports.bp,
         bulk.bp,
         upload.bp,
+        desk.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

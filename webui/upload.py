@@ -22,9 +22,11 @@ from flask import Blueprint, current_app, flash, render_template, request
 from werkzeug.datastructures import FileStorage
 
 from assets import formats
+from library.catalog import templates
+from library.errors import InvalidValueError
 from library.ingest.pipeline import IngestOptions, IngestSession
 from webui.auth import current, require
-from webui.db import release, state
+from webui.db import commit, get_session, read_session, release, state
 
 bp = Blueprint("upload", __name__)
 
@@ -46,6 +48,7 @@ class UploadResult:
     asset_id: int | None = None
     reason: str | None = None
     warning: str | None = None  # what ingest cut or could not read (keywords, metadata)
+    template: str | None = None  # what the chosen template did to the new photo
 
 
 def safe_name(raw: str | None) -> str:
@@ -103,10 +106,37 @@ def _accept(storage: FileStorage, folder: Path, limit: int) -> Path:
     return target
 
 
+def _page(results: list[UploadResult] | None, chosen: str = "") -> str:
+    names = list(templates.list_templates(read_session()))
+    return render_template("upload.html", results=results, template_names=names, chosen=chosen)
+
+
 @bp.get("/upload")
 @require("upload")
 def form() -> str:
-    return render_template("upload.html", results=None)
+    return _page(None, request.args.get("template", ""))
+
+
+def _apply_template(name: str, compiled: templates.Compiled, results: list[UploadResult]) -> None:
+    """The chosen template on each newly added photo, one at a time.
+
+    A photo that lacks a value the template needs (no city) keeps what it
+    came with and says why; the others get the template. Photos that were
+    already in the library keep their values: they may carry the desk's edits.
+    """
+    identity = current()
+    assert identity is not None
+    source = templates.source_of(name)
+    for result in results:
+        if result.status != "ingested" or result.asset_id is None:
+            continue
+        try:
+            templates.apply_spec(get_session(), compiled, [result.asset_id], identity.name, source)
+        except InvalidValueError as exc:
+            result.template = f"template “{name}” not applied: {exc}"
+        else:
+            result.template = f"template “{name}” applied"
+    commit()
 
 
 @bp.post("/upload")
@@ -115,9 +145,22 @@ def receive() -> tuple[str, int]:
     identity = current()
     assert identity is not None
     files = [f for f in request.files.getlist("files") if f.filename]
+    chosen = request.form.get("template", "")
+    compiled = None
+    if chosen:
+        # Checked before any file is taken in: a template that cannot apply stops the upload.
+        spec = templates.get_template(read_session(), chosen)
+        if spec is None:
+            flash(f"There is no template called “{chosen}”.", "error")
+            return _page(None), 400
+        try:
+            compiled = templates.compile_spec(spec)
+        except InvalidValueError as exc:
+            flash(f"Template “{chosen}”: {exc}", "error")
+            return _page(None, chosen), 400
     if not files:
         flash("Choose at least one photo to upload.", "error")
-        return render_template("upload.html", results=None), 400
+        return _page(None, chosen), 400
     most = current_app.config["MAX_UPLOAD_FILES"]
     if len(files) > most:
         # Refused whole, before anything is saved: which ones to leave out is the sender's call.
@@ -126,7 +169,7 @@ def receive() -> tuple[str, int]:
             "Send them in smaller groups.",
             "error",
         )
-        return render_template("upload.html", results=None), 400
+        return _page(None, chosen), 400
     web = state()
     folder = (
         web.root / UPLOAD_DIR / f"{date.today().isoformat()}-{identity.name}-{secrets.token_hex(4)}"
@@ -168,5 +211,7 @@ def receive() -> tuple[str, int]:
     finally:
         # The originals are copied into the store; the upload copies are not needed.
         shutil.rmtree(folder, ignore_errors=True)
+    if compiled is not None:
+        _apply_template(chosen, compiled, results)
     good = any(r.status in ("ingested", "already_present") for r in results)
-    return render_template("upload.html", results=results), 200 if good else 400
+    return _page(results, chosen), 200 if good else 400

@@ -551,3 +551,15 @@ class MatcherState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CodeReplacement(Base):
+    """A code the desk types in any field ("=rf") and the text it stands for ("Reza Farahzadi")."""
+
+    __tablename__ = "code_replacements"
+
+    #: Lower case letters and digits, typed after "=" in any case.
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
