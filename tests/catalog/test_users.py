@@ -23,7 +23,7 @@ def test_roles_grant_what_the_desk_agreed() -> None:
         "history",
         "server_paths",
     }
-    assert auditor - viewer == {"reports", "history"}
+    assert auditor - viewer == {"reports", "history", "resolve_findings"}
     assert admin >= editor | auditor and "manage_users" in admin
     assert not any("manage_users" in users.PERMISSIONS[r] for r in ("viewer", "editor", "auditor"))
     assert {r for r in users.ROLES if "server_paths" in users.PERMISSIONS[r]} == {"editor", "admin"}
