@@ -219,13 +219,16 @@ def fill(database: Database, count: int, pairs: int, seed: int = 7) -> dict[str,
         for n in range(count // 4):
             rank = min(len(popular), int(rng.paretovariate(1.2))) - 1
             asset_id = popular[rank] if n % 3 else rng.randint(1, count)
+            scene = rng.choice(SCENES).format(place=rng.choice(PLACES))
             usages.append(
                 {
                     "article_id": rng.randint(1, articles),
                     "asset_id": asset_id,
                     "role": "inline",
                     "position": n % 5,
-                    "caption": f"As published: {rng.choice(SCENES).format(place=rng.choice(PLACES))}",
+                    "caption": f"As published: {scene}",
+                    # The importer stores the caption's description (no credit, no notes).
+                    "description": f"As published: {scene}",
                     "credit": rng.choice(CREDITS),
                     "alt": None,
                     "archive": False,

@@ -25,7 +25,7 @@ import hashlib
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -74,11 +74,8 @@ class AuditRow:
     usages: list[UsageRow]
     state: str = "open"
     resolution: FindingResolution | None = None
-
-    @property
-    def dates(self) -> list[date]:
-        rows = self.usages or self.photo.usages
-        return [u.published for u in rows if u.published]
+    #: Publication dates of the usages it names (of every usage when it names none).
+    dates: list[date] = field(default_factory=list)
 
 
 @dataclass
@@ -157,24 +154,16 @@ def audit_rows(session: Session, filters: AuditFilter | None = None) -> list[Aud
     """Every finding that passes the filters, most severe first, then by first publication."""
     filters = filters or AuditFilter()
     filters.check()
-    rows = _all_rows(session)
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    kept = [r for r in rows if filters.matches(r)]
-    return sorted(
-        kept,
-        key=lambda r: (
-            order[r.finding.severity],
-            min(r.dates, default=date.max),
-            r.finding.kind,
-            r.key,
-        ),
-    )
+    rows = _stated_rows(session)
+    if filters == AuditFilter(state="all"):
+        return list(rows)
+    return [r for r in rows if filters.matches(r)]
 
 
 def audit_page(
     session: Session, filters: AuditFilter | None = None, page: int = 1, per_page: int = PER_PAGE
 ) -> AuditPage:
-    """One page of findings, the total, and the summary of the open findings in view."""
+    """One page of findings, the total, and the summary of the findings in view."""
     filters = filters or AuditFilter()
     everything = audit_rows(session, replace(filters, state="all"))
     rows = [r for r in everything if _state_matches(filters.state, r.state)]
@@ -185,7 +174,7 @@ def audit_page(
         len(rows),
         page,
         pages,
-        summarize(everything),
+        _summary(session, filters, everything),
         filters,
     )
 
@@ -275,7 +264,8 @@ class _Computed:
 
     signature: tuple[Any, ...]
     reports: list[PhotoAudit]
-    keyed: list[tuple[str, Finding, PhotoAudit, list[UsageRow]]]
+    #: (key, finding, photo, usages it names, their dates), in the audit's order.
+    keyed: list[tuple[str, Finding, PhotoAudit, list[UsageRow], list[date]]]
 
 
 _cache: dict[str, _Computed] = {}
@@ -314,23 +304,65 @@ def _computed(session: Session) -> _Computed:
             return held
     reports = reuse_report(session)
     keyed = []
+    order = {s: i for i, s in enumerate(SEVERITIES)}
     for photo in reports:
         by_usage = {u.usage_id: u for u in photo.usages}
         for finding in photo.findings:
             named = [by_usage[u] for u in finding.usage_ids if u in by_usage]
-            keyed.append((finding_key(finding), finding, photo, named))
+            dates = [u.published for u in named or photo.usages if u.published]
+            keyed.append((finding_key(finding), finding, photo, named, dates))
+    keyed.sort(
+        key=lambda k: (order[k[1].severity], min(k[4], default=date.max), k[1].kind, k[0])
+    )
     computed = _Computed(signature, reports, keyed)
     with _cache_lock:
         _cache[where] = computed
     return computed
 
 
-def _all_rows(session: Session) -> list[AuditRow]:
+#: (catalog signature, latest verdict id) → the findings with their states, per database.
+_stated: dict[str, tuple[tuple[Any, ...], list[AuditRow], dict[Any, Summary]]] = {}
+
+
+def _stated_rows(session: Session) -> list[AuditRow]:
+    """Every finding with its verdict, in order; rebuilt only after a change or a verdict."""
+    return _stated_entry(session)[1]
+
+
+def _stated_entry(session: Session) -> tuple[tuple[Any, ...], list[AuditRow], dict[Any, Summary]]:
+    computed = _computed(session)
+    verdicts = session.scalar(select(func.max(FindingResolution.id)))
+    signature = (computed.signature, verdicts)
+    where = str(session.get_bind().engine.url)
+    with _cache_lock:
+        held = _stated.get(where)
+        if held is not None and held[0] == signature:
+            return held
     latest = _latest_resolutions(session)
-    return [
-        AuditRow(key, finding, photo, named, _state_of(latest.get(key)), latest.get(key))
-        for key, finding, photo, named in _computed(session).keyed
+    rows = [
+        AuditRow(key, finding, photo, named, _state_of(latest.get(key)), latest.get(key), dates)
+        for key, finding, photo, named, dates in computed.keyed
     ]
+    entry: tuple[tuple[Any, ...], list[AuditRow], dict[Any, Summary]] = (signature, rows, {})
+    with _cache_lock:
+        _stated[where] = entry
+    return entry
+
+
+def _summary(session: Session, filters: AuditFilter, everything: Sequence[AuditRow]) -> Summary:
+    """The summary of ``everything`` (the rows the filters keep, in any state), kept with
+    the rows it was counted from."""
+    memo = _stated_entry(session)[2]
+    key = astuple(replace(filters, state="all"))
+    if key not in memo:
+        if len(memo) > 64:  # many filter combinations: start over rather than grow
+            memo.clear()
+        memo[key] = summarize(everything)
+    return memo[key]
+
+
+def _all_rows(session: Session) -> list[AuditRow]:
+    return _stated_rows(session)
 
 
 def _latest_resolutions(session: Session) -> dict[str, FindingResolution]:
@@ -364,6 +396,7 @@ def export(session: Session, filters: AuditFilter | None = None) -> Export:
     filters = filters or AuditFilter()
     everything = audit_rows(session, replace(filters, state="all"))
     rows = [r for r in everything if _state_matches(filters.state, r.state)]
+    summary = _summary(session, filters, everything)
     kept = {id(r.finding) for r in rows}
     narrowed = replace(filters, state="open") != AuditFilter()
     reports = []
@@ -371,4 +404,4 @@ def export(session: Session, filters: AuditFilter | None = None) -> Export:
         findings = [f for f in photo.findings if id(f) in kept]
         if findings or not narrowed:
             reports.append(replace(photo, findings=findings))
-    return Export(reports, rows, summarize(everything))
+    return Export(reports, rows, summary)

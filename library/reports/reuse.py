@@ -28,7 +28,7 @@ from library.db.models import Article, Asset, Usage
 from library.duplicates import membership
 from library.duplicates.review import original_of
 from library.text.captions import agencies_in, normalize_credit, parse_caption
-from library.text.names import likely_typo, name_variants
+from library.text.names import fold_name, likely_typo, name_variants
 
 #: An archive photo is one taken or first published this many days before the article.
 ARCHIVE_AFTER_DAYS = 365
@@ -189,6 +189,9 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
         assert usage.asset_id is not None
         by_cluster[clusters.get(usage.asset_id, usage.asset_id)].append((usage, article))
     bylines = Counter(b for b in session.scalars(select(Article.byline)) if b)
+    members: dict[int, set[int]] = defaultdict(set)
+    for member, cluster in clusters.items():
+        members[cluster].add(member)
     reports = []
     for key, pairs in by_cluster.items():
         articles = {a.id for _, a in pairs}
@@ -198,7 +201,7 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
             continue
         ids = sorted(
             {u.asset_id for u, _ in pairs if u.asset_id}
-            | {m for m, c in clusters.items() if c == key}
+            | members.get(key, set())
         )
         master = masters.get(key, key)
         assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
@@ -481,12 +484,20 @@ def _caption_contradictions(
     """
     findings: list[Finding] = []
     versions: dict[tuple[frozenset[str], frozenset[str], frozenset[str]], UsageRow] = {}
+    folded: dict[frozenset[str], frozenset[str]] = {}
     for row in rows:
         if not row.caption:
             continue
         usage = by_id[row.usage_id]
         days = frozenset(d["value"] for d in usage.dates or [] if d["precision"] == "day")
-        where = frozenset(places(parse_caption(row.caption).description))
+        # The importer stored the caption's description (its text without credit and
+        # notes); older rows without one are read again.
+        description = usage.description
+        if description is None:
+            description = parse_caption(row.caption).description
+        where = frozenset(places(description))
+        if where not in folded:
+            folded[where] = _folded_places(where)
         versions.setdefault((days, where, _words(row.caption)), row)
     seen: set[tuple[str, str]] = set()
     for ((days_a, places_a, words_a), ra), ((days_b, places_b, words_b), rb) in _pairs(
@@ -509,7 +520,7 @@ def _caption_contradictions(
         if (
             places_a
             and places_b
-            and not _same_places(set(places_a), set(places_b))
+            and not (places_a & places_b or folded[places_a] & folded[places_b])
             and _similar(words_a, words_b)
         ):
             key = ("place", f"{sorted(places_a)}|{sorted(places_b)}")
@@ -532,14 +543,10 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"\w+", text.casefold()))
 
 
-def _same_places(a: set[str], b: set[str]) -> bool:
-    """Places shared, allowing other spellings (those are reported as name variants)."""
-    from library.text.names import fold_name
-
-    def folded(places: set[str]) -> set[str]:
-        return {fold_name(word) for place in places for word in place.split()}
-
-    return bool(a & b) or bool(folded(a) & folded(b))
+def _folded_places(places: frozenset[str]) -> frozenset[str]:
+    """The places' words folded, so other spellings of one place still count as the same
+    (those are reported as name variants)."""
+    return frozenset(fold_name(word) for place in places for word in place.split())
 
 
 def _same_year(a: set[str], b: set[str]) -> bool:
