@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -18,13 +18,14 @@ from sqlalchemy import Select, exists, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session, defer, selectinload
 
 from assets.formats import format_by_name
-from library.catalog import search
+from library.catalog import search, stacks
 from library.db.models import (
     Article,
     Asset,
     AssetKeyword,
     AssetPath,
     Change,
+    DuplicateGroup,
     DuplicateMember,
     IngestFailure,
     Usage,
@@ -54,6 +55,11 @@ class PhotoFilter:
     used_min: int | None = None
     #: Only photos that belong to a duplicate group.
     has_duplicates: bool = False
+    #: One card per duplicate group (`library.catalog.stacks`): the gallery's default.
+    stack: bool = False
+    #: Only this duplicate group's photos ("g12"), master first; the search and
+    #: the other filters are set aside, so a stack opens into all its members.
+    group: str | None = None
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.missing_credit:
@@ -103,6 +109,8 @@ class PhotoPage:
     usage_counts: dict[int, int]
     #: How many photos match in all, on every page; None unless asked for.
     total: int | None = None
+    #: Photo → the duplicate group it stands for (two or more photos).
+    stacks: dict[int, stacks.Stack] = field(default_factory=dict)
 
 
 def find_photos(
@@ -126,6 +134,8 @@ def find_photos(
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
     if limit < 1:
         raise InvalidValueError("limit: must be at least 1")
+    if filters is not None and filters.group:
+        return _group_page(session, filters.group, limit, after)
     parsed = search.parse_query(q)
 
     def narrowed(key: Any) -> Select[Any]:
@@ -147,25 +157,84 @@ def find_photos(
         query = narrowed(Asset.id + 0)
     stats = search.stats_table
     count = stats.c.article_count
-    if sort == "newest":
-        if after:
-            query = query.where(Asset.id < _parse_cursor(after, 1)[0])
-        query = query.order_by(Asset.id.desc())
-    else:
+    if sort == "most_used":
         query = query.join(stats, stats.c.asset_id == Asset.id)
-        if after:
-            last_count, last_id = _parse_cursor(after, 2)
-            query = query.where(tuple_(count, stats.c.asset_id) < tuple_(last_count, last_id))
-        query = query.order_by(count.desc(), stats.c.asset_id.desc())
-    rows = list(session.scalars(query.limit(limit + 1)))
+        query = query.add_columns(count).order_by(count.desc(), stats.c.asset_id.desc())
+    else:
+        query = query.order_by(Asset.id.desc())
+
+    def batch(cursor: str | None, size: int) -> list[tuple[Asset, int]]:
+        """Up to ``size`` photos after ``cursor``, each with its sort key's count."""
+        paged = query
+        if cursor and sort == "newest":
+            paged = paged.where(Asset.id < _parse_cursor(cursor, 1)[0])
+        elif cursor:
+            last_count, last_id = _parse_cursor(cursor, 2)
+            paged = paged.where(tuple_(count, stats.c.asset_id) < tuple_(last_count, last_id))
+        if sort == "newest":
+            return [(asset, 0) for asset in session.scalars(paged.limit(size))]
+        return [(asset, n or 0) for asset, n in session.execute(paged.limit(size))]
+
+    def cursor_of(row: tuple[Asset, int]) -> str:
+        return str(row[0].id) if sort == "newest" else f"{row[1]}.{row[0].id}"
+
+    def matching(ids: set[int]) -> set[int]:
+        return set(
+            session.scalars(
+                narrowed(Asset.id).with_only_columns(Asset.id).where(Asset.id.in_(sorted(ids)))
+            )
+        )
+
+    rows: list[tuple[Asset, int]] = []
+    shown_stacks: dict[int, stacks.Stack] = {}
+    cursor, want = after, limit + 1
+    while True:
+        found = batch(cursor, want)
+        if filters is None or not filters.stack:
+            rows += found
+        else:
+            # Photos hidden behind their group's card leave the page short: read on.
+            stacking = stacks.stack(session, [a.id for a, _ in found], matching)
+            rows += [row for row in found if row[0].id not in stacking.hidden]
+            shown_stacks.update(stacking.stacks)
+        if len(rows) > limit or len(found) < want:
+            break
+        cursor, want = cursor_of(found[-1]), 2 * (limit + 1 - len(rows))
     more = len(rows) > limit
     rows = rows[:limit]
-    counts = usage_counts(session, [a.id for a in rows])
-    cursor = None
-    if more and rows:
-        last = rows[-1]
-        cursor = str(last.id) if sort == "newest" else f"{counts.get(last.id, 0)}.{last.id}"
-    return PhotoPage(rows, cursor, counts, total)
+    assets = [asset for asset, _ in rows]
+    counts = usage_counts(session, [a.id for a in assets])
+    if filters is None or not filters.stack:
+        shown_stacks = stacks.stacks_of(session, counts)
+    return PhotoPage(
+        assets,
+        cursor_of(rows[-1]) if more and rows else None,
+        counts,
+        total,
+        {a.id: shown_stacks[a.id] for a in assets if a.id in shown_stacks},
+    )
+
+
+def _group_page(session: Session, key: str, limit: int, after: str | None) -> PhotoPage:
+    """A duplicate group's photos in group order (master first); the cursor is a position."""
+    query = (
+        select(Asset, DuplicateMember.position)
+        .options(defer(Asset.embedded), defer(Asset.field_sources))
+        .join(DuplicateMember, DuplicateMember.asset_id == Asset.id)
+        .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
+        .where(DuplicateGroup.key == key)
+        .order_by(DuplicateMember.position)
+    )
+    if after:
+        query = query.where(DuplicateMember.position > _parse_cursor(after, 1)[0])
+    rows = list(session.execute(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    assets = [asset for asset, _ in rows]
+    total = session.scalar(select(DuplicateGroup.size).where(DuplicateGroup.key == key)) or 0
+    counts = usage_counts(session, [a.id for a in assets])
+    cursor = str(rows[-1][1]) if more and rows else None
+    return PhotoPage(assets, cursor, counts, total, stacks.stacks_of(session, counts))
 
 
 _NARROW_FIRST = ("used", "taken", "article", "keyword", "camera", "archive")
@@ -268,6 +337,8 @@ def neighbours(
     """
     if sort not in SORTS:
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+    if filters is not None and filters.group:
+        return _group_neighbours(session, asset_id, filters.group)
     query = _where_query(session, select(Asset.id), search.parse_query(q))
     if filters is not None:
         query = filters.apply(query)
@@ -284,10 +355,43 @@ def neighbours(
         after = query.where(key < tuple_(own, asset_id)).order_by(
             count.desc(), stats.c.asset_id.desc()
         )
-    return Neighbours(session.scalar(before.limit(1)), session.scalar(after.limit(1)))
+    if filters is None or not filters.stack:
+        return Neighbours(session.scalar(before.limit(1)), session.scalar(after.limit(1)))
+
+    def matching(ids: set[int]) -> set[int]:
+        return set(session.scalars(query.where(Asset.id.in_(sorted(ids))).order_by(None)))
+
+    def first_shown(direction: Select[Any]) -> int | None:
+        """The nearest photo that is not hidden behind its group's card."""
+        seen = 0
+        while True:
+            ids = list(session.scalars(direction.offset(seen).limit(8)))
+            hidden = stacks.stack(session, ids, matching).hidden
+            shown = next((i for i in ids if i not in hidden), None)
+            if shown is not None or len(ids) < 8:
+                return shown
+            seen += len(ids)
+
+    return Neighbours(first_shown(before), first_shown(after))
 
 
-def cursor_at(session: Session, asset_id: int, sort: str = "newest") -> str:
+def _group_neighbours(session: Session, asset_id: int, key: str) -> Neighbours:
+    """Either side of a photo in its duplicate group's order (master first)."""
+    members = select(DuplicateMember.asset_id, DuplicateMember.position).join(
+        DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id
+    )
+    members = members.where(DuplicateGroup.key == key)
+    order = list(session.execute(members.order_by(DuplicateMember.position)))
+    ids = [row.asset_id for row in order]
+    if asset_id not in ids:
+        return Neighbours(None, None)
+    at = ids.index(asset_id)
+    return Neighbours(ids[at - 1] if at > 0 else None, ids[at + 1] if at + 1 < len(ids) else None)
+
+
+def cursor_at(
+    session: Session, asset_id: int, sort: str = "newest", filters: PhotoFilter | None = None
+) -> str:
     """The ``after`` cursor whose page starts with this photo, in ``find_photos`` terms.
 
     The grid uses it to come back to a photo that the editor reached by stepping
@@ -295,6 +399,11 @@ def cursor_at(session: Session, asset_id: int, sort: str = "newest") -> str:
     """
     if sort not in SORTS:
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+    if filters is not None and filters.group:
+        position = session.scalar(
+            select(DuplicateMember.position).where(DuplicateMember.asset_id == asset_id)
+        )
+        return str(position - 1) if position else ""
     if sort == "newest":
         return str(asset_id + 1)
     stats = search.stats_table

@@ -907,7 +907,7 @@ def test_articles_pages(client: FlaskClient, database: Database, world: World) -
 def test_reports_show_recent_changes(client: FlaskClient, database: Database, world: World) -> None:
     signed_in(client, database, "auditor")
     page = client.get("/reports").text
-    assert "Recent changes" in page and "setup" in page and "headline" in page
+    assert "Recent changes" in page and "setup" in page and "Headline" in page
 
 
 def test_admin_adds_users(client: FlaskClient, database: Database) -> None:
