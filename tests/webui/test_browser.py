@@ -2,12 +2,20 @@
 
 The app is served by waitress on a free loopback port in a thread and driven
 through Playwright. Screenshots of the main pages go to test-artifacts/.
+
+Every page any test opens is checked by axe-core (the npm package, installed
+by `make axe` into tests/webui/axe/): Playwright adds it to each document
+before the page's own scripts, it runs when the page has loaded, and a
+serious or critical WCAG 2.1 A/AA violation fails the test like a
+JavaScript error does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -88,6 +96,63 @@ LOADED_WIDTH = """img => {
 }"""
 
 
+AXE_SCRIPT = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+#: Runs axe once the document has loaded and reports serious and critical violations.
+AXE_ON_LOAD = """
+(() => {
+  if (window.top !== window || typeof axe === "undefined") { return; }
+  const options = {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    resultTypes: ["violations"],
+  };
+  const serious = result => result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + " (" + v.impact + "): " + v.help + " at " +
+      v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+  window.__axeCheck = () => axe.run(document, options).then(serious);
+  window.__axeRun = new Promise(resolve => {
+    window.addEventListener("load", () => {
+      window.__axeCheck().then(found => {
+        if (found.length && window.__axeReport) {
+          window.__axeReport(location.pathname + location.search, JSON.stringify(found));
+        }
+        resolve(found);
+      }, () => resolve([]));
+    });
+  });
+})();
+"""
+
+
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        message = "axe-core is not installed: run `make axe`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def open_tab(chromium: Any, width: int = 1400, height: int = 900, **options: Any) -> Any:
+    """A new browser context and tab, watched for script errors and checked by axe-core."""
+    context = chromium.new_context(viewport={"width": width, "height": height}, **options)
+    tab = context.new_page()
+    watch(tab)
+    context.add_init_script(script=axe_source() + AXE_ON_LOAD)
+    context.expose_function(
+        "__axeReport",
+        lambda where, found: tab.problems.extend(f"axe {where}: {v}" for v in json.loads(found)),
+    )
+    return tab
+
+
+def accessibility_problems(tab: Any) -> list[str]:
+    """axe-core on the page as it is now (after its load-time run), serious and critical only."""
+    found: list[str] = tab.evaluate("window.__axeRun.then(() => window.__axeCheck())")
+    return found
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -150,12 +215,17 @@ def _serve_until_closed(server: Any) -> None:
 
 @pytest.fixture
 def page(chromium: Any, site: Site) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    tab = context.new_page()
-    watch(tab)
+    tab = open_tab(chromium)
     yield tab
-    context.close()
+    settle(tab)
+    tab.context.close()
     assert tab.problems == [], tab.problems
+
+
+def settle(tab: Any) -> None:
+    """Let the last page's accessibility check finish before the tab goes."""
+    with contextlib.suppress(Exception):
+        tab.evaluate("window.__axeRun || null")
 
 
 def watch(tab: Any) -> None:
@@ -193,7 +263,10 @@ def test_sign_in_search_and_edit(page: Any, site: Site, backend: str) -> None:
     page.goto(site.url + "/")
     shot(page, backend, "login")
     sign_in(page, site)
-    assert page.locator(".card").count() == len(DESK)
+    # Two duplicate pairs (original + similar, the same-pixels pair) stack into one card each.
+    assert page.locator(".card").count() == len(DESK) - 2
+    counts = page.locator(".card.stacked .stack-count").all_text_contents()
+    assert [text.split(" in ")[0] for text in counts] == ["2 photos"] * 2
     page.wait_for_load_state("networkidle")
     shot(page, backend, "gallery")
 
@@ -267,9 +340,7 @@ def test_conflicting_edit_shows_both_values(
 ) -> None:
     photo = site.ids["different.jpg"]
     sign_in(page, site, "ana")
-    other_context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    bob = other_context.new_page()
-    watch(bob)
+    bob = open_tab(chromium)
     sign_in(bob, site, "bob")
     page.goto(f"{site.url}/photos/{photo}")
     bob.goto(f"{site.url}/photos/{photo}")
@@ -298,12 +369,14 @@ def test_conflicting_edit_shows_both_values(
     assert asset_values(site.database, photo).caption == (
         "Launch pad 39A at dawn, a day before lift-off."
     )
+    settle(bob)
     assert bob.problems == []
-    other_context.close()
+    bob.context.close()
 
 
 def test_bulk_edit(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
+    page.goto(site.url + "/?stack=off")  # the copy sits behind its master's card otherwise
     chosen = [site.ids["similar.jpg"], site.ids["oriented-6.jpg"]]
     assert page.is_disabled("button[data-needs-selection]")
     for asset_id in chosen:
@@ -374,7 +447,7 @@ def test_upload_by_drag_and_drop(page: Any, site: Site, tmp_path: Path) -> None:
 
 def test_other_pages_render(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
-    page.goto(site.url + "/?has_duplicates=1")
+    page.goto(site.url + "/?has_duplicates=1&stack=off")
     # The stored groups: the near pair (original, similar) and the same-pixels pair.
     grouped = {"original.jpg", "similar.jpg", "same-pixels-a.jpg", "same-pixels-b.jpg"}
     shown = {
@@ -456,7 +529,9 @@ def test_caption_a_take_from_the_keyboard(page: Any, site: Site) -> None:
     sign_in(page, site)
     search_url = site.url + "/?q=the&archive=no"
     with site.database.session_scope(write=False) as session:
-        found = queries.find_photos(session, "the", queries.PhotoFilter(archive=False))
+        found = queries.find_photos(
+            session, "the", queries.PhotoFilter(archive=False, stack=True)
+        )
     take = [asset.id for asset in found.assets][:3]
     assert len(take) == 3
     context = re.compile(r".*\?q=the&archive=no$")

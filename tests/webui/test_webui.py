@@ -474,7 +474,11 @@ def test_invalid_value_keeps_the_input(
     form.update(caption="Kept caption", original_date="yesterday")
     response = client.post(f"/photos/{world.asset}", data=form)
     assert response.status_code == 400
-    assert "original_date" in response.text and "Kept caption" in response.text
+    assert "Kept caption" in response.text
+    # The field is named in words and marked, with the message read along with it.
+    assert "Original date: expected YYYY, YYYY-MM or YYYY-MM-DD" in response.text
+    assert 'name="original_date" value="yesterday" aria-invalid="true"' in response.text
+    assert 'id="form-error"' in response.text
     assert asset_values(database, world.asset).caption == "Harbour at dawn"
 
 
