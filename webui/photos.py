@@ -339,10 +339,8 @@ def download(asset_id: int) -> Response:
         badge.key == "restricted" for badge in rights.rights_badges(asset)
     ):
         # Nothing is sent until the editor has read the terms and said yes.
-        return Response(
-            render_template("download_confirm.html", asset=asset, size=size, renditions=set()),
-            status=409,
-        )
+        page = render_template("download_confirm.html", asset=asset, size=size, renditions=set())
+        return Response(page, status=409, mimetype="text/html")
     try:
         path = export_file(state().database, asset_id, size)
     except (ExportError, ExiftoolError) as exc:

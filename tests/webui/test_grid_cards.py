@@ -129,7 +129,8 @@ def test_restricted_download_asks_first(client: FlaskClient, database: Database)
     assert f'data-confirm-href="/photos/{photo}/download?size=original&amp;agreed=1"' in page
 
     asked = client.get(f"/photos/{photo}/download?size=original")
-    assert asked.status_code == 409 and "This photo is restricted" in asked.text
+    assert asked.status_code == 409 and asked.mimetype == "text/html"
+    assert "This photo is restricted" in asked.text
     assert "Embargoed until 12 May" in asked.text
     assert f"/photos/{photo}/download?size=original&amp;agreed=1" in asked.text
     agreed = client.get(f"/photos/{photo}/download?size=original&agreed=1")
