@@ -8,8 +8,11 @@ published usages in 6,250 articles. The search index is then built with
 `library.search.rebuild_index` and the duplicate groups with
 `library.duplicates.membership.rebuild_groups`.
 
-Each page is requested through Flask's test client by a signed-in viewer, so
-the time is the server's: routing, sign-in check, queries and template.
+Each page is requested through Flask's test client by a signed-in viewer (the
+reports, users and upload pages by an admin), so the time is the server's:
+routing, sign-in check, queries and template. The grid stacks duplicate groups
+into one card each, as the gallery does by default; "every copy" is the grid
+with ``stack=off``.
 Every measurement is repeated and reported as median and 95th percentile.
 Photo pages and duplicate group pages rotate over 20 different photos and
 groups, the largest group among them.
@@ -311,6 +314,16 @@ def _grouped_samples(session: Any, count: int) -> tuple[list[int], list[str]]:
     return photos, [key for _, key in chosen]
 
 
+def _signed_in_client(app: Any, name: str, password: str) -> Any:
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    signed = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    assert signed.status_code == 303, signed.status_code
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
@@ -346,14 +359,13 @@ def main() -> None:
     app = create_app(
         {"LIBRARY": config.root, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench"}
     )
-    client = app.test_client()
-    client.get("/login")
-    with client.session_transaction() as session:
-        token = session["csrf"]
-    signed = client.post(
-        "/login", data={"name": "bench", "password": "bench-password", "csrf_token": token}
-    )
-    assert signed.status_code == 303, signed.status_code
+    with database.session_scope() as session:
+        try:
+            users.get_user(session, "bench-admin")
+        except users.UserNotFoundError:
+            users.create_user(session, "bench-admin", "admin", "bench-password")
+    client = _signed_in_client(app, "bench", "bench-password")
+    admin = _signed_in_client(app, "bench-admin", "bench-password")
 
     deep_id = args.count // 50  # about page 1,630 of 60 when newest first
     with database.session_scope(write=False) as session:
@@ -375,21 +387,42 @@ def main() -> None:
         "most used, page 201": f"/?sort=most_used&after={cursor}",
     }
     pages.update(search_operator_pages())
+    pages.update(
+        {
+            "gallery, every copy (stack=off)": "/?stack=off",
+            "search, every copy": "/?q=fire+-credit:afp&stack=off",
+            "articles": "/articles",
+            "article page": f"/articles/{max(1, args.count // 32)}",
+            "duplicates list": "/duplicates",
+        }
+    )
     rows = []
     for label, url in pages.items():
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        shown = response.text.count('class="card"')
+        shown = response.text.count('<article class="card')
         median, p95 = measure(lambda url=url: client.get(url), args.runs)
         rows.append((label, url, shown, median, p95))
 
     with database.session_scope(write=False) as session:
         grouped, keys = _grouped_samples(session, 20)
     lonely = next(i for i in range(1, args.count + 1) if i not in set(grouped))
+    with database.session_scope(write=False) as session:
+        found = queries.find_photos(
+            session, "fire -credit:afp", queries.PhotoFilter(stack=True), limit=20
+        )
+        from_search = [a.id for a in found.assets]
     rotating = {
         "photo page, in a duplicate group": [f"/photos/{i}" for i in grouped],
         "photo page, no duplicates": [f"/photos/{lonely}"],
+        "photo page from a search (steps)": [
+            f"/photos/{i}?q=fire+-credit%3Aafp" for i in from_search
+        ],
+        "photo page inside an opened group": [
+            f"/photos/{i}?group={key}" for i, key in zip(grouped, keys, strict=True)
+        ],
         "duplicate group page": [f"/duplicates/{key}" for key in keys],
+        "group opened in the grid": [f"/?group={key}" for key in keys],
     }
     for label, urls in rotating.items():
         for url in urls:
@@ -399,6 +432,15 @@ def main() -> None:
         shown = client.get(urls[0]).text.count('/thumb"')
         median, p95 = measure(_rotating(client, urls), args.runs)
         rows.append((label, urls[0], shown, median, p95))
+    for label, url in {
+        "reports (admin)": "/reports",
+        "users (admin)": "/users",
+        "upload form (admin)": "/upload",
+    }.items():
+        response = admin.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        median, p95 = measure(lambda url=url: admin.get(url), args.runs)
+        rows.append((label, url, 0, median, p95))
 
     offset = args.count - deep_id + 1  # the same rows as the keyset page
     keyset_sql = select(Asset.id).where(Asset.id < deep_id).order_by(Asset.id.desc()).limit(PAGE)
