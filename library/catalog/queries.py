@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, exists, false, func, or_, select, tuple_
+from sqlalchemy import Select, exists, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, defer, selectinload
 
 from assets.formats import format_by_name
@@ -157,62 +157,83 @@ def find_photos(
         query = narrowed(Asset.id + 0)
     stats = search.stats_table
     count = stats.c.article_count
+    # Ids first (from the indexes alone), the photo rows once the page is known.
     if sort == "most_used":
-        query = query.join(stats, stats.c.asset_id == Asset.id)
-        query = query.add_columns(count).order_by(count.desc(), stats.c.asset_id.desc())
+        ids_query = query.join(stats, stats.c.asset_id == Asset.id).with_only_columns(
+            Asset.id, count
+        )
+        ids_query = ids_query.order_by(count.desc(), stats.c.asset_id.desc())
     else:
-        query = query.order_by(Asset.id.desc())
+        ids_query = query.with_only_columns(Asset.id, literal(0)).order_by(Asset.id.desc())
 
-    def batch(cursor: str | None, size: int) -> list[tuple[Asset, int]]:
-        """Up to ``size`` photos after ``cursor``, each with its sort key's count."""
-        paged = query
+    def batch(cursor: str | None, size: int) -> list[tuple[int, int]]:
+        """Up to ``size`` photo ids after ``cursor``, each with its sort key's count."""
+        paged = ids_query
         if cursor and sort == "newest":
             paged = paged.where(Asset.id < _parse_cursor(cursor, 1)[0])
         elif cursor:
             last_count, last_id = _parse_cursor(cursor, 2)
             paged = paged.where(tuple_(count, stats.c.asset_id) < tuple_(last_count, last_id))
-        if sort == "newest":
-            return [(asset, 0) for asset in session.scalars(paged.limit(size))]
-        return [(asset, n or 0) for asset, n in session.execute(paged.limit(size))]
+        return [(asset_id, n or 0) for asset_id, n in session.execute(paged.limit(size))]
 
-    def cursor_of(row: tuple[Asset, int]) -> str:
-        return str(row[0].id) if sort == "newest" else f"{row[1]}.{row[0].id}"
+    def cursor_of(row: tuple[int, int]) -> str:
+        return str(row[0]) if sort == "newest" else f"{row[1]}.{row[0]}"
 
-    def matching(ids: set[int]) -> set[int]:
-        return set(
-            session.scalars(
-                narrowed(Asset.id).with_only_columns(Asset.id).where(Asset.id.in_(sorted(ids)))
-            )
-        )
-
-    rows: list[tuple[Asset, int]] = []
+    stacking = filters is not None and filters.stack
+    matching = _matcher(session, parsed, filters) if filters is not None and stacking else None
+    rows: list[tuple[int, int]] = []
     shown_stacks: dict[int, stacks.Stack] = {}
     cursor, want = after, limit + 1
     while True:
         found = batch(cursor, want)
-        if filters is None or not filters.stack:
+        if matching is None:
             rows += found
         else:
-            # Photos hidden behind their group's card leave the page short: read on.
-            stacking = stacks.stack(session, [a.id for a, _ in found], matching)
-            rows += [row for row in found if row[0].id not in stacking.hidden]
-            shown_stacks.update(stacking.stacks)
+            # Photos hidden behind their group's card leave the page short: read on,
+            # in growing steps, so a page of mostly copies costs a few queries.
+            stacked = stacks.stack(session, [i for i, _ in found], matching)
+            rows += [row for row in found if row[0] not in stacked.hidden]
+            shown_stacks.update(stacked.stacks)
         if len(rows) > limit or len(found) < want:
             break
-        cursor, want = cursor_of(found[-1]), 2 * (limit + 1 - len(rows))
+        cursor, want = cursor_of(found[-1]), 2 * want
     more = len(rows) > limit
     rows = rows[:limit]
-    assets = [asset for asset, _ in rows]
-    counts = usage_counts(session, [a.id for a in assets])
-    if filters is None or not filters.stack:
-        shown_stacks = stacks.stacks_of(session, counts)
+    ids = [asset_id for asset_id, _ in rows]
+    loaded = {
+        asset.id: asset
+        for asset in session.scalars(
+            select(Asset)
+            .options(defer(Asset.embedded), defer(Asset.field_sources))
+            .where(Asset.id.in_(ids))
+        )
+    }
+    assets = [loaded[i] for i in ids if i in loaded]
+    counts = usage_counts(session, ids)
+    if not stacking:
+        shown_stacks = stacks.stacks_of(session, ids)
     return PhotoPage(
         assets,
         cursor_of(rows[-1]) if more and rows else None,
         counts,
         total,
-        {a.id: shown_stacks[a.id] for a in assets if a.id in shown_stacks},
+        {i: shown_stacks[i] for i in ids if i in shown_stacks},
     )
+
+
+def _matcher(
+    session: Session, parsed: search.Query, filters: PhotoFilter
+) -> Callable[[set[int]], set[int]]:
+    """Which of a few photos the listing shows: asked about the earlier members of groups.
+
+    Without search words or filters every photo is shown, and so is every
+    grouped photo under "has duplicates": no query is needed then.
+    """
+    plain = replace(filters, has_duplicates=False, stack=False, group=None)
+    if not parsed and plain == PhotoFilter():
+        return lambda ids: ids
+    query = filters.apply(_where_query(session, select(Asset.id), parsed, few=True))
+    return lambda ids: set(session.scalars(query.where(Asset.id.in_(sorted(ids)))))
 
 
 def _group_page(session: Session, key: str, limit: int, after: str | None) -> PhotoPage:
@@ -241,19 +262,27 @@ _NARROW_FIRST = ("used", "taken", "article", "keyword", "camera", "archive")
 
 
 def _where_query(
-    session: Session, query: Select[Any], parsed: search.Query, key: Any = Asset.id
+    session: Session,
+    query: Select[Any],
+    parsed: search.Query,
+    key: Any = Asset.id,
+    few: bool = False,
 ) -> Select[Any]:
     """Add the conditions of a parsed search box to a photo query.
 
     ``key`` is the photo id as the conditions test it: ``Asset.id + 0`` keeps
     SQLite from starting at an id list when another index gives the order.
+    ``few`` says the query tests a handful of given photos: the words are then
+    looked up photo by photo instead of listing every match first.
     """
     # Field conditions first, the usually narrowest first: SQLite starts from
     # the first ``id IN (...)`` it is given and checks the others row by row.
     for condition in sorted(parsed.filters, key=lambda f: _NARROW_FIRST.index(f.name)):
         clause = _field_condition(session, condition, key)
         query = query.where(~clause if condition.negated else clause)
-    if parsed.groups:
+    if parsed.groups and few:
+        query = query.where(search.row_matches(session, key, parsed.groups))
+    elif parsed.groups:
         query = query.where(key.in_(search.matching_ids(session, parsed.groups)))
     if parsed.excluded:
         # One index lookup for all exclusions: a photo with any of them goes.
@@ -339,7 +368,8 @@ def neighbours(
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
     if filters is not None and filters.group:
         return _group_neighbours(session, asset_id, filters.group)
-    query = _where_query(session, select(Asset.id), search.parse_query(q))
+    parsed = search.parse_query(q)
+    query = _where_query(session, select(Asset.id), parsed)
     if filters is not None:
         query = filters.apply(query)
     if sort == "newest":
@@ -358,8 +388,7 @@ def neighbours(
     if filters is None or not filters.stack:
         return Neighbours(session.scalar(before.limit(1)), session.scalar(after.limit(1)))
 
-    def matching(ids: set[int]) -> set[int]:
-        return set(session.scalars(query.where(Asset.id.in_(sorted(ids))).order_by(None)))
+    matching = _matcher(session, parsed, filters)
 
     def first_shown(direction: Select[Any]) -> int | None:
         """The nearest photo that is not hidden behind its group's card."""
