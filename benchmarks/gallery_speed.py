@@ -21,7 +21,7 @@ For comparison the same run times the SQL of a deep page both ways: keyset
 
 Usage:
     .venv/bin/python benchmarks/gallery_speed.py [--count 100000] [--pairs 10000] [--runs 40]
-        [--database-url postgresql://postgres@127.0.0.1:5432/bench] [--keep DIR]
+        [--database-url postgresql://postgres@127.0.0.1:5432/bench] [--keep DIR] [--slow-pages]
 """
 
 from __future__ import annotations
@@ -334,6 +334,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="Time the library kept by an earlier --keep run."
     )
+    parser.add_argument(
+        "--slow-pages",
+        action="store_true",
+        help="Also time the duplicates list and the reports page (seconds each at 100,000).",
+    )
     args = parser.parse_args()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="photodesk-gallery-bench-"))
@@ -393,7 +398,6 @@ def main() -> None:
             "search, every copy": "/?q=fire+-credit:afp&stack=off",
             "articles": "/articles",
             "article page": f"/articles/{max(1, args.count // 32)}",
-            "duplicates list": "/duplicates",
         }
     )
     rows = []
@@ -433,7 +437,6 @@ def main() -> None:
         median, p95 = measure(_rotating(client, urls), args.runs)
         rows.append((label, urls[0], shown, median, p95))
     for label, url in {
-        "reports (admin)": "/reports",
         "users (admin)": "/users",
         "upload form (admin)": "/upload",
     }.items():
@@ -441,6 +444,16 @@ def main() -> None:
         assert response.status_code == 200, (url, response.status_code)
         median, p95 = measure(lambda url=url: admin.get(url), args.runs)
         rows.append((label, url, 0, median, p95))
+    if args.slow_pages:
+        # Pages that list the whole library at once (every duplicate group, the
+        # reuse audit of every used photo): seconds each at 100,000 photos, so
+        # timed three times, and only when asked.
+        for label, url in {
+            "duplicates list (every group)": "/duplicates",
+            "reports (admin, whole audit)": "/reports",
+        }.items():
+            median, p95 = measure(lambda url=url: admin.get(url), 3)
+            rows.append((label, url, 0, median, p95))
 
     offset = args.count - deep_id + 1  # the same rows as the keyset page
     keyset_sql = select(Asset.id).where(Asset.id < deep_id).order_by(Asset.id.desc()).limit(PAGE)

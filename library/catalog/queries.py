@@ -391,15 +391,19 @@ def neighbours(
     matching = _matcher(session, parsed, filters)
 
     def first_shown(direction: Select[Any]) -> int | None:
-        """The nearest photo that is not hidden behind its group's card."""
-        seen = 0
+        """The nearest photo that is not hidden behind its group's card.
+
+        The nearest one first, alone: it is usually shown, and one photo that
+        is in no group needs no question about its group's other members.
+        """
+        seen, size = 0, 1
         while True:
-            ids = list(session.scalars(direction.offset(seen).limit(8)))
+            ids = list(session.scalars(direction.offset(seen).limit(size)))
             hidden = stacks.stack(session, ids, matching).hidden
             shown = next((i for i in ids if i not in hidden), None)
-            if shown is not None or len(ids) < 8:
+            if shown is not None or len(ids) < size:
                 return shown
-            seen += len(ids)
+            seen, size = seen + len(ids), size * 8
 
     return Neighbours(first_shown(before), first_shown(after))
 
