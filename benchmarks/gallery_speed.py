@@ -22,6 +22,7 @@ For comparison the same run times the SQL of a deep page both ways: keyset
 Usage:
     .venv/bin/python benchmarks/gallery_speed.py [--count 100000] [--pairs 10000] [--runs 40]
         [--database-url postgresql://postgres@127.0.0.1:5432/bench] [--keep DIR] [--slow-pages]
+        [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -261,15 +262,22 @@ def fill(database: Database, count: int, pairs: int, seed: int = 7) -> dict[str,
     return timings
 
 
+#: How a request is timed: wall-clock time, or (``--clock cpu``) the CPU time this
+#: process spent on it. On a machine shared with other busy processes the wall
+#: clock counts the time spent waiting for a core; the CPU time does not. SQLite
+#: runs in this process, so its work is counted; a PostgreSQL server's is not.
+CLOCK: Callable[[], float] = time.perf_counter
+
+
 def measure(function: Callable[[], Any], runs: int) -> tuple[float, float]:
     """Median and 95th percentile in milliseconds, after two warm-up calls."""
     function()
     function()
     samples = []
     for _ in range(runs):
-        began = time.perf_counter()
+        began = CLOCK()
         function()
-        samples.append((time.perf_counter() - began) * 1000)
+        samples.append((CLOCK() - began) * 1000)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
@@ -335,11 +343,20 @@ def main() -> None:
         "--reuse", action="store_true", help="Time the library kept by an earlier --keep run."
     )
     parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall-clock time (default) or this process's CPU time, for a busy machine",
+    )
+    parser.add_argument(
         "--slow-pages",
         action="store_true",
         help="Also time the duplicates list and the reports page (seconds each at 100,000).",
     )
     args = parser.parse_args()
+    global CLOCK
+    if args.clock == "cpu":
+        CLOCK = time.process_time
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="photodesk-gallery-bench-"))
     config = LibraryConfig(folder / "library", args.database_url)
@@ -475,7 +492,8 @@ def main() -> None:
             sql_rows.append((label, median, p95))
 
     print(
-        f"\nserver time per page, {args.runs} runs, {PAGE} photos a page (target {TARGET_MS:.0f} ms)"
+        f"\nserver time per page ({args.clock} clock), {args.runs} runs, {PAGE} photos a page "
+        f"(target {TARGET_MS:.0f} ms)"
     )
     print(f"{'page':<36} {'photos':>6} {'median':>9} {'p95':>9}")
     for label, _url, shown, median, p95 in rows:
