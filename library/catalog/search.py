@@ -35,14 +35,12 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
-    column,
     delete,
     exists,
     func,
     insert,
     literal_column,
     select,
-    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -342,29 +340,6 @@ def matching_ids(session: Session, groups: Sequence[tuple[Term, ...]]) -> Select
         select(literal_column("rowid"))
         .select_from(text("asset_search"))
         .where(literal_column("asset_search").op("MATCH")(fts5_query(groups)))
-    )
-
-
-def row_matches(session: Session, key: Any, groups: Sequence[tuple[Term, ...]]) -> Any:
-    """A condition true when the photo ``key`` (a correlated id) matches every group.
-
-    For checking a handful of photos: each is one index probe, where
-    ``key IN matching_ids(...)`` would first list every match in the library.
-    """
-    if _dialect(session) == "postgresql":
-        return exists(
-            select(pg_search_table.c.asset_id).where(
-                pg_search_table.c.asset_id == key,
-                pg_search_table.c.document.bool_op("@@")(
-                    func.to_tsquery(TS_CONFIG, tsquery(groups))
-                ),
-            )
-        )
-    fts = table("asset_search", column("rowid"))
-    return exists(
-        select(fts.c.rowid).where(
-            literal_column("asset_search").op("MATCH")(fts5_query(groups)), fts.c.rowid == key
-        )
     )
 
 
