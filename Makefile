@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 LIBRARY ?= demo-library
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit browser bench system-deps venv clean
+AXE    := tests/webui/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: demo test lint typecheck unit browser bench system-deps venv clean axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +17,24 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# exiftool writes metadata; chromium runs the browser tests.
+# exiftool writes metadata; chromium runs the browser tests; npm installs axe-core for them.
 system-deps:
-	@if command -v exiftool >/dev/null && command -v chromium >/dev/null; then exit 0; fi; \
+	@if command -v exiftool >/dev/null && command -v chromium >/dev/null \
+		&& command -v npm >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			libimage-exiftool-perl chromium >/dev/null; \
+			libimage-exiftool-perl chromium npm >/dev/null; \
 	else \
-		echo "photodesk needs exiftool and chromium: run as root, or" \
-		     "sudo apt-get install libimage-exiftool-perl chromium"; exit 1; \
+		echo "photodesk needs exiftool, chromium and npm: run as root, or" \
+		     "sudo apt-get install libimage-exiftool-perl chromium npm"; exit 1; \
 	fi
+
+# axe-core, the accessibility checker the browser tests inject into every page (npm package).
+$(AXE): tests/webui/axe/package.json tests/webui/axe/package-lock.json
+	npm ci --prefix tests/webui/axe --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: system-deps $(AXE)
 
 demo: $(STAMP) system-deps
 	$(BIN)/photodesk --library $(LIBRARY) demo
@@ -39,10 +49,10 @@ typecheck: $(STAMP)
 unit: $(STAMP) system-deps
 	$(BIN)/pytest -q -n 2 -m "not browser"
 
-browser: $(STAMP) system-deps
+browser: $(STAMP) system-deps axe
 	$(BIN)/pytest -q -m browser
 
-test: $(STAMP) system-deps lint typecheck
+test: $(STAMP) system-deps axe lint typecheck
 	$(BIN)/pytest -q -n 2 --durations=15
 
 bench: $(STAMP)
@@ -54,4 +64,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/caption_credits.py
 
 clean:
-	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache tests/webui/axe/node_modules

@@ -134,21 +134,24 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
     web = renditions.fit(decoded.shown, renditions.RENDITIONS["web"][0])
     thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
     # A JPEG that ends early is matched by the rows that decoded, not the grey band.
-    signal = thumb if decoded.signal is decoded.shown else signal_image(decoded.signal)
+    if decoded.signal is decoded.shown:
+        signal = renditions.fit(web, renditions.SIGNAL_SIDE)
+    else:
+        signal = signal_image(decoded.signal)
     result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
     result.renditions = [renditions.encode(web, "web"), renditions.encode(thumb, "thumb")]
     result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
 
 def signal_image(upright: Any) -> Any:
-    """The image duplicate signals are computed on: the thumbnail, made as ingest makes it.
+    """The image duplicate signals are computed on, made as ingest makes it.
 
-    Hashes reduce to 32×32 and the verifier to 64×64, so the thumbnail has all
-    the detail they use at a sixteenth of the web preview's pixels. Anything
+    Hashes reduce to 32×32 and the verifier to 64×64, so 320 px has all the
+    detail they use at a sixteenth of the web preview's pixels. Anything
     that compares with stored signals (benchmarks, checks) must start here.
     """
     web = renditions.fit(upright, renditions.RENDITIONS["web"][0])
-    return renditions.fit(web, renditions.RENDITIONS["thumb"][0])
+    return renditions.fit(web, renditions.SIGNAL_SIDE)
 
 
 def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:

@@ -7,11 +7,17 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-#: Long side in pixels and JPEG quality of each rendition kind.
+#: Long side in pixels and JPEG quality of each rendition kind. The thumbnail is
+#: 480 px so a grid card (about 240 CSS px wide) stays sharp on a 2x screen.
 RENDITIONS: dict[str, tuple[int, int]] = {
-    "thumb": (320, 80),
+    "thumb": (480, 80),
     "web": (1280, 85),
 }
+
+#: Long side of the image duplicate signals are computed on. It stayed at the old
+#: thumbnail size when the thumbnail grew, so hashes stored by earlier versions
+#: still compare bit for bit with new ones.
+SIGNAL_SIDE = 320
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
 
-    from webui import admin, api, auth, bulk, desk, dupes, gallery, inputs, photos, reports, upload
+    from webui import (
+        admin,
+        api,
+        auth,
+        bulk,
+        cards,
+        desk,
+        dupes,
+        gallery,
+        inputs,
+        photos,
+        reports,
+        upload,
+    )
 
     # Ids in URLs stay within what the database holds (before any route is added).
     app.url_map.converters["int"] = inputs.BoundedIntConverter
@@ -135,6 +148,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["highlight"] = gallery.highlighted
+    cards.register(app)
 
     for blueprint in (
         auth.bp,

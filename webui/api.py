@@ -60,7 +60,7 @@ def _bad_request(message: str) -> tuple[Response, int]:
 def photos() -> Any:
     """``?q=&page=CURSOR&limit=&sort=`` plus the gallery's filters; ``next`` is the next cursor,
     ``total`` the number of matches, ``query`` what was understood of ``q``."""
-    filters, problems = filters_from_args(request.args)
+    filters, problems = filters_from_args(request.args, stacked=False)
     if problems:
         return _bad_request(" ".join(problems))
     limit = int_arg("limit", request.args.get("limit")) or current_app.config["PAGE_SIZE"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -36,10 +37,14 @@ FILTER_ARGS = (
     "tag",
     "taken_from",
     "taken_to",
+    "stack",
+    "group",
 )
 
 
-def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, list[str]]:
+def filters_from_args(
+    args: MultiDict[str, str], stacked: bool = True
+) -> tuple[queries.PhotoFilter, list[str]]:
     """The filters a query string asks for, and a message for each value that made no sense.
 
     A bad value is dropped with a message instead of failing the page: a
@@ -52,6 +57,15 @@ def filters_from_args(args: MultiDict[str, str]) -> tuple[queries.PhotoFilter, l
         camera=(args.get("camera") or "").strip() or None,
         tag=(args.get("tag") or "").strip() or None,
     )
+    group = (args.get("group") or "").strip()
+    if re.fullmatch(r"[gf][0-9]{1,18}", group):
+        filters.group = group
+    elif group:
+        problems.append(f"Unknown duplicate group {group[:40]!r} ignored.")
+    # One card per duplicate group unless the editor asks for every copy
+    # (``stacked`` is the default: the grid stacks, the API lists every photo).
+    stack = args.get("stack", "")
+    filters.stack = not filters.group and (stack == "on" or (stacked and stack != "off"))
     archive = args.get("archive", "")
     if archive in ("yes", "no"):
         filters.archive = archive == "yes"
@@ -154,7 +168,7 @@ def index() -> tuple[str, int] | Response:
     at = int_arg("at", request.args.get("at"))
     if at is not None and at > 0 and at not in {asset.id for asset in page.assets}:
         # Back from a photo reached by stepping past this page: start the page there.
-        after = queries.cursor_at(session, at, sort)
+        after = queries.cursor_at(session, at, sort, filters)
         page = queries.find_photos(
             session, q, filters, sort=sort, limit=limit, after=after, with_total=True
         )
@@ -162,7 +176,16 @@ def index() -> tuple[str, int] | Response:
     # The cards carry the page actually shown, so "back" from a photo lands here again.
     shown = {**kept, "after": after or ""}
     context = {name: shown[name] for name in CONTEXT_ARGS if shown.get(name)}
-    active = sum(1 for k in kept if k not in ("q", "sort"))
+    active = sum(1 for k in kept if k not in ("q", "sort", "group"))
+    # "Back to the search" from a stack opened into its members: the same
+    # search, on the page holding the group's card.
+    leave_group = None
+    if filters.group:
+        outside = {k: v for k, v in kept.items() if k != "group"}
+        if page.assets:
+            outside["at"] = str(page.assets[0].id)
+        leave_group = url_for("gallery.index") + ("?" + urlencode(outside) if outside else "")
+        leave_group += f"#p{page.assets[0].id}" if page.assets else ""
     body = render_template(
         "gallery.html",
         page=page,
@@ -176,6 +199,8 @@ def index() -> tuple[str, int] | Response:
         formats=FORMATS,
         first_page=not after,
         context=context,
+        group=filters.group,
+        leave_group=leave_group,
     )
     # The photos are still shown, with the messages, but a script sees the refusal.
     return body, 400 if problems else 200

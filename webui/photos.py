@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from assets import formats
 from library.articles import imports as articles
-from library.catalog import edits, queries, replacements, search, templates
+from library.catalog import edits, queries, replacements, rights, search, templates
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
 from library.duplicates import membership
@@ -118,6 +118,18 @@ def _wants_json() -> bool:
     )
 
 
+def field_error(message: str) -> tuple[str | None, str]:
+    """The form field a library message names, and the message with the field in words.
+
+    The catalog says ``original_date: expected YYYY…``; the editor reads
+    "Original date: expected YYYY…" and sees that field marked.
+    """
+    name, sep, rest = message.partition(": ")
+    if sep and name in LABELS:
+        return name, f"{LABELS[name]}: {rest}"
+    return None, message
+
+
 def _render(
     asset: Asset,
     values: dict[str, str] | None = None,
@@ -125,6 +137,7 @@ def _render(
     version: int | None = None,
     conflict: dict[str, Any] | None = None,
     error: str | None = None,
+    error_field: str | None = None,
 ) -> str:
     session = get_session()
     identity = current()
@@ -141,6 +154,7 @@ def _render(
         version=version if version is not None else asset.version,
         conflict=conflict,
         error=error,
+        error_field=error_field,
         fields=EDITABLE_FIELDS,
         long_fields=LONG_FIELDS,
         labels=LABELS,
@@ -215,10 +229,11 @@ def edit(asset_id: int) -> Any:
                 return jsonify(conflict=_clash_rows(asset, exc.conflicts), **_state(asset)), 409
             return _conflict(asset, changed, exc.conflicts), 409
     except InvalidValueError as exc:
+        field, message = field_error(str(exc))
         if as_json:
-            return jsonify(error=str(exc)), 400
+            return jsonify(error=message, field=field), 400
         asset = catalog.get_asset(get_session(), asset_id)
-        return _render(asset, mine, original, version, error=str(exc)), 400
+        return _render(asset, mine, original, version, error=message, error_field=field), 400
     commit()
     names = ", ".join(LABELS[c.field].lower() for c in result.changes)
     if names:
@@ -392,12 +407,20 @@ def preview(asset_id: int) -> Response:
 def download(asset_id: int) -> Response:
     """The file with the catalog's metadata written in; the stored file if exiftool fails.
 
-    ``X-Photodesk-Metadata`` says which: ``written`` or ``original``.
+    ``X-Photodesk-Metadata`` says which: ``written`` or ``original``. A
+    restricted photo (`library.catalog.rights`) first gets a page with its
+    terms and a "Download anyway" link (``agreed=1``), status 409.
     """
     size = request.args.get("size", "original")
     if size not in ("web", "original"):
         abort(400, description="size must be web or original")
     asset = catalog.get_asset(get_session(), asset_id)
+    if request.args.get("agreed") != "1" and any(
+        badge.key == "restricted" for badge in rights.rights_badges(asset)
+    ):
+        # Nothing is sent until the editor has read the terms and said yes.
+        page = render_template("download_confirm.html", asset=asset, size=size, renditions=set())
+        return Response(page, status=409, mimetype="text/html")
     try:
         path = export_file(state().database, asset_id, size)
     except (ExportError, ExiftoolError) as exc:

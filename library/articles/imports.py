@@ -42,6 +42,7 @@ from library.db.engine import Database
 from library.db.models import Article, Asset, AssetPath, Usage
 from library.ingest.pipeline import IngestOptions, IngestReport, IngestSession
 from library.text.captions import normalize_credit, parse_caption
+from library.text.diffs import word_diff
 
 #: Fields an import may fill on a photo that has no value yet.
 _FILLABLE = ("caption", "alt_text", "credit", "copyright")
@@ -589,21 +590,3 @@ def compare_usages(asset: Asset, usages: Sequence[Usage]) -> UsageComparison:
 
 def _norm(text: str) -> str:
     return " ".join(text.casefold().split()).strip(" .")
-
-
-def word_diff(a: str, b: str) -> list[tuple[str, str]]:
-    """Word-level diff of b against a: ("equal"|"insert"|"delete", text) runs for highlighting."""
-    import difflib
-
-    left, right = a.split(), b.split()
-    ops: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            ops.append(("equal", " ".join(left[i1:i2])))
-        else:
-            if i2 > i1:
-                ops.append(("delete", " ".join(left[i1:i2])))
-            if j2 > j1:
-                ops.append(("insert", " ".join(right[j1:j2])))
-    return ops

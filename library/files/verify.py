@@ -1,7 +1,9 @@
 """Checking the catalog against the file store, and repairing what can be repaired.
 
 Problems found: originals or renditions that are missing, originals whose
-bytes no longer match their SHA-256, renditions that do not decode, files in
+bytes no longer match their SHA-256, renditions that do not decode or are
+smaller than this version makes them (320 px thumbnails from before the
+480 px ones), files in
 the store that no row refers to (left by a killed run), and half-written
 temporary files, and stored duplicate groups that no longer match the pairs,
 digests and decisions. Repair deletes orphans and temporaries, remakes
@@ -28,8 +30,8 @@ from library.duplicates import membership
 
 @dataclass
 class Problem:
-    # missing_original, corrupt_original, missing_rendition, corrupt_rendition, orphan,
-    # temporary, stale_group, unmatched
+    # missing_original, corrupt_original, missing_rendition, corrupt_rendition,
+    # small_rendition, orphan, temporary, stale_group, unmatched
     kind: str
     path: str
     asset_id: int | None = None
@@ -184,19 +186,32 @@ def _check_rendition(
     from PIL import Image
 
     path = store.root / rendition.store_path
+    detail = ""
     if not path.exists():
         kind = "missing_rendition"
     else:
         try:
             with Image.open(path) as image:
                 image.verify()
-            return
         except Exception:
             kind = "corrupt_rendition"
-    problem = Problem(kind, rendition.store_path, asset.id)
+        else:
+            wanted = expected_side(asset, rendition.kind)
+            have = max(rendition.width, rendition.height)
+            if have >= wanted - 1:  # rounding may cost the long side a pixel
+                return
+            kind, detail = "small_rendition", f"{have} px on the long side; now made at {wanted}"
+    problem = Problem(kind, rendition.store_path, asset.id, detail=detail)
     report.problems.append(problem)
     if can_remake:
         problem.repaired = remake_rendition(store, asset, rendition)
+
+
+def expected_side(asset: Asset, kind: str) -> int:
+    """The long side this version gives a rendition of this photo (never larger than the photo)."""
+    from assets import renditions
+
+    return min(renditions.RENDITIONS[kind][0], max(asset.width, asset.height))
 
 
 def remake_rendition(store: Store, asset: Asset, rendition: Rendition) -> bool:

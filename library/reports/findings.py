@@ -311,9 +311,7 @@ def _computed(session: Session) -> _Computed:
             named = [by_usage[u] for u in finding.usage_ids if u in by_usage]
             dates = [u.published for u in named or photo.usages if u.published]
             keyed.append((finding_key(finding), finding, photo, named, dates))
-    keyed.sort(
-        key=lambda k: (order[k[1].severity], min(k[4], default=date.max), k[1].kind, k[0])
-    )
+    keyed.sort(key=lambda k: (order[k[1].severity], min(k[4], default=date.max), k[1].kind, k[0]))
     computed = _Computed(signature, reports, keyed)
     with _cache_lock:
         _cache[where] = computed

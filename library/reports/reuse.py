@@ -199,10 +199,7 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
             continue
         if since and not any(a.published and a.published.date() >= since for _, a in pairs):
             continue
-        ids = sorted(
-            {u.asset_id for u, _ in pairs if u.asset_id}
-            | members.get(key, set())
-        )
+        ids = sorted({u.asset_id for u, _ in pairs if u.asset_id} | members.get(key, set()))
         master = masters.get(key, key)
         assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
         pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position))

@@ -223,7 +223,7 @@ def test_hostile_xmp_is_refused() -> None:
 def test_renditions_keep_aspect_and_never_upscale() -> None:
     image = Image.new("RGB", (4000, 1000))
     thumb = renditions.make_rendition(image, "thumb")
-    assert (thumb.width, thumb.height) == (320, 80)
+    assert (thumb.width, thumb.height) == (480, 120)
     small = renditions.make_rendition(Image.new("RGB", (200, 100)), "web")
     assert (small.width, small.height) == (200, 100)
     assert Image.open(__import__("io").BytesIO(thumb.data)).format == "JPEG"

@@ -67,3 +67,30 @@ def test_cli_exit_codes(run: object, tmp_path: Path, database: Database) -> None
     assert json.loads(result.stdout)["problems"][0]["kind"] == "orphan"
     assert run("verify", "--repair").exit_code == 0  # type: ignore[operator]
     assert run("verify").exit_code == 0  # type: ignore[operator]
+
+
+def test_thumbnails_from_before_480_px_are_remade(database: Database, tmp_path: Path) -> None:
+    """Libraries made with 320 px thumbnails get sharp ones from `verify --repair`."""
+    from PIL import Image
+
+    from library.db.models import Rendition
+
+    source = make_jpeg(tmp_path / "in" / "wide.jpg", (1600, 1000), seed=3)
+    IngestSession(database, IngestOptions(workers=1)).run([str(source)])
+    store = Store(database.config.store_root)
+    with database.session_scope() as session:
+        thumb = session.scalars(select(Rendition).where(Rendition.kind == "thumb")).one()
+        assert (thumb.width, thumb.height) == (480, 300)
+        # What an older version stored: the same file at 320 px.
+        path = store.root / thumb.store_path
+        with Image.open(path) as image:
+            image.resize((320, 200)).save(path, "JPEG")
+        thumb.width, thumb.height = 320, 200
+    report = verify_library(database, check_contents=False)
+    assert [(p.kind, p.detail) for p in report.problems] == [
+        ("small_rendition", "320 px on the long side; now made at 480")
+    ]
+    assert verify_library(database, repair=True).unrepaired == []
+    with Image.open(path) as image:
+        assert image.size == (480, 300)
+    assert verify_library(database).problems == []

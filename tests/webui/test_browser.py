@@ -2,12 +2,20 @@
 
 The app is served by waitress on a free loopback port in a thread and driven
 through Playwright. Screenshots of the main pages go to test-artifacts/.
+
+Every page any test opens is checked by axe-core (the npm package, installed
+by `make axe` into tests/webui/axe/): Playwright adds it to each document
+before the page's own scripts, it runs when the page has loaded, and a
+serious or critical WCAG 2.1 A/AA violation fails the test like a
+JavaScript error does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -88,6 +96,63 @@ LOADED_WIDTH = """img => {
 }"""
 
 
+AXE_SCRIPT = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+#: Runs axe once the document has loaded and reports serious and critical violations.
+AXE_ON_LOAD = """
+(() => {
+  if (window.top !== window || typeof axe === "undefined") { return; }
+  const options = {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    resultTypes: ["violations"],
+  };
+  const serious = result => result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + " (" + v.impact + "): " + v.help + " at " +
+      v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+  window.__axeCheck = () => axe.run(document, options).then(serious);
+  window.__axeRun = new Promise(resolve => {
+    window.addEventListener("load", () => {
+      window.__axeCheck().then(found => {
+        if (found.length && window.__axeReport) {
+          window.__axeReport(location.pathname + location.search, JSON.stringify(found));
+        }
+        resolve(found);
+      }, () => resolve([]));
+    });
+  });
+})();
+"""
+
+
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        message = "axe-core is not installed: run `make axe`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def open_tab(chromium: Any, width: int = 1400, height: int = 900, **options: Any) -> Any:
+    """A new browser context and tab, watched for script errors and checked by axe-core."""
+    context = chromium.new_context(viewport={"width": width, "height": height}, **options)
+    tab = context.new_page()
+    watch(tab)
+    context.add_init_script(script=axe_source() + AXE_ON_LOAD)
+    context.expose_function(
+        "__axeReport",
+        lambda where, found: tab.problems.extend(f"axe {where}: {v}" for v in json.loads(found)),
+    )
+    return tab
+
+
+def accessibility_problems(tab: Any) -> list[str]:
+    """axe-core on the page as it is now (after its load-time run), serious and critical only."""
+    found: list[str] = tab.evaluate("window.__axeRun.then(() => window.__axeCheck())")
+    return found
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -150,12 +215,17 @@ def _serve_until_closed(server: Any) -> None:
 
 @pytest.fixture
 def page(chromium: Any, site: Site) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    tab = context.new_page()
-    watch(tab)
+    tab = open_tab(chromium)
     yield tab
-    context.close()
+    settle(tab)
+    tab.context.close()
     assert tab.problems == [], tab.problems
+
+
+def settle(tab: Any) -> None:
+    """Let the last page's accessibility check finish before the tab goes."""
+    with contextlib.suppress(Exception):
+        tab.evaluate("window.__axeRun || null")
 
 
 def watch(tab: Any) -> None:
@@ -193,7 +263,10 @@ def test_sign_in_search_and_edit(page: Any, site: Site, backend: str) -> None:
     page.goto(site.url + "/")
     shot(page, backend, "login")
     sign_in(page, site)
-    assert page.locator(".card").count() == len(DESK)
+    # Two duplicate pairs (original + similar, the same-pixels pair) stack into one card each.
+    assert page.locator(".card").count() == len(DESK) - 2
+    counts = page.locator(".card.stacked .stack-count").all_text_contents()
+    assert [text.split(" in ")[0] for text in counts] == ["2 photos"] * 2
     page.wait_for_load_state("networkidle")
     shot(page, backend, "gallery")
 
@@ -267,9 +340,7 @@ def test_conflicting_edit_shows_both_values(
 ) -> None:
     photo = site.ids["different.jpg"]
     sign_in(page, site, "ana")
-    other_context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    bob = other_context.new_page()
-    watch(bob)
+    bob = open_tab(chromium)
     sign_in(bob, site, "bob")
     page.goto(f"{site.url}/photos/{photo}")
     bob.goto(f"{site.url}/photos/{photo}")
@@ -298,12 +369,14 @@ def test_conflicting_edit_shows_both_values(
     assert asset_values(site.database, photo).caption == (
         "Launch pad 39A at dawn, a day before lift-off."
     )
+    settle(bob)
     assert bob.problems == []
-    other_context.close()
+    bob.context.close()
 
 
 def test_bulk_edit(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
+    page.goto(site.url + "/?stack=off")  # the copy sits behind its master's card otherwise
     chosen = [site.ids["similar.jpg"], site.ids["oriented-6.jpg"]]
     assert page.is_disabled("button[data-needs-selection]")
     for asset_id in chosen:
@@ -374,7 +447,7 @@ def test_upload_by_drag_and_drop(page: Any, site: Site, tmp_path: Path) -> None:
 
 def test_other_pages_render(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
-    page.goto(site.url + "/?has_duplicates=1")
+    page.goto(site.url + "/?has_duplicates=1&stack=off")
     # The stored groups: the near pair (original, similar) and the same-pixels pair.
     grouped = {"original.jpg", "similar.jpg", "same-pixels-a.jpg", "same-pixels-b.jpg"}
     shown = {
@@ -457,7 +530,7 @@ def test_caption_a_take_from_the_keyboard(page: Any, site: Site) -> None:
     sign_in(page, site)
     search_url = site.url + "/?q=the&archive=no"
     with site.database.session_scope(write=False) as session:
-        found = queries.find_photos(session, "the", queries.PhotoFilter(archive=False))
+        found = queries.find_photos(session, "the", queries.PhotoFilter(archive=False, stack=True))
     take = [asset.id for asset in found.assets][:3]
     assert len(take) == 3
     context = re.compile(r".*\?q=the&archive=no$")
@@ -536,3 +609,150 @@ def test_leaving_a_half_typed_caption_warns(page: Any, site: Site) -> None:
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(rf".*/\?at={photo}#p{photo}$"))
     assert dialogs == ["beforeunload"]
+
+
+#: How wide the page is drawn, against the window: more means a sideways scroll.
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+
+
+def _phone(chromium: Any) -> Any:
+    return open_tab(chromium, 390, 844, device_scale_factor=2, is_mobile=True, has_touch=True)
+
+
+def test_phone_session(chromium: Any, site: Site, backend: str) -> None:
+    """A writer at 390 px: menu collapsed, search first, filters in a drawer, photo stacked."""
+    add_user(site.database, "ada", "admin")
+    with site.database.session_scope() as session:
+        edits.edit_asset(
+            session,
+            site.ids["different.jpg"],
+            {"instructions": "MANDATORY CREDIT. NO SALES. Not for use after 31 Dec 2030."},
+            "desk",
+        )
+    phone = _phone(chromium)
+    phone.goto(site.url + "/")
+    assert phone.evaluate(OVERFLOW) <= 0
+    sign_in(phone, site, "ada")
+
+    # The menu is one button; the search box is the first thing on the page.
+    assert phone.is_visible("[data-menu-toggle]") and not phone.is_visible("#main-nav")
+    assert not phone.is_visible(".filters")
+    search_top = phone.locator(".searchbar input[name=q]").bounding_box()["y"]
+    first_card = phone.locator(".card").first.bounding_box()
+    assert search_top < first_card["y"] and search_top < 844 / 3
+    # Two cards a row, each inside the screen.
+    boxes = [phone.locator(".card").nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[1]["x"] + boxes[1]["width"] <= 390
+    assert phone.evaluate(OVERFLOW) <= 0
+    shot(phone, backend, "phone-grid")
+
+    phone.click("[data-menu-toggle]")
+    assert phone.get_attribute("[data-menu-toggle]", "aria-expanded") == "true"
+    assert phone.is_visible("#main-nav >> text=Reports")
+    phone.click("[data-menu-toggle]")
+    assert not phone.is_visible("#main-nav")
+
+    # Filters slide in as a drawer over the grid, and apply from there.
+    phone.click("[data-drawer-open]")
+    assert (
+        phone.is_visible(".filters")
+        and phone.get_attribute("[data-drawer-open]", "aria-expanded") == "true"
+    )
+    drawer = phone.locator(".filters").bounding_box()
+    assert drawer["x"] + drawer["width"] <= 390 and drawer["x"] > 0
+    assert accessibility_problems(phone) == []
+    shot(phone, backend, "phone-filters")
+    phone.keyboard.press("Escape")
+    assert not phone.is_visible(".filters")
+    phone.click("[data-drawer-open]")
+    phone.select_option("select[name=archive]", "yes")
+    phone.click(".filters button:has-text('Apply filters')")
+    phone.wait_for_url(re.compile(r".*archive=yes.*"))
+    assert phone.locator(".card").count() == 1
+
+    # The photo page: the preview first, the form below it, the terms beside Download.
+    phone.click(".card .card-image")
+    phone.wait_for_selector("text=Caption + credit")
+    preview = phone.locator(".preview").bounding_box()
+    form = phone.locator("form.meta-form").bounding_box()
+    assert preview["y"] + preview["height"] <= form["y"]
+    assert preview["width"] <= 390 and form["width"] <= 390
+    assert "NO SALES" in phone.inner_text("#download-terms")
+    assert phone.evaluate(OVERFLOW) <= 0
+    shot(phone, backend, "phone-photo")
+
+    # No page is wider than the screen; wide tables scroll inside themselves.
+    for path in (
+        "/reports",
+        "/duplicates",
+        "/articles",
+        "/users",
+        "/users/ada",
+        "/upload",
+        f"/duplicates/g{site.ids['original.jpg']}",
+        f"/?group=g{site.ids['original.jpg']}",
+    ):
+        phone.goto(site.url + path)
+        assert phone.evaluate(OVERFLOW) <= 0, path
+    phone.goto(site.url + "/reports")
+    scrolling = phone.evaluate(
+        """() => [...document.querySelectorAll("table")].every(t =>
+            t.getBoundingClientRect().right <= window.innerWidth + 0.5)"""
+    )
+    assert scrolling
+    shot(phone, backend, "phone-reports")
+    settle(phone)
+    assert phone.problems == []
+    phone.context.close()
+
+
+def test_every_page_passes_axe(chromium: Any, site: Site) -> None:
+    """axe-core on every page and state the desk uses, at desk and phone width."""
+    add_user(site.database, "ada", "admin")
+    photo, copy = site.ids["original.jpg"], site.ids["similar.jpg"]
+    with site.database.session_scope() as session:
+        edits.edit_asset(session, photo, {"usage_terms": "Editorial use only. No archive."}, "ada")
+    group = f"g{photo}"
+    pages = [
+        "/", "/?q=rocket+-gantry", "/?has_duplicates=1&stack=off", f"/?group={group}",
+        f"/photos/{photo}", f"/photos/{copy}?group={group}", f"/photos/{photo}/download",
+        "/articles", "/articles/1", "/duplicates", f"/duplicates/{group}", "/reports",
+        "/upload", "/users", "/users/ada", "/photos/999999", "/?status=nonsense",
+    ]  # fmt: skip
+    for width in (1400, 390):
+        tab = open_tab(chromium, width, 900)
+        tab.goto(site.url + "/")
+        assert accessibility_problems(tab) == [], "login"
+        sign_in(tab, site, "ada")
+        for path in pages:
+            tab.goto(site.url + path)
+            # Every page has a way past the menu and one top heading.
+            assert tab.locator("a.skip-link[href='#main']").count() == 1, path
+            assert tab.locator("h1").count() == 1, path
+            assert accessibility_problems(tab) == [], path
+        # States reached by acting: the shortcuts dialog, a refused value, the bulk form.
+        tab.goto(site.url + "/")
+        tab.keyboard.press("?")
+        tab.wait_for_selector("#shortcuts[open]")
+        assert accessibility_problems(tab) == [], "shortcuts"
+        tab.keyboard.press("Escape")
+        tab.keyboard.press("j")
+        ring = tab.evaluate(
+            """() => { const card = getComputedStyle(document.activeElement.closest('.card'));
+                return [card.outlineStyle, card.outlineWidth, card.outlineColor]; }"""
+        )
+        assert ring == ["solid", "3px", "rgb(31, 95, 191)"]  # the focused card, ringed in blue
+        tab.goto(f"{site.url}/photos/{photo}")
+        tab.fill("input[name=original_date]", "soon")
+        tab.keyboard.press("Control+Enter")
+        tab.wait_for_selector("input[name=original_date][aria-invalid=true]")
+        assert "Original date" in tab.inner_text("[data-save-status]")
+        assert accessibility_problems(tab) == [], "refused value"
+        tab.goto(site.url + "/?stack=off")
+        tab.check(f"input[name=ids][value='{copy}']")
+        tab.click("button[data-needs-selection]")
+        tab.wait_for_selector("text=Bulk edit 1 photo")
+        assert accessibility_problems(tab) == [], "bulk"
+        settle(tab)
+        assert tab.problems == [], width
+        tab.context.close()

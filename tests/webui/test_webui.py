@@ -505,7 +505,11 @@ def test_invalid_value_keeps_the_input(
     form.update(caption="Kept caption", original_date="yesterday")
     response = client.post(f"/photos/{world.asset}", data=form)
     assert response.status_code == 400
-    assert "original_date" in response.text and "Kept caption" in response.text
+    assert "Kept caption" in response.text
+    # The field is named in words and marked, with the message read along with it.
+    assert "Original date: expected YYYY, YYYY-MM or YYYY-MM-DD" in response.text
+    assert 'name="original_date" value="yesterday" aria-invalid="true"' in response.text
+    assert 'id="form-error"' in response.text
     assert asset_values(database, world.asset).caption == "Harbour at dawn"
 
 
@@ -938,7 +942,7 @@ def test_articles_pages(client: FlaskClient, database: Database, world: World) -
 def test_reports_show_recent_changes(client: FlaskClient, database: Database, world: World) -> None:
     signed_in(client, database, "auditor")
     page = client.get("/reports").text
-    assert "Recent changes" in page and "setup" in page and "headline" in page
+    assert "Recent changes" in page and "setup" in page and "Headline" in page
 
 
 def test_admin_adds_users(client: FlaskClient, database: Database) -> None:

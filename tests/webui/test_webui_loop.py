@@ -173,7 +173,8 @@ def test_saving_in_place_answers_json(client: FlaskClient, database: Database) -
         {**stale, "version": "3", "orig_caption": "Harbour blaze, 6 p.m.", "original_date": "soon"},
         headers=as_json,
     )
-    assert bad.status_code == 400 and "original_date" in bad.json["error"]
+    assert bad.status_code == 400 and bad.json["field"] == "original_date"
+    assert bad.json["error"].startswith("Original date: expected YYYY")
 
 
 def test_in_place_save_needs_the_csrf_header_or_field(

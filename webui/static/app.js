@@ -105,8 +105,17 @@
     });
   }
 
-  // Forms that undo or delete something ask first.
+  // Forms that undo or delete something ask first; so does downloading a restricted
+  // photo (yes goes straight to the file, past the server's own question page).
   function setupConfirm() {
+    document.querySelectorAll("a[data-confirm]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        if (window.confirm(link.getAttribute("data-confirm"))) {
+          window.location.href = link.getAttribute("data-confirm-href") || link.href;
+        }
+      });
+    });
     document.querySelectorAll("form[data-confirm], button[data-confirm]").forEach(function (el) {
       var form = el.tagName === "FORM" ? el : el.form;
       var message = el.getAttribute("data-confirm");
@@ -506,6 +515,20 @@
       panel.parentNode.insertBefore(box, panel);
     }
 
+    // The field a refused save names is marked, and its message read with it.
+    function markInvalid(name) {
+      form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+        el.removeAttribute("aria-invalid");
+        el.removeAttribute("aria-describedby");
+      });
+      var field = name ? form.elements[name] : null;
+      if (!field || !status) { return; }
+      status.id = status.id || "save-status";
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", status.id);
+      field.focus();
+    }
+
     function save(submitter) {
       if (busy) { return; }
       busy = true;
@@ -541,6 +564,7 @@
           show("Not saved: someone else changed the same field.", "error");
           return;
         }
+        markInvalid(body.field);
         if (body.error) {
           show(body.error, "error");
           return;

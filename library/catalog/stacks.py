@@ -1,0 +1,103 @@
+"""Duplicate stacks in photo listings: one card per duplicate group, its master first.
+
+A writer choosing a picture wants one card for "the rocket at dawn", not five
+copies of it from five agencies. A group is shown once, by its first member in
+group order (the master, then the others by id) that matches the listing;
+the other members are hidden behind that card and counted on it. When the
+master matches, it is the card; when only a copy matches (its caption alone
+has the word), the copy stands for the group.
+
+The listing decides what "matches" means (search words, filters); this module
+only asks it about the handful of earlier members of the groups on one page,
+so stacking costs two small indexed queries per page, whatever the library's size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from library.db.models import DuplicateGroup, DuplicateMember
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The duplicate group a card stands for: its key (for the link) and how many photos."""
+
+    key: str
+    size: int
+
+
+@dataclass
+class Stacking:
+    """What stacking does to one batch of a listing."""
+
+    #: Photos of the batch that an earlier member of their group stands for.
+    hidden: set[int]
+    #: Photo → its group, for every photo of the batch in a group of two or more.
+    stacks: dict[int, Stack]
+
+
+def stack(
+    session: Session, ids: Collection[int], matching: Callable[[set[int]], set[int]]
+) -> Stacking:
+    """Which of ``ids`` (one batch of a listing) hide behind an earlier member of their group.
+
+    ``matching`` answers which of a few photo ids the listing would show; it
+    is only asked about earlier members of the batch's groups.
+    """
+    if not ids:
+        return Stacking(set(), {})
+    groups_here = select(DuplicateMember.group_id).where(DuplicateMember.asset_id.in_(list(ids)))
+    rows = session.execute(
+        select(
+            DuplicateMember.asset_id,
+            DuplicateMember.group_id,
+            DuplicateMember.position,
+            DuplicateGroup.key,
+            DuplicateGroup.size,
+        )
+        .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
+        .where(DuplicateMember.group_id.in_(groups_here))
+    ).all()
+    members: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        members[row.group_id].append(row)
+    wanted = set(ids)
+    own = [row for row in rows if row.asset_id in wanted]
+    stacks = {row.asset_id: Stack(row.key, row.size) for row in own if row.size > 1}
+    earlier = {
+        other.asset_id
+        for row in own
+        for other in members[row.group_id]
+        if other.position < row.position
+    }
+    if not earlier:
+        return Stacking(set(), stacks)
+    shown = matching(earlier)
+    hidden = {
+        row.asset_id
+        for row in own
+        if any(
+            other.position < row.position and other.asset_id in shown
+            for other in members[row.group_id]
+        )
+    }
+    return Stacking(hidden, stacks)
+
+
+def stacks_of(session: Session, ids: Collection[int]) -> dict[int, Stack]:
+    """Photo → its group (two or more photos) for these photos; unstacked listings show it too."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(DuplicateMember.asset_id, DuplicateGroup.key, DuplicateGroup.size)
+        .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
+        .where(DuplicateMember.asset_id.in_(list(ids)), DuplicateGroup.size > 1)
+    )
+    return {asset_id: Stack(key, size) for asset_id, key, size in rows}

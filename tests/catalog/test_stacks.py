@@ -1,0 +1,102 @@
+"""Duplicate stacks in listings: one card per group, the first matching member standing for it."""
+
+from __future__ import annotations
+
+from library.catalog import queries
+from library.catalog.queries import PhotoFilter
+from library.catalog.stacks import Stack
+from library.db.engine import Database
+from tests.webui.webutil import add_article, asset_values, create_asset
+
+
+def desk(database: Database) -> dict[str, int]:
+    """A described master, a bare copy with its pixels, a copy from the wire, and a stranger."""
+    master = create_asset(database, caption="Harbour at dawn", credit="Ana Diaz")
+    digest = asset_values(database, master).content_digest
+    bare = create_asset(database, content_digest=digest)
+    wire = create_asset(database, content_digest=digest, caption="Boats, copy from the wire")
+    other = create_asset(database, caption="Harbour crane at night", credit="Jon Reyes")
+    return {"master": master, "bare": bare, "wire": wire, "other": other}
+
+
+def listing(database: Database, q: str = "", **kw: object) -> queries.PhotoPage:
+    with database.session_scope(write=False) as session:
+        page = queries.find_photos(session, q, **kw)  # type: ignore[arg-type]
+        session.expunge_all()
+        return page
+
+
+def test_a_group_shows_once_as_its_master_with_its_size(database: Database) -> None:
+    ids = desk(database)
+    page = listing(database, filters=PhotoFilter(stack=True), with_total=True)
+    assert [a.id for a in page.assets] == [ids["other"], ids["master"]]
+    assert page.stacks == {ids["master"]: Stack(f"g{ids['master']}", 3)}
+    # The total still counts photos: four match, in two cards.
+    assert page.total == 4
+    unstacked = listing(database)
+    assert [a.id for a in unstacked.assets] == [ids[n] for n in ("other", "wire", "bare", "master")]
+    assert set(unstacked.stacks) == {ids["master"], ids["bare"], ids["wire"]}
+
+
+def test_a_copy_stands_for_its_group_when_only_it_matches(database: Database) -> None:
+    ids = desk(database)
+    page = listing(database, "wire", filters=PhotoFilter(stack=True))
+    assert [a.id for a in page.assets] == [ids["wire"]]
+    assert page.stacks[ids["wire"]].size == 3
+    # When the master matches too, the master is the card.
+    assert [a.id for a in listing(database, "harbour", filters=PhotoFilter(stack=True)).assets] == [
+        ids["other"],
+        ids["master"],
+    ]
+
+
+def test_pages_fill_up_past_hidden_copies(database: Database) -> None:
+    ids = desk(database)
+    extra = create_asset(database, caption="Harbour wall", credit="Lena Holm")
+    stacked = PhotoFilter(stack=True)
+    first = listing(database, filters=stacked, limit=2)
+    assert [a.id for a in first.assets] == [extra, ids["other"]]
+    second = listing(database, filters=stacked, limit=2, after=first.next)
+    assert [a.id for a in second.assets] == [ids["master"]] and second.next is None
+
+
+def test_most_used_order_stacks_too(database: Database) -> None:
+    ids = desk(database)
+    add_article(database, "Port story", [(ids["bare"], "At the port", None)])
+    page = listing(database, filters=PhotoFilter(stack=True), sort="most_used", limit=1)
+    # The used copy sorts first, but its master stands for the group, where the master sorts.
+    assert [a.id for a in page.assets] == [ids["other"]]
+    rest = listing(database, filters=PhotoFilter(stack=True), sort="most_used", after=page.next)
+    assert [a.id for a in rest.assets] == [ids["master"]]
+
+
+def test_stepping_skips_hidden_copies(database: Database) -> None:
+    ids = desk(database)
+    with database.session_scope(write=False) as session:
+        step = queries.neighbours(session, ids["other"], filters=PhotoFilter(stack=True))
+        assert (step.previous, step.next) == (None, ids["master"])
+        back = queries.neighbours(session, ids["master"], filters=PhotoFilter(stack=True))
+        assert (back.previous, back.next) == (ids["other"], None)
+        every = queries.neighbours(session, ids["other"], filters=PhotoFilter())
+        assert every.next == ids["wire"]
+
+
+def test_a_group_opens_into_its_members_master_first(database: Database) -> None:
+    ids = desk(database)
+    key = f"g{ids['master']}"
+    # The search and other filters are set aside: the group shows whole.
+    group = PhotoFilter(group=key, missing_credit=True)
+    page = listing(database, "nothing matches this", filters=group, with_total=True)
+    assert [a.id for a in page.assets] == [ids["master"], ids["bare"], ids["wire"]]
+    assert page.total == 3
+    first = listing(database, filters=group, limit=2)
+    assert [a.id for a in first.assets] == [ids["master"], ids["bare"]]
+    assert [a.id for a in listing(database, filters=group, after=first.next).assets] == [
+        ids["wire"]
+    ]
+    with database.session_scope(write=False) as session:
+        step = queries.neighbours(session, ids["bare"], filters=group)
+        assert (step.previous, step.next) == (ids["master"], ids["wire"])
+        assert queries.cursor_at(session, ids["master"], filters=group) == ""
+        assert queries.cursor_at(session, ids["wire"], filters=group) == first.next
+    assert listing(database, filters=PhotoFilter(group="g999999")).assets == []
