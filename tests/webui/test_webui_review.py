@@ -439,7 +439,7 @@ def test_a_copy_nobody_published_shows_its_group_usages(demo: Demo) -> None:
     assert f"used {count}×" in page
     section = page[page.index('id="usages"') : page.index('id="duplicates"')]
     assert section.count("<li>") == len(expected) and "as copy" in section
-    grid = client.get("/", query_string={"q": f"used:>{count - 1}"}).text
+    grid = client.get("/", query_string={"q": f"used:>{count - 1}", "stack": "off"}).text
     card = grid[grid.index(f'id="p{copy}"') :][:3000]
     assert f"used {count}×" in card
 
