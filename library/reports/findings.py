@@ -26,7 +26,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -73,7 +73,7 @@ class AuditRow:
     #: The usages the finding names, in publication order (none for name and typo findings).
     usages: list[UsageRow]
     state: str = "open"
-    resolution: FindingResolution | None = None
+    resolution: Verdict | None = None
     #: Publication dates of the usages it names (of every usage when it names none).
     dates: list[date] = field(default_factory=list)
 
@@ -363,15 +363,27 @@ def _all_rows(session: Session) -> list[AuditRow]:
     return _stated_rows(session)
 
 
-def _latest_resolutions(session: Session) -> dict[str, FindingResolution]:
+@dataclass(frozen=True)
+class Verdict:
+    """The latest verdict on a finding, as plain data: rows are kept between requests,
+    so they must not hold database objects."""
+
+    state: str
+    note: str | None
+    change_id: int | None
+    user: str
+    resolved_at: datetime
+
+
+def _latest_resolutions(session: Session) -> dict[str, Verdict]:
     newest = (
         select(func.max(FindingResolution.id)).group_by(FindingResolution.key).scalar_subquery()
     )
     rows = session.scalars(select(FindingResolution).where(FindingResolution.id.in_(newest)))
-    return {r.key: r for r in rows}
+    return {r.key: Verdict(r.state, r.note, r.change_id, r.user, r.resolved_at) for r in rows}
 
 
-def _state_of(resolution: FindingResolution | None) -> str:
+def _state_of(resolution: Verdict | None) -> str:
     return resolution.state if resolution is not None else "open"
 
 
