@@ -219,15 +219,18 @@ class _FileFailedError(Exception):
 
 
 def _count_outcomes(session: Session, job_id: int, outcomes: list[FileOutcome]) -> None:
-    failures = [(o.path, o.error or "failed") for o in outcomes if o.status == "failed"]
-    records.advance(session, job_id, done=len(outcomes) - len(failures), failures=failures)
     job = records.get(session, job_id)
+    # An upload's files sit in a folder deleted afterwards: a failure names the upload.
+    labels = (job.params or {}).get("labels") or {}
+    failures = [
+        (labels.get(o.path, o.path), o.error or "failed") for o in outcomes if o.status == "failed"
+    ]
+    records.advance(session, job_id, done=len(outcomes) - len(failures), failures=failures)
     result = dict(job.result or {})
     result["ingested"] = int(result.get("ingested", 0)) + sum(
         1 for o in outcomes if o.status == "ingested"
     )
     if job.kind == "upload":  # the page shows where each uploaded file went
-        labels = (job.params or {}).get("labels") or {}
         files = dict(result.get("files") or {})
         for o in outcomes:
             files[labels.get(o.path, o.path)] = {
@@ -245,6 +248,7 @@ def ingest_here(
     job_id: int,
     workers: int = 0,
     observer: IngestObserver | None = None,
+    start_method: str | None = None,
 ) -> None:
     """Run a whole ingest job in this process, pipelined over the local process pool as
     `photodesk ingest` does, counting each batch in its transaction."""
@@ -256,6 +260,7 @@ def ingest_here(
             pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
             items = [item for p in pieces for item in p.items]
     except JobCancelledError:
+        _tidy(database, job_id)  # cancelled before it started: an upload's folder goes
         return
 
     def count(session: Session, outcomes: list[FileOutcome]) -> None:
@@ -267,6 +272,7 @@ def ingest_here(
         time_limit=float(params.get("time_limit", 60.0)),
         path_labels=dict(params.get("labels") or {}),
         on_batch=count,
+        start_method=start_method,
     )
     try:
         IngestSession(database, options, observer).run(items)
