@@ -23,6 +23,7 @@ _IIM_FIELDS: dict[int, str] = {
     40: "instructions",
     55: "date_created",
     80: "creator",
+    90: "city",
     105: "headline",
     110: "credit",
     115: "source",

@@ -47,6 +47,7 @@ FIELDS = (
     "usage_terms",
     "alt_text",
     "genre",
+    "city",
 )
 
 

@@ -19,6 +19,7 @@ NS = {
     "exif": "http://ns.adobe.com/exif/1.0/",
     "tiff": "http://ns.adobe.com/tiff/1.0/",
     "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
+    "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
 }
 
 
@@ -40,7 +41,12 @@ _XMP_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "usage_terms": (("xmpRights", "UsageTerms"),),
     "alt_text": (("Iptc4xmpCore", "AltTextAccessibility"),),
     "genre": (("Iptc4xmpCore", "IntellectualGenre"),),
+    "city": (("photoshop", "City"),),
 }
+
+#: Structures whose first ``Iptc4xmpExt:City`` names the photo's city when
+#: photoshop:City is empty: where it was shown, then where it was taken.
+_CITY_STRUCTURES = ("LocationShown", "LocationCreated")
 
 
 def _embedded_xmp(image: Image.Image) -> bytes | None:
@@ -118,7 +124,30 @@ def parse_xmp(packet: bytes) -> dict[str, Any]:
             else:
                 values[field_name] = "; ".join(value) if isinstance(value, list) else value
             break
+    if "city" not in values:
+        city = _structure_city(top)
+        if city:
+            values["city"] = city
     return values
+
+
+def _structure_city(top: Any) -> str | None:
+    """The first City inside LocationShown or LocationCreated (IPTC Extension).
+
+    They are bags of structures, written either as nested elements or as
+    attributes of an rdf:li / rdf:Description, so both forms are read.
+    """
+    ext = "{" + NS["Iptc4xmpExt"] + "}"
+    for structure in _CITY_STRUCTURES:
+        for description in top.findall(_RDF + "Description"):
+            for holder in description.findall(ext + structure):
+                for element in holder.iter():
+                    found = element.get(ext + "City")
+                    if not found and element.tag == ext + "City":
+                        found = element.text
+                    if found and found.strip():
+                        return found.strip()
+    return None
 
 
 def _as_utf8(packet: bytes) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from library.articles.imports import import_articles
 from library.db.engine import Database
@@ -44,7 +45,37 @@ def build_demo(database: Database) -> DemoReport:
         report.articles = imported.articles_created + imported.articles_updated
         report.usages = imported.usages
     report.users = _add_users(database)
+    _add_stationery(database)
     return report
+
+
+#: The demo desk's templates and code replacements, so the photo page has some to try.
+DEMO_TEMPLATES: dict[str, dict[str, Any]] = {
+    "Dateline": {"caption": {"mode": "set", "value": "{city|}, {date:%B %-d, %Y|} – "}},
+    "NASA handout": {
+        "credit": "NASA",
+        "source": "NASA",
+        "usage_terms": "Public domain; credit NASA",
+        "keywords": {"mode": "append", "value": "space, handout"},
+    },
+    "Archive scan": {"archive": "yes", "instructions": "Archive scan, check the date ({user})"},
+}
+DEMO_CODES = {"rf": "Reza Farahzadi", "nasa": "NASA/JPL-Caltech", "ap": "The Associated Press"}
+
+
+def _add_stationery(database: Database) -> None:
+    """Templates and codes the demo desk uses; ones a person changed since are left alone."""
+    from library.catalog import replacements, templates
+
+    with database.session_scope() as session:
+        existing = templates.list_templates(session)
+        for name, spec in DEMO_TEMPLATES.items():
+            if name not in existing:
+                templates.save_template(session, name, spec, "demo")
+        codes = replacements.list_replacements(session)
+        for code, text in DEMO_CODES.items():
+            if code not in codes:
+                replacements.set_replacement(session, code, text, "demo")
 
 
 def _add_users(database: Database) -> list[tuple[str, str, str]]:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from library.catalog import templates
 from library.catalog.settings import normalize_base_url
 from library.catalog.store import Store
+from library.catalog.templates import TemplateNotFoundError
 from library.catalog.users import TokenNotFoundError, UserExistsError, UserNotFoundError
 from library.config import resolve_config
 from library.db.engine import open_library
@@ -57,6 +58,7 @@ ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
     (ChangeNotFoundError, 404),
     (UserNotFoundError, 404),
     (TokenNotFoundError, 404),
+    (TemplateNotFoundError, 404),
     (UserExistsError, 409),
     (VersionConflictError, 409),
     (InvalidValueError, 400),
@@ -133,7 +135,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         job_workers=int(settings["JOB_WORKERS"]),
     )
 
-    from webui import admin, api, auth, bulk, dupes, gallery, inputs, jobs, photos, reports, upload
+    from webui import (
+        admin,
+        api,
+        auth,
+        bulk,
+        desk,
+        dupes,
+        gallery,
+        inputs,
+        jobs,
+        photos,
+        reports,
+        upload,
+    )
 
     # Ids in URLs stay within what the database holds (before any route is added).
     app.url_map.converters["int"] = inputs.BoundedIntConverter
@@ -160,6 +175,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         bulk.bp,
         upload.bp,
         jobs.bp,
+        desk.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,7 +1,11 @@
-"""Bulk edit: set or append credit, source and keywords, archive and status on a selection.
+"""Bulk edit: set or add to any field of a selection, directly or with a saved template.
 
-Saved templates ("Reuters wire", "Archive scan") are form states kept in the
-catalog (library.catalog.templates), so every gallery process shares them.
+The form is a template's form (webui/templates/_fields.html): every field
+kept, replaced or added to, with variables filled from each photo. Saved
+templates ("Reuters wire", "Tehran desk") live in the catalog
+(library.catalog.templates), so every gallery process shares them. Values a
+saved template writes carry the source ``template:NAME``; the form's own
+values ``user:NAME:bulk``.
 """
 
 from __future__ import annotations
@@ -11,50 +15,17 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from library.catalog import edits, queries, templates
-from library.db.models import STATUSES
+from library.catalog import queries, templates
 from library.errors import InvalidValueError
 from webui.auth import current, require
 from webui.db import commit, get_session
+from webui.desk import code_table, form_context, spec_from_form
 from webui.gallery import with_context
 from webui.inputs import int_arg
 
 bp = Blueprint("bulk", __name__)
 
-TEXT_FIELDS = ("credit", "source", "keywords")
 MAX_SELECTION = 1000
-
-
-def _spec(form: MultiDict[str, str]) -> dict[str, Any]:
-    """The form's edit as plain data: what a template stores and what apply reads."""
-    spec: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        mode = form.get(f"{name}_mode", "keep")
-        spec[name] = {
-            "mode": mode if mode in ("keep", "set", "append") else "keep",
-            "value": form.get(name, ""),
-        }
-    archive = form.get("archive_mode", "keep")
-    spec["archive"] = archive if archive in ("keep", "yes", "no") else "keep"
-    status = form.get("status", "")
-    spec["status"] = status if status in STATUSES else ""
-    return spec
-
-
-def _edit(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    set_values: dict[str, Any] = {}
-    append_values: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        field = spec.get(name) or {}
-        if field.get("mode") == "set":
-            set_values[name] = field.get("value", "")
-        elif field.get("mode") == "append" and str(field.get("value", "")).strip():
-            append_values[name] = field.get("value", "")
-    if spec.get("archive") in ("yes", "no"):
-        set_values["archive"] = spec["archive"] == "yes"
-    if spec.get("status"):
-        set_values["status"] = spec["status"]
-    return set_values, append_values
 
 
 def _selected_ids(form: MultiDict[str, str]) -> list[int]:
@@ -73,16 +44,24 @@ def start() -> Any:
     return redirect(with_context(url_for("gallery.index")))
 
 
+def _applied(ids: list[int], results: list[Any]) -> Any:
+    commit()
+    changed = sum(1 for r in results if r.changes)
+    flash(f"Updated {changed} of {len(ids)} selected photos.", "success")
+    return redirect(with_context(url_for("gallery.index")), code=303)
+
+
 @bp.post("/bulk")
 @require("bulk_edit")
 def bulk() -> Any:
-    """One form, several buttons: show the form, apply it, or save/load/delete a template."""
+    """One form, several buttons: show the form, apply it, or save/load/apply/delete a template."""
     form = request.form
     ids = _selected_ids(form)
     op = form.get("op", "select")
     identity = current()
     assert identity is not None
-    spec = _spec(form) if op != "select" else _spec(MultiDict())
+    spec = spec_from_form(form) if op != "select" else {}
+    loaded = form.get("loaded_template", "")
     status = 200
     if not ids:
         flash("No photos were selected.", "error")
@@ -90,60 +69,55 @@ def bulk() -> Any:
     if len(ids) > MAX_SELECTION:
         flash(f"Select at most {MAX_SELECTION} photos at a time.", "error")
         return redirect(with_context(url_for("gallery.index")), code=303)
-    if op == "apply":
-        set_values, append_values = _edit(spec)
-        if not set_values and not append_values:
-            flash("Choose at least one change to apply.", "error")
-            status = 400
-        else:
-            try:
-                # Checked before the write transaction opens; appends are checked
-                # again against each photo's current values inside it.
-                edits.normalize_values(set_values)
-                results = edits.bulk_edit(
-                    get_session(), ids, identity.name, set_values, append_values
-                )
-            except InvalidValueError as exc:
-                flash(str(exc), "error")
-                status = 400
-            else:
-                commit()
-                changed = sum(1 for r in results if r.changes)
-                flash(f"Updated {changed} of {len(ids)} selected photos.", "success")
-                return redirect(with_context(url_for("gallery.index")), code=303)
-    elif op == "save_template":
-        name = form.get("template_name", "").strip()
-        try:
-            templates.save_template(get_session(), name, spec, identity.name)
-        except InvalidValueError:
-            flash("A template needs a name of at most 60 characters.", "error")
-            status = 400
-        else:
-            commit()
-            flash(f"Saved template “{name}”.", "success")
-    elif op == "load_template":
-        name = form.get("template", "")
-        saved = templates.get_template(get_session(), name)
-        if saved is None:
-            flash(f"There is no template called “{name}”.", "error")
-            status = 404
-        else:
-            spec = saved
-            flash(f"Loaded template “{name}”: check the changes, then apply.", "info")
-    elif op == "delete_template":
-        name = form.get("template", "")
-        templates.delete_template(get_session(), name)
-        commit()
-        flash(f"Deleted template “{name}”.", "info")
     session = get_session()
-    assets = queries.assets_by_ids(session, ids)
+    try:
+        if op == "apply":
+            # Checked (variables too) before any photo is read.
+            compiled = templates.compile_spec(spec)
+            if compiled.empty:
+                raise InvalidValueError("Choose at least one change to apply.")
+            # Loaded from a template and applied as it was: the values are the template's.
+            saved = templates.get_template(session, loaded) if loaded else None
+            as_saved = saved is not None and templates.check_spec(spec) == saved
+            source = templates.source_of(loaded) if as_saved else f"user:{identity.name}:bulk"
+            results = templates.apply_spec(session, compiled, ids, identity.name, source)
+            return _applied(ids, results)
+        if op == "apply_template":
+            name = form.get("template", "")
+            results = templates.apply_template(session, name, ids, identity.name)
+            return _applied(ids, results)
+        if op == "save_template":
+            name = form.get("template_name", "").strip()
+            templates.save_template(session, name, spec, identity.name)
+            commit()
+            loaded = name
+            flash(f"Saved template “{name}”.", "success")
+        elif op == "load_template":
+            name = form.get("template", "")
+            saved = templates.get_template(session, name)
+            if saved is None:
+                flash(f"There is no template called “{name}”.", "error")
+                status = 404
+            else:
+                spec, loaded = saved, name
+                flash(f"Loaded template “{name}”: check the changes, then apply.", "info")
+        elif op == "delete_template":
+            name = form.get("template", "")
+            templates.delete_template(session, name)
+            commit()
+            flash(f"Deleted template “{name}”.", "info")
+    except (InvalidValueError, templates.TemplateNotFoundError) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        status = 404 if isinstance(exc, templates.TemplateNotFoundError) else 400
     body = render_template(
         "bulk.html",
         ids=ids,
-        assets=assets,
+        assets=queries.assets_by_ids(session, ids),
         spec=spec,
+        loaded=loaded,
         templates=templates.list_templates(session),
-        statuses=STATUSES,
-        fields=TEXT_FIELDS,
+        codes=code_table(),
+        **form_context(),
     )
     return body, status

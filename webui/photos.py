@@ -25,16 +25,18 @@ from werkzeug.wrappers import Response
 
 from assets import formats
 from library.articles import imports as articles
-from library.catalog import edits, queries, search
+from library.catalog import edits, queries, replacements, search, templates
 from library.catalog import photos as catalog
 from library.db.models import EDITABLE_FIELDS, STATUSES, Asset, Change, Rendition
 from library.duplicates import membership
 from library.errors import InvalidValueError, StoreError, VersionConflictError
 from library.files.exiftool import ExiftoolError
 from library.files.export import ExportError, export_file
+from library.text.codes import expand_codes
 from library.text.housestyle import caption_credit_line
 from webui.auth import current, require
-from webui.db import commit, get_session, state
+from webui.db import commit, get_session, read_session, state
+from webui.desk import code_table
 from webui.gallery import filters_from_args, sort_from_args, with_context
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
@@ -155,6 +157,8 @@ def _render(
         nav=_nav(asset.id),
         # Arriving from a search (?q=), the words it matched are marked.
         q=request.args.get("q", ""),
+        template_names=list(templates.list_templates(session)),
+        codes=code_table(),
         query=search.parse_query(request.args.get("q", "")),
     )
 
@@ -198,6 +202,7 @@ def edit(asset_id: int) -> Any:
         }
         if not changed:
             return _saved(asset_id, "Nothing to save: no field was changed.", "info")
+        changed = _expanded(changed)
         edits.normalize_values(changed)  # checked before the write transaction opens
         session = get_session()
         try:
@@ -219,6 +224,81 @@ def edit(asset_id: int) -> Any:
     if names:
         return _saved(asset_id, f"Saved {names} (version {result.version}).", "success")
     return _saved(asset_id, "Nothing to save: the values were already current.", "info")
+
+
+#: Fields whose text may hold a code replacement ("=rf").
+_CODE_FIELDS = frozenset(EDITABLE_FIELDS) - {"archive", "status", "original_date"}
+
+
+def _expanded(values: dict[str, str]) -> dict[str, str]:
+    """Codes left in the changed texts expanded, as app.js does while typing.
+
+    For forms posted without JavaScript, and a code typed last, just before
+    Ctrl+Enter. Read outside the write transaction, which is not open yet.
+    """
+    if not any("=" in v for n, v in values.items() if n in _CODE_FIELDS):
+        return values
+    table = replacements.list_replacements(read_session())
+    return {
+        name: expand_codes(value, table) if name in _CODE_FIELDS else value
+        for name, value in values.items()
+    }
+
+
+@bp.post("/<int:asset_id>/template")
+@require("edit")
+def apply_template(asset_id: int) -> Any:
+    """Apply a saved template to this photo, as a new version (source ``template:NAME``).
+
+    The form's version is the one the page shows, so a stale page merges as
+    a save does. In place (JSON) the page gets the new values and which
+    fields the template filled; the editor's other unsaved changes stay.
+    """
+    identity = current()
+    assert identity is not None
+    name = request.form.get("template", "")
+    version = request.form.get("version", type=int)
+    as_json = _wants_json()
+    try:
+        if version is None:
+            raise InvalidValueError("The form had no version; reload it.")
+        spec = templates.get_template(read_session(), name)
+        if spec is None:
+            raise templates.TemplateNotFoundError(f"There is no template called “{name}”.")
+        compiled = templates.compile_spec(spec)  # checked before the write transaction opens
+        session = get_session()
+        result = templates.apply_spec(
+            session,
+            compiled,
+            [asset_id],
+            identity.name,
+            templates.source_of(name),
+            expected_version=version,
+        )[0]
+    except VersionConflictError as exc:
+        asset = catalog.get_asset(get_session(), asset_id)
+        message = "Not applied: someone else changed the same fields."
+        if as_json:
+            return jsonify(conflict=_clash_rows(asset, exc.conflicts), **_state(asset)), 409
+        return _render(asset, error=message), 409
+    except (InvalidValueError, templates.TemplateNotFoundError) as exc:
+        status = 404 if isinstance(exc, templates.TemplateNotFoundError) else 400
+        message = f"Template “{name}” not applied: {exc}"
+        if as_json:
+            return jsonify(error=message), status
+        return _render(catalog.get_asset(get_session(), asset_id), error=message), status
+    commit()
+    applied = [c.field for c in result.changes]
+    names = ", ".join(LABELS[f].lower() for f in applied)
+    if names:
+        message, category = f"Applied “{name}”: {names} (version {result.version}).", "success"
+    else:
+        message, category = f"Applied “{name}”: the values were already current.", "info"
+    if as_json:
+        asset = catalog.get_asset(get_session(), asset_id)
+        return jsonify(message=message, category=category, applied=applied, **_state(asset))
+    flash(message, category)
+    return redirect(with_context(url_for("photos.page", asset_id=asset_id)), code=303)
 
 
 def _saved(asset_id: int, message: str, category: str) -> Any:

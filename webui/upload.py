@@ -3,7 +3,9 @@
 Files land in a fresh folder under ``uploads/`` in the library with a
 sanitized name. Names with a path in them, types photodesk does not catalog,
 content that does not match its extension and oversized files are refused
-before anything is ingested. The accepted files become an upload job: the
+before anything is ingested; so is a chosen template that cannot apply. The
+accepted files become an upload job (which applies the template to each new
+photo in the transaction that catalogs it): the
 request answers at once with the job's page, whose progress bar follows
 ``/api/jobs/ID``; the job runs on the workers when a broker is configured,
 else on this server's job thread over the local process pool.
@@ -25,9 +27,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.datastructures import FileStorage
 
 from assets import formats
+from library.catalog import templates
+from library.errors import InvalidValueError
 from library.jobs import plans, records, running
 from webui.auth import current, require
-from webui.db import commit, get_session, state
+from webui.db import commit, get_session, read_session, state
 from webui.gallery import with_context
 
 bp = Blueprint("upload", __name__)
@@ -50,6 +54,7 @@ class UploadResult:
     asset_id: int | None = None
     reason: str | None = None
     warning: str | None = None  # what ingest cut or could not read (keywords, metadata)
+    template: str | None = None  # what the chosen template did to the new photo
 
 
 def safe_name(raw: str | None) -> str:
@@ -107,10 +112,19 @@ def _accept(storage: FileStorage, folder: Path, limit: int) -> Path:
     return target
 
 
+def _page(
+    results: list[UploadResult] | None, chosen: str = "", job: dict[str, Any] | None = None
+) -> str:
+    names = list(templates.list_templates(read_session()))
+    return render_template(
+        "upload.html", results=results, template_names=names, chosen=chosen, job=job
+    )
+
+
 @bp.get("/upload")
 @require("upload")
 def form() -> str:
-    return render_template("upload.html", results=None)
+    return _page(None, request.args.get("template", ""))
 
 
 @bp.post("/upload")
@@ -121,9 +135,23 @@ def receive() -> Any:
     identity = current()
     assert identity is not None
     files = [f for f in request.files.getlist("files") if f.filename]
+    chosen = request.form.get("template", "")
+    template: tuple[str, dict[str, Any]] | None = None
+    if chosen:
+        # Checked before any file is taken in: a template that cannot apply stops the upload.
+        spec = templates.get_template(read_session(), chosen)
+        if spec is None:
+            flash(f"There is no template called “{chosen}”.", "error")
+            return _page(None), 400
+        try:
+            templates.compile_spec(spec)
+            template = (chosen, spec)
+        except InvalidValueError as exc:
+            flash(f"Template “{chosen}”: {exc}", "error")
+            return _page(None, chosen), 400
     if not files:
         flash("Choose at least one photo to upload.", "error")
-        return render_template("upload.html", results=None), 400
+        return _page(None, chosen), 400
     most = current_app.config["MAX_UPLOAD_FILES"]
     if len(files) > most:
         # Refused whole, before anything is saved: which ones to leave out is the sender's call.
@@ -132,7 +160,7 @@ def receive() -> Any:
             "Send them in smaller groups.",
             "error",
         )
-        return render_template("upload.html", results=None), 400
+        return _page(None, chosen), 400
     web = state()
     folder = (
         web.root / UPLOAD_DIR / f"{date.today().isoformat()}-{identity.name}-{secrets.token_hex(4)}"
@@ -152,8 +180,10 @@ def receive() -> Any:
         if not labels:
             shutil.rmtree(folder, ignore_errors=True)
             results = [UploadResult(name, "refused", reason=reason) for name, reason in refused]
-            return render_template("upload.html", results=results), 400
-        job = plans.plan_upload(get_session(), folder, labels, refused, identity.name)
+            return _page(results, chosen), 400
+        job = plans.plan_upload(
+            get_session(), folder, labels, refused, identity.name, template=template
+        )
         job_id = job.id
         commit()
     except BaseException:
@@ -171,10 +201,11 @@ def progress(job_id: int) -> Any:
     job = records.get(get_session(), job_id)
     if job.kind != "upload":
         abort(404)
-    return render_template(
-        "upload.html",
+    template = (job.params or {}).get("template") or {}
+    return _page(
+        upload_results(job.params or {}, job.result or {}),
+        str(template.get("name", "")),
         job=records.to_json(job, failures=False),
-        results=upload_results(job.params or {}, job.result or {}),
     )
 
 
@@ -201,6 +232,7 @@ def upload_results(params: dict[str, Any], result: dict[str, Any]) -> list[Uploa
                 if status not in ("ingested", "already_present")
                 else None,
                 warning="; ".join(fate.get("warnings") or []) or None,
+                template=fate.get("template"),
             )
         )
     return rows

@@ -291,7 +291,7 @@ def bulk_edit(
         asset = _locked(session, asset_id)
         values = dict(set_values)
         for name, extra in append_values.items():
-            values[name] = _appended(name, getattr(asset, name), extra)
+            values[name] = appended(name, getattr(asset, name), extra)
         try:
             result = edit_asset(session, asset_id, values, user, source=f"user:{user}:bulk")
         except InvalidValueError as exc:
@@ -301,7 +301,8 @@ def bulk_edit(
     return results
 
 
-def _appended(name: str, current: Any, extra: Any) -> Any:
+def appended(name: str, current: Any, extra: Any) -> Any:
+    """``current`` with ``extra`` added: keywords joined, texts after a separator, once."""
     if name == "keywords":
         return list(current or []) + normalize("keywords", extra)
     extra_text = normalize(name, extra)
@@ -365,6 +366,11 @@ def change_record(change: Change) -> dict[str, Any]:
         "reverts": change.reverts_id,
         "note": change.note,
     }
+
+
+def locked_asset(session: Session, asset_id: int) -> Asset:
+    """The photo, locked for this transaction's edit (on PostgreSQL; SQLite's write lock is whole)."""
+    return _locked(session, asset_id)
 
 
 def _locked(session: Session, asset_id: int, lock: bool = True) -> Asset:

@@ -99,25 +99,36 @@ def dupes_decide() -> None:
 
 @dupes_decide.command(name="not-duplicate")
 @click.argument("first", type=int)
-@click.argument("second", type=int)
+@click.argument("others", type=int, nargs=-1, required=True)
 @click.option("--user", default=default_user, show_default="the login name")
-@click.option("--undo", is_flag=True, help="Forget an earlier not-duplicate decision.")
+@click.option("--undo", is_flag=True, help="Forget earlier not-duplicate decisions.")
 @pass_context
-def decide_not_duplicate(ctx: Context, first: int, second: int, user: str, undo: bool) -> None:
-    """Two photos are different pictures: never group them together.
+def decide_not_duplicate(
+    ctx: Context, first: int, others: tuple[int, ...], user: str, undo: bool
+) -> None:
+    """FIRST is a different picture from each of OTHERS: never group them together.
 
     \b
     Example:
         photodesk dupes decide not-duplicate 12 40
+        photodesk dupes decide not-duplicate 12 40 41
     """
+    names = " ".join(str(i) for i in others)
     with ctx.session(write=True) as session:
         if undo:
-            decisions.undo_not_duplicate(session, first, second)
-        else:
-            decisions.decide_not_duplicate(session, first, second, user)
-    click.echo(
-        f"photos {first} and {second}: " + ("decision removed" if undo else "not duplicates")
-    )
+            for other in others:
+                decisions.undo_not_duplicate(session, first, other)
+            click.echo(f"photo {first} and {names}: decisions removed")
+            return
+        split = decisions.decide_apart(session, first, others, user)
+    where = f"group {split.asset_group}" if split.asset_group else "no group"
+    click.echo(f"photo {first} and {names}: not duplicates; photo {first} is now in {where}")
+    if split.holding:
+        held = " ".join(str(i) for i in split.holding)
+        click.echo(
+            f"photo {first} still resembles {held} more closely; to part them too: "
+            f"photodesk dupes decide not-duplicate {first} {held}"
+        )
 
 
 @dupes_decide.command(name="master")

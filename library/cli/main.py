@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 import library.cli.articles
 import library.cli.catalog
 import library.cli.demo
+import library.cli.desk
 import library.cli.dupes
 import library.cli.files
 import library.cli.ingest

@@ -568,3 +568,15 @@ class WatchedFile(Base):
         ForeignKey("jobs.id", ondelete="SET NULL"), index=True
     )
     queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CodeReplacement(Base):
+    """A code the desk types in any field ("=rf") and the text it stands for ("Reza Farahzadi")."""
+
+    __tablename__ = "code_replacements"
+
+    #: Lower case letters and digits, typed after "=" in any case.
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

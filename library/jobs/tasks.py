@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from library.db.engine import Database
-from library.db.models import JobBatch
+from library.db.models import Job, JobBatch
 from library.errors import JobCancelledError, PhotodeskError
 from library.ingest.pipeline import FileOutcome, IngestObserver, IngestOptions, IngestSession
 from library.jobs import records
@@ -206,6 +206,13 @@ def ingest_piece(
             def count(session: Session, outcomes: list[FileOutcome]) -> None:
                 failed = [o.error or "failed" for o in outcomes if o.status == "failed"]
                 finished(session, failed[0] if failed else None)
+                job = records.get(session, job_id)
+                if job.kind == "upload":
+                    result = dict(job.result or {})
+                    result["files"] = _upload_files(
+                        session, job, outcomes, dict(result.get("files") or {})
+                    )
+                    job.result = result
 
             IngestSession(database, options(count)).run([path])
 
@@ -231,16 +238,43 @@ def _count_outcomes(session: Session, job_id: int, outcomes: list[FileOutcome]) 
         1 for o in outcomes if o.status == "ingested"
     )
     if job.kind == "upload":  # the page shows where each uploaded file went
-        files = dict(result.get("files") or {})
-        for o in outcomes:
-            files[labels.get(o.path, o.path)] = {
-                "status": o.status,
-                "asset_id": o.asset_id,
-                "reason": o.error,
-                "warnings": o.warnings,
-            }
-        result["files"] = files
+        result["files"] = _upload_files(session, job, outcomes, dict(result.get("files") or {}))
     job.result = result
+
+
+def _upload_files(
+    session: Session, job: Job, outcomes: list[FileOutcome], files: dict[str, Any]
+) -> dict[str, Any]:
+    """Each uploaded file's fate, by its label; the upload's template applied to each
+    new photo here, in the transaction that catalogs it."""
+    from library.catalog import templates
+    from library.errors import InvalidValueError
+
+    params = job.params or {}
+    labels = params.get("labels") or {}
+    chosen = params.get("template") or {}
+    compiled = templates.compile_spec(chosen["spec"]) if chosen else None
+    for o in outcomes:
+        fate: dict[str, Any] = {
+            "status": o.status,
+            "asset_id": o.asset_id,
+            "reason": o.error,
+            "warnings": o.warnings,
+        }
+        if compiled is not None and o.status == "ingested" and o.asset_id is not None:
+            name = chosen["name"]
+            try:
+                # One photo at a time: one that lacks a value (no city) keeps what it
+                # came with and says why, and raises before it writes anything.
+                templates.apply_spec(
+                    session, compiled, [o.asset_id], job.started_by, templates.source_of(name)
+                )
+            except InvalidValueError as exc:
+                fate["template"] = f"template “{name}” not applied: {exc}"
+            else:
+                fate["template"] = f"template “{name}” applied"
+        files[labels.get(o.path, o.path)] = fate
+    return files
 
 
 def ingest_here(

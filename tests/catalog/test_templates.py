@@ -17,7 +17,9 @@ def test_save_replace_list_delete(database: Database) -> None:
         templates.save_template(session, "Reuters wire", {"credit": "REUTERS"}, "bob")
     with database.session_scope(write=False) as session:
         assert list(templates.list_templates(session)) == ["Archive scan", "Reuters wire"]
-        assert templates.get_template(session, "Reuters wire") == {"credit": "REUTERS"}
+        assert templates.get_template(session, "Reuters wire") == {
+            "credit": {"mode": "set", "value": "REUTERS"}
+        }
     with database.session_scope() as session:
         assert templates.delete_template(session, "Archive scan") is True
         assert templates.delete_template(session, "Archive scan") is False

@@ -210,6 +210,18 @@ def test_cli_dupes_json_decide_and_check(run: object, tmp_path: Path) -> None:
     missing = run("check", str(tmp_path / "nope.jpg"))  # type: ignore[operator]
     assert missing.exit_code == 3 and "nope.jpg" in missing.stderr
     assert run("dupes", "decide", "not-duplicate", "1", "1").exit_code == 1  # type: ignore[operator]
+    # Parting a member from the master, whatever path linked them, then undoing it.
+    master, member = group["master"], group["members"][-1]["asset_id"]
+    parted = run("dupes", "decide", "not-duplicate", str(member), str(master))  # type: ignore[operator]
+    assert parted.exit_code == 0
+    assert parted.stdout.startswith(f"photo {member} and {master}: not duplicates; photo {member}")
+    after = json.loads(run("dupes", "--json").stdout)  # type: ignore[operator]
+    together = [
+        g for g in after["groups"] if {m["asset_id"] for m in g["members"]} >= {master, member}
+    ]
+    assert together == []
+    undone = run("dupes", "decide", "not-duplicate", str(member), str(master), "--undo")  # type: ignore[operator]
+    assert undone.exit_code == 0 and "decisions removed" in undone.stdout
 
 
 @pytest.mark.parametrize("level", ["identical", "pixels", "near"])

@@ -10,14 +10,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from library.db.models import DuplicatePair
 from library.duplicates import membership
 from library.reports import findings
 from tests.webui import test_browser as served
 from tests.webui.test_browser import LOADED_WIDTH, Site, shot, sign_in
-from tests.webui.webutil import add_article, add_user
+from tests.webui.webutil import add_article, add_user, near_pair
 
 pytestmark = pytest.mark.browser
 
@@ -25,32 +23,6 @@ pytestmark = pytest.mark.browser
 chromium = served.chromium
 site = served.site
 page = served.page
-
-
-def near(site: Site, a: int, b: int, distance: int) -> None:
-    """A verified near pair, as the finder stores one (unless it found one already)."""
-    with site.database.session_scope() as session:
-        pair = (min(a, b), max(a, b))
-        if session.scalar(
-            select(DuplicatePair.id).where(
-                DuplicatePair.asset_a == pair[0], DuplicatePair.asset_b == pair[1]
-            )
-        ):
-            return
-        session.add(
-            DuplicatePair(
-                asset_a=min(a, b),
-                asset_b=max(a, b),
-                signal="phash→phash",
-                distance=distance,
-                score=0.97,
-                method="full",
-                detail="full frame; NCC 0.970 (robust 0.980, fine detail 0.60) → same photo",
-                signals_version="test",
-            )
-        )
-        session.flush()
-        membership.refresh_groups(session, [a, b])
 
 
 def test_review_with_the_compare_view_then_split_a_copy(
@@ -61,8 +33,8 @@ def test_review_with_the_compare_view_then_split_a_copy(
         site.ids["similar.jpg"],
         site.ids["oriented-6.jpg"],
     )
-    near(site, master, middle, 2)
-    near(site, middle, far, 4)
+    near_pair(site.database, master, middle, 2)
+    near_pair(site.database, middle, far, 4)
     with site.database.session_scope(write=False) as session:
         group = membership.group_of(session, far)
     assert group is not None and {master, middle, far} <= {m.asset_id for m in group.members}

@@ -85,6 +85,7 @@ def routed(database: Database, world: World) -> World:
         decisions.decide_master(session, world.asset, "setup")
         decision = decisions.decisions_about(session, [world.asset])[0].id
         job = records.create(session, "upload", "someone", {"labels": {}}).id
+        templates.save_template(session, "Desk", {"instructions": "No sales"}, "setup")
     group = f"g{min(world.asset, twin)}"
     return replace(world, twin=twin, group=group, token=token, decision=decision, job=job)
 
@@ -154,6 +155,27 @@ ROUTES: list[tuple[str, str, str, int, dict[str, Any]]] = [
     ("GET", "/photos/{asset}/download?size=web", "download", 200, {}),
     ("GET", "/bulk", "bulk_edit", 302, {}),
     ("POST", "/bulk", "bulk_edit", 200, {"data": {"ids": "{asset}"}}),
+    (
+        "POST",
+        "/photos/{asset}/template",
+        "edit",
+        303,
+        {"data": {"template": "Desk", "version": "2"}},
+    ),
+    ("GET", "/templates", "edit", 200, {}),
+    (
+        "POST",
+        "/templates",
+        "edit",
+        303,
+        {"data": {"template_name": "Wire", "credit_mode": "set", "credit": "Reuters"}},
+    ),
+    ("POST", "/templates/delete", "edit", 303, {"data": {"template": "Desk"}}),
+    ("GET", "/replacements", "edit", 200, {}),
+    ("POST", "/replacements", "edit", 303, {"data": {"code": "rf", "text": "Reza Farahzadi"}}),
+    ("POST", "/replacements/delete", "edit", 303, {"data": {"code": "rf"}}),
+    ("GET", "/credits.json", "edit", 200, {}),
+    ("GET", "/credits/check?value=AP+Photo/Ana+Diaz", "edit", 200, {}),
     ("GET", "/upload", "upload", 200, {}),
     ("POST", "/upload", "upload", 303, {"data": "upload"}),
     ("GET", "/upload/{job}", "upload", 200, {}),
@@ -770,7 +792,7 @@ def test_templates_from_an_older_library_file_are_adopted_once(
     make_app(config)
     make_app(config)  # a second start imports nothing twice
     with database.session_scope(write=False) as session:
-        assert templates.list_templates(session) == {"AFP wire": spec}
+        assert templates.list_templates(session) == {"AFP wire": {"credit": spec["credit"]}}
     assert not legacy.exists() and legacy.with_name("bulk-templates.json.adopted").exists()
 
 

@@ -8,12 +8,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from library.db.engine import Database
-from library.db.models import Asset, DuplicatePair
+from library.db.models import Asset
 from library.duplicates import membership
 from tests.webui.webutil import (
     app_fixture,  # noqa: F401
     client_fixture,  # noqa: F401
     create_asset,
+    near_pair,
     post,
     signed_in,
 )
@@ -30,25 +31,6 @@ def photo(database: Database, width: int, height: int, file_size: int) -> int:
     return asset_id
 
 
-def link(database: Database, a: int, b: int, distance: int, detail: str = "full frame") -> None:
-    """A verified near pair, stored as the finder stores one."""
-    with database.session_scope() as session:
-        session.add(
-            DuplicatePair(
-                asset_a=min(a, b),
-                asset_b=max(a, b),
-                signal="phash→phash",
-                distance=distance,
-                score=0.97,
-                method="full",
-                detail=f"{detail}; NCC 0.970 (robust 0.980, fine detail 0.60) → same photo",
-                signals_version="test",
-            )
-        )
-        session.flush()
-        membership.refresh_groups(session, [a, b])
-
-
 def group_key(database: Database, asset_id: int) -> str | None:
     with database.session_scope(write=False) as session:
         found = membership.group_of(session, asset_id)
@@ -61,8 +43,8 @@ def test_split_through_another_copy_then_undo(client: FlaskClient, database: Dat
         photo(database, 2000, 1500, 900_000),
         photo(database, 2000, 1500, 300_000),
     )
-    link(database, master, copy, 2)
-    link(database, copy, recompressed, 4)
+    near_pair(database, master, copy, 2)
+    near_pair(database, copy, recompressed, 4)
     signed_in(client, database, "editor", "ed")
     key = f"g{master}"
     page = client.get(f"/duplicates/{key}").text
@@ -96,8 +78,8 @@ def test_a_member_closer_to_another_copy_is_offered_to_leave_it_too(
         photo(database, 2000, 1500, 900_000),
         photo(database, 2000, 1500, 800_000),
     )
-    link(database, master, copy, 4)
-    link(database, copy, member, 1)
+    near_pair(database, master, copy, 4)
+    near_pair(database, copy, member, 1)
     signed_in(client, database, "editor", "ed")
     done = post(
         client, f"/duplicates/g{master}/not-duplicate", {"asset_id": member, "master": master}
@@ -117,7 +99,7 @@ def test_a_member_closer_to_another_copy_is_offered_to_leave_it_too(
 def test_a_much_smaller_master_is_asked_for(client: FlaskClient, database: Database) -> None:
     original = photo(database, 4000, 3000, 4_000_000)
     small = photo(database, 640, 480, 60_000)
-    link(database, original, small, 3)
+    near_pair(database, original, small, 3)
     signed_in(client, database, "editor", "ed")
     key = f"g{original}"
     page = client.get(f"/duplicates/{key}").text
@@ -144,21 +126,9 @@ def test_the_group_list_and_api_page_through_every_group(
     for _ in range(120):
         a, b = photo(database, 800, 600, 90_000), photo(database, 400, 300, 30_000)
         pairs.append((a, b))
+    for a, b in pairs:
+        near_pair(database, a, b, 2, refresh=False)
     with database.session_scope() as session:
-        for a, b in pairs:
-            session.add(
-                DuplicatePair(
-                    asset_a=a,
-                    asset_b=b,
-                    signal="phash→phash",
-                    distance=2,
-                    score=0.97,
-                    method="full",
-                    detail="full frame; NCC 0.970 (robust 0.980, fine detail 0.60) → same photo",
-                    signals_version="test",
-                )
-            )
-        session.flush()
         membership.rebuild_groups(session)
     signed_in(client, database, "viewer", "vi")
     seen: list[str] = []

@@ -407,7 +407,9 @@
     // The form starts over from ``values``. With keepMine (after a clash) the
     // fields this editor changed keep their text and the rest take the current
     // values, as the server-rendered conflict page does.
-    function setValues(values, keepMine) {
+    // ``overwrite`` names fields that take the new value even with keepMine (what a
+    // template just filled).
+    function setValues(values, keepMine, overwrite) {
       Object.keys(values).forEach(function (name) {
         var orig = form.querySelector('input[name="orig_' + name + '"]');
         var field = form.elements[name];
@@ -415,11 +417,39 @@
           : field.type === "checkbox" ? (field.checked ? "yes" : "no") : field.value;
         var untouched = !!orig && mine === orig.value;
         if (orig) { orig.value = values[name]; }
-        if (!field || (keepMine && !untouched)) { return; }
+        var forced = !!overwrite && overwrite.indexOf(name) >= 0;
+        if (!field || (keepMine && !untouched && !forced)) { return; }
         if (field.type === "checkbox") { field.checked = values[name] === "yes"; }
         else { field.value = values[name]; }
       });
     }
+
+    // What the form looks like with every field at its stored value (the orig_ inputs).
+    function storedState() {
+      var parts = [];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "hidden" || el.type === "submit") { return; }
+        var orig = form.querySelector('input[name="orig_' + el.name + '"]');
+        var value = el.type === "checkbox" ? el.checked : el.value;
+        if (orig) { value = el.type === "checkbox" ? orig.value === "yes" : orig.value; }
+        parts.push(el.name + "=" + value);
+      });
+      return parts.join("\n");
+    }
+
+    // Values were stored by another part of the page (the template picker): show
+    // them; this editor's other unsaved changes stay, and still count as unsaved.
+    form.addEventListener("photodesk:stored", function (event) {
+      var body = event.detail;
+      clearConflict();
+      form.elements.version.value = body.version;
+      setValues(body.values, true, body.applied || []);
+      saved = storedState();
+      var label = document.querySelector("[data-version-label]");
+      if (label) { label.textContent = "version " + body.version; }
+      var line = document.getElementById("credit-line");
+      if (line) { line.value = body.credit_line; }
+    });
 
     function clearConflict() {
       document.querySelectorAll("[data-conflict]").forEach(function (el) { el.remove(); });
@@ -537,6 +567,199 @@
     }
   }
 
+  // --- the desk's stationery: code replacements, credit advice, templates ---
+
+  function isTextField(el) {
+    return !!el && (el.tagName === "TEXTAREA" ||
+      (el.tagName === "INPUT" && (el.type === "text" || el.type === "search")));
+  }
+
+  // "=rf" followed by a space or punctuation becomes "Reza Farahzadi" in the
+  // fields of forms marked data-codes. The list is embedded in the page; the
+  // server expands whatever is left when the form is saved.
+  function setupCodeReplacements() {
+    var data = document.getElementById("code-replacements");
+    if (!data) { return; }
+    var table;
+    try { table = JSON.parse(data.getAttribute("data-codes") || "{}"); } catch (e) { return; }
+    if (!table || !Object.keys(table).length) { return; }
+    var wordChar = /[\p{L}\p{N}_]/u;
+    var typedCode = /(^|[^\p{L}\p{N}_=])=([A-Za-z0-9]{1,20})$/u;
+    document.querySelectorAll("form[data-codes]").forEach(function (form) {
+      form.addEventListener("input", function (event) {
+        var field = event.target;
+        if (!isTextField(field) || !/^insert/.test(event.inputType || "")) { return; }
+        var caret = field.selectionStart;
+        if (caret === null || caret < 3 || caret !== field.selectionEnd) { return; }
+        if (wordChar.test(field.value.charAt(caret - 1))) { return; }
+        var before = field.value.slice(0, caret - 1);
+        var found = before.match(typedCode);
+        var text = found ? table[found[2].toLowerCase()] : null;
+        if (!text) { return; }
+        var start = before.length - found[2].length - 1;
+        field.setRangeText(text, start, caret - 1, "end");
+        var after = start + text.length + 1;
+        field.setSelectionRange(after, after);
+      });
+    });
+  }
+
+  // Credit and source fields: the library's credits as suggestions (most used
+  // first, loaded once), and a flag with a one-click fix when what was typed is
+  // not in house style or is a known credit spelled differently.
+  function setupCreditAdvice() {
+    var list = document.getElementById("credit-suggestions");
+    var fields = document.querySelectorAll("input[data-credit-check]");
+    if (!list || !fields.length || !window.fetch) { return; }
+    var loaded = false;
+    function loadSuggestions() {
+      if (loaded) { return; }
+      loaded = true;
+      fetch(list.getAttribute("data-source"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { credits: [] }; })
+        .then(function (body) {
+          (body.credits || []).forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.credit;
+            option.label = item.photos + (item.photos === 1 ? " photo" : " photos");
+            list.appendChild(option);
+          });
+        }, function () { loaded = false; });
+    }
+    fields.forEach(function (field) {
+      var timer = null;
+      var asked = 0;
+      var flag = document.createElement("p");
+      flag.className = "credit-advice";
+      flag.setAttribute("role", "status");
+      flag.hidden = true;
+      field.insertAdjacentElement("afterend", flag);
+      function show(fixes) {
+        flag.textContent = "";
+        flag.hidden = !fixes.length;
+        field.classList.toggle("advised", fixes.length > 0);
+        fixes.forEach(function (fix) {
+          var text = document.createElement("span");
+          text.textContent = "Did you mean “" + fix.value + "”? " + fix.reason[0].toUpperCase() +
+            fix.reason.slice(1) + ". ";
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "button small";
+          button.textContent = "Use “" + fix.value + "”";
+          button.addEventListener("click", function () {
+            field.value = fix.value;
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+            show([]);
+            field.focus();
+          });
+          flag.appendChild(text);
+          flag.appendChild(button);
+        });
+      }
+      function check() {
+        var value = field.value.trim();
+        var mine = ++asked;
+        if (!value) { show([]); return; }
+        var url = list.getAttribute("data-check") + "?value=" + encodeURIComponent(value);
+        fetch(url, { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { fixes: [] }; })
+          .then(function (body) {
+            if (mine === asked && body.value === field.value.trim()) { show(body.fixes || []); }
+          }, function () {});
+      }
+      field.addEventListener("focus", loadSuggestions);
+      field.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(check, 250);
+      });
+      if (field.value.trim()) { check(); }
+    });
+  }
+
+  // Photo page: apply a saved template in place. "t" (or Alt+T while typing)
+  // picks one, Enter applies it; the caption then has the focus again.
+  function setupTemplatePicker() {
+    var picker = document.querySelector("form[data-template-picker]");
+    if (!picker) { return; }
+    var choice = picker.querySelector("select[name=template]");
+    var meta = document.querySelector("form[data-inplace]");
+    var status = document.querySelector("[data-save-status]");
+    var busy = false;
+    // A take is captioned with one template: the last one applied is preselected.
+    var remembered = null;
+    try { remembered = window.localStorage.getItem("photodesk.template"); } catch (e) { remembered = null; }
+    if (remembered && Array.prototype.some.call(choice.options, function (o) { return o.value === remembered; })) {
+      choice.value = remembered;
+    }
+    function show(text, category) {
+      if (!status) { return; }
+      status.textContent = "";
+      var p = document.createElement("p");
+      p.className = "flash flash-" + category;
+      p.textContent = text;
+      status.appendChild(p);
+    }
+    document.addEventListener("keydown", function (event) {
+      if (dialogOpen()) { return; }
+      var alt = event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyT";
+      var plain = event.key === "t" && plainKey(event) && !typing(event.target);
+      if (alt || plain) {
+        event.preventDefault();
+        choice.focus();
+      }
+    });
+    choice.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && plainKey(event)) {
+        event.preventDefault();
+        apply();
+      }
+    });
+    picker.addEventListener("submit", function (event) {
+      if (!window.fetch || !meta) { return; }
+      event.preventDefault();
+      apply();
+    });
+    function apply() {
+      if (busy || !window.fetch || !meta) { picker.submit(); return; }
+      busy = true;
+      // The page may have saved in place since it loaded: apply on top of that version.
+      picker.elements.version.value = meta.elements.version.value;
+      var token = document.querySelector('meta[name="csrf-token"]');
+      fetch(picker.action, {
+        method: "POST",
+        body: new FormData(picker),
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRF-Token": token ? token.content : "" }
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          return { status: response.status, body: body };
+        }, function () {
+          return { status: response.status,
+            body: { error: "Not applied: reload the page (you may have been signed out)." } };
+        });
+      }).then(function (answer) {
+        busy = false;
+        var body = answer.body;
+        if (answer.status === 409) {
+          show("Not applied: someone else changed the fields this template fills. Reload to see their values.", "error");
+          return;
+        }
+        if (body.error) { show(body.error, "error"); return; }
+        try { window.localStorage.setItem("photodesk.template", choice.value); } catch (e) { /* private mode */ }
+        meta.dispatchEvent(new CustomEvent("photodesk:stored", { detail: body }));
+        show(body.message, body.category);
+        var caption = meta.querySelector("textarea[name=caption]");
+        if (caption) {
+          caption.focus();
+          caption.setSelectionRange(caption.value.length, caption.value.length);
+        }
+      }, function () {
+        busy = false;
+        show("Could not reach photodesk; the template was not applied. Try again.", "error");
+      });
+    }
+  }
+
   onReady(function () {
     setupCopy();
     setupSelection();
@@ -548,5 +771,8 @@
     setupShortcutsDialog();
     setupGridKeys();
     setupPhotoPage();
+    setupCodeReplacements();
+    setupCreditAdvice();
+    setupTemplatePicker();
   });
 })();
