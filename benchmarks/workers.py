@@ -223,7 +223,20 @@ def prepare(files: list[Path]) -> None:
     _PREPARED[:] = list(zip(digests, analyses, strict=True))
 
 
-def writer(config: LibraryConfig, share: list[int], start: Any) -> None:
+def writer(config: LibraryConfig, share: list[int], start: Any, waited: Any) -> None:
+    """Store and catalog a share of the analysed photos; ``waited`` adds up the seconds
+    this writer spent waiting for the ingest lock."""
+    from library.ingest import pipeline
+
+    locking = pipeline.one_writer_at_a_time
+
+    def timed(session: Any, name: str) -> None:
+        began = time.perf_counter()
+        locking(session, name)
+        with waited.get_lock():
+            waited.value += time.perf_counter() - began
+
+    pipeline.one_writer_at_a_time = timed  # type: ignore[assignment]
     database = open_library(config)
     session = IngestSession(database, IngestOptions(workers=1, match_near=False))
     start.wait()
@@ -235,14 +248,17 @@ def writer(config: LibraryConfig, share: list[int], start: Any) -> None:
     database.dispose()
 
 
-def ceiling(files: list[Path], base: str, scratch: Path, writers: int) -> float:
+def ceiling(files: list[Path], base: str, scratch: Path, writers: int) -> tuple[float, float]:
+    """Seconds for all writers, and the share of the writers' time spent waiting for
+    the ingest lock."""
     database = fresh_library(base, f"ceiling{writers}", scratch / f"ceiling{writers}")
     config = database.config
     database.dispose()
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers + 1)
+    waited = context.Value("d", 0.0)
     shares = [list(range(n, len(files), writers)) for n in range(writers)]
-    processes = [context.Process(target=writer, args=(config, s, start)) for s in shares]
+    processes = [context.Process(target=writer, args=(config, s, start, waited)) for s in shares]
     for process in processes:
         process.start()
     start.wait()
@@ -254,7 +270,7 @@ def ceiling(files: list[Path], base: str, scratch: Path, writers: int) -> float:
     database = open_library(config)
     assert count_assets(database) == len(files)
     database.dispose()
-    return seconds
+    return seconds, waited.value / (seconds * writers)
 
 
 def main() -> None:
@@ -265,6 +281,7 @@ def main() -> None:
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--folder", type=Path, help="Keep the generated photos here.")
+    parser.add_argument("--only", choices=["ceiling"], help="Only the write ceiling.")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         sys.exit("--database-url must be PostgreSQL: the workers share it")
@@ -280,6 +297,10 @@ def main() -> None:
             f"{size / 1e6:.0f} MB; cores: {cores}; broker {broker.redact(args.broker)}"
         )
         results: list[tuple[str, float]] = []
+        if args.only == "ceiling":
+            prepare(files)
+            ceiling_table(files, args.database_url, scratch)
+            return
         seconds = in_process(files, args.database_url, scratch)
         results.append(("in process", seconds))
         for count in (1, 2):
@@ -291,15 +312,19 @@ def main() -> None:
             print(f"{name:<12} {secs:8.2f} {len(files) / secs:9.1f} {base / secs:13.2f}x")
 
         prepare(files)
+        ceiling_table(files, args.database_url, scratch)
+
+
+def ceiling_table(files: list[Path], base: str, scratch: Path) -> None:
+    print(f"write ceiling: {len(files)} analysed photos stored and cataloged in batches of {BATCH}")
+    print(f"{'writers':>7} {'seconds':>8} {'photos/s':>9} {'vs 1 writer':>12} {'lock wait':>10}")
+    one = 0.0
+    for writers in WRITERS:
+        secs, waiting = ceiling(files, base, scratch, writers)
+        one = one or secs
         print(
-            f"write ceiling: {len(files)} analysed photos stored and cataloged in batches of {BATCH}"
+            f"{writers:>7} {secs:8.2f} {len(files) / secs:9.1f} {one / secs:11.2f}x {waiting:9.0%}"
         )
-        print(f"{'writers':>7} {'seconds':>8} {'photos/s':>9} {'vs 1 writer':>12}")
-        one = 0.0
-        for writers in WRITERS:
-            secs = ceiling(files, args.database_url, scratch, writers)
-            one = one or secs
-            print(f"{writers:>7} {secs:8.2f} {len(files) / secs:9.1f} {one / secs:11.2f}x")
 
 
 if __name__ == "__main__":
