@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gallery_speed.py
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/caption_credits.py
+	$(BIN)/python benchmarks/workers.py --database-url $${PHOTODESK_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/photodesk_bench}
 
 clean:
 	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache tests/webui/axe/node_modules

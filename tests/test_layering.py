@@ -120,6 +120,7 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"catalog", "duplicates", "text", "db"},
     "demo": {"articles", "catalog", "db", "ingest"},
     "jobs": {"articles", "catalog", "db", "duplicates", "files", "ingest", "reports"},
+    "watch": {"db", "ingest", "jobs"},
 }
 #: Known, named exceptions: data migrations that fill the index or groups they create, and
 #: edits, which keep the stored duplicate groups current (the master choice reads fields).

@@ -21,12 +21,15 @@ from library.db.engine import open_library
 from library.errors import (
     ArticleNotFoundError,
     AssetNotFoundError,
+    BrokerError,
     ChangeNotFoundError,
     InvalidValueError,
+    JobNotFoundError,
     LibraryBusyError,
     PhotodeskError,
     VersionConflictError,
 )
+from library.jobs.broker import broker_url, require_shared_catalog
 from webui import security
 from webui.db import WebState, close_session
 
@@ -44,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "BEHIND_PROXY": False,
     "BASE_URL": None,
+    "BROKER_URL": None,
+    "JOB_WORKERS": 0,
 }
 
 #: Library errors and the HTTP status each becomes at the edge.
@@ -58,6 +63,8 @@ ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
     (VersionConflictError, 409),
     (InvalidValueError, 400),
     (LibraryBusyError, 503),
+    (BrokerError, 503),
+    (JobNotFoundError, 404),
 )
 
 
@@ -79,9 +86,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limits), cookies are Secure and responses carry HSTS. BASE_URL is the
     gallery's public address for links in report files; without it the
     library setting ``base-url`` is used, and never the request's Host header.
+
+    BROKER_URL (else PHOTODESK_BROKER_URL) sends uploads, write-backs and rescans
+    to the Celery workers; the catalog must then be PostgreSQL. Without one they run
+    on a thread of this server over JOB_WORKERS decoding processes (0: one per core).
     """
     settings = {**DEFAULTS, **(config or {})}
     library = resolve_config(settings["LIBRARY"], settings["DATABASE_URL"])
+    broker = broker_url(settings["BROKER_URL"])
+    if broker:
+        require_shared_catalog(library)
     database = open_library(library)
     with database.session_scope(write=True) as session:
         templates.adopt_legacy_file(session, library.root)
@@ -117,6 +131,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         limiter=security.RateLimiter(
             int(settings["LOGIN_RATE_LIMIT"]), int(settings["LOGIN_ADDRESS_RATE_LIMIT"])
         ),
+        broker=broker,
+        job_workers=int(settings["JOB_WORKERS"]),
     )
 
     from webui import (
@@ -129,6 +145,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         dupes,
         gallery,
         inputs,
+        jobs,
         photos,
         reports,
         upload,
@@ -159,6 +176,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports.bp,
         bulk.bp,
         upload.bp,
+        jobs.bp,
         desk.bp,
         api.bp,
     ):

@@ -28,11 +28,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @dataclass
 class WebState:
-    """What the app keeps for its lifetime: the open library and the login limiter."""
+    """What the app keeps for its lifetime: the open library, the login limiter, and
+    where jobs run (a broker's URL, or None for this process with ``job_workers``)."""
 
     database: Database
     store: Store
     limiter: RateLimiter
+    broker: str | None = None
+    job_workers: int = 0
 
     @property
     def root(self) -> Path:

@@ -3,8 +3,12 @@
 Files land in a fresh folder under ``uploads/`` in the library with a
 sanitized name. Names with a path in them, types photodesk does not catalog,
 content that does not match its extension and oversized files are refused
-before anything is ingested. The ingest pipeline then runs in this process
-(one worker) and the page reports every file.
+before anything is ingested; so is a chosen template that cannot apply. The
+accepted files become an upload job (which applies the template to each new
+photo in the transaction that catalogs it): the
+request answers at once with the job's page, whose progress bar follows
+``/api/jobs/ID``; the job runs on the workers when a broker is configured,
+else on this server's job thread over the local process pool.
 """
 
 from __future__ import annotations
@@ -17,16 +21,18 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from assets import formats
 from library.catalog import templates
 from library.errors import InvalidValueError
-from library.ingest.pipeline import IngestOptions, IngestSession
+from library.jobs import plans, records, running
 from webui.auth import current, require
-from webui.db import commit, get_session, read_session, release, state
+from webui.db import commit, get_session, read_session, state
+from webui.gallery import with_context
 
 bp = Blueprint("upload", __name__)
 
@@ -44,7 +50,7 @@ class UploadResult:
     """One file's fate, as the page shows it."""
 
     name: str
-    status: str  # "ingested", "already_present", "failed", "refused"
+    status: str  # "ingested", "already_present", "failed", "refused", "waiting"
     asset_id: int | None = None
     reason: str | None = None
     warning: str | None = None  # what ingest cut or could not read (keywords, metadata)
@@ -106,9 +112,13 @@ def _accept(storage: FileStorage, folder: Path, limit: int) -> Path:
     return target
 
 
-def _page(results: list[UploadResult] | None, chosen: str = "") -> str:
+def _page(
+    results: list[UploadResult] | None, chosen: str = "", job: dict[str, Any] | None = None
+) -> str:
     names = list(templates.list_templates(read_session()))
-    return render_template("upload.html", results=results, template_names=names, chosen=chosen)
+    return render_template(
+        "upload.html", results=results, template_names=names, chosen=chosen, job=job
+    )
 
 
 @bp.get("/upload")
@@ -117,36 +127,16 @@ def form() -> str:
     return _page(None, request.args.get("template", ""))
 
 
-def _apply_template(name: str, compiled: templates.Compiled, results: list[UploadResult]) -> None:
-    """The chosen template on each newly added photo, one at a time.
-
-    A photo that lacks a value the template needs (no city) keeps what it
-    came with and says why; the others get the template. Photos that were
-    already in the library keep their values: they may carry the desk's edits.
-    """
-    identity = current()
-    assert identity is not None
-    source = templates.source_of(name)
-    for result in results:
-        if result.status != "ingested" or result.asset_id is None:
-            continue
-        try:
-            templates.apply_spec(get_session(), compiled, [result.asset_id], identity.name, source)
-        except InvalidValueError as exc:
-            result.template = f"template “{name}” not applied: {exc}"
-        else:
-            result.template = f"template “{name}” applied"
-    commit()
-
-
 @bp.post("/upload")
 @require("upload")
-def receive() -> tuple[str, int]:
+def receive() -> Any:
+    """Check and save the files, then answer at once: the ingest is a job (on the
+    workers, or on this server's job thread), and its page follows it."""
     identity = current()
     assert identity is not None
     files = [f for f in request.files.getlist("files") if f.filename]
     chosen = request.form.get("template", "")
-    compiled = None
+    template: tuple[str, dict[str, Any]] | None = None
     if chosen:
         # Checked before any file is taken in: a template that cannot apply stops the upload.
         spec = templates.get_template(read_session(), chosen)
@@ -154,7 +144,8 @@ def receive() -> tuple[str, int]:
             flash(f"There is no template called “{chosen}”.", "error")
             return _page(None), 400
         try:
-            compiled = templates.compile_spec(spec)
+            templates.compile_spec(spec)
+            template = (chosen, spec)
         except InvalidValueError as exc:
             flash(f"Template “{chosen}”: {exc}", "error")
             return _page(None, chosen), 400
@@ -176,42 +167,72 @@ def receive() -> tuple[str, int]:
     )
     folder.mkdir(parents=True, exist_ok=True)
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    results: list[UploadResult] = []
-    accepted: dict[str, UploadResult] = {}
+    refused: list[tuple[str, str]] = []
+    labels: dict[str, str] = {}
     try:
         for storage in files:
-            shown = (storage.filename or "")[:200]
             try:
                 target = _accept(storage, folder, limit)
             except UploadRefusedError as exc:
-                results.append(UploadResult(shown, "refused", reason=str(exc)))
+                refused.append(((storage.filename or "")[:200], str(exc)))
                 continue
-            result = UploadResult(target.name, "failed", reason="not processed")
-            results.append(result)
-            accepted[os.path.abspath(target)] = result
-        if accepted:
-            # Ingest writes in its own transactions; ours must not hold the lock.
-            release()
-            who = current()
-            labels = {
-                path: f"upload:{who.name if who else 'web'}:{result.name}"
-                for path, result in accepted.items()
-            }
-            options = IngestOptions(workers=1, path_labels=labels)
-            report = IngestSession(web.database, options).run(list(accepted))
-            for outcome in report.outcomes:
-                found = accepted.get(outcome.path)
-                if found is None:
-                    continue
-                result = found
-                result.status = outcome.status if outcome.status != "skipped" else "failed"
-                result.asset_id = outcome.asset_id
-                result.reason = outcome.error if outcome.status == "failed" else None
-                result.warning = "; ".join(outcome.warnings) or None
-    finally:
-        # The originals are copied into the store; the upload copies are not needed.
+            labels[os.path.abspath(target)] = f"upload:{identity.name}:{target.name}"
+        if not labels:
+            shutil.rmtree(folder, ignore_errors=True)
+            results = [UploadResult(name, "refused", reason=reason) for name, reason in refused]
+            return _page(results, chosen), 400
+        job = plans.plan_upload(
+            get_session(), folder, labels, refused, identity.name, template=template
+        )
+        job_id = job.id
+        commit()
+    except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
-    if compiled is not None:
-        _apply_template(chosen, compiled, results)
-    good = any(r.status in ("ingested", "already_present") for r in results)
-    return _page(results, chosen), 200 if good else 400
+        raise
+    running.dispatch_in_background(web.database, job_id, web.broker, workers=web.job_workers)
+    return redirect(with_context(url_for("upload.progress", job_id=job_id)), code=303)
+
+
+@bp.get("/upload/<int:job_id>")
+@require("upload")
+def progress(job_id: int) -> Any:
+    """An upload's job: a progress bar while it runs (app fed by /api/jobs/ID), then
+    every file's fate."""
+    job = records.get(get_session(), job_id)
+    if job.kind != "upload":
+        abort(404)
+    template = (job.params or {}).get("template") or {}
+    return _page(
+        upload_results(job.params or {}, job.result or {}),
+        str(template.get("name", "")),
+        job=records.to_json(job, failures=False),
+    )
+
+
+def upload_results(params: dict[str, Any], result: dict[str, Any]) -> list[UploadResult]:
+    """Refused files first, then the accepted ones in the order they were sent; a file
+    the job has not reached yet is "waiting"."""
+    rows = [
+        UploadResult(r["name"], "refused", reason=r["reason"]) for r in result.get("refused", [])
+    ]
+    files = result.get("files") or {}
+    for label in (params.get("labels") or {}).values():
+        name = label.split(":", 2)[-1]
+        fate = files.get(label)
+        if fate is None:
+            rows.append(UploadResult(name, "waiting"))
+            continue
+        status = fate.get("status") or "failed"
+        rows.append(
+            UploadResult(
+                name,
+                status if status in ("ingested", "already_present") else "failed",
+                asset_id=fate.get("asset_id"),
+                reason=fate.get("reason")
+                if status not in ("ingested", "already_present")
+                else None,
+                warning="; ".join(fate.get("warnings") or []) or None,
+                template=fate.get("template"),
+            )
+        )
+    return rows

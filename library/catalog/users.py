@@ -28,18 +28,21 @@ from library.db.models import ApiToken, User, utcnow
 from library.errors import InvalidValueError, PhotodeskError
 
 _READ = frozenset({"read", "search", "download"})
-_EDIT = frozenset({"edit", "upload", "decide_duplicates", "bulk_edit", "history"})
+_EDIT = frozenset({"edit", "upload", "decide_duplicates", "bulk_edit", "history", "run_jobs"})
 
 #: role → what it may do. "history" covers seeing who changed what; an editor
 #: sees it too because reverting a change means choosing one from the history.
 #: "server_paths" is seeing where files sit on the server: for the people who
 #: manage the files, not for every reader. "resolve_findings" is an auditor's verdict
-#: on a reuse-audit finding (fixed, accepted, wrong).
+#: on a reuse-audit finding (fixed, accepted, wrong). "run_jobs" is starting long work
+#: from the gallery and following it; "manage_jobs" is seeing and cancelling everyone's.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": _READ,
     "editor": _READ | _EDIT | {"server_paths"},
     "auditor": _READ | {"reports", "history", "resolve_findings"},
-    "admin": _READ | _EDIT | {"reports", "resolve_findings", "manage_users", "server_paths"},
+    "admin": _READ
+    | _EDIT
+    | {"reports", "resolve_findings", "manage_users", "server_paths", "manage_jobs"},
 }
 
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)

@@ -14,10 +14,13 @@ from library.cli.base import (
     EXIT_FAILED_FILES,
     Context,
     cli,
+    default_user,
     emit_json,
     pass_context,
     short,
 )
+from library.cli.jobs import check_queue_options, queue_options, run_job
+from library.jobs import plans
 
 
 @cli.command(name="import-articles")
@@ -43,6 +46,7 @@ from library.cli.base import (
     "flagged with their status (skipped by default: they are not publications).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@queue_options
 @pass_context
 def import_articles(
     ctx: Context,
@@ -51,6 +55,8 @@ def import_articles(
     media: Path | None,
     include_unpublished: bool,
     as_json: bool,
+    queue: bool,
+    wait: bool,
 ) -> None:
     """Import articles (WordPress exports, saved HTML pages, text dumps) and their images.
 
@@ -61,12 +67,33 @@ def import_articles(
     sizes or pixels agree. Importing an article again updates it. A malformed
     file is reported with its name and the problem, and nothing of it is imported.
 
+    With --queue it is a job with one piece per path given (a file, or a folder
+    of them): on the workers with --broker, else here. Paths must then be where
+    the workers see them too.
+
     \b
     Example:
         photodesk import-articles export.xml --media wp-content/uploads
         photodesk import-articles export.xml --include-unpublished
         photodesk import-articles saved-pages/ tag-page.txt --json
+        photodesk --broker redis://127.0.0.1:6379/0 import-articles /shared/2019/ --queue
     """
+    check_queue_options(queue, wait)
+    if queue:
+        run_job(
+            ctx,
+            lambda session: plans.plan_import_articles(
+                session,
+                paths,
+                default_user(),
+                format=fmt,
+                media=str(media) if media else None,
+                include_unpublished=include_unpublished,
+            ),
+            wait=wait,
+            as_json=as_json,
+        )
+        return
     database = ctx.database()
     report = articles.import_articles(
         database,

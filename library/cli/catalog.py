@@ -13,14 +13,17 @@ from library.cli.base import (
     EXIT_ERROR,
     Context,
     cli,
+    default_user,
     emit_json,
     formats_text,
     pass_context,
     redact,
     size_text,
 )
+from library.cli.jobs import check_queue_options, queue_options, run_job
 from library.db.engine import init_library
 from library.files import backup, verify
+from library.jobs import plans
 
 
 @cli.command()
@@ -141,17 +144,27 @@ def restore_command(ctx: Context, source: Path) -> None:
 
 
 @cli.command()
+@queue_options
 @pass_context
-def reindex(ctx: Context) -> None:
+def reindex(ctx: Context, queue: bool, wait: bool) -> None:
     """Rebuild the full-text search index from the catalog.
 
     Only needed after changing the catalog outside photodesk; edits, ingests
-    and uploads keep the index current.
+    and uploads keep the index current. With --queue it is a job.
 
     \b
     Example:
         photodesk reindex
+        photodesk --broker redis://127.0.0.1:6379/0 reindex --queue
     """
+    check_queue_options(queue, wait)
+    if queue:
+        run_job(
+            ctx,
+            lambda session: plans.plan_single(session, "reindex", default_user(), {}),
+            wait=wait,
+        )
+        return
     with ctx.session(write=True) as session:
         count = search.rebuild_index(session)
     click.echo(f"indexed {count} photos")

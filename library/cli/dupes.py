@@ -15,8 +15,10 @@ from library.cli.base import (
     pass_context,
     short,
 )
+from library.cli.jobs import check_queue_options, queue_options, run_job
 from library.duplicates import check, decisions, membership, pairs
 from library.duplicates.builder import LEVELS
+from library.jobs import plans
 
 
 @cli.group(name="dupes", invoke_without_command=True)
@@ -59,17 +61,26 @@ def dupes_group(click_ctx: click.Context, level: str | None, as_json: bool) -> N
 
 
 @dupes_group.command(name="rescan")
+@queue_options
 @pass_context
-def dupes_rescan(ctx: Context) -> None:
+def dupes_rescan(ctx: Context, queue: bool, wait: bool) -> None:
     """Find near-duplicate pairs again over the whole library (a full pass).
 
     Ingest already checks every new photo; run this after changing the
-    duplicate signals or to rebuild the stored pairs.
+    duplicate signals or to rebuild the stored pairs. With --queue it is a job
+    (one piece: the pass compares every photo with every other).
 
     \b
     Example:
         photodesk dupes rescan
+        photodesk --broker redis://127.0.0.1:6379/0 dupes rescan --queue --wait
     """
+    check_queue_options(queue, wait)
+    if queue:
+        run_job(
+            ctx, lambda session: plans.plan_single(session, "rescan", default_user(), {}), wait=wait
+        )
+        return
     with ctx.session(write=True) as session:
         found = pairs.rescan(session)
     click.echo(f"{found} near-duplicate pairs verified")

@@ -9,8 +9,10 @@ import click
 
 from library.catalog import photos as catalog
 from library.cli.base import Context, cli, default_user, emit_json, pass_context
+from library.cli.jobs import check_queue_options, queue_options, run_job
 from library.files import export as exporting
 from library.files import writeback as writing
+from library.jobs import plans
 
 #: Exit status when some photos failed (the same as `ingest`'s).
 EXIT_FAILED_PHOTOS = 3
@@ -81,9 +83,16 @@ def export(ctx: Context, refs: tuple[str, ...], to: Path, rendition: str, as_jso
 )
 @click.option("--user", default=default_user, show_default="the login name", help="Who writes.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@queue_options
 @pass_context
 def writeback(
-    ctx: Context, refs: tuple[str, ...], all_changed: bool, user: str, as_json: bool
+    ctx: Context,
+    refs: tuple[str, ...],
+    all_changed: bool,
+    user: str,
+    as_json: bool,
+    queue: bool,
+    wait: bool,
 ) -> None:
     """Write the catalog's values into the stored originals themselves.
 
@@ -92,16 +101,29 @@ def writeback(
     Each write is in the photo's history. Photos not edited since their
     last write-back are left alone.
 
+    With --queue it is a job of pieces of 50 photos: on the workers with
+    --broker, else here.
+
     Exit status: 0 when every photo was written or already up to date; 3 when some failed.
 
     \b
     Example:
         photodesk writeback 12 15 --user ana
         photodesk writeback --all-changed --json
+        photodesk --broker redis://127.0.0.1:6379/0 writeback --all-changed --queue --wait
     """
+    check_queue_options(queue, wait)
     if bool(refs) == all_changed:
         raise click.UsageError("give photo IDs or --all-changed (not both)")
     ids = _resolve(ctx, refs) if refs else None
+    if queue:
+        run_job(
+            ctx,
+            lambda session: plans.plan_writeback(session, ids, all_changed, user),
+            wait=wait,
+            as_json=as_json,
+        )
+        return
     report = writing.writeback(ctx.database(), ids, all_changed=all_changed, user=user)
     if as_json:
         emit_json(report.to_json())

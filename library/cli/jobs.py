@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,12 +14,18 @@ from library.cli.base import (
     EXIT_FAILED_FILES,
     INTERRUPTS,
     Context,
+    UserError,
     cli,
     emit_json,
     pass_context,
 )
 from library.cli.web import photo_links
-from library.jobs import broker, records, tasks
+from library.jobs import broker, records, running, tasks
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from library.db.models import Job
 
 # Report files written by jobs link photos to the gallery's pages.
 tasks.LINKS = photo_links
@@ -119,6 +126,59 @@ def job_cancel(ctx: Context, job_id: int) -> None:
     with ctx.session(write=True) as session:
         job = records.cancel(session, job_id)
         click.echo(f"job {job.id} cancelled ({job.done + job.failed} of {job.total} were done)")
+
+
+def queue_options(command: Any) -> Any:
+    """--queue and --wait, as `photodesk ingest` has them, for the other long commands."""
+    command = click.option(
+        "--wait", is_flag=True, help="With --queue: follow the job until it ends."
+    )(command)
+    return click.option(
+        "--queue",
+        is_flag=True,
+        help="Run as a job (`photodesk jobs`): on the workers with --broker (prints the job "
+        "id and returns), else here.",
+    )(command)
+
+
+def check_queue_options(queue: bool, wait: bool) -> None:
+    if wait and not queue:
+        raise UserError("--wait follows a job: use it with --queue")
+
+
+def run_job(
+    ctx: Context, plan: Callable[[Session], Job], *, wait: bool, as_json: bool = False
+) -> None:
+    """Plan a job, then send it to the workers or run it here, and report it.
+
+    On the workers the job id is printed and, unless --wait, the command returns;
+    run here (no broker) it ends when the job does. The exit status is the job's
+    (see `photodesk job --follow`).
+    """
+    if ctx.broker_url:
+        broker.require_shared_catalog(ctx.config)
+    database = ctx.database()
+    with database.session_scope() as session:
+        job = plan(session)
+        job_id, kind, total = job.id, job.kind, job.total
+    if not as_json:
+        where = "on the workers" if ctx.broker_url else "here"
+        click.echo(f"job {job_id}: {kind}, {total} to do, running {where}", err=True)
+        click.echo(job_id)
+    running.dispatch(database, job_id, ctx.broker_url)
+    if ctx.broker_url and not wait:
+        if as_json:
+            with database.session_scope(write=False) as session:
+                emit_json(records.to_json(records.get(session, job_id)))
+        return
+    data = follow_job(ctx, job_id, bar=not as_json and sys.stderr.isatty())
+    if as_json:
+        emit_json(data)
+    else:
+        show_job(data)
+    status = exit_status(data)
+    if status:
+        sys.exit(status)
 
 
 def show_job(data: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ import library.cli.photos
 import library.cli.reports
 import library.cli.settings
 import library.cli.users
+import library.cli.watch
 import library.cli.web  # noqa: F401
 from library.cli.base import (
     EXIT_ERROR,

@@ -13,9 +13,12 @@ from library.cli.base import (
     DateType,
     UserError,
     cli,
+    default_user,
     pass_context,
 )
+from library.cli.jobs import check_queue_options, queue_options, run_job
 from library.cli.web import BaseUrlType, photo_links
+from library.jobs import plans
 from library.reports import credits, exports, findings
 
 
@@ -56,6 +59,27 @@ def _filter_options(command: Any) -> Any:
     return command
 
 
+def _queue_report(
+    ctx: Context, report: str, fmt: str, output: Path | None, wait: bool, **options: Any
+) -> None:
+    """A report written to a file by a job (library.reports.exports.write_report)."""
+    if output is None:
+        raise UserError("a queued report is written to a file: give -o FILE")
+    params: dict[str, Any] = {
+        "report": report,
+        "format": fmt,
+        "output": str(output.resolve()),
+        **{
+            key: value.isoformat() if hasattr(value, "isoformat") else value
+            for key, value in options.items()
+            if value is not None
+        },
+    }
+    run_job(
+        ctx, lambda session: plans.plan_single(session, "report", default_user(), params), wait=wait
+    )
+
+
 def _filters(options: dict[str, Any]) -> findings.AuditFilter:
     return findings.AuditFilter(
         severity=options["severity"],
@@ -84,9 +108,16 @@ def _filters(options: dict[str, Any]) -> findings.AuditFilter:
     help="Link each photo to its gallery page under URL "
     "(default: the library's base-url setting; without either, no links).",
 )
+@queue_options
 @pass_context
 def report_reuse(
-    ctx: Context, fmt: str, output: Path | None, base_url: str | None, **options: Any
+    ctx: Context,
+    fmt: str,
+    output: Path | None,
+    base_url: str | None,
+    queue: bool,
+    wait: bool,
+    **options: Any,
 ) -> None:
     """Every photo used in more than one article, each usage, and what is inconsistent.
 
@@ -97,12 +128,28 @@ def report_reuse(
     The CSV has one row per finding; JSON and HTML list each photo's usages
     too. Resolved findings are left out (see `photodesk report resolve`).
 
+    With --queue the report is written to -o FILE by a job (on a worker with
+    --broker: give a path the workers share); a queued report takes --since
+    as its only filter.
+
     \b
     Example:
         photodesk report reuse --format csv -o reuse.csv --since 2020-01-01
         photodesk report reuse --format html --base-url https://photos.example.org
         photodesk report reuse --format csv --severity high --credit Reuters
+        photodesk report reuse --format html -o /shared/reuse.html --queue --wait
     """
+    check_queue_options(queue, wait)
+    if queue:
+        narrowed = [
+            f"--{name}"
+            for name in ("until", "severity", "kind", "credit")
+            if options.get(name) is not None
+        ] + (["--state"] if options.get("state") != "open" else [])
+        if narrowed:
+            raise UserError(f"a queued report takes --since only, not {', '.join(narrowed)}")
+        _queue_report(ctx, "reuse", fmt, output, wait, since=options["since"], base_url=base_url)
+        return
     with ctx.session() as session:
         found = findings.export(session, _filters(options))
         base_url = base_url or settings.get_setting(session, settings.BASE_URL)
@@ -151,18 +198,51 @@ def report_resolve(
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
 )
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the CSV to FILE (the one output a queued report has).",
+)
+@queue_options
 @pass_context
-def report_credits(ctx: Context, since: Any, until: Any, fmt: str) -> None:
+def report_credits(
+    ctx: Context,
+    since: Any,
+    until: Any,
+    fmt: str,
+    output: Path | None,
+    queue: bool,
+    wait: bool,
+) -> None:
     """How often each credit or agency was published over a period: what the desk owes.
+
+    With --queue the CSV is written to -o FILE by a job.
 
     \b
     Example:
         photodesk report credits --since 2024-01-01 --until 2024-07-01
+        photodesk report credits --format csv -o credits.csv
+        photodesk report credits --since 2024-01-01 -o /shared/credits.csv --queue --wait
     """
+    check_queue_options(queue, wait)
+    if output is not None and fmt != "csv" and not queue:
+        raise UserError("-o writes the CSV: add --format csv")
+    if queue:
+        _queue_report(ctx, "credits", "csv", output, wait, since=since, until=until)
+        return
     with ctx.session() as session:
         counts = credits.credit_counts(session, since, until)
     if fmt == "csv":
-        click.echo(credits.credits_csv(counts), nl=False)
+        data = credits.credits_csv(counts)
+        if output is None:
+            click.echo(data, nl=False)
+            return
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise UserError(f"{output}: cannot write ({exc.strerror})") from None
+        click.echo(f"{len(counts)} credits written to {output}")
         return
     width = max([len(c.credit) for c in counts] + [6])
     click.echo(f"{'credit':<{width}}  usages  articles  photos")

@@ -68,7 +68,15 @@ def serve(
         photodesk serve --port 8080
         photodesk serve --behind-proxy --base-url https://photos.example.org
     """
-    serve_app(ctx.config, host, port, threads, behind_proxy=behind_proxy, base_url=base_url)
+    serve_app(
+        ctx.config,
+        host,
+        port,
+        threads,
+        behind_proxy=behind_proxy,
+        base_url=base_url,
+        broker=ctx.broker_url,
+    )
 
 
 def serve_app(
@@ -78,6 +86,7 @@ def serve_app(
     threads: int = 8,
     behind_proxy: bool = False,
     base_url: str | None = None,
+    broker: str | None = None,
 ) -> None:
     """Run the gallery for a library until stopped (also used by `photodesk demo`)."""
     from webui import create_app
@@ -89,11 +98,18 @@ def serve_app(
             "DATABASE_URL": config.database_url,
             "BEHIND_PROXY": behind_proxy,
             "BASE_URL": base_url,
+            "BROKER_URL": broker,
         }
     )
     click.echo(f"photodesk gallery on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    with INTERRUPTS.stops_on_interrupt():
-        run(app, host, port, threads)
+    from library.jobs import running
+
+    try:
+        with INTERRUPTS.stops_on_interrupt():
+            run(app, host, port, threads)
+    finally:
+        # Jobs run on the gallery's thread end with it; their pages must say so.
+        running.abandon_background("the gallery stopped before this job ended; start it again")
 
 
 def photo_links(base_url: str) -> LinkBuilder:

@@ -553,6 +553,23 @@ class MatcherState(Base):
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class WatchedFile(Base):
+    """A file a hot folder queued for ingest, as it was then (size, modification time):
+    after a restart the same file is not queued again, and a file replaced since is."""
+
+    __tablename__ = "watched_files"
+    __table_args__ = (UniqueConstraint("path", name="uq_watched_files_path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class CodeReplacement(Base):
     """A code the desk types in any field ("=rf") and the text it stands for ("Reza Farahzadi")."""
 

@@ -63,6 +63,10 @@ class IngestOptions:
     #: What to record as a file's known path instead of where it was read from
     #: (uploads are read from a temporary folder that is deleted afterwards).
     path_labels: dict[str, str] = field(default_factory=dict)
+    #: How decoding processes are started: None forks (milliseconds). A threaded server
+    #: passes "forkserver": forking a process whose other threads may hold a lock
+    #: (a database pool's, a logging handler's) can leave the child stuck on it.
+    start_method: str | None = None
 
     def label(self, path: str) -> str:
         return self.path_labels.get(path, path)
@@ -544,7 +548,9 @@ class IngestSession:
         return results
 
     def _isolated(self, function: Callable[[str], Any], item: str, deadline: float) -> Any:
-        with ProcessPoolExecutor(1, mp_context=_context(), initializer=_quiet_worker) as pool:
+        with ProcessPoolExecutor(
+            1, mp_context=_context(self.options.start_method), initializer=_quiet_worker
+        ) as pool:
             with _signals_held():
                 future = pool.submit(function, item)
             try:
@@ -562,7 +568,9 @@ class IngestSession:
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.options.worker_count(), mp_context=_context(), initializer=_quiet_worker
+                self.options.worker_count(),
+                mp_context=_context(self.options.start_method),
+                initializer=_quiet_worker,
             )
         return self._pool
 
@@ -636,10 +644,17 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _context() -> Any:
+def _context(method: str | None = None) -> Any:
     # fork starts workers in milliseconds; the workers never touch the database.
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if method is None:
+        return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if method == "forkserver" and method in methods:
+        context = multiprocessing.get_context("forkserver")
+        # The server imports the decoders once; each worker forked from it has them.
+        context.set_forkserver_preload(["library.ingest.pipeline"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _digest_owners(session: Any, digests: list[str]) -> dict[str, int]:

@@ -54,6 +54,37 @@ def plan_ingest(
     return job
 
 
+def plan_upload(
+    session: Session,
+    folder: str | os.PathLike[str],
+    labels: dict[str, str],
+    refused: Sequence[tuple[str, str]],
+    started_by: str,
+    batch_size: int = INGEST_BATCH,
+    template: tuple[str, dict[str, Any]] | None = None,
+) -> Job:
+    """An upload's accepted files (path → the known path to record, in upload order) as
+    a job; the files refused at the door are kept in its result, so its page tells the
+    whole upload. The folder goes when the job is over.
+
+    ``template`` (its name and spec, as chosen now: an edit of the saved template
+    meanwhile does not change what this upload gets) is applied to each new photo.
+    """
+    job = plan_ingest(
+        session,
+        list(labels),
+        started_by,
+        kind="upload",
+        labels=labels,
+        folder=os.path.abspath(os.fspath(folder)),
+        batch_size=batch_size,
+    )
+    job.result = {**(job.result or {}), "refused": [{"name": n, "reason": r} for n, r in refused]}
+    if template is not None:
+        job.params = {**(job.params or {}), "template": {"name": template[0], "spec": template[1]}}
+    return job
+
+
 def plan_writeback(
     session: Session, asset_ids: Sequence[int] | None, all_changed: bool, user: str
 ) -> Job:

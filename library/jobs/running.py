@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from library.db.engine import Database
+from library.errors import BrokerError
 from library.ingest.pipeline import IngestObserver
 from library.jobs import broker, records, tasks
 
@@ -20,6 +21,7 @@ def dispatch(
     *,
     workers: int = 0,
     observer: IngestObserver | None = None,
+    start_method: str | None = None,
 ) -> None:
     """Send the job's pieces to the workers, or run them here and return when done."""
     with database.session_scope(write=False) as session:
@@ -29,7 +31,15 @@ def dispatch(
         broker.require_shared_catalog(database.config)
         broker.send_pieces(url, database.config, job_id, numbers)
         return
-    run_here(database, job_id, kind, numbers, workers=workers, observer=observer)
+    run_here(
+        database,
+        job_id,
+        kind,
+        numbers,
+        workers=workers,
+        observer=observer,
+        start_method=start_method,
+    )
 
 
 def run_here(
@@ -40,30 +50,102 @@ def run_here(
     *,
     workers: int = 0,
     observer: IngestObserver | None = None,
+    start_method: str | None = None,
 ) -> None:
     if not numbers:
         return
     if kind in ("ingest", "upload"):
-        tasks.ingest_here(database, job_id, workers=workers, observer=observer)
+        tasks.ingest_here(
+            database, job_id, workers=workers, observer=observer, start_method=start_method
+        )
         return
     for number in numbers:
         tasks.run_piece(database, job_id, number)
 
 
-def dispatch_in_background(database: Database, job_id: int, url: str | None) -> None:
-    """For the gallery: answer at once, the job runs on the workers or in a thread here."""
+class _Background:
+    """Jobs started by the gallery without a broker: one at a time, on a thread of their
+    own, so a request answers at once. One at a time because each ingest already uses
+    every core through the process pool; a second would only slow both."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[tuple[Database, int, int]] = []
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Condition(self._lock)
+        self._current: tuple[Database, int] | None = None
+
+    def submit(self, database: Database, job_id: int, workers: int) -> None:
+        with self._lock:
+            self._queue.append((database, job_id, workers))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="photodesk-jobs", daemon=True
+                )
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._thread = None
+                    self._idle.notify_all()
+                    return
+                database, job_id, workers = self._queue.pop(0)
+                self._current = (database, job_id)
+            _run_logged(database, job_id, workers)
+            with self._lock:
+                self._current = None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once no job is queued or running here (False when the timeout ran out)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._thread is None, timeout)
+
+    def abandon(self, reason: str) -> None:
+        """Mark the jobs queued or running here failed (the process is stopping)."""
+        with self._lock:
+            left = [(d, j) for d, j, _ in self._queue]
+            if self._current is not None:
+                left.insert(0, self._current)
+            self._queue.clear()
+        for database, job_id in left:
+            with database.session_scope() as session:
+                records.fail(session, job_id, reason)
+
+
+_BACKGROUND = _Background()
+
+
+def dispatch_in_background(
+    database: Database, job_id: int, url: str | None, *, workers: int = 0
+) -> None:
+    """For the gallery: answer at once, the job runs on the workers or, without a
+    broker, on this process's job thread over the local process pool."""
     if url:
-        dispatch(database, job_id, url)
+        try:
+            dispatch(database, job_id, url)
+        except BrokerError as exc:  # the job would wait for ever: say so on its page
+            with database.session_scope() as session:
+                records.fail(session, job_id, str(exc))
+            raise
         return
-    thread = threading.Thread(
-        target=_run_logged, args=(database, job_id), name=f"photodesk-job-{job_id}", daemon=True
-    )
-    thread.start()
+    _BACKGROUND.submit(database, job_id, workers)
 
 
-def _run_logged(database: Database, job_id: int) -> None:
+def wait_for_background(timeout: float | None = None) -> bool:
+    """Let the jobs started here finish (a server stopping, a test ending)."""
+    return _BACKGROUND.wait(timeout)
+
+
+def abandon_background(reason: str) -> None:
+    _BACKGROUND.abandon(reason)
+
+
+def _run_logged(database: Database, job_id: int, workers: int) -> None:
     try:
-        dispatch(database, job_id, None, workers=1)
+        # The server has other threads: decoding processes are not forked from it.
+        dispatch(database, job_id, None, workers=workers, start_method="forkserver")
     except Exception as exc:  # the job's page shows it; nothing else would
         with database.session_scope() as session:
             records.fail(session, job_id, str(exc).splitlines()[0] if str(exc) else "failed")

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from library.db.engine import Database
-from library.db.models import JobBatch
+from library.db.models import Job, JobBatch
 from library.errors import JobCancelledError, PhotodeskError
 from library.ingest.pipeline import FileOutcome, IngestObserver, IngestOptions, IngestSession
 from library.jobs import records
@@ -206,6 +206,13 @@ def ingest_piece(
             def count(session: Session, outcomes: list[FileOutcome]) -> None:
                 failed = [o.error or "failed" for o in outcomes if o.status == "failed"]
                 finished(session, failed[0] if failed else None)
+                job = records.get(session, job_id)
+                if job.kind == "upload":
+                    result = dict(job.result or {})
+                    result["files"] = _upload_files(
+                        session, job, outcomes, dict(result.get("files") or {})
+                    )
+                    job.result = result
 
             IngestSession(database, options(count)).run([path])
 
@@ -219,25 +226,55 @@ class _FileFailedError(Exception):
 
 
 def _count_outcomes(session: Session, job_id: int, outcomes: list[FileOutcome]) -> None:
-    failures = [(o.path, o.error or "failed") for o in outcomes if o.status == "failed"]
-    records.advance(session, job_id, done=len(outcomes) - len(failures), failures=failures)
     job = records.get(session, job_id)
+    # An upload's files sit in a folder deleted afterwards: a failure names the upload.
+    labels = (job.params or {}).get("labels") or {}
+    failures = [
+        (labels.get(o.path, o.path), o.error or "failed") for o in outcomes if o.status == "failed"
+    ]
+    records.advance(session, job_id, done=len(outcomes) - len(failures), failures=failures)
     result = dict(job.result or {})
     result["ingested"] = int(result.get("ingested", 0)) + sum(
         1 for o in outcomes if o.status == "ingested"
     )
     if job.kind == "upload":  # the page shows where each uploaded file went
-        labels = (job.params or {}).get("labels") or {}
-        files = dict(result.get("files") or {})
-        for o in outcomes:
-            files[labels.get(o.path, o.path)] = {
-                "status": o.status,
-                "asset_id": o.asset_id,
-                "reason": o.error,
-                "warnings": o.warnings,
-            }
-        result["files"] = files
+        result["files"] = _upload_files(session, job, outcomes, dict(result.get("files") or {}))
     job.result = result
+
+
+def _upload_files(
+    session: Session, job: Job, outcomes: list[FileOutcome], files: dict[str, Any]
+) -> dict[str, Any]:
+    """Each uploaded file's fate, by its label; the upload's template applied to each
+    new photo here, in the transaction that catalogs it."""
+    from library.catalog import templates
+    from library.errors import InvalidValueError
+
+    params = job.params or {}
+    labels = params.get("labels") or {}
+    chosen = params.get("template") or {}
+    compiled = templates.compile_spec(chosen["spec"]) if chosen else None
+    for o in outcomes:
+        fate: dict[str, Any] = {
+            "status": o.status,
+            "asset_id": o.asset_id,
+            "reason": o.error,
+            "warnings": o.warnings,
+        }
+        if compiled is not None and o.status == "ingested" and o.asset_id is not None:
+            name = chosen["name"]
+            try:
+                # One photo at a time: one that lacks a value (no city) keeps what it
+                # came with and says why, and raises before it writes anything.
+                templates.apply_spec(
+                    session, compiled, [o.asset_id], job.started_by, templates.source_of(name)
+                )
+            except InvalidValueError as exc:
+                fate["template"] = f"template “{name}” not applied: {exc}"
+            else:
+                fate["template"] = f"template “{name}” applied"
+        files[labels.get(o.path, o.path)] = fate
+    return files
 
 
 def ingest_here(
@@ -245,6 +282,7 @@ def ingest_here(
     job_id: int,
     workers: int = 0,
     observer: IngestObserver | None = None,
+    start_method: str | None = None,
 ) -> None:
     """Run a whole ingest job in this process, pipelined over the local process pool as
     `photodesk ingest` does, counting each batch in its transaction."""
@@ -256,6 +294,7 @@ def ingest_here(
             pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
             items = [item for p in pieces for item in p.items]
     except JobCancelledError:
+        _tidy(database, job_id)  # cancelled before it started: an upload's folder goes
         return
 
     def count(session: Session, outcomes: list[FileOutcome]) -> None:
@@ -267,6 +306,7 @@ def ingest_here(
         time_limit=float(params.get("time_limit", 60.0)),
         path_labels=dict(params.get("labels") or {}),
         on_batch=count,
+        start_method=start_method,
     )
     try:
         IngestSession(database, options, observer).run(items)

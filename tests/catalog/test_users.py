@@ -22,9 +22,11 @@ def test_roles_grant_what_the_desk_agreed() -> None:
         "bulk_edit",
         "history",
         "server_paths",
+        "run_jobs",
     }
     assert auditor - viewer == {"reports", "history", "resolve_findings"}
-    assert admin >= editor | auditor and "manage_users" in admin
+    assert admin >= editor | auditor and "manage_users" in admin and "manage_jobs" in admin
+    assert {r for r in users.ROLES if "manage_jobs" in users.PERMISSIONS[r]} == {"admin"}
     assert not any("manage_users" in users.PERMISSIONS[r] for r in ("viewer", "editor", "auditor"))
     assert {r for r in users.ROLES if "server_paths" in users.PERMISSIONS[r]} == {"editor", "admin"}
 

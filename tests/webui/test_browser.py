@@ -30,6 +30,7 @@ from library.config import LibraryConfig
 from library.db.engine import Database
 from library.duplicates import membership as dupes
 from library.ingest.pipeline import IngestOptions, IngestSession
+from library.jobs import running
 from tests.conftest import PHOTOS, make_jpeg
 from tests.webui.webutil import (
     PASSWORD,
@@ -204,6 +205,7 @@ def site(config: LibraryConfig, database: Database, tmp_path: Path) -> Iterator[
         for channel in list(server._map.values()):  # type: ignore[union-attr]
             channel.handle_close()
         thread.join(timeout=10)
+        assert running.wait_for_background(120)  # uploads run on the gallery's job thread
         app.extensions["photodesk"].database.dispose()
 
 

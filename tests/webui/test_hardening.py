@@ -20,6 +20,7 @@ from waitress import wasyncore
 from library.catalog.edits import MAX_KEYWORD_LENGTH, MAX_KEYWORDS
 from library.config import LibraryConfig
 from library.db.engine import Database
+from library.jobs import running
 from tests.webui.webutil import (
     PASSWORD,
     add_user,
@@ -28,6 +29,7 @@ from tests.webui.webutil import (
     client_fixture,  # noqa: F401
     create_asset,
     csrf,
+    finished_job,
     form_fields,
     jpeg,
     make_app,
@@ -313,6 +315,7 @@ def test_download_folders_are_removed_without_closing(
 def small_app(config: LibraryConfig, database: Database) -> Iterator[Flask]:
     app = make_app(config, MAX_UPLOAD_MB=1, MAX_UPLOAD_FILES=2)
     yield app
+    assert running.wait_for_background(120)
     app.extensions["photodesk"].database.dispose()
 
 
@@ -335,7 +338,9 @@ def test_upload_file_count_is_capped_and_shown(small_app: Flask, database: Datab
     assert response.status_code == 400
     assert "That upload has 3 files: at most 2 per upload" in response.text
     assert client.get("/api/photos").json["photos"] == []
-    assert _upload(client, (jpeg(1), "a.jpg"), (jpeg(2), "b.jpg")).status_code == 200
+    accepted = _upload(client, (jpeg(1), "a.jpg"), (jpeg(2), "b.jpg"))
+    assert accepted.status_code == 303
+    assert finished_job(client, accepted.headers["Location"])["done"] == 2
 
 
 def test_waitress_refuses_a_large_body_before_reading_it(small_app: Flask) -> None:

@@ -19,6 +19,7 @@ from library.catalog.store import Store
 from library.config import LibraryConfig
 from library.db.engine import Database
 from library.duplicates import decisions
+from library.jobs import records
 from tests.webui.webutil import (
     PASSWORD,
     ROLES,
@@ -29,6 +30,7 @@ from tests.webui.webutil import (
     client_fixture,  # noqa: F401
     create_asset,
     csrf,
+    finished_job,
     form_fields,
     jpeg,
     make_app,
@@ -53,6 +55,7 @@ class World:
     group: str = ""
     token: int = 0  # an API token of the user "target", for the admin's routes
     decision: int = 0  # a duplicate decision in ``group``, to undo
+    job: int = 0  # a queued upload job started by someone who is not signed in
 
     def format(self, text: str) -> str:
         return text.format(**asdict(self))
@@ -81,9 +84,10 @@ def routed(database: Database, world: World) -> World:
         token = users.issue_token(session, "target", "script").id
         decisions.decide_master(session, world.asset, "setup")
         decision = decisions.decisions_about(session, [world.asset])[0].id
+        job = records.create(session, "upload", "someone", {"labels": {}}).id
         templates.save_template(session, "Desk", {"instructions": "No sales"}, "setup")
     group = f"g{min(world.asset, twin)}"
-    return replace(world, twin=twin, group=group, token=token, decision=decision)
+    return replace(world, twin=twin, group=group, token=token, decision=decision, job=job)
 
 
 def upload_body() -> dict[str, Any]:
@@ -173,7 +177,17 @@ ROUTES: list[tuple[str, str, str, int, dict[str, Any]]] = [
     ("GET", "/credits.json", "edit", 200, {}),
     ("GET", "/credits/check?value=AP+Photo/Ana+Diaz", "edit", 200, {}),
     ("GET", "/upload", "upload", 200, {}),
-    ("POST", "/upload", "upload", 200, {"data": "upload"}),
+    ("POST", "/upload", "upload", 303, {"data": "upload"}),
+    ("GET", "/upload/{job}", "upload", 200, {}),
+    ("GET", "/jobs", "manage_jobs", 200, {}),
+    ("GET", "/jobs?state=queued", "manage_jobs", 200, {}),
+    ("GET", "/jobs/{job}", "run_jobs", 200, {}),
+    ("POST", "/jobs/{job}/cancel", "manage_jobs", 303, {}),
+    ("POST", "/jobs/writeback", "bulk_edit", 303, {"data": {"ids": "{asset}"}}),
+    ("POST", "/jobs/writeback", "manage_jobs", 303, {"data": {"all_changed": "1"}}),
+    ("POST", "/jobs/rescan", "decide_duplicates", 303, {}),
+    ("GET", "/api/jobs/{job}", "run_jobs", 200, {}),
+    ("GET", "/api/jobs?state=done&limit=5", "manage_jobs", 200, {}),
     ("GET", "/users", "manage_users", 200, {}),
     (
         "POST",
@@ -271,7 +285,7 @@ def test_every_route_is_in_the_role_table(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     covered = set()
     for method, url, *_ in ROUTES:
-        path = World(1, 1, 1, 2, "g1", 1, 1).format(url).split("?")[0]
+        path = World(1, 1, 1, 2, "g1", 1, 1, 1).format(url).split("?")[0]
         endpoint, _ = adapter.match(path, method=method)
         covered.add((endpoint, method))
     for rule in app.url_map.iter_rules():
@@ -798,17 +812,27 @@ def upload(client: FlaskClient, *files: tuple[bytes, str]) -> Any:
     )
 
 
+def uploaded(client: FlaskClient, *files: tuple[bytes, str]) -> Any:
+    """Upload, follow the answer to the job's page once the job is over, and read it."""
+    response = upload(client, *files)
+    assert response.status_code == 303, response.text[:300]
+    location = response.headers["Location"]
+    assert location.startswith("/upload/")
+    finished_job(client, location)
+    return client.get(location)
+
+
 def test_upload_ingests_and_reports_each_file(
     client: FlaskClient, database: Database, config: LibraryConfig
 ) -> None:
     signed_in(client, database, "editor")
-    response = upload(client, (jpeg(1), "first.jpg"), (jpeg(2), "second photo.JPG"))
+    response = uploaded(client, (jpeg(1), "first.jpg"), (jpeg(2), "second photo.JPG"))
     assert response.status_code == 200
     assert response.text.count('badge ok">added<') == 2
     listing = client.get("/api/photos").json["photos"]
     assert sorted(p["name"] for p in listing) == ["first.jpg", "second photo.jpg"]
     assert f'href="/photos/{listing[0]["id"]}"' in response.text
-    again = upload(client, (jpeg(1), "copy.jpg"))
+    again = uploaded(client, (jpeg(1), "copy.jpg"))
     assert "already in the library" in again.text
     assert len(client.get("/api/photos").json["photos"]) == 2
     assert list((config.root / "uploads").iterdir()) == []
@@ -880,7 +904,7 @@ def test_safe_name(raw: str, expected: str | None) -> None:
 
 def test_upload_mixed_good_and_bad(client: FlaskClient, database: Database) -> None:
     signed_in(client, database, "editor")
-    response = upload(client, (jpeg(5), "good.jpg"), (b"nope", "bad.gif"))
+    response = uploaded(client, (jpeg(5), "good.jpg"), (b"nope", "bad.gif"))
     assert response.status_code == 200
     assert "added" in response.text and "refused" in response.text
 

@@ -15,6 +15,7 @@ from tests.webui.webutil import (
     client_fixture,  # noqa: F401
     create_asset,
     csrf,
+    finished_job,
     form_fields,
     jpeg,
     post,
@@ -258,13 +259,19 @@ def test_upload_applies_a_template_to_the_new_photos(
             content_type="multipart/form-data",
         )
 
-    done = upload("Upload desk", (jpeg(1), "first.jpg"))
-    assert done.status_code == 200 and "template “Upload desk” applied" in done.text
+    def finished(response: Any) -> Any:
+        assert response.status_code == 303, response.text[:300]
+        finished_job(client, response.headers["Location"])
+        return client.get(response.headers["Location"])
+
+    done = finished(upload("Upload desk", (jpeg(1), "first.jpg")))
+    assert "template “Upload desk” applied" in done.text
+    assert '<option value="Upload desk" selected' in done.text
     photo = client.get("/api/photos").json["photos"][0]["id"]
     stored = asset_values(database, photo)
     assert stored.caption == "Frame first.jpg" and stored.status == "approved"
     assert stored.field_sources["caption"] == "template:Upload desk"
-    lacking = upload("Needs city", (jpeg(2), "second.jpg"))
+    lacking = finished(upload("Needs city", (jpeg(2), "second.jpg")))
     assert "template “Needs city” not applied: {city}" in lacking.text
     unknown = upload("Nope", (jpeg(3), "third.jpg"))
     assert unknown.status_code == 400 and "no template called “Nope”" in unknown.text

@@ -22,6 +22,7 @@ from tests.webui.webutil import (
     client_fixture,  # noqa: F401
     create_asset,
     csrf,
+    finished_job,
     form_fields,
     jpeg,
     make_app,
@@ -226,7 +227,10 @@ def test_upload_keeps_the_search(client: FlaskClient, database: Database) -> Non
         {"files": [(io.BytesIO(jpeg(7)), "dusk.jpg")]},
         content_type="multipart/form-data",
     )
-    assert done.status_code == 200
+    assert done.status_code == 303
+    assert done.headers["Location"].endswith(f"?{SEARCH}")
+    finished_job(client, done.headers["Location"])
+    done = client.get(done.headers["Location"])
     assert step_link(done.text, "back") is None  # no photo steps on the upload page
     assert f'href="/?{html.escape(SEARCH)}">← All photos' in done.text
     opened = hrefs(done.text, r'href="([^"]+)">Open photo')

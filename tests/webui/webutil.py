@@ -28,6 +28,7 @@ from library.config import LibraryConfig
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetKeyword, Rendition, Usage
 from library.duplicates import membership
+from library.jobs import running
 from library.text.captions import parse_caption
 from webui import create_app
 
@@ -39,6 +40,8 @@ ROLES = ("viewer", "editor", "auditor", "admin")
 def app_fixture(config: LibraryConfig, database: Database) -> Iterator[Flask]:
     flask_app = make_app(config)
     yield flask_app
+    # Jobs the test started on the gallery's job thread end before their catalog goes.
+    assert running.wait_for_background(120)
     flask_app.extensions["photodesk"].database.dispose()
 
 
@@ -93,6 +96,15 @@ def signed_in(client: FlaskClient, database: Database, role: str, name: str | No
     response = sign_in(client, name)
     assert response.status_code == 303, response.text
     return name
+
+
+def finished_job(client: FlaskClient, location: str) -> dict[str, Any]:
+    """The job a form started (its page's address ends in the id), once the gallery's
+    job thread has run it: its /api/jobs JSON."""
+    job_id = int(location.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+    assert running.wait_for_background(120)
+    data: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json
+    return data
 
 
 def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:

@@ -1,0 +1,137 @@
+"""The long commands as jobs (`--queue [--wait]`), run here without a broker: each
+prints its job id, records the work in the jobs table and does what the plain
+command does."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from library.catalog import edits
+from library.db.engine import Database
+from library.files.writeback import changed_since_writeback
+from library.ingest.pipeline import IngestOptions, IngestSession
+from library.jobs import records
+from tests.conftest import make_jpeg
+
+ARTICLES = Path(__file__).parents[2] / "library" / "demo_data" / "articles"
+
+
+def ingested(database: Database, tmp_path: Path, count: int = 3) -> list[int]:
+    folder = tmp_path / "photos"
+    for seed in range(count):
+        make_jpeg(folder / f"p{seed}.jpg", seed=seed + 40)
+    report = IngestSession(database, IngestOptions(workers=1)).run([folder])
+    return sorted(o.asset_id for o in report.outcomes if o.asset_id)
+
+
+def only_job(database: Database) -> dict[str, Any]:
+    with database.session_scope(write=False) as session:
+        (job,) = records.recent(session)
+        return records.to_json(job)
+
+
+def test_writeback_queue(run: Any, database: Database, tmp_path: Path) -> None:
+    ids = ingested(database, tmp_path)
+    with database.session_scope() as session:
+        for asset_id in ids[:2]:
+            edits.edit_asset(session, asset_id, {"credit": "Desk"}, "ana")
+    result = run("writeback", "--all-changed", "--queue", "--user", "ana")
+    assert result.exit_code == 0, result.stderr
+    job = only_job(database)
+    assert result.stdout.splitlines()[0] == str(job["id"])
+    assert (job["kind"], job["state"], job["total"], job["done"]) == ("writeback", "done", 2, 2)
+    assert job["started_by"] == "ana"
+    with database.session_scope(write=False) as session:
+        assert changed_since_writeback(session) == []
+
+
+def test_rescan_and_reindex_queue(run: Any, database: Database, tmp_path: Path) -> None:
+    ingested(database, tmp_path)
+    rescan = run("dupes", "rescan", "--queue", "--wait")
+    assert rescan.exit_code == 0, rescan.stderr
+    assert "pairs: 0" in rescan.stdout and "1 done, 0 failed of 1" in rescan.stdout
+    reindex = run("reindex", "--queue")
+    assert reindex.exit_code == 0 and "photos: 3" in reindex.stdout
+    with database.session_scope(write=False) as session:
+        kinds = [(j.kind, j.state) for j in records.recent(session)]
+    assert kinds == [("reindex", "done"), ("rescan", "done")]
+
+
+def test_import_articles_queue(run: Any, database: Database) -> None:
+    wxr, text = ARTICLES / "harbourcourier.wxr.xml", ARTICLES / "tag-from-the-archive.txt"
+    result = run("import-articles", str(wxr), str(text), "--queue", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["kind"], data["state"], data["total"], data["done"]) == (
+        "import-articles",
+        "done",
+        2,
+        2,
+    )
+    assert data["result"]["articles_created"] > 0
+    listed = json.loads(run("articles", "--json").stdout)
+    assert len(listed) == data["result"]["articles_created"]
+
+
+def test_a_broken_article_file_is_a_failure(run: Any, database: Database, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<rss><channel><item>")
+    result = run("import-articles", str(broken), "--format", "wxr", "--queue")
+    assert result.exit_code == 3
+    job = only_job(database)
+    assert (job["state"], job["failed"]) == ("done", 1)
+    assert job["failures"][0]["item"] == str(broken) and job["failures"][0]["reason"]
+
+
+def test_report_queue(run: Any, database: Database, tmp_path: Path) -> None:
+    run("import-articles", str(ARTICLES / "harbourcourier.wxr.xml"))
+    reuse = tmp_path / "out" / "reuse.csv"
+    result = run("report", "reuse", "--format", "csv", "-o", str(reuse), "--queue", "--wait")
+    assert result.exit_code == 0, result.stderr
+    here = tmp_path / "here.csv"
+    assert run("report", "reuse", "--format", "csv", "-o", str(here)).exit_code == 0
+    assert reuse.read_bytes() == here.read_bytes() and b"finding" in reuse.read_bytes()
+    credits_file = tmp_path / "credits.csv"
+    result = run("report", "credits", "-o", str(credits_file), "--queue")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(credits_file.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][0] == "credit" and len(rows) > 1
+    with database.session_scope(write=False) as session:
+        (newest, _) = records.recent(session)
+        assert newest.result["output"] == str(credits_file.resolve())
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("reindex", "--wait"), "--wait follows a job"),
+        (("report", "credits", "--queue"), "give -o FILE"),
+        (("report", "reuse", "-o", "x.csv", "--severity", "high", "--queue"), "--since only"),
+        (("report", "credits", "--format", "table", "-o", "x.csv"), "add --format csv"),
+    ],
+)
+def test_queue_option_mistakes(
+    run: Any, database: Database, args: tuple[str, ...], message: str
+) -> None:
+    result = run(*args)
+    assert result.exit_code != 0 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broker_needs_postgresql(config: Any, database: Database) -> None:
+    from click.testing import CliRunner
+
+    from library.cli.main import cli
+
+    if not config.is_sqlite:
+        pytest.skip("the refusal is about SQLite")
+    result = CliRunner().invoke(
+        cli,
+        ["--library", str(config.root), "--broker", "redis://127.0.0.1:9/0", "reindex", "--queue"],
+    )
+    assert result.exit_code != 0 and "PostgreSQL" in result.stderr

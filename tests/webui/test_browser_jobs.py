@@ -1,0 +1,58 @@
+"""An upload in real Chromium: the page answers at once and its progress bar, fed by
+/api/jobs/ID, moves from waiting to done; then every file's fate is shown.
+
+Uses the gallery served by tests/webui/test_browser.py's fixtures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import make_jpeg
+from tests.webui import test_browser as served
+from tests.webui import test_webui_jobs
+from tests.webui.test_browser import Site, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+chromium = served.chromium
+site = served.site
+page = served.page
+gate = test_webui_jobs.gate
+
+FILES = 8
+
+
+def test_upload_progress_bar_reaches_done(
+    page: Any, site: Site, backend: str, tmp_path: Path, gate: Any
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "/upload")
+    files = [
+        str(make_jpeg(tmp_path / f"wire-{n:02d}.jpg", (480, 360), seed=100 + n))
+        for n in range(FILES)
+    ]
+    page.set_input_files("input[type=file]", files)
+    page.click("button:has-text('Upload')")
+    # The answer came while the job waits at the gate: a bar at zero, no results yet.
+    page.wait_for_selector("[data-job-progress]")
+    assert "/upload/" in page.url
+    bar = page.locator("[data-job-bar]")
+    assert bar.evaluate("b => [b.value, b.max]") == [0, FILES]
+    assert page.inner_text("[data-job-state]") == "queued"
+    assert page.locator(".results-table").count() == 0
+    shot(page, backend, "upload-progress")
+    gate.set()
+    # jobs.js follows /api/jobs/ID, and once the job is over the page shows its results.
+    page.wait_for_selector(".results-table", timeout=120_000)
+    assert page.inner_text("[data-job-state]") == "done"
+    assert bar.evaluate("b => [b.value, b.max]") == [FILES, FILES]
+    assert f"{FILES} done of {FILES}" in page.inner_text("[data-job-counts]")
+    table = page.inner_text(".results-table")
+    assert table.count("added") == FILES and "wire-07.jpg" in table
+    shot(page, backend, "upload-done")
+    page.click("text=Open photo >> nth=0")
+    page.wait_for_selector("text=Known file paths")

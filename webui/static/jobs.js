@@ -1,0 +1,56 @@
+/* Job progress: every [data-job-progress] box asks /api/jobs/ID how far its job got,
+   moves its bar, and when the job ends fetches its page again (data-reload) to show
+   what the job did. Kept apart from app.js. */
+(function () {
+  "use strict";
+  var FINAL = ["done", "failed", "cancelled"];
+  var EVERY = 700;
+
+  function counts(job) {
+    return job.done + " done" + (job.failed ? ", " + job.failed + " failed" : "") + " of " + job.total;
+  }
+
+  function followJobProgress(box) {
+    if (FINAL.indexOf(box.dataset.state) >= 0) {
+      return;
+    }
+    var bar = box.querySelector("[data-job-bar]");
+    var state = box.querySelector("[data-job-state]");
+    var text = box.querySelector("[data-job-counts]");
+    var refresh = box.querySelector("[data-job-refresh]");
+    if (refresh) {
+      refresh.hidden = true;
+    }
+    function show(job) {
+      bar.max = Math.max(job.total, 1);
+      bar.value = job.total ? job.done + job.failed : job.state === "done" ? 1 : 0;
+      state.textContent = job.state;
+      state.className = "badge job-state job-state-" + job.state;
+      text.textContent = counts(job);
+      box.dataset.state = job.state;
+    }
+    function look() {
+      fetch(box.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("status " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (job) {
+          show(job);
+          if (FINAL.indexOf(job.state) < 0) {
+            window.setTimeout(look, EVERY);
+          } else if (box.hasAttribute("data-reload")) {
+            window.location.reload();
+          }
+        })
+        .catch(function () {
+          window.setTimeout(look, EVERY * 4); // a server restarting: keep asking, slower
+        });
+    }
+    window.setTimeout(look, EVERY / 2);
+  }
+
+  document.querySelectorAll("[data-job-progress]").forEach(followJobProgress);
+})();
