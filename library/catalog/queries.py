@@ -472,8 +472,11 @@ def assets_by_ids(session: Session, asset_ids: Sequence[int]) -> list[Asset]:
 # --- which usages ---------------------------------------------------------------------
 
 
-def usages_of(session: Session, asset_ids: Iterable[int]) -> list[tuple[Usage, Article]]:
-    """Every usage of these photos with its article, in publication order (undated last).
+def usages_of(
+    session: Session, asset_ids: Iterable[int], limit: int | None = None
+) -> list[tuple[Usage, Article]]:
+    """Every usage of these photos with its article, in publication order (undated last);
+    the first ``limit`` of them when given (`count_usages` says how many there are).
 
     Publication order is the one order everywhere: an auditor reads a photo's
     life from its first appearance, and the newest is one glance away at the end.
@@ -481,13 +484,23 @@ def usages_of(session: Session, asset_ids: Iterable[int]) -> list[tuple[Usage, A
     ids = list(asset_ids)
     if not ids:
         return []
-    rows = session.execute(
+    query = (
         select(Usage, Article)
         .join(Article, Usage.article_id == Article.id)
         .where(Usage.asset_id.in_(ids))
         .order_by(Article.published.is_(None), Article.published, Article.id, Usage.position)
     )
-    return [(u, a) for u, a in rows]
+    if limit is not None:
+        query = query.limit(limit)
+    return [(u, a) for u, a in session.execute(query)]
+
+
+def count_usages(session: Session, asset_ids: Iterable[int]) -> int:
+    """How many usages these photos have in all."""
+    ids = list(asset_ids)
+    if not ids:
+        return 0
+    return session.scalar(select(func.count(Usage.id)).where(Usage.asset_id.in_(ids))) or 0
 
 
 def group_usages(session: Session, asset_id: int) -> list[tuple[Usage, Article]]:

@@ -29,6 +29,9 @@ from library.duplicates.decisions import decisions_about
 from library.duplicates.membership import group_by_key
 from library.duplicates.wording import PhotoFacts, describe
 
+#: Usages a group page lists; a picture that ran hundreds of times links to the rest.
+SHOWN_USAGES = 25
+
 
 @dataclass
 class MemberReview:
@@ -49,8 +52,11 @@ class GroupReview:
     group: Group
     members: list[MemberReview]
     original: int
+    #: The first `SHOWN_USAGES` usages of the group, in publication order.
     usages: list[tuple[Usage, Article]]
     decisions: list[DuplicateDecision]
+    #: How many usages the group has in all.
+    usage_total: int = 0
 
     def member(self, asset_id: int) -> MemberReview | None:
         return next((m for m in self.members if m.member.asset_id == asset_id), None)
@@ -88,8 +94,9 @@ def review_group(session: Session, key: str) -> GroupReview | None:
         group,
         members,
         original,
-        queries.usages_of(session, ids),
+        queries.usages_of(session, ids, limit=SHOWN_USAGES),
         decisions_about(session, ids),
+        queries.count_usages(session, ids),
     )
 
 

@@ -11,6 +11,7 @@ from library.db.engine import Database
 from library.db.models import Asset
 from library.duplicates import membership
 from tests.webui.webutil import (
+    add_article,
     app_fixture,  # noqa: F401
     client_fixture,  # noqa: F401
     create_asset,
@@ -152,3 +153,16 @@ def test_the_group_list_and_api_page_through_every_group(
     assert api == seen
     assert client.get("/api/duplicates?after=nonsense").status_code == 400
     assert "showing the first page" in client.get("/duplicates?after=nonsense").text
+
+
+def test_a_picture_run_many_times_lists_the_first_usages(
+    client: FlaskClient, database: Database
+) -> None:
+    master, copy = photo(database, 4000, 3000, 4_000_000), photo(database, 800, 600, 90_000)
+    near_pair(database, master, copy, 3)
+    for n in range(30):
+        add_article(database, f"Story {n}", [(master if n % 2 else copy, "Harbour", None)])
+    signed_in(client, database, "viewer", "vi")
+    page = client.get(f"/duplicates/g{master}").text
+    section = page[page.index('id="group-usages"') : page.index('id="decisions"')]
+    assert section.count("<li>") == 25 and "The first 25 of 30 usages" in section
