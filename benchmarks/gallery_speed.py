@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -362,6 +363,9 @@ def main() -> None:
         action="store_true",
         help="Also time the duplicates list and the reports page (seconds each at 100,000).",
     )
+    parser.add_argument(
+        "--only", metavar="REGEX", help="Time only the pages whose label matches REGEX."
+    )
     args = parser.parse_args()
     global CLOCK
     if args.clock == "cpu":
@@ -426,6 +430,9 @@ def main() -> None:
             "article page": f"/articles/{max(1, args.count // 32)}",
         }
     )
+    wanted = re.compile(args.only) if args.only else None
+    if wanted:
+        pages = {label: url for label, url in pages.items() if wanted.search(label)}
     rows = []
     for label, url in pages.items():
         response = client.get(url)
@@ -457,6 +464,8 @@ def main() -> None:
         "reuse audit, high, by credit": ["/reports/audit?severity=high&credit=reuters"],
         "group opened in the grid": [f"/?group={key}" for key in keys],
     }
+    if wanted:
+        rotating = {label: urls for label, urls in rotating.items() if wanted.search(label)}
     cold: dict[str, float] = {}
     for label, urls in rotating.items():
         for url in urls:
