@@ -291,7 +291,10 @@ class IngestSession:
         a bulk ingest that is a large share of the library gets one full pass here.
         """
         report.near_duplicates = self._near_found
-        if self.options.dry_run or not self._full_pass or not self.options.match_near:
+        if self.options.dry_run or not self.options.match_near:
+            return
+        if not self._full_pass:
+            report.near_duplicates += self.match_leftovers()
             return
         if not any(o.status == "ingested" for o in report.outcomes):
             return
@@ -302,6 +305,25 @@ class IngestSession:
             return dupes.rescan(session)
 
         report.near_duplicates = self.database.run_transaction(full_pass, what="the full pass")
+
+    def match_leftovers(self) -> int:
+        """Match the photos an earlier run committed but never looked up (it was killed
+        in between): a rerun leaves no photo unmatched."""
+        from library.duplicates import backlog
+        from library.duplicates import pairs as dupes
+
+        def match(session: Any) -> int:
+            one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
+            left = backlog.pending(session)
+            if not left:
+                return 0
+            # Rare (only after a crash), so the index is read afresh: it then holds
+            # every committed photo, whichever run committed it.
+            found = dupes.update_pairs(session, left, dupes.SignalIndex(session))
+            backlog.mark_matched(session, left)
+            return found
+
+        return self.database.run_transaction(match, what="matching near-duplicates")
 
     def match_near_duplicates(self, new_ids: list[int]) -> None:
         """Look one committed batch up in the run's index (built on first use)."""

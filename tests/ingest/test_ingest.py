@@ -42,7 +42,7 @@ def test_ingest_records_facts_hashes_and_renditions(database: Database, tmp_path
         assert all(-(2**63) <= h.value < 2**63 for h in asset.hashes)
         assert all(h.library_version for h in asset.hashes)
         sizes = {r.kind: (r.width, r.height) for r in asset.renditions}
-        assert sizes["thumb"] == (320, 240)
+        assert sizes["thumb"] == (480, 360)
         assert sizes["web"] == (800, 600)  # never upscaled
         store = Store(database.config.store_root)
         assert store.exists(asset.store_path)
@@ -248,3 +248,27 @@ def test_archive_flag_is_read_from_caption_and_genre(database: Database, tmp_pat
     assert flags["note.jpg"] == (True, "embedded:caption")
     assert flags["genre.jpg"] == (True, "embedded:xmp")
     assert flags["plain.jpg"] == (False, None)
+
+
+def test_a_rerun_matches_photos_an_earlier_run_left_unmatched(
+    database: Database, tmp_path: Path
+) -> None:
+    """A run killed between committing photos and looking them up leaves them in the
+    backlog; the next run, even with nothing new to ingest, matches them."""
+    from library.duplicates import backlog
+    from library.files.verify import verify_library
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    original = make_jpeg(folder / "a.jpg", seed=3, size=(640, 480))
+    Image.open(original).resize((320, 240)).save(folder / "a-small.jpg", quality=70)
+    IngestSession(database, IngestOptions(workers=1, match_near=False)).run([str(folder)])
+    with database.session_scope(write=False) as session:
+        assert backlog.count(session) == 2
+    unmatched = [p for p in verify_library(database).problems if p.kind == "unmatched"]
+    assert len(unmatched) == 2
+    report = IngestSession(database, IngestOptions(workers=1)).run([str(folder)])
+    assert report.near_duplicates == 1
+    with database.session_scope(write=False) as session:
+        assert backlog.count(session) == 0
+    assert not [p for p in verify_library(database).problems if p.kind == "unmatched"]
