@@ -51,9 +51,12 @@ def dupes_group(click_ctx: click.Context, level: str | None, as_json: bool) -> N
         click.echo("no duplicates found")
     for group in groups:
         chosen = f" (chosen by {group['master_chosen_by']})" if group["master_chosen_by"] else ""
-        click.echo(
-            f"group {group['id']}: {len(group['members'])} photos, master {group['master']}{chosen}"
-        )
+        if group["level"] == "identical":
+            paths = len(group["members"][0]["paths"])
+            click.echo(f"photo {group['master']}: one file found at {paths} paths")
+        else:
+            size = len(group["members"])
+            click.echo(f"group {group['id']}: {size} photos, master {group['master']}{chosen}")
         for member in group["members"]:
             path = member["paths"][0] if member["paths"] else ""
             click.echo(f"  {member['asset_id']:>6} {member['level']:<9} {path}")

@@ -29,6 +29,7 @@ from library.duplicates import membership
 from library.duplicates.review import original_of
 from library.text.captions import agencies_in, normalize_credit, parse_caption
 from library.text.names import fold_name, likely_typo, name_variants
+from library.text.variables import MONTHS
 
 #: An archive photo is one taken or first published this many days before the article.
 ARCHIVE_AFTER_DAYS = 365
@@ -433,18 +434,7 @@ _PLACE = re.compile(
 
 
 _NOT_PLACES = {
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+    *MONTHS,
     "The",
     "This",
     "A",
