@@ -19,14 +19,16 @@ venv: $(STAMP)
 
 # exiftool writes metadata; chromium runs the browser tests; npm installs axe-core for them.
 system-deps:
-	@if command -v exiftool >/dev/null && command -v chromium >/dev/null \
-		&& command -v npm >/dev/null; then exit 0; fi; \
+	@missing=""; \
+	command -v exiftool >/dev/null || missing="$$missing libimage-exiftool-perl"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			libimage-exiftool-perl chromium npm >/dev/null; \
+			$$missing >/dev/null; \
 	else \
-		echo "photodesk needs exiftool, chromium and npm: run as root, or" \
-		     "sudo apt-get install libimage-exiftool-perl chromium npm"; exit 1; \
+		echo "photodesk needs$$missing: run as root, or sudo apt-get install$$missing"; exit 1; \
 	fi
 
 # axe-core, the accessibility checker the browser tests inject into every page (npm package).
