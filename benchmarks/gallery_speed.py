@@ -390,6 +390,7 @@ def main() -> None:
             print(f"  {phase:<36} {seconds:6.1f} s")
 
     from webui import create_app
+    from webui.server import freeze_startup_objects
 
     app = create_app(
         {"LIBRARY": config.root, "DATABASE_URL": args.database_url, "SECRET_KEY": "bench"}
@@ -401,6 +402,8 @@ def main() -> None:
             users.create_user(session, "bench-admin", "admin", "bench-password")
     client = _signed_in_client(app, "bench", "bench-password")
     admin = _signed_in_client(app, "bench-admin", "bench-password")
+    # As `photodesk serve` does before it answers (webui/server.py).
+    freeze_startup_objects()
 
     deep_id = args.count // 50  # about page 1,630 of 60 when newest first
     with database.session_scope(write=False) as session:

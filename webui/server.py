@@ -9,6 +9,7 @@ outright still takes exiftool with it (see library/files/exiftool.py).
 
 from __future__ import annotations
 
+import gc
 import signal
 from types import FrameType
 from typing import Any
@@ -32,9 +33,25 @@ def waitress_settings(app: Flask) -> dict[str, Any]:
     return {"max_request_body_size": app.config["MAX_CONTENT_LENGTH"], "ident": "photodesk"}
 
 
+def freeze_startup_objects() -> None:
+    """Keep what the server loaded at start out of the garbage collector's full passes.
+
+    The modules, templates, mapped classes and caches of a started gallery are
+    some 100,000 objects that live as long as the process; every full
+    collection walked them all again, 50 to 120 ms on this kind of machine,
+    landing on whichever request happened to trigger it (the slowest 5 % of
+    pages at 100,000 photos). Frozen, they are never examined again; what
+    requests allocate is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
     """Serve ``app`` until interrupted or terminated; returns after cleaning up."""
     import waitress
+
+    freeze_startup_objects()
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -71,22 +71,29 @@ def stack(
     wanted = set(ids)
     own = [row for row in rows if row.asset_id in wanted]
     stacks = {row.asset_id: Stack(row.key, row.size) for row in own if row.size > 1}
+    # Per group, not per pair of members: a page of one large group's copies
+    # compared every member with every other (10 ms a batch for 700 copies).
+    last_here: dict[int, int] = {}
+    for row in own:
+        last_here[row.group_id] = max(row.position, last_here.get(row.group_id, -1))
     earlier = {
         other.asset_id
-        for row in own
-        for other in members[row.group_id]
-        if other.position < row.position
+        for group_id, last in last_here.items()
+        for other in members[group_id]
+        if other.position < last
     }
     if not earlier:
         return Stacking(set(), stacks)
     shown = matching(earlier)
+    first_shown: dict[int, int] = {}
+    for group_id in last_here:
+        positions = [o.position for o in members[group_id] if o.asset_id in shown]
+        if positions:
+            first_shown[group_id] = min(positions)
     hidden = {
         row.asset_id
         for row in own
-        if any(
-            other.position < row.position and other.asset_id in shown
-            for other in members[row.group_id]
-        )
+        if row.group_id in first_shown and first_shown[row.group_id] < row.position
     }
     return Stacking(hidden, stacks)
 

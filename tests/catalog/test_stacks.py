@@ -50,6 +50,27 @@ def test_a_copy_stands_for_its_group_when_only_it_matches(database: Database) ->
     ]
 
 
+def test_the_card_is_the_first_member_matching_words_exclusions_and_filters(
+    database: Database,
+) -> None:
+    """Words, an exclusion and a filter together decide which member stands for the group."""
+    ids = desk(database)
+    stacked = PhotoFilter(stack=True)
+    # The master has "harbour" but the wire copy is excluded by "-wire": the master shows.
+    page = listing(database, "harbour OR boats -wire", filters=stacked, with_total=True)
+    assert [a.id for a in page.assets] == [ids["other"], ids["master"]] and page.total == 2
+    # The master is excluded ("-dawn"): the wire copy, which has "boats", stands for it.
+    page = listing(database, "harbour OR boats -dawn", filters=stacked, with_total=True)
+    assert [a.id for a in page.assets] == [ids["other"], ids["wire"]] and page.total == 2
+    # Words and a filter: the master has a credit, so under "no credit" the copy shows.
+    no_credit = PhotoFilter(stack=True, missing_credit=True)
+    page = listing(database, "harbour OR boats", filters=no_credit, with_total=True)
+    assert [a.id for a in page.assets] == [ids["wire"]] and page.total == 1
+    # A field condition instead of a filter, the same way.
+    page = listing(database, "boats OR harbour -credit:diaz", filters=stacked)
+    assert [a.id for a in page.assets] == [ids["other"], ids["wire"]]
+
+
 def test_pages_fill_up_past_hidden_copies(database: Database) -> None:
     ids = desk(database)
     extra = create_asset(database, caption="Harbour wall", credit="Lena Holm")

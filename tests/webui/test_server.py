@@ -145,3 +145,17 @@ def test_exiftool_dies_when_the_server_is_killed(
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=DEADLINE)
     _wait_until(lambda: not _alive(child), "exiftool to die with the killed server")
+
+
+def test_startup_objects_are_kept_out_of_full_collections() -> None:
+    """`serve` freezes what the started gallery holds, so full collections skip it."""
+    import gc
+
+    from webui.server import freeze_startup_objects
+
+    before = gc.get_freeze_count()
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
