@@ -59,7 +59,8 @@ def _bad_request(message: str) -> tuple[Response, int]:
 @require("search")
 def photos() -> Any:
     """``?q=&page=CURSOR&limit=&sort=`` plus the gallery's filters; ``next`` is the next cursor,
-    ``total`` the number of matches, ``query`` what was understood of ``q``."""
+    ``total`` the number of matches (``total_capped``: more than that many; counting
+    stops at `queries.TOTAL_CAP`), ``query`` what was understood of ``q``."""
     filters, problems = filters_from_args(request.args, stacked=False)
     if problems:
         return _bad_request(" ".join(problems))
@@ -79,6 +80,7 @@ def photos() -> Any:
         photos=[_summary(a, page.usage_counts.get(a.id, 0)) for a in page.assets],
         next=page.next,
         total=page.total,
+        total_capped=page.total_capped,
         query={"understood": parsed.describe(), "ignored": parsed.ignored},
     )
 

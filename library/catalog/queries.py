@@ -110,9 +110,18 @@ class PhotoPage:
     #: asset id → number of distinct articles it was published in.
     usage_counts: dict[int, int]
     #: How many photos match in all, on every page; None unless asked for.
+    #: Counted up to `TOTAL_CAP`: a larger listing says "more than" (``total_capped``).
     total: int | None = None
     #: Photo → the duplicate group it stands for (two or more photos).
     stacks: dict[int, stacks.Stack] = field(default_factory=dict)
+    #: True when more than ``total`` photos match (the count stopped at `TOTAL_CAP`).
+    total_capped: bool = False
+
+
+#: Counting stops here. An exact total of a broad search costs as much as reading
+#: every match: 0.1–1.5 s a page at a million photos (benchmarks/catalog_scale.py),
+#: for a number nobody pages through; "more than 10,000" tells a writer to narrow it.
+TOTAL_CAP = 10_000
 
 
 def find_photos(
@@ -153,10 +162,13 @@ def find_photos(
         # row is a photo), where COUNT over the catalog looked each one up.
         total = len(matches.word_matches())
     elif with_total:
-        # The same conditions without sort or cursor: one COUNT, answered from
-        # the index and the id key, never by loading rows.
-        counted = query.with_only_columns(func.count(Asset.id)).order_by(None)
-        total = session.scalar(counted) or 0
+        # The same conditions without sort or cursor, at most one more than
+        # the cap: answered from the indexes, never by loading rows.
+        first = query.with_only_columns(Asset.id).order_by(None).limit(TOTAL_CAP + 1)
+        total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
+    capped = total is not None and total > TOTAL_CAP
+    if capped:
+        total = TOTAL_CAP
     if sort == "most_used" and parsed and session.get_bind().dialect.name == "sqlite":
         # Read photos in usage order from the stats index and test each against
         # the (materialized) match lists; starting from a list of 25,000 word
@@ -227,6 +239,7 @@ def find_photos(
         counts,
         total,
         {i: shown_stacks[i] for i in ids if i in shown_stacks},
+        capped,
     )
 
 
@@ -260,18 +273,27 @@ class _Matches:
         return bool(self.parsed.groups) and not self.parsed.filters and self.plain == PhotoFilter()
 
     def word_matches(self) -> set[int]:
-        """Ids matching the search words and none of the exclusions, read once."""
+        """Ids matching the search words and none of the exclusions, read once.
+
+        At most `TOTAL_CAP` + 1 of them: a broader search is asked in SQL
+        (`complete` is then False), as reading every match would cost more.
+        """
         if self._words is None:
             excluded = [(term,) for term in self.parsed.excluded]
             query = search.matching_ids(self.session, self.parsed.groups, excluded)
-            self._words = set(self.session.scalars(query))
+            self._words = set(self.session.scalars(query.limit(TOTAL_CAP + 1)))
         return self._words
+
+    @property
+    def complete(self) -> bool:
+        """The word matches read are all there are."""
+        return len(self.word_matches()) <= TOTAL_CAP
 
     def __call__(self, ids: set[int]) -> set[int]:
         """Which of ``ids`` the listing shows (grouped photos under "has duplicates" all are)."""
         if self.everything:
             return set(ids)
-        if self.parsed.groups:
+        if self.parsed.groups and self.complete:
             ids = ids & self.word_matches()
             if self.words_only or not ids:
                 return ids

@@ -9,7 +9,7 @@ from library.db.engine import Database
 from library.db.models import DuplicatePair
 from library.duplicates import decisions, membership
 from library.errors import InvalidValueError
-from tests.webui.webutil import add_article, create_asset
+from tests.webui.webutil import add_article, asset_values, create_asset
 
 
 def find(database: Database, q: str = "", **kw: object) -> list[int]:
@@ -368,6 +368,31 @@ def test_total_counts_every_match(database: Database) -> None:
         assert later.total == 5
         assert queries.find_photos(session, "same", limit=2).total is None
     assert len(ids) == 5
+
+
+def test_a_broad_listing_is_counted_up_to_the_cap(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting stops past TOTAL_CAP; the page says "more than", and stacking still works."""
+    monkeypatch.setattr(queries, "TOTAL_CAP", 3)
+    master = create_asset(database, caption="same words, the master", credit="Ana Diaz")
+    digest = asset_values(database, master).content_digest
+    copy = create_asset(database, caption="same words, a copy", content_digest=digest)
+    ids = [create_asset(database, caption="same words") for _ in range(4)]
+    stacked = queries.PhotoFilter(stack=True)
+    with database.session_scope(write=False) as session:
+        # Words alone (read from the index), then words with a filter (counted in SQL).
+        for q, filters in (("same", None), ("same", stacked), ("same -nothing", None)):
+            page = queries.find_photos(session, q, filters, limit=10, with_total=True)
+            assert (page.total, page.total_capped) == (3, True), (q, filters)
+        page = queries.find_photos(session, "same", stacked, limit=10, with_total=True)
+        # More matches than the cap: the group still shows once, as its master.
+        assert [a.id for a in page.assets] == [*reversed(ids), master]
+        # Under the cap the count is exact and says so.
+        narrow = queries.PhotoFilter(missing_credit=True, archive=False)
+        exact = queries.find_photos(session, "copy", narrow, with_total=True)
+        assert (exact.total, exact.total_capped) == (1, False)
+        assert [a.id for a in exact.assets] == [copy]
 
 
 @pytest.mark.parametrize(

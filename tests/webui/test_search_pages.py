@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
+from library.catalog import queries
 from library.config import LibraryConfig
 from library.db.engine import Database
 from tests.webui.webutil import (
@@ -17,7 +19,7 @@ from tests.webui.webutil import (
 
 
 def test_gallery_shows_total_understood_query_and_marks(
-    config: LibraryConfig, database: Database
+    config: LibraryConfig, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(config, PAGE_SIZE=2)
     client = app.test_client()
@@ -33,6 +35,12 @@ def test_gallery_shows_total_understood_query_and_marks(
     assert f'href="/photos/{cats[2]}?q=cats' in page  # the photo page marks the same words
     assert f"/photos/{rocket}/thumb" not in page
     assert "<span data-total>1</span> photo matches" in client.get("/?q=home").text
+    # A listing broader than the count's cap says so, and so does the API.
+    monkeypatch.setattr(queries, "TOTAL_CAP", 2)
+    page = client.get("/?q=cat").text
+    assert "More than <span data-total>2</span> photos match · showing 2" in page
+    answer = client.get("/api/photos?q=cat").get_json()
+    assert answer["total"] == 2 and answer["total_capped"] is True
     app.extensions["photodesk"].database.dispose()
 
 
