@@ -122,6 +122,8 @@ class PhotoPage:
 #: every match: 0.1–1.5 s a page at a million photos (benchmarks/catalog_scale.py),
 #: for a number nobody pages through; "more than 10,000" tells a writer to narrow it.
 TOTAL_CAP = 10_000
+#: How many of a search's word matches a listing reads into a set at most (`_Matches`).
+WORDS_READ = 50_000
 
 
 def find_photos(
@@ -275,19 +277,19 @@ class _Matches:
     def word_matches(self) -> set[int]:
         """Ids matching the search words and none of the exclusions, read once.
 
-        At most `TOTAL_CAP` + 1 of them: a broader search is asked in SQL
-        (`complete` is then False), as reading every match would cost more.
+        At most `WORDS_READ` of them (about 10 ms of reading): a broader
+        search is asked in SQL instead (`complete` is then False).
         """
         if self._words is None:
             excluded = [(term,) for term in self.parsed.excluded]
             query = search.matching_ids(self.session, self.parsed.groups, excluded)
-            self._words = set(self.session.scalars(query.limit(TOTAL_CAP + 1)))
+            self._words = set(self.session.scalars(query.limit(WORDS_READ + 1)))
         return self._words
 
     @property
     def complete(self) -> bool:
         """The word matches read are all there are."""
-        return len(self.word_matches()) <= TOTAL_CAP
+        return len(self.word_matches()) <= WORDS_READ
 
     def __call__(self, ids: set[int]) -> set[int]:
         """Which of ``ids`` the listing shows (grouped photos under "has duplicates" all are)."""

@@ -380,6 +380,15 @@ def test_a_broad_listing_is_counted_up_to_the_cap(
     copy = create_asset(database, caption="same words, a copy", content_digest=digest)
     ids = [create_asset(database, caption="same words") for _ in range(4)]
     stacked = queries.PhotoFilter(stack=True)
+    # Word matches read into a set (all of them), then too many to read (asked in SQL).
+    for words_read in (1000, 3):
+        monkeypatch.setattr(queries, "WORDS_READ", words_read)
+        check_capped_listing(database, master, copy, ids, stacked)
+
+
+def check_capped_listing(
+    database: Database, master: int, copy: int, ids: list[int], stacked: queries.PhotoFilter
+) -> None:
     with database.session_scope(write=False) as session:
         # Words alone (read from the index), then words with a filter (counted in SQL).
         for q, filters in (("same", None), ("same", stacked), ("same -nothing", None)):
