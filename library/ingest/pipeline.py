@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -28,6 +28,7 @@ from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_fi
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
+from library.errors import StoreError
 from library.db.engine import (
     INGEST_LOCK,
     NEAR_DUPLICATES_LOCK,
@@ -358,9 +359,19 @@ class IngestSession:
             if d.sha256 and d.sha256 not in known and d.sha256 not in seen_in_batch:
                 seen_in_batch.add(d.sha256)
                 new.append(d.path)
-        analyse = partial(
-            analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
-        )
+        analyse: Callable[[str], Analysis]
+        if self.options.dry_run:
+            analyse = partial(
+                analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
+            )
+        else:
+            analyse = partial(
+                analyse_and_store,
+                max_pixels=self.options.max_pixels,
+                time_limit=self.options.time_limit,
+                store_root=self.store.root,
+                link=self.options.link,
+            )
         return _Prepared(digests, known, new, analyse, self._submit(analyse, new))
 
     def finish(self, prepared: _Prepared) -> list[FileOutcome]:
@@ -386,6 +397,10 @@ class IngestSession:
         ready: dict[str, tuple[Analysis, str, dict[str, str]]] = {}
         for analysis in analyses.values():
             if analysis.error:
+                continue
+            if isinstance(analysis, StoredAnalysis):  # the worker stored its files
+                written += analysis.written
+                ready[analysis.path] = (analysis, analysis.original, analysis.rendition_paths)
                 continue
             original, renditions = self._store_files(analysis, written)
             ready[analysis.path] = (analysis, original, renditions)
@@ -515,19 +530,7 @@ class IngestSession:
         return [outcome for outcome in slots if outcome is not None]
 
     def _store_files(self, analysis: Analysis, written: list[str]) -> tuple[str, dict[str, str]]:
-        suffix = (
-            Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
-        )
-        original = self.store.original_path(analysis.sha256, suffix)
-        if self.store.add_original(original, Path(analysis.path), link=self.options.link):
-            written.append(original)
-        renditions: dict[str, str] = {}
-        for rendition in analysis.renditions:
-            relative = self.store.rendition_path(analysis.sha256, rendition.kind)
-            if self.store.write_bytes(relative, rendition.data):
-                written.append(relative)
-            renditions[rendition.kind] = relative
-        return original, renditions
+        return store_files(self.store, analysis, written, self.options.link)
 
     def _discard_unreferenced(self, written: list[str]) -> None:
         for relative in written:
@@ -604,6 +607,69 @@ class IngestSession:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
         pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+def store_files(
+    store: Store, analysis: Analysis, written: list[str], link: bool = False
+) -> tuple[str, dict[str, str]]:
+    """Put an analysed file and its renditions in the store; the paths newly written are
+    added to ``written`` (to remove if the batch is not cataloged)."""
+    suffix = Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
+    original = store.original_path(analysis.sha256, suffix)
+    if store.add_original(original, Path(analysis.path), link=link):
+        written.append(original)
+    renditions: dict[str, str] = {}
+    for rendition in analysis.renditions:
+        relative = store.rendition_path(analysis.sha256, rendition.kind)
+        if store.write_bytes(relative, rendition.data):
+            written.append(relative)
+        renditions[rendition.kind] = relative
+    return original, renditions
+
+
+@dataclass
+class StoredAnalysis(Analysis):
+    """An analysis whose file and renditions the worker has already put in the store."""
+
+    original: str = ""
+    rendition_paths: dict[str, str] = field(default_factory=dict)
+    #: What this worker wrote (files already there are not listed), so a batch that
+    #: cannot be cataloged removes only its own files.
+    written: list[str] = field(default_factory=list)
+
+
+#: One store per root in each worker process, so its folder cache lasts the run.
+_worker_stores: dict[Path, Store] = {}
+
+
+def analyse_and_store(
+    path: str, *, max_pixels: int, time_limit: float, store_root: Path, link: bool = False
+) -> Analysis:
+    """Analyse one file and write it and its renditions to the store; never raises.
+
+    Runs in the decoding workers: the copies and folders of a small photo cost about
+    as much as its catalog rows, and here they run on every core, not in the one
+    process that writes the catalog. Files are content-addressed and written
+    atomically, so a file two workers both write is whole either way.
+    """
+    analysis = analyze_file(path, max_pixels=max_pixels, time_limit=time_limit)
+    if analysis.error:
+        return analysis
+    store = _worker_stores.get(store_root)
+    if store is None:
+        store = _worker_stores[store_root] = Store(store_root)
+    written: list[str] = []
+    try:
+        original, renditions = store_files(store, analysis, written, link)
+    except (StoreError, OSError):
+        # The run's own process stores it again and stops with the store's error.
+        for relative in written:
+            store.remove(relative)
+        return analysis
+    values = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
+    return StoredAnalysis(
+        **values, original=original, rendition_paths=renditions, written=written
+    )
 
 
 @dataclass
