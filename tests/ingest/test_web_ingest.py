@@ -1,0 +1,73 @@
+"""Ingest of web-size photos: the decoding workers store the files, previews are the photos."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from assets import digests
+from library.catalog.store import Store
+from library.db.engine import Database
+from library.db.models import Asset
+from library.ingest.pipeline import IngestOptions, IngestSession
+from tests.conftest import make_jpeg
+
+
+def test_workers_store_the_files_and_a_web_size_photo_is_its_own_preview(
+    database: Database, tmp_path: Path
+) -> None:
+    made = [
+        make_jpeg(tmp_path / "in" / "web.jpg", (1400, 900), seed=1, progressive=True),
+        make_jpeg(tmp_path / "in" / "camera.jpg", (2600, 1700), seed=2),
+        make_jpeg(tmp_path / "in" / "small.jpg", (500, 400), seed=3),
+    ]
+    report = IngestSession(database, IngestOptions(workers=2, batch_size=2)).run(
+        [str(tmp_path / "in")]
+    )
+    assert report.ingested == 3 and not report.failed
+    store = Store(database.config.store_root)
+    with database.session_scope(write=False) as session:
+        assets = {Path(a.original_name).stem: a for a in session.scalars(select(Asset))}
+        assert set(assets) == {p.stem for p in made}
+        for path in made:
+            asset = assets[path.stem]
+            assert store.absolute(asset.store_path).read_bytes() == path.read_bytes()
+            stored = {r.kind: store.absolute(r.store_path).read_bytes() for r in asset.renditions}
+            sizes = {r.kind: max(r.width, r.height) for r in asset.renditions}
+            own = digests.structural_digest(stored["web"]) == digests.structural_digest(
+                path.read_bytes()
+            )
+            # The camera-size photo gets a 1280 px preview; the others are their own.
+            assert own == (path.stem != "camera")
+            assert sizes["web"] == {"web": 1400, "camera": 1280, "small": 500}[path.stem]
+            assert sizes["thumb"] == {"web": 480, "camera": 480, "small": 480}[path.stem]
+            assert stored["thumb"][:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_batch_that_is_not_cataloged_leaves_no_files(
+    database: Database, tmp_path: Path, workers: int
+) -> None:
+    for seed in range(3):
+        make_jpeg(tmp_path / "in" / f"{seed}.jpg", (900, 600), seed=seed)
+
+    def refuse(_session: object, _outcomes: object) -> None:
+        raise RuntimeError("the job was cancelled")
+
+    options = IngestOptions(workers=workers, on_batch=refuse)
+    with pytest.raises(RuntimeError):
+        IngestSession(database, options).run([str(tmp_path / "in")])
+    assert list(Store(database.config.store_root).walk()) == []
+
+
+def test_store_makes_a_vanished_folder_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    first = store.rendition_path("ab" * 32, "thumb")
+    assert store.write_bytes(first, b"one")
+    shutil.rmtree(tmp_path / "store" / "renditions")
+    shutil.rmtree(store.tmp_dir)
+    assert store.write_bytes(first, b"two")
+    assert (tmp_path / "store" / first).read_bytes() == b"two"
