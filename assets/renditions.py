@@ -129,13 +129,17 @@ def own_preview(data: bytes, image: Image.Image) -> Rendition | None:
     has_profile = False
     for segment in imaging.jpeg_segments(data):
         marker = segment.marker
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            if marker not in _WEB_FRAMES or segment.payload[:1] != b"\x08":
-                return None
+        is_frame = 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC)
+        if is_frame and (marker not in _WEB_FRAMES or segment.payload[:1] != b"\x08"):
+            return None  # lossless, arithmetic-coded or 12-bit: not for every browser
         is_profile = marker == 0xE2 and segment.payload.startswith(b"ICC_PROFILE\x00")
         has_profile = has_profile or is_profile
-        if (0xE0 <= marker <= 0xEF and marker not in _KEPT_APPS) or marker == 0xFE or (
-            marker == 0xE2 and not is_profile  # APP2 that is no profile: FlashPix, MPF
+        if (
+            (0xE0 <= marker <= 0xEF and marker not in _KEPT_APPS)
+            or marker == 0xFE
+            or (
+                marker == 0xE2 and not is_profile  # APP2 that is no profile: FlashPix, MPF
+            )
         ):
             kept.append(data[pos : segment.start])
             pos = segment.end

@@ -28,13 +28,13 @@ from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_fi
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
-from library.errors import StoreError
 from library.db.engine import (
     INGEST_LOCK,
     NEAR_DUPLICATES_LOCK,
     Database,
     one_writer_at_a_time,
 )
+from library.errors import StoreError
 
 #: Extensions consumed together with an image rather than ingested themselves.
 SIDECAR_SUFFIXES = frozenset({".xmp"})
@@ -667,9 +667,7 @@ def analyse_and_store(
             store.remove(relative)
         return analysis
     values = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
-    return StoredAnalysis(
-        **values, original=original, rendition_paths=renditions, written=written
-    )
+    return StoredAnalysis(**values, original=original, rendition_paths=renditions, written=written)
 
 
 @dataclass

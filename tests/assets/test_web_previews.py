@@ -121,7 +121,9 @@ def test_cmyk_and_broken_profiles_are_not_kept(tmp_path: Path) -> None:
     # A profile that is not one: the re-encoded renditions say nothing (sRGB, as browsers
     # take it) rather than copy a profile a browser would guess about.
     broken = web_jpeg(tmp_path / "broken.jpg", icc_profile=b"\x00" * 200)
-    assert renditions.own_preview(broken.read_bytes(), imaging.open_image(broken.read_bytes())) is None
+    assert (
+        renditions.own_preview(broken.read_bytes(), imaging.open_image(broken.read_bytes())) is None
+    )
     for rendition in analyze_file(str(broken)).renditions:
         assert "icc_profile" not in Image.open(io.BytesIO(rendition.data)).info
 
