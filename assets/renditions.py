@@ -157,6 +157,20 @@ def own_preview(data: bytes, image: Image.Image) -> Rendition | None:
     return Rendition("web", preview, width, height)
 
 
+def web_long_side(width: int, height: int, fmt: str | None, orientation: int | None) -> int:
+    """The long side of a photo's web preview, from its catalog facts, for ``srcset``.
+
+    A JPEG upright as stored and at most ``OWN_PREVIEW_MAX_SIDE`` is its own preview;
+    the rarer exceptions ``own_preview`` knows from the file (CMYK, heavier than
+    ``OWN_PREVIEW_MAX_BYTES``, a broken profile, cut short) get 1280 px instead, which
+    a browser choosing from ``srcset`` tells apart from this only by the bytes it saves.
+    """
+    side = max(width, height)
+    if fmt == "jpeg" and (orientation or 1) == 1 and side <= OWN_PREVIEW_MAX_SIDE:
+        return side
+    return min(side, RENDITIONS["web"][0])
+
+
 def fit(image: Image.Image, long_side: int) -> Image.Image:
     """A copy no larger than ``long_side`` on its longer side, aspect kept."""
     width, height = image.size

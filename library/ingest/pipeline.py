@@ -48,6 +48,12 @@ class IngestOptions:
     link: bool = False
     dry_run: bool = False
     batch_size: int = 16
+    #: Small files (web-size photos of a few hundred KB) decode quickly, so a batch's
+    #: fixed cost (its transaction, look-ups and group refresh) weighs more on each: a
+    #: batch takes more of them, up to ``batch_grow`` times ``batch_size`` files, while
+    #: its files add up to at most ``batch_bytes`` (16 camera photos weigh more). 0: off.
+    batch_bytes: int = 12_000_000
+    batch_grow: int = 4
     #: Batches whose files are being analysed while the oldest one is stored.
     in_flight: int = 3
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -266,8 +272,8 @@ class IngestSession:
             # Several batches in flight: the workers analyse the next ones while
             # this process writes the oldest to the store and the catalog.
             pending: deque[_Prepared] = deque()
-            for start in range(0, len(candidates), self.options.batch_size):
-                pending.append(self.prepare(candidates[start : start + self.options.batch_size]))
+            for batch in self.batches(candidates):
+                pending.append(self.prepare(batch))
                 if len(pending) > self.options.in_flight:
                     for outcome in self.finish(pending.popleft()):
                         self._emit(report, outcome)
@@ -346,6 +352,28 @@ class IngestSession:
             return found
 
         self._near_found += self.database.run_transaction(match, what="matching near-duplicates")
+
+    def batches(self, paths: list[str]) -> Iterator[list[str]]:
+        """The run's batches: ``batch_size`` files each, more while they are small.
+
+        The last files go in plain batches: their catalog writes come after the
+        decoding has ended, with one core idle, so they are kept short.
+        """
+        size = max(1, self.options.batch_size)
+        most = size * max(1, self.options.batch_grow)
+        grow_until = len(paths) - size * max(1, self.options.in_flight)
+        start = 0
+        while start < len(paths):
+            end = min(start + size, len(paths))
+            if self.options.batch_bytes and end < grow_until:
+                total = sum(_file_size(p) for p in paths[start:end])
+                while end < grow_until and end - start < most:
+                    total += _file_size(paths[end])
+                    if total > self.options.batch_bytes:
+                        break
+                    end += 1
+            yield paths[start:end]
+            start = end
 
     def prepare(self, batch: list[str]) -> _Prepared:
         """Digest and match a batch, and start analysing its new files in the workers."""
@@ -607,6 +635,13 @@ class IngestSession:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
         pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reported when it is read
 
 
 def store_files(

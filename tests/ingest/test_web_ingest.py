@@ -71,3 +71,23 @@ def test_store_makes_a_vanished_folder_again(tmp_path: Path) -> None:
     shutil.rmtree(store.tmp_dir)
     assert store.write_bytes(first, b"two")
     assert (tmp_path / "store" / first).read_bytes() == b"two"
+
+
+def test_small_files_go_in_larger_batches_but_the_last_ones_do_not(
+    database: Database, tmp_path: Path
+) -> None:
+    small = [tmp_path / f"s{i:03d}.jpg" for i in range(100)]
+    for path in small:
+        path.write_bytes(b"x" * 1000)
+    session = IngestSession(database, IngestOptions(batch_size=4, batch_grow=3, in_flight=2))
+    sizes = [len(b) for b in session.batches([str(p) for p in small])]
+    # Grown to 12 while the files are small; the last 8 (two batches in flight) plain.
+    assert sizes == [12] * 7 + [8, 4, 4]
+    assert [p for b in session.batches([str(p) for p in small]) for p in b] == [
+        str(p) for p in small
+    ]
+    heavy = IngestSession(database, IngestOptions(batch_size=4, batch_bytes=5000))
+    assert [len(b) for b in heavy.batches([str(p) for p in small])][:2] == [5, 5]
+    # A job's piece is one batch of exactly its files, whatever their size.
+    piece = IngestSession(database, IngestOptions(batch_size=len(small)))
+    assert [len(b) for b in piece.batches([str(p) for p in small])] == [100]
