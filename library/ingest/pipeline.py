@@ -462,6 +462,7 @@ class IngestSession:
         """The dry-run replacement for store_stage: reports what would happen, writes nothing."""
         outcomes = []
         pending: set[str] = set()
+        refused: dict[str, str] = {}
         for d in digests:
             if d.error or not d.sha256:
                 outcomes.append(FileOutcome(d.path, "failed", error=d.error or "unreadable"))
@@ -469,9 +470,12 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
             elif d.sha256 in pending:
                 outcomes.append(FileOutcome(d.path, "already_present"))
+            elif d.sha256 in refused:  # a copy of a file that failed above
+                outcomes.append(FileOutcome(d.path, "failed", error=refused[d.sha256]))
             else:
                 analysis = analyses[d.path]
                 if analysis.error:
+                    refused[d.sha256] = analysis.error
                     outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 else:
                     pending.add(d.sha256)
@@ -496,13 +500,17 @@ class IngestSession:
         slots: list[FileOutcome | None] = [None] * len(digests)
         failures: list[tuple[str, str, int | None, int]] = []
         fresh: list[int] = []
+        refused: dict[str, str] = {}  # sha256 → why, for copies of a failed file
         for index, d in enumerate(digests):
             analysis = analyses.get(d.path)
             if d.error or not d.sha256:
                 failures.append((d.path, d.error or "unreadable", None, index))
+            elif d.sha256 in refused and d.sha256 not in known:
+                failures.append((d.path, refused[d.sha256], d.size, index))
             elif d.sha256 in known or analysis is None:
                 continue  # a known file, or a second copy of a file new in this batch
             elif analysis.error:
+                refused[d.sha256] = analysis.error
                 failures.append((d.path, analysis.error, d.size, index))
             else:
                 fresh.append(index)

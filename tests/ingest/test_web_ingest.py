@@ -91,3 +91,16 @@ def test_small_files_go_in_larger_batches_but_the_last_ones_do_not(
     # A job's piece is one batch of exactly its files, whatever their size.
     piece = IngestSession(database, IngestOptions(batch_size=len(small)))
     assert [len(b) for b in piece.batches([str(p) for p in small])] == [100]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_copies_of_a_failing_file_in_one_batch_all_fail(
+    database: Database, tmp_path: Path, dry_run: bool
+) -> None:
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (tmp_path / name).write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    report = IngestSession(database, IngestOptions(workers=1, dry_run=dry_run)).run(
+        [str(tmp_path)]
+    )
+    assert len(report.failed) == 3 and report.ingested == 0
+    assert len({f["error"] for f in report.failed}) == 1
