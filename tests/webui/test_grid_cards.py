@@ -98,7 +98,7 @@ def test_a_web_size_jpeg_offers_itself_as_the_preview(
     page = client.get("/").text
     assert f'srcset="/photos/{site}/thumb 480w, /photos/{site}/web 1600w"' in page
     # Stored sideways, it was turned and scaled: the usual 1280 px preview.
-    assert f'srcset="/photos/{turned}/thumb 320w, /photos/{turned}/web 853w"' in page
+    assert f'srcset="/photos/{turned}/thumb 320w, /photos/{turned}/web 854w"' in page
 
 
 def test_rights_rules() -> None:
