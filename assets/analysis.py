@@ -87,12 +87,17 @@ def analyze_file(
     path: str,
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    data: bytes | None = None,
 ) -> Analysis:
-    """Digest, decode, hash, read metadata and render one file; never raises."""
+    """Digest, decode, hash, read metadata and render one file; never raises.
+
+    ``data`` is the file's content when the caller has read it already (and will
+    store exactly those bytes).
+    """
     result = Analysis(path)
     try:
         with _time_limit(time_limit):
-            _analyze(result, max_pixels)
+            _analyze(result, max_pixels, data)
     except AssetError as exc:
         result.error = str(exc)
     except MemoryError:
@@ -106,8 +111,9 @@ def analyze_file(
     return result
 
 
-def _analyze(result: Analysis, max_pixels: int) -> None:
-    data = read_file(result.path)
+def _analyze(result: Analysis, max_pixels: int, data: bytes | None = None) -> None:
+    if data is None:
+        data = read_file(result.path)
     result.size = len(data)
     result.sha256 = digests.sha256_hex(data)
     image = imaging.open_image(data, max_pixels)

@@ -24,7 +24,15 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_file, digest_file
+from assets.analysis import (
+    DEFAULT_TIME_LIMIT,
+    Analysis,
+    FileDigest,
+    analyze_file,
+    digest_file,
+    read_file,
+)
+from assets.errors import AssetError
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
@@ -653,13 +661,24 @@ def _file_size(path: str) -> int:
 
 
 def store_files(
-    store: Store, analysis: Analysis, written: list[str], link: bool = False
+    store: Store,
+    analysis: Analysis,
+    written: list[str],
+    link: bool = False,
+    data: bytes | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Put an analysed file and its renditions in the store; the paths newly written are
-    added to ``written`` (to remove if the batch is not cataloged)."""
+    added to ``written`` (to remove if the batch is not cataloged).
+
+    ``data``: the bytes that were analysed, stored as they are (a file rewritten
+    meanwhile cannot land under another file's address); else the file is copied.
+    """
     suffix = Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
     original = store.original_path(analysis.sha256, suffix)
-    if store.add_original(original, Path(analysis.path), link=link):
+    if data is not None and not link:
+        if not store.exists(original) and store.write_bytes(original, data):
+            written.append(original)
+    elif store.add_original(original, Path(analysis.path), link=link):
         written.append(original)
     renditions: dict[str, str] = {}
     for rendition in analysis.renditions:
@@ -695,7 +714,11 @@ def analyse_and_store(
     process that writes the catalog. Files are content-addressed and written
     atomically, so a file two workers both write is whole either way.
     """
-    analysis = analyze_file(path, max_pixels=max_pixels, time_limit=time_limit)
+    try:
+        data: bytes | None = read_file(path)
+    except (AssetError, MemoryError):
+        data = None  # analyze_file tries again and says why, in the same words
+    analysis = analyze_file(path, max_pixels=max_pixels, time_limit=time_limit, data=data)
     if analysis.error:
         return analysis
     store = _worker_stores.get(store_root)
@@ -703,7 +726,7 @@ def analyse_and_store(
         store = _worker_stores[store_root] = Store(store_root)
     written: list[str] = []
     try:
-        original, renditions = store_files(store, analysis, written, link)
+        original, renditions = store_files(store, analysis, written, link, data)
     except (StoreError, OSError):
         # The run's own process stores it again and stops with the store's error.
         for relative in written:

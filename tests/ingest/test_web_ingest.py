@@ -99,8 +99,6 @@ def test_copies_of_a_failing_file_in_one_batch_all_fail(
 ) -> None:
     for name in ("a.jpg", "b.jpg", "c.jpg"):
         (tmp_path / name).write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
-    report = IngestSession(database, IngestOptions(workers=1, dry_run=dry_run)).run(
-        [str(tmp_path)]
-    )
+    report = IngestSession(database, IngestOptions(workers=1, dry_run=dry_run)).run([str(tmp_path)])
     assert len(report.failed) == 3 and report.ingested == 0
     assert len({f["error"] for f in report.failed}) == 1
