@@ -102,3 +102,24 @@ def test_copies_of_a_failing_file_in_one_batch_all_fail(
     report = IngestSession(database, IngestOptions(workers=1, dry_run=dry_run)).run([str(tmp_path)])
     assert len(report.failed) == 3 and report.ingested == 0
     assert len({f["error"] for f in report.failed}) == 1
+
+
+def test_verify_remakes_a_lost_preview_as_ingest_made_it(
+    database: Database, tmp_path: Path
+) -> None:
+    from library.files.verify import verify_library
+
+    photo = make_jpeg(tmp_path / "in" / "site.jpg", (1500, 1000), seed=4)
+    IngestSession(database, IngestOptions(workers=1)).run([str(photo)])
+    assert verify_library(database).problems == []
+    store = Store(database.config.store_root)
+    with database.session_scope(write=False) as session:
+        asset = session.scalars(select(Asset)).one()
+        web = next(r.store_path for r in asset.renditions if r.kind == "web")
+    before = store.absolute(web).read_bytes()
+    store.absolute(web).unlink()
+    repaired = verify_library(database, repair=True)
+    assert [p.kind for p in repaired.problems] == ["missing_rendition"]
+    assert repaired.unrepaired == []
+    assert store.absolute(web).read_bytes() == before
+    assert digests.structural_digest(before) == digests.structural_digest(photo.read_bytes())
