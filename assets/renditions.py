@@ -62,19 +62,31 @@ def encode(scaled: Image.Image, kind: str, icc_profile: bytes | None = None) -> 
     return Rendition(kind, buffer.getvalue(), scaled.size[0], scaled.size[1])
 
 
+#: A larger profile would outweigh a thumbnail; RGB display profiles are a few KB.
+MAX_PROFILE_BYTES = 128 * 1024
+
+
 def colour_profile(image: Image.Image) -> bytes | None:
-    """The image's ICC profile when it is whole (header size and signature agree), else None.
+    """The image's ICC profile when renditions can carry it, else None.
 
     Renditions carry it so a browser shows an Adobe RGB or Display P3 photo in its
-    colours; a broken profile (reported by the metadata reader) is left out, and the
-    pixels are then taken as sRGB, as browsers take them.
+    colours. It must be whole (header size and signature agree) and describe the
+    renditions' pixels: an RGB profile for an RGB photo, a grey one for a greyscale
+    photo. A CMYK photo's profile does not fit its RGB renditions, and a broken one
+    (reported by the metadata reader) says nothing; without one, the pixels are
+    taken as sRGB, as browsers take them.
     """
     profile = image.info.get("icc_profile")
-    if not isinstance(profile, bytes) or len(profile) < 128 or profile[36:40] != b"acsp":
+    if not isinstance(profile, bytes) or not 128 <= len(profile) <= MAX_PROFILE_BYTES:
         return None
-    if int.from_bytes(profile[:4], "big") != len(profile):
+    if profile[36:40] != b"acsp" or int.from_bytes(profile[:4], "big") != len(profile):
         return None
-    return profile
+    space = profile[16:20]
+    if image.mode in ("RGB", "RGBA", "RGBX", "YCbCr") and space == b"RGB ":
+        return profile
+    if image.mode in ("L", "LA") and space == b"GRAY":
+        return profile
+    return None
 
 
 #: JPEG frames every browser decodes: baseline, extended and progressive Huffman.

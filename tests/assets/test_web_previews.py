@@ -176,3 +176,18 @@ def test_signals_on_real_web_size_photos(tmp_path: Path) -> None:
     assert distances
     assert max(distances) <= 6
     assert sum(distances) / len(distances) < 1.0
+
+
+def test_a_profile_that_does_not_describe_the_renditions_is_left_out(tmp_path: Path) -> None:
+    cmyk_profile = bytearray(SRGB)
+    cmyk_profile[16:20] = b"CMYK"  # a printer profile's colour space
+    cmyk = tmp_path / "cmyk.jpg"
+    Image.new("CMYK", (900, 600), (10, 20, 30, 40)).save(
+        cmyk, "JPEG", icc_profile=bytes(cmyk_profile)
+    )
+    for rendition in analyze_file(str(cmyk)).renditions:
+        assert "icc_profile" not in Image.open(io.BytesIO(rendition.data)).info
+    # The same bytes on an RGB photo: they do describe it, and travel with it.
+    rgb = make_jpeg(tmp_path / "rgb.jpg", (2600, 1700), seed=2, icc_profile=SRGB)
+    for rendition in analyze_file(str(rgb)).renditions:
+        assert Image.open(io.BytesIO(rendition.data)).info.get("icc_profile") == SRGB
