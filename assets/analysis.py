@@ -87,12 +87,17 @@ def analyze_file(
     path: str,
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    data: bytes | None = None,
 ) -> Analysis:
-    """Digest, decode, hash, read metadata and render one file; never raises."""
+    """Digest, decode, hash, read metadata and render one file; never raises.
+
+    ``data`` is the file's content when the caller has read it already (and will
+    store exactly those bytes).
+    """
     result = Analysis(path)
     try:
         with _time_limit(time_limit):
-            _analyze(result, max_pixels)
+            _analyze(result, max_pixels, data)
     except AssetError as exc:
         result.error = str(exc)
     except MemoryError:
@@ -106,8 +111,9 @@ def analyze_file(
     return result
 
 
-def _analyze(result: Analysis, max_pixels: int) -> None:
-    data = read_file(result.path)
+def _analyze(result: Analysis, max_pixels: int, data: bytes | None = None) -> None:
+    if data is None:
+        data = read_file(result.path)
     result.size = len(data)
     result.sha256 = digests.sha256_hex(data)
     image = imaging.open_image(data, max_pixels)
@@ -127,19 +133,36 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
     result.content_digest = digest
     # The header's size, read before a reduced-scale decode shrinks the image object.
     width, height = result.info.width, result.info.height
-    decoded = imaging.decode_photo(image, renditions.RENDITIONS["web"][0], data)
     turned = imaging.exif_orientation(image) in (5, 6, 7, 8)
     result.upright_width, result.upright_height = (height, width) if turned else (width, height)
-    # Each smaller image is scaled from the next larger one, never from the decode.
-    web = renditions.fit(decoded.shown, renditions.RENDITIONS["web"][0])
-    thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
-    # A JPEG that ends early is matched by the rows that decoded, not the grey band.
+    profile = renditions.colour_profile(image)
+    # A JPEG that is web-size already is its own preview: decoded only at the reduced
+    # scale the thumbnail needs, and nothing is encoded at 1280 px.
+    own = renditions.own_preview(data, image)
+    if own is not None:
+        decoded = imaging.decode_photo(image, renditions.RENDITIONS["thumb"][0], data)
+        if decoded.warnings:  # truncated: the preview must show the grey band
+            own = None
+            image = imaging.open_image(data, max_pixels)
+    if own is None:
+        decoded = imaging.decode_photo(image, renditions.RENDITIONS["web"][0], data)
+        # Each smaller image is scaled from the next larger one, never from the decode.
+        web = renditions.fit(decoded.shown, renditions.RENDITIONS["web"][0])
+        thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
+        preview, larger = renditions.encode(web, "web", profile), web
+    else:
+        thumb = renditions.fit(decoded.shown, renditions.RENDITIONS["thumb"][0])
+        preview, larger = own, decoded.shown
+    # Signals come from the largest image at hand: the 1280 px preview, or the reduced
+    # decode (at least 480 px), whose hashes are within a bit or two of the preview's
+    # (benchmarks/README.md, "Web-size photos"). A JPEG that ends early is matched by
+    # the rows that decoded, not the grey band.
     if decoded.signal is decoded.shown:
-        signal = renditions.fit(web, renditions.SIGNAL_SIDE)
+        signal = renditions.fit(larger, renditions.SIGNAL_SIDE)
     else:
         signal = signal_image(decoded.signal)
     result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
-    result.renditions = [renditions.encode(web, "web"), renditions.encode(thumb, "thumb")]
+    result.renditions = [preview, renditions.encode(thumb, "thumb", profile)]
     result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
 

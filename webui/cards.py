@@ -9,7 +9,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assets.renditions import RENDITIONS
+from assets.renditions import RENDITIONS, web_long_side
 from library.catalog import rights
 from library.db.models import STATUSES
 from library.text.diffs import items_diff, word_diff
@@ -29,14 +29,16 @@ def _scaled(width: int, height: int, long_side: int) -> tuple[int, int]:
 def picture(asset: Any, base: str) -> dict[str, str]:
     """``src``, ``srcset``, ``sizes``, ``width`` and ``height`` for a grid card's picture.
 
-    The thumbnail (480 px) and the web preview (1280 px) are offered with their
-    real widths, and ``sizes`` says how wide this photo is drawn in the card's
+    The thumbnail (480 px) and the web preview (1280 px, or a web-size JPEG's own
+    size: it is its own preview) are offered with their real widths, and ``sizes`` says how wide this photo is drawn in the card's
     box, so a 2x screen takes the thumbnail and only a wide phone card the preview.
     """
     # ``base`` is the photo page's address, which the grid has already built.
     width, height = asset.width or BOX[0], asset.height or BOX[1]
     thumb = _scaled(width, height, RENDITIONS["thumb"][0])
-    web = _scaled(width, height, RENDITIONS["web"][0])
+    fmt, orientation = getattr(asset, "format", None), getattr(asset, "orientation", None)
+    side = web_long_side(width, height, fmt, orientation)
+    web = _scaled(width, height, side)
     shown = min(BOX[0], round(BOX[1] * width / max(height, 1)))
     srcset = f"{base}/thumb {thumb[0]}w"
     if web[0] > thumb[0]:

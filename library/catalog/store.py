@@ -22,6 +22,9 @@ class Store:
 
     def __init__(self, root: Path):
         self.root = root
+        #: Folders this object made or found, so each file costs no mkdir calls
+        #: (a fresh folder is made once; a vanished one is made again, see _folder).
+        self._folders: set[Path] = set()
 
     def original_path(self, sha256: str, suffix: str) -> str:
         return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}{suffix.lower()}"
@@ -51,8 +54,8 @@ class Store:
         target = self.root / relative
         if target.exists() or target.is_symlink():
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
         if link:
+            self._folder(target.parent)
             tmp = self._tmp_name(target)
             try:
                 os.link(source, tmp)
@@ -116,8 +119,14 @@ class Store:
         return self.root / "tmp"
 
     def _tmp_name(self, target: Path) -> Path:
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self._folder(self.tmp_dir)
         return self.tmp_dir / f".tmp-{os.getpid()}-{target.name}"
+
+    def _folder(self, folder: Path, again: bool = False) -> None:
+        """Make sure a folder exists; after the first time, only when ``again`` (it vanished)."""
+        if again or folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
     def _atomic_write(self, target: Path, writer: object, durable: bool = False) -> None:
         """Write to store/tmp, then rename into place: readers never see half a file.
@@ -127,16 +136,24 @@ class Store:
         the known path it was copied from (ingest copies, it never moves).
         """
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=self.tmp_dir)
+            self._folder(target.parent)
+            self._folder(self.tmp_dir)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=self.tmp_dir)
+            except FileNotFoundError:  # someone removed the folder meanwhile
+                self._folder(self.tmp_dir, again=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", dir=self.tmp_dir)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     writer(handle)  # type: ignore[operator]
                     if durable:
                         handle.flush()
                         os.fsync(handle.fileno())
-                os.replace(tmp, target)
+                try:
+                    os.replace(tmp, target)
+                except FileNotFoundError:
+                    self._folder(target.parent, again=True)
+                    os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise

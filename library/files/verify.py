@@ -221,8 +221,16 @@ def remake_rendition(store: Store, asset: Asset, rendition: Rendition) -> bool:
 
     try:
         data = (store.root / asset.store_path).read_bytes()
-        upright = imaging.decode(imaging.open_image(data), renditions.RENDITIONS["web"][0], data)
-        made = renditions.make_rendition(upright, rendition.kind)
+        image = imaging.open_image(data)
+        profile = renditions.colour_profile(image)
+        # As ingest makes it: a web-size JPEG is its own preview unless it ends early.
+        own = renditions.own_preview(data, image) if rendition.kind == "web" else None
+        if own is not None and not imaging.decode_photo(image, None, data).warnings:
+            made = own
+        else:
+            image = imaging.open_image(data)
+            upright = imaging.decode(image, renditions.RENDITIONS["web"][0], data)
+            made = renditions.make_rendition(upright, rendition.kind, profile)
     except (OSError, AssetError):
         return False
     (store.root / rendition.store_path).unlink(missing_ok=True)

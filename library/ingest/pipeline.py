@@ -17,14 +17,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from assets.analysis import DEFAULT_TIME_LIMIT, Analysis, FileDigest, analyze_file, digest_file
+from assets.analysis import (
+    DEFAULT_TIME_LIMIT,
+    Analysis,
+    FileDigest,
+    analyze_file,
+    digest_file,
+    read_file,
+)
+from assets.errors import AssetError
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
 from library.catalog.store import Store
@@ -34,6 +42,7 @@ from library.db.engine import (
     Database,
     one_writer_at_a_time,
 )
+from library.errors import StoreError
 
 #: Extensions consumed together with an image rather than ingested themselves.
 SIDECAR_SUFFIXES = frozenset({".xmp"})
@@ -47,6 +56,12 @@ class IngestOptions:
     link: bool = False
     dry_run: bool = False
     batch_size: int = 16
+    #: Small files (web-size photos of a few hundred KB) decode quickly, so a batch's
+    #: fixed cost (its transaction, look-ups and group refresh) weighs more on each: a
+    #: batch takes more of them, up to ``batch_grow`` times ``batch_size`` files, while
+    #: its files add up to at most ``batch_bytes`` (16 camera photos weigh more). 0: off.
+    batch_bytes: int = 12_000_000
+    batch_grow: int = 4
     #: Batches whose files are being analysed while the oldest one is stored.
     in_flight: int = 3
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -265,8 +280,8 @@ class IngestSession:
             # Several batches in flight: the workers analyse the next ones while
             # this process writes the oldest to the store and the catalog.
             pending: deque[_Prepared] = deque()
-            for start in range(0, len(candidates), self.options.batch_size):
-                pending.append(self.prepare(candidates[start : start + self.options.batch_size]))
+            for batch in self.batches(candidates):
+                pending.append(self.prepare(batch))
                 if len(pending) > self.options.in_flight:
                     for outcome in self.finish(pending.popleft()):
                         self._emit(report, outcome)
@@ -346,6 +361,28 @@ class IngestSession:
 
         self._near_found += self.database.run_transaction(match, what="matching near-duplicates")
 
+    def batches(self, paths: list[str]) -> Iterator[list[str]]:
+        """The run's batches: ``batch_size`` files each, more while they are small.
+
+        The last files go in plain batches: their catalog writes come after the
+        decoding has ended, with one core idle, so they are kept short.
+        """
+        size = max(1, self.options.batch_size)
+        most = size * max(1, self.options.batch_grow)
+        grow_until = len(paths) - size * max(1, self.options.in_flight)
+        start = 0
+        while start < len(paths):
+            end = min(start + size, len(paths))
+            if self.options.batch_bytes and end < grow_until:
+                total = sum(_file_size(p) for p in paths[start:end])
+                while end < grow_until and end - start < most:
+                    total += _file_size(paths[end])
+                    if total > self.options.batch_bytes:
+                        break
+                    end += 1
+            yield paths[start:end]
+            start = end
+
     def prepare(self, batch: list[str]) -> _Prepared:
         """Digest and match a batch, and start analysing its new files in the workers."""
         # Hashing runs at disk speed, so it is done here: sent to the pool it would
@@ -358,9 +395,19 @@ class IngestSession:
             if d.sha256 and d.sha256 not in known and d.sha256 not in seen_in_batch:
                 seen_in_batch.add(d.sha256)
                 new.append(d.path)
-        analyse = partial(
-            analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
-        )
+        analyse: Callable[[str], Analysis]
+        if self.options.dry_run:
+            analyse = partial(
+                analyze_file, max_pixels=self.options.max_pixels, time_limit=self.options.time_limit
+            )
+        else:
+            analyse = partial(
+                analyse_and_store,
+                max_pixels=self.options.max_pixels,
+                time_limit=self.options.time_limit,
+                store_root=self.store.root,
+                link=self.options.link,
+            )
         return _Prepared(digests, known, new, analyse, self._submit(analyse, new))
 
     def finish(self, prepared: _Prepared) -> list[FileOutcome]:
@@ -386,6 +433,10 @@ class IngestSession:
         ready: dict[str, tuple[Analysis, str, dict[str, str]]] = {}
         for analysis in analyses.values():
             if analysis.error:
+                continue
+            if isinstance(analysis, StoredAnalysis):  # the worker stored its files
+                written += analysis.written
+                ready[analysis.path] = (analysis, analysis.original, analysis.rendition_paths)
                 continue
             original, renditions = self._store_files(analysis, written)
             ready[analysis.path] = (analysis, original, renditions)
@@ -419,6 +470,7 @@ class IngestSession:
         """The dry-run replacement for store_stage: reports what would happen, writes nothing."""
         outcomes = []
         pending: set[str] = set()
+        refused: dict[str, str] = {}
         for d in digests:
             if d.error or not d.sha256:
                 outcomes.append(FileOutcome(d.path, "failed", error=d.error or "unreadable"))
@@ -426,9 +478,12 @@ class IngestSession:
                 outcomes.append(FileOutcome(d.path, "already_present", asset_id=known[d.sha256]))
             elif d.sha256 in pending:
                 outcomes.append(FileOutcome(d.path, "already_present"))
+            elif d.sha256 in refused:  # a copy of a file that failed above
+                outcomes.append(FileOutcome(d.path, "failed", error=refused[d.sha256]))
             else:
                 analysis = analyses[d.path]
                 if analysis.error:
+                    refused[d.sha256] = analysis.error
                     outcomes.append(FileOutcome(d.path, "failed", error=analysis.error))
                 else:
                     pending.add(d.sha256)
@@ -453,13 +508,17 @@ class IngestSession:
         slots: list[FileOutcome | None] = [None] * len(digests)
         failures: list[tuple[str, str, int | None, int]] = []
         fresh: list[int] = []
+        refused: dict[str, str] = {}  # sha256 → why, for copies of a failed file
         for index, d in enumerate(digests):
             analysis = analyses.get(d.path)
             if d.error or not d.sha256:
                 failures.append((d.path, d.error or "unreadable", None, index))
+            elif d.sha256 in refused and d.sha256 not in known:
+                failures.append((d.path, refused[d.sha256], d.size, index))
             elif d.sha256 in known or analysis is None:
                 continue  # a known file, or a second copy of a file new in this batch
             elif analysis.error:
+                refused[d.sha256] = analysis.error
                 failures.append((d.path, analysis.error, d.size, index))
             else:
                 fresh.append(index)
@@ -515,19 +574,7 @@ class IngestSession:
         return [outcome for outcome in slots if outcome is not None]
 
     def _store_files(self, analysis: Analysis, written: list[str]) -> tuple[str, dict[str, str]]:
-        suffix = (
-            Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
-        )
-        original = self.store.original_path(analysis.sha256, suffix)
-        if self.store.add_original(original, Path(analysis.path), link=self.options.link):
-            written.append(original)
-        renditions: dict[str, str] = {}
-        for rendition in analysis.renditions:
-            relative = self.store.rendition_path(analysis.sha256, rendition.kind)
-            if self.store.write_bytes(relative, rendition.data):
-                written.append(relative)
-            renditions[rendition.kind] = relative
-        return original, renditions
+        return store_files(self.store, analysis, written, self.options.link)
 
     def _discard_unreferenced(self, written: list[str]) -> None:
         for relative in written:
@@ -604,6 +651,89 @@ class IngestSession:
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.kill()
         pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reported when it is read
+
+
+def store_files(
+    store: Store,
+    analysis: Analysis,
+    written: list[str],
+    link: bool = False,
+    data: bytes | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Put an analysed file and its renditions in the store; the paths newly written are
+    added to ``written`` (to remove if the batch is not cataloged).
+
+    ``data``: the bytes that were analysed, stored as they are (a file rewritten
+    meanwhile cannot land under another file's address); else the file is copied.
+    """
+    suffix = Path(analysis.path).suffix or f".{analysis.info.format if analysis.info else 'bin'}"
+    original = store.original_path(analysis.sha256, suffix)
+    if data is not None and not link:
+        if not store.exists(original) and store.write_bytes(original, data):
+            written.append(original)
+    elif store.add_original(original, Path(analysis.path), link=link):
+        written.append(original)
+    renditions: dict[str, str] = {}
+    for rendition in analysis.renditions:
+        relative = store.rendition_path(analysis.sha256, rendition.kind)
+        if store.write_bytes(relative, rendition.data):
+            written.append(relative)
+        renditions[rendition.kind] = relative
+    return original, renditions
+
+
+@dataclass
+class StoredAnalysis(Analysis):
+    """An analysis whose file and renditions the worker has already put in the store."""
+
+    original: str = ""
+    rendition_paths: dict[str, str] = field(default_factory=dict)
+    #: What this worker wrote (files already there are not listed), so a batch that
+    #: cannot be cataloged removes only its own files.
+    written: list[str] = field(default_factory=list)
+
+
+#: One store per root in each worker process, so its folder cache lasts the run.
+_worker_stores: dict[Path, Store] = {}
+
+
+def analyse_and_store(
+    path: str, *, max_pixels: int, time_limit: float, store_root: Path, link: bool = False
+) -> Analysis:
+    """Analyse one file and write it and its renditions to the store; never raises.
+
+    Runs in the decoding workers: the copies and folders of a small photo cost about
+    as much as its catalog rows, and here they run on every core, not in the one
+    process that writes the catalog. Files are content-addressed and written
+    atomically, so a file two workers both write is whole either way.
+    """
+    try:
+        data: bytes | None = read_file(path)
+    except (AssetError, MemoryError):
+        data = None  # analyze_file tries again and says why, in the same words
+    analysis = analyze_file(path, max_pixels=max_pixels, time_limit=time_limit, data=data)
+    if analysis.error:
+        return analysis
+    store = _worker_stores.get(store_root)
+    if store is None:
+        store = _worker_stores[store_root] = Store(store_root)
+    written: list[str] = []
+    try:
+        original, renditions = store_files(store, analysis, written, link, data)
+    except (StoreError, OSError):
+        # The run's own process stores it again and stops with the store's error.
+        for relative in written:
+            store.remove(relative)
+        return analysis
+    values = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
+    return StoredAnalysis(**values, original=original, rendition_paths=renditions, written=written)
 
 
 @dataclass

@@ -89,6 +89,18 @@ def test_picture_sources_use_real_widths(client: FlaskClient, database: Database
     assert 'sizes="(max-width: 560px) 22vw, 120px" width="320" height="480"' in page
 
 
+def test_a_web_size_jpeg_offers_itself_as_the_preview(
+    client: FlaskClient, database: Database
+) -> None:
+    site = create_asset(database, caption="From our site", width=1600, height=1067)
+    turned = create_asset(database, caption="Sideways", width=1067, height=1600, orientation=6)
+    signed_in(client, database, "viewer")
+    page = client.get("/").text
+    assert f'srcset="/photos/{site}/thumb 480w, /photos/{site}/web 1600w"' in page
+    # Stored sideways, it was turned and scaled: the usual 1280 px preview.
+    assert f'srcset="/photos/{turned}/thumb 320w, /photos/{turned}/web 854w"' in page
+
+
 def test_rights_rules() -> None:
     class Photo:
         credit: str | None = "Jon Reyes"
