@@ -91,6 +91,8 @@ TARGET_MS = gallery_speed.TARGET_MS
 YEARS = range(2006, 2026)
 #: Stored for every photo: the signals the rules look up (the index side).
 STORED_SIGNALS = tuple(pairs.stored_signals())
+#: What ``--signals main`` stores for every photo.
+MAIN_SIGNALS = ("dhash", "lowfreq", "phash")
 #: Only for photos a verification can reach (the query side of the pHash turn and flip rules).
 QUERY_SIGNALS = tuple(
     sorted({name for rule in similarity.CANDIDATE_RULES for name in rule[:2]} - set(STORED_SIGNALS))
@@ -395,7 +397,12 @@ def plain_url(url: str) -> str:
 
 
 def build(
-    database: Database, url: str, count: int, seed: int, targets: list[CheckTarget]
+    database: Database,
+    url: str,
+    count: int,
+    seed: int,
+    targets: list[CheckTarget],
+    signals: tuple[str, ...] = STORED_SIGNALS,
 ) -> dict[str, float]:
     """Fill the empty catalog; returns each stage's seconds."""
     rng = random.Random(seed)
@@ -492,8 +499,8 @@ def build(
         with stage(timings, "near-duplicate clusters, fingerprints (COPY)"):
             planted = plant_near_duplicates(connection, rng, count, targets)
         with stage(timings, "asset_hashes"):
-            signals = ", ".join(f"('{name}', {101 + i})" for i, name in enumerate(STORED_SIGNALS))
-            run(HASHES_SQL.format(signals=signals, version=IMAGEHASH_VERSION))
+            values = ", ".join(f"('{name}', {101 + i})" for i, name in enumerate(signals))
+            run(HASHES_SQL.format(signals=values, version=IMAGEHASH_VERSION))
         with stage(timings, "articles and usages (COPY)"):
             fill_usages(connection, rng, count, planted, targets)
         with stage(timings, "create the secondary indexes"):
@@ -828,26 +835,34 @@ def timed_pages(
 
 
 def time_check(
-    database: Database, targets: list[CheckTarget], runs: int
+    database: Database, targets: list[CheckTarget], runs: int, loads: int
 ) -> list[tuple[str, float, float, str]]:
-    """`check` per kind of file: as ``photodesk check FILE`` runs (the index loaded from
-    the catalog for the call), and with the index already loaded; plus the parts."""
+    """`check` per kind of file: once as ``photodesk check FILE`` runs it (the Hamming index
+    loaded from the catalog for the call), and ``runs`` times with the index already
+    loaded; the index load alone ``loads`` times, and the file's analysis alone."""
     results = []
     with database.session_scope(write=False) as session:
         for kind in CHECK_KINDS:
-            files = [t for t in targets if t.kind == kind]
-            found = check_files(session, [str(files[0].path)])[0]
+            path = str(next(t for t in targets if t.kind == kind).path)
+            began = time.perf_counter()
+            found = check_files(session, [path])[0]
+            took = (time.perf_counter() - began) * 1000
             levels = ",".join(sorted({m.level for m, _ in found.matches})) or "none"
-            paths = [str(t.path) for t in files]
-            median, p95 = gallery_speed.measure(
-                gallery_speed._rotating(_Caller(lambda p: check_files(session, [p])), paths),
-                runs,
+            results.append((f"check {kind} file, 1 call (loads index)", took, took, levels))
+        samples = []
+        for _ in range(loads):
+            began = time.perf_counter()
+            index = SignalIndex(session)
+            samples.append((time.perf_counter() - began) * 1000)
+        samples.sort()
+        results.append(
+            (
+                "check: load the Hamming index",
+                samples[len(samples) // 2],
+                samples[min(len(samples) - 1, int(len(samples) * 0.95))],
+                f"{len(index.indexes)}",
             )
-            results.append((f"check {kind} file (loads index)", median, p95, levels))
-        began = time.perf_counter()
-        index = SignalIndex(session)
-        load = (time.perf_counter() - began) * 1000
-        results.append(("check: load the Hamming index", load, load, f"{len(index.indexes)}"))
+        )
 
         def warm(path: str) -> None:
             analysis = analyze_file(path)
@@ -859,13 +874,11 @@ def time_check(
 
         for kind in CHECK_KINDS:
             paths = [str(t.path) for t in targets if t.kind == kind]
-            median, p95 = gallery_speed.measure(
-                gallery_speed._rotating(_Caller(warm), paths), runs * 3
-            )
+            median, p95 = gallery_speed.measure(gallery_speed._rotating(_Caller(warm), paths), runs)
             results.append((f"check {kind} file (index loaded)", median, p95, ""))
         paths = [str(t.path) for t in targets]
         median, p95 = gallery_speed.measure(
-            gallery_speed._rotating(_Caller(analyze_file), paths), runs * 3
+            gallery_speed._rotating(_Caller(analyze_file), paths), runs
         )
         results.append(("  of which: analyse the file", median, p95, ""))
     return results
@@ -925,7 +938,16 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="time the catalog already built there")
     parser.add_argument("--runs", type=int, default=20, help="requests per page")
-    parser.add_argument("--check-runs", type=int, default=6, help="check calls per kind of file")
+    parser.add_argument(
+        "--check-runs", type=int, default=3, help="times the check's Hamming index is loaded"
+    )
+    parser.add_argument(
+        "--signals",
+        choices=("all", "main"),
+        default="all",
+        help="store every index-side signal for every photo (14 rows each), or only "
+        "phash, dhash and lowfreq, the 11 crop windows for the planted photos (disk at 10M)",
+    )
     parser.add_argument("--only", metavar="REGEX", help="time only what matches REGEX")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -964,7 +986,12 @@ def main() -> None:
         print(f"building {args.count:,} photos in {url}", flush=True)
         timings = {"schema (Alembic migrations)": schema}
         began = time.perf_counter()
-        timings.update(build(database, url, args.count, args.seed, targets))
+        signals = STORED_SIGNALS if args.signals == "all" else MAIN_SIGNALS
+        print(
+            f"signals for every photo: {', '.join(signals)}; every signal and a fingerprint "
+            "for the photos in near-duplicate clusters and the check targets"
+        )
+        timings.update(build(database, url, args.count, args.seed, targets, signals))
         total = time.perf_counter() - began
         print(f"  {'total':<44} {total:8.1f} s ({args.count / total:,.0f} photos/s)")
         differ = compare_with_library(database, args.count)
@@ -994,7 +1021,7 @@ def main() -> None:
     checks = []
     if not wanted or wanted.search("check"):
         print("timing check", flush=True)
-        checks = time_check(database, targets, args.check_runs)
+        checks = time_check(database, targets, args.runs, args.check_runs)
     all_pairs = None
     if not wanted or wanted.search("all-pairs"):
         print("timing the all-pairs pass", flush=True)
