@@ -81,7 +81,7 @@ from assets.hashes import IMAGEHASH_VERSION  # noqa: E402
 from library.catalog import queries, records, search, users  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
 from library.db.engine import Database, init_library  # noqa: E402
-from library.db.models import Asset  # noqa: E402
+from library.db.models import Asset, AssetHash  # noqa: E402
 from library.duplicates import membership, pairs  # noqa: E402
 from library.duplicates.check import check_files  # noqa: E402
 from library.duplicates.hamming import HammingIndex  # noqa: E402
@@ -857,6 +857,20 @@ def time_check(
             took = (time.perf_counter() - began) * 1000
             levels = ",".join(sorted({m.level for m, _ in found.matches})) or "none"
             results.append((f"check {kind} file, 1 call (loads index)", took, took, levels))
+        # Baseline in the same run: the index loaded as before load_signals, a Python
+        # row per stored hash (commit 0daf214's SignalIndex).
+        began = time.perf_counter()
+        for name in pairs.stored_signals():
+            rows = session.execute(
+                select(AssetHash.asset_id, AssetHash.value).where(AssetHash.algorithm == name)
+            ).all()
+            HammingIndex(
+                np.array([r[0] for r in rows], dtype=np.int64),
+                np.array([r[1] for r in rows], dtype=np.int64),
+                max_radius=8,
+            )
+        took = (time.perf_counter() - began) * 1000
+        results.append(("check: load the index row by row (before)", took, took, ""))
         samples = []
         for _ in range(loads):
             began = time.perf_counter()
