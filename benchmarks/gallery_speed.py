@@ -62,6 +62,8 @@ from library.duplicates import membership  # noqa: E402
 from library.duplicates.builder import build_groups  # noqa: E402
 
 TARGET_MS = 100.0
+#: A timed page: label, URL, photos (or thumbnails) shown, median and p95 in ms.
+Row = tuple[str, str, int, float, float]
 PAGE = 60
 
 PLACES = [
@@ -358,6 +360,98 @@ def _grouped_samples(session: Any, count: int) -> tuple[list[int], list[str]]:
     return photos, [key for _, key in chosen]
 
 
+def grid_pages(database: Database, count: int) -> dict[str, str]:
+    """The grid, search and filter pages, label → URL."""
+    deep_id = count // 50  # about page 1,630 of 60 when newest first
+    with database.session_scope(write=False) as session:
+        cursor = queries.find_photos(
+            session, sort="most_used", limit=min(PAGE * 200, count // 2)
+        ).next
+    pages = {
+        "gallery, first page": "/",
+        "search 'teh' (prefix)": "/?q=teh",
+        'search "fuel prices" berlin': "/?q=%22fuel+prices%22+berlin",
+        "search published caption": "/?q=published+vigil+warsaw",
+        "filter: no credit, not archive": "/?missing_credit=1&archive=no",
+        "filter: used in 3+ articles": "/?used_min=3",
+        "filter: has duplicates": "/?has_duplicates=1",
+        "filter: camera + date range": "/?camera=nikon&taken_from=2016-01-01&taken_to=2016-12-31",
+        "sort: most used": "/?sort=most_used",
+        f"keyset deep page (after={deep_id})": f"/?after={deep_id}",
+        "keyset deep page, no credit": f"/?missing_credit=1&after={deep_id}",
+        "most used, page 201": f"/?sort=most_used&after={cursor}",
+    }
+    pages.update(search_operator_pages())
+    pages.update(
+        {
+            "gallery, every copy (stack=off)": "/?stack=off",
+            "search, every copy": "/?q=fire+-credit:afp&stack=off",
+            "articles": "/articles",
+            "article page": f"/articles/{max(1, count // 32)}",
+        }
+    )
+    return pages
+
+
+def detail_pages(database: Database, count: int) -> dict[str, list[str]]:
+    """Photo, group, audit and opened-group pages, each label → the URLs timed in turn."""
+    with database.session_scope(write=False) as session:
+        grouped, keys = _grouped_samples(session, 20)
+    lonely = next(i for i in range(1, count + 1) if i not in set(grouped))
+    with database.session_scope(write=False) as session:
+        found = queries.find_photos(
+            session, "fire -credit:afp", queries.PhotoFilter(stack=True), limit=20
+        )
+        from_search = [a.id for a in found.assets]
+    rotating = {
+        "photo page, in a duplicate group": [f"/photos/{i}" for i in grouped],
+        "photo page, no duplicates": [f"/photos/{lonely}"],
+        "photo page from a search (steps)": [
+            f"/photos/{i}?q=fire+-credit%3Aafp" for i in from_search
+        ],
+        "photo page inside an opened group": [
+            f"/photos/{i}?group={key}" for i, key in zip(grouped, keys, strict=True)
+        ],
+        "duplicate group page": [f"/duplicates/{key}" for key in keys],
+        "duplicate groups, first page": ["/duplicates"],
+        "reuse audit, first page": ["/reports/audit"],
+        "reuse audit, high, by credit": ["/reports/audit?severity=high&credit=reuters"],
+        "group opened in the grid": [f"/?group={key}" for key in keys],
+    }
+    return rotating
+
+
+def time_pages(client: Any, pages: dict[str, str], runs: int) -> list[Row]:
+    """(label, URL, cards shown, median ms, p95 ms) of each page, each asked ``runs`` times."""
+    rows = []
+    for label, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        shown = response.text.count('<article class="card')
+        median, p95 = measure(lambda url=url: client.get(url), runs)
+        rows.append((label, url, shown, median, p95))
+    return rows
+
+
+def time_rotating(
+    client: Any, rotating: dict[str, list[str]], runs: int
+) -> tuple[list[Row], dict[str, float]]:
+    """Rows as `time_pages` for pages asked in turn, and each label's first (cold) request."""
+    rows = []
+    cold: dict[str, float] = {}
+    for label, urls in rotating.items():
+        for url in urls:
+            began = time.perf_counter()
+            response = client.get(url)
+            cold.setdefault(label, (time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        # Thumbnails on the first of them (the largest group's page has the most).
+        shown = client.get(urls[0]).text.count('/thumb"')
+        median, p95 = measure(_rotating(client, urls), runs)
+        rows.append((label, urls[0], shown, median, p95))
+    return rows, cold
+
+
 def _signed_in_client(app: Any, name: str, password: str) -> Any:
     client = app.test_client()
     client.get("/login")
@@ -434,80 +528,16 @@ def main() -> None:
     freeze_startup_objects()
 
     deep_id = args.count // 50  # about page 1,630 of 60 when newest first
-    with database.session_scope(write=False) as session:
-        cursor = queries.find_photos(
-            session, sort="most_used", limit=min(PAGE * 200, args.count // 2)
-        ).next
-    pages = {
-        "gallery, first page": "/",
-        "search 'teh' (prefix)": "/?q=teh",
-        'search "fuel prices" berlin': "/?q=%22fuel+prices%22+berlin",
-        "search published caption": "/?q=published+vigil+warsaw",
-        "filter: no credit, not archive": "/?missing_credit=1&archive=no",
-        "filter: used in 3+ articles": "/?used_min=3",
-        "filter: has duplicates": "/?has_duplicates=1",
-        "filter: camera + date range": "/?camera=nikon&taken_from=2016-01-01&taken_to=2016-12-31",
-        "sort: most used": "/?sort=most_used",
-        f"keyset deep page (after={deep_id})": f"/?after={deep_id}",
-        "keyset deep page, no credit": f"/?missing_credit=1&after={deep_id}",
-        "most used, page 201": f"/?sort=most_used&after={cursor}",
-    }
-    pages.update(search_operator_pages())
-    pages.update(
-        {
-            "gallery, every copy (stack=off)": "/?stack=off",
-            "search, every copy": "/?q=fire+-credit:afp&stack=off",
-            "articles": "/articles",
-            "article page": f"/articles/{max(1, args.count // 32)}",
-        }
-    )
+    pages = grid_pages(database, args.count)
     wanted = re.compile(args.only) if args.only else None
     if wanted:
         pages = {label: url for label, url in pages.items() if wanted.search(label)}
-    rows = []
-    for label, url in pages.items():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        shown = response.text.count('<article class="card')
-        median, p95 = measure(lambda url=url: client.get(url), args.runs)
-        rows.append((label, url, shown, median, p95))
-
-    with database.session_scope(write=False) as session:
-        grouped, keys = _grouped_samples(session, 20)
-    lonely = next(i for i in range(1, args.count + 1) if i not in set(grouped))
-    with database.session_scope(write=False) as session:
-        found = queries.find_photos(
-            session, "fire -credit:afp", queries.PhotoFilter(stack=True), limit=20
-        )
-        from_search = [a.id for a in found.assets]
-    rotating = {
-        "photo page, in a duplicate group": [f"/photos/{i}" for i in grouped],
-        "photo page, no duplicates": [f"/photos/{lonely}"],
-        "photo page from a search (steps)": [
-            f"/photos/{i}?q=fire+-credit%3Aafp" for i in from_search
-        ],
-        "photo page inside an opened group": [
-            f"/photos/{i}?group={key}" for i, key in zip(grouped, keys, strict=True)
-        ],
-        "duplicate group page": [f"/duplicates/{key}" for key in keys],
-        "duplicate groups, first page": ["/duplicates"],
-        "reuse audit, first page": ["/reports/audit"],
-        "reuse audit, high, by credit": ["/reports/audit?severity=high&credit=reuters"],
-        "group opened in the grid": [f"/?group={key}" for key in keys],
-    }
+    rows = time_pages(client, pages, args.runs)
+    rotating = detail_pages(database, args.count)
     if wanted:
         rotating = {label: urls for label, urls in rotating.items() if wanted.search(label)}
-    cold: dict[str, float] = {}
-    for label, urls in rotating.items():
-        for url in urls:
-            began = time.perf_counter()
-            response = client.get(url)
-            cold.setdefault(label, (time.perf_counter() - began) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        # Thumbnails on the first of them (the largest group's page has the most).
-        shown = client.get(urls[0]).text.count('/thumb"')
-        median, p95 = measure(_rotating(client, urls), args.runs)
-        rows.append((label, urls[0], shown, median, p95))
+    rotated, cold = time_rotating(client, rotating, args.runs)
+    rows += rotated
     for label, url in {
         "users (admin)": "/users",
         "upload form (admin)": "/upload",

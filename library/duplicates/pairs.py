@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -46,14 +47,12 @@ class SignalIndex:
     """One exact Hamming index per stored signal, loaded from the catalog."""
 
     def __init__(self, session: Session, exclude: Iterable[int] = ()):
-        excluded = set(exclude)
+        excluded = np.array(sorted(set(exclude)), dtype=np.int64)
         self.indexes: dict[str, HammingIndex] = {}
-        for name in stored_signals():
-            rows = session.execute(
-                select(AssetHash.asset_id, AssetHash.value).where(AssetHash.algorithm == name)
-            ).all()
-            ids = np.array([r[0] for r in rows if r[0] not in excluded], dtype=np.int64)
-            values = np.array([r[1] for r in rows if r[0] not in excluded], dtype=np.int64)
+        for name, (ids, values) in load_signals(session, stored_signals()).items():
+            if len(excluded):
+                keep = ~np.isin(ids, excluded)
+                ids, values = ids[keep], values[keep]
             self.indexes[name] = HammingIndex(ids, values, max_radius=_max_radius())
 
     def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
@@ -85,6 +84,90 @@ class SignalIndex:
 
 def _max_radius() -> int:
     return max(radius for _, _, radius in similarity.CANDIDATE_RULES)
+
+
+#: One row of ``COPY ... TO STDOUT (FORMAT binary)`` of (signal number, asset id, value):
+#: the field count, then each field's length and its big-endian value.
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("name_size", ">i4"),
+        ("name", ">i4"),
+        ("id_size", ">i4"),
+        ("id", ">i4"),
+        ("value_size", ">i4"),
+        ("value", ">i8"),
+    ]
+)
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def load_signals(
+    session: Session, names: Sequence[str]
+) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Every photo's stored value of each named signal: name → (asset ids, values), by id.
+
+    The Hamming index needs whole columns of numbers, and at millions of photos building
+    a Python row per hash costs seconds per signal. PostgreSQL sends all of them in one
+    binary COPY read straight into numpy; SQLite hands rows to one numpy conversion.
+    """
+    wanted = sorted(set(names))
+    empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    if not wanted:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        number, ids, values = _copy_signals(session, wanted)
+    else:
+        rows = session.execute(
+            select(AssetHash.algorithm, AssetHash.asset_id, AssetHash.value).where(
+                AssetHash.algorithm.in_(wanted)
+            )
+        ).all()
+        position = {name: i for i, name in enumerate(wanted)}
+        number = np.array([position[r[0]] for r in rows], dtype=np.int64)
+        ids = np.array([r[1] for r in rows], dtype=np.int64)
+        values = np.array([r[2] for r in rows], dtype=np.int64)
+    order = np.lexsort((ids, number))
+    number, ids, values = number[order], ids[order], values[order]
+    bounds = np.searchsorted(number, np.arange(len(wanted) + 1))
+    return {
+        name: (ids[bounds[i] : bounds[i + 1]], values[bounds[i] : bounds[i + 1]])
+        if bounds[i + 1] > bounds[i]
+        else empty
+        for i, name in enumerate(wanted)
+    }
+
+
+def _copy_signals(
+    session: Session, wanted: list[str]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(signal number in ``wanted``, asset id, value) columns by binary COPY, in the
+    session's transaction."""
+    raw = session.connection().connection.driver_connection
+    data = bytearray()
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        statement = (
+            "COPY (SELECT array_position(%s::text[], algorithm::text) - 1, asset_id, value "
+            "FROM asset_hashes WHERE algorithm = ANY(%s::text[])) TO STDOUT (FORMAT binary)"
+        )
+        with cursor.copy(statement, (wanted, wanted)) as copy:
+            for chunk in copy:
+                data += chunk
+    if not data.startswith(_COPY_SIGNATURE):
+        raise ValueError("unexpected COPY output: no binary signature")
+    extension = int.from_bytes(data[15:19], "big")
+    start = 19 + extension
+    stop = len(data) - 2  # the trailer, a field count of -1
+    rows = np.frombuffer(
+        data, dtype=_COPY_ROW, count=(stop - start) // _COPY_ROW.itemsize, offset=start
+    )
+    if len(rows) and not (rows["fields"] == 3).all():
+        raise ValueError("unexpected COPY output: rows of another shape")
+    return (
+        rows["name"].astype(np.int64),
+        rows["id"].astype(np.int64),
+        rows["value"].astype(np.int64),
+    )
 
 
 # --- finding pairs ----------------------------------------------------------------------
@@ -154,15 +237,8 @@ def rescan(session: Session, workers: int | None = None) -> int:
     Every stored pair is replaced, so the stored groups are rebuilt whole.
     """
     proposals: dict[tuple[int, int], Candidate] = {}
-    tables: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in {n for rule in similarity.CANDIDATE_RULES for n in rule[:2]}:
-        rows = session.execute(
-            select(AssetHash.asset_id, AssetHash.value).where(AssetHash.algorithm == name)
-        ).all()
-        tables[name] = (
-            np.array([r[0] for r in rows], dtype=np.int64),
-            np.array([r[1] for r in rows], dtype=np.int64),
-        )
+    names = sorted({n for rule in similarity.CANDIDATE_RULES for n in rule[:2]})
+    tables = load_signals(session, names)
     for query, stored, radius in similarity.CANDIDATE_RULES:
         q_ids, q_values = tables.get(query, (np.empty(0, np.int64), np.empty(0, np.int64)))
         s_ids, s_values = tables.get(stored, (np.empty(0, np.int64), np.empty(0, np.int64)))
