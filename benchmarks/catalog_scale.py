@@ -1046,11 +1046,14 @@ def main() -> None:
         print(f"  {name:<24} {rows:>13,} rows {size_bytes / 2**20:>10,.0f} MiB")
 
     from webui import create_app
+    from webui.server import freeze_startup_objects
 
     app = create_app({"LIBRARY": config.root, "DATABASE_URL": url, "SECRET_KEY": "bench"})
     app_database = app.extensions["photodesk"].database
     log = StatementLog(app_database.engine)
     client = gallery_speed._signed_in_client(app, "bench", "bench-password")
+    # As `photodesk serve` does before it answers (webui/server.py).
+    freeze_startup_objects()
     print("\ntiming pages", flush=True)
     pages = {k: [v] for k, v in gallery_speed.grid_pages(database, args.count).items()}
     pages.update(gallery_speed.detail_pages(database, args.count))
