@@ -200,16 +200,29 @@ def _strength(key: Pair, edge: Edge) -> tuple[bool, int, float, Pair]:
     return (edge.kind != "pixels", edge.distance or 0, -(edge.score or 0.0), key)
 
 
-def components(edges: dict[Pair, Edge], refused: Collection[Pair] = ()) -> list[list[int]]:
+def components(
+    edges: dict[Pair, Edge],
+    refused: Collection[Pair] = (),
+    rank: Callable[[int], Any] | None = None,
+) -> list[list[int]]:
     """The groups the links make, each sorted, with the refused pairs kept apart.
 
     Links are joined strongest first; a link that would put both photos of a
     refused pair into one group is skipped, so a decision splits a group
     whatever path links its two photos. Photos left without a joined link
     are in no group.
+
+    A group is not a chain: two groups (or a photo and a group) join only when
+    their originals are linked directly, not merely some member of each. The
+    original of a group is its member ranked highest by ``rank`` (the largest
+    picture, see :func:`picture_rank`; without ``rank``, the lowest id). So a
+    screenshot that wrongly matched another screenshot of the same page
+    template cannot pull in both photos and every copy of them.
     """
+    rank_of = rank if rank is not None else (lambda node: -node)
     parent: dict[int, int] = {}
     members: dict[int, set[int]] = {}
+    anchor: dict[int, int] = {}
     banned: dict[int, set[int]] = defaultdict(set)
     for a, b in refused:
         banned[a].add(b)
@@ -229,11 +242,27 @@ def components(edges: dict[Pair, Edge], refused: Collection[Pair] = ()) -> list[
         mine, theirs = members.get(ra, {ra}), members.get(rb, {rb})
         if banned and any(banned[x] & theirs for x in mine):
             continue
+        first, second = anchor.get(ra, ra), anchor.get(rb, rb)
+        if (min(first, second), max(first, second)) not in edges:
+            continue
         root, other = min(ra, rb), max(ra, rb)
         parent[other] = root
         members[root] = mine | theirs
         members.pop(other, None)
+        anchor[root] = max(first, second, key=lambda node: (rank_of(node), -node))
+        anchor.pop(other, None)
     return [sorted(group) for _, group in sorted(members.items()) if len(group) > 1]
+
+
+def picture_rank(session: Session, ids: Iterable[int]) -> Callable[[int], Any]:
+    """Rank for :func:`components`: the larger picture is the original, then the older photo."""
+    areas: dict[int, int] = {}
+    for chunk in chunked(sorted(set(ids))):
+        for asset_id, width, height in session.execute(
+            select(Asset.id, Asset.width, Asset.height).where(Asset.id.in_(chunk))
+        ):
+            areas[asset_id] = (width or 0) * (height or 0)
+    return lambda node: (areas.get(node, 0), -node)
 
 
 def held_apart(edges: dict[Pair, Edge], parts: list[list[int]]) -> dict[Pair, Edge]:
@@ -446,7 +475,8 @@ def identical_groups(session: Session, ids: Collection[int] | None = None) -> li
 def build_groups(session: Session) -> list[Group]:
     """Every duplicate group of the library, computed from scratch."""
     edges = all_edges(session)
-    parts = components(edges, refused_pairs(session))
+    nodes = {n for pair in edges for n in pair}
+    parts = components(edges, refused_pairs(session), picture_rank(session, nodes))
     grouped = {i for members in parts for i in members}
     singles = [g for g in identical_groups(session) if g.master not in grouped]
     return order_groups(component_groups(session, parts, edges) + singles)
@@ -475,7 +505,8 @@ def build_around(
         frontier = {n for pair in found for n in pair} - reached
         if expand is not None and frontier:
             frontier |= set(expand(frontier)) - reached
-    parts = components(edges, refused_within(session, reached))
+    nodes = {n for pair in edges for n in pair}
+    parts = components(edges, refused_within(session, reached), picture_rank(session, nodes))
     grouped = {i for members in parts for i in members}
     groups = component_groups(session, parts, edges)
     groups += identical_groups(session, reached - grouped)
