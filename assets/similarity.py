@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 import imagehash
@@ -169,7 +170,7 @@ def compute_signals(image: Image.Image) -> dict[str, int]:
     for name, variant in zip(_PHASH_VARIANTS, _dihedral_pixels(pixels), strict=True):
         signals[name] = _phash_of_pixels(variant)
     work = _work_image(grey)
-    box = _trim_box(np.asarray(work))
+    box = _content_box(np.asarray(work), _chroma_of(image, work.size))
     signals["lowfreq"] = _lowfreq(work, box, (0.0, 0.0, 0.0, 0.0))
     for name, cuts in LOWFREQ_WINDOWS.items():
         signals[name] = _lowfreq(work, box, cuts)
@@ -275,6 +276,21 @@ def _work_image(grey: Image.Image) -> Image.Image:
     return reduced.resize(size, Image.Resampling.BOX)
 
 
+def _chroma_of(image: Image.Image, size: tuple[int, int]) -> Callable[[], NDArray[np.int16] | None]:
+    """The (Cb, Cr) planes of an image at the work size, computed only when asked for."""
+
+    def planes() -> NDArray[np.int16] | None:
+        if image.mode in ("L", "1", "I", "I;16", "F", "LA"):
+            return None
+        rgb = to_rgb(image)
+        if rgb.mode != "RGB":
+            return None
+        ycc = np.asarray(rgb.resize(size, Image.Resampling.BOX).convert("YCbCr"), dtype=np.int16)
+        return np.asarray(ycc[..., 1:])
+
+    return planes
+
+
 def _trim_box(pixels: ByteArray) -> tuple[int, int, int, int]:
     """The frame without uniform borders and caption bars, as (left, top, right, bottom).
 
@@ -295,6 +311,168 @@ def _trim_box(pixels: ByteArray) -> tuple[int, int, int, int]:
     if width - left - right < width // 2:
         left = right = 0
     return left, top, width - right, height - bottom
+
+
+def _content_box(
+    pixels: ByteArray, chroma: Callable[[], NDArray[np.int16] | None] | None = None
+) -> tuple[int, int, int, int]:
+    """The picture's own frame: trimmed borders and bars, or the picture inside a page.
+
+    :func:`_trim_box` handles thin borders and caption bars. A screenshot of a web page,
+    a branded frame or full-width meme boxes leave much more around the picture; when
+    :func:`_picture_box` finds one solid picture in such a layout, that is the frame.
+    Matching then rests on the photo's own pixels, not on a layout shared by many pages.
+    """
+    trimmed = _trim_box(pixels)
+    found = _picture_box(pixels, chroma)
+    if found is None:
+        return trimmed
+    left, top, right, bottom = found
+    if (right - left) * (bottom - top) >= 0.92 * (trimmed[2] - trimmed[0]) * (
+        trimmed[3] - trimmed[1]
+    ):
+        return trimmed
+    return found
+
+
+#: Cells of the coarse grid the picture search works on, on the long side.
+_PAGE_GRID = 64
+
+
+def _picture_box(
+    pixels: ByteArray, chroma: Callable[[], NDArray[np.int16] | None] | None = None
+) -> tuple[int, int, int, int] | None:
+    """One solid rectangular picture on a uniform page, as (left, top, right, bottom), or None.
+
+    A page has one background colour around its edges (the outer ring is mostly that
+    colour); text, rules and small icons are thin and broken, so they vanish when the
+    non-background mask is eroded by a few pixels, while a picture stays a solid block.
+    ``chroma`` gives the (Cb, Cr) planes at the same size, for colour pages and frames.
+    The largest such block is the picture when it is mostly solid, covers 10-92 % of the
+    frame and the rest of the frame is mostly page. Edges are then placed on the
+    exact step from page to picture.
+    """
+    height, width = pixels.shape
+    if min(height, width) < 32:
+        return None
+    values = pixels.astype(np.int16)
+    ring = np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
+    background = int(np.median(ring))
+    if np.mean(np.abs(ring - background) <= 12) < 0.5:
+        return None
+    solid = np.abs(values - background) > 12
+    # A red or blue frame can have the grey level of half the picture; its colour tells.
+    colours = chroma() if chroma is not None else None
+    if colours is not None and colours.shape[:2] == pixels.shape:
+        ring_colour = np.concatenate([colours[0], colours[-1], colours[:, 0], colours[:, -1]])
+        page_colour = np.median(ring_colour, axis=0)
+        solid |= np.abs(colours - page_colour).sum(axis=2) > 16
+    # Erode: a pixel stays when its whole (2r+1)² neighbourhood is off the background.
+    radius = max(2, round(max(height, width) / 100))
+    side = 2 * radius + 1
+    table = np.zeros((height + 1, width + 1), dtype=np.int32)
+    table[1:, 1:] = solid.cumsum(axis=0).cumsum(axis=1)
+    full = table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
+    core = np.zeros_like(solid)
+    core[radius : height - radius, radius : width - radius] = full == side * side
+    if not core.any():
+        return None
+    block = _largest_blob(core)
+    if block is None:
+        return None
+    top, bottom, left, right = block
+    left, top = max(0, left - radius), max(0, top - radius)
+    right, bottom = min(width, right + radius + 1), min(height, bottom + radius + 1)
+    area = (right - left) * (bottom - top)
+    if not 0.10 * width * height <= area <= 0.92 * width * height:
+        return None
+    # Mostly picture inside (blown highlights may match a white page), mostly page outside.
+    inside = solid[top:bottom, left:right]
+    if inside.mean() < 0.8:
+        return None
+    outside = np.ones_like(solid)
+    outside[top:bottom, left:right] = False
+    if np.mean(~solid[outside]) < 0.4:
+        return None
+    return _snap_edges(solid, left, top, right, bottom)
+
+
+def _largest_blob(core: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+    """Bounding rows and columns (top, bottom, left, right) of the largest 4-connected blob.
+
+    Labelled on a coarse grid (a cell is set when most of it is), which is plenty to
+    tell a picture from a site bar or a headline and keeps the walk short.
+    """
+    height, width = core.shape
+    step = max(1, -(-max(height, width) // _PAGE_GRID))
+    rows, cols = -(-height // step), -(-width // step)
+    padded = np.zeros((rows * step, cols * step), dtype=bool)
+    padded[:height, :width] = core
+    cells = padded.reshape(rows, step, cols, step).mean(axis=(1, 3)) >= 0.5
+    seen = np.zeros_like(cells)
+    best: list[tuple[int, int]] = []
+    for start in zip(*np.nonzero(cells), strict=True):
+        if seen[start]:
+            continue
+        seen[start] = True
+        stack = [(int(start[0]), int(start[1]))]
+        blob: list[tuple[int, int]] = []
+        while stack:
+            y, x = stack.pop()
+            blob.append((y, x))
+            for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
+                if 0 <= ny < rows and 0 <= nx < cols and cells[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    stack.append((ny, nx))
+        if len(blob) > len(best):
+            best = blob
+    if not best:
+        return None
+    ys = [y for y, _ in best]
+    xs = [x for _, x in best]
+    top, bottom = min(ys) * step, min(height, (max(ys) + 1) * step) - 1
+    left, right = min(xs) * step, min(width, (max(xs) + 1) * step) - 1
+    # Back to pixels: the blob's exact extent within its cells.
+    sub = core[top : bottom + 1, left : right + 1]
+    filled_rows = np.nonzero(sub.any(axis=1))[0]
+    filled_cols = np.nonzero(sub.any(axis=0))[0]
+    if not len(filled_rows) or not len(filled_cols):
+        return None
+    return (
+        top + int(filled_rows[0]),
+        top + int(filled_rows[-1]),
+        left + int(filled_cols[0]),
+        left + int(filled_cols[-1]),
+    )
+
+
+def _snap_edges(
+    solid: NDArray[np.bool_], left: int, top: int, right: int, bottom: int
+) -> tuple[int, int, int, int]:
+    """Move each edge of a found box to where the picture really starts, within 3 px."""
+
+    def covered(line: NDArray[np.bool_]) -> float:
+        return float(line.mean()) if line.size else 0.0
+
+    for _ in range(3):
+        if top > 0 and covered(solid[top - 1, left:right]) >= 0.9:
+            top -= 1
+        if bottom < solid.shape[0] and covered(solid[bottom, left:right]) >= 0.9:
+            bottom += 1
+        if left > 0 and covered(solid[top:bottom, left - 1]) >= 0.9:
+            left -= 1
+        if right < solid.shape[1] and covered(solid[top:bottom, right]) >= 0.9:
+            right += 1
+    for _ in range(3):
+        if covered(solid[top, left:right]) < 0.6:
+            top += 1
+        if covered(solid[bottom - 1, left:right]) < 0.6:
+            bottom -= 1
+        if covered(solid[top:bottom, left]) < 0.6:
+            left += 1
+        if covered(solid[top:bottom, right - 1]) < 0.6:
+            right -= 1
+    return left, top, right, bottom
 
 
 def _edge_run(lines: ByteArray, length: int) -> int:
@@ -347,7 +525,7 @@ def detail_level(image: Image.Image) -> float:
         return 0.0
     work = _work_image(grey)
     pixels = np.asarray(work)
-    left, top, right, bottom = _trim_box(pixels)
+    left, top, right, bottom = _content_box(pixels, _chroma_of(image, work.size))
     thumb = np.asarray(
         work.resize((_THUMB, _THUMB), Image.Resampling.BOX, box=(left, top, right, bottom)),
         dtype=np.uint8,
@@ -392,7 +570,7 @@ def fingerprint(image: Image.Image) -> bytes:
     grey = _grey(image)
     work = _work_image(grey)
     pixels = np.asarray(work)
-    left, top, right, bottom = _trim_box(pixels)
+    left, top, right, bottom = _content_box(pixels, _chroma_of(image, work.size))
     height, width = pixels.shape
     thumb = np.asarray(
         work.resize((_THUMB, _THUMB), Image.Resampling.BOX, box=(left, top, right, bottom)),
