@@ -324,6 +324,11 @@ def _content_box(
     Matching then rests on the photo's own pixels, not on a layout shared by many pages.
     """
     trimmed = _trim_box(pixels)
+    height, width = pixels.shape
+    if trimmed[0] > 0 and trimmed[1] > 0 and trimmed[2] < width and trimmed[3] < height:
+        # A border all round is already gone; inside it, light or dark parts of the
+        # photo itself could pass for page.
+        return trimmed
     found = _picture_box(pixels, chroma)
     if found is None:
         return trimmed
@@ -358,7 +363,8 @@ def _picture_box(
     values = pixels.astype(np.int16)
     ring = np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
     background = int(np.median(ring))
-    if np.mean(np.abs(ring - background) <= 12) < 0.5:
+    # A generated page or frame is flat to within JPEG noise; walls and skies are not.
+    if np.mean(np.abs(ring - background) <= 6) < 0.5:
         return None
     solid = np.abs(values - background) > 12
     # A red or blue frame can have the grey level of half the picture; its colour tells.
@@ -394,7 +400,22 @@ def _picture_box(
     outside[top:bottom, left:right] = False
     if np.mean(~solid[outside]) < 0.4:
         return None
-    return _snap_edges(solid, left, top, right, bottom)
+    left, top, right, bottom = _snap_edges(solid, left, top, right, bottom)
+    # A picture placed on a page has page around it: two pixels out (past the
+    # resampling blur) its sides are background, except one that a caption or text
+    # may touch; a side on the frame's edge is bounded by the edge. A region cut out
+    # of a photo's own light or dark parts is not bounded like that.
+    page = ~solid
+    around = [
+        page[top - 2, left:right] if top >= 2 else None,
+        page[bottom + 1, left:right] if bottom + 1 < height else None,
+        page[top:bottom, left - 2] if left >= 2 else None,
+        page[top:bottom, right + 1] if right + 1 < width else None,
+    ]
+    bounded = sum(1 for line in around if line is None or float(line.mean()) >= 0.9)
+    if bounded < 3:
+        return None
+    return left, top, right, bottom
 
 
 def _largest_blob(core: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:

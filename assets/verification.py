@@ -439,11 +439,22 @@ _FLIPS = {
 }
 
 
+#: Trimming alone takes at most this much from a side; more means a page or frame.
+_MAX_BAR = 0.221
+
+
 def _describe_trim(trims: tuple[float, float, float, float]) -> str:
     names = ("left", "top", "right", "bottom")
     found = [f"{name} {value:.0%}" for name, value in zip(names, trims, strict=True) if value]
     if not found:
         return ""
+    left, top, right, bottom = trims
+    if max(trims) > _MAX_BAR:
+        # Found by the picture search, not by trimming bars: say what a desk sees.
+        share = (1 - left - right) * (1 - top - bottom)
+        return f"the page or frame around the picture (shown at {share:.0%} of its area: " + (
+            ", ".join(found) + ")"
+        )
     return "border/caption bar " + ", ".join(found)
 
 

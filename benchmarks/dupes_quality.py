@@ -1153,14 +1153,21 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
                 tally["phash"] += key in baseline
         shared_rows[design_kind] = tally
 
-    def mixed_groups(parts: list[list[int]]) -> tuple[int, int, list[str]]:
-        """Groups holding two different photos (collages aside: they show several)."""
+    def mixed_groups(parts: list[list[int]]) -> tuple[int, int, list[str], int]:
+        """Groups holding two different photos (collages aside: they show several).
+
+        Also counts the items placed with another photo: in each group, those that
+        are not of the photo most of its members show.
+        """
         mixed: list[str] = []
+        misplaced = 0
         for members in parts:
-            photos = {cluster[items[m].group] for m in members if not items[m].contains}
+            shown = [cluster[items[m].group] for m in members if not items[m].contains]
+            photos = set(shown)
             if len(photos) > 1:
                 mixed.append(" + ".join(sorted(photos))[:300])
-        return len(parts), len(mixed), mixed[:15]
+                misplaced += len(shown) - max(shown.count(photo) for photo in photos)
+        return len(parts), len(mixed), mixed[:15], misplaced
 
     photodesk_parts = components(
         {
@@ -1288,11 +1295,12 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
         )
     groups = result["groups"]
     assert isinstance(groups, dict)
-    for method, (total, mixed, _) in groups.items():
+    for method, (total, mixed, _, misplaced) in groups.items():
         label = f"pHash<={BASELINE_RADIUS}" if method == "phash" else "photodesk"
         grouping = "group builder" if method == "photodesk" else "plain transitive"
         lines.append(
             f"{label:<11} groups ({grouping}): {total}; holding two different photos: {mixed}"
+            f" ({misplaced} items grouped with another photo)"
         )
     return "\n".join(lines)
 

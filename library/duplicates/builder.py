@@ -213,11 +213,12 @@ def components(
     are in no group.
 
     A group is not a chain: two groups (or a photo and a group) join only when
-    their originals are linked directly, not merely some member of each. The
-    original of a group is its member ranked highest by ``rank`` (the largest
-    picture, see :func:`picture_rank`; without ``rank``, the lowest id). So a
+    their originals are linked directly, or through one member of either that
+    is linked to both. The original of a group is its member ranked highest by
+    ``rank`` (see :func:`picture_rank`; without ``rank``, the lowest id). So a
     screenshot that wrongly matched another screenshot of the same page
-    template cannot pull in both photos and every copy of them.
+    template cannot pull in the other photo and every copy of it: the two
+    photos are three links apart.
     """
     rank_of = rank if rank is not None else (lambda node: -node)
     parent: dict[int, int] = {}
@@ -227,6 +228,14 @@ def components(
     for a, b in refused:
         banned[a].add(b)
         banned[b].add(a)
+
+    near: dict[int, set[int]] = defaultdict(set)
+    for a, b in edges:
+        near[a].add(b)
+        near[b].add(a)
+
+    def linked(a: int, b: int) -> bool:
+        return (min(a, b), max(a, b)) in edges
 
     def find(x: int) -> int:
         parent.setdefault(x, x)
@@ -243,7 +252,11 @@ def components(
         if banned and any(banned[x] & theirs for x in mine):
             continue
         first, second = anchor.get(ra, ra), anchor.get(rb, rb)
-        if (min(first, second), max(first, second)) not in edges:
+        if not (
+            linked(first, second)
+            or any(linked(m, first) for m in near[second] & mine)
+            or any(linked(m, second) for m in near[first] & theirs)
+        ):
             continue
         root, other = min(ra, rb), max(ra, rb)
         parent[other] = root
@@ -255,14 +268,21 @@ def components(
 
 
 def picture_rank(session: Session, ids: Iterable[int]) -> Callable[[int], Any]:
-    """Rank for :func:`components`: the larger picture is the original, then the older photo."""
+    """Rank for :func:`components`: which member is a group's original.
+
+    A copy the verifier saw inside a page, frame or caption bar ranks below every
+    unframed one (a screenshot is larger than the photo it shows); then the larger
+    picture, then the older photo.
+    """
+    wanted = sorted(set(ids))
     areas: dict[int, int] = {}
-    for chunk in chunked(sorted(set(ids))):
+    for chunk in chunked(wanted):
         for asset_id, width, height in session.execute(
             select(Asset.id, Asset.width, Asset.height).where(Asset.id.in_(chunk))
         ):
             areas[asset_id] = (width or 0) * (height or 0)
-    return lambda node: (areas.get(node, 0), -node)
+    framed = framed_assets(session, wanted)
+    return lambda node: (node not in framed, areas.get(node, 0), -node)
 
 
 def held_apart(edges: dict[Pair, Edge], parts: list[list[int]]) -> dict[Pair, Edge]:
