@@ -82,6 +82,8 @@ class _Match:
     inner: str = ""
     #: Found by the crop search, whose freedom calls for the stricter threshold.
     searched: bool = False
+    #: Robust correlation with smooth shading (vignette, local grade) taken out.
+    shaded: float = 0.0
 
 
 def verify(fp_a: bytes, fp_b: bytes) -> Verification:
@@ -102,6 +104,10 @@ def verify(fp_a: bytes, fp_b: bytes) -> Verification:
         )
     threshold = _ACCEPT_CROP if best.searched else _ACCEPT_FULL
     same = best.score >= threshold and best.fine >= _ACCEPT_FINE
+    if not same and best.fine >= _ACCEPT_FINE_SHADED and best.shaded >= _ACCEPT_SHADED:
+        # A vignette or a local grade bends the whole-picture correlation while every
+        # detail still lines up: judged on the picture with its shading taken out.
+        same = True
     return Verification(round(best.score, 4), same, best.method, _explain(best, a, b, same))
 
 
@@ -177,7 +183,8 @@ def _best_full_frame(a: _Print, b: _Print) -> _Match:
     if best.ncc < -0.5:
         return best
     score, ncc = _robust_ncc(target, _normalise(best_grid))
-    return _Match(score, ncc, best.method, _fine_ncc(a.grid, best_grid))
+    fine = _fine_ncc(a.grid, best_grid)
+    return _Match(score, ncc, best.method, fine, shaded=_shaded_ncc(a.grid, best_grid, fine))
 
 
 #: Areas tried by the coarse crop search, as fractions of the largest crop of the
@@ -304,7 +311,10 @@ def _refine(
     x, y, ww, hh = box
     area = ww * hh
     method = "crop" if area < 0.97 else "full"
-    return _Match(robust, plain, method, fine, area, (x, y), inner_label, searched=True)
+    shaded = _shaded_ncc(inner.grid, region, fine)
+    return _Match(
+        robust, plain, method, fine, area, (x, y), inner_label, searched=True, shaded=shaded
+    )
 
 
 def _sliding_ncc(image: FloatArray, templates: list[FloatArray]) -> list[FloatArray]:
@@ -383,6 +393,41 @@ def _high_pass(pixels: FloatArray) -> FloatArray:
     return np.asarray(pixels[2:-2, 2:-2] - blurred)
 
 
+#: Shading-free correlation, and fine-detail correlation, that accept a pair whose
+#: plain correlation a vignette or local grade pulled below the threshold.
+_ACCEPT_SHADED = 0.93
+
+
+_ACCEPT_FINE_SHADED = 0.75
+
+
+#: Side of the box blur whose log-domain removal takes out smooth shading.
+_SHADING_BLUR = 11
+
+
+def _shaded_ncc(p: FloatArray, q: FloatArray, fine: float) -> float:
+    """Robust correlation of two aligned grids after taking out smooth shading.
+
+    A vignette or a graded sky multiplies the picture by a smooth field; in the log
+    domain that field is additive and a wide box blur holds it, so subtracting the
+    blur leaves the picture's own structure. Only worth computing when the fine
+    detail already agrees.
+    """
+    if fine < _ACCEPT_FINE_SHADED:
+        return 0.0
+    score, _ = _robust_ncc(_normalise(_unshaded(p)), _normalise(_unshaded(q)))
+    return score
+
+
+def _unshaded(pixels: FloatArray) -> FloatArray:
+    logs = np.log(pixels + 8.0)
+    side = _SHADING_BLUR
+    table = _integral(logs)
+    blurred = _box_sums(table, side, side) / (side * side)
+    half = side // 2
+    return np.asarray(logs[half : half + blurred.shape[0], half : half + blurred.shape[1]] - blurred)
+
+
 def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:
     """Correlation ignoring the worst 5 % of pixels, and the plain correlation.
 
@@ -425,6 +470,9 @@ def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
     if tone:
         parts.append(tone)
     verdict = "same photo" if same else "different photos"
+    threshold = _ACCEPT_CROP if match.searched else _ACCEPT_FULL
+    if same and match.score < threshold:
+        parts.append(f"uneven light taken out (vignette or local grade): {match.shaded:.3f}")
     parts.append(
         f"NCC {match.ncc:.3f} (robust {match.score:.3f}, fine detail {match.fine:.2f}) → {verdict}"
     )

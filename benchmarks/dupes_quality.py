@@ -1145,7 +1145,9 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         tally = {"pairs": 0, "photodesk": 0, "phash": 0}
         for a_pos, i in enumerate(members):
             for j in members[a_pos + 1 :]:
-                if items[i].shared != items[j].shared or items[i].group == items[j].group:
+                if items[i].shared != items[j].shared or (
+                    cluster[items[i].group] == cluster[items[j].group]
+                ):
                     continue
                 key = pair_key(i, j, count)
                 tally["pairs"] += 1
