@@ -84,6 +84,8 @@ class _Match:
     searched: bool = False
     #: Robust correlation with smooth shading (vignette, local grade) taken out.
     shaded: float = 0.0
+    #: Degrees the inner picture is turned by within the outer one (counter-clockwise).
+    angle: float = 0.0
 
 
 def verify(fp_a: bytes, fp_b: bytes) -> Verification:
@@ -108,6 +110,11 @@ def verify(fp_a: bytes, fp_b: bytes) -> Verification:
         # A vignette or a local grade bends the whole-picture correlation while every
         # detail still lines up: judged on the picture with its shading taken out.
         same = True
+    if not same and best.score >= _TURN_WORTH:
+        # A copy turned by a few degrees and trimmed lines up with no upright crop.
+        turned = _best_turn(a, b)
+        if turned is not None and turned.score >= _ACCEPT_TURN and turned.fine >= _ACCEPT_FINE_TURN:
+            best, same = turned, True
     return Verification(round(best.score, 4), same, best.method, _explain(best, a, b, same))
 
 
@@ -317,6 +324,141 @@ def _refine(
     )
 
 
+#: Pairs whose best upright alignment scores below this are not tried turned.
+_TURN_WORTH = 0.4
+
+
+#: A turned alignment has one more degree of freedom than a crop, and different frames
+#: of one scene (the same desk shot twice) come close with it: it must be nearly exact.
+_ACCEPT_TURN = 0.95
+
+
+_ACCEPT_FINE_TURN = 0.6
+
+
+#: Turns tried first (degrees either way), then refined by a degree around the best.
+_TURN_STEPS = (2.0, 4.0, 6.0, 8.0, 10.0)
+
+
+def _best_turn(a: _Print, b: _Print) -> _Match | None:
+    """B as a part of A turned by up to about 10°, or A as a part of B; None if neither fits.
+
+    The shape of a turned copy's trimmed frame is known for each angle (the largest
+    upright frame of the original's shape inside the turned picture), so for each
+    angle only the centre and the scale are searched, starting from the middle.
+    """
+    found: _Match | None = None
+    for outer, inner, label in ((a, b, "B"), (b, a, "A")):
+        match = _turn_search(outer, inner, label)
+        if match is not None and (found is None or match.score > found.score):
+            found = match
+        if found is not None and found.score >= _ACCEPT_TURN and found.fine >= _ACCEPT_FINE_TURN:
+            break
+    return found
+
+
+def _turn_search(outer: _Print, inner: _Print, label: str) -> _Match | None:
+    target = _normalise(inner.coarse)
+
+    def score(angle: float, cx: float, cy: float, size: float) -> float:
+        grid = _turned_region(outer, inner.aspect, angle, cx, cy, size, _COARSE)
+        return -1.0 if grid is None else _ncc(target, _normalise(grid))
+
+    def fitted(angle: float) -> float:
+        # Height (in outer heights) of the largest frame of the inner's shape that
+        # fits inside the outer frame turned by ``angle``.
+        theta = np.radians(abs(angle))
+        cos, sin = float(np.cos(theta)), float(np.sin(theta))
+        width, height = inner.aspect, 1.0
+        return float(
+            min(
+                outer.aspect / (width * cos + height * sin),
+                1.0 / (width * sin + height * cos),
+            )
+        )
+
+    best = (-1.0, 0.0, 0.5, 0.5, 1.0)
+    for step in _TURN_STEPS:
+        for angle in (step, -step):
+            value = score(angle, 0.5, 0.5, fitted(angle))
+            if value > best[0]:
+                best = (value, angle, 0.5, 0.5, fitted(angle))
+    if best[0] < _PROMISING:
+        return None
+    value, angle, cx, cy, size = best
+    moves = (1.0, 0.5)
+    for move in moves:
+        improved = True
+        rounds = 0
+        while improved and rounds < 4:
+            improved = False
+            rounds += 1
+            for d_angle, dx, dy, d_size in (
+                (move, 0, 0, 0),
+                (-move, 0, 0, 0),
+                (0, 0.02 * move, 0, 0),
+                (0, -0.02 * move, 0, 0),
+                (0, 0, 0.02 * move, 0),
+                (0, 0, -0.02 * move, 0),
+                (0, 0, 0, 0.03 * move),
+                (0, 0, 0, -0.03 * move),
+            ):
+                candidate = (angle + d_angle, cx + dx, cy + dy, size * (1 + d_size))
+                trial = score(*candidate)
+                if trial > value + 1e-6:
+                    value, (angle, cx, cy, size) = trial, candidate
+                    improved = True
+    region = _turned_region(outer, inner.aspect, angle, cx, cy, size, _COMPARE)
+    if region is None:
+        return None
+    robust, plain = _robust_ncc(_normalise(inner.grid), _normalise(region))
+    fine = _fine_ncc(inner.grid, region)
+    area = size * size * inner.aspect / outer.aspect
+    return _Match(
+        robust,
+        plain,
+        "turn",
+        fine,
+        area,
+        (cx, cy),
+        label,
+        searched=True,
+        angle=angle,
+    )
+
+
+def _turned_region(
+    outer: _Print, inner_aspect: float, angle: float, cx: float, cy: float, size: float, side: int
+) -> FloatArray | None:
+    """Sample a turned rectangle of the outer thumbnail onto a side×side grid.
+
+    The rectangle has the inner frame's shape, height ``size`` (in outer heights),
+    its centre at (cx, cy) (fractions of the outer frame) and is turned by ``angle``
+    degrees; coordinates are true proportions, not the squashed thumbnail's. None
+    when the rectangle leaves the frame.
+    """
+    theta = np.radians(angle)
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    steps = (np.arange(side) + 0.5) / side - 0.5
+    local_x = steps[None, :] * size * inner_aspect
+    local_y = steps[:, None] * size
+    x = cos * local_x - sin * local_y + cx * outer.aspect
+    y = sin * local_x + cos * local_y + cy
+    thumb = outer.pixels
+    rows, cols = thumb.shape
+    px = x / outer.aspect * cols - 0.5
+    py = y * rows - 0.5
+    if px.min() < -0.5 or py.min() < -0.5 or px.max() > cols - 0.5 or py.max() > rows - 0.5:
+        return None
+    px = np.clip(px, 0, cols - 1.001)
+    py = np.clip(py, 0, rows - 1.001)
+    x0, y0 = px.astype(np.int64), py.astype(np.int64)
+    fx, fy = px - x0, py - y0
+    top = thumb[y0, x0] * (1 - fx) + thumb[y0, x0 + 1] * fx
+    bottom = thumb[y0 + 1, x0] * (1 - fx) + thumb[y0 + 1, x0 + 1] * fx
+    return np.asarray(top * (1 - fy) + bottom * fy)
+
+
 def _sliding_ncc(image: FloatArray, templates: list[FloatArray]) -> list[FloatArray]:
     """Normalised cross-correlation of each template at every offset inside ``image``.
 
@@ -447,7 +589,14 @@ def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:
 def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
     """One line on how the two line up and why the verdict."""
     parts: list[str] = []
-    if match.method == "crop":
+    if match.method == "turn":
+        outer = "A" if match.inner == "B" else "B"
+        parts.append(
+            f"turned about {abs(match.angle):.0f}°: {match.inner} is {outer} turned"
+            f" {'anticlockwise' if match.angle > 0 else 'clockwise'} and trimmed to"
+            f" {match.area:.0%} of its area"
+        )
+    elif match.method == "crop":
         outer = "A" if match.inner == "B" else "B"
         ox, oy = match.offset
         parts.append(
