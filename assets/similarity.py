@@ -37,8 +37,8 @@ nearly pixel-identical after normalisation."""
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import imagehash
@@ -50,7 +50,7 @@ from assets.imaging import to_rgb
 
 #: Bumped whenever a signal, the fingerprint layout or the verification rules change,
 #: so the catalog knows which stored values must be recomputed.
-SIGNALS_VERSION: str = "sim-1"
+SIGNALS_VERSION: str = "sim-2"
 
 
 #: Names of the pHash variants computed from the same 32×32 reduction.

@@ -567,7 +567,9 @@ def _unshaded(pixels: FloatArray) -> FloatArray:
     table = _integral(logs)
     blurred = _box_sums(table, side, side) / (side * side)
     half = side // 2
-    return np.asarray(logs[half : half + blurred.shape[0], half : half + blurred.shape[1]] - blurred)
+    return np.asarray(
+        logs[half : half + blurred.shape[0], half : half + blurred.shape[1]] - blurred
+    )
 
 
 def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:

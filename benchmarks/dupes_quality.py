@@ -565,7 +565,12 @@ def _crop_area(image: Image.Image, rng: random.Random, low: float, high: float) 
     w, h = max(8, round(width * fw)), max(8, round(height * fh))
     return jpeg(
         image.crop(
-            (left := rng.randint(0, width - w), top := rng.randint(0, height - h), left + w, top + h)
+            (
+                left := rng.randint(0, width - w),
+                top := rng.randint(0, height - h),
+                left + w,
+                top + h,
+            )
         ),
         90,
     )
@@ -605,12 +610,63 @@ def t_vignette(image: Image.Image, rng: random.Random) -> Image.Image:
     return jpeg(Image.fromarray(graded), 88)
 
 
-_PAGE_WORDS = (
-    "the council said on tuesday that the new plan would be put to a vote next month after"
-    " residents raised concerns about traffic noise and the cost of the works which officials"
-    " estimate at several million over three years while opposition members called for an"
-    " independent review of the figures before any contract is signed"
-).split()
+_PAGE_WORDS = [
+    "the",
+    "council",
+    "said",
+    "on",
+    "tuesday",
+    "that",
+    "the",
+    "new",
+    "plan",
+    "would",
+    "be",
+    "put",
+    "to",
+    "a",
+    "vote",
+    "next",
+    "month",
+    "after",
+    "residents",
+    "raised",
+    "concerns",
+    "about",
+    "traffic",
+    "noise",
+    "and",
+    "the",
+    "cost",
+    "of",
+    "the",
+    "works",
+    "which",
+    "officials",
+    "estimate",
+    "at",
+    "several",
+    "million",
+    "over",
+    "three",
+    "years",
+    "while",
+    "opposition",
+    "members",
+    "called",
+    "for",
+    "an",
+    "independent",
+    "review",
+    "of",
+    "the",
+    "figures",
+    "before",
+    "any",
+    "contract",
+    "is",
+    "signed",
+]
 
 
 def _text_lines(
@@ -698,8 +754,9 @@ def page_screenshot(image: Image.Image, design_index: int, rng: random.Random) -
     else:
         left = 40 if layout == "column" else (page_w - photo_w) // 2
         if layout == "column":
-            _text_lines(draw, (left + photo_w + 30, top, page_w - 40, top + photo_h), rng, 18,
-                        text_colour)
+            _text_lines(
+                draw, (left + photo_w + 30, top, page_w - 40, top + photo_h), rng, 18, text_colour
+            )
     page.paste(photo, (left, top))
     caption = " ".join(rng.choice(_PAGE_WORDS) for _ in range(9)).capitalize() + ". Photo: Agency"
     draw.text((left, top + photo_h + 8), caption, fill=text_colour, font=font(16))
@@ -805,8 +862,9 @@ def collage(images: list[Image.Image], rng: random.Random) -> Image.Image:
         s.resize((width, max(8, round(s.height * width / s.width))), Image.Resampling.LANCZOS)
         for s in strips
     ]
-    out = Image.new("RGB", (width, sum(s.height for s in strips) + gutter * (len(strips) - 1)),
-                    "white")
+    out = Image.new(
+        "RGB", (width, sum(s.height for s in strips) + gutter * (len(strips) - 1)), "white"
+    )
     y = 0
     for s in strips:
         out.paste(s, (0, y))
@@ -1172,10 +1230,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         return len(parts), len(mixed), mixed[:15], misplaced
 
     photodesk_parts = components(
-        {
-            divmod(key, count): Edge("near", distance_of(key), "", None)
-            for key in sorted(reported)
-        },
+        {divmod(key, count): Edge("near", distance_of(key), "", None) for key in sorted(reported)},
         rank=lambda i: (items[i].area, -i),
     )
     baseline_parts = plain_components(baseline, count)

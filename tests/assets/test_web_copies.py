@@ -9,7 +9,23 @@ from PIL import Image, ImageDraw, ImageFont
 from assets import similarity, verification
 from tests.assets.test_similarity import photo, reencode
 
-WORDS = "the council said on tuesday that the plan would go to a vote next month".split()
+WORDS = [
+    "the",
+    "council",
+    "said",
+    "on",
+    "tuesday",
+    "that",
+    "the",
+    "plan",
+    "would",
+    "go",
+    "to",
+    "a",
+    "vote",
+    "next",
+    "month",
+]
 
 
 def in_page(image: Image.Image, seed: int, dark: bool = False) -> Image.Image:
@@ -66,9 +82,7 @@ def test_the_picture_inside_a_page_is_what_is_compared(dark: bool) -> None:
     left, top, right, bottom = content_box(page)
     # The photo sits at (40, 154)-(680, 794) of 1280×1000, i.e. a fifth of the page.
     scale = 256 / 1280
-    for found, expected in zip(
-        (left, top, right, bottom), (40, 154, 680, 794), strict=True
-    ):
+    for found, expected in zip((left, top, right, bottom), (40, 154, 680, 794), strict=True):
         assert abs(found - expected * scale) <= 2
     outcome = verification.verify(
         similarity.fingerprint(photo("astronaut")), similarity.fingerprint(page)

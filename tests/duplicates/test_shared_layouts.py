@@ -15,7 +15,23 @@ from library.duplicates.pairs import rescan
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.duplicates.test_dupes import names
 
-WORDS = "the council said on tuesday that the plan would go to a vote next month".split()
+WORDS = [
+    "the",
+    "council",
+    "said",
+    "on",
+    "tuesday",
+    "that",
+    "the",
+    "plan",
+    "would",
+    "go",
+    "to",
+    "a",
+    "vote",
+    "next",
+    "month",
+]
 
 
 def scene(seed: int) -> Image.Image:
@@ -71,7 +87,10 @@ def frame(photo: Image.Image) -> Image.Image:
     canvas = Image.new("RGB", (photo.width + 60, photo.height + 120), (200, 30, 40))
     canvas.paste(photo, (30, 30))
     ImageDraw.Draw(canvas).text(
-        (30, photo.height + 50), "NEWS 24 | LIVE", fill="white", font=ImageFont.load_default(size=36)
+        (30, photo.height + 50),
+        "NEWS 24 | LIVE",
+        fill="white",
+        font=ImageFont.load_default(size=36),
     )
     return canvas
 
