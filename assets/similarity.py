@@ -82,6 +82,16 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
     "lowfreq_b22": (0.0, 0.0, 0.0, 0.22),
     "lowfreq_v12": (0.0, 0.125, 0.0, 0.125),
     "lowfreq_h12": (0.125, 0.0, 0.125, 0.0),
+    # 84 % of each side (70 % of the area) at the corners and edge middles: crops that
+    # keep 66-75 % of the picture, anywhere in it.
+    "lowfreq_tl16": (0.0, 0.0, 0.16, 0.16),
+    "lowfreq_tr16": (0.16, 0.0, 0.0, 0.16),
+    "lowfreq_bl16": (0.0, 0.16, 0.16, 0.0),
+    "lowfreq_br16": (0.16, 0.16, 0.0, 0.0),
+    "lowfreq_tc16": (0.08, 0.0, 0.08, 0.16),
+    "lowfreq_bc16": (0.08, 0.16, 0.08, 0.0),
+    "lowfreq_lc16": (0.0, 0.08, 0.16, 0.08),
+    "lowfreq_rc16": (0.16, 0.08, 0.0, 0.08),
 }
 
 
@@ -353,7 +363,7 @@ def _picture_box(
     colour); text, rules and small icons are thin and broken, so they vanish when the
     non-background mask is eroded by a few pixels, while a picture stays a solid block.
     ``chroma`` gives the (Cb, Cr) planes at the same size, for colour pages and frames.
-    The largest such block is the picture when it is mostly solid, covers 10-92 % of the
+    The largest such block is the picture when it is mostly solid, covers 10-80 % of the
     frame and the rest of the frame is mostly page. Edges are then placed on the
     exact step from page to picture.
     """
@@ -390,7 +400,7 @@ def _picture_box(
     left, top = max(0, left - radius), max(0, top - radius)
     right, bottom = min(width, right + radius + 1), min(height, bottom + radius + 1)
     area = (right - left) * (bottom - top)
-    if not 0.10 * width * height <= area <= 0.92 * width * height:
+    if not 0.10 * width * height <= area <= 0.80 * width * height:
         return None
     # Mostly picture inside (blown highlights may match a white page), mostly page outside.
     inside = solid[top:bottom, left:right]
