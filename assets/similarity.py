@@ -14,9 +14,11 @@ Two stages, both pure functions over upright pixels:
     ``phash_rot270`` against stored ``phash`` (and, completing the eight flips and
     turns, ``phash_flip``, ``phash_transpose``, ``phash_transverse``); all come from
     the one 32×32 reduction pHash makes anyway;
-  - crops up to a quarter of the area, 16:9 bands, caption bars, borders:
-    ``lowfreq`` and its windows. ``lowfreq`` is a coarse, shift-tolerant hash of the
-    image after trimming uniform borders and caption bars; ``lowfreq_<window>``
+  - crops that keep two thirds of the area or more, 16:9 bands, caption bars,
+    borders, and the picture shown inside a web page, a branded frame or full-width
+    meme boxes: ``lowfreq`` and its windows. ``lowfreq`` is a coarse, shift-tolerant
+    hash of the picture's own frame (:func:`_content_box`: uniform borders and
+    caption bars trimmed, or the one picture found on a page); ``lowfreq_<window>``
     is the same hash of a window inside it (see :data:`LOWFREQ_WINDOWS`). A crop's
     whole frame looks like one of the original's windows, so query ``lowfreq`` is
     compared with every stored window and, for the other arrival order, every query
@@ -24,11 +26,11 @@ Two stages, both pure functions over upright pixels:
     exact ``lowfreq``/``lowfreq`` match; when it does not recognise one, the
     derivative's ``b12``/``b22``/``c7`` window still covers the original.
 
-* :func:`fingerprint` keeps a 64×64 greyscale thumbnail of the trimmed image and a
+* :func:`fingerprint` keeps a 64×64 greyscale thumbnail of the same frame and a
   few numbers (≈4 KiB), and :func:`assets.verification.verify` aligns two of them (full frame, mirror,
-  rotations, crop search in both directions) and decides with a robust normalised
-  cross-correlation plus a correlation of fine detail, so candidates are confirmed
-  without decoding originals again.
+  rotations, crop search in both directions, small turns) and decides with a robust
+  normalised cross-correlation plus a correlation of fine detail, so candidates are
+  confirmed without decoding originals again.
 
 Low-detail images (flat, almost black, tiny, test cards, noisy night shots) carry
 too little structure for any of this; :func:`assets.verification.verify` only accepts them when they are

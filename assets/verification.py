@@ -3,7 +3,10 @@
 The fingerprints (`assets.similarity.fingerprint`) are aligned full frame, mirrored,
 turned and by a crop search in both directions, and judged by a robust normalised
 cross-correlation plus a correlation of fine detail, so candidates from the Hamming
-index are confirmed without decoding the originals again.
+index are confirmed without decoding the originals again. Pairs those alignments
+reject get two more chances: a search for a copy turned by a few degrees and
+trimmed, and, when the fine detail already agrees, a correlation with smooth shading
+(a vignette, a local grade) taken out.
 """
 
 from __future__ import annotations
