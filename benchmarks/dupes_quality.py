@@ -3,7 +3,10 @@
 Builds a labelled set from the real photos in ``../shared/corpora``: every original gets
 one derivative of each kind the desk meets (resized, recompressed, PNG/WebP, tone,
 greyscale, watermark, metadata-only, EXIF-rotated, turned, mirrored, cropped, caption
-bar, border), generated in memory with a fixed seed. The corpora's own copies (pHash
+bar, border) and of each kind that comes back from the web (turned a few degrees and
+trimmed, cropped to 70 % or 50 %, JPEG quality 10-15, sepia, vignette, inside a web page,
+under meme text, in a branded frame, in a collage with other photos), generated in
+memory with a fixed seed. The corpora's own copies (pHash
 test sets, EXIF orientation samples) come along as extra rows, and distractors are all
 the other originals, the corpora's hard negatives and synthetic low-detail frames.
 
@@ -13,8 +16,10 @@ Both methods run on the same set in the same run:
   all items, in numpy), each confirmed or rejected by ``verification.verify``;
 * baseline: every pair whose imagehash pHash differs by at most 10 bits.
 
-Printed: recall per transformation (the pair original–derivative is reported) and pair
-precision over every pair each method reports in the whole set.
+Printed: recall per transformation (the pair original–derivative is reported), pair
+precision over every pair each method reports in the whole set, the pairs reported
+between different photos that share a page template, meme overlay or frame, and how
+many groups (photodesk's group builder; plain transitive grouping) hold two photos.
 
     .venv/bin/python benchmarks/dupes_quality.py --corpora ../shared/corpora
 """
