@@ -339,6 +339,14 @@ _ACCEPT_TURN = 0.95
 _ACCEPT_FINE_TURN = 0.6
 
 
+#: A centred first guess below this correlation is not refined.
+_TURN_PROMISING = 0.8
+
+
+#: A turn search whose whole-degree refinement ends below this is given up.
+_TURN_HOPEFUL = 0.88
+
+
 #: Turns tried first (degrees either way), then refined by a degree around the best.
 _TURN_STEPS = (2.0, 4.0, 6.0, 8.0, 10.0)
 
@@ -380,20 +388,24 @@ def _turn_search(outer: _Print, inner: _Print, label: str) -> _Match | None:
             )
         )
 
-    best = (-1.0, 0.0, 0.5, 0.5, 1.0)
-    for step in _TURN_STEPS:
-        for angle in (step, -step):
-            value = score(angle, 0.5, 0.5, fitted(angle))
-            if value > best[0]:
-                best = (value, angle, 0.5, 0.5, fitted(angle))
-    if best[0] < _PROMISING:
+    # All first guesses at once (one batched sample), centred, at the fitted size.
+    angles = np.array([sign * step for step in _TURN_STEPS for sign in (1.0, -1.0)])
+    sizes = np.array([fitted(float(angle)) for angle in angles])
+    grids = _turned_regions(outer, inner.aspect, angles, 0.5, 0.5, sizes, _COARSE)
+    flat = grids.reshape(len(angles), -1)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    spread = np.sqrt((flat * flat).mean(axis=1, keepdims=True))
+    values = (flat / np.maximum(spread, 1e-6)) @ target.ravel() / target.size
+    first = int(np.argmax(values))
+    if values[first] < _TURN_PROMISING:
         return None
-    value, angle, cx, cy, size = best
-    moves = (1.0, 0.5)
-    for move in moves:
+    value, angle, cx, cy, size = float(values[first]), float(angles[first]), 0.5, 0.5, sizes[first]
+    for move in (1.0, 0.5):
+        if move < 1.0 and value < _TURN_HOPEFUL:
+            return None  # the last half-steps add a hundredth or two, not more
         improved = True
         rounds = 0
-        while improved and rounds < 4:
+        while improved and rounds < 3:
             improved = False
             rounds += 1
             for d_angle, dx, dy, d_size in (
@@ -428,6 +440,34 @@ def _turn_search(outer: _Print, inner: _Print, label: str) -> _Match | None:
         searched=True,
         angle=angle,
     )
+
+
+def _turned_regions(
+    outer: _Print,
+    inner_aspect: float,
+    angles: FloatArray,
+    cx: float,
+    cy: float,
+    sizes: FloatArray,
+    side: int,
+) -> FloatArray:
+    """:func:`_turned_region` for several angles and sizes at once, clamped to the frame."""
+    theta = np.radians(angles)[:, None, None]
+    cos, sin = np.cos(theta), np.sin(theta)
+    steps = (np.arange(side) + 0.5) / side - 0.5
+    local_x = steps[None, None, :] * sizes[:, None, None] * inner_aspect
+    local_y = steps[None, :, None] * sizes[:, None, None]
+    x = cos * local_x - sin * local_y + cx * outer.aspect
+    y = sin * local_x + cos * local_y + cy
+    thumb = outer.pixels
+    rows, cols = thumb.shape
+    px = np.clip(x / outer.aspect * cols - 0.5, 0, cols - 1.001)
+    py = np.clip(y * rows - 0.5, 0, rows - 1.001)
+    x0, y0 = px.astype(np.int64), py.astype(np.int64)
+    fx, fy = px - x0, py - y0
+    top = thumb[y0, x0] * (1 - fx) + thumb[y0, x0 + 1] * fx
+    bottom = thumb[y0 + 1, x0] * (1 - fx) + thumb[y0 + 1, x0 + 1] * fx
+    return np.asarray(top * (1 - fy) + bottom * fy)
 
 
 def _turned_region(
