@@ -1,6 +1,6 @@
 """Building duplicate groups from scratch: the reference the stored groups must equal.
 
-A group is a connected component of the duplicate graph. Its edges are:
+A group is a part of the duplicate graph held together by its original. Its edges are:
 
 * same pixels: photos sharing a content digest, each linked to the lowest id
   of its digest (a star, so a decision about one copy cuts only that link);
@@ -10,7 +10,9 @@ A "not a duplicate" decision keeps its two photos apart whatever path links
 them: components are joined strongest link first (same pixels, then near
 pairs by distance), and a link that would put two refused photos in one
 group is skipped. A member linked to both sides goes with its stronger link.
-A photo
+Two groups join only through their originals (see :func:`components`), so one
+wrong link, such as two screenshots of one page template, cannot merge the
+photos on either side of it. A photo
 outside every component whose bytes were found at several paths forms an
 "identical" group of its own (one asset, several files). The master is the
 photo someone chose last, else :func:`suggest_master`; every other member is
@@ -286,7 +288,7 @@ def picture_rank(session: Session, ids: Iterable[int]) -> Callable[[int], Any]:
 
 
 def held_apart(edges: dict[Pair, Edge], parts: list[list[int]]) -> dict[Pair, Edge]:
-    """Links between two different groups: the ones a decision overrode."""
+    """Links between two different groups: the ones a decision or the originals rule overrode."""
     group_of = {m: i for i, members in enumerate(parts) for m in members}
     return {
         k: e
