@@ -14,9 +14,11 @@ Two stages, both pure functions over upright pixels:
     ``phash_rot270`` against stored ``phash`` (and, completing the eight flips and
     turns, ``phash_flip``, ``phash_transpose``, ``phash_transverse``); all come from
     the one 32×32 reduction pHash makes anyway;
-  - crops up to a quarter of the area, 16:9 bands, caption bars, borders:
-    ``lowfreq`` and its windows. ``lowfreq`` is a coarse, shift-tolerant hash of the
-    image after trimming uniform borders and caption bars; ``lowfreq_<window>``
+  - crops that keep two thirds of the area or more, 16:9 bands, caption bars,
+    borders, and the picture shown inside a web page, a branded frame or full-width
+    meme boxes: ``lowfreq`` and its windows. ``lowfreq`` is a coarse, shift-tolerant
+    hash of the picture's own frame (:func:`_content_box`: uniform borders and
+    caption bars trimmed, or the one picture found on a page); ``lowfreq_<window>``
     is the same hash of a window inside it (see :data:`LOWFREQ_WINDOWS`). A crop's
     whole frame looks like one of the original's windows, so query ``lowfreq`` is
     compared with every stored window and, for the other arrival order, every query
@@ -24,11 +26,11 @@ Two stages, both pure functions over upright pixels:
     exact ``lowfreq``/``lowfreq`` match; when it does not recognise one, the
     derivative's ``b12``/``b22``/``c7`` window still covers the original.
 
-* :func:`fingerprint` keeps a 64×64 greyscale thumbnail of the trimmed image and a
+* :func:`fingerprint` keeps a 64×64 greyscale thumbnail of the same frame and a
   few numbers (≈4 KiB), and :func:`assets.verification.verify` aligns two of them (full frame, mirror,
-  rotations, crop search in both directions) and decides with a robust normalised
-  cross-correlation plus a correlation of fine detail, so candidates are confirmed
-  without decoding originals again.
+  rotations, crop search in both directions, small turns) and decides with a robust
+  normalised cross-correlation plus a correlation of fine detail, so candidates are
+  confirmed without decoding originals again.
 
 Low-detail images (flat, almost black, tiny, test cards, noisy night shots) carry
 too little structure for any of this; :func:`assets.verification.verify` only accepts them when they are
@@ -37,6 +39,7 @@ nearly pixel-identical after normalisation."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -49,7 +52,7 @@ from assets.imaging import to_rgb
 
 #: Bumped whenever a signal, the fingerprint layout or the verification rules change,
 #: so the catalog knows which stored values must be recomputed.
-SIGNALS_VERSION: str = "sim-1"
+SIGNALS_VERSION: str = "sim-2"
 
 
 #: Names of the pHash variants computed from the same 32×32 reduction.
@@ -81,6 +84,16 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
     "lowfreq_b22": (0.0, 0.0, 0.0, 0.22),
     "lowfreq_v12": (0.0, 0.125, 0.0, 0.125),
     "lowfreq_h12": (0.125, 0.0, 0.125, 0.0),
+    # 84 % of each side (70 % of the area) at the corners and edge middles: crops that
+    # keep 66-75 % of the picture, anywhere in it.
+    "lowfreq_tl16": (0.0, 0.0, 0.16, 0.16),
+    "lowfreq_tr16": (0.16, 0.0, 0.0, 0.16),
+    "lowfreq_bl16": (0.0, 0.16, 0.16, 0.0),
+    "lowfreq_br16": (0.16, 0.16, 0.0, 0.0),
+    "lowfreq_tc16": (0.08, 0.0, 0.08, 0.16),
+    "lowfreq_bc16": (0.08, 0.16, 0.08, 0.0),
+    "lowfreq_lc16": (0.0, 0.08, 0.16, 0.08),
+    "lowfreq_rc16": (0.16, 0.08, 0.0, 0.08),
 }
 
 
@@ -169,7 +182,7 @@ def compute_signals(image: Image.Image) -> dict[str, int]:
     for name, variant in zip(_PHASH_VARIANTS, _dihedral_pixels(pixels), strict=True):
         signals[name] = _phash_of_pixels(variant)
     work = _work_image(grey)
-    box = _trim_box(np.asarray(work))
+    box = _content_box(np.asarray(work), _chroma_of(image, work.size))
     signals["lowfreq"] = _lowfreq(work, box, (0.0, 0.0, 0.0, 0.0))
     for name, cuts in LOWFREQ_WINDOWS.items():
         signals[name] = _lowfreq(work, box, cuts)
@@ -275,6 +288,21 @@ def _work_image(grey: Image.Image) -> Image.Image:
     return reduced.resize(size, Image.Resampling.BOX)
 
 
+def _chroma_of(image: Image.Image, size: tuple[int, int]) -> Callable[[], NDArray[np.int16] | None]:
+    """The (Cb, Cr) planes of an image at the work size, computed only when asked for."""
+
+    def planes() -> NDArray[np.int16] | None:
+        if image.mode in ("L", "1", "I", "I;16", "F", "LA"):
+            return None
+        rgb = to_rgb(image)
+        if rgb.mode != "RGB":
+            return None
+        ycc = np.asarray(rgb.resize(size, Image.Resampling.BOX).convert("YCbCr"), dtype=np.int16)
+        return np.asarray(ycc[..., 1:])
+
+    return planes
+
+
 def _trim_box(pixels: ByteArray) -> tuple[int, int, int, int]:
     """The frame without uniform borders and caption bars, as (left, top, right, bottom).
 
@@ -295,6 +323,189 @@ def _trim_box(pixels: ByteArray) -> tuple[int, int, int, int]:
     if width - left - right < width // 2:
         left = right = 0
     return left, top, width - right, height - bottom
+
+
+def _content_box(
+    pixels: ByteArray, chroma: Callable[[], NDArray[np.int16] | None] | None = None
+) -> tuple[int, int, int, int]:
+    """The picture's own frame: trimmed borders and bars, or the picture inside a page.
+
+    :func:`_trim_box` handles thin borders and caption bars. A screenshot of a web page,
+    a branded frame or full-width meme boxes leave much more around the picture; when
+    :func:`_picture_box` finds one solid picture in such a layout, that is the frame.
+    Matching then rests on the photo's own pixels, not on a layout shared by many pages.
+    """
+    trimmed = _trim_box(pixels)
+    height, width = pixels.shape
+    if trimmed[0] > 0 and trimmed[1] > 0 and trimmed[2] < width and trimmed[3] < height:
+        # A border all round is already gone; inside it, light or dark parts of the
+        # photo itself could pass for page.
+        return trimmed
+    found = _picture_box(pixels, chroma)
+    if found is None:
+        return trimmed
+    left, top, right, bottom = found
+    if (right - left) * (bottom - top) >= 0.92 * (trimmed[2] - trimmed[0]) * (
+        trimmed[3] - trimmed[1]
+    ):
+        return trimmed
+    return found
+
+
+#: Cells of the coarse grid the picture search works on, on the long side.
+_PAGE_GRID = 64
+
+
+def _picture_box(
+    pixels: ByteArray, chroma: Callable[[], NDArray[np.int16] | None] | None = None
+) -> tuple[int, int, int, int] | None:
+    """One solid rectangular picture on a uniform page, as (left, top, right, bottom), or None.
+
+    A page has one background colour around its edges (the outer ring is mostly that
+    colour); text, rules and small icons are thin and broken, so they vanish when the
+    non-background mask is eroded by a few pixels, while a picture stays a solid block.
+    ``chroma`` gives the (Cb, Cr) planes at the same size, for colour pages and frames.
+    The largest such block is the picture when it is mostly solid, covers 10-80 % of the
+    frame and the rest of the frame is mostly page. Edges are then placed on the
+    exact step from page to picture.
+    """
+    height, width = pixels.shape
+    if min(height, width) < 32:
+        return None
+    values = pixels.astype(np.int16)
+    ring = np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
+    background = int(np.median(ring))
+    # A generated page or frame is flat to within JPEG noise; walls and skies are not.
+    if np.mean(np.abs(ring - background) <= 6) < 0.5:
+        return None
+    solid = np.abs(values - background) > 12
+    # A red or blue frame can have the grey level of half the picture; its colour tells.
+    colours = chroma() if chroma is not None else None
+    if colours is not None and colours.shape[:2] == pixels.shape:
+        ring_colour = np.concatenate([colours[0], colours[-1], colours[:, 0], colours[:, -1]])
+        page_colour = np.median(ring_colour, axis=0)
+        solid |= np.abs(colours - page_colour).sum(axis=2) > 16
+    # Erode: a pixel stays when its whole (2r+1)² neighbourhood is off the background.
+    radius = max(2, round(max(height, width) / 100))
+    side = 2 * radius + 1
+    table = np.zeros((height + 1, width + 1), dtype=np.int32)
+    table[1:, 1:] = solid.cumsum(axis=0).cumsum(axis=1)
+    full = table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
+    core = np.zeros_like(solid)
+    core[radius : height - radius, radius : width - radius] = full == side * side
+    if not core.any():
+        return None
+    block = _largest_blob(core)
+    if block is None:
+        return None
+    top, bottom, left, right = block
+    left, top = max(0, left - radius), max(0, top - radius)
+    right, bottom = min(width, right + radius + 1), min(height, bottom + radius + 1)
+    area = (right - left) * (bottom - top)
+    if not 0.10 * width * height <= area <= 0.80 * width * height:
+        return None
+    # Mostly picture inside (blown highlights may match a white page), mostly page outside.
+    inside = solid[top:bottom, left:right]
+    if inside.mean() < 0.8:
+        return None
+    outside = np.ones_like(solid)
+    outside[top:bottom, left:right] = False
+    if np.mean(~solid[outside]) < 0.4:
+        return None
+    left, top, right, bottom = _snap_edges(solid, left, top, right, bottom)
+    # A picture placed on a page has page around it: two pixels out (past the
+    # resampling blur) its sides are background, except one that a caption or text
+    # may touch; a side on the frame's edge is bounded by the edge. A region cut out
+    # of a photo's own light or dark parts is not bounded like that.
+    page = ~solid
+    around = [
+        page[top - 2, left:right] if top >= 2 else None,
+        page[bottom + 1, left:right] if bottom + 1 < height else None,
+        page[top:bottom, left - 2] if left >= 2 else None,
+        page[top:bottom, right + 1] if right + 1 < width else None,
+    ]
+    bounded = sum(1 for line in around if line is None or float(line.mean()) >= 0.9)
+    if bounded < 3:
+        return None
+    return left, top, right, bottom
+
+
+def _largest_blob(core: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+    """Bounding rows and columns (top, bottom, left, right) of the largest 4-connected blob.
+
+    Labelled on a coarse grid (a cell is set when most of it is), which is plenty to
+    tell a picture from a site bar or a headline and keeps the walk short.
+    """
+    height, width = core.shape
+    step = max(1, -(-max(height, width) // _PAGE_GRID))
+    rows, cols = -(-height // step), -(-width // step)
+    padded = np.zeros((rows * step, cols * step), dtype=bool)
+    padded[:height, :width] = core
+    cells = padded.reshape(rows, step, cols, step).mean(axis=(1, 3)) >= 0.5
+    seen = np.zeros_like(cells)
+    best: list[tuple[int, int]] = []
+    for start in zip(*np.nonzero(cells), strict=True):
+        if seen[start]:
+            continue
+        seen[start] = True
+        stack = [(int(start[0]), int(start[1]))]
+        blob: list[tuple[int, int]] = []
+        while stack:
+            y, x = stack.pop()
+            blob.append((y, x))
+            for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
+                if 0 <= ny < rows and 0 <= nx < cols and cells[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    stack.append((ny, nx))
+        if len(blob) > len(best):
+            best = blob
+    if not best:
+        return None
+    ys = [y for y, _ in best]
+    xs = [x for _, x in best]
+    top, bottom = min(ys) * step, min(height, (max(ys) + 1) * step) - 1
+    left, right = min(xs) * step, min(width, (max(xs) + 1) * step) - 1
+    # Back to pixels: the blob's exact extent within its cells.
+    sub = core[top : bottom + 1, left : right + 1]
+    filled_rows = np.nonzero(sub.any(axis=1))[0]
+    filled_cols = np.nonzero(sub.any(axis=0))[0]
+    if not len(filled_rows) or not len(filled_cols):
+        return None
+    return (
+        top + int(filled_rows[0]),
+        top + int(filled_rows[-1]),
+        left + int(filled_cols[0]),
+        left + int(filled_cols[-1]),
+    )
+
+
+def _snap_edges(
+    solid: NDArray[np.bool_], left: int, top: int, right: int, bottom: int
+) -> tuple[int, int, int, int]:
+    """Move each edge of a found box to where the picture really starts, within 3 px."""
+
+    def covered(line: NDArray[np.bool_]) -> float:
+        return float(line.mean()) if line.size else 0.0
+
+    for _ in range(3):
+        if top > 0 and covered(solid[top - 1, left:right]) >= 0.9:
+            top -= 1
+        if bottom < solid.shape[0] and covered(solid[bottom, left:right]) >= 0.9:
+            bottom += 1
+        if left > 0 and covered(solid[top:bottom, left - 1]) >= 0.9:
+            left -= 1
+        if right < solid.shape[1] and covered(solid[top:bottom, right]) >= 0.9:
+            right += 1
+    for _ in range(3):
+        if covered(solid[top, left:right]) < 0.6:
+            top += 1
+        if covered(solid[bottom - 1, left:right]) < 0.6:
+            bottom -= 1
+        if covered(solid[top:bottom, left]) < 0.6:
+            left += 1
+        if covered(solid[top:bottom, right - 1]) < 0.6:
+            right -= 1
+    return left, top, right, bottom
 
 
 def _edge_run(lines: ByteArray, length: int) -> int:
@@ -347,7 +558,7 @@ def detail_level(image: Image.Image) -> float:
         return 0.0
     work = _work_image(grey)
     pixels = np.asarray(work)
-    left, top, right, bottom = _trim_box(pixels)
+    left, top, right, bottom = _content_box(pixels, _chroma_of(image, work.size))
     thumb = np.asarray(
         work.resize((_THUMB, _THUMB), Image.Resampling.BOX, box=(left, top, right, bottom)),
         dtype=np.uint8,
@@ -392,7 +603,7 @@ def fingerprint(image: Image.Image) -> bytes:
     grey = _grey(image)
     work = _work_image(grey)
     pixels = np.asarray(work)
-    left, top, right, bottom = _trim_box(pixels)
+    left, top, right, bottom = _content_box(pixels, _chroma_of(image, work.size))
     height, width = pixels.shape
     thumb = np.asarray(
         work.resize((_THUMB, _THUMB), Image.Resampling.BOX, box=(left, top, right, bottom)),

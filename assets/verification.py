@@ -3,7 +3,10 @@
 The fingerprints (`assets.similarity.fingerprint`) are aligned full frame, mirrored,
 turned and by a crop search in both directions, and judged by a robust normalised
 cross-correlation plus a correlation of fine detail, so candidates from the Hamming
-index are confirmed without decoding the originals again.
+index are confirmed without decoding the originals again. Pairs those alignments
+reject get two more chances: a search for a copy turned by a few degrees and
+trimmed, and, when the fine detail already agrees, a correlation with smooth shading
+(a vignette, a local grade) taken out.
 """
 
 from __future__ import annotations
@@ -82,6 +85,10 @@ class _Match:
     inner: str = ""
     #: Found by the crop search, whose freedom calls for the stricter threshold.
     searched: bool = False
+    #: Robust correlation with smooth shading (vignette, local grade) taken out.
+    shaded: float = 0.0
+    #: Degrees the inner picture is turned by within the outer one (counter-clockwise).
+    angle: float = 0.0
 
 
 def verify(fp_a: bytes, fp_b: bytes) -> Verification:
@@ -102,6 +109,15 @@ def verify(fp_a: bytes, fp_b: bytes) -> Verification:
         )
     threshold = _ACCEPT_CROP if best.searched else _ACCEPT_FULL
     same = best.score >= threshold and best.fine >= _ACCEPT_FINE
+    if not same and best.fine >= _ACCEPT_FINE_SHADED and best.shaded >= _ACCEPT_SHADED:
+        # A vignette or a local grade bends the whole-picture correlation while every
+        # detail still lines up: judged on the picture with its shading taken out.
+        same = True
+    if not same and best.score >= _TURN_WORTH:
+        # A copy turned by a few degrees and trimmed lines up with no upright crop.
+        turned = _best_turn(a, b)
+        if turned is not None and turned.score >= _ACCEPT_TURN and turned.fine >= _ACCEPT_FINE_TURN:
+            best, same = turned, True
     return Verification(round(best.score, 4), same, best.method, _explain(best, a, b, same))
 
 
@@ -177,7 +193,8 @@ def _best_full_frame(a: _Print, b: _Print) -> _Match:
     if best.ncc < -0.5:
         return best
     score, ncc = _robust_ncc(target, _normalise(best_grid))
-    return _Match(score, ncc, best.method, _fine_ncc(a.grid, best_grid))
+    fine = _fine_ncc(a.grid, best_grid)
+    return _Match(score, ncc, best.method, fine, shaded=_shaded_ncc(a.grid, best_grid, fine))
 
 
 #: Areas tried by the coarse crop search, as fractions of the largest crop of the
@@ -304,7 +321,185 @@ def _refine(
     x, y, ww, hh = box
     area = ww * hh
     method = "crop" if area < 0.97 else "full"
-    return _Match(robust, plain, method, fine, area, (x, y), inner_label, searched=True)
+    shaded = _shaded_ncc(inner.grid, region, fine)
+    return _Match(
+        robust, plain, method, fine, area, (x, y), inner_label, searched=True, shaded=shaded
+    )
+
+
+#: Pairs whose best upright alignment scores below this are not tried turned.
+_TURN_WORTH = 0.4
+
+
+#: A turned alignment has one more degree of freedom than a crop, and different frames
+#: of one scene (the same desk shot twice) come close with it: it must be nearly exact.
+_ACCEPT_TURN = 0.95
+
+
+_ACCEPT_FINE_TURN = 0.6
+
+
+#: A centred first guess below this correlation is not refined.
+_TURN_PROMISING = 0.8
+
+
+#: A turn search whose whole-degree refinement ends below this is given up.
+_TURN_HOPEFUL = 0.88
+
+
+#: Turns tried first (degrees either way), then refined by a degree around the best.
+_TURN_STEPS = (2.0, 4.0, 6.0, 8.0, 10.0)
+
+
+def _best_turn(a: _Print, b: _Print) -> _Match | None:
+    """B as a part of A turned by up to about 10°, or A as a part of B; None if neither fits.
+
+    The shape of a turned copy's trimmed frame is known for each angle (the largest
+    upright frame of the original's shape inside the turned picture), so for each
+    angle only the centre and the scale are searched, starting from the middle.
+    """
+    found: _Match | None = None
+    for outer, inner, label in ((a, b, "B"), (b, a, "A")):
+        match = _turn_search(outer, inner, label)
+        if match is not None and (found is None or match.score > found.score):
+            found = match
+        if found is not None and found.score >= _ACCEPT_TURN and found.fine >= _ACCEPT_FINE_TURN:
+            break
+    return found
+
+
+def _turn_search(outer: _Print, inner: _Print, label: str) -> _Match | None:
+    target = _normalise(inner.coarse)
+
+    def score(angle: float, cx: float, cy: float, size: float) -> float:
+        grid = _turned_region(outer, inner.aspect, angle, cx, cy, size, _COARSE)
+        return -1.0 if grid is None else _ncc(target, _normalise(grid))
+
+    def fitted(angle: float) -> float:
+        # Height (in outer heights) of the largest frame of the inner's shape that
+        # fits inside the outer frame turned by ``angle``.
+        theta = np.radians(abs(angle))
+        cos, sin = float(np.cos(theta)), float(np.sin(theta))
+        width, height = inner.aspect, 1.0
+        return float(
+            min(
+                outer.aspect / (width * cos + height * sin),
+                1.0 / (width * sin + height * cos),
+            )
+        )
+
+    # All first guesses at once (one batched sample), centred, at the fitted size.
+    angles = np.array([sign * step for step in _TURN_STEPS for sign in (1.0, -1.0)])
+    sizes = np.array([fitted(float(angle)) for angle in angles])
+    grids = _turned_regions(outer, inner.aspect, angles, 0.5, 0.5, sizes, _COARSE)
+    flat = grids.reshape(len(angles), -1)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    spread = np.sqrt((flat * flat).mean(axis=1, keepdims=True))
+    values = (flat / np.maximum(spread, 1e-6)) @ target.ravel() / target.size
+    first = int(np.argmax(values))
+    if values[first] < _TURN_PROMISING:
+        return None
+    value, angle, cx, cy, size = float(values[first]), float(angles[first]), 0.5, 0.5, sizes[first]
+    for move in (1.0, 0.5):
+        if move < 1.0 and value < _TURN_HOPEFUL:
+            return None  # the last half-steps add a hundredth or two, not more
+        improved = True
+        rounds = 0
+        while improved and rounds < 3:
+            improved = False
+            rounds += 1
+            for d_angle, dx, dy, d_size in (
+                (move, 0, 0, 0),
+                (-move, 0, 0, 0),
+                (0, 0.02 * move, 0, 0),
+                (0, -0.02 * move, 0, 0),
+                (0, 0, 0.02 * move, 0),
+                (0, 0, -0.02 * move, 0),
+                (0, 0, 0, 0.03 * move),
+                (0, 0, 0, -0.03 * move),
+            ):
+                candidate = (angle + d_angle, cx + dx, cy + dy, size * (1 + d_size))
+                trial = score(*candidate)
+                if trial > value + 1e-6:
+                    value, (angle, cx, cy, size) = trial, candidate
+                    improved = True
+    region = _turned_region(outer, inner.aspect, angle, cx, cy, size, _COMPARE)
+    if region is None:
+        return None
+    robust, plain = _robust_ncc(_normalise(inner.grid), _normalise(region))
+    fine = _fine_ncc(inner.grid, region)
+    area = size * size * inner.aspect / outer.aspect
+    return _Match(
+        robust,
+        plain,
+        "turn",
+        fine,
+        area,
+        (cx, cy),
+        label,
+        searched=True,
+        angle=angle,
+    )
+
+
+def _turned_regions(
+    outer: _Print,
+    inner_aspect: float,
+    angles: FloatArray,
+    cx: float,
+    cy: float,
+    sizes: FloatArray,
+    side: int,
+) -> FloatArray:
+    """:func:`_turned_region` for several angles and sizes at once, clamped to the frame."""
+    theta = np.radians(angles)[:, None, None]
+    cos, sin = np.cos(theta), np.sin(theta)
+    steps = (np.arange(side) + 0.5) / side - 0.5
+    local_x = steps[None, None, :] * sizes[:, None, None] * inner_aspect
+    local_y = steps[None, :, None] * sizes[:, None, None]
+    x = cos * local_x - sin * local_y + cx * outer.aspect
+    y = sin * local_x + cos * local_y + cy
+    thumb = outer.pixels
+    rows, cols = thumb.shape
+    px = np.clip(x / outer.aspect * cols - 0.5, 0, cols - 1.001)
+    py = np.clip(y * rows - 0.5, 0, rows - 1.001)
+    x0, y0 = px.astype(np.int64), py.astype(np.int64)
+    fx, fy = px - x0, py - y0
+    top = thumb[y0, x0] * (1 - fx) + thumb[y0, x0 + 1] * fx
+    bottom = thumb[y0 + 1, x0] * (1 - fx) + thumb[y0 + 1, x0 + 1] * fx
+    return np.asarray(top * (1 - fy) + bottom * fy)
+
+
+def _turned_region(
+    outer: _Print, inner_aspect: float, angle: float, cx: float, cy: float, size: float, side: int
+) -> FloatArray | None:
+    """Sample a turned rectangle of the outer thumbnail onto a side×side grid.
+
+    The rectangle has the inner frame's shape, height ``size`` (in outer heights),
+    its centre at (cx, cy) (fractions of the outer frame) and is turned by ``angle``
+    degrees; coordinates are true proportions, not the squashed thumbnail's. None
+    when the rectangle leaves the frame.
+    """
+    theta = np.radians(angle)
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    steps = (np.arange(side) + 0.5) / side - 0.5
+    local_x = steps[None, :] * size * inner_aspect
+    local_y = steps[:, None] * size
+    x = cos * local_x - sin * local_y + cx * outer.aspect
+    y = sin * local_x + cos * local_y + cy
+    thumb = outer.pixels
+    rows, cols = thumb.shape
+    px = x / outer.aspect * cols - 0.5
+    py = y * rows - 0.5
+    if px.min() < -0.5 or py.min() < -0.5 or px.max() > cols - 0.5 or py.max() > rows - 0.5:
+        return None
+    px = np.clip(px, 0, cols - 1.001)
+    py = np.clip(py, 0, rows - 1.001)
+    x0, y0 = px.astype(np.int64), py.astype(np.int64)
+    fx, fy = px - x0, py - y0
+    top = thumb[y0, x0] * (1 - fx) + thumb[y0, x0 + 1] * fx
+    bottom = thumb[y0 + 1, x0] * (1 - fx) + thumb[y0 + 1, x0 + 1] * fx
+    return np.asarray(top * (1 - fy) + bottom * fy)
 
 
 def _sliding_ncc(image: FloatArray, templates: list[FloatArray]) -> list[FloatArray]:
@@ -383,6 +578,43 @@ def _high_pass(pixels: FloatArray) -> FloatArray:
     return np.asarray(pixels[2:-2, 2:-2] - blurred)
 
 
+#: Shading-free correlation, and fine-detail correlation, that accept a pair whose
+#: plain correlation a vignette or local grade pulled below the threshold.
+_ACCEPT_SHADED = 0.93
+
+
+_ACCEPT_FINE_SHADED = 0.75
+
+
+#: Side of the box blur whose log-domain removal takes out smooth shading.
+_SHADING_BLUR = 11
+
+
+def _shaded_ncc(p: FloatArray, q: FloatArray, fine: float) -> float:
+    """Robust correlation of two aligned grids after taking out smooth shading.
+
+    A vignette or a graded sky multiplies the picture by a smooth field; in the log
+    domain that field is additive and a wide box blur holds it, so subtracting the
+    blur leaves the picture's own structure. Only worth computing when the fine
+    detail already agrees.
+    """
+    if fine < _ACCEPT_FINE_SHADED:
+        return 0.0
+    score, _ = _robust_ncc(_normalise(_unshaded(p)), _normalise(_unshaded(q)))
+    return score
+
+
+def _unshaded(pixels: FloatArray) -> FloatArray:
+    logs = np.log(pixels + 8.0)
+    side = _SHADING_BLUR
+    table = _integral(logs)
+    blurred = _box_sums(table, side, side) / (side * side)
+    half = side // 2
+    return np.asarray(
+        logs[half : half + blurred.shape[0], half : half + blurred.shape[1]] - blurred
+    )
+
+
 def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:
     """Correlation ignoring the worst 5 % of pixels, and the plain correlation.
 
@@ -402,7 +634,14 @@ def _robust_ncc(p: FloatArray, q: FloatArray) -> tuple[float, float]:
 def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
     """One line on how the two line up and why the verdict."""
     parts: list[str] = []
-    if match.method == "crop":
+    if match.method == "turn":
+        outer = "A" if match.inner == "B" else "B"
+        parts.append(
+            f"turned about {abs(match.angle):.0f}°: {match.inner} is {outer} turned"
+            f" {'anticlockwise' if match.angle > 0 else 'clockwise'} and trimmed to"
+            f" {match.area:.0%} of its area"
+        )
+    elif match.method == "crop":
         outer = "A" if match.inner == "B" else "B"
         ox, oy = match.offset
         parts.append(
@@ -425,6 +664,9 @@ def _explain(match: _Match, a: _Print, b: _Print, same: bool) -> str:
     if tone:
         parts.append(tone)
     verdict = "same photo" if same else "different photos"
+    threshold = _ACCEPT_CROP if match.searched else _ACCEPT_FULL
+    if same and match.score < threshold:
+        parts.append(f"uneven light taken out (vignette or local grade): {match.shaded:.3f}")
     parts.append(
         f"NCC {match.ncc:.3f} (robust {match.score:.3f}, fine detail {match.fine:.2f}) → {verdict}"
     )
@@ -439,11 +681,22 @@ _FLIPS = {
 }
 
 
+#: Trimming alone takes at most this much from a side; more means a page or frame.
+_MAX_BAR = 0.221
+
+
 def _describe_trim(trims: tuple[float, float, float, float]) -> str:
     names = ("left", "top", "right", "bottom")
     found = [f"{name} {value:.0%}" for name, value in zip(names, trims, strict=True) if value]
     if not found:
         return ""
+    left, top, right, bottom = trims
+    if max(trims) > _MAX_BAR:
+        # Found by the picture search, not by trimming bars: say what a desk sees.
+        share = (1 - left - right) * (1 - top - bottom)
+        return f"the page or frame around the picture (shown at {share:.0%} of its area: " + (
+            ", ".join(found) + ")"
+        )
     return "border/caption bar " + ", ".join(found)
 
 

@@ -3,7 +3,10 @@
 Builds a labelled set from the real photos in ``../shared/corpora``: every original gets
 one derivative of each kind the desk meets (resized, recompressed, PNG/WebP, tone,
 greyscale, watermark, metadata-only, EXIF-rotated, turned, mirrored, cropped, caption
-bar, border), generated in memory with a fixed seed. The corpora's own copies (pHash
+bar, border) and of each kind that comes back from the web (turned a few degrees and
+trimmed, cropped to 70 % or 50 %, JPEG quality 10-15, sepia, vignette, inside a web page,
+under meme text, in a branded frame, in a collage with other photos), generated in
+memory with a fixed seed. The corpora's own copies (pHash
 test sets, EXIF orientation samples) come along as extra rows, and distractors are all
 the other originals, the corpora's hard negatives and synthetic low-detail frames.
 
@@ -13,8 +16,10 @@ Both methods run on the same set in the same run:
   all items, in numpy), each confirmed or rejected by ``verification.verify``;
 * baseline: every pair whose imagehash pHash differs by at most 10 bits.
 
-Printed: recall per transformation (the pair original–derivative is reported) and pair
-precision over every pair each method reports in the whole set.
+Printed: recall per transformation (the pair original–derivative is reported), pair
+precision over every pair each method reports in the whole set, the pairs reported
+between different photos that share a page template, meme overlay or frame, and how
+many groups (photodesk's group builder; plain transitive grouping) hold two photos.
 
     .venv/bin/python benchmarks/dupes_quality.py --corpora ../shared/corpora
 """
@@ -42,6 +47,7 @@ from assets import similarity, verification
 from assets.analysis import signal_image  # noqa: E402
 from assets.hashes import hash_to_int64  # noqa: E402
 from assets.imaging import decode, open_image  # noqa: E402
+from library.duplicates.builder import Edge, components  # noqa: E402
 
 #: Originals are decoded no larger than this; derivatives are made from that copy.
 MAX_SIDE = 1600
@@ -222,6 +228,12 @@ class Item:
     fingerprint: bytes
     #: Plain imagehash pHash of the image as loaded, for the baseline.
     plain_phash: int
+    #: Pixel area of the image as loaded (the group builder's anchor rank).
+    area: int = 0
+    #: Groups of the other photos a composite (collage) shows beside its own.
+    contains: tuple[str, ...] = ()
+    #: The page template, overlay or frame this item shares with other photos' items.
+    shared: str = ""
 
 
 class Collector:
@@ -231,7 +243,15 @@ class Collector:
         self.items: list[Item] = []
         self.seconds = 0.0
 
-    def add(self, name: str, group: str, kind: str, image: Image.Image) -> None:
+    def add(
+        self,
+        name: str,
+        group: str,
+        kind: str,
+        image: Image.Image,
+        contains: tuple[str, ...] = (),
+        shared: str = "",
+    ) -> None:
         # CPU time: the machine is shared, and wall time would measure the neighbours.
         started = time.process_time()
         # Exactly what ingest stores: signals of the thumbnail made from the decode.
@@ -240,7 +260,19 @@ class Collector:
         fingerprint = similarity.fingerprint(small)
         self.seconds += time.process_time() - started
         plain = hash_to_int64(imagehash.phash(image))
-        self.items.append(Item(name, group, kind, signals, fingerprint, plain))
+        self.items.append(
+            Item(
+                name,
+                group,
+                kind,
+                signals,
+                fingerprint,
+                plain,
+                image.width * image.height,
+                contains,
+                shared,
+            )
+        )
 
 
 # --------------------------------------------------------------------------- loading
@@ -506,6 +538,373 @@ TRANSFORMS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
 }
 
 
+# --------------------------------------------------------------------------- edits from the web
+#
+# Copies that came back from the web (issue 16). Those that sit in a page template, under
+# an overlay or in a frame use one of a few fixed designs, so many different photos share
+# each design: the hard negatives of this part. Collages hold the photo and 1-3 others.
+
+#: How many designs of each shared kind exist; photos are spread over them.
+DESIGNS = 3
+
+
+def t_turn(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Turned by 1-10° either way and trimmed to the largest upright frame of its shape."""
+    angle = rng.uniform(1.0, 10.0) * rng.choice([-1, 1])
+    width, height = image.size
+    turned = image.convert("RGB").rotate(angle, Image.Resampling.BICUBIC, expand=False)
+    theta = np.radians(abs(angle))
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    scale = min(width / (width * cos + height * sin), height / (width * sin + height * cos))
+    w, h = round(width * scale) - 2, round(height * scale) - 2
+    left, top = (width - w) // 2, (height - h) // 2
+    return jpeg(turned.crop((left, top, left + w, top + h)), 90)
+
+
+def _crop_area(image: Image.Image, rng: random.Random, low: float, high: float) -> Image.Image:
+    area = rng.uniform(low, high)
+    stretch = rng.uniform(0.85, 1.18)
+    fw = min(1.0, float(np.sqrt(area * stretch)))
+    fh = min(1.0, area / fw)
+    width, height = image.size
+    w, h = max(8, round(width * fw)), max(8, round(height * fh))
+    return jpeg(
+        image.crop(
+            (
+                left := rng.randint(0, width - w),
+                top := rng.randint(0, height - h),
+                left + w,
+                top + h,
+            )
+        ),
+        90,
+    )
+
+
+def t_crop_70(image: Image.Image, rng: random.Random) -> Image.Image:
+    """66-74 % of the area kept, anywhere, aspect ratio changed by ×0.85-1.18."""
+    return _crop_area(image, rng, 0.66, 0.74)
+
+
+def t_crop_50(image: Image.Image, rng: random.Random) -> Image.Image:
+    """48-55 % of the area kept (about 70 % × 70 %), anywhere."""
+    return _crop_area(image, rng, 0.48, 0.55)
+
+
+def t_low_quality(image: Image.Image, rng: random.Random) -> Image.Image:
+    return encode(image.convert("RGB"), "JPEG", quality=rng.randint(10, 15))
+
+
+def t_sepia(image: Image.Image, rng: random.Random) -> Image.Image:
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    matrix = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
+    toned = np.clip(rgb @ matrix.T, 0, 255).astype(np.uint8)
+    return jpeg(Image.fromarray(toned), 88)
+
+
+def t_vignette(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Corners darkened by 45-75 %, with a warm or cool cast."""
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    height, width = rgb.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width]
+    radius = np.hypot((xx - width / 2) / (width / 2), (yy - height / 2) / (height / 2)) / np.sqrt(2)
+    strength = rng.uniform(0.45, 0.75)
+    falloff = 1 - strength * np.clip(radius, 0, 1) ** 2
+    cast = np.array(rng.choice([(1.08, 1.0, 0.88), (0.9, 1.0, 1.1)]))
+    graded = np.clip(rgb * falloff[..., None] * cast, 0, 255).astype(np.uint8)
+    return jpeg(Image.fromarray(graded), 88)
+
+
+_PAGE_WORDS = [
+    "the",
+    "council",
+    "said",
+    "on",
+    "tuesday",
+    "that",
+    "the",
+    "new",
+    "plan",
+    "would",
+    "be",
+    "put",
+    "to",
+    "a",
+    "vote",
+    "next",
+    "month",
+    "after",
+    "residents",
+    "raised",
+    "concerns",
+    "about",
+    "traffic",
+    "noise",
+    "and",
+    "the",
+    "cost",
+    "of",
+    "the",
+    "works",
+    "which",
+    "officials",
+    "estimate",
+    "at",
+    "several",
+    "million",
+    "over",
+    "three",
+    "years",
+    "while",
+    "opposition",
+    "members",
+    "called",
+    "for",
+    "an",
+    "independent",
+    "review",
+    "of",
+    "the",
+    "figures",
+    "before",
+    "any",
+    "contract",
+    "is",
+    "signed",
+]
+
+
+def _text_lines(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    rng: random.Random,
+    size: int,
+    colour: tuple[int, int, int],
+) -> None:
+    """Body text filling a box, line after line, as a page shows it."""
+    left, top, right, bottom = box
+    text_font = font(size)
+    y = top
+    while y + size < bottom:
+        words: list[str] = []
+        while True:
+            words.append(rng.choice(_PAGE_WORDS))
+            if draw.textlength(" ".join(words), font=text_font) > right - left:
+                words.pop()
+                break
+        draw.text((left, y), " ".join(words), fill=colour, font=text_font)
+        y += round(size * 1.5)
+
+
+def _page_design(index: int) -> dict[str, object]:
+    """One of DESIGNS fixed page templates: colours, site name, layout."""
+    return [
+        {
+            "background": (255, 255, 255),
+            "text": (30, 30, 30),
+            "bar": (180, 20, 30),
+            "site": "THE DAILY NEWS",
+            "layout": "column",
+        },
+        {
+            "background": (246, 244, 238),
+            "text": (50, 50, 60),
+            "bar": (20, 40, 90),
+            "site": "Metro Today",
+            "layout": "sidebar",
+        },
+        {
+            "background": (24, 25, 28),
+            "text": (220, 220, 220),
+            "bar": (40, 42, 48),
+            "site": "feed.social",
+            "layout": "post",
+        },
+    ][index % DESIGNS]
+
+
+def page_screenshot(image: Image.Image, design_index: int, rng: random.Random) -> Image.Image:
+    """The photo in a generated web page: site bar, headline, body text and caption around it.
+
+    The page layout (colours, bar, where the text goes) is the design's; the words are
+    drawn at random, as on different articles of one site. The photo fills 45-70 % of
+    the page width, and the screenshot is saved as a JPEG of 1280 px wide.
+    """
+    design = _page_design(design_index)
+    page_w = 1280
+    background = design["background"]
+    text_colour = design["text"]
+    assert isinstance(background, tuple) and isinstance(text_colour, tuple)
+    share = rng.uniform(0.45, 0.70)
+    photo_w = round(page_w * share)
+    photo_h = max(8, round(photo_w * image.height / image.width))
+    photo = image.convert("RGB").resize((photo_w, photo_h), Image.Resampling.LANCZOS)
+    bar_h, headline_h = 64, 90
+    page_h = bar_h + headline_h + photo_h + 40 + 220
+    page = Image.new("RGB", (page_w, page_h), background)
+    draw = ImageDraw.Draw(page)
+    bar = design["bar"]
+    assert isinstance(bar, tuple)
+    draw.rectangle((0, 0, page_w, bar_h), fill=bar)
+    draw.text((40, 14), str(design["site"]), fill=(255, 255, 255), font=font(34))
+    for i, label in enumerate(("World", "Politics", "Business", "Sport", "Culture")):
+        draw.text((520 + 130 * i, 22), label, fill=(230, 230, 230), font=font(20))
+    words = " ".join(rng.choice(_PAGE_WORDS) for _ in range(7)).capitalize()
+    draw.text((40, bar_h + 20), words, fill=text_colour, font=font(40))
+    top = bar_h + headline_h
+    layout = design["layout"]
+    if layout == "sidebar":
+        left = page_w - 40 - photo_w
+        _text_lines(draw, (40, top, left - 30, top + photo_h), rng, 18, text_colour)
+    else:
+        left = 40 if layout == "column" else (page_w - photo_w) // 2
+        if layout == "column":
+            _text_lines(
+                draw, (left + photo_w + 30, top, page_w - 40, top + photo_h), rng, 18, text_colour
+            )
+    page.paste(photo, (left, top))
+    caption = " ".join(rng.choice(_PAGE_WORDS) for _ in range(9)).capitalize() + ". Photo: Agency"
+    draw.text((left, top + photo_h + 8), caption, fill=text_colour, font=font(16))
+    _text_lines(draw, (40, top + photo_h + 40, page_w - 40, page_h - 10), rng, 18, text_colour)
+    return jpeg(page, 85)
+
+
+_MEMES = (
+    ("WHEN THE MEETING", "COULD HAVE BEEN AN EMAIL"),
+    ("NOBODY:", "ABSOLUTELY NOBODY:"),
+    ("ONE DOES NOT SIMPLY", "READ THE WHOLE ARTICLE"),
+)
+
+
+def meme(image: Image.Image, design_index: int) -> Image.Image:
+    """Meme text top and bottom, in one of DESIGNS fixed styles with fixed words.
+
+    0: opaque white boxes across the full width with black text (14 % of the height
+    each); 1: white outlined capitals straight on the picture; 2: translucent black
+    boxes 80 % wide with white text.
+    """
+    out = image.convert("RGB")
+    width, height = out.size
+    top_text, bottom_text = _MEMES[design_index % DESIGNS]
+    style = design_index % DESIGNS
+    band = round(height * 0.14)
+    layer = Image.new("RGBA", out.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    size = max(8, round(band * 0.55))
+    text_font = font(size)
+    for text, y0 in ((top_text, 0), (bottom_text, height - band)):
+        length = draw.textlength(text, font=text_font)
+        if length > width * 0.92:
+            text_font = font(max(6, round(size * width * 0.92 / length)))
+            length = draw.textlength(text, font=text_font)
+        x = (width - length) / 2
+        if style == 0:
+            draw.rectangle((0, y0, width, y0 + band), fill=(255, 255, 255, 255))
+            draw.text((x, y0 + band * 0.2), text, fill=(0, 0, 0, 255), font=text_font)
+        elif style == 1:
+            draw.text(
+                (x, y0 + band * 0.2),
+                text,
+                fill=(255, 255, 255, 255),
+                font=text_font,
+                stroke_width=max(1, size // 12),
+                stroke_fill=(0, 0, 0, 255),
+            )
+        else:
+            draw.rectangle(
+                (round(width * 0.1), y0 + 4, round(width * 0.9), y0 + band - 4),
+                fill=(0, 0, 0, 190),
+            )
+            draw.text((x, y0 + band * 0.2), text, fill=(255, 255, 255, 255), font=text_font)
+    return jpeg(Image.alpha_composite(out.convert("RGBA"), layer).convert("RGB"), 88)
+
+
+def framed(image: Image.Image, design_index: int) -> Image.Image:
+    """A branded frame, one of DESIGNS: a wide coloured border with a name in the bottom one."""
+    colour, name = (
+        ((200, 30, 40), "NEWS 24 | LIVE"),
+        ((245, 245, 245), "photo of the day"),
+        ((30, 60, 120), "CITY PAPER"),
+    )[design_index % DESIGNS]
+    out = image.convert("RGB")
+    side = round(min(out.size) * 0.08)
+    bottom = round(min(out.size) * 0.18)
+    canvas = Image.new("RGB", (out.width + 2 * side, out.height + side + bottom), colour)
+    canvas.paste(out, (side, side))
+    draw = ImageDraw.Draw(canvas)
+    ink = (0, 0, 0) if sum(colour) > 500 else (255, 255, 255)
+    draw.rectangle(
+        (side - 3, side - 3, side + out.width + 2, side + out.height + 2), outline=ink, width=2
+    )
+    draw.text((side, side + out.height + bottom * 0.25), name, fill=ink, font=font(bottom // 2))
+    return jpeg(canvas, 88)
+
+
+def collage(images: list[Image.Image], rng: random.Random) -> Image.Image:
+    """2-4 photos: side by side, in a row of three, or two rows of two, with white gutters."""
+    count = len(images)
+    rows = [images] if count <= 3 else [images[:2], images[2:]]
+    gutter = 8
+    height = 480
+    strips: list[Image.Image] = []
+    for row in rows:
+        scaled = [
+            im.convert("RGB").resize(
+                (max(8, round(im.width * height / im.height)), height), Image.Resampling.LANCZOS
+            )
+            for im in row
+        ]
+        strip = Image.new(
+            "RGB", (sum(s.width for s in scaled) + gutter * (len(scaled) - 1), height), "white"
+        )
+        x = 0
+        for s in scaled:
+            strip.paste(s, (x, 0))
+            x += s.width + gutter
+        strips.append(strip)
+    width = max(s.width for s in strips)
+    strips = [
+        s.resize((width, max(8, round(s.height * width / s.width))), Image.Resampling.LANCZOS)
+        for s in strips
+    ]
+    out = Image.new(
+        "RGB", (width, sum(s.height for s in strips) + gutter * (len(strips) - 1)), "white"
+    )
+    y = 0
+    for s in strips:
+        out.paste(s, (0, y))
+        y += s.height + gutter
+    return jpeg(out, 88)
+
+
+WEB_TRANSFORMS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
+    "turn 1-10° (trimmed)": t_turn,
+    "crop to 70 %": t_crop_70,
+    "crop to 50 %": t_crop_50,
+    "JPEG q10-15": t_low_quality,
+    "sepia": t_sepia,
+    "vignette": t_vignette,
+}
+
+#: Rows for the edits made in build_set (they need a design or other photos).
+SHARED_KINDS = ("web-page screenshot", "meme text", "branded frame")
+COLLAGE_KIND = "collage (each photo)"
+
+#: Recall targets of issue 16.
+WEB_TARGETS: dict[str, float] = {
+    "turn 1-10° (trimmed)": 0.90,
+    "crop to 70 %": 0.90,
+    "crop to 50 %": 0.80,
+    "JPEG q10-15": 0.90,
+    "sepia": 0.90,
+    "vignette": 0.90,
+    "web-page screenshot": 0.90,
+    "meme text": 0.80,
+    "branded frame": 0.90,
+    COLLAGE_KIND: 0.80,
+}
+
+
 # --------------------------------------------------------------------------- distractors
 
 
@@ -572,8 +971,14 @@ def night_shot(rng: np.random.Generator, index: int) -> Image.Image:
 # --------------------------------------------------------------------------- building the set
 
 
-def build_set(corpora: Path, limit: int | None, seed: int) -> tuple[Collector, dict[str, int]]:
+def build_set(
+    corpora: Path, limit: int | None, seed: int, web: bool = True
+) -> tuple[Collector, dict[str, int]]:
     rng = random.Random(seed)
+    # The web edits draw from their own generator, so the earlier edits stay the same
+    # images whether they are made or not.
+    web_rng = random.Random(seed + 16)
+    pool: list[tuple[str, Image.Image]] = []
     collector = Collector()
     skipped: dict[str, int] = defaultdict(int)
     originals = find_originals(corpora)
@@ -607,9 +1012,62 @@ def build_set(corpora: Path, limit: int | None, seed: int) -> tuple[Collector, d
                 collector.add(copy, group, label, load(corpora / copy))
             except Exception:
                 skipped["corpus copy does not decode"] += 1
+        if web:
+            add_web_edits(collector, relative, image, web_rng, len(pool), pool)
+            small = image.copy()
+            small.thumbnail((800, 800), Image.Resampling.LANCZOS)
+            pool.append((relative, small))
+            del pool[:-6]
     for name, image in low_detail_distractors(np.random.default_rng(seed)):
         collector.add(f"synthetic/{name}", f"synthetic/{name}", "low-detail distractor", image)
     return collector, dict(skipped)
+
+
+def add_web_edits(
+    collector: Collector,
+    relative: str,
+    image: Image.Image,
+    rng: random.Random,
+    counter: int,
+    pool: list[tuple[str, Image.Image]],
+) -> None:
+    """The issue-16 edits of one original; ``pool`` holds a few earlier originals."""
+    for kind, transform in WEB_TRANSFORMS.items():
+        collector.add(f"{relative}#{kind}", relative, kind, transform(image, rng))
+    design = counter % DESIGNS
+    collector.add(
+        f"{relative}#page{design}",
+        relative,
+        "web-page screenshot",
+        page_screenshot(image, design, rng),
+        shared=f"page template {design}",
+    )
+    collector.add(
+        f"{relative}#meme{design}",
+        relative,
+        "meme text",
+        meme(image, design),
+        shared=f"meme overlay {design}",
+    )
+    collector.add(
+        f"{relative}#frame{design}",
+        relative,
+        "branded frame",
+        framed(image, design),
+        shared=f"frame {design}",
+    )
+    if pool:
+        others = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
+        members = [image, *(im for _, im in others)]
+        order = list(range(len(members)))
+        rng.shuffle(order)
+        collector.add(
+            f"{relative}#collage",
+            relative,
+            COLLAGE_KIND,
+            collage([members[i] for i in order], rng),
+            contains=tuple(name for name, _ in others),
+        )
 
 
 # --------------------------------------------------------------------------- running
@@ -677,8 +1135,22 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     for a, b in RELATED:
         cluster[b] = cluster.get(a, a)
 
+    def shows(x: Item, y: Item) -> bool:
+        """A collage and a photo it shows (or two collages showing one photo)."""
+        return bool({x.group, *x.contains} & {y.group, *y.contains}) and bool(
+            x.contains or y.contains
+        )
+
+    def distance_of(key: int) -> int:
+        i, j = divmod(key, count)
+        return min(
+            similarity.hamming(signals[a][q], signals[b][s])
+            for q, s, _ in similarity.CANDIDATE_RULES
+            for a, b in ((i, j), (j, i))
+        )
+
     def judge(keys: set[int]) -> dict[str, object]:
-        right = wrong = ignored = 0
+        right = wrong = ignored = contained = 0
         mistakes: list[str] = []
         for key in keys:
             i, j = divmod(key, count)
@@ -686,6 +1158,8 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
                 right += 1
             elif cluster.get(items[i].group) == cluster.get(items[j].group):
                 ignored += 1
+            elif shows(items[i], items[j]):
+                contained += 1
             else:
                 wrong += 1
                 mistakes.append(f"{items[i].name}  <>  {items[j].name}")
@@ -695,6 +1169,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
             "true": right,
             "false": wrong,
             "ignored": ignored,
+            "contains": contained,
             "precision": precision,
             "false_pairs": sorted(mistakes)[:25],
         }
@@ -706,19 +1181,64 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     for index, item in enumerate(items):
         if item.kind in ("original", "low-detail distractor"):
             continue
-        original = index_of[item.group]
-        key = pair_key(original, index, count)
-        row = rows[item.kind]
-        row["n"] += 1
-        row["photodesk"] += key in reported
-        row["phash"] += key in baseline
-        if key not in reported:
-            if key in candidate_set:
-                outcome = verification.verify(prints[original], prints[index])
-                why = f"rejected: {outcome.method} {outcome.score:.3f}; {outcome.detail}"
-            else:
-                why = "no candidate rule within radius"
-            misses[item.kind].append(f"{item.name} ({why})")
+        # A collage is scored once for each photo it shows.
+        for group in (item.group, *item.contains):
+            original = index_of[group]
+            key = pair_key(original, index, count)
+            row = rows[item.kind]
+            row["n"] += 1
+            row["photodesk"] += key in reported
+            row["phash"] += key in baseline
+            if key not in reported:
+                if key in candidate_set:
+                    outcome = verification.verify(prints[original], prints[index])
+                    why = f"rejected: {outcome.method} {outcome.score:.3f}; {outcome.detail}"
+                else:
+                    why = "no candidate rule within radius"
+                misses[item.kind].append(f"{item.name} vs {group} ({why})")
+
+    # Different photos in one shared page template, overlay or frame: every pair a
+    # method reports between them is the failure issue 16 is about.
+    by_design: dict[str, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if item.shared:
+            by_design[item.shared.rsplit(" ", 1)[0]].append(index)
+    shared_rows: dict[str, dict[str, int]] = {}
+    for design_kind, members in sorted(by_design.items()):
+        tally = {"pairs": 0, "photodesk": 0, "phash": 0}
+        for a_pos, i in enumerate(members):
+            for j in members[a_pos + 1 :]:
+                if items[i].shared != items[j].shared or (
+                    cluster[items[i].group] == cluster[items[j].group]
+                ):
+                    continue
+                key = pair_key(i, j, count)
+                tally["pairs"] += 1
+                tally["photodesk"] += key in reported
+                tally["phash"] += key in baseline
+        shared_rows[design_kind] = tally
+
+    def mixed_groups(parts: list[list[int]]) -> tuple[int, int, list[str], int]:
+        """Groups holding two different photos (collages aside: they show several).
+
+        Also counts the items placed with another photo: in each group, those that
+        are not of the photo most of its members show.
+        """
+        mixed: list[str] = []
+        misplaced = 0
+        for members in parts:
+            shown = [cluster[items[m].group] for m in members if not items[m].contains]
+            photos = set(shown)
+            if len(photos) > 1:
+                mixed.append(" + ".join(sorted(photos))[:300])
+                misplaced += len(shown) - max(shown.count(photo) for photo in photos)
+        return len(parts), len(mixed), mixed[:15], misplaced
+
+    photodesk_parts = components(
+        {divmod(key, count): Edge("near", distance_of(key), "", None) for key in sorted(reported)},
+        rank=lambda i: (items[i].area, -i),
+    )
+    baseline_parts = plain_components(baseline, count)
 
     def scene(group: str) -> int | None:
         for index, member in enumerate(HARD_NEGATIVES):
@@ -740,6 +1260,12 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     return {
         "items": count,
         "hard_negatives": hard,
+        "shared_designs": shared_rows,
+        "groups": {
+            "photodesk": mixed_groups(photodesk_parts),
+            "photodesk-transitive": mixed_groups(plain_components(reported, count)),
+            "phash": mixed_groups(baseline_parts),
+        },
         "originals": sum(item.kind == "original" for item in items),
         "low_detail_distractors": sum(item.kind == "low-detail distractor" for item in items),
         "candidates": len(candidate_keys),
@@ -750,6 +1276,25 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         "phash": judge(baseline),
         "misses": {kind: names[:15] for kind, names in misses.items()},
     }
+
+
+def plain_components(keys: set[int], count: int) -> list[list[int]]:
+    """Connected components of the reported pairs, as a plain transitive grouping makes them."""
+    parent = list(range(count))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for key in keys:
+        i, j = divmod(key, count)
+        parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index in range(count):
+        groups[find(index)].append(index)
+    return [members for members in groups.values() if len(members) > 1]
 
 
 def render(result: dict[str, object], skipped: dict[str, int], command: str) -> str:
@@ -769,13 +1314,14 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
     lines += [header, "|" + "|".join("-" * (len(p) + 0) for p in header.split("|")[1:-1]) + "|"]
     recall = result["recall"]
     assert isinstance(recall, dict)
-    order = list(TRANSFORMS) + sorted(k for k in recall if k not in TRANSFORMS)
+    known = [*TRANSFORMS, *WEB_TRANSFORMS, *SHARED_KINDS, COLLAGE_KIND]
+    order = known + sorted(k for k in recall if k not in known)
     for kind in order:
         if kind not in recall:
             continue
         row = recall[kind]
         n = row["n"]
-        target = TARGETS.get(kind)
+        target = TARGETS.get(kind, WEB_TARGETS.get(kind))
         mark = ""
         if target is not None:
             mark = f"{target:.2f}" + (" ok" if row["photodesk"] / n >= target else " MISS")
@@ -791,7 +1337,8 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
         lines.append(
             f"{label:<11} pair precision {judged['precision']:.4f}"
             f" ({judged['true']} true, {judged['false']} false of {judged['pairs']} pairs;"
-            f" {judged['ignored']} HDR-twin pairs not counted)"
+            f" {judged['ignored']} HDR-twin pairs not counted;"
+            f" {judged['contains']} collage-photo pairs counted apart)"
         )
     hard = result["hard_negatives"]
     assert isinstance(hard, dict)
@@ -800,6 +1347,23 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
         f" coaster; with their derivatives): {hard['pairs']} pairs; reported by photodesk"
         f" {hard['photodesk']}, by pHash<={BASELINE_RADIUS} {hard['phash']}"
     )
+    shared = result["shared_designs"]
+    assert isinstance(shared, dict)
+    for design, tally in shared.items():
+        lines.append(
+            f"different photos in one {design} (same design, different photo): {tally['pairs']}"
+            f" pairs; reported by photodesk {tally['photodesk']},"
+            f" by pHash<={BASELINE_RADIUS} {tally['phash']}"
+        )
+    groups = result["groups"]
+    assert isinstance(groups, dict)
+    for method, (total, mixed, _, misplaced) in groups.items():
+        label = f"pHash<={BASELINE_RADIUS}" if method == "phash" else "photodesk"
+        grouping = "group builder" if method == "photodesk" else "plain transitive"
+        lines.append(
+            f"{label:<11} groups ({grouping}): {total}; holding two different photos: {mixed}"
+            f" ({misplaced} items grouped with another photo)"
+        )
     return "\n".join(lines)
 
 
@@ -834,6 +1398,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nfalse pairs ({method}):")
                 for pair in result[method]["false_pairs"]:  # type: ignore[index]
                     print("  " + pair)
+                print(f"\nmixed groups ({method}):")
+                for line in result["groups"][method][2]:  # type: ignore[index]
+                    print("  " + line)
     return 0
 
 

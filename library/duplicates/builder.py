@@ -1,6 +1,6 @@
 """Building duplicate groups from scratch: the reference the stored groups must equal.
 
-A group is a connected component of the duplicate graph. Its edges are:
+A group is a part of the duplicate graph held together by its original. Its edges are:
 
 * same pixels: photos sharing a content digest, each linked to the lowest id
   of its digest (a star, so a decision about one copy cuts only that link);
@@ -10,7 +10,9 @@ A "not a duplicate" decision keeps its two photos apart whatever path links
 them: components are joined strongest link first (same pixels, then near
 pairs by distance), and a link that would put two refused photos in one
 group is skipped. A member linked to both sides goes with its stronger link.
-A photo
+Two groups join only through their originals (see :func:`components`), so one
+wrong link, such as two screenshots of one page template, cannot merge the
+photos on either side of it. A photo
 outside every component whose bytes were found at several paths forms an
 "identical" group of its own (one asset, several files). The master is the
 photo someone chose last, else :func:`suggest_master`; every other member is
@@ -200,20 +202,42 @@ def _strength(key: Pair, edge: Edge) -> tuple[bool, int, float, Pair]:
     return (edge.kind != "pixels", edge.distance or 0, -(edge.score or 0.0), key)
 
 
-def components(edges: dict[Pair, Edge], refused: Collection[Pair] = ()) -> list[list[int]]:
+def components(
+    edges: dict[Pair, Edge],
+    refused: Collection[Pair] = (),
+    rank: Callable[[int], Any] | None = None,
+) -> list[list[int]]:
     """The groups the links make, each sorted, with the refused pairs kept apart.
 
     Links are joined strongest first; a link that would put both photos of a
     refused pair into one group is skipped, so a decision splits a group
     whatever path links its two photos. Photos left without a joined link
     are in no group.
+
+    A group is not a chain: two groups (or a photo and a group) join only when
+    their originals are linked directly, or through one member of either that
+    is linked to both. The original of a group is its member ranked highest by
+    ``rank`` (see :func:`picture_rank`; without ``rank``, the lowest id). So a
+    screenshot that wrongly matched another screenshot of the same page
+    template cannot pull in the other photo and every copy of it: the two
+    photos are three links apart.
     """
+    rank_of = rank if rank is not None else (lambda node: -node)
     parent: dict[int, int] = {}
     members: dict[int, set[int]] = {}
+    anchor: dict[int, int] = {}
     banned: dict[int, set[int]] = defaultdict(set)
     for a, b in refused:
         banned[a].add(b)
         banned[b].add(a)
+
+    near: dict[int, set[int]] = defaultdict(set)
+    for a, b in edges:
+        near[a].add(b)
+        near[b].add(a)
+
+    def linked(a: int, b: int) -> bool:
+        return (min(a, b), max(a, b)) in edges
 
     def find(x: int) -> int:
         parent.setdefault(x, x)
@@ -229,15 +253,42 @@ def components(edges: dict[Pair, Edge], refused: Collection[Pair] = ()) -> list[
         mine, theirs = members.get(ra, {ra}), members.get(rb, {rb})
         if banned and any(banned[x] & theirs for x in mine):
             continue
+        first, second = anchor.get(ra, ra), anchor.get(rb, rb)
+        if not (
+            linked(first, second)
+            or any(linked(m, first) for m in near[second] & mine)
+            or any(linked(m, second) for m in near[first] & theirs)
+        ):
+            continue
         root, other = min(ra, rb), max(ra, rb)
         parent[other] = root
         members[root] = mine | theirs
         members.pop(other, None)
+        anchor[root] = max(first, second, key=lambda node: (rank_of(node), -node))
+        anchor.pop(other, None)
     return [sorted(group) for _, group in sorted(members.items()) if len(group) > 1]
 
 
+def picture_rank(session: Session, ids: Iterable[int]) -> Callable[[int], Any]:
+    """Rank for :func:`components`: which member is a group's original.
+
+    A copy the verifier saw inside a page, frame or caption bar ranks below every
+    unframed one (a screenshot is larger than the photo it shows); then the larger
+    picture, then the older photo.
+    """
+    wanted = sorted(set(ids))
+    areas: dict[int, int] = {}
+    for chunk in chunked(wanted):
+        for asset_id, width, height in session.execute(
+            select(Asset.id, Asset.width, Asset.height).where(Asset.id.in_(chunk))
+        ):
+            areas[asset_id] = (width or 0) * (height or 0)
+    framed = framed_assets(session, wanted)
+    return lambda node: (node not in framed, areas.get(node, 0), -node)
+
+
 def held_apart(edges: dict[Pair, Edge], parts: list[list[int]]) -> dict[Pair, Edge]:
-    """Links between two different groups: the ones a decision overrode."""
+    """Links between two different groups: the ones a decision or the originals rule overrode."""
     group_of = {m: i for i, members in enumerate(parts) for m in members}
     return {
         k: e
@@ -446,7 +497,8 @@ def identical_groups(session: Session, ids: Collection[int] | None = None) -> li
 def build_groups(session: Session) -> list[Group]:
     """Every duplicate group of the library, computed from scratch."""
     edges = all_edges(session)
-    parts = components(edges, refused_pairs(session))
+    nodes = {n for pair in edges for n in pair}
+    parts = components(edges, refused_pairs(session), picture_rank(session, nodes))
     grouped = {i for members in parts for i in members}
     singles = [g for g in identical_groups(session) if g.master not in grouped]
     return order_groups(component_groups(session, parts, edges) + singles)
@@ -475,7 +527,8 @@ def build_around(
         frontier = {n for pair in found for n in pair} - reached
         if expand is not None and frontier:
             frontier |= set(expand(frontier)) - reached
-    parts = components(edges, refused_within(session, reached))
+    nodes = {n for pair in edges for n in pair}
+    parts = components(edges, refused_within(session, reached), picture_rank(session, nodes))
     grouped = {i for members in parts for i in members}
     groups = component_groups(session, parts, edges)
     groups += identical_groups(session, reached - grouped)
