@@ -68,6 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         interrupts.finish()
         raise
+    except Exception:
+        # Ctrl-C that landed inside a database driver can surface as the driver's
+        # own error on the way out (psycopg: "can't change 'autocommit' now" while
+        # a cancelled statement is still running): the run was interrupted.
+        if interrupts.seen:
+            _interrupted()
+        raise
     interrupts.finish()
 
 

@@ -142,8 +142,17 @@ class Database:
                     f"for more than {BUSY_TIMEOUT:.0f} s"
                 ) from None
             raise
-        except BaseException:
+        except Exception:
             session.rollback()
+            raise
+        except BaseException:
+            # Ctrl-C or an exit inside a statement: the driver may be unable to roll
+            # back cleanly (the cancelled statement still runs). The interrupt is
+            # what the caller must see; dropping the connection ends the transaction.
+            try:
+                session.rollback()
+            except Exception:
+                session.invalidate()
             raise
         finally:
             session.close()

@@ -110,3 +110,27 @@ def test_other_errors_are_not_retried(database: Database) -> None:
     with pytest.raises(IntegrityError):
         database.run_transaction(work)
     assert len(attempts) == 1
+
+
+def test_ctrl_c_inside_a_statement_surfaces_as_the_interrupt(database: Database) -> None:
+    """Ctrl-C while the server runs a statement ends the transaction as an interrupt.
+
+    The driver cannot roll back while the cancelled statement still runs; that
+    must not replace the KeyboardInterrupt the command line turns into "interrupted".
+    """
+    import signal
+
+    only_postgresql(database)
+    make_table(database)
+    previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt), database.session_scope() as session:
+            session.execute(text("UPDATE counters SET n = 5 WHERE id = 1"))
+            session.execute(text("SELECT pg_sleep(3)"))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    # Nothing of the interrupted transaction is left, and the catalog still answers.
+    with database.session_scope(write=False) as session:
+        assert session.scalar(text("SELECT n FROM counters WHERE id = 1")) == 0
