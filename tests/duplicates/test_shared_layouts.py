@@ -13,25 +13,8 @@ from library.duplicates.builder import Edge, components
 from library.duplicates.membership import duplicate_groups, stale_groups
 from library.duplicates.pairs import rescan
 from library.ingest.pipeline import IngestOptions, IngestSession
+from tests.assets.test_web_copies import WORDS  # filler text for the pages
 from tests.duplicates.test_dupes import names
-
-WORDS = [
-    "the",
-    "council",
-    "said",
-    "on",
-    "tuesday",
-    "that",
-    "the",
-    "plan",
-    "would",
-    "go",
-    "to",
-    "a",
-    "vote",
-    "next",
-    "month",
-]
 
 
 def scene(seed: int) -> Image.Image:
