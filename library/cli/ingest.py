@@ -20,7 +20,7 @@ from library.cli.base import (
     emit_json,
     pass_context,
 )
-from library.cli.jobs import exit_status, follow_job, show_job
+from library.cli.jobs import report_dispatched
 from library.ingest.pipeline import FileOutcome, IngestOptions, IngestSession
 from library.jobs import broker, plans, records, running
 
@@ -143,19 +143,7 @@ def _queue(
         click.echo(job_id)
     with _progress(enabled=not as_json and not ctx.broker_url and sys.stderr.isatty()) as observer:
         running.dispatch(database, job_id, ctx.broker_url, workers=workers, observer=observer)
-    if ctx.broker_url and not wait:
-        if as_json:
-            with database.session_scope(write=False) as session:
-                emit_json(records.to_json(records.get(session, job_id)))
-        return
-    data = follow_job(ctx, job_id, bar=not as_json and sys.stderr.isatty())
-    if as_json:
-        emit_json(data)
-    else:
-        show_job(data)
-    status = exit_status(data)
-    if status:
-        sys.exit(status)
+    report_dispatched(ctx, job_id, wait=wait, as_json=as_json)
 
 
 @contextmanager

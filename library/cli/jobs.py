@@ -166,9 +166,15 @@ def run_job(
         click.echo(f"job {job_id}: {kind}, {total} to do, running {where}", err=True)
         click.echo(job_id)
     running.dispatch(database, job_id, ctx.broker_url)
+    report_dispatched(ctx, job_id, wait=wait, as_json=as_json)
+
+
+def report_dispatched(ctx: Context, job_id: int, *, wait: bool, as_json: bool) -> None:
+    """After a job was sent or run: return at once (workers, no --wait), or follow it
+    to its end, show it and exit with its status."""
     if ctx.broker_url and not wait:
         if as_json:
-            with database.session_scope(write=False) as session:
+            with ctx.database().session_scope(write=False) as session:
                 emit_json(records.to_json(records.get(session, job_id)))
         return
     data = follow_job(ctx, job_id, bar=not as_json and sys.stderr.isatty())

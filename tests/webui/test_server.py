@@ -143,8 +143,9 @@ def test_exiftool_dies_when_the_server_is_killed(
     process, base = server
     child = _download_starts_exiftool(process, base)
     os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=DEADLINE)
+    assert process.wait(timeout=DEADLINE) == -signal.SIGKILL
     _wait_until(lambda: not _alive(child), "exiftool to die with the killed server")
+    assert not _alive(child)
 
 
 def test_startup_objects_are_kept_out_of_full_collections() -> None:
