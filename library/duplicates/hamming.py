@@ -52,6 +52,10 @@ _DELTA_SHARE = 8
 _MIN_DELTA = 4096
 
 
+#: Indexes up to this size answer a query by scanning every hash.
+_SCAN_ITEMS = 4096
+
+
 #: Bucket probes per pairs() work unit: enough to amortise numpy's per-call overhead, few
 #: enough to balance the workers' load; temporaries stay at a few MB per worker.
 _PROBES_PER_TASK = 1 << 21
@@ -105,14 +109,28 @@ def _probe_cost(n: int, max_radius: int, count: int) -> float:
     A candidate costs about two probes (its slot and its hash are both random reads), which
     matches measured pairs() times: m = 3 and m = 4 break even near N = 10^5 for radius 8.
     """
-    substrings = _split(count)
-    radii = _substring_radii(max_radius, count)
-    return sum(
-        _ball_size(sub.bits, r) * (1.0 + _CANDIDATE_COST * n / (1 << sub.bits))
-        for sub, r in zip(substrings, radii, strict=True)
+    balls, buckets = _plan_terms(max_radius, count)
+    return float(np.sum(balls * (1.0 + _CANDIDATE_COST * n / buckets)))
+
+
+@lru_cache(maxsize=1024)
+def _plan_terms(max_radius: int, count: int) -> tuple[npt.NDArray[np.float64], ...]:
+    """Per probed substring: its ball size and bucket count (what the cost depends on).
+
+    Cached, because every index of an ingest run plans for the same sizes and the
+    binomial sums cost far more than the arithmetic on them.
+    """
+    terms = [
+        (_ball_size(sub.bits, r), 1 << sub.bits)
+        for sub, r in zip(_split(count), _substring_radii(max_radius, count), strict=True)
+    ]
+    return (
+        np.array([ball for ball, _ in terms], dtype=np.float64),
+        np.array([buckets for _, buckets in terms], dtype=np.float64),
     )
 
 
+@lru_cache(maxsize=256)
 def _choose_substring_count(n: int, max_radius: int) -> int:
     """Few wide substrings suit large N (buckets stay sparse); many narrow ones suit small N."""
     counts = range(_MIN_SUBSTRINGS, HASH_BITS + 1)
@@ -595,7 +613,13 @@ class HammingIndex:
         """Verify every candidate, then drop repeats (a slot can match in several tables).
 
         Deduplicating only the few matches is much cheaper than all the candidates.
+        A small index is simply scanned: a few thousand XORs cost less than planning
+        the probes, which is the common case of a new or small library.
         """
+        if len(self._hashes) <= _SCAN_ITEMS:
+            dist = popcount64(self._hashes ^ np.uint64(target))
+            matched = np.flatnonzero((dist <= limit) & self._alive)
+            return self._ids[matched], dist[matched].astype(np.int64)
         slots = self._tables.candidates(target, _substring_radii(limit, self.substrings))
         dist = popcount64(self._hashes[slots] ^ np.uint64(target))
         keep = np.flatnonzero((dist <= limit) & self._alive[slots])

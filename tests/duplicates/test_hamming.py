@@ -59,6 +59,15 @@ def clustered_data(
     return ids, hashes
 
 
+@pytest.fixture(autouse=True)
+def probe_small_indexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These sets are small enough to be scanned; probe the tables, which big ones use.
+
+    The scan has its own tests below, which undo this.
+    """
+    monkeypatch.setattr(hamming, "_SCAN_ITEMS", 0)
+
+
 def assert_pairs_match(
     index: HammingIndex, ids: np.ndarray, hashes: np.ndarray, radius: int
 ) -> np.ndarray:
@@ -368,3 +377,20 @@ def test_index_agrees_with_brute_force_on_small_sets(
     np.testing.assert_array_equal(index.pairs(radius), brute_force_pairs(ids, hashes, radius))
     for target in values[:10]:
         assert index.query(target, radius) == brute_force_query(ids, hashes, target, radius)
+
+
+# --- small indexes are scanned ----------------------------------------------------------------
+
+
+def test_a_scanned_index_answers_as_the_probed_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids, hashes = clustered_data(seeds=30, per_seed=20, seed=21)
+    index = HammingIndex(ids[:500], hashes[:500])
+    index.add(ids[500:], hashes[500:])
+    index.remove(ids[::9])
+    targets = hashes[::5].tolist()
+    probed = [index.query(t, r) for t in targets for r in (0, 3, 8)]
+    monkeypatch.setattr(hamming, "_SCAN_ITEMS", 10_000)
+    scanned = [index.query(t, r) for t in targets for r in (0, 3, 8)]
+    assert scanned == probed
+    keep = ~np.isin(ids, ids[::9])
+    assert assert_queries_match(index, ids[keep], hashes[keep], targets, 8) > len(targets)
