@@ -183,11 +183,8 @@ def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:
         from assets import similarity  # type: ignore[attr-defined,unused-ignore]
     except ImportError:  # pragma: no cover - similarity lands with duplicate detection
         return phashes.perceptual_hashes(upright), None, ""
-    return (
-        similarity.compute_signals(upright),
-        similarity.fingerprint(upright),
-        similarity.SIGNALS_VERSION,
-    )
+    signals, fingerprint = similarity.describe(upright)
+    return signals, fingerprint, similarity.SIGNALS_VERSION
 
 
 @contextmanager

@@ -170,9 +170,35 @@ FloatArray = NDArray[np.float64]
 ByteArray = NDArray[np.uint8]
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The reduced greyscale copy and the picture's own frame in it, which both the
+    signals and the fingerprint start from, so a photo's frame is found once."""
+
+    grey: Image.Image
+    work: Image.Image
+    box: tuple[int, int, int, int]
+
+
+def _frame(image: Image.Image) -> _Frame:
+    grey = _grey(image)
+    work = _work_image(grey)
+    return _Frame(grey, work, _content_box(np.asarray(work), _chroma_of(image, work.size)))
+
+
+def describe(image: Image.Image) -> tuple[dict[str, int], bytes]:
+    """The signals and the fingerprint of an upright image, as ingest stores them."""
+    frame = _frame(image)
+    return _signals(frame), _fingerprint(image, frame)
+
+
 def compute_signals(image: Image.Image) -> dict[str, int]:
     """All named hashes of an upright image, as signed int64 values for the index."""
-    grey = _grey(image)
+    return _signals(_frame(image))
+
+
+def _signals(frame: _Frame) -> dict[str, int]:
+    grey = frame.grey
     signals = {"dhash": _bits_to_int64(np.asarray(imagehash.dhash(grey).hash, dtype=bool))}
     # imagehash resizes to 32×32 with LANCZOS first; doing that once here and handing
     # imagehash the 32×32 copy gives its exact pHash and the pixels for the variants.
@@ -181,11 +207,9 @@ def compute_signals(image: Image.Image) -> dict[str, int]:
     pixels = np.asarray(small, dtype=np.float64)
     for name, variant in zip(_PHASH_VARIANTS, _dihedral_pixels(pixels), strict=True):
         signals[name] = _phash_of_pixels(variant)
-    work = _work_image(grey)
-    box = _content_box(np.asarray(work), _chroma_of(image, work.size))
-    signals["lowfreq"] = _lowfreq(work, box, (0.0, 0.0, 0.0, 0.0))
-    for name, cuts in LOWFREQ_WINDOWS.items():
-        signals[name] = _lowfreq(work, box, cuts)
+    names = ("lowfreq", *LOWFREQ_WINDOWS)
+    cuts = ((0.0, 0.0, 0.0, 0.0), *LOWFREQ_WINDOWS.values())
+    signals.update(zip(names, _lowfreq_hashes(frame.work, frame.box, cuts), strict=True))
     return signals
 
 
@@ -249,31 +273,48 @@ def _zigzag(size: int) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(cells, key=lambda c: (c[0] + c[1], c[0])))
 
 
-def _lowfreq(work: Image.Image, box: tuple[int, int, int, int], cuts: tuple[float, ...]) -> int:
-    """Coarse hash of a window: 24 lowest DCT terms of a 16×16 reduction, three levels each.
+def _lowfreq_hashes(
+    work: Image.Image, box: tuple[int, int, int, int], windows: tuple[tuple[float, ...], ...]
+) -> list[int]:
+    """Coarse hash of each window: 24 lowest DCT terms of a 16×16 reduction, three levels each.
 
     Only frequencies up to 4 half-cycles per window are used, so moving a window edge
     by a few percent changes few bits, which is what makes crops reachable. Terms are
     divided by their RMS, so brightness and contrast do not matter, and coded as a
     thermometer (above −0.6, above 0, above 0.6) so the Hamming distance grows with
-    the size of a change rather than flipping at random.
+    the size of a change rather than flipping at random. The windows are reduced one
+    by one and hashed together: per-window numpy calls were most of the cost.
     """
     left, top, right, bottom = box
     width, height = right - left, bottom - top
-    cut_l, cut_t, cut_r, cut_b = cuts
-    window = (
-        left + cut_l * width,
-        top + cut_t * height,
-        right - cut_r * width,
-        bottom - cut_b * height,
-    )
-    pixels = np.asarray(work.resize((16, 16), Image.Resampling.BOX, box=window), dtype=np.float64)
+    reduced = [
+        work.resize(
+            (16, 16),
+            Image.Resampling.BOX,
+            box=(
+                left + cut_l * width,
+                top + cut_t * height,
+                right - cut_r * width,
+                bottom - cut_b * height,
+            ),
+        ).tobytes()
+        for cut_l, cut_t, cut_r, cut_b in windows
+    ]
+    pixels = np.frombuffer(b"".join(reduced), dtype=np.uint8).reshape(-1, 16, 16)
     matrix = _dct_matrix(16)
-    coeffs = matrix @ pixels @ matrix.T
-    terms = np.array([coeffs[v, u] for v, u in _zigzag(5)])
-    terms /= float(np.sqrt(np.mean(terms**2))) + 1e-9
-    bits = np.concatenate([terms > -0.6, terms > 0.0, terms[:16] > 0.6])
-    return _bits_to_int64(bits)
+    coeffs = matrix @ pixels.astype(np.float64) @ matrix.T
+    rows, cols = _zigzag_index(5)
+    terms = coeffs[:, rows, cols]
+    terms /= np.sqrt(np.mean(terms**2, axis=1, keepdims=True)) + 1e-9
+    bits = np.concatenate([terms > -0.6, terms > 0.0, terms[:, :16] > 0.6], axis=1)
+    unsigned = np.ascontiguousarray(np.packbits(bits, axis=1)).view(">u8").ravel()
+    return [int(v) for v in unsigned.astype(np.int64)]
+
+
+@cache
+def _zigzag_index(size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    cells = _zigzag(size)
+    return np.array([v for v, _ in cells]), np.array([u for _, u in cells])
 
 
 def _work_image(grey: Image.Image) -> Image.Image:
@@ -600,11 +641,13 @@ def fingerprint(image: Image.Image) -> bytes:
     so crops and rotations can be aligned), its detail level, how colourful the
     image is (to explain greyscale copies) and what trimming removed.
     """
-    grey = _grey(image)
-    work = _work_image(grey)
-    pixels = np.asarray(work)
-    left, top, right, bottom = _content_box(pixels, _chroma_of(image, work.size))
-    height, width = pixels.shape
+    return _fingerprint(image, _frame(image))
+
+
+def _fingerprint(image: Image.Image, frame: _Frame) -> bytes:
+    grey, work = frame.grey, frame.work
+    left, top, right, bottom = frame.box
+    width, height = work.size
     thumb = np.asarray(
         work.resize((_THUMB, _THUMB), Image.Resampling.BOX, box=(left, top, right, bottom)),
         dtype=np.uint8,

@@ -246,6 +246,50 @@ def test_phash_and_dhash_are_imagehash_values() -> None:
     assert computed["dhash"] == hash_to_int64(imagehash.dhash(image))
 
 
+def _one_window_hash(work: Image.Image, window: tuple[float, float, float, float]) -> int:
+    """The low-frequency hash rule, spelled out for one window at a time."""
+    pixels = np.asarray(work.resize((16, 16), Image.Resampling.BOX, box=window), dtype=float)
+    k = np.arange(16)
+    dct = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / 32)
+    coeffs = dct @ pixels @ dct.T
+    cells = sorted(
+        ((v, u) for v in range(5) for u in range(5) if (v, u) != (0, 0)),
+        key=lambda c: (c[0] + c[1], c[0]),
+    )
+    terms = np.array([coeffs[v, u] for v, u in cells])
+    terms /= np.sqrt(np.mean(terms**2)) + 1e-9
+    bits = [*(terms > -0.6), *(terms > 0.0), *(terms[:16] > 0.6)]
+    value = int("".join("1" if b else "0" for b in bits), 2)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@pytest.mark.parametrize("name", ["coffee", "astronaut", "chelsea"])
+def test_window_hashes_follow_the_rule_window_by_window(name: str) -> None:
+    # The windows are reduced and hashed together; each must still be its own hash.
+    image = photo(name)
+    work = similarity._work_image(similarity._grey(image))
+    left, top, right, bottom = similarity._content_box(np.asarray(work))
+    width, height = right - left, bottom - top
+    computed = similarity.compute_signals(image)
+    windows = {"lowfreq": (0.0, 0.0, 0.0, 0.0), **similarity.LOWFREQ_WINDOWS}
+    for signal, (cut_l, cut_t, cut_r, cut_b) in windows.items():
+        box = (
+            left + cut_l * width,
+            top + cut_t * height,
+            right - cut_r * width,
+            bottom - cut_b * height,
+        )
+        assert computed[signal] == _one_window_hash(work, box), signal
+
+
+def test_describe_gives_the_signals_and_the_fingerprint() -> None:
+    image = photo("coffee")
+    assert similarity.describe(image) == (
+        similarity.compute_signals(image),
+        similarity.fingerprint(image),
+    )
+
+
 def test_signals_are_signed_int64_and_cover_every_rule() -> None:
     computed = signals("coffee")
     for value in computed.values():
