@@ -16,7 +16,7 @@ from library.cli.base import (
     short,
 )
 from library.cli.jobs import check_queue_options, queue_options, run_job
-from library.duplicates import check, decisions, membership, pairs
+from library.duplicates import check, decisions, membership, pairs, refresh
 from library.duplicates.builder import LEVELS
 from library.jobs import plans
 
@@ -70,7 +70,8 @@ def dupes_rescan(ctx: Context, queue: bool, wait: bool) -> None:
     """Find near-duplicate pairs again over the whole library (a full pass).
 
     Ingest already checks every new photo; run this after changing the
-    duplicate signals or to rebuild the stored pairs. With --queue it is a job
+    duplicate signals or to rebuild the stored pairs. Photos whose signals an
+    older version made are recomputed from their originals first. With --queue it is a job
     (one piece: the pass compares every photo with every other).
 
     \b
@@ -84,6 +85,13 @@ def dupes_rescan(ctx: Context, queue: bool, wait: bool) -> None:
             ctx, lambda session: plans.plan_single(session, "rescan", default_user(), {}), wait=wait
         )
         return
+    refreshed = refresh.refresh_signals(ctx.database())
+    if refreshed.refreshed or refreshed.failed:
+        click.echo(
+            f"{refreshed.refreshed} photos' duplicate signals recomputed (made by an older version)"
+        )
+        for asset_id, reason in refreshed.failed:
+            click.echo(f"photo {asset_id}: signals not recomputed: {reason}", err=True)
     with ctx.session(write=True) as session:
         found = pairs.rescan(session)
     click.echo(f"{found} near-duplicate pairs verified")

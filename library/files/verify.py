@@ -31,7 +31,7 @@ from library.duplicates import membership
 @dataclass
 class Problem:
     # missing_original, corrupt_original, missing_rendition, corrupt_rendition,
-    # small_rendition, orphan, temporary, stale_group, unmatched
+    # small_rendition, orphan, temporary, stale_group, unmatched, old_signals
     kind: str
     path: str
     asset_id: int | None = None
@@ -67,6 +67,7 @@ def verify_library(
     store = Store(database.config.store_root)
     report = VerifyReport()
     referenced: set[str] = set()
+    _check_signals(database, report, repair)
     with database.session_scope(write=repair) as session:
         assets = session.scalars(
             select(Asset).options(selectinload(Asset.renditions), selectinload(Asset.paths))
@@ -113,6 +114,29 @@ def _check_groups(session: Session, report: VerifyReport, repair: bool) -> None:
             problem.repaired = True
             problem.detail += "; groups rebuilt"
     report.problems.extend(stale)
+
+
+def _check_signals(database: Database, report: VerifyReport, repair: bool) -> None:
+    """Photos whose duplicate signals an older version made: one line for all of them,
+    since after an upgrade that can be the whole library. Repairing recomputes them
+    before the matcher runs (below), so they are matched with the new rules."""
+    from library.duplicates import refresh
+
+    stale = database.run_transaction(refresh.stale_count, write=False)
+    if not stale:
+        return
+    problem = Problem(
+        "old_signals",
+        f"{stale} photos",
+        detail="duplicate signals made by an older version; repairing recomputes them",
+    )
+    if repair:
+        done = refresh.refresh_signals(database)
+        problem.repaired = not done.failed
+        problem.detail = f"{done.refreshed} recomputed and matched again" + (
+            f", {len(done.failed)} could not be read" if done.failed else ""
+        )
+    report.problems.append(problem)
 
 
 def _check_unmatched(session: Session, report: VerifyReport, repair: bool) -> None:

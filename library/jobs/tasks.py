@@ -349,14 +349,27 @@ def writeback_piece(database: Database, job_id: int, number: int, **_: Any) -> N
 
 
 def rescan_piece(database: Database, job_id: int, number: int, **_: Any) -> None:
-    """Find near-duplicates again over the whole library, in one transaction."""
+    """Find near-duplicates again over the whole library: old signals recomputed, then
+    one transaction for the pass."""
     from library.db.engine import NEAR_DUPLICATES_LOCK, one_writer_at_a_time
-    from library.duplicates import pairs
+    from library.duplicates import pairs, refresh
+
+    # Old signals first, in their own transactions (a redelivered piece finds
+    # fewer stale photos, never wrong ones), then the pass over all of them.
+    refreshed = refresh.refresh_signals(database)
 
     def work(session: Session) -> None:
         one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
         found = pairs.rescan(session)
-        records.add_result(session, job_id, {"pairs": found})
+        records.add_result(
+            session,
+            job_id,
+            {
+                "pairs": found,
+                "signals_recomputed": refreshed.refreshed,
+                "signals_failed": len(refreshed.failed),
+            },
+        )
         records.advance(session, job_id, done=1)
         _piece_done(session, job_id, number)
 
