@@ -11,7 +11,7 @@ same transaction. :func:`matches_for` checks a file that is not in the library.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -272,16 +272,30 @@ def rescan(session: Session, workers: int | None = None) -> int:
     return len(verified)
 
 
+def _stored_pairs(
+    session: Session, firsts: Iterable[int], wanted: Collection[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Which of the wanted pairs are stored already: read by their first photo, so a
+    batch reads the pairs of its own photos, not every pair in the library."""
+    found: set[tuple[int, int]] = set()
+    for chunk in chunked(sorted(set(firsts))):
+        rows = session.execute(
+            select(DuplicatePair.asset_a, DuplicatePair.asset_b).where(
+                DuplicatePair.asset_a.in_(chunk)
+            )
+        )
+        found.update((a, b) for a, b in rows if (a, b) in wanted)
+    return found
+
+
 def _verify_and_store(
     session: Session, proposals: dict[tuple[int, int], Candidate]
 ) -> list[tuple[int, int]]:
     """Verify the proposed pairs that are not stored yet; returns those stored."""
     if not proposals:
         return []
-    existing = {
-        (a, b) for a, b in session.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))
-    }
     involved = sorted({i for pair in proposals for i in pair})
+    existing = _stored_pairs(session, {a for a, _ in proposals}, proposals.keys())
     digests: dict[int, str] = {}
     for chunk in chunked(involved):
         rows = session.execute(select(Asset.id, Asset.content_digest).where(Asset.id.in_(chunk)))
