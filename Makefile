@@ -65,6 +65,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/caption_credits.py
 	$(BIN)/python benchmarks/workers.py --database-url $${PHOTODESK_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/photodesk_bench}
+	dropdb --if-exists -h 127.0.0.1 -U postgres photodesk_scale_bench
+	createdb -h 127.0.0.1 -U postgres photodesk_scale_bench
+	$(BIN)/python benchmarks/catalog_scale.py --count 1000000 --database-url postgresql://postgres@127.0.0.1:5432/photodesk_scale_bench
 
 clean:
 	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache tests/webui/axe/node_modules
