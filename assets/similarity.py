@@ -52,7 +52,7 @@ from assets.imaging import to_rgb
 
 #: Bumped whenever a signal, the fingerprint layout or the verification rules change,
 #: so the catalog knows which stored values must be recomputed.
-SIGNALS_VERSION: str = "sim-2"
+SIGNALS_VERSION: str = "sim-3"
 
 
 #: Names of the pHash variants computed from the same 32×32 reduction.
@@ -94,6 +94,18 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
     "lowfreq_bc16": (0.08, 0.16, 0.08, 0.0),
     "lowfreq_lc16": (0.0, 0.08, 0.16, 0.08),
     "lowfreq_rc16": (0.16, 0.08, 0.0, 0.08),
+    # 75 % of each side (56 % of the area) on a 4×4 grid of positions: crops that keep
+    # about half of the picture, anywhere (issue 16). Local features verify them.
+    **{
+        f"lowfreq_g{column}{row}": (
+            0.25 * column / 3,
+            0.25 * row / 3,
+            0.25 - 0.25 * column / 3,
+            0.25 - 0.25 * row / 3,
+        )
+        for column in range(4)
+        for row in range(4)
+    },
 }
 
 
