@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from assets import similarity
+from assets.verification import _fine_ncc, _normalise, _robust_ncc
 
 #: Stored bytes per photo may not exceed this (the issue's bound, beside the 4 KiB
 #: fingerprint).
@@ -323,9 +324,6 @@ def check_features(
     showing at least 40 % of it) and the stored thumbnails must then correlate where
     the transform lines them up, so a shared overlay or layout cannot carry a match.
     """
-    # The verifier's correlations; imported here because the verifier imports this module.
-    from assets.verification import _fine_ncc, _normalise, _robust_ncc
-
     try:
         a, b = parse_features(data_a), parse_features(data_b)
     except FeatureDataError:

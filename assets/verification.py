@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assets import features
 from assets.similarity import (
     _COARSE,
     _COMPARE,
@@ -142,6 +141,9 @@ def _local_check(
     """The local-feature check of a pair the fingerprints rejected; None unless it accepts."""
     if not features_a or not features_b:
         return None
+    # OpenCV takes a tenth of a second to import; commands that never verify skip it.
+    from assets import features
+
     local = features.check_features(a, b, features_a, features_b)
     if local is None or not local.same:
         return None
