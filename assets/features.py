@@ -201,30 +201,30 @@ def match_features(a: Features, b: Features) -> FeatureMatch | None:
     """The best similarity transform from B to A by RANSAC, or None when there is none."""
     if len(a.descriptors) < _MIN_MATCHES or len(b.descriptors) < _MIN_MATCHES:
         return None
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-    pairs = matcher.knnMatch(b.descriptors, a.descriptors, k=2)
-    good: list[tuple[int, int]] = []
-    for candidates in pairs:
-        if not candidates:
-            continue
-        # Lowe's ratio test; a point with one neighbour only has nothing to be confused with.
-        if len(candidates) == 1 or candidates[0].distance < _RATIO * candidates[1].distance:
-            good.append((candidates[0].queryIdx, candidates[0].trainIdx))
-    # One point of A should not take several of B's.
-    taken: dict[int, int] = {}
-    for _, train in good:
-        taken[train] = taken.get(train, 0) + 1
-    good = [(q, t) for q, t in good if taken[t] == 1]
-    if len(good) < _MIN_MATCHES:
+    found = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(b.descriptors, a.descriptors, k=2)
+    pairs = np.array(
+        [(m[0].trainIdx, m[0].distance, m[1].distance) for m in found if len(m) == 2],
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    rows = np.array([m[0].queryIdx for m in found if len(m) == 2], dtype=np.intp)
+    best = pairs[:, 0].astype(np.intp)
+    # Lowe's ratio test: B's point takes its nearest in A only when that is clearly
+    # nearer than the second nearest; and one point of A may not take several of B's.
+    chosen = pairs[:, 1] < _RATIO * pairs[:, 2]
+    counts = np.bincount(best[chosen], minlength=len(a.descriptors))
+    chosen &= counts[best] == 1
+    query = rows[chosen]
+    train = best[chosen]
+    if len(query) < _MIN_MATCHES:
         return None
-    source = np.array([b.points[q] for q, _ in good], dtype=np.float32)
-    target = np.array([a.points[t] for _, t in good], dtype=np.float32)
+    source = b.points[query].astype(np.float32)
+    target = a.points[train].astype(np.float32)
     matrix, mask = cv2.estimateAffinePartial2D(
         source,
         target,
         method=cv2.RANSAC,
         ransacReprojThreshold=_REPROJECTION,
-        maxIters=2000,
+        maxIters=400,
         confidence=0.995,
         refineIters=10,
     )
@@ -236,7 +236,7 @@ def match_features(a: Features, b: Features) -> FeatureMatch | None:
     angle = float(np.degrees(np.arctan2(m[1, 0], m[0, 0])))
     share_a, share_b = _overlap(m, a.aspect, b.aspect)
     spread = _spread_of(source[inlier], m, a.aspect, b.aspect)
-    return FeatureMatch(m, scale, angle, int(inlier.sum()), len(good), share_a, share_b, spread)
+    return FeatureMatch(m, scale, angle, int(inlier.sum()), len(query), share_a, share_b, spread)
 
 
 def _overlap(matrix: FloatArray, aspect_a: float, aspect_b: float) -> tuple[float, float]:
@@ -293,7 +293,10 @@ _MAX_ANGLE = 11.0
 _MIN_SHARE = 0.4
 #: And lie inside it: a crop or a trimmed turn is wholly part of the original.
 _MIN_INSIDE = 0.9
-_MIN_SPREAD = 0.3
+_MIN_SPREAD = 0.15
+#: A match of the whole frame this upright adds nothing to the fingerprint check.
+_WHOLE = 0.93
+_UPRIGHT = 1.0
 
 
 #: The two thumbnails, aligned by the transform, must agree like a verified crop.
@@ -340,6 +343,9 @@ def check_features(
         matrix = _invert(found.matrix)
         inside, area = found.share_a, found.share_b
     angle = float(np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0])))
+    if area >= _WHOLE and abs(angle) < _UPRIGHT:
+        # The same frame, upright: the fingerprint check has judged exactly this.
+        return None
     reasons: list[str] = []
     if found.inliers < _MIN_INLIERS or found.inliers < _MIN_INLIER_SHARE * found.matches:
         reasons.append(f"only {found.inliers} of {found.matches} matched points agree")

@@ -109,6 +109,12 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
 }
 
 
+#: Turns (degrees, counter-clockwise) of the trimmed frame whose largest upright inner
+#: frame is hashed too: a copy turned by 3-10° and trimmed lands near one of them
+#: (issue 16; the low-frequency hash itself tolerates about 3°).
+LOWFREQ_TURNS: dict[str, float] = {"lowfreq_angle_p6": 6.0, "lowfreq_angle_m6": -6.0}
+
+
 #: Radius used for every rule; the index supports up to 8.
 _RADIUS = 8
 
@@ -130,6 +136,8 @@ CANDIDATE_RULES: tuple[tuple[str, str, int], ...] = (
     ("lowfreq", "lowfreq", _RADIUS),
     *(("lowfreq", name, _RADIUS) for name in LOWFREQ_WINDOWS),
     *((name, "lowfreq", _RADIUS) for name in LOWFREQ_WINDOWS),
+    *(("lowfreq", name, _RADIUS) for name in LOWFREQ_TURNS),
+    *((name, "lowfreq", _RADIUS) for name in LOWFREQ_TURNS),
 )
 
 
@@ -198,6 +206,8 @@ def compute_signals(image: Image.Image) -> dict[str, int]:
     signals["lowfreq"] = _lowfreq(work, box, (0.0, 0.0, 0.0, 0.0))
     for name, cuts in LOWFREQ_WINDOWS.items():
         signals[name] = _lowfreq(work, box, cuts)
+    for name, angle in LOWFREQ_TURNS.items():
+        signals[name] = _turned_lowfreq(work, box, angle)
     return signals
 
 
@@ -286,6 +296,30 @@ def _lowfreq(work: Image.Image, box: tuple[int, int, int, int], cuts: tuple[floa
     terms /= float(np.sqrt(np.mean(terms**2))) + 1e-9
     bits = np.concatenate([terms > -0.6, terms > 0.0, terms[:16] > 0.6])
     return _bits_to_int64(bits)
+
+
+def _turned_lowfreq(work: Image.Image, box: tuple[int, int, int, int], angle: float) -> int:
+    """:func:`_lowfreq` of the frame turned by ``angle`` degrees and trimmed upright.
+
+    The window is the largest upright frame of the same shape inside the turned
+    picture, which is what a copy turned and trimmed to hide the corners shows.
+    """
+    frame = work.crop(box)
+    width, height = frame.size
+    theta = np.radians(abs(angle))
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    scale = min(width / (width * cos + height * sin), height / (width * sin + height * cos))
+    inner_w, inner_h = width * scale, height * scale
+    left, top = (width - inner_w) / 2, (height - inner_h) / 2
+    turned = frame.rotate(angle, Image.Resampling.BILINEAR)
+    window = (left, top, left + inner_w, top + inner_h)
+    pixels = np.asarray(turned.resize((16, 16), Image.Resampling.BOX, box=window), np.float64)
+    # The same terms and levels as _lowfreq.
+    matrix = _dct_matrix(16)
+    coeffs = matrix @ pixels @ matrix.T
+    terms = np.array([coeffs[v, u] for v, u in _zigzag(5)])
+    terms /= float(np.sqrt(np.mean(terms**2))) + 1e-9
+    return _bits_to_int64(np.concatenate([terms > -0.6, terms > 0.0, terms[:16] > 0.6]))
 
 
 def _work_image(grey: Image.Image) -> Image.Image:
