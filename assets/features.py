@@ -286,7 +286,7 @@ def _spread_of(
 
 #: Geometric rules a feature match must meet before the thumbnails are compared.
 _MIN_INLIERS = 8
-_MIN_INLIER_SHARE = 0.5
+_MIN_INLIER_SHARE = 0.6
 _MAX_ANGLE = 11.0
 #: The inner frame must show at least this share of the outer one (a crop to 50 %
 #: keeps about 0.48); smaller parts are what collages and pages show.
@@ -301,7 +301,7 @@ _UPRIGHT = 1.0
 
 #: The two thumbnails, aligned by the transform, must agree like a verified crop.
 _ACCEPT_ALIGNED = 0.9
-_ACCEPT_ALIGNED_FINE = 0.5
+_ACCEPT_ALIGNED_FINE = 0.8
 
 
 @dataclass(frozen=True)
