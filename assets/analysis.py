@@ -52,6 +52,8 @@ class Analysis:
     hash_version: str = phashes.IMAGEHASH_VERSION
     fingerprint: bytes | None = None
     fingerprint_version: str = ""
+    #: Local features for heavy crops and small turns (``assets.features``), or None.
+    features: bytes | None = None
     renditions: list[renditions.Rendition] = field(default_factory=list)
     #: Problems that cost a metadata block or a few rows, never the photo: one line each,
     #: naming the block and the problem ("IPTC: ...", "truncated (displayed as browsers do)").
@@ -162,6 +164,7 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
     else:
         signal = signal_image(decoded.signal)
     result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
+    result.features = local_features(signal)
     result.renditions = [preview, renditions.encode(thumb, "thumb", profile)]
     result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
@@ -185,6 +188,20 @@ def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:
         return phashes.perceptual_hashes(upright), None, ""
     signals, fingerprint = similarity.describe(upright)
     return signals, fingerprint, similarity.SIGNALS_VERSION
+
+
+def local_features(upright: Any) -> bytes | None:
+    """The local features stored beside the fingerprint; None when OpenCV cannot make them.
+
+    A photo without them is still compared by its fingerprint, so a failure here must
+    not cost the photo.
+    """
+    from assets import features
+
+    try:
+        return features.local_features(upright)
+    except features.cv2.error:
+        return None
 
 
 @contextmanager

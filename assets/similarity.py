@@ -52,7 +52,7 @@ from assets.imaging import to_rgb
 
 #: Bumped whenever a signal, the fingerprint layout or the verification rules change,
 #: so the catalog knows which stored values must be recomputed.
-SIGNALS_VERSION: str = "sim-2"
+SIGNALS_VERSION: str = "sim-3"
 
 
 #: Names of the pHash variants computed from the same 32×32 reduction.
@@ -94,7 +94,25 @@ LOWFREQ_WINDOWS: dict[str, tuple[float, float, float, float]] = {
     "lowfreq_bc16": (0.08, 0.16, 0.08, 0.0),
     "lowfreq_lc16": (0.0, 0.08, 0.16, 0.08),
     "lowfreq_rc16": (0.16, 0.08, 0.0, 0.08),
+    # 75 % of each side (56 % of the area) on a 4×4 grid of positions: crops that keep
+    # about half of the picture, anywhere (issue 16). Local features verify them.
+    **{
+        f"lowfreq_g{column}{row}": (
+            0.25 * column / 3,
+            0.25 * row / 3,
+            0.25 - 0.25 * column / 3,
+            0.25 - 0.25 * row / 3,
+        )
+        for column in range(4)
+        for row in range(4)
+    },
 }
+
+
+#: Turns (degrees, counter-clockwise) of the trimmed frame whose largest upright inner
+#: frame is hashed too: a copy turned by 3-10° and trimmed lands near one of them
+#: (issue 16; the low-frequency hash itself tolerates about 3°).
+LOWFREQ_TURNS: dict[str, float] = {"lowfreq_angle_p6": 6.0, "lowfreq_angle_m6": -6.0}
 
 
 #: Radius used for every rule; the index supports up to 8.
@@ -118,6 +136,8 @@ CANDIDATE_RULES: tuple[tuple[str, str, int], ...] = (
     ("lowfreq", "lowfreq", _RADIUS),
     *(("lowfreq", name, _RADIUS) for name in LOWFREQ_WINDOWS),
     *((name, "lowfreq", _RADIUS) for name in LOWFREQ_WINDOWS),
+    *(("lowfreq", name, _RADIUS) for name in LOWFREQ_TURNS),
+    *((name, "lowfreq", _RADIUS) for name in LOWFREQ_TURNS),
 )
 
 
@@ -207,9 +227,17 @@ def _signals(frame: _Frame) -> dict[str, int]:
     pixels = np.asarray(small, dtype=np.float64)
     for name, variant in zip(_PHASH_VARIANTS, _dihedral_pixels(pixels), strict=True):
         signals[name] = _phash_of_pixels(variant)
+    left, top, right, bottom = frame.box
+    width, height = right - left, bottom - top
+    windows = [
+        (left + cut_l * width, top + cut_t * height, right - cut_r * width, bottom - cut_b * height)
+        for cut_l, cut_t, cut_r, cut_b in ((0.0, 0.0, 0.0, 0.0), *LOWFREQ_WINDOWS.values())
+    ]
     names = ("lowfreq", *LOWFREQ_WINDOWS)
-    cuts = ((0.0, 0.0, 0.0, 0.0), *LOWFREQ_WINDOWS.values())
-    signals.update(zip(names, _lowfreq_hashes(frame.work, frame.box, cuts), strict=True))
+    signals.update(zip(names, _lowfreq_hashes(frame.work, windows), strict=True))
+    for name, angle in LOWFREQ_TURNS.items():
+        turned, window = _turned_frame(frame.work, frame.box, angle)
+        signals[name] = _lowfreq_hashes(turned, [window])[0]
     return signals
 
 
@@ -274,7 +302,7 @@ def _zigzag(size: int) -> tuple[tuple[int, int], ...]:
 
 
 def _lowfreq_hashes(
-    work: Image.Image, box: tuple[int, int, int, int], windows: tuple[tuple[float, ...], ...]
+    work: Image.Image, windows: list[tuple[float, float, float, float]]
 ) -> list[int]:
     """Coarse hash of each window: 24 lowest DCT terms of a 16×16 reduction, three levels each.
 
@@ -285,20 +313,8 @@ def _lowfreq_hashes(
     the size of a change rather than flipping at random. The windows are reduced one
     by one and hashed together: per-window numpy calls were most of the cost.
     """
-    left, top, right, bottom = box
-    width, height = right - left, bottom - top
     reduced = [
-        work.resize(
-            (16, 16),
-            Image.Resampling.BOX,
-            box=(
-                left + cut_l * width,
-                top + cut_t * height,
-                right - cut_r * width,
-                bottom - cut_b * height,
-            ),
-        ).tobytes()
-        for cut_l, cut_t, cut_r, cut_b in windows
+        work.resize((16, 16), Image.Resampling.BOX, box=window).tobytes() for window in windows
     ]
     pixels = np.frombuffer(b"".join(reduced), dtype=np.uint8).reshape(-1, 16, 16)
     matrix = _dct_matrix(16)
@@ -315,6 +331,25 @@ def _lowfreq_hashes(
 def _zigzag_index(size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     cells = _zigzag(size)
     return np.array([v for v, _ in cells]), np.array([u for _, u in cells])
+
+
+def _turned_frame(
+    work: Image.Image, box: tuple[int, int, int, int], angle: float
+) -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """The frame turned by ``angle`` degrees, and its largest upright inner window.
+
+    That window has the frame's shape inside the turned picture, which is what a copy
+    turned and trimmed to hide the corners shows; its low-frequency hash is stored.
+    """
+    frame = work.crop(box)
+    width, height = frame.size
+    theta = np.radians(abs(angle))
+    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    scale = min(width / (width * cos + height * sin), height / (width * sin + height * cos))
+    inner_w, inner_h = width * scale, height * scale
+    left, top = (width - inner_w) / 2, (height - inner_h) / 2
+    turned = frame.rotate(angle, Image.Resampling.BILINEAR)
+    return turned, (left, top, left + inner_w, top + inner_h)
 
 
 def _work_image(grey: Image.Image) -> Image.Image:

@@ -91,8 +91,15 @@ class _Match:
     angle: float = 0.0
 
 
-def verify(fp_a: bytes, fp_b: bytes) -> Verification:
-    """Decide whether two fingerprints show the same photo, and say how they line up."""
+def verify(
+    fp_a: bytes, fp_b: bytes, features_a: bytes | None = None, features_b: bytes | None = None
+) -> Verification:
+    """Decide whether two fingerprints show the same photo, and say how they line up.
+
+    ``features_a``/``features_b`` are the photos' local features
+    (:func:`assets.features.local_features`); when both are given, a pair the
+    fingerprints reject gets one more chance as a heavy crop or a turned crop.
+    """
     a, b = _parse(fp_a), _parse(fp_b)
     if min(a.detail, b.detail) < LOW_DETAIL_THRESHOLD:
         return _verify_low_detail(a, b)
@@ -104,6 +111,9 @@ def verify(fp_a: bytes, fp_b: bytes) -> Verification:
         if crop is not None and crop.score > best.score:
             best = crop
     if best.score < 0:
+        local = _local_check(a, b, features_a, features_b)
+        if local is not None:
+            return local
         return Verification(
             0.0, False, "none", "no whole-frame, turned or cropped alignment correlates"
         )
@@ -118,7 +128,26 @@ def verify(fp_a: bytes, fp_b: bytes) -> Verification:
         turned = _best_turn(a, b)
         if turned is not None and turned.score >= _ACCEPT_TURN and turned.fine >= _ACCEPT_FINE_TURN:
             best, same = turned, True
+    if not same:
+        local = _local_check(a, b, features_a, features_b)
+        if local is not None:
+            return local
     return Verification(round(best.score, 4), same, best.method, _explain(best, a, b, same))
+
+
+def _local_check(
+    a: _Print, b: _Print, features_a: bytes | None, features_b: bytes | None
+) -> Verification | None:
+    """The local-feature check of a pair the fingerprints rejected; None unless it accepts."""
+    if not features_a or not features_b:
+        return None
+    # OpenCV takes a tenth of a second to import; commands that never verify skip it.
+    from assets import features
+
+    local = features.check_features(a, b, features_a, features_b)
+    if local is None or not local.same:
+        return None
+    return Verification(local.score, True, "features", local.detail)
 
 
 def _verify_low_detail(a: _Print, b: _Print) -> Verification:

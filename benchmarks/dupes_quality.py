@@ -43,7 +43,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assets import similarity, verification
+from assets import features, similarity, verification
 from assets.analysis import signal_image  # noqa: E402
 from assets.hashes import hash_to_int64  # noqa: E402
 from assets.imaging import decode, open_image  # noqa: E402
@@ -234,6 +234,8 @@ class Item:
     contains: tuple[str, ...] = ()
     #: The page template, overlay or frame this item shares with other photos' items.
     shared: str = ""
+    #: Local features (ORB keypoints), as ingest stores them beside the fingerprint.
+    features: bytes = b""
 
 
 class Collector:
@@ -242,6 +244,7 @@ class Collector:
     def __init__(self) -> None:
         self.items: list[Item] = []
         self.seconds = 0.0
+        self.feature_seconds = 0.0
 
     def add(
         self,
@@ -258,7 +261,10 @@ class Collector:
         small = signal_image(image)
         signals = similarity.compute_signals(small)
         fingerprint = similarity.fingerprint(small)
-        self.seconds += time.process_time() - started
+        middle = time.process_time()
+        local = features.local_features(small)
+        self.feature_seconds += time.process_time() - middle
+        self.seconds += middle - started
         plain = hash_to_int64(imagehash.phash(image))
         self.items.append(
             Item(
@@ -271,6 +277,7 @@ class Collector:
                 image.width * image.height,
                 contains,
                 shared,
+                local,
             )
         )
 
@@ -1098,6 +1105,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     signal_seconds = collector.seconds
     signals = [item.signals for item in items]
     prints = [item.fingerprint for item in items]
+    local = [item.features for item in items]
     names = sorted(signals[0])
     table = {name: np.array([s[name] for s in signals], dtype=np.int64) for name in names}
 
@@ -1112,7 +1120,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     outcomes: list[tuple[int, verification.Verification]] = []
     for key in candidate_keys.tolist():
         i, j = divmod(key, count)
-        outcome = verification.verify(prints[i], prints[j])
+        outcome = verification.verify(prints[i], prints[j], local[i], local[j])
         outcomes.append((key, outcome))
         if outcome.same:
             reported.add(key)
@@ -1270,6 +1278,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         "low_detail_distractors": sum(item.kind == "low-detail distractor" for item in items),
         "candidates": len(candidate_keys),
         "signals_ms_per_image": 1000 * signal_seconds / count,
+        "features_ms_per_image": 1000 * collector.feature_seconds / count,
         "verify_ms_per_pair": 1000 * verify_seconds / max(1, len(candidate_keys)),
         "recall": {kind: dict(value) for kind, value in rows.items()},
         "photodesk": judge(reported),
@@ -1305,6 +1314,7 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
         " distractors)",
         f"photodesk candidates: {result['candidates']}; CPU time: signals+fingerprint"
         f" {result['signals_ms_per_image']:.1f} ms/image (originals up to {MAX_SIDE} px),"
+        f" local features {result['features_ms_per_image']:.1f} ms/image,"
         f" verify {result['verify_ms_per_pair']:.2f} ms/pair",
     ]
     if skipped:

@@ -195,7 +195,9 @@ def new_asset(
     asset.warnings = [IngestWarning(path=shown, message=_storable(message)) for message in messages]
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
-            version=analysis.fingerprint_version, data=analysis.fingerprint
+            version=analysis.fingerprint_version,
+            data=analysis.fingerprint,
+            features=analysis.features,
         )
     return asset
 

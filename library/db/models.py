@@ -162,6 +162,9 @@ class AssetFingerprint(Base):
     )
     version: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Local features (``assets.features``, at most 4 KiB): ORB keypoints for heavy crops
+    #: and small turns. None for photos ingested before they were kept.
+    features: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Rendition(Base):

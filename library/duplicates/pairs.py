@@ -192,15 +192,18 @@ def _signals_of(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[st
     return found
 
 
-def _fingerprints(session: Session, asset_ids: Iterable[int]) -> dict[int, bytes]:
-    found: dict[int, bytes] = {}
+def _fingerprints(
+    session: Session, asset_ids: Iterable[int]
+) -> dict[int, tuple[bytes, bytes | None]]:
+    """Each photo's fingerprint and local features (None when it has none)."""
+    found: dict[int, tuple[bytes, bytes | None]] = {}
     for chunk in chunked(set(asset_ids)):
         rows = session.execute(
-            select(AssetFingerprint.asset_id, AssetFingerprint.data).where(
-                AssetFingerprint.asset_id.in_(chunk)
-            )
+            select(
+                AssetFingerprint.asset_id, AssetFingerprint.data, AssetFingerprint.features
+            ).where(AssetFingerprint.asset_id.in_(chunk))
         )
-        found.update({asset_id: data for asset_id, data in rows})
+        found.update({asset_id: (data, local) for asset_id, data, local in rows})
     return found
 
 
@@ -307,7 +310,7 @@ def _verify_and_store(
             continue  # same pixels is its own, stronger level
         if a not in prints or b not in prints:
             continue
-        result = verification.verify(prints[a], prints[b])
+        result = verification.verify(prints[a][0], prints[b][0], prints[a][1], prints[b][1])
         if not result.same:
             continue
         session.add(
@@ -364,7 +367,9 @@ def matches_for(
             stored = prints.get(candidate.asset_id)
             if stored is None:
                 continue
-            result = verification.verify(analysis.fingerprint, stored)
+            result = verification.verify(
+                analysis.fingerprint, stored[0], analysis.features, stored[1]
+            )
             if result.same:
                 why = (
                     f"near-duplicate: {candidate.rule} at Hamming distance {candidate.distance}; "

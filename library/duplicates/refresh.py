@@ -153,7 +153,12 @@ def _replace(session: Session, rows: list[tuple[int, Analysis]]) -> None:
         )
     add_hashes(session, rows)
     session.add_all(
-        AssetFingerprint(asset_id=asset_id, version=a.fingerprint_version, data=a.fingerprint)
+        AssetFingerprint(
+            asset_id=asset_id,
+            version=a.fingerprint_version,
+            data=a.fingerprint,
+            features=a.features,
+        )
         for asset_id, a in rows
     )
     backlog.add(session, ids)

@@ -31,6 +31,9 @@ METHOD_WORDS = {
     "stretch": "stretched to another shape",
     "crop": "cropped",
     "low-detail": "an almost flat picture, matched only because the pixels are nearly identical",
+    # Turned copies and heavy crops: the turn and the crop are read from the evidence.
+    "turn": "",
+    "features": "",
 }
 
 _CROP = re.compile(r"crop: (?P<inner>[AB]) is (?P<area>\d+)% of [AB]'s area")
@@ -52,6 +55,7 @@ _WINDOW_EDGES = {
     "v": "top and bottom",
     "h": "left and right",
 }
+_TURNED = re.compile(r"turned about (?P<angle>\d+)°")
 _METHOD = re.compile(r"verified by (?P<method>[\w-]+) \(score")
 
 
@@ -121,6 +125,9 @@ def _edits(why: str, member: PhotoFacts, other: PhotoFacts) -> list[str]:
         parts.append(METHOD_WORDS["low-detail"])
     elif METHOD_WORDS.get(method):
         parts.append(METHOD_WORDS[method])
+    turned = _TURNED.search(why)
+    if turned and int(turned["angle"]) > 0:
+        parts.append(f"turned about {turned['angle']}°")
     for trim in _TRIM.finditer(why):
         edges = _edges(trim["edges"])
         if trim["side"] == me:

@@ -280,6 +280,9 @@ def test_window_hashes_follow_the_rule_window_by_window(name: str) -> None:
             bottom - cut_b * height,
         )
         assert computed[signal] == _one_window_hash(work, box), signal
+    for signal, angle in similarity.LOWFREQ_TURNS.items():
+        turned, window = similarity._turned_frame(work, (left, top, right, bottom), angle)
+        assert computed[signal] == _one_window_hash(turned, window), signal
 
 
 def test_describe_gives_the_signals_and_the_fingerprint() -> None:

@@ -38,7 +38,7 @@ def _as_if_an_older_version_made_them(database: Database) -> None:
     on the fingerprints, and none of the pairs the new rules find."""
     with database.session_scope(write=True) as session:
         session.execute(update(AssetHash).values(value=AssetHash.value.op("+")(12345)))
-        session.execute(update(AssetFingerprint).values(version="sim-0"))
+        session.execute(update(AssetFingerprint).values(version="sim-0", features=None))
         session.execute(DuplicatePair.__table__.delete())
 
 
@@ -50,7 +50,9 @@ def _stored(database: Database, asset_id: int) -> tuple[dict[str, int], Any]:
             ).all()
         )
         fingerprint = session.get(AssetFingerprint, asset_id)
-        return hashes, (fingerprint.version, fingerprint.data) if fingerprint else None
+        return hashes, (
+            (fingerprint.version, fingerprint.data, fingerprint.features) if fingerprint else None
+        )
 
 
 def _pairs(database: Database) -> set[tuple[int, int]]:
