@@ -34,7 +34,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import imagehash
@@ -43,7 +43,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assets import similarity, verification
+from assets import composites, similarity, verification
 from assets.analysis import signal_image  # noqa: E402
 from assets.hashes import hash_to_int64  # noqa: E402
 from assets.imaging import decode, open_image  # noqa: E402
@@ -234,6 +234,8 @@ class Item:
     contains: tuple[str, ...] = ()
     #: The page template, overlay or frame this item shares with other photos' items.
     shared: str = ""
+    #: The pictures found inside it when it is a composite (ingest keeps them the same way).
+    regions: list[composites.Region] = field(default_factory=list)
 
 
 class Collector:
@@ -242,6 +244,7 @@ class Collector:
     def __init__(self) -> None:
         self.items: list[Item] = []
         self.seconds = 0.0
+        self.region_seconds = 0.0
 
     def add(
         self,
@@ -259,6 +262,10 @@ class Collector:
         signals = similarity.compute_signals(small)
         fingerprint = similarity.fingerprint(small)
         self.seconds += time.process_time() - started
+        # Composites are cut on the web-size copy ingest keeps, as ingest does.
+        started = time.process_time()
+        regions = composites.region_signals(image)
+        self.region_seconds += time.process_time() - started
         plain = hash_to_int64(imagehash.phash(image))
         self.items.append(
             Item(
@@ -271,6 +278,7 @@ class Collector:
                 image.width * image.height,
                 contains,
                 shared,
+                regions,
             )
         )
 
@@ -1117,6 +1125,13 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         if outcome.same:
             reported.add(key)
     verify_seconds = time.process_time() - started
+    # Composites: each region is looked up like a photo, both ways round; a verified
+    # region makes a "contains" pair, which counts for recall and precision but is
+    # never a link the group builder joins on.
+    started = time.process_time()
+    contained = contains_pairs(items, table)
+    contains_seconds = time.process_time() - started
+    reported |= contained
     if dump is not None:
         with dump.open("w") as out:
             for key, outcome in outcomes:
@@ -1235,7 +1250,10 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         return len(parts), len(mixed), mixed[:15], misplaced
 
     photodesk_parts = components(
-        {divmod(key, count): Edge("near", distance_of(key), "", None) for key in sorted(reported)},
+        {
+            divmod(key, count): Edge("near", distance_of(key), "", None)
+            for key in sorted(reported - contained)
+        },
         rank=lambda i: (items[i].area, -i),
     )
     baseline_parts = plain_components(baseline, count)
@@ -1271,11 +1289,36 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         "candidates": len(candidate_keys),
         "signals_ms_per_image": 1000 * signal_seconds / count,
         "verify_ms_per_pair": 1000 * verify_seconds / max(1, len(candidate_keys)),
+        "composites": sum(1 for item in items if item.regions),
+        "composites_plain": sum(1 for item in items if item.regions and not item.contains),
+        "regions_ms_per_image": 1000 * collector.region_seconds / count,
+        "contains_ms": 1000 * contains_seconds,
         "recall": {kind: dict(value) for kind, value in rows.items()},
         "photodesk": judge(reported),
         "phash": judge(baseline),
         "misses": {kind: names[:15] for kind, names in misses.items()},
     }
+
+
+def contains_pairs(items: list[Item], table: dict[str, np.ndarray]) -> set[int]:
+    """Pair keys (composite, photo) where a region of the composite verifies as the photo."""
+    count = len(items)
+    found: set[int] = set()
+    for index, item in enumerate(items):
+        for region in item.regions:
+            hits = np.zeros(count, dtype=bool)
+            for query, stored, radius in similarity.CANDIDATE_RULES:
+                # The region as the query, and the region as the stored side.
+                hits |= np.bitwise_count(table[stored] ^ np.int64(region.signals[query])) <= radius
+                hits |= np.bitwise_count(table[query] ^ np.int64(region.signals[stored])) <= radius
+            hits[index] = False
+            for other in np.nonzero(hits)[0].tolist():
+                key = pair_key(index, other, count)
+                if key in found:
+                    continue
+                if verification.verify(region.fingerprint, items[other].fingerprint).same:
+                    found.add(key)
+    return found
 
 
 def plain_components(keys: set[int], count: int) -> list[list[int]]:
@@ -1306,6 +1349,10 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
         f"photodesk candidates: {result['candidates']}; CPU time: signals+fingerprint"
         f" {result['signals_ms_per_image']:.1f} ms/image (originals up to {MAX_SIDE} px),"
         f" verify {result['verify_ms_per_pair']:.2f} ms/pair",
+        f"composites found: {result['composites']} ({result['composites_plain']} of them not"
+        f" made as collages); CPU time: cutting and region signals"
+        f" {result['regions_ms_per_image']:.1f} ms/image (all items), region look-ups"
+        f" {result['contains_ms']:.0f} ms in all",
     ]
     if skipped:
         lines.append("left out: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))

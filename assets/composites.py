@@ -1,0 +1,352 @@
+"""The pictures inside a composite: a collage, a page screenshot or a front page.
+
+A composite *contains* photos; it is not a copy of any one of them, so matching its
+whole frame finds nothing. :func:`find_regions` cuts it into its pictures and
+:func:`region_signals` gives each one the signals and fingerprint a photo gets
+(:mod:`assets.similarity`), so each region is looked up like a photo.
+
+The cut is a recursive XY-cut on a greyscale copy about 640 px on the long side:
+
+* a *gutter* is a run of lines (rows or columns) across the whole cell that are all
+  one colour, at most 8 % of the cell thick, with a clear step to something else on
+  both sides (a sky fades out instead, a pillar rarely spans the whole frame);
+* a *seam* is where two photos were put edge to edge without a gutter: a straight
+  line across the whole cell where the pixels on either side stop resembling each
+  other, while just inside each side they still do.
+
+Each leaf is a picture when it is large enough, not too long and thin, and mostly
+not the page colour (a text block or headline is). Two or more pictures make a
+composite; one picture on a page is the plain case :func:`assets.similarity`
+already handles (the picture's own frame), so it is not reported here. A plain
+photo is never cut: it has no gutter across its whole frame, and its seams are
+checked against the detail on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from assets import similarity
+from assets.imaging import to_rgb
+
+#: Long side of the grey copy the cut works on: gutters of 8 px in a collage 2,500 px
+#: wide are still 2 px thick there.
+_CUT_SIDE = 640
+
+#: Long side of the image regions are cropped from, as ingest's web preview.
+_SOURCE_SIDE = 1280
+
+#: Long side each region is reduced to before hashing, as ingest's signal image.
+_SIGNAL_SIDE = 320
+
+#: Grey levels a gutter line may vary by (JPEG noise), and the share that must.
+_FLAT = 10
+_FLAT_SHARE = 0.97
+
+#: Thickest gutter, as a share of the cell's extent across it.
+_MAX_GUTTER = 0.08
+
+#: A piece left by a cut must be at least this share of the cell's extent.
+_MIN_PIECE = 0.12
+
+#: A picture region: smallest share of the composite's area and shortest side (cut
+#: pixels), most elongated aspect, and most of its pixels that may be page colour.
+_MIN_AREA = 0.04
+_MIN_SIDE = 40
+_MAX_ASPECT = 3.2
+_MAX_PAGE_SHARE = 0.5
+
+#: Most regions kept: beyond that the composite is a contact sheet or a grid of
+#: thumbnails, whose pictures are too small to match.
+_MAX_REGIONS = 8
+
+#: Seam test: correlation of lines 3 apart across the seam must fall below this,
+#: while on each side it stays above the other.
+_SEAM_ACROSS = 0.35
+_SEAM_WITHIN = 0.75
+
+#: Seams are off: a lamp post or a door frame across the whole frame passes for one
+#: too often (7 of 214 corpus photos); collages without gutters are not found yet.
+_SEAMS = False
+
+Box = tuple[int, int, int, int]
+Fractions = tuple[float, float, float, float]
+Grey = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Region:
+    """One picture of a composite: where it is (fractions of the frame) and its signals."""
+
+    box: Fractions
+    signals: dict[str, int]
+    fingerprint: bytes
+
+    @property
+    def share(self) -> float:
+        """The share of the composite's area the picture covers."""
+        left, top, right, bottom = self.box
+        return (right - left) * (bottom - top)
+
+
+def find_regions(image: Image.Image) -> list[Fractions]:
+    """The picture regions of a composite as (left, top, right, bottom) fractions.
+
+    Empty for a plain photo and for a page that shows only one picture.
+    """
+    grey = _cut_copy(image)
+    height, width = grey.shape
+    if min(height, width) < 2 * _MIN_SIDE:
+        return []
+    leaves: list[tuple[Box, float | None]] = []
+    _cut(grey, (0, 0, width, height), None, leaves, depth=0)
+    boxes = [box for box, page in leaves if _is_picture(grey, box, page)]
+    if len(boxes) < 2 or len(boxes) > _MAX_REGIONS:
+        return []
+    return [(l / width, t / height, r / width, b / height) for l, t, r, b in boxes]
+
+
+def region_signals(image: Image.Image) -> list[Region]:
+    """Each region of a composite with its signals and fingerprint (empty when plain).
+
+    ``image`` is the upright picture at any size; regions are cropped from a copy of
+    web-preview size and hashed at the size ingest hashes photos, so a region's
+    signals compare with stored photos' signals.
+    """
+    boxes = find_regions(image)
+    if not boxes:
+        return []
+    source = _fit(image, _SOURCE_SIDE)
+    width, height = source.size
+    regions = []
+    for box in boxes:
+        left, top, right, bottom = box
+        crop = source.crop(
+            (round(left * width), round(top * height), round(right * width), round(bottom * height))
+        )
+        small = _fit(crop, _SIGNAL_SIDE)
+        regions.append(
+            Region(box, similarity.compute_signals(small), similarity.fingerprint(small))
+        )
+    return regions
+
+
+def _fit(image: Image.Image, long_side: int) -> Image.Image:
+    width, height = image.size
+    scale = long_side / max(width, height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, Image.Resampling.BOX, reducing_gap=1.0)
+
+
+def _cut_copy(image: Image.Image) -> Grey:
+    grey = image if image.mode == "L" else to_rgb(image).convert("L")
+    return np.asarray(_fit(grey, _CUT_SIDE), dtype=np.float32)
+
+
+def _cut(
+    grey: Grey, box: Box, page: float | None, leaves: list[tuple[Box, float | None]], depth: int
+) -> None:
+    """Split a cell along its gutters (or, failing that, a seam) until none is left."""
+    box, page = _trim(grey, box, page)
+    if depth > 4 or len(leaves) > 2 * _MAX_REGIONS:
+        leaves.append((box, page))
+        return
+    for axis in (0, 1):
+        found = _gutters(grey, box, axis)
+        if found:
+            colour, pieces = found
+            for piece in pieces:
+                _cut(grey, piece, colour, leaves, depth + 1)
+            return
+    for axis in (0, 1) if _SEAMS else ():
+        seam = _seam(grey, box, axis)
+        if seam is not None:
+            for piece in seam:
+                _cut(grey, piece, page, leaves, depth + 1)
+            return
+    leaves.append((box, page))
+
+
+def _lines(grey: Grey, box: Box, axis: int) -> Grey:
+    """The cell as lines across ``axis``: rows (axis 0) or columns (axis 1), first index."""
+    left, top, right, bottom = box
+    cell = grey[top:bottom, left:right]
+    return cell if axis == 0 else cell.T
+
+
+def _flat_lines(lines: Grey) -> tuple[NDArray[np.bool_], NDArray[np.float32]]:
+    """Which lines are one colour across, and that colour."""
+    # The mean stands in for the median: a line that is one colour has them equal,
+    # and any other line fails the share test either way.
+    colour = lines.mean(axis=1)
+    close = np.abs(lines - colour[:, None]) <= _FLAT
+    return close.mean(axis=1) >= _FLAT_SHARE, colour.astype(np.float32)
+
+
+def _trim(grey: Grey, box: Box, page: float | None) -> tuple[Box, float | None]:
+    """Drop the margins of one colour around a cell (a page's background, a border)."""
+    left, top, right, bottom = box
+    for _ in range(2):
+        for axis in (0, 1):
+            lines = _lines(grey, (left, top, right, bottom), axis)
+            if len(lines) < 4:
+                return (left, top, right, bottom), page
+            flat, colour = _flat_lines(lines)
+            start = _run(flat)
+            end = _run(flat[::-1])
+            if start >= len(lines) - end:
+                return (left, top, right, bottom), page
+            if start:
+                page = float(colour[0])
+            elif end:
+                page = float(colour[-1])
+            if axis == 0:
+                top, bottom = top + start, bottom - end
+            else:
+                left, right = left + start, right - end
+    return (left, top, right, bottom), page
+
+
+def _run(flags: NDArray[np.bool_]) -> int:
+    """How many leading entries are set."""
+    unset = np.nonzero(~flags)[0]
+    return int(unset[0]) if len(unset) else len(flags)
+
+
+def _gutters(grey: Grey, box: Box, axis: int) -> tuple[float, list[Box]] | None:
+    """Split a cell across ``axis`` at every gutter: (gutter colour, pieces), or None."""
+    lines = _lines(grey, box, axis)
+    extent = len(lines)
+    if extent < 2 * _MIN_SIDE:
+        return None
+    flat, colour = _flat_lines(lines)
+    runs: list[tuple[int, int]] = []
+    index = 0
+    while index < extent:
+        if not flat[index]:
+            index += 1
+            continue
+        start = index
+        while index < extent and flat[index] and abs(colour[index] - colour[start]) <= _FLAT:
+            index += 1
+        runs.append((start, index))
+    cuts: list[tuple[int, int]] = []
+    colours: list[float] = []
+    for start, stop in runs:
+        if start == 0 or stop == extent or stop - start > _MAX_GUTTER * extent:
+            continue
+        gutter = float(np.median(colour[start:stop]))
+        # A gutter ends in a step on both sides; a sky or a wall fades into the picture.
+        before = lines[max(0, start - 2)]
+        after = lines[min(extent - 1, stop + 1)]
+        if min(_closeness(before, gutter), _closeness(after, gutter)) > 0.5:
+            continue
+        cuts.append((start, stop))
+        colours.append(gutter)
+    if not cuts:
+        return None
+    edges = [0, *[c for cut in cuts for c in cut], extent]
+    spans = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
+    if min(stop - start for start, stop in spans) < _MIN_PIECE * extent:
+        # A cut that leaves a sliver is a rule or a line of text, not a gutter between
+        # pictures; keep only the cuts whose both sides are large.
+        spans = _merge_small(spans, extent)
+        if len(spans) < 2:
+            return None
+    return float(np.median(colours)), [_piece(box, axis, s, e) for s, e in spans]
+
+
+def _merge_small(spans: list[tuple[int, int]], extent: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, stop in spans:
+        if merged and (
+            stop - start < _MIN_PIECE * extent
+            or merged[-1][1] - merged[-1][0] < _MIN_PIECE * extent
+        ):
+            merged[-1] = (merged[-1][0], stop)
+        else:
+            merged.append((start, stop))
+    if merged and merged[-1][1] - merged[-1][0] < _MIN_PIECE * extent and len(merged) > 1:
+        last = merged.pop()
+        merged[-1] = (merged[-1][0], last[1])
+    return merged
+
+
+def _closeness(line: Grey, colour: float) -> float:
+    return float(np.mean(np.abs(line - colour) <= _FLAT))
+
+
+def _piece(box: Box, axis: int, start: int, stop: int) -> Box:
+    left, top, right, bottom = box
+    if axis == 0:
+        return left, top + start, right, top + stop
+    return left + start, top, left + stop, bottom
+
+
+def _seam(grey: Grey, box: Box, axis: int) -> list[Box] | None:
+    """Split a cell in two where two photos meet edge to edge, or None.
+
+    Lines 3 apart inside one photo are strongly correlated along their length; two
+    photos side by side are not. The seam is the line where that correlation drops
+    furthest while the lines 3 further out on each side still correlate well, and each
+    side must hold a picture with real detail.
+    """
+    lines = _lines(grey, box, axis)
+    extent, length = lines.shape
+    if extent < 2 * _MIN_SIDE or length < _MIN_SIDE:
+        return None
+    centred = lines - lines.mean(axis=1, keepdims=True)
+    norms = np.sqrt((centred**2).sum(axis=1)) + 1e-6
+    gap = 3
+    corr = (centred[:-gap] * centred[gap:]).sum(axis=1) / (norms[:-gap] * norms[gap:])
+    # corr[i] compares lines i and i + gap; a seam between lines s - 1 and s shows in
+    # corr[s - gap .. s - 1].
+    low = int(_MIN_PIECE * extent)
+    best: tuple[float, int] | None = None
+    for seam in range(max(low, 2 * gap), min(extent - low, extent - 2 * gap) + 1):
+        across = float(corr[seam - 2])
+        if across >= _SEAM_ACROSS:
+            continue
+        inside = min(float(corr[seam - 2 * gap - 1]), float(corr[seam + gap]))
+        if inside < _SEAM_WITHIN:
+            continue
+        # The step must be where the whole line changes: most positions differ.
+        step = np.abs(lines[seam] - lines[seam - 1])
+        if float(np.mean(step > _FLAT)) < 0.5:
+            continue
+        margin = inside - across
+        if best is None or margin > best[0]:
+            best = (margin, seam)
+    if best is None:
+        return None
+    seam = best[1]
+    pieces = [_piece(box, axis, 0, seam), _piece(box, axis, seam, extent)]
+    if not all(_detailed(grey, piece) for piece in pieces):
+        return None
+    return pieces
+
+
+def _detailed(grey: Grey, box: Box) -> bool:
+    left, top, right, bottom = box
+    cell = Image.fromarray(grey[top:bottom, left:right].astype(np.uint8))
+    return similarity.detail_level(cell) >= 2 * similarity.LOW_DETAIL_THRESHOLD
+
+
+def _is_picture(grey: Grey, box: Box, page: float | None) -> bool:
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    total_h, total_w = grey.shape
+    if min(width, height) < _MIN_SIDE or width * height < _MIN_AREA * total_w * total_h:
+        return False
+    if max(width, height) > _MAX_ASPECT * min(width, height):
+        return False
+    cell = grey[top:bottom, left:right]
+    if page is not None and float(np.mean(np.abs(cell - page) <= _FLAT)) > _MAX_PAGE_SHARE:
+        return False
+    return _detailed(grey, box)
