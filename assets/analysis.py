@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assets import digests, imaging, metadata, renditions
+from assets import composites, digests, imaging, metadata, renditions
 from assets import hashes as phashes
 from assets.errors import AssetError, DecodeTimeoutError
 
@@ -52,6 +52,8 @@ class Analysis:
     hash_version: str = phashes.IMAGEHASH_VERSION
     fingerprint: bytes | None = None
     fingerprint_version: str = ""
+    #: The pictures inside a composite (collage, page), each with its own signals.
+    regions: list[Any] = field(default_factory=list)
     renditions: list[renditions.Rendition] = field(default_factory=list)
     #: Problems that cost a metadata block or a few rows, never the photo: one line each,
     #: naming the block and the problem ("IPTC: ...", "truncated (displayed as browsers do)").
@@ -162,6 +164,10 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
     else:
         signal = signal_image(decoded.signal)
     result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
+    if result.fingerprint is not None:
+        result.regions = composite_regions(
+            larger if decoded.signal is decoded.shown else decoded.signal
+        )
     result.renditions = [preview, renditions.encode(thumb, "thumb", profile)]
     result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
@@ -188,6 +194,11 @@ def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:
         similarity.fingerprint(upright),
         similarity.SIGNALS_VERSION,
     )
+
+
+def composite_regions(upright: Any) -> list[Any]:
+    """The pictures of a composite with their signals (:mod:`assets.composites`); [] if plain."""
+    return composites.region_signals(upright)
 
 
 @contextmanager

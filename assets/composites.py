@@ -107,7 +107,7 @@ def find_regions(image: Image.Image) -> list[Fractions]:
     boxes = [box for box, page in leaves if _is_picture(grey, box, page)]
     if len(boxes) < 2 or len(boxes) > _MAX_REGIONS:
         return []
-    return [(l / width, t / height, r / width, b / height) for l, t, r, b in boxes]
+    return [(x0 / width, y0 / height, x1 / width, y1 / height) for x0, y0, x1, y1 in boxes]
 
 
 def region_signals(image: Image.Image) -> list[Region]:

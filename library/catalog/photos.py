@@ -21,6 +21,7 @@ from library.db.models import (
     AssetHash,
     AssetKeyword,
     AssetPath,
+    AssetRegion,
     IngestFailure,
     IngestWarning,
     Rendition,
@@ -193,6 +194,18 @@ def new_asset(
     # Problems that cost some metadata or a few rows: kept with the photo, shown by
     # `show`, the photo page and `failures --warnings`.
     asset.warnings = [IngestWarning(path=shown, message=_storable(message)) for message in messages]
+    asset.regions = [
+        AssetRegion(
+            left=r.box[0],
+            top=r.box[1],
+            right=r.box[2],
+            bottom=r.box[3],
+            signals=r.signals,
+            fingerprint=r.fingerprint,
+            version=analysis.fingerprint_version,
+        )
+        for r in analysis.regions
+    ]
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
             version=analysis.fingerprint_version, data=analysis.fingerprint

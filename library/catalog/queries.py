@@ -97,7 +97,12 @@ class PhotoFilter:
         if self.has_duplicates:
             # Stored groups (library/duplicates/membership.py): same pixels, near
             # duplicates and identical files alike, one primary-key look-up per photo.
-            query = query.where(Asset.id.in_(select(DuplicateMember.asset_id)))
+            # A composite listed in a photo's group ("contains") is not a copy of it.
+            query = query.where(
+                Asset.id.in_(
+                    select(DuplicateMember.asset_id).where(DuplicateMember.level != "contains")
+                )
+            )
         return query
 
 
@@ -502,7 +507,9 @@ def cursor_at(
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
     if filters is not None and filters.group:
         position = session.scalar(
-            select(DuplicateMember.position).where(DuplicateMember.asset_id == asset_id)
+            select(DuplicateMember.position)
+            .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
+            .where(DuplicateMember.asset_id == asset_id, DuplicateGroup.key == filters.group)
         )
         return str(position - 1) if position else ""
     if sort == "newest":

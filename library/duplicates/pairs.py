@@ -23,7 +23,7 @@ from assets import similarity, verification
 from assets.analysis import Analysis
 from library.db.engine import chunked
 from library.db.models import Asset, AssetFingerprint, AssetHash, DuplicatePair
-from library.duplicates import backlog
+from library.duplicates import backlog, containment
 from library.duplicates.builder import LEVELS
 from library.duplicates.hamming import HammingIndex
 from library.duplicates.membership import rebuild_groups, refresh_groups
@@ -227,7 +227,8 @@ def update_pairs(
             if key not in proposals or candidate.distance < proposals[key].distance:
                 proposals[key] = candidate
     stored = _verify_and_store(session, proposals)
-    refresh_groups(session, {i for pair in stored for i in pair})
+    touched = containment.update_contains(session, asset_ids, index)
+    refresh_groups(session, {i for pair in stored for i in pair} | touched)
     return len(stored)
 
 
@@ -261,6 +262,7 @@ def rescan(session: Session, workers: int | None = None) -> int:
                 proposals[key] = Candidate(b, f"{query}→{stored}", distance)
     session.execute(delete(DuplicatePair))
     verified = _verify_and_store(session, proposals)
+    containment.rescan_contains(session, lambda: SignalIndex(session))
     rebuild_groups(session)
     backlog.clear(session)  # every photo has now been matched
     return len(verified)
