@@ -64,14 +64,12 @@ _MAX_PAGE_SHARE = 0.5
 #: thumbnails, whose pictures are too small to match.
 _MAX_REGIONS = 8
 
-#: Seam test: correlation of lines 3 apart across the seam must fall below this,
-#: while on each side it stays above the other.
-_SEAM_ACROSS = 0.35
-_SEAM_WITHIN = 0.75
-
-#: Seams are off: a lamp post or a door frame across the whole frame passes for one
-#: too often (7 of 214 corpus photos); collages without gutters are not found yet.
-_SEAMS = False
+#: Seam test: grey levels that count as a clear difference between two lines; the
+#: share of positions that must differ across a seam, and the most that may differ
+#: between neighbouring lines a few pixels either side of it.
+_SEAM_STEP = 24
+_SEAM_SHARE = 0.5
+_SEAM_QUIET = 0.2
 
 Box = tuple[int, int, int, int]
 Fractions = tuple[float, float, float, float]
@@ -154,6 +152,9 @@ def _cut(
 ) -> None:
     """Split a cell along its gutters (or, failing that, a seam) until none is left."""
     box, page = _trim(grey, box, page)
+    left, top, right, bottom = box
+    if min(right - left, bottom - top) < _MIN_SIDE:
+        return  # a rule, a line of text or a sliver: never a picture, nothing inside
     if depth > 4 or len(leaves) > 2 * _MAX_REGIONS:
         leaves.append((box, page))
         return
@@ -164,7 +165,7 @@ def _cut(
             for piece in pieces:
                 _cut(grey, piece, colour, leaves, depth + 1)
             return
-    for axis in (0, 1) if _SEAMS else ():
+    for axis in (0, 1):
         seam = _seam(grey, box, axis)
         if seam is not None:
             for piece in seam:
@@ -195,7 +196,7 @@ def _trim(grey: Grey, box: Box, page: float | None) -> tuple[Box, float | None]:
     for _ in range(2):
         for axis in (0, 1):
             lines = _lines(grey, (left, top, right, bottom), axis)
-            if len(lines) < 4:
+            if len(lines) < 4 or lines.shape[1] < 4:
                 return (left, top, right, bottom), page
             flat, colour = _flat_lines(lines)
             start = _run(flat)
@@ -252,30 +253,8 @@ def _gutters(grey: Grey, box: Box, axis: int) -> tuple[float, list[Box]] | None:
     if not cuts:
         return None
     edges = [0, *[c for cut in cuts for c in cut], extent]
-    spans = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
-    if min(stop - start for start, stop in spans) < _MIN_PIECE * extent:
-        # A cut that leaves a sliver is a rule or a line of text, not a gutter between
-        # pictures; keep only the cuts whose both sides are large.
-        spans = _merge_small(spans, extent)
-        if len(spans) < 2:
-            return None
+    spans = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i + 1] > edges[i]]
     return float(np.median(colours)), [_piece(box, axis, s, e) for s, e in spans]
-
-
-def _merge_small(spans: list[tuple[int, int]], extent: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, stop in spans:
-        if merged and (
-            stop - start < _MIN_PIECE * extent
-            or merged[-1][1] - merged[-1][0] < _MIN_PIECE * extent
-        ):
-            merged[-1] = (merged[-1][0], stop)
-        else:
-            merged.append((start, stop))
-    if merged and merged[-1][1] - merged[-1][0] < _MIN_PIECE * extent and len(merged) > 1:
-        last = merged.pop()
-        merged[-1] = (merged[-1][0], last[1])
-    return merged
 
 
 def _closeness(line: Grey, colour: float) -> float:
@@ -292,37 +271,33 @@ def _piece(box: Box, axis: int, start: int, stop: int) -> Box:
 def _seam(grey: Grey, box: Box, axis: int) -> list[Box] | None:
     """Split a cell in two where two photos meet edge to edge, or None.
 
-    Lines 3 apart inside one photo are strongly correlated along their length; two
-    photos side by side are not. The seam is the line where that correlation drops
-    furthest while the lines 3 further out on each side still correlate well, and each
-    side must hold a picture with real detail.
+    Inside a photo, neighbouring lines differ little at most positions; two photos
+    put side by side differ a lot at most positions of the one line where they meet,
+    and only there. A straight object across the whole frame (a lamp post, a door
+    frame) can do that too, but the picture on its far side continues the near side:
+    a line a few pixels beyond it resembles one before it, which never happens
+    across a seam. Each side must hold a picture with real detail.
     """
     lines = _lines(grey, box, axis)
     extent, length = lines.shape
     if extent < 2 * _MIN_SIDE or length < _MIN_SIDE:
         return None
-    centred = lines - lines.mean(axis=1, keepdims=True)
-    norms = np.sqrt((centred**2).sum(axis=1)) + 1e-6
-    gap = 3
-    corr = (centred[:-gap] * centred[gap:]).sum(axis=1) / (norms[:-gap] * norms[gap:])
-    # corr[i] compares lines i and i + gap; a seam between lines s - 1 and s shows in
-    # corr[s - gap .. s - 1].
-    low = int(_MIN_PIECE * extent)
+    steps = np.abs(lines[1:] - lines[:-1])
+    # share[i]: positions where lines i and i + 1 differ clearly.
+    share = np.mean(steps > _SEAM_STEP, axis=1)
+    low = max(8, int(_MIN_PIECE * extent))
     best: tuple[float, int] | None = None
-    for seam in range(max(low, 2 * gap), min(extent - low, extent - 2 * gap) + 1):
-        across = float(corr[seam - 2])
-        if across >= _SEAM_ACROSS:
+    for index in np.nonzero(share >= _SEAM_SHARE)[0].tolist():
+        seam = index + 1
+        if seam < low or seam > extent - low:
             continue
-        inside = min(float(corr[seam - 2 * gap - 1]), float(corr[seam + gap]))
-        if inside < _SEAM_WITHIN:
+        around = np.concatenate([share[index - 6 : index - 1], share[index + 2 : index + 7]])
+        if float(np.max(around)) > _SEAM_QUIET:
             continue
-        # The step must be where the whole line changes: most positions differ.
-        step = np.abs(lines[seam] - lines[seam - 1])
-        if float(np.mean(step > _FLAT)) < 0.5:
+        if _continues(lines, seam):
             continue
-        margin = inside - across
-        if best is None or margin > best[0]:
-            best = (margin, seam)
+        if best is None or share[index] > best[0]:
+            best = (float(share[index]), seam)
     if best is None:
         return None
     seam = best[1]
@@ -330,6 +305,26 @@ def _seam(grey: Grey, box: Box, axis: int) -> list[Box] | None:
     if not all(_detailed(grey, piece) for piece in pieces):
         return None
     return pieces
+
+
+def _continues(lines: Grey, seam: int) -> bool:
+    """Whether the picture goes on past a line: a line beyond it resembles one before it."""
+    before = lines[seam - 2]
+    across = float(np.mean(np.abs(lines[seam] - lines[seam - 1]) > _SEAM_STEP))
+    for offset in range(1, 16):
+        if seam + offset >= len(lines):
+            break
+        beyond = float(np.mean(np.abs(lines[seam + offset] - before) > _SEAM_STEP))
+        if beyond < 0.5 * across:
+            return True
+    after = lines[seam + 1] if seam + 1 < len(lines) else lines[seam]
+    for offset in range(2, 17):
+        if seam - offset < 0:
+            break
+        beyond = float(np.mean(np.abs(lines[seam - offset] - after) > _SEAM_STEP))
+        if beyond < 0.5 * across:
+            return True
+    return False
 
 
 def _detailed(grey: Grey, box: Box) -> bool:

@@ -32,6 +32,7 @@ import json
 import random
 import sys
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -848,11 +849,11 @@ def framed(image: Image.Image, design_index: int) -> Image.Image:
     return jpeg(canvas, 88)
 
 
-def collage(images: list[Image.Image], rng: random.Random) -> Image.Image:
-    """2-4 photos: side by side, in a row of three, or two rows of two, with white gutters."""
+def collage(images: list[Image.Image], rng: random.Random, gutter: int = 8) -> Image.Image:
+    """2-4 photos: side by side, in a row of three, or two rows of two, with white gutters
+    (or none: ``gutter=0``)."""
     count = len(images)
     rows = [images] if count <= 3 else [images[:2], images[2:]]
-    gutter = 8
     height = 480
     strips: list[Image.Image] = []
     for row in rows:
@@ -897,6 +898,8 @@ WEB_TRANSFORMS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] =
 #: Rows for the edits made in build_set (they need a design or other photos).
 SHARED_KINDS = ("web-page screenshot", "meme text", "branded frame")
 COLLAGE_KIND = "collage (each photo)"
+#: Every other collage is made without gutters, photos edge to edge (no target in issue 16).
+SEAMLESS_KIND = "collage, no gutters (each photo)"
 
 #: Recall targets of issue 16.
 WEB_TARGETS: dict[str, float] = {
@@ -1069,11 +1072,12 @@ def add_web_edits(
         members = [image, *(im for _, im in others)]
         order = list(range(len(members)))
         rng.shuffle(order)
+        seamless = zlib.crc32(relative.encode()) % 2 == 1
         collector.add(
             f"{relative}#collage",
             relative,
-            COLLAGE_KIND,
-            collage([members[i] for i in order], rng),
+            SEAMLESS_KIND if seamless else COLLAGE_KIND,
+            collage([members[i] for i in order], rng, gutter=0 if seamless else 8),
             contains=tuple(name for name, _ in others),
         )
 
@@ -1366,7 +1370,7 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
     lines += [header, "|" + "|".join("-" * (len(p) + 0) for p in header.split("|")[1:-1]) + "|"]
     recall = result["recall"]
     assert isinstance(recall, dict)
-    known = [*TRANSFORMS, *WEB_TRANSFORMS, *SHARED_KINDS, COLLAGE_KIND]
+    known = [*TRANSFORMS, *WEB_TRANSFORMS, *SHARED_KINDS, COLLAGE_KIND, SEAMLESS_KIND]
     order = known + sorted(k for k in recall if k not in known)
     for kind in order:
         if kind not in recall:
