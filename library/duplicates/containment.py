@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
@@ -139,6 +140,38 @@ def update_contains(session: Session, asset_ids: Sequence[int], index: object) -
                 if owner != photo and region_id in region_prints:
                     _try(found, owner, photo, region_id, region_prints[region_id], prints[photo])
     return _store(session, found)
+
+
+def shown_photos(
+    session: Session, regions: Sequence[Any], index: object
+) -> dict[int, tuple[str, float, verification.Verification]]:
+    """The library photos the regions of a file not in the library show.
+
+    photo → (where it is shown, in words; the region's share; the verdict), for
+    ``check`` of a composite.
+    """
+    covered = sum(region.share for region in regions)
+    kind = "collage" if covered >= _COLLAGE_COVER else "page"
+    found: dict[int, tuple[str, float, verification.Verification]] = {}
+    composites = _composites(session)
+    for region in regions:
+        wanted = [
+            c.asset_id
+            for c in index.candidates(region.signals)  # type: ignore[attr-defined]
+            if c.asset_id not in composites
+        ]
+        prints = _fingerprints(session, wanted)
+        for photo in wanted:
+            if photo not in prints:
+                continue
+            result = verification.verify(region.fingerprint, prints[photo])
+            if result.same and (photo not in found or result.score > found[photo][2].score):
+                where = (
+                    f"this file shows the photo inside a {kind} of {len(regions)} pictures,"
+                    f" at {round(100 * region.share)} % of its size"
+                )
+                found[photo] = (where, region.share, result)
+    return found
 
 
 def rescan_contains(session: Session, index: Callable[[], object]) -> None:

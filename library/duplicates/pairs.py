@@ -359,5 +359,17 @@ def matches_for(
                     why,
                     round(float(result.score), 4),
                 )
+    if analysis.regions:
+        index = index or SignalIndex(session)
+        shown = containment.shown_photos(session, analysis.regions, index)
+        for asset_id, (where, _share, result) in sorted(shown.items()):
+            if asset_id in matches:
+                continue
+            why = (
+                f"{where}; verified by {result.method} (score {result.score:.3f}): {result.detail}"
+            )
+            matches[asset_id] = CheckMatch(
+                asset_id, "contains", None, why, round(float(result.score), 4)
+            )
     order = {level: i for i, level in enumerate(LEVELS)}
     return sorted(matches.values(), key=lambda m: (order[m.level], m.distance or 0, m.asset_id))

@@ -134,3 +134,12 @@ def test_dupes_json_lists_the_collage_at_level_contains(run: object, tmp_path: P
     assert [g["master"] for g in only["groups"]] == [
         g["master"] for g in data["groups"] if g["level"] == "contains"
     ]
+    # Checking another collage of the two photos (not in the library) names both.
+    incoming = tmp_path / "incoming.jpg"
+    collage([scene(2), scene(1)], gutter=0).save(incoming, quality=80)
+    checked = json.loads(run("check", str(incoming), "--json").stdout)  # type: ignore[operator]
+    found = {m["asset_id"]: m for m in checked[0]["matches"] if m["level"] == "contains"}
+    assert set(found) >= masters
+    assert all(
+        m["why"].startswith("this file shows the photo inside a collage") for m in found.values()
+    )
