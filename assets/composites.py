@@ -70,6 +70,7 @@ _MAX_REGIONS = 8
 _SEAM_STEP = 24
 _SEAM_SHARE = 0.5
 _SEAM_QUIET = 0.2
+_SEAM_QUARTER = 0.2
 
 Box = tuple[int, int, int, int]
 Fractions = tuple[float, float, float, float]
@@ -294,7 +295,7 @@ def _seam(grey: Grey, box: Box, axis: int) -> list[Box] | None:
         around = np.concatenate([share[index - 6 : index - 1], share[index + 2 : index + 7]])
         if float(np.max(around)) > _SEAM_QUIET:
             continue
-        if _continues(lines, seam):
+        if _continues(lines, seam) or not _all_along(steps[index]):
             continue
         if best is None or share[index] > best[0]:
             best = (float(share[index]), seam)
@@ -305,6 +306,16 @@ def _seam(grey: Grey, box: Box, axis: int) -> list[Box] | None:
     if not all(_detailed(grey, piece) for piece in pieces):
         return None
     return pieces
+
+
+def _all_along(step: Grey) -> bool:
+    """Whether a step runs the whole length of the line, as where two photos meet.
+
+    An edge inside a photo (a counter top, a horizon) fades or stops somewhere along
+    it; a seam divides unrelated pictures, which differ in every quarter of it.
+    """
+    quarters = np.array_split(step > _SEAM_STEP, 4)
+    return min(float(np.mean(quarter)) for quarter in quarters) >= _SEAM_QUARTER
 
 
 def _continues(lines: Grey, seam: int) -> bool:
