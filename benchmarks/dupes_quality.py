@@ -1182,12 +1182,12 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
             i, j = divmod(key, count)
             if items[i].group == items[j].group:
                 right += 1
+            elif shows(items[i], items[j]):
+                contained += 1
             elif cluster.get(items[i].group) == cluster.get(items[j].group) or shows_twin(
                 items[i], items[j]
             ):
                 ignored += 1
-            elif shows(items[i], items[j]):
-                contained += 1
             else:
                 wrong += 1
                 mistakes.append(f"{items[i].name}  <>  {items[j].name}")
