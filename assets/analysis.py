@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assets import digests, imaging, metadata, renditions
+from assets import composites, digests, imaging, metadata, renditions
 from assets import hashes as phashes
 from assets.errors import AssetError, DecodeTimeoutError
 
@@ -54,6 +54,8 @@ class Analysis:
     fingerprint_version: str = ""
     #: Local features for heavy crops and small turns (``assets.features``), or None.
     features: bytes | None = None
+    #: The pictures inside a composite (collage, page), each with its own signals.
+    regions: list[Any] = field(default_factory=list)
     renditions: list[renditions.Rendition] = field(default_factory=list)
     #: Problems that cost a metadata block or a few rows, never the photo: one line each,
     #: naming the block and the problem ("IPTC: ...", "truncated (displayed as browsers do)").
@@ -165,6 +167,10 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
         signal = signal_image(decoded.signal)
     result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
     result.features = local_features(signal)
+    if result.fingerprint is not None:
+        result.regions = composite_regions(
+            larger if decoded.signal is decoded.shown else decoded.signal
+        )
     result.renditions = [preview, renditions.encode(thumb, "thumb", profile)]
     result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
@@ -202,6 +208,11 @@ def local_features(upright: Any) -> bytes | None:
         return features.local_features(upright)
     except features.cv2.error:
         return None
+
+
+def composite_regions(upright: Any) -> list[Any]:
+    """The pictures of a composite with their signals (:mod:`assets.composites`); [] if plain."""
+    return composites.region_signals(upright)
 
 
 @contextmanager

@@ -161,6 +161,7 @@ def _render(
         statuses=STATUSES,
         changes=changes,
         usages=usages,
+        composite_usages=queries.composite_usages(session, asset.id),
         comparison=comparison,
         diffs={d["usage_id"]: d["ops"] for d in comparison.caption_diffs},
         group=membership.group_of(session, asset.id),

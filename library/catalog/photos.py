@@ -21,6 +21,7 @@ from library.db.models import (
     AssetHash,
     AssetKeyword,
     AssetPath,
+    AssetRegion,
     IngestFailure,
     IngestWarning,
     Rendition,
@@ -193,6 +194,7 @@ def new_asset(
     # Problems that cost some metadata or a few rows: kept with the photo, shown by
     # `show`, the photo page and `failures --warnings`.
     asset.warnings = [IngestWarning(path=shown, message=_storable(message)) for message in messages]
+    asset.regions = region_rows(analysis)
     if analysis.fingerprint:
         asset.fingerprint = AssetFingerprint(
             version=analysis.fingerprint_version,
@@ -232,6 +234,22 @@ def _taken_at(value: str | None, offset: str | None) -> str | None:
 
     iso = exif_date(value, offset)
     return iso if iso[:4].isdigit() and not iso.startswith("0000") else None
+
+
+def region_rows(analysis: Analysis) -> list[AssetRegion]:
+    """The pictures found inside a composite, as stored (none for a plain photo)."""
+    return [
+        AssetRegion(
+            left=r.box[0],
+            top=r.box[1],
+            right=r.box[2],
+            bottom=r.box[3],
+            signals=r.signals,
+            fingerprint=r.fingerprint,
+            version=analysis.fingerprint_version,
+        )
+        for r in analysis.regions
+    ]
 
 
 def add_hashes(session: Session, rows: list[tuple[int, Analysis]]) -> None:

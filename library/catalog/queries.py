@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from assets.formats import format_by_name
 from library.catalog import search, stacks
-from library.catalog.groupusages import group_article_counts, group_mates
+from library.catalog.groupusages import NOT_SHARED, group_article_counts, group_mates
 from library.db.engine import chunked
 from library.db.models import (
     Article,
@@ -97,7 +97,12 @@ class PhotoFilter:
         if self.has_duplicates:
             # Stored groups (library/duplicates/membership.py): same pixels, near
             # duplicates and identical files alike, one primary-key look-up per photo.
-            query = query.where(Asset.id.in_(select(DuplicateMember.asset_id)))
+            # A composite listed in a photo's group ("contains") is not a copy of it.
+            query = query.where(
+                Asset.id.in_(
+                    select(DuplicateMember.asset_id).where(DuplicateMember.level.not_in(NOT_SHARED))
+                )
+            )
         return query
 
 
@@ -502,7 +507,9 @@ def cursor_at(
         raise InvalidValueError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
     if filters is not None and filters.group:
         position = session.scalar(
-            select(DuplicateMember.position).where(DuplicateMember.asset_id == asset_id)
+            select(DuplicateMember.position)
+            .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
+            .where(DuplicateMember.asset_id == asset_id, DuplicateGroup.key == filters.group)
         )
         return str(position - 1) if position else ""
     if sort == "newest":
@@ -575,6 +582,24 @@ def group_usages(session: Session, asset_id: int) -> list[tuple[Usage, Article]]
     Each usage's ``asset_id`` still names the copy that was published.
     """
     return usages_of(session, group_mates(session, [asset_id])[asset_id])
+
+
+def composite_usages(session: Session, asset_id: int) -> list[tuple[Usage, Article]]:
+    """Usages of the composites (collages, pages) that show this photo.
+
+    They are another picture, so they are not the photo's own usages (see
+    :mod:`library.catalog.groupusages`), but an auditor asking where the photo
+    appeared wants to see them, marked as shown in a composite.
+    """
+    own = select(DuplicateMember.group_id).where(
+        DuplicateMember.asset_id == asset_id, DuplicateMember.level.not_in(NOT_SHARED)
+    )
+    shown_in = session.scalars(
+        select(DuplicateMember.asset_id).where(
+            DuplicateMember.group_id.in_(own), DuplicateMember.level.in_(NOT_SHARED)
+        )
+    )
+    return usages_of(session, sorted(set(shown_in)))
 
 
 def usage_counts(session: Session, asset_ids: Sequence[int]) -> dict[int, int]:

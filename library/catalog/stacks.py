@@ -53,7 +53,11 @@ def stack(
     """
     if not ids:
         return Stacking(set(), {})
-    groups_here = select(DuplicateMember.group_id).where(DuplicateMember.asset_id.in_(list(ids)))
+    # A composite listed in a photo's group ("contains") is another picture: it is
+    # neither stacked behind the photo nor a reason to stack it.
+    groups_here = select(DuplicateMember.group_id).where(
+        DuplicateMember.asset_id.in_(list(ids)), DuplicateMember.level != "contains"
+    )
     rows = session.execute(
         select(
             DuplicateMember.asset_id,
@@ -63,7 +67,7 @@ def stack(
             DuplicateGroup.size,
         )
         .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
-        .where(DuplicateMember.group_id.in_(groups_here))
+        .where(DuplicateMember.group_id.in_(groups_here), DuplicateMember.level != "contains")
     ).all()
     members: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
@@ -105,6 +109,10 @@ def stacks_of(session: Session, ids: Collection[int]) -> dict[int, Stack]:
     rows = session.execute(
         select(DuplicateMember.asset_id, DuplicateGroup.key, DuplicateGroup.size)
         .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
-        .where(DuplicateMember.asset_id.in_(list(ids)), DuplicateGroup.size > 1)
+        .where(
+            DuplicateMember.asset_id.in_(list(ids)),
+            DuplicateGroup.size > 1,
+            DuplicateMember.level != "contains",
+        )
     )
     return {asset_id: Stack(key, size) for asset_id, key, size in rows}

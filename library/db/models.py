@@ -111,6 +111,8 @@ class Asset(Base):
     )
     tags: Mapped[list[AssetKeyword]] = relationship(cascade="all, delete-orphan")
     fingerprint: Mapped[AssetFingerprint | None] = relationship(cascade="all, delete-orphan")
+    #: The pictures inside it when it is a composite (collage, page screenshot).
+    regions: Mapped[list[AssetRegion]] = relationship(cascade="all, delete-orphan")
     warnings: Mapped[list[IngestWarning]] = relationship(
         cascade="all, delete-orphan", order_by="IngestWarning.id"
     )
@@ -357,12 +359,13 @@ class DuplicateMember(Base):
 
     __tablename__ = "duplicate_members"
 
-    #: A photo is in at most one group.
+    #: A photo is a copy in at most one group; a composite (level "contains") is also
+    #: in the group of each photo it shows.
     asset_id: Mapped[int] = mapped_column(
-        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     group_id: Mapped[int] = mapped_column(
-        ForeignKey("duplicate_groups.id", ondelete="CASCADE"), index=True
+        ForeignKey("duplicate_groups.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     #: 0 for the master, then the other members by id.
     position: Mapped[int] = mapped_column(Integer)
@@ -370,6 +373,48 @@ class DuplicateMember(Base):
     distance: Mapped[int | None] = mapped_column(Integer)
     why: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None]
+
+
+class AssetRegion(Base):
+    """A picture inside a composite (collage, page), with the signals a photo has.
+
+    Written at ingest by :mod:`assets.composites`; a plain photo has none.
+    """
+
+    __tablename__ = "asset_regions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    #: Where the picture is, as fractions of the composite's frame.
+    left: Mapped[float]
+    top: Mapped[float]
+    right: Mapped[float]
+    bottom: Mapped[float]
+    #: Signal name → signed 64-bit value, as ``asset_hashes`` holds them for photos.
+    signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[str] = mapped_column(String(32))
+
+
+class ContainedPhoto(Base):
+    """A composite showing a photo in one of its regions: a "contains" link.
+
+    Never a link groups are joined on: the composite is listed in the group of each
+    photo it shows instead.
+    """
+
+    __tablename__ = "contained_photos"
+
+    composite_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("asset_regions.id", ondelete="CASCADE"))
+    score: Mapped[float]
+    method: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
 
 
 class User(Base):

@@ -44,7 +44,9 @@ from library.db.models import (
     DuplicatePair,
 )
 
-LEVELS = ("identical", "pixels", "near")
+#: Group and member levels, strongest first; "contains" is a composite listed in the
+#: group of a photo it shows (library/duplicates/containment.py), never a copy.
+LEVELS = ("identical", "pixels", "near", "contains")
 _LOSSLESS = {"tiff": 3, "png": 3, "heic": 2, "jpeg": 2, "webp": 2, "gif": 1}
 
 Pair = tuple[int, int]
@@ -63,7 +65,7 @@ class Edge(NamedTuple):
 class Member:
     asset_id: int
     paths: list[str]
-    level: str  # "master", "identical", "pixels" or "near"
+    level: str  # "master", "identical", "pixels", "near" or "contains"
     distance: int | None
     why: str
     score: float | None = None

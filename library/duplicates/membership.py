@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 from library.catalog import search
 from library.db.engine import chunked
 from library.db.models import DuplicateGroup, DuplicateMember
+from library.duplicates import containment
 from library.duplicates.builder import (
     LEVELS,
     Group,
     Member,
     build_around,
     build_groups,
+    order_groups,
     paths_of,
 )
 from library.errors import InvalidValueError
@@ -54,7 +56,9 @@ _MEMBER_COLUMNS = (
 
 def group_of(session: Session, asset_id: int) -> Group | None:
     """The group a photo belongs to, or None."""
-    mine = select(DuplicateMember.group_id).where(DuplicateMember.asset_id == asset_id)
+    mine = select(DuplicateMember.group_id).where(
+        DuplicateMember.asset_id == asset_id, DuplicateMember.level != containment.CONTAINS
+    )
     return _one(session, DuplicateGroup.id == mine.scalar_subquery())
 
 
@@ -118,7 +122,9 @@ def _parse_group_cursor(after: str) -> tuple[int, int]:
 def masters(session: Session) -> dict[int, int]:
     """photo → the master of its group, for every grouped photo."""
     rows = session.execute(
-        select(DuplicateMember.asset_id, DuplicateGroup.master_id).join(DuplicateGroup)
+        select(DuplicateMember.asset_id, DuplicateGroup.master_id)
+        .join(DuplicateGroup)
+        .where(DuplicateMember.level != containment.CONTAINS)
     )
     return {asset_id: master for asset_id, master in rows}
 
@@ -160,8 +166,9 @@ def refresh_groups(session: Session, asset_ids: Iterable[int]) -> None:
     if not seeds:
         return
     session.flush()
-    start = seeds | _grouped_with(session, seeds)
-    reached, groups = build_around(session, start, lambda new: _grouped_with(session, new))
+    start = _reach(session, seeds)
+    reached, groups = build_around(session, start, lambda new: _reach(session, new))
+    groups = containment.attach(session, groups, containment.links(session, reached))
     _delete_groups(session, _group_ids(session, reached))
     _insert(session, groups)
     # Usages are counted per group: every photo whose group changed is recounted.
@@ -177,10 +184,14 @@ def refresh_if_grouped(session: Session, asset_id: int) -> None:
         refresh_groups(session, [asset_id])
 
 
-def rebuild_groups(session: Session) -> int:
-    """Replace every stored group with a rebuild from the pairs and decisions."""
+def rebuild_groups(session: Session, composites: bool = True) -> int:
+    """Replace every stored group with a rebuild from the pairs and decisions.
+
+    ``composites=False`` leaves composites out: migration 0004 runs this before the
+    table of "contains" links exists (0014).
+    """
     session.flush()
-    groups = build_groups(session)
+    groups = all_groups(session) if composites else build_groups(session)
     session.execute(delete(DuplicateMember))
     session.execute(delete(DuplicateGroup))
     _insert(session, groups)
@@ -188,10 +199,32 @@ def rebuild_groups(session: Session) -> int:
     return len(groups)
 
 
+def all_groups(session: Session) -> list[Group]:
+    """Every group rebuilt from scratch, composites listed in the groups of what they show."""
+    groups = containment.attach(session, build_groups(session), containment.links(session))
+    return order_groups(groups)
+
+
+def _reach(session: Session, nodes: Collection[int]) -> set[int]:
+    """These photos, the photos sharing a stored group with them, and the composites
+    showing them or shown by them, repeated until nothing new comes in.
+
+    A composite is listed in several groups, so rebuilding one of them replaces its
+    rows in all of them: every photo it shows must be rebuilt too.
+    """
+    found = set(nodes)
+    frontier = set(nodes)
+    while frontier:
+        more = _grouped_with(session, frontier) | containment.neighbours(session, frontier)
+        frontier = more - found
+        found |= frontier
+    return found
+
+
 def stale_groups(session: Session) -> list[str]:
     """How the stored groups differ from a rebuild, one line per group (empty when equal)."""
     stored = {g.id: g.to_json() for g in duplicate_groups(session)}
-    built = {g.id: g.to_json() for g in build_groups(session)}
+    built = {g.id: g.to_json() for g in all_groups(session)}
     problems = []
     for key in sorted(stored.keys() | built.keys(), key=lambda k: (k[0], int(k[1:]))):
         have, want = stored.get(key), built.get(key)

@@ -23,7 +23,7 @@ from assets import similarity, verification
 from assets.analysis import Analysis
 from library.db.engine import chunked
 from library.db.models import Asset, AssetFingerprint, AssetHash, DuplicatePair
-from library.duplicates import backlog
+from library.duplicates import backlog, containment
 from library.duplicates.builder import LEVELS
 from library.duplicates.hamming import HammingIndex
 from library.duplicates.membership import rebuild_groups, refresh_groups
@@ -236,7 +236,8 @@ def update_pairs(
             if key not in proposals or candidate.distance < proposals[key].distance:
                 proposals[key] = candidate
     stored = _verify_and_store(session, proposals)
-    refresh_groups(session, {i for pair in stored for i in pair})
+    touched = containment.update_contains(session, asset_ids, index)
+    refresh_groups(session, {i for pair in stored for i in pair} | touched)
     return len(stored)
 
 
@@ -270,6 +271,7 @@ def rescan(session: Session, workers: int | None = None) -> int:
                 proposals[key] = Candidate(b, f"{query}→{stored}", distance)
     session.execute(delete(DuplicatePair))
     verified = _verify_and_store(session, proposals)
+    containment.rescan_contains(session, lambda: SignalIndex(session))
     rebuild_groups(session)
     backlog.clear(session)  # every photo has now been matched
     return len(verified)
@@ -382,5 +384,17 @@ def matches_for(
                     why,
                     round(float(result.score), 4),
                 )
+    if analysis.regions:
+        index = index or SignalIndex(session)
+        shown = containment.shown_photos(session, analysis.regions, index)
+        for asset_id, (where, _share, result) in sorted(shown.items()):
+            if asset_id in matches:
+                continue
+            why = (
+                f"{where}; verified by {result.method} (score {result.score:.3f}): {result.detail}"
+            )
+            matches[asset_id] = CheckMatch(
+                asset_id, "contains", None, why, round(float(result.score), 4)
+            )
     order = {level: i for i, level in enumerate(LEVELS)}
     return sorted(matches.values(), key=lambda m: (order[m.level], m.distance or 0, m.asset_id))

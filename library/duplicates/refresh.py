@@ -1,6 +1,6 @@
 """Duplicate signals made by an older version, recomputed from the stored originals.
 
-The signals and the fingerprint are stored with the version that made them
+The signals, the fingerprint, the local features and a composite's pictures are stored with the version that made them
 (``SIGNALS_VERSION``). When a new version changes them, photos cataloged before
 keep the old values, and the new rules would compare old values with new ones:
 pairs go missing without a word. ``verify`` reports such photos and ``verify
@@ -23,10 +23,16 @@ from sqlalchemy.orm import Session
 
 from assets import similarity
 from assets.analysis import Analysis, analyze_file
-from library.catalog.photos import add_hashes
+from library.catalog.photos import add_hashes, region_rows
 from library.catalog.store import Store
 from library.db.engine import Database, chunked
-from library.db.models import Asset, AssetFingerprint, AssetHash, NearDuplicateBacklog
+from library.db.models import (
+    Asset,
+    AssetFingerprint,
+    AssetHash,
+    AssetRegion,
+    NearDuplicateBacklog,
+)
 from library.duplicates import backlog
 
 #: Photos recomputed and written per transaction: a killed run keeps what it finished.
@@ -148,6 +154,7 @@ def _replace(session: Session, rows: list[tuple[int, Analysis]]) -> None:
     for chunk in chunked(ids):
         session.execute(delete(AssetHash).where(AssetHash.asset_id.in_(chunk)))
         session.execute(delete(AssetFingerprint).where(AssetFingerprint.asset_id.in_(chunk)))
+        session.execute(delete(AssetRegion).where(AssetRegion.asset_id.in_(chunk)))
         session.execute(
             delete(NearDuplicateBacklog).where(NearDuplicateBacklog.asset_id.in_(chunk))
         )
@@ -161,5 +168,9 @@ def _replace(session: Session, rows: list[tuple[int, Analysis]]) -> None:
         )
         for asset_id, a in rows
     )
+    for asset_id, analysis in rows:
+        for region in region_rows(analysis):
+            region.asset_id = asset_id
+            session.add(region)
     backlog.add(session, ids)
     session.flush()

@@ -43,6 +43,9 @@ _GREY = re.compile(r"(?P<side>[AB]) is greyscale")
 _BRIGHT = re.compile(r"brightness (\d+) → (\d+)")
 _CONTRAST = re.compile(r"contrast ×([\d.]+)")
 _VIA = re.compile(r"^via photo (?P<other>\d+): ")
+
+#: The start of a "contains" member's explanation (library/duplicates/containment.py).
+_SHOWN = re.compile(r"^shown inside a (?P<where>\w+ of \d+ pictures, at \d+ % of its size)")
 _RULE = re.compile(r"near-duplicate: (?P<query>\w+)→(?P<stored>\w+) at")
 #: The candidate rules' windows (``assets.similarity.LOWFREQ_WINDOWS``): where the
 #: wider of the two frames has picture (or a bar) that the other lacks.
@@ -82,6 +85,9 @@ def describe(level: str, why: str, member: PhotoFacts, other: PhotoFacts | None)
     if level == "identical":
         return "the same file, found at several paths"
     if level == "contains":
+        shown = _SHOWN.match(why)
+        if shown:
+            return f"shows this picture inside a {shown['where']}"
         return "contains this picture among others (a collage or a page)"
     via = _VIA.match(why)
     prefix = f"linked through #{via['other']}: " if via else ""

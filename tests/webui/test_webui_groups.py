@@ -166,3 +166,58 @@ def test_a_picture_run_many_times_lists_the_first_usages(
     page = client.get(f"/duplicates/g{master}").text
     section = page[page.index('id="group-usages"') : page.index('id="decisions"')]
     assert section.count("<li>") == 25 and "The first 25 of 30 usages" in section
+
+
+def shown_in(database: Database, composite: int, photos: list[int]) -> None:
+    """A composite whose regions verified as these photos, stored as the finder stores it."""
+    from library.db.models import AssetRegion, ContainedPhoto
+
+    with database.session_scope() as session:
+        for index, photo_id in enumerate(photos):
+            region = AssetRegion(
+                asset_id=composite,
+                left=index / len(photos),
+                top=0.0,
+                right=(index + 1) / len(photos),
+                bottom=1.0,
+                signals={},
+                fingerprint=b"",
+                version="test",
+            )
+            session.add(region)
+            session.flush()
+            session.add(
+                ContainedPhoto(
+                    composite_id=composite,
+                    photo_id=photo_id,
+                    region_id=region.id,
+                    score=0.96,
+                    method="full",
+                    detail="full frame; NCC 0.960 → same photo",
+                )
+            )
+        membership.refresh_groups(session, [composite, *photos])
+
+
+def test_a_collage_shows_on_both_photos_pages_and_joins_no_groups(
+    client: FlaskClient, database: Database
+) -> None:
+    first, second = photo(database, 4000, 3000, 4_000_000), photo(database, 3000, 2000, 2_000_000)
+    collage = photo(database, 1600, 600, 300_000)
+    shown_in(database, collage, [first, second])
+    add_article(database, "Year in pictures", [(collage, "The year", None)])
+    assert group_key(database, first) == f"g{first}"
+    assert group_key(database, second) == f"g{second}"
+    assert group_key(database, collage) is None  # a copy of neither
+    signed_in(client, database, "viewer", "vi")
+    for photo_id in (first, second):
+        page = client.get(f"/photos/{photo_id}").text
+        duplicates = page[page.index('id="duplicates"') :]
+        assert f"#{collage}</a>" in duplicates and "level-contains" in duplicates
+        assert "shown inside a collage of 2 pictures, at 50 % of its size" in duplicates
+        usages = page[page.index('id="usages"') : page.index('id="duplicates"')]
+        assert "No published usages recorded." in usages  # not the photo's own usage
+        assert "Shown in a composite" in usages and "Year in pictures" in usages
+        assert "shown in composite <a" in usages
+    group = client.get(f"/duplicates/g{first}").text
+    assert "Shows this picture inside a collage of 2 pictures, at 50 % of its size" in group

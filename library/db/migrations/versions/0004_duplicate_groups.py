@@ -64,7 +64,8 @@ def upgrade() -> None:
 
     session = Session(bind=op.get_bind())
     try:
-        rebuild_groups(session)
+        # The "contains" links of composites come with 0014, after this.
+        rebuild_groups(session, composites=False)
         session.flush()
     finally:
         session.close()

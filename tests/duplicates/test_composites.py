@@ -1,0 +1,145 @@
+"""Composites (collages, pages showing several photos) contain photos; they join no groups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import select
+
+from library.db.engine import Database
+from library.db.models import AssetRegion, ContainedPhoto
+from library.duplicates.membership import duplicate_groups, group_of, stale_groups
+from library.duplicates.pairs import rescan
+from library.ingest.pipeline import IngestOptions, IngestSession
+from tests.duplicates.test_dupes import names
+from tests.duplicates.test_shared_layouts import scene
+
+
+def collage(photos: list[Image.Image], gutter: int = 10) -> Image.Image:
+    """Photos side by side at one height, with white gutters between them."""
+    height = 360
+    scaled = [p.resize((round(p.width * height / p.height), height)) for p in photos]
+    out = Image.new("RGB", (sum(s.width for s in scaled) + gutter * (len(scaled) - 1), height))
+    out.paste("white", (0, 0, out.width, out.height))
+    x = 0
+    for s in scaled:
+        out.paste(s, (x, 0))
+        x += s.width + gutter
+    return out
+
+
+def ingest(database: Database, *paths: Path) -> None:
+    report = IngestSession(database, IngestOptions(workers=1)).run([str(p) for p in paths])
+    assert not report.failed
+
+
+def write_set(folder: Path) -> dict[str, Path]:
+    """Two photos, a copy of the first, an unrelated photo and a collage of the two."""
+    folder.mkdir(parents=True, exist_ok=True)
+    first, second, other = scene(1), scene(2), scene(3)
+    files = {
+        "first.jpg": first,
+        "first-web.jpg": first.resize((320, 240)),
+        "second.jpg": second,
+        "other.jpg": other,
+        "collage.jpg": collage([first, second]),
+    }
+    paths = {}
+    for name, image in files.items():
+        paths[name] = folder / name
+        image.save(paths[name], quality=88)
+    return paths
+
+
+def groups_by_name(database: Database) -> list[dict[str, str]]:
+    lookup = names(database)
+    with database.session_scope(write=False) as session:
+        return [{lookup[m.asset_id]: m.level for m in g.members} for g in duplicate_groups(session)]
+
+
+def check_collage_groups(database: Database) -> None:
+    groups = sorted(groups_by_name(database), key=lambda g: sorted(g))
+    assert groups == [
+        {"first.jpg": "master", "first-web.jpg": "near", "collage.jpg": "contains"},
+        {"second.jpg": "master", "collage.jpg": "contains"},
+    ]
+    with database.session_scope(write=False) as session:
+        assert stale_groups(session) == []
+
+
+def test_a_collage_of_two_library_photos_is_in_both_groups(
+    database: Database, tmp_path: Path
+) -> None:
+    paths = write_set(tmp_path / "in")
+    ingest(database, *(p for name, p in paths.items() if name != "collage.jpg"))
+    ingest(database, paths["collage.jpg"])
+    check_collage_groups(database)
+    lookup = {name: asset_id for asset_id, name in names(database).items()}
+    with database.session_scope(write=False) as session:
+        group = group_of(session, lookup["first.jpg"])
+        assert group is not None
+        shown = next(m for m in group.members if m.asset_id == lookup["collage.jpg"])
+        assert shown.why.startswith("shown inside a collage of 2 pictures, at ")
+        # The collage is a copy of nothing: it has no group of its own.
+        assert group_of(session, lookup["collage.jpg"]) is None
+    # A full pass finds the same, and a copy of the first photo changes nothing else.
+    with database.session_scope() as session:
+        rescan(session)
+    check_collage_groups(database)
+
+
+def test_a_collage_arriving_before_its_photos_is_found(database: Database, tmp_path: Path) -> None:
+    paths = write_set(tmp_path / "in")
+    ingest(database, paths["collage.jpg"])
+    ingest(database, *(p for name, p in paths.items() if name != "collage.jpg"))
+    check_collage_groups(database)
+
+
+def test_a_plain_photo_has_no_regions(database: Database, tmp_path: Path) -> None:
+    paths = write_set(tmp_path / "in")
+    ingest(database, *paths.values())
+    lookup = names(database)
+    with database.session_scope(write=False) as session:
+        owners = {lookup[a] for a in session.scalars(select(AssetRegion.asset_id))}
+        links = {
+            (lookup[c], lookup[p])
+            for c, p in session.execute(
+                select(ContainedPhoto.composite_id, ContainedPhoto.photo_id)
+            )
+        }
+    assert owners == {"collage.jpg"}
+    assert links == {
+        ("collage.jpg", "first.jpg"),
+        ("collage.jpg", "first-web.jpg"),
+        ("collage.jpg", "second.jpg"),
+    }
+
+
+def test_dupes_json_lists_the_collage_at_level_contains(run: object, tmp_path: Path) -> None:
+    write_set(tmp_path / "in")
+    assert run("ingest", str(tmp_path / "in")).exit_code == 0  # type: ignore[operator]
+    data = json.loads(run("dupes", "--json").stdout)  # type: ignore[operator]
+    contains = [
+        (g["master"], m["asset_id"])
+        for g in data["groups"]
+        for m in g["members"]
+        if m["level"] == "contains"
+    ]
+    assert len(contains) == 2 and len({composite for _, composite in contains}) == 1
+    masters = {master for master, _ in contains}
+    assert len(masters) == 2  # two groups, never one
+    only = json.loads(run("dupes", "--json", "--level", "contains").stdout)  # type: ignore[operator]
+    assert [g["master"] for g in only["groups"]] == [
+        g["master"] for g in data["groups"] if g["level"] == "contains"
+    ]
+    # Checking another collage of the two photos (not in the library) names both.
+    incoming = tmp_path / "incoming.jpg"
+    collage([scene(2), scene(1)], gutter=0).save(incoming, quality=80)
+    checked = json.loads(run("check", str(incoming), "--json").stdout)  # type: ignore[operator]
+    found = {m["asset_id"]: m for m in checked[0]["matches"] if m["level"] == "contains"}
+    assert set(found) >= masters
+    assert all(
+        m["why"].startswith("this file shows the photo inside a collage") for m in found.values()
+    )
