@@ -124,3 +124,23 @@ def test_refresh_in_worker_processes_gives_what_one_process_gives(
     for asset_id in ids[:2]:
         assert _stored(database, asset_id) == in_pool[asset_id]
     assert in_pool[ids[0]][0] == analyze_file(str(path)).hashes
+
+
+def test_a_composite_ingested_before_regions_gets_them_and_its_links(
+    database: Database, tmp_path: Path, run: Any
+) -> None:
+    from library.db.models import AssetRegion, ContainedPhoto
+    from tests.duplicates.test_composites import check_collage_groups, ingest, write_set
+
+    paths = write_set(tmp_path / "in")
+    ingest(database, *paths.values())
+    check_collage_groups(database)
+    with database.session_scope(write=True) as session:
+        # What a catalog from before composites holds: no regions, no links.
+        session.execute(ContainedPhoto.__table__.delete())
+        session.execute(AssetRegion.__table__.delete())
+        session.execute(update(AssetFingerprint).values(version="sim-0"))
+    run("dupes", "rescan")
+    check_collage_groups(database)
+    with database.session_scope(write=False) as session:
+        assert len(session.scalars(select(AssetRegion)).all()) == 2
