@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assets import composites, digests, imaging, metadata, renditions
+from assets import composites, digests, imaging, metadata, renditions, similarity
 from assets import hashes as phashes
 from assets.errors import AssetError, DecodeTimeoutError
 
@@ -165,8 +165,10 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
         signal = renditions.fit(larger, renditions.SIGNAL_SIDE)
     else:
         signal = signal_image(decoded.signal)
-    result.hashes, result.fingerprint, result.fingerprint_version = compute_signals(signal)
-    result.features = local_features(signal)
+    frame = similarity.frame_of(signal)
+    result.hashes, result.fingerprint = similarity.describe(signal, frame)
+    result.fingerprint_version = similarity.SIGNALS_VERSION
+    result.features = local_features(signal, frame)
     if result.fingerprint is not None:
         result.regions = composite_regions(
             larger if decoded.signal is decoded.shown else decoded.signal
@@ -187,16 +189,12 @@ def signal_image(upright: Any) -> Any:
 
 
 def compute_signals(upright: Any) -> tuple[dict[str, int], bytes | None, str]:
-    """Perceptual hashes plus the duplicate verifier's fingerprint, when it is available."""
-    try:
-        from assets import similarity  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # pragma: no cover - similarity lands with duplicate detection
-        return phashes.perceptual_hashes(upright), None, ""
+    """Perceptual hashes plus the duplicate verifier's fingerprint, and their version."""
     signals, fingerprint = similarity.describe(upright)
     return signals, fingerprint, similarity.SIGNALS_VERSION
 
 
-def local_features(upright: Any) -> bytes | None:
+def local_features(upright: Any, frame: similarity.Frame | None = None) -> bytes | None:
     """The local features stored beside the fingerprint; None when OpenCV cannot make them.
 
     A photo without them is still compared by its fingerprint, so a failure here must
@@ -205,7 +203,7 @@ def local_features(upright: Any) -> bytes | None:
     from assets import features
 
     try:
-        return features.local_features(upright)
+        return features.local_features(upright, frame)
     except features.cv2.error:
         return None
 

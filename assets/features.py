@@ -90,19 +90,18 @@ def _detector() -> cv2.ORB:
     )
 
 
-def local_features(image: Image.Image) -> bytes:
+def local_features(image: Image.Image, frame: similarity.Frame | None = None) -> bytes:
     """ORB keypoints of the picture's own frame, at most :data:`MAX_BYTES` bytes.
 
     The frame is the one :func:`assets.similarity.fingerprint` keeps (trimmed of
     borders, caption bars and a page around the picture), so positions line up with
-    the fingerprint's thumbnail. An image too small or too flat for keypoints gives
-    a valid record with no points.
+    the fingerprint's thumbnail (pass the ``frame`` the fingerprint was made from to
+    find it once). An image too small or too flat for keypoints gives a valid record
+    with no points.
     """
-    grey = similarity._grey(image)
-    work = similarity._work_image(grey)
-    left, top, right, bottom = similarity._content_box(
-        np.asarray(work), similarity._chroma_of(image, work.size)
-    )
+    found = frame or similarity.frame_of(image)
+    grey, work = found.grey, found.work
+    left, top, right, bottom = found.box
     # The box is found on the 256 px work copy; take the same part of the full grey.
     fx, fy = grey.width / work.width, grey.height / work.height
     box = (left * fx, top * fy, right * fx, bottom * fy)
@@ -112,8 +111,8 @@ def local_features(image: Image.Image) -> bytes:
         return _HEADER.pack(_MAGIC, aspect, 0)
     scale = _DETECT_SIDE / max(box_w, box_h)
     size = (max(1, round(box_w * scale)), max(1, round(box_h * scale)))
-    frame = np.asarray(grey.resize(size, Image.Resampling.BILINEAR, box=box), dtype=np.uint8)
-    keypoints, descriptors = _detector().detectAndCompute(frame, None)
+    pixels = np.asarray(grey.resize(size, Image.Resampling.BILINEAR, box=box), dtype=np.uint8)
+    keypoints, descriptors = _detector().detectAndCompute(pixels, None)
     if descriptors is None or not keypoints:
         return _HEADER.pack(_MAGIC, aspect, 0)
     chosen = _spread(keypoints, size)

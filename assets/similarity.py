@@ -191,7 +191,7 @@ ByteArray = NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
-class _Frame:
+class Frame:
     """The reduced greyscale copy and the picture's own frame in it, which both the
     signals and the fingerprint start from, so a photo's frame is found once."""
 
@@ -200,24 +200,26 @@ class _Frame:
     box: tuple[int, int, int, int]
 
 
-def _frame(image: Image.Image) -> _Frame:
+def frame_of(image: Image.Image) -> Frame:
+    """Found once per photo: the signals, the fingerprint and the local features
+    (:mod:`assets.features`) all start from it."""
     grey = _grey(image)
     work = _work_image(grey)
-    return _Frame(grey, work, _content_box(np.asarray(work), _chroma_of(image, work.size)))
+    return Frame(grey, work, _content_box(np.asarray(work), _chroma_of(image, work.size)))
 
 
-def describe(image: Image.Image) -> tuple[dict[str, int], bytes]:
+def describe(image: Image.Image, frame: Frame | None = None) -> tuple[dict[str, int], bytes]:
     """The signals and the fingerprint of an upright image, as ingest stores them."""
-    frame = _frame(image)
+    frame = frame or frame_of(image)
     return _signals(frame), _fingerprint(image, frame)
 
 
 def compute_signals(image: Image.Image) -> dict[str, int]:
     """All named hashes of an upright image, as signed int64 values for the index."""
-    return _signals(_frame(image))
+    return _signals(frame_of(image))
 
 
-def _signals(frame: _Frame) -> dict[str, int]:
+def _signals(frame: Frame) -> dict[str, int]:
     grey = frame.grey
     signals = {"dhash": _bits_to_int64(np.asarray(imagehash.dhash(grey).hash, dtype=bool))}
     # imagehash resizes to 32×32 with LANCZOS first; doing that once here and handing
@@ -676,10 +678,10 @@ def fingerprint(image: Image.Image) -> bytes:
     so crops and rotations can be aligned), its detail level, how colourful the
     image is (to explain greyscale copies) and what trimming removed.
     """
-    return _fingerprint(image, _frame(image))
+    return _fingerprint(image, frame_of(image))
 
 
-def _fingerprint(image: Image.Image, frame: _Frame) -> bytes:
+def _fingerprint(image: Image.Image, frame: Frame) -> bytes:
     grey, work = frame.grey, frame.work
     left, top, right, bottom = frame.box
     width, height = work.size
