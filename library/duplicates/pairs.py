@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -319,10 +320,20 @@ class CheckMatch:
     score: float | None
 
 
+class _Candidates(Protocol):
+    def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
+        """Every stored photo some rule brings within its radius, with the closest rule."""
+        ...
+
+
 def matches_for(
-    session: Session, analysis: Analysis, index: SignalIndex | None = None
+    session: Session, analysis: Analysis, index: _Candidates | None = None
 ) -> list[CheckMatch]:
-    """Every catalog photo the analysed file duplicates, at its strongest level."""
+    """Every catalog photo the analysed file duplicates, at its strongest level.
+
+    ``index`` is a loaded `SignalIndex` or a `lookup.CatalogLookup` (which `check` uses);
+    both give the same candidates.
+    """
     matches: dict[int, CheckMatch] = {}
     same = session.scalar(select(Asset.id).where(Asset.sha256 == analysis.sha256))
     if same is not None:

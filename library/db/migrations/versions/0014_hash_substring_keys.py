@@ -1,0 +1,40 @@
+"""hash substring keys
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-11-29 07:20:00
+
+Three expression indexes on ``asset_hashes``, one per substring of a stored
+64-bit hash (bits 0-21, 22-42, 43-63), so a one-shot near-duplicate look-up
+(`library.duplicates.lookup`) asks the catalog for candidates with indexed
+look-ups instead of loading every hash. The database keeps them current at
+every insert; nothing at ingest changes. The expressions must stay spelled as
+`lookup.key_expression` spells them, or the planner will not use the indexes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+#: (index name, key expression): frozen here, as migrations are.
+KEYS = (
+    ("ix_asset_hashes_key0", "(value & 4194303)"),
+    ("ix_asset_hashes_key1", "((value >> 22) & 2097151)"),
+    ("ix_asset_hashes_key2", "((value >> 43) & 2097151)"),
+)
+
+
+def upgrade() -> None:
+    for name, expression in KEYS:
+        op.create_index(name, "asset_hashes", ["algorithm", sa.text(expression)], unique=False)
+
+
+def downgrade() -> None:
+    for name, _ in KEYS:
+        op.drop_index(name, table_name="asset_hashes")
