@@ -235,36 +235,47 @@ def update_pairs(
 def rescan(session: Session, workers: int | None = None) -> int:
     """A full pass: all pairs of all photos, through the index's all-pairs search.
 
-    Every stored pair is replaced, so the stored groups are rebuilt whole.
+    A rule within one signal takes the index's all-pairs; a cross-signal rule (a turned
+    pHash against stored pHashes, a crop window against stored low-frequency hashes)
+    queries the stored side's index with every query-side value (`cross_pairs`), so the
+    pairs within each side are never found only to be thrown away. One index per stored
+    signal serves all of its rules. Every stored pair is replaced, so the stored groups
+    are rebuilt whole.
     """
-    proposals: dict[tuple[int, int], Candidate] = {}
     names = sorted({n for rule in similarity.CANDIDATE_RULES for n in rule[:2]})
-    tables = load_signals(session, names)
-    for query, stored, radius in similarity.CANDIDATE_RULES:
-        q_ids, q_values = tables.get(query, (np.empty(0, np.int64), np.empty(0, np.int64)))
-        s_ids, s_values = tables.get(stored, (np.empty(0, np.int64), np.empty(0, np.int64)))
-        if query == stored:
-            found = HammingIndex(s_ids, s_values, max_radius=radius).pairs(radius, workers=workers)
-            pairs = [(int(a), int(b), int(d)) for a, b, d in found]
-        else:
-            # Cross-signal rules: one index over both sides, ids tagged by side.
-            ids = np.concatenate([s_ids * 2, q_ids * 2 + 1])
-            values = np.concatenate([s_values, q_values])
-            found = HammingIndex(ids, values, max_radius=radius).pairs(radius, workers=workers)
-            pairs = [
-                (int(a) // 2, int(b) // 2, int(d))
-                for a, b, d in found
-                if (int(a) ^ int(b)) & 1 and int(a) // 2 != int(b) // 2
-            ]
-        for a, b, distance in pairs:
-            key = (min(a, b), max(a, b))
-            if key not in proposals or distance < proposals[key].distance:
-                proposals[key] = Candidate(b, f"{query}→{stored}", distance)
+    proposals = full_pass_candidates(load_signals(session, names), workers)
     session.execute(delete(DuplicatePair))
     verified = _verify_and_store(session, proposals)
     rebuild_groups(session)
     backlog.clear(session)  # every photo has now been matched
     return len(verified)
+
+
+def full_pass_candidates(
+    tables: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    workers: int | None = None,
+) -> dict[tuple[int, int], Candidate]:
+    """Every pair of photos some rule brings within its radius, keyed (low id, high id),
+    with the first rule giving the smallest distance; ``tables`` as `load_signals` gives."""
+    proposals: dict[tuple[int, int], Candidate] = {}
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64))
+    indexes: dict[tuple[str, int], HammingIndex] = {}
+    for query, stored, radius in similarity.CANDIDATE_RULES:
+        q_ids, q_values = tables.get(query, empty)
+        if (stored, radius) not in indexes:
+            s_ids, s_values = tables.get(stored, empty)
+            indexes[stored, radius] = HammingIndex(s_ids, s_values, max_radius=radius)
+        index = indexes[stored, radius]
+        if query == stored:
+            found = index.pairs(radius, workers=workers)
+        else:
+            found = index.cross_pairs(q_ids, q_values, radius, workers=workers)
+            found = found[found[:, 0] != found[:, 1]]
+        for a, b, distance in found.tolist():
+            key = (min(a, b), max(a, b))
+            if key not in proposals or distance < proposals[key].distance:
+                proposals[key] = Candidate(b, f"{query}→{stored}", distance)
+    return proposals
 
 
 def _verify_and_store(
