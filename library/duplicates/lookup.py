@@ -68,7 +68,7 @@ class CatalogLookup:
         statement, params = self._statement(rules, signals)
         best: dict[int, Candidate] = {}
         found: dict[int, list[tuple[int, int]]] = {}
-        for rule, asset_id, value in self._session.execute(text(statement), params):
+        for rule, asset_id, value in self._rows(statement, params):
             found.setdefault(rule, []).append((asset_id, value))
         # Rule order decides ties, as in SignalIndex.candidates.
         for number, (query, stored, radius) in enumerate(rules):
@@ -80,6 +80,21 @@ class CatalogLookup:
                 if current is None or distance < current.distance:
                     best[asset_id] = Candidate(asset_id, f"{query}→{stored}", distance)
         return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
+
+    def _rows(self, statement: str, params: dict[str, Any]) -> list[Any]:
+        """Run the look-up; on PostgreSQL without JIT compilation for this one statement.
+
+        The planner's estimate for a few hundred keys per rule passes ``jit_above_cost``,
+        and compiling the statement took seconds where running it takes milliseconds.
+        """
+        if not self._postgres:
+            return list(self._session.execute(text(statement), params))
+        before = self._session.scalar(text("SELECT current_setting('jit')"))
+        self._session.execute(text("SELECT set_config('jit', 'off', true)"))
+        try:
+            return list(self._session.execute(text(statement), params))
+        finally:
+            self._session.execute(text("SELECT set_config('jit', :on, true)"), {"on": before})
 
     def _statement(
         self, rules: list[tuple[str, str, int]], signals: dict[str, int]
