@@ -151,7 +151,6 @@ class AssetHash(Base):
     asset: Mapped[Asset] = relationship(back_populates="hashes")
 
     __table_args__ = (
-        Index("ix_asset_hashes_algorithm_value", "algorithm", "value"),
         # The substring keys one-shot look-ups use (library.duplicates.lookup, migration 0014).
         Index("ix_asset_hashes_key0", "algorithm", text("(value & 4194303)")),
         Index("ix_asset_hashes_key1", "algorithm", text("((value >> 22) & 2097151)")),
