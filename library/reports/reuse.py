@@ -277,7 +277,8 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
         ids = sorted({u.asset_id for u, _ in pairs if u.asset_id} | members.get(key, set()))
         master = masters.get(key, key)
         assets = {i: photos[i] for i in ids if i in photos}
-        pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position))
+        # The usage id last: two usages at one position of an article keep one order.
+        pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position, p[0].id))
         firsts: dict[int, datetime] = {}
         for u, a in pairs:
             if u.asset_id and a.published and u.asset_id not in firsts:
