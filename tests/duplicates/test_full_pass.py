@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assets import similarity
+from library.duplicates import pairs
 from library.duplicates.hashbits import brute_force_query
 from library.duplicates.pairs import full_pass_candidates
 
@@ -50,7 +52,11 @@ def _reference(tables: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:  # typ
     return found
 
 
-def test_full_pass_candidates_equal_brute_force_per_rule() -> None:
+@pytest.mark.parametrize("share", [0.0, 10.0])  # both sides indexed together; queried
+def test_full_pass_candidates_equal_brute_force_per_rule(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pairs, "CROSS_QUERY_SHARE", share)
     tables = _signals(seed=5, photos=240)
     expected = _reference(tables)
     got = {key: (c.rule, c.distance) for key, c in full_pass_candidates(tables).items()}
