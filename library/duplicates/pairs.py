@@ -269,17 +269,18 @@ def full_pass_candidates(
     indexes: dict[tuple[str, int], HammingIndex] = {}
     for query, stored, radius in similarity.CANDIDATE_RULES:
         q_ids, q_values = tables.get(query, empty)
-        if (stored, radius) not in indexes:
-            s_ids, s_values = tables.get(stored, empty)
-            indexes[stored, radius] = HammingIndex(s_ids, s_values, max_radius=radius)
-        index = indexes[stored, radius]
-        if query == stored:
-            found = index.pairs(radius, workers=workers)
-        elif len(q_ids) <= CROSS_QUERY_SHARE * len(index):
-            found = index.cross_pairs(q_ids, q_values, radius, workers=workers)
-            found = found[found[:, 0] != found[:, 1]]
+        s_ids, s_values = tables.get(stored, empty)
+        if query != stored and len(q_ids) > CROSS_QUERY_SHARE * len(s_ids):
+            found = _tagged_pairs((s_ids, s_values), (q_ids, q_values), radius, workers)
         else:
-            found = _tagged_pairs(tables.get(stored, empty), (q_ids, q_values), radius, workers)
+            if (stored, radius) not in indexes:
+                indexes[stored, radius] = HammingIndex(s_ids, s_values, max_radius=radius)
+            index = indexes[stored, radius]
+            if query == stored:
+                found = index.pairs(radius, workers=workers)
+            else:
+                found = index.cross_pairs(q_ids, q_values, radius, workers=workers)
+                found = found[found[:, 0] != found[:, 1]]
         for a, b, distance in found.tolist():
             key = (min(a, b), max(a, b))
             if key not in proposals or distance < proposals[key].distance:
