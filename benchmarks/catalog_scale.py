@@ -1144,7 +1144,7 @@ def main() -> None:
         print(
             f"one cross-signal rule (lowfreq→lowfreq_c7, radius 8; {queries_:,} × {stored_:,} "
             f"hashes, {found_:,} pairs): index over both sides {before:.1f} s, "
-            f"stored side queried (cross_pairs) {now:.1f} s: {before / now:.1f}×"
+            f"stored side queried (cross_pairs) {now:.1f} s: {before / max(now, 1e-9):.1f}×"
         )
     if all_pairs:
         seconds, stored, groups, planted = all_pairs
