@@ -37,8 +37,9 @@ rows are consistent by construction), then ``VACUUM ANALYZE``.
 What it measures: every page of ``gallery_speed`` (the grid, search, filters,
 photo pages, group pages) through Flask's test client as a signed-in viewer,
 median and 95th percentile; `check` of real corpus files (identical, same
-pixels, near, unknown) as ``photodesk check FILE`` runs it (the Hamming index
-loaded from the catalog for the call) and with the index already loaded; the
+pixels, near, unknown) as ``photodesk check FILE`` runs it (candidates from the
+catalog's substring indexes), against the old way (the Hamming index loaded for
+the call) in the same run, both required to find the same candidates; the
 all-pairs near-duplicate pass (`library.duplicates.pairs.rescan`, rolled back).
 ``--explain`` prints, for each page over the 100 ms target, its slowest SQL
 statement with ``EXPLAIN (ANALYZE, BUFFERS)``.
@@ -81,10 +82,11 @@ from assets.hashes import IMAGEHASH_VERSION  # noqa: E402
 from library.catalog import queries, records, search, users  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
 from library.db.engine import Database, init_library  # noqa: E402
-from library.db.models import Asset, AssetHash  # noqa: E402
+from library.db.models import Asset  # noqa: E402
 from library.duplicates import membership, pairs  # noqa: E402
 from library.duplicates.check import check_files  # noqa: E402
 from library.duplicates.hamming import HammingIndex  # noqa: E402
+from library.duplicates.lookup import CatalogLookup  # noqa: E402
 from library.duplicates.pairs import SignalIndex, matches_for  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -845,42 +847,49 @@ def timed_pages(
 def time_check(
     database: Database, targets: list[CheckTarget], runs: int, loads: int
 ) -> list[tuple[str, float, float, str]]:
-    """`check` per kind of file: once as ``photodesk check FILE`` runs it (the Hamming index
-    loaded from the catalog for the call), and ``runs`` times with the index already
-    loaded; the index load alone ``loads`` times, and the file's analysis alone."""
+    """`check` per kind of file as ``photodesk check FILE`` runs it (`check_files`: the
+    candidates asked of the catalog's substring indexes), ``runs`` times, and the look-up
+    alone. Baseline in the same run, ``loads`` times: the Hamming index loaded from the
+    catalog (what every check call cost before) and the check with it already loaded; then
+    both ways must find the same matches for every target, or the run stops."""
     results = []
     with database.session_scope(write=False) as session:
-        for kind in CHECK_KINDS if loads else ():
-            path = str(next(t for t in targets if t.kind == kind).path)
-            began = time.perf_counter()
-            found = check_files(session, [path])[0]
-            took = (time.perf_counter() - began) * 1000
-            levels = ",".join(sorted({m.level for m, _ in found.matches})) or "none"
-            results.append((f"check {kind} file, 1 call (loads index)", took, took, levels))
-        # Baseline in the same run: the index loaded as before load_signals, a Python
-        # row per stored hash (commit 0daf214's SignalIndex).
-        began = time.perf_counter()
-        for name in pairs.stored_signals() if loads else ():
-            rows = session.execute(
-                select(AssetHash.asset_id, AssetHash.value).where(AssetHash.algorithm == name)
-            ).all()
-            HammingIndex(
-                np.array([r[0] for r in rows], dtype=np.int64),
-                np.array([r[1] for r in rows], dtype=np.int64),
-                max_radius=8,
+
+        def one_shot(path: str) -> None:
+            check_files(session, [path])
+
+        for kind in CHECK_KINDS:
+            paths = [str(t.path) for t in targets if t.kind == kind]
+            median, p95 = gallery_speed.measure(
+                gallery_speed._rotating(_Caller(one_shot), paths), runs
             )
-        took = (time.perf_counter() - began) * 1000
-        if loads:
-            results.append(("check: load the index row by row (before)", took, took, ""))
+            levels = ",".join(
+                sorted({m.level for m, _ in check_files(session, paths[:1])[0].matches})
+            )
+            results.append((f"check {kind} file (catalog look-ups)", median, p95, levels or "none"))
+        analyses = [analyze_file(str(t.path)) for t in targets]
+        lookup = CatalogLookup(session)
+        median, p95 = gallery_speed.measure(
+            gallery_speed._rotating(_Caller(lambda a: lookup.candidates(a.hashes)), analyses),
+            runs,
+        )
+        results.append(("  of which: candidates from the catalog", median, p95, ""))
+        paths = [str(t.path) for t in targets]
+        median, p95 = gallery_speed.measure(
+            gallery_speed._rotating(_Caller(analyze_file), paths), runs
+        )
+        results.append(("  of which: analyse the file", median, p95, ""))
+        if not loads:
+            return results
         samples = []
-        for _ in range(max(1, loads)):
+        for _ in range(loads):
             began = time.perf_counter()
             index = SignalIndex(session)
             samples.append((time.perf_counter() - began) * 1000)
         samples.sort()
         results.append(
             (
-                "check: load the Hamming index",
+                "before: load the Hamming index per call",
                 samples[len(samples) // 2],
                 samples[min(len(samples) - 1, int(len(samples) * 0.95))],
                 f"{len(index.indexes)}",
@@ -898,13 +907,17 @@ def time_check(
         for kind in CHECK_KINDS:
             paths = [str(t.path) for t in targets if t.kind == kind]
             median, p95 = gallery_speed.measure(gallery_speed._rotating(_Caller(warm), paths), runs)
-            results.append((f"check {kind} file (index loaded)", median, p95, ""))
-        paths = [str(t.path) for t in targets]
-        median, p95 = gallery_speed.measure(
-            gallery_speed._rotating(_Caller(analyze_file), paths), runs
-        )
-        results.append(("  of which: analyse the file", median, p95, ""))
+            results.append((f"before: check {kind} file, index loaded", median, p95, ""))
+        for analysis in analyses:
+            loaded = _as_rows(index.candidates(analysis.hashes))
+            if _as_rows(lookup.candidates(analysis.hashes)) != loaded:
+                raise SystemExit(f"check: the catalog look-up differs from the index: {analysis}")
+        results.append(("  same candidates both ways", 0.0, 0.0, f"{len(analyses)} files"))
     return results
+
+
+def _as_rows(found: list[pairs.Candidate]) -> list[tuple[int, str, int]]:
+    return [(c.asset_id, c.rule, c.distance) for c in found]
 
 
 class _Caller:
@@ -943,6 +956,37 @@ def time_one_signal_pairs(database: Database, name: str = "phash") -> tuple[floa
     return load, time.perf_counter() - began, len(ids), len(found)
 
 
+def time_cross_rule(
+    database: Database, query: str = "lowfreq", stored: str = "lowfreq_c7"
+) -> tuple[float, float, int, int, int]:
+    """One cross-signal rule of the full pass both ways in the same run: before, one index
+    over both sides with ids tagged by side (all pairs, then the pairs within a side
+    dropped); now, the stored side's index queried with the query side
+    (`HammingIndex.cross_pairs`). Seconds of each (index built and searched), the two
+    sides' sizes and the pairs found; the run stops if the two ways differ."""
+    with database.session_scope(write=False) as session:
+        tables = pairs.load_signals(session, [query, stored])
+    (q_ids, q_values), (s_ids, s_values) = tables[query], tables[stored]
+    began = time.perf_counter()
+    ids = np.concatenate([s_ids * 2, q_ids * 2 + 1])
+    found = HammingIndex(ids, np.concatenate([s_values, q_values]), max_radius=8).pairs(8)
+    across = found[((found[:, 0] ^ found[:, 1]) & 1 == 1) & (found[:, 0] // 2 != found[:, 1] // 2)]
+    before = time.perf_counter() - began
+    began = time.perf_counter()
+    crossed = HammingIndex(s_ids, s_values, max_radius=8).cross_pairs(q_ids, q_values, 8)
+    crossed = crossed[crossed[:, 0] != crossed[:, 1]]
+    now = time.perf_counter() - began
+    # As (query id, stored id, distance): the odd (query-side) tag is the query photo.
+    old = {
+        (int(b) // 2, int(a) // 2, int(d)) if a % 2 == 0 else (int(a) // 2, int(b) // 2, int(d))
+        for a, b, d in across.tolist()
+    }
+    new = {(int(a), int(b), int(d)) for a, b, d in crossed.tolist()}
+    if old != new:
+        raise SystemExit(f"cross_pairs differs from the tagged index on {query}→{stored}")
+    return before, now, len(q_ids), len(s_ids), len(new)
+
+
 def catalog_facts(url: str) -> tuple[list[tuple[str, int, int]], int]:
     """(table, rows, bytes with indexes) for the largest tables, and the database's size."""
     with psycopg.connect(plain_url(url)) as connection:
@@ -978,7 +1022,8 @@ def main() -> None:
         "--check-runs",
         type=int,
         default=3,
-        help="times the check's Hamming index is loaded; 0: only check with it loaded (CI)",
+        help="times the Hamming index is loaded for the baseline (the check before the "
+        "catalog look-ups); 0: no baseline (CI)",
     )
     parser.add_argument(
         "--signals",
@@ -1064,10 +1109,12 @@ def main() -> None:
     if not wanted or wanted.search("check"):
         print("timing check", flush=True)
         checks = time_check(database, targets, args.runs, args.check_runs)
-    one_signal = None
+    one_signal = cross_rule = None
     if not wanted or wanted.search("hamming"):
         print("timing the Hamming all-pairs of one signal", flush=True)
         one_signal = time_one_signal_pairs(database)
+        print("timing one cross-signal rule both ways", flush=True)
+        cross_rule = time_cross_rule(database)
     all_pairs = None
     if not wanted or wanted.search("all-pairs"):
         print("timing the all-pairs pass", flush=True)
@@ -1091,6 +1138,13 @@ def main() -> None:
         print(
             f"\nhamming all-pairs of one signal (phash, radius 8): load {load:.1f} s, "
             f"pairs {search_s:.1f} s: {found:,} pairs among {photos:,} photos"
+        )
+    if cross_rule:
+        before, now, queries_, stored_, found_ = cross_rule
+        print(
+            f"one cross-signal rule (lowfreq→lowfreq_c7, radius 8; {queries_:,} × {stored_:,} "
+            f"hashes, {found_:,} pairs): index over both sides {before:.1f} s, "
+            f"stored side queried (cross_pairs) {now:.1f} s: {before / max(now, 1e-9):.1f}×"
         )
     if all_pairs:
         seconds, stored, groups, planted = all_pairs

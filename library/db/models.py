@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -151,7 +152,12 @@ class AssetHash(Base):
 
     asset: Mapped[Asset] = relationship(back_populates="hashes")
 
-    __table_args__ = (Index("ix_asset_hashes_algorithm_value", "algorithm", "value"),)
+    __table_args__ = (
+        # The substring keys one-shot look-ups use (library.duplicates.lookup, migration 0016).
+        Index("ix_asset_hashes_key0", "algorithm", text("(value & 4194303)")),
+        Index("ix_asset_hashes_key1", "algorithm", text("((value >> 22) & 2097151)")),
+        Index("ix_asset_hashes_key2", "algorithm", text("((value >> 43) & 2097151)")),
+    )
 
 
 class AssetFingerprint(Base):

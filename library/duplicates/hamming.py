@@ -429,6 +429,85 @@ def _worker_count(workers: int | None, n: int) -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
+#: Probes per cross_pairs() work unit, as for pairs().
+_CROSS_PROBES_PER_TASK = 1 << 20
+
+
+@dataclass(frozen=True)
+class _CrossSide:
+    """What a cross_pairs() task reads: the index's tables and hashes and the query hashes.
+
+    Workers receive it once, when the pool starts; tasks are only row ranges.
+    """
+
+    tables: _FlatTables
+    hashes: HashArray
+    alive: BoolArray
+    queries: HashArray
+    radii: tuple[int, ...]
+    limit: int
+
+
+def _run_cross_task(side: _CrossSide, lo: int, hi: int) -> PairSlots:
+    """(query row, slot, distance) of every stored hash within the limit of queries[lo:hi].
+
+    A pair is kept only from the first table that can find it, so no pair repeats
+    (as `_verified` does for pairs()).
+    """
+    queries = side.queries[lo:hi]
+    found: list[PairSlots] = []
+    earlier: list[tuple[_Substring, int]] = []
+    for sub, base, radius in zip(
+        side.tables.substrings, side.tables.bases, side.radii, strict=True
+    ):
+        if radius < 0:
+            continue
+        masks = _flip_masks(sub.bits, radius)
+        probes = ((sub.keys(queries)[:, None] ^ masks[None, :]) + base).ravel()
+        starts = side.tables.offsets[probes]
+        which, positions = _expand_ranges(starts, side.tables.offsets[probes + 1] - starts)
+        rows = which // len(masks)
+        slots = side.tables.order[positions]
+        xor = side.hashes[slots] ^ queries[rows]
+        dist = popcount64(xor)
+        keep = (dist <= side.limit) & side.alive[slots]
+        for done, done_radius in earlier:
+            keep &= popcount64(done.keys(xor)) > done_radius
+        hit = np.flatnonzero(keep)
+        found.append((rows[hit] + lo, slots[hit], dist[hit].astype(np.int64)))
+        earlier.append((sub, radius))
+    rows_, slots_, dist_ = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return rows_, slots_, dist_
+
+
+#: The cross_pairs() side a worker process serves, set when the worker starts.
+_WORKER_SIDE: list[_CrossSide] = []
+
+
+def _start_cross_worker(side: _CrossSide) -> None:
+    _WORKER_SIDE[:] = [side]
+
+
+def _run_cross_in_worker(bounds: tuple[int, int]) -> PairSlots:
+    return _run_cross_task(_WORKER_SIDE[0], *bounds)
+
+
+def _run_cross_tasks(
+    side: _CrossSide, bounds: list[tuple[int, int]], workers: int
+) -> list[PairSlots]:
+    """As _run_pair_tasks: forked workers share the side copy-on-write."""
+    if workers <= 1 or len(bounds) <= 1:
+        return [_run_cross_task(side, lo, hi) for lo, hi in bounds]
+    method = "fork" if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(bounds)),
+        mp_context=mp.get_context(method),
+        initializer=_start_cross_worker,
+        initargs=(side,),
+    ) as pool:
+        return list(pool.map(_run_cross_in_worker, bounds))
+
+
 class HammingIndex:
     """Every stored hash within a Hamming radius, exactly, without scanning all of them.
 
@@ -512,6 +591,40 @@ class HammingIndex:
         tasks = _pair_tasks(views, [r for _, r in probed], limit)
         found = _run_pair_tasks(views, tasks, _worker_count(workers, len(self._ids)))
         return _pairs_from_positions(self._ids, found)
+
+    def cross_pairs(
+        self,
+        ids: npt.ArrayLike,
+        hashes: npt.ArrayLike,
+        radius: int | None = None,
+        *,
+        workers: int | None = None,
+    ) -> IntArray:
+        """(query id, stored id, distance) rows for every query hash within `radius` of a
+        stored one, sorted: a bipartite all-pairs, each query probing the tables once.
+
+        Cross-signal rules (a turned pHash against stored pHashes) want only pairs across
+        the two sides; an index over both sides would also find, and throw away, every
+        pair within each side. Query ids need not be unique nor differ from stored ids.
+        """
+        limit = self._radius(radius)
+        query_ids, query_hashes = _validated_items(ids, hashes)
+        self._flush()
+        if not len(query_ids) or not len(self._ids):
+            return np.empty((0, 3), dtype=np.int64)
+        radii = _substring_radii(limit, self.substrings)
+        side = _CrossSide(self._tables, self._hashes, self._alive, query_hashes, radii, limit)
+        per_query = sum(
+            _ball_size(sub.bits, r) for sub, r in zip(self._tables.substrings, radii, strict=True)
+        )
+        step = max(1, _CROSS_PROBES_PER_TASK // max(per_query, 1))
+        bounds = [(lo, min(lo + step, len(query_ids))) for lo in range(0, len(query_ids), step)]
+        workers_ = _worker_count(workers, max(len(query_ids), len(self._ids)))
+        found = _run_cross_tasks(side, bounds, workers_)
+        rows, slots, dist = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        left, right = query_ids[rows], self._ids[slots]
+        order = np.lexsort((right, left))
+        return np.column_stack((left[order], right[order], dist[order])).astype(np.int64)
 
     def add(self, ids: npt.ArrayLike, hashes: npt.ArrayLike) -> None:
         """Insert items; they go to a small scanned buffer merged into the tables lazily."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,12 @@ from library.duplicates.membership import rebuild_groups, refresh_groups
 
 #: A bulk ingest larger than this share of the library is checked with a full pass.
 FULL_PASS_SHARE = 0.2
+
+
+#: A cross-signal rule whose query side is at most this share of the stored side queries
+#: the stored side's index (`HammingIndex.cross_pairs`); larger query sides go through one
+#: index over both sides, whose all-pairs sweep is faster when both are large.
+CROSS_QUERY_SHARE = 0.25
 
 
 def stored_signals() -> list[str]:
@@ -244,31 +251,16 @@ def update_pairs(
 def rescan(session: Session, workers: int | None = None) -> int:
     """A full pass: all pairs of all photos, through the index's all-pairs search.
 
-    Every stored pair is replaced, so the stored groups are rebuilt whole.
+    A rule within one signal takes the index's all-pairs; a cross-signal rule (a turned
+    pHash against stored pHashes, a crop window against stored low-frequency hashes)
+    with a small query side queries the stored side's index (`cross_pairs`), so the
+    pairs within the stored side are never found only to be thrown away; with a large
+    one, one index over both sides (see CROSS_QUERY_SHARE). One index per stored
+    signal serves all of its rules. Every stored pair is replaced, so the stored groups
+    are rebuilt whole.
     """
-    proposals: dict[tuple[int, int], Candidate] = {}
     names = sorted({n for rule in similarity.CANDIDATE_RULES for n in rule[:2]})
-    tables = load_signals(session, names)
-    for query, stored, radius in similarity.CANDIDATE_RULES:
-        q_ids, q_values = tables.get(query, (np.empty(0, np.int64), np.empty(0, np.int64)))
-        s_ids, s_values = tables.get(stored, (np.empty(0, np.int64), np.empty(0, np.int64)))
-        if query == stored:
-            found = HammingIndex(s_ids, s_values, max_radius=radius).pairs(radius, workers=workers)
-            pairs = [(int(a), int(b), int(d)) for a, b, d in found]
-        else:
-            # Cross-signal rules: one index over both sides, ids tagged by side.
-            ids = np.concatenate([s_ids * 2, q_ids * 2 + 1])
-            values = np.concatenate([s_values, q_values])
-            found = HammingIndex(ids, values, max_radius=radius).pairs(radius, workers=workers)
-            pairs = [
-                (int(a) // 2, int(b) // 2, int(d))
-                for a, b, d in found
-                if (int(a) ^ int(b)) & 1 and int(a) // 2 != int(b) // 2
-            ]
-        for a, b, distance in pairs:
-            key = (min(a, b), max(a, b))
-            if key not in proposals or distance < proposals[key].distance:
-                proposals[key] = Candidate(b, f"{query}→{stored}", distance)
+    proposals = full_pass_candidates(load_signals(session, names), workers)
     session.execute(delete(DuplicatePair))
     verified = _verify_and_store(session, proposals)
     containment.rescan_contains(session, lambda: SignalIndex(session))
@@ -291,6 +283,57 @@ def _stored_pairs(
         )
         found.update((a, b) for a, b in rows if (a, b) in wanted)
     return found
+
+
+def full_pass_candidates(
+    tables: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    workers: int | None = None,
+) -> dict[tuple[int, int], Candidate]:
+    """Every pair of photos some rule brings within its radius, keyed (low id, high id),
+    with the first rule giving the smallest distance; ``tables`` as `load_signals` gives."""
+    proposals: dict[tuple[int, int], Candidate] = {}
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64))
+    indexes: dict[tuple[str, int], HammingIndex] = {}
+    for query, stored, radius in similarity.CANDIDATE_RULES:
+        q_ids, q_values = tables.get(query, empty)
+        s_ids, s_values = tables.get(stored, empty)
+        if query != stored and len(q_ids) > CROSS_QUERY_SHARE * len(s_ids):
+            found = _tagged_pairs((s_ids, s_values), (q_ids, q_values), radius, workers)
+        else:
+            if (stored, radius) not in indexes:
+                indexes[stored, radius] = HammingIndex(s_ids, s_values, max_radius=radius)
+            index = indexes[stored, radius]
+            if query == stored:
+                found = index.pairs(radius, workers=workers)
+            else:
+                found = index.cross_pairs(q_ids, q_values, radius, workers=workers)
+                found = found[found[:, 0] != found[:, 1]]
+        for a, b, distance in found.tolist():
+            key = (min(a, b), max(a, b))
+            if key not in proposals or distance < proposals[key].distance:
+                proposals[key] = Candidate(b, f"{query}→{stored}", distance)
+    return proposals
+
+
+def _tagged_pairs(
+    stored: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    query: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    radius: int,
+    workers: int | None,
+) -> npt.NDArray[np.int64]:
+    """(query id, stored id, distance) rows from one index over both sides, ids tagged
+    by side: the all-pairs search's cache-friendly sweep beats querying when both
+    sides are large (measured at 10^6 against 10^6: 12.7 s against 32.5 s of CPU)."""
+    ids = np.concatenate([stored[0] * 2, query[0] * 2 + 1])
+    values = np.concatenate([stored[1], query[1]])
+    found = HammingIndex(ids, values, max_radius=radius).pairs(radius, workers=workers)
+    a, b, distance = found[:, 0], found[:, 1], found[:, 2]
+    across = ((a ^ b) & 1 == 1) & (a // 2 != b // 2)
+    a, b, distance = a[across], b[across], distance[across]
+    query_first = a % 2 == 1
+    return np.column_stack(
+        (np.where(query_first, a, b) // 2, np.where(query_first, b, a) // 2, distance)
+    )
 
 
 def _verify_and_store(
@@ -344,10 +387,20 @@ class CheckMatch:
     score: float | None
 
 
+class _Candidates(Protocol):
+    def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
+        """Every stored photo some rule brings within its radius, with the closest rule."""
+        ...
+
+
 def matches_for(
-    session: Session, analysis: Analysis, index: SignalIndex | None = None
+    session: Session, analysis: Analysis, index: _Candidates | None = None
 ) -> list[CheckMatch]:
-    """Every catalog photo the analysed file duplicates, at its strongest level."""
+    """Every catalog photo the analysed file duplicates, at its strongest level.
+
+    ``index`` is a loaded `SignalIndex` or a `lookup.CatalogLookup` (which `check` uses);
+    both give the same candidates.
+    """
     matches: dict[int, CheckMatch] = {}
     same = session.scalar(select(Asset.id).where(Asset.sha256 == analysis.sha256))
     if same is not None:

@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from library.db.engine import chunked
 from library.db.models import Article, Asset, Usage
 from library.duplicates import membership
 from library.duplicates.review import original_of
@@ -144,7 +145,7 @@ class PhotoAudit:
         }
 
 
-def _photo_date(assets: Sequence[Asset]) -> tuple[date | None, str]:
+def _photo_date(assets: Sequence[PhotoFacts]) -> tuple[date | None, str]:
     """The earliest known date of the picture itself, and where it came from."""
     found: list[tuple[date, str]] = []
     for asset in assets:
@@ -177,33 +178,107 @@ def _cut(day: date, precision: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class UsageFacts:
+    """What the audit reads of a usage, without an ORM object (millions at scale)."""
+
+    id: int
+    asset_id: int | None
+    position: int
+    role: str
+    caption: str | None
+    credit: str | None
+    archive: bool
+    dates: list[Any] | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What the audit reads of an article."""
+
+    id: int
+    title: str
+    url: str | None
+    published: datetime | None
+    byline: str | None
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What the audit reads of a photo: its dates, size and credit."""
+
+    id: int
+    taken_at: str | None
+    original_date: str | None
+    width: int
+    height: int
+    credit: str | None
+    source: str | None
+
+
+_USAGE_COLUMNS = (
+    Usage.id,
+    Usage.asset_id,
+    Usage.position,
+    Usage.role,
+    Usage.caption,
+    Usage.credit,
+    Usage.archive,
+    Usage.dates,
+    Usage.description,
+)
+_ARTICLE_COLUMNS = (Article.id, Article.title, Article.url, Article.published, Article.byline)
+_PHOTO_COLUMNS = (
+    Asset.id,
+    Asset.taken_at,
+    Asset.original_date,
+    Asset.width,
+    Asset.height,
+    Asset.credit,
+    Asset.source,
+)
+
+
 def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit]:
-    """Every photo (with its duplicates) used in more than one article, with findings."""
+    """Every photo (with its duplicates) used in more than one article, with findings.
+
+    At millions of usages the audit first reads only which photo ran in which article,
+    then the details of the reused ones, and their photos in a few batched queries, all
+    as plain columns: ORM objects and one photo query per picture did not finish at 10M.
+    """
     clusters, masters = _clusters(session)
-    rows = session.execute(
-        select(Usage, Article)
+    placed = session.execute(
+        select(Usage.id, Usage.asset_id, Usage.article_id, Article.published)
         .join(Article, Usage.article_id == Article.id)
         .where(Usage.asset_id.is_not(None))
     ).all()
-    by_cluster: dict[int, list[tuple[Usage, Article]]] = defaultdict(list)
-    for usage, article in rows:
-        assert usage.asset_id is not None
-        by_cluster[clusters.get(usage.asset_id, usage.asset_id)].append((usage, article))
+    in_cluster: dict[int, list[tuple[int, int, datetime | None]]] = defaultdict(list)
+    for usage_id, asset_id, article_id, published in placed:
+        assert asset_id is not None
+        in_cluster[clusters.get(asset_id, asset_id)].append((usage_id, article_id, published))
+    reused = {
+        key
+        for key, rows in in_cluster.items()
+        if len({article for _, article, _ in rows}) >= 2
+        and (not since or any(p and p.date() >= since for _, _, p in rows))
+    }
+    del placed, in_cluster
+    by_cluster = _reused_usages(session, clusters, reused)
     bylines = Counter(b for b in session.scalars(select(Article.byline)) if b)
     members: dict[int, set[int]] = defaultdict(set)
     for member, cluster in clusters.items():
-        members[cluster].add(member)
+        if cluster in reused:
+            members[cluster].add(member)
+    wanted = {u.asset_id for pairs in by_cluster.values() for u, _ in pairs if u.asset_id}
+    photos = _photos(session, wanted | {m for ids in members.values() for m in ids})
     reports = []
     for key, pairs in by_cluster.items():
-        articles = {a.id for _, a in pairs}
-        if len(articles) < 2:
-            continue
-        if since and not any(a.published and a.published.date() >= since for _, a in pairs):
-            continue
         ids = sorted({u.asset_id for u, _ in pairs if u.asset_id} | members.get(key, set()))
         master = masters.get(key, key)
-        assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
-        pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position))
+        assets = {i: photos[i] for i in ids if i in photos}
+        # The usage id last: two usages at one position of an article keep one order.
+        pairs.sort(key=lambda p: (p[1].published or datetime.max, p[1].id, p[0].position, p[0].id))
         firsts: dict[int, datetime] = {}
         for u, a in pairs:
             if u.asset_id and a.published and u.asset_id not in firsts:
@@ -237,6 +312,40 @@ def reuse_report(session: Session, since: date | None = None) -> list[PhotoAudit
     return reports
 
 
+def _reused_usages(
+    session: Session, clusters: dict[int, int], reused: set[int]
+) -> dict[int, list[tuple[UsageFacts, ArticleFacts]]]:
+    """The usages of the reused pictures with their articles, by cluster key."""
+    by_cluster: dict[int, list[tuple[UsageFacts, ArticleFacts]]] = defaultdict(list)
+    if not reused:
+        return by_cluster
+    rows = session.execute(
+        select(*_USAGE_COLUMNS, *_ARTICLE_COLUMNS)
+        .join(Article, Usage.article_id == Article.id)
+        .where(Usage.asset_id.is_not(None))
+    )
+    articles: dict[int, ArticleFacts] = {}
+    split = len(_USAGE_COLUMNS)
+    for row in rows:
+        asset_id = row[1]
+        key = clusters.get(asset_id, asset_id)
+        if key not in reused:
+            continue
+        article = articles.get(row[split])
+        if article is None:
+            article = articles[row[split]] = ArticleFacts(*row[split:])
+        by_cluster[key].append((UsageFacts(*row[:split]), article))
+    return by_cluster
+
+
+def _photos(session: Session, ids: Iterable[int]) -> dict[int, PhotoFacts]:
+    found: dict[int, PhotoFacts] = {}
+    for chunk in chunked(sorted(ids)):
+        rows = session.execute(select(*_PHOTO_COLUMNS).where(Asset.id.in_(chunk)))
+        found.update({row[0]: PhotoFacts(*row) for row in rows})
+    return found
+
+
 def _clusters(session: Session) -> tuple[dict[int, int], dict[int, int]]:
     """asset → cluster key (its group's master), and cluster key → master."""
     clusters = membership.masters(session)
@@ -245,8 +354,8 @@ def _clusters(session: Session) -> tuple[dict[int, int], dict[int, int]]:
 
 def find_problems(
     audit: PhotoAudit,
-    assets: dict[int, Asset],
-    usages: Sequence[Usage],
+    assets: dict[int, PhotoFacts],
+    usages: Sequence[UsageFacts],
     bylines: Counter[str],
 ) -> list[Finding]:
     """One finding per cause, named after the original and graded by what it risks.
@@ -394,7 +503,11 @@ def find_problems(
 
 
 def _archive_date_conflicts(
-    row: UsageRow, usage: Usage, photo_day: date | None, day_source: str, first_use: date | None
+    row: UsageRow,
+    usage: UsageFacts,
+    photo_day: date | None,
+    day_source: str,
+    first_use: date | None,
 ) -> list[Finding]:
     findings = []
     for mention in usage.dates or []:
@@ -461,7 +574,7 @@ def places(text: str) -> set[str]:
 
 
 def _caption_contradictions(
-    rows: Sequence[UsageRow], by_id: dict[int, Usage], asset_id: int
+    rows: Sequence[UsageRow], by_id: dict[int, UsageFacts], asset_id: int
 ) -> list[Finding]:
     """Captions describing the same scene with other dates or other places.
 

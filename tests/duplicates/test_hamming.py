@@ -394,3 +394,56 @@ def test_a_scanned_index_answers_as_the_probed_one(monkeypatch: pytest.MonkeyPat
     assert scanned == probed
     keep = ~np.isin(ids, ids[::9])
     assert assert_queries_match(index, ids[keep], hashes[keep], targets, 8) > len(targets)
+
+
+# --- cross_pairs: one side indexed, the other side queried -----------------------------------
+
+
+def brute_force_cross(
+    query_ids: np.ndarray,
+    query_hashes: np.ndarray,
+    ids: np.ndarray,
+    hashes: np.ndarray,
+    radius: int,
+) -> list[list[int]]:
+    rows = []
+    for query_id, query_hash in zip(query_ids.tolist(), query_hashes.tolist(), strict=True):
+        for found_id, distance in brute_force_query(ids, hashes, query_hash, radius):
+            rows.append([query_id, found_id, distance])
+    return sorted(rows)
+
+
+@pytest.mark.parametrize(("radius", "substrings"), [(8, None), (8, 3), (5, 4), (0, None)])
+def test_cross_pairs_match_brute_force(radius: int, substrings: int | None) -> None:
+    ids, hashes = clustered_data(seeds=40, per_seed=12, seed=21)
+    # The query side: other variants of the same seeds, sharing some ids with the stored side.
+    query_ids, query_hashes = clustered_data(seeds=40, per_seed=6, seed=21, max_flips=14)
+    query_ids[::5] = ids[: len(query_ids[::5])]
+    index = HammingIndex(ids, hashes, substrings=substrings)
+    expected = brute_force_cross(query_ids, query_hashes, ids, hashes, radius)
+    assert len(expected) > 100
+    assert index.cross_pairs(query_ids, query_hashes, radius).tolist() == expected
+
+
+def test_cross_pairs_in_workers_and_small_tasks_lose_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hamming, "_CROSS_PROBES_PER_TASK", 3000)
+    ids, hashes = clustered_data(seeds=50, per_seed=10, seed=22)
+    query_ids, query_hashes = clustered_data(seeds=50, per_seed=4, seed=22)
+    index = HammingIndex(ids, hashes)
+    expected = brute_force_cross(query_ids, query_hashes, ids, hashes, 8)
+    assert index.cross_pairs(query_ids, query_hashes, workers=2).tolist() == expected
+    assert index.cross_pairs(query_ids, query_hashes, workers=1).tolist() == expected
+
+
+def test_cross_pairs_see_added_and_not_removed_items() -> None:
+    ids, hashes = clustered_data(seeds=20, per_seed=8, seed=23)
+    query_ids, query_hashes = clustered_data(seeds=20, per_seed=3, seed=23)
+    index = HammingIndex(ids[:100], hashes[:100])
+    index.add(ids[100:], hashes[100:])
+    index.remove(ids[:10])
+    expected = brute_force_cross(query_ids, query_hashes, ids[10:], hashes[10:], 8)
+    assert index.cross_pairs(query_ids, query_hashes).tolist() == expected
+    empty = np.empty(0, dtype=np.int64)
+    assert index.cross_pairs(empty, empty).shape == (0, 3)
