@@ -32,6 +32,7 @@ from PIL import Image
 
 from assets import similarity
 from assets.imaging import to_rgb
+from assets.renditions import fit
 
 #: Long side of the grey copy the cut works on: gutters of 8 px in a collage 2,500 px
 #: wide are still 2 px thick there.
@@ -119,7 +120,7 @@ def region_signals(image: Image.Image) -> list[Region]:
     boxes = find_regions(image)
     if not boxes:
         return []
-    source = _fit(image, _SOURCE_SIDE)
+    source = fit(image, _SOURCE_SIDE)
     width, height = source.size
     regions = []
     for box in boxes:
@@ -127,25 +128,16 @@ def region_signals(image: Image.Image) -> list[Region]:
         crop = source.crop(
             (round(left * width), round(top * height), round(right * width), round(bottom * height))
         )
-        small = _fit(crop, _SIGNAL_SIDE)
+        small = fit(crop, _SIGNAL_SIDE)
         regions.append(
             Region(box, similarity.compute_signals(small), similarity.fingerprint(small))
         )
     return regions
 
 
-def _fit(image: Image.Image, long_side: int) -> Image.Image:
-    width, height = image.size
-    scale = long_side / max(width, height)
-    if scale >= 1:
-        return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return image.resize(size, Image.Resampling.BOX, reducing_gap=1.0)
-
-
 def _cut_copy(image: Image.Image) -> Grey:
     grey = image if image.mode == "L" else to_rgb(image).convert("L")
-    return np.asarray(_fit(grey, _CUT_SIDE), dtype=np.float32)
+    return np.asarray(fit(grey, _CUT_SIDE), dtype=np.float32)
 
 
 def _cut(

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from assets import similarity
-from assets.verification import _fine_ncc, _normalise, _robust_ncc
+from assets.verification import _fine_ncc, _normalise, _robust_ncc, sample_thumb
 
 #: Stored bytes per photo may not exceed this (the issue's bound, beside the 4 KiB
 #: fingerprint).
@@ -391,12 +391,4 @@ def _aligned_region(
     xs, ys = np.meshgrid(steps * inner_aspect, steps)
     x = matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]
     y = matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]
-    thumb = outer.pixels
-    rows, cols = thumb.shape
-    px = np.clip(x / outer.aspect * cols - 0.5, 0, cols - 1.001)
-    py = np.clip(y * rows - 0.5, 0, rows - 1.001)
-    x0, y0 = px.astype(np.int64), py.astype(np.int64)
-    fx, fy = px - x0, py - y0
-    top = thumb[y0, x0] * (1 - fx) + thumb[y0, x0 + 1] * fx
-    bottom = thumb[y0 + 1, x0] * (1 - fx) + thumb[y0 + 1, x0 + 1] * fx
-    return np.asarray(top * (1 - fy) + bottom * fy)
+    return sample_thumb(outer, x, y)

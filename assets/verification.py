@@ -488,6 +488,11 @@ def _turned_regions(
     local_y = steps[None, :, None] * sizes[:, None, None]
     x = cos * local_x - sin * local_y + cx * outer.aspect
     y = sin * local_x + cos * local_y + cy
+    return sample_thumb(outer, x, y)
+
+
+def sample_thumb(outer: _Print, x: FloatArray, y: FloatArray) -> FloatArray:
+    """The thumbnail, bilinearly, at frame positions (x in heights, y in 0..1), clamped."""
     thumb = outer.pixels
     rows, cols = thumb.shape
     px = np.clip(x / outer.aspect * cols - 0.5, 0, cols - 1.001)
