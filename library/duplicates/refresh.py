@@ -128,6 +128,8 @@ class _pool:  # noqa: N801 - used as a context manager, like the executor it wra
 
     def __enter__(self) -> ProcessPoolExecutor | None:
         if self.workers > 1:
+            import assets.features  # noqa: F401  (OpenCV, loaded once before the fork)
+
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self.executor = ProcessPoolExecutor(self.workers, mp_context=context)

@@ -636,6 +636,10 @@ class IngestSession:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # OpenCV (local features) takes about 0.4 s to import: loaded here, before
+            # the fork, every worker shares it instead of importing it again.
+            import assets.features  # noqa: F401
+
             self._pool = ProcessPoolExecutor(
                 self.options.worker_count(),
                 mp_context=_context(self.options.start_method),
