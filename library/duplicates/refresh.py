@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from assets import similarity
-from assets.analysis import Analysis, analyze_file
+from assets.analysis import Analysis, analyze_file, preload
 from library.catalog.photos import add_hashes, region_rows
 from library.catalog.store import Store
 from library.db.engine import Database, chunked
@@ -128,7 +128,7 @@ class _pool:  # noqa: N801 - used as a context manager, like the executor it wra
 
     def __enter__(self) -> ProcessPoolExecutor | None:
         if self.workers > 1:
-            import assets.features  # noqa: F401  (OpenCV, loaded once before the fork)
+            preload()  # before the fork, so the workers share it
 
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

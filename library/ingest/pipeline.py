@@ -30,6 +30,7 @@ from assets.analysis import (
     FileDigest,
     analyze_file,
     digest_file,
+    preload,
     read_file,
 )
 from assets.errors import AssetError
@@ -636,10 +637,7 @@ class IngestSession:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # OpenCV (local features) takes about 0.4 s to import: loaded here, before
-            # the fork, every worker shares it instead of importing it again.
-            import assets.features  # noqa: F401
-
+            preload()  # before the fork, so the workers share it
             self._pool = ProcessPoolExecutor(
                 self.options.worker_count(),
                 mp_context=_context(self.options.start_method),
