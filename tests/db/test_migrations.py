@@ -21,6 +21,7 @@ from library.db.engine import (
 )
 from library.db.models import Base
 from library.errors import LibraryBusyError
+from tests.conftest import reset_postgres
 
 
 # SQLite reflection skips expression indexes (migration 0016's substring keys); PostgreSQL
@@ -64,6 +65,8 @@ def test_upgrade_gives_existing_tokens_an_expiry_and_keeps_their_last_use(
     from library.db.engine import alembic_config, make_engine
     from library.db.models import utcnow
 
+    if config.database_url:  # a database photodesk has never seen, not one at head
+        reset_postgres(config.database_url, keep_schema=False)
     config.root.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.url)
     command.upgrade(alembic_config(engine), "0003")

@@ -31,7 +31,7 @@ def test_backup_and_restore_round_trip(database: Database, tmp_path: Path) -> No
     else:
         assert PG_URL
         database.dispose()
-        reset_postgres(PG_URL)
+        reset_postgres(PG_URL, keep_schema=False)
         target = LibraryConfig(tmp_path / "restored", PG_URL)
     restored = restore_library(tmp_path / "backup", target)
     assert restored.files == 9

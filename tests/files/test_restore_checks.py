@@ -36,7 +36,7 @@ def target(database: Database, tmp_path: Path) -> LibraryConfig:
         return LibraryConfig(tmp_path / "restored")
     assert PG_URL
     database.dispose()
-    reset_postgres(PG_URL)
+    reset_postgres(PG_URL, keep_schema=False)
     return LibraryConfig(tmp_path / "restored", PG_URL)
 
 
