@@ -334,10 +334,13 @@ def check_features(
     """Whether B is a crop (possibly turned a little) of A or A of B, by local features.
 
     None when the feature data is missing or unreadable, or no transform is found. The
-    geometric rules are strict (enough inliers, most matches agreeing, spread over the
-    shared part, a near-similarity: turn at most ~10°, one frame inside the other,
-    showing at least 40 % of it) and the stored thumbnails must then correlate where
-    the transform lines them up, so a shared overlay or layout cannot carry a match.
+    transform must be a near-similarity (turn at most ~10°, one frame inside the other,
+    showing at least 40 % of it) and the stored thumbnails must then correlate where it
+    lines them up, so a shared overlay or layout cannot carry a match. Strong geometry
+    (enough inliers, most matches agreeing, spread over the shared part) needs the
+    thumbnails to agree like a verified crop; thin geometry (a half crop of a small
+    frame keeps a handful of stored points; a subject on a plain sky bunches them) only
+    places the frame, and the thumbnails must then agree more closely.
     """
     try:
         a, b = parse_features(data_a), parse_features(data_b)
