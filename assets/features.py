@@ -9,8 +9,9 @@ caption bars and the page around a picture trimmed, so points on a layout shared
 many pages are not kept), spread over the frame, in at most :data:`MAX_BYTES`.
 :func:`match_features` pairs the descriptors and fits a similarity transform
 (turn, scale, shift) with RANSAC; :func:`assets.verification.verify` runs it only on
-candidates the fingerprint check rejected, and accepts only strict geometry that the
-two thumbnails then confirm pixel by pixel over the part both show.
+candidates the fingerprint check rejected (or aligned only weakly), and accepts only a
+near-similarity that the two thumbnails then confirm pixel by pixel over the part both
+show, more closely when few points support it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ cross-correlation plus a correlation of fine detail, so candidates from the Hamm
 index are confirmed without decoding the originals again. Pairs those alignments
 reject get two more chances: a search for a copy turned by a few degrees and
 trimmed, and, when the fine detail already agrees, a correlation with smooth shading
-(a vignette, a local grade) taken out.
+(a vignette, a local grade) taken out. A searched alignment whose fine detail agrees
+only weakly must be confirmed by the turn search or the local features, because two
+frames of one scene line up that well too.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ def verify(
 
     ``features_a``/``features_b`` are the photos' local features
     (:func:`assets.features.local_features`); when both are given, a pair the
-    fingerprints reject gets one more chance as a heavy crop or a turned crop.
+    fingerprints reject gets one more chance as a heavy crop or a turned crop, and a
+    weak searched alignment must be confirmed (see :data:`_CONFIRM_FINE`).
     """
     a, b = _parse(fp_a), _parse(fp_b)
     if min(a.detail, b.detail) < LOW_DETAIL_THRESHOLD:
