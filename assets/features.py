@@ -9,8 +9,9 @@ caption bars and the page around a picture trimmed, so points on a layout shared
 many pages are not kept), spread over the frame, in at most :data:`MAX_BYTES`.
 :func:`match_features` pairs the descriptors and fits a similarity transform
 (turn, scale, shift) with RANSAC; :func:`assets.verification.verify` runs it only on
-candidates the fingerprint check rejected, and accepts only strict geometry that the
-two thumbnails then confirm pixel by pixel over the part both show.
+candidates the fingerprint check rejected (or aligned only weakly), and accepts only a
+near-similarity that the two thumbnails then confirm pixel by pixel over the part both
+show, more closely when few points support it.
 """
 
 from __future__ import annotations
@@ -192,8 +193,10 @@ _RATIO = 0.8
 _REPROJECTION = 0.015
 
 
-#: Fewer matched points than this cannot support a transform worth checking.
-_MIN_MATCHES = 8
+#: Fewer matched points than this cannot support a transform worth checking. A crop
+#: to half the picture of a small frame shares only a handful of stored points with
+#: its original; the thumbnails, not the point count, then carry the verdict.
+_MIN_MATCHES = 5
 
 
 def match_features(a: Features, b: Features) -> FeatureMatch | None:
@@ -303,6 +306,17 @@ _ACCEPT_ALIGNED = 0.9
 _ACCEPT_ALIGNED_FINE = 0.8
 
 
+#: Thin geometric evidence (fewer inliers, or inliers bunched in one part: a half crop
+#: of a small frame, a plain sky) still fixes where the inner frame lies when at least
+#: this many points agree and they are not a stray minority of the matches; the
+#: thumbnails must then agree more closely than after strong geometry.
+_FEW_INLIERS = 3
+_FEW_INLIER_SHARE = 0.35
+_FEW_SPREAD = 0.03
+_ACCEPT_FEW = 0.97
+_ACCEPT_FEW_FINE = 0.82
+
+
 @dataclass(frozen=True)
 class LocalVerdict:
     """The outcome of the feature check, with what a desk reads about it."""
@@ -321,10 +335,13 @@ def check_features(
     """Whether B is a crop (possibly turned a little) of A or A of B, by local features.
 
     None when the feature data is missing or unreadable, or no transform is found. The
-    geometric rules are strict (enough inliers, most matches agreeing, spread over the
-    shared part, a near-similarity: turn at most ~10°, one frame inside the other,
-    showing at least 40 % of it) and the stored thumbnails must then correlate where
-    the transform lines them up, so a shared overlay or layout cannot carry a match.
+    transform must be a near-similarity (turn at most ~10°, one frame inside the other,
+    showing at least 40 % of it) and the stored thumbnails must then correlate where it
+    lines them up, so a shared overlay or layout cannot carry a match. Strong geometry
+    (enough inliers, most matches agreeing, spread over the shared part) needs the
+    thumbnails to agree like a verified crop; thin geometry (a half crop of a small
+    frame keeps a handful of stored points; a subject on a plain sky bunches them) only
+    places the frame, and the thumbnails must then agree more closely.
     """
     try:
         a, b = parse_features(data_a), parse_features(data_b)
@@ -346,21 +363,29 @@ def check_features(
         # The same frame, upright: the fingerprint check has judged exactly this.
         return None
     reasons: list[str] = []
-    if found.inliers < _MIN_INLIERS or found.inliers < _MIN_INLIER_SHARE * found.matches:
+    if found.inliers < _FEW_INLIERS or found.inliers < _FEW_INLIER_SHARE * found.matches:
         reasons.append(f"only {found.inliers} of {found.matches} matched points agree")
     if abs(angle) > _MAX_ANGLE:
         reasons.append(f"turned {abs(angle):.0f}°, more than a small turn")
     if inside < _MIN_INSIDE or area < _MIN_SHARE:
         reasons.append(f"overlap {area:.0%} of the larger frame, {inside:.0%} inside it")
-    if found.spread < _MIN_SPREAD:
+    if found.spread < _FEW_SPREAD:
         reasons.append("matched points bunched in one part of the picture")
     summary = f"{found.inliers} of {found.matches} matched points agree"
     if reasons:
         return LocalVerdict(False, 0.0, "local features: " + "; ".join(reasons), area, angle)
+    strong = (
+        found.inliers >= _MIN_INLIERS
+        and found.inliers >= _MIN_INLIER_SHARE * found.matches
+        and found.spread >= _MIN_SPREAD
+    )
+    accept, accept_fine = (
+        (_ACCEPT_ALIGNED, _ACCEPT_ALIGNED_FINE) if strong else (_ACCEPT_FEW, _ACCEPT_FEW_FINE)
+    )
     region = _aligned_region(outer, inner.aspect, matrix)
     robust, plain = _robust_ncc(_normalise(inner.grid), _normalise(region))
     fine = _fine_ncc(inner.grid, region)
-    same = robust >= _ACCEPT_ALIGNED and fine >= _ACCEPT_ALIGNED_FINE
+    same = robust >= accept and fine >= accept_fine
     other = "A" if label == "B" else "B"
     what = [f"{label} is a crop of about {_round5(area * 100)} % of the original ({other})"]
     if abs(angle) >= 0.75:

@@ -52,7 +52,7 @@ from assets.imaging import to_rgb
 
 #: Bumped whenever a signal, the fingerprint layout or the verification rules change,
 #: so the catalog knows which stored values must be recomputed.
-SIGNALS_VERSION: str = "sim-3"
+SIGNALS_VERSION: str = "sim-4"
 
 
 #: Names of the pHash variants computed from the same 32×32 reduction.
@@ -434,6 +434,10 @@ def _content_box(
 _PAGE_GRID = 64
 
 
+#: A block longer than this many times its width is a bar of the page, not a picture.
+_MAX_PICTURE_SHAPE = 4.0
+
+
 def _picture_box(
     pixels: ByteArray, chroma: Callable[[], NDArray[np.int16] | None] | None = None
 ) -> tuple[int, int, int, int] | None:
@@ -481,6 +485,10 @@ def _picture_box(
     right, bottom = min(width, right + radius + 1), min(height, bottom + radius + 1)
     area = (right - left) * (bottom - top)
     if not 0.10 * width * height <= area <= 0.80 * width * height:
+        return None
+    # A site bar or banner of the page (a strip across it) is solid too, and is the
+    # same on every page of a template; a photo is not that long and thin.
+    if max(right - left, bottom - top) > _MAX_PICTURE_SHAPE * min(right - left, bottom - top):
         return None
     # Mostly picture inside (blown highlights may match a white page), mostly page outside.
     inside = solid[top:bottom, left:right]

@@ -6,7 +6,9 @@ cross-correlation plus a correlation of fine detail, so candidates from the Hamm
 index are confirmed without decoding the originals again. Pairs those alignments
 reject get two more chances: a search for a copy turned by a few degrees and
 trimmed, and, when the fine detail already agrees, a correlation with smooth shading
-(a vignette, a local grade) taken out.
+(a vignette, a local grade) taken out. A searched alignment whose fine detail agrees
+only weakly must be confirmed by the turn search or the local features, because two
+frames of one scene line up that well too.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ def verify(
 
     ``features_a``/``features_b`` are the photos' local features
     (:func:`assets.features.local_features`); when both are given, a pair the
-    fingerprints reject gets one more chance as a heavy crop or a turned crop.
+    fingerprints reject gets one more chance as a heavy crop or a turned crop, and a
+    weak searched alignment must be confirmed (see :data:`_CONFIRM_FINE`).
     """
     a, b = _parse(fp_a), _parse(fp_b)
     if min(a.detail, b.detail) < LOW_DETAIL_THRESHOLD:
@@ -128,11 +131,58 @@ def verify(
         turned = _best_turn(a, b)
         if turned is not None and turned.score >= _ACCEPT_TURN and turned.fine >= _ACCEPT_FINE_TURN:
             best, same = turned, True
+    if same and features_a and features_b and _weak(best):
+        return _confirm(best, a, b, features_a, features_b)
     if not same:
         local = _local_check(a, b, features_a, features_b)
         if local is not None:
             return local
     return Verification(round(best.score, 4), same, best.method, _explain(best, a, b, same))
+
+
+#: A searched alignment (a crop or a turn) whose fine detail agrees less than this is
+#: weak evidence: two frames of one scene shot a few degrees apart (the pdq desk) line
+#: up by a crop of the other at robust 0.95-0.97 and fine detail 0.51-0.62, as many
+#: true copies do when an upright crop only approximates a turn or a smaller crop;
+#: those have a better explanation (the turn search, or the local features at fine
+#: detail 0.8 or more). Copies that only an upright crop explains (blurred, graded)
+#: were seen down to 0.65 (benchmarks/README.md, issue 16, "crop to 50 % and no two
+#: photos in one group").
+_CONFIRM_FINE = 0.65
+
+
+def _weak(match: _Match) -> bool:
+    return match.searched and match.fine < _CONFIRM_FINE
+
+
+def _confirm(
+    best: _Match, a: _Print, b: _Print, features_a: bytes, features_b: bytes
+) -> Verification:
+    """A weak searched alignment stands only if a turn or the local features explain it better.
+
+    Only asked when both photos have local features; photos stored without them keep
+    the fingerprint's verdict.
+    """
+    if best.method != "turn" and best.score >= _TURN_WORTH:
+        turned = _best_turn(a, b)
+        if (
+            turned is not None
+            and turned.score >= _ACCEPT_TURN
+            and turned.fine >= _ACCEPT_FINE_TURN
+            and not _weak(turned)
+        ):
+            return Verification(round(turned.score, 4), True, "turn", _explain(turned, a, b, True))
+    local = _local_check(a, b, features_a, features_b)
+    if local is not None:
+        return local
+    detail = _explain(best, a, b, False)
+    return Verification(
+        round(best.score, 4),
+        False,
+        best.method,
+        f"{detail}: fine detail under {_CONFIRM_FINE} after a searched alignment, and neither"
+        " a turn nor the local features confirm it",
+    )
 
 
 def _local_check(

@@ -185,3 +185,71 @@ def test_flat_and_tiny_pictures_have_empty_features() -> None:
         parsed = features.parse_features(data)
         assert len(parsed.points) == 0
         assert features.match_features(parsed, parsed) is None
+
+
+def test_a_half_crop_with_its_points_bunched_on_the_subject_is_found() -> None:
+    """A rocket on a plain sky: the crop's points all sit on the rocket, too bunched to
+    vouch for the rest of the frame; the transform they give still places the crop, and
+    the thumbnails, agreeing closely there, decide."""
+    image = photo("rocket")
+    small = image.resize((140, round(image.height * 140 / image.width)), Image.Resampling.LANCZOS)
+    half = crop_to(small, 0.71, 1.0, 0.0)
+    _, print_a, local_a = stored(small)
+    _, print_b, local_b = stored(half)
+    found = features.match_features(
+        features.parse_features(local_a), features.parse_features(local_b)
+    )
+    assert found is not None and found.spread < features._MIN_SPREAD
+    assert not verification.verify(print_a, print_b).same
+    result = verification.verify(print_a, print_b, local_a, local_b)
+    assert result.same, result.detail
+    assert result.method == "features"
+    assert "B is a crop of about 50 % of the original (A)" in result.detail
+
+
+def shot(seed: int, texture: int) -> Image.Image:
+    """One scene (its shapes and coarse light fixed by ``seed``) shot once: the finer
+    texture, leaves, grain, small things moved, is 55 % shared with every other shot of
+    the scene and 45 % this shot's own (``texture``), as between two frames of one desk."""
+    scene_rng = np.random.default_rng(seed)
+    own_rng = np.random.default_rng(texture)
+    height, width = 720, 960
+    yy, xx = np.mgrid[0:height, 0:width] / width
+    pixels = np.zeros((height, width, 3))
+    for _ in range(8):
+        cy, cx, radius = (
+            scene_rng.uniform(0, 0.8),
+            scene_rng.uniform(0, 1),
+            scene_rng.uniform(0.05, 0.3),
+        )
+        blob = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * radius**2))
+        pixels += blob[..., None] * scene_rng.uniform(-120, 160, 3)
+    for cells in (12, 30, 60):
+        shared = scene_rng.uniform(-1, 1, (cells * 3 // 4, cells))
+        own = own_rng.uniform(-1, 1, (cells * 3 // 4, cells))
+        noise = shared if cells == 12 else np.sqrt(0.55) * shared + np.sqrt(0.45) * own
+        grey = np.clip((noise + 1) * 127.5, 0, 255).astype(np.uint8)
+        texture_image = Image.fromarray(grey).resize((width, height), Image.Resampling.BICUBIC)
+        pixels += (np.asarray(texture_image, dtype=np.float64)[..., None] - 127.5) * 0.4
+    return Image.fromarray(np.clip(pixels + 110, 0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_two_frames_of_one_scene_are_not_one_photo_by_a_weak_crop(seed: int) -> None:
+    """A crop of another frame of the scene lines up with this frame by its shapes, and
+    its fine detail half agrees: the crop search alone would call it a copy. With local
+    features stored, such a weak searched alignment must be confirmed, and nothing does."""
+    first = shot(seed, 100)
+    other = shot(seed, 200)
+    box = (96, 108, 96 + 768, 108 + 576)
+    _, print_a, local_a = stored(first)
+    _, print_b, local_b = stored(reencode(other.crop(box), quality=90))
+    alone = verification.verify(print_a, print_b)
+    assert alone.same and alone.method == "crop"  # photos stored without local features
+    result = verification.verify(print_a, print_b, local_a, local_b)
+    assert not result.same, result.detail
+    assert "neither a turn nor the local features confirm it" in result.detail
+    # The same crop of this very frame is a copy, with or without local features.
+    _, print_c, local_c = stored(reencode(first.crop(box), quality=90))
+    assert verification.verify(print_a, print_c, local_a, local_c).same
+    assert verification.verify(print_a, print_c).same

@@ -132,3 +132,25 @@ def test_a_vignetted_copy_is_found() -> None:
         similarity.fingerprint(vignette(photo("coffee"), 0.75)),
     )
     assert outcome.same, outcome.detail
+
+
+def test_a_bar_across_the_page_is_not_taken_for_its_picture() -> None:
+    """The site bar of a template is one solid block, the same on every page: when the
+    picture blends into the page (a logo on white), the bar must not be compared in
+    its place, or every page of the template would be the same photo."""
+    page = Image.new("RGB", (1280, 700), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, 1280, 100), fill=(180, 20, 30))
+    draw.text((40, 24), "THE DAILY NEWS", fill="white", font=ImageFont.load_default(size=44))
+    draw.text(
+        (760, 40), "World  Politics  Sport", fill="white", font=ImageFont.load_default(size=24)
+    )
+    draw.rounded_rectangle((60, 180, 220, 300), 20, fill=(20, 90, 200))
+    font = ImageFont.load_default(size=18)
+    for y in range(340, 680, 27):
+        draw.text((40, y), " ".join(WORDS[: 9 + y % 5]), fill=(30, 30, 30), font=font)
+    page = reencode(page, quality=85)
+    found = similarity._picture_box(np.asarray(similarity._work_image(page.convert("L"))))
+    assert found is None
+    left, top, right, bottom = content_box(page)
+    assert (bottom - top) * 4 > right - left
