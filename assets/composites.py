@@ -82,6 +82,10 @@ _SEAM_SHARE = 0.65
 _SEAM_QUARTER = 0.4
 _SEAM_RING = 0.7
 
+#: A line as seam-like as this share of a seam's score, further off but within a
+#: gutter's width, makes the two a band (a door frame, a pillar), not a seam.
+_SEAM_TWIN = 0.7
+
 #: A line beyond that differs from one before by under this share of the step across
 #: means the picture goes on past it; edges along the two sides that correlate above
 #: this mean structure crosses it; bands whose grey-level histograms (quarter by
@@ -206,9 +210,19 @@ def _cut(
             return
     for axis in (0, 1):
         seam = _seam(grey, tones, box, axis)
-        if seam is not None:
-            for piece in seam:
-                _cut(grey, tones, piece, page, leaves, depth + 1)
+        if seam is None:
+            continue
+        # A seam parts two pictures: when one side holds none (the sky over a sharp
+        # horizon, a strip too thin to be a photo), the line was an edge inside one.
+        kept: list[tuple[Box, float | None]] = []
+        for piece in seam:
+            inside: list[tuple[Box, float | None]] = []
+            _cut(grey, tones, piece, page, inside, depth + 1)
+            if not any(_is_picture(grey, leaf, colour) for leaf, colour in inside):
+                break
+            kept.extend(inside)
+        else:
+            leaves.extend(kept)
             return
     leaves.append((box, page))
 
@@ -373,6 +387,9 @@ def _seam(grey: Grey, tones: _Colour, box: Box, axis: int) -> list[Box] | None:
         usual = float(np.median(far)) if len(far) else 0.0
         if len(ring) and float(ring.max()) - usual > _SEAM_RING * (score[index] - usual):
             continue  # one edge of a band (a post, a frame), or a pattern of lines
+        band = score[(distance > 8) & (distance <= max(12, _MAX_GUTTER * extent))]
+        if len(band) and float(band.max()) >= _SEAM_TWIN * score[index]:
+            continue  # one edge of a wider band: a door frame, a pillar
         quarters = np.array_split(wins[index], 4)
         if min(float(np.mean(quarter)) for quarter in quarters) < _SEAM_QUARTER:
             continue  # an edge that fades or stops along the line
@@ -409,6 +426,10 @@ def _sharp_seam(lines: Grey, low: int) -> int | None:
         around = np.concatenate([share[index - 6 : index - 1], share[index + 2 : index + 7]])
         if float(np.max(around)) > _SHARP_QUIET:
             continue
+        band = share[index + 7 : index + 1 + max(12, int(_MAX_GUTTER * extent))]
+        behind = share[max(0, index + 1 - max(12, int(_MAX_GUTTER * extent))) : max(0, index - 6)]
+        if max(float(np.max(band, initial=0)), float(np.max(behind, initial=0))) >= _SHARP_SHARE:
+            continue  # one edge of a band a few pixels wide: a door frame, a pillar
         quarters = np.array_split(steps[index] > _SHARP_STEP, 4)
         if min(float(np.mean(quarter)) for quarter in quarters) < _SHARP_QUARTER:
             continue  # an edge inside a photo (a counter top) fades or stops somewhere
@@ -463,11 +484,22 @@ def _crossed(lines: Grey, seam: int) -> bool:
     table legs) carry on; two photos put together share no structure, so the changes
     along one side's line do not correlate with those along the other's.
     """
-    before = np.diff(lines[seam - 2])
-    after = np.diff(lines[seam + 1])
+    before = _fine(lines[seam - 2])
+    after = _fine(lines[seam + 1])
     if float(before.std()) == 0 or float(after.std()) == 0:
         return False
     return float(np.corrcoef(before, after)[0, 1]) > _SEAM_CORRELATION
+
+
+def _fine(line: Grey) -> Grey:
+    """A line's fine structure: the line less its average over 7 pixels around.
+
+    Broad shading correlates between two unrelated pictures by chance (a line has
+    few independent stretches of it); posts, masts and legs are fine structure.
+    """
+    kernel = np.full(7, 1 / 7, dtype=np.float32)
+    padded = np.pad(line, 3, mode="edge")
+    return line - np.convolve(padded, kernel, mode="valid")
 
 
 def _same_tones(lines: NDArray[np.uint8], seam: int) -> bool:
