@@ -12,14 +12,22 @@ The cut is a recursive XY-cut on a greyscale copy about 640 px on the long side:
   both sides (a sky fades out instead, a pillar rarely spans the whole frame);
 * a *seam* is where two photos were put edge to edge without a gutter: a straight
   line across the whole cell where the pixels on either side stop resembling each
-  other, while just inside each side they still do.
+  other, while just inside each side they still do. A clear step (most positions
+  change a lot) is one kind; two photos of like tones meet with a weak step, found
+  by comparing the step across the line with the steps inside each side. Either is
+  confirmed by what lies on both sides: no structure crossing it, different
+  colours, detail on each side, no second edge a few pixels on (a door frame), and
+  a picture on each side once cut.
 
 Each leaf is a picture when it is large enough, not too long and thin, and mostly
 not the page colour (a text block or headline is). Two or more pictures make a
 composite; one picture on a page is the plain case :func:`assets.similarity`
 already handles (the picture's own frame), so it is not reported here. A plain
-photo is never cut: it has no gutter across its whole frame, and its seams are
-checked against the detail on both sides.
+photo is almost never cut: it has no gutter across its whole frame, and a line that
+looks like a seam must pass every check above. What still passes is a straight edge
+from side to side between two unlike textures with nothing crossing it (a
+building's edge against the sky, in a small copy); benchmarks/README.md counts them
+on the corpora.
 """
 
 from __future__ import annotations
@@ -88,8 +96,8 @@ _SEAM_TWIN = 0.7
 
 #: A line beyond that differs from one before by under this share of the step across
 #: means the picture goes on past it; edges along the two sides that correlate above
-#: this mean structure crosses it; bands whose grey-level histograms (quarter by
-#: quarter along the line) overlap by all but this share on average are the same tones.
+#: this mean structure crosses it; bands whose colour histograms (quarter by quarter
+#: along the line) overlap by all but this share on average are the same tones.
 _CONTINUES = 0.6
 _SEAM_CORRELATION = 0.25
 _SEAM_TONES = 0.42
