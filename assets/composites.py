@@ -355,12 +355,13 @@ def _seam(grey: Grey, tones: _Colour, box: Box, axis: int) -> list[Box] | None:
 
     Two photos put side by side differ at the line where they meet by more than each
     differs from itself a few lines further in, at most positions along that line,
-    even when their tones are close (two skies); inside a photo that happens only
-    along an edge, and an edge rarely runs straight across the whole frame. Those
-    that do (a horizon, a door frame, a lamp post) are told apart by what lies on
-    either side: the picture goes on past a door frame or a post (a line beyond
-    resembles one before), an object crossing a horizon continues across it, and
-    the two sides of a seam differ in their tones while each holds real detail.
+    even when their grey levels are close (two smooth areas of one tone with no
+    texture still defeat it); inside a photo that happens only along an edge, and an
+    edge rarely runs straight across the whole frame. Those that do (a horizon, a
+    door frame, a lamp post) are told apart by what lies on either side: the picture
+    goes on past a post (a line beyond resembles one before), a door frame's far edge
+    follows a few pixels on, an object crossing a horizon continues across it, and the
+    two sides of a seam differ in their colours while each holds real detail.
     """
     lines = _lines(grey, box, axis)
     extent, length = lines.shape
