@@ -289,16 +289,6 @@ def picture_rank(session: Session, ids: Iterable[int]) -> Callable[[int], Any]:
     return lambda node: (node not in framed, areas.get(node, 0), -node)
 
 
-def held_apart(edges: dict[Pair, Edge], parts: list[list[int]]) -> dict[Pair, Edge]:
-    """Links between two different groups: the ones a decision or the originals rule overrode."""
-    group_of = {m: i for i, members in enumerate(parts) for m in members}
-    return {
-        k: e
-        for k, e in edges.items()
-        if k[0] in group_of and k[1] in group_of and group_of[k[0]] != group_of[k[1]]
-    }
-
-
 # --- the facts a group needs -------------------------------------------------------------
 
 
