@@ -133,6 +133,8 @@ def find_regions(image: Image.Image) -> list[Fractions]:
         return []
     leaves: list[tuple[Box, float | None]] = []
     _cut(grey, _Colour(image, (width, height)), (0, 0, width, height), None, leaves, depth=0)
+    if len(leaves) < 2:  # a plain photo, most of the time: nothing to judge
+        return []
     boxes = [box for box, page in leaves if _is_picture(grey, box, page)]
     if len(boxes) < 2 or len(boxes) > _MAX_REGIONS:
         return []
