@@ -92,16 +92,19 @@ def analyze_file(
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
     time_limit: float = DEFAULT_TIME_LIMIT,
     data: bytes | None = None,
+    render: bool = True,
 ) -> Analysis:
     """Digest, decode, hash, read metadata and render one file; never raises.
 
     ``data`` is the file's content when the caller has read it already (and will
-    store exactly those bytes).
+    store exactly those bytes). ``render=False`` skips encoding the renditions, for
+    a caller that keeps the stored ones and wants only the signals: they are computed
+    from the same decode either way, so they are the same.
     """
     result = Analysis(path)
     try:
         with _time_limit(time_limit):
-            _analyze(result, max_pixels, data)
+            _analyze(result, max_pixels, data, render)
     except AssetError as exc:
         result.error = str(exc)
     except MemoryError:
@@ -115,17 +118,19 @@ def analyze_file(
     return result
 
 
-def _analyze(result: Analysis, max_pixels: int, data: bytes | None = None) -> None:
+def _analyze(result: Analysis, max_pixels: int, data: bytes | None, render: bool) -> None:
     if data is None:
         data = read_file(result.path)
     result.size = len(data)
     result.sha256 = digests.sha256_hex(data)
     image = imaging.open_image(data, max_pixels)
     with imaging.decoding():
-        _analyze_image(result, data, image, max_pixels)
+        _analyze_image(result, data, image, max_pixels, render)
 
 
-def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -> None:
+def _analyze_image(
+    result: Analysis, data: bytes, image: Any, max_pixels: int, render: bool
+) -> None:
     result.info = imaging.image_info(image)
     # Metadata never costs the photo: read_metadata turns every problem into a warning.
     result.metadata = metadata.read_metadata(data, image, Path(result.path))
@@ -150,12 +155,9 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
             image = imaging.open_image(data, max_pixels)
     if own is None:
         decoded = imaging.decode_photo(image, renditions.RENDITIONS["web"][0], data)
-        # Each smaller image is scaled from the next larger one, never from the decode.
-        web = renditions.fit(decoded.shown, renditions.RENDITIONS["web"][0])
-        thumb = renditions.fit(web, renditions.RENDITIONS["thumb"][0])
-        preview, larger = renditions.encode(web, "web", profile), web
+        larger = renditions.fit(decoded.shown, renditions.RENDITIONS["web"][0])
+        preview = renditions.encode(larger, "web", profile) if render else None
     else:
-        thumb = renditions.fit(decoded.shown, renditions.RENDITIONS["thumb"][0])
         preview, larger = own, decoded.shown
     # Signals come from the largest image at hand: the 1280 px preview, or the reduced
     # decode (at least 480 px), whose hashes are within a bit or two of the preview's
@@ -169,11 +171,13 @@ def _analyze_image(result: Analysis, data: bytes, image: Any, max_pixels: int) -
     result.hashes, result.fingerprint = similarity.describe(signal, frame)
     result.fingerprint_version = similarity.SIGNALS_VERSION
     result.features = local_features(signal, frame)
-    if result.fingerprint is not None:
-        result.regions = composite_regions(
-            larger if decoded.signal is decoded.shown else decoded.signal
-        )
-    result.renditions = [preview, renditions.encode(thumb, "thumb", profile)]
+    result.regions = composite_regions(
+        larger if decoded.signal is decoded.shown else decoded.signal
+    )
+    if render and preview is not None:
+        # Each smaller image is scaled from the next larger one, never from the decode.
+        thumb = renditions.fit(larger, renditions.RENDITIONS["thumb"][0])
+        result.renditions = [preview, renditions.encode(thumb, "thumb", profile)]
     result.warnings = [*result.metadata.warnings, *decoded.warnings]
 
 

@@ -92,15 +92,15 @@ def refresh_signals(
             found = {i: str(store.absolute(p)) for i, p in paths.items()}
             items = sorted(found.items())
             paths_in_order = [path for _, path in items]
+            # The stored renditions stay: only the signals are computed again.
+            signals_of = partial(analyze_file, render=False)
             results = (
-                pool.map(analyze_file, paths_in_order)
-                if pool
-                else map(analyze_file, paths_in_order)
+                pool.map(signals_of, paths_in_order) if pool else map(signals_of, paths_in_order)
             )
             fresh: list[tuple[int, Analysis]] = []
             for (asset_id, _), analysis in zip(items, results, strict=True):
-                if analysis.error or not analysis.fingerprint:
-                    report.failed.append((asset_id, analysis.error or "no fingerprint"))
+                if analysis.error:
+                    report.failed.append((asset_id, analysis.error))
                 else:
                     fresh.append((asset_id, analysis))
             report.failed += [(i, "no longer in the catalog") for i in batch if i not in found]

@@ -244,3 +244,20 @@ def test_jpeg_draft_decode_is_reduced_but_large_enough(tmp_path: Path) -> None:
     image = imaging.open_image(path.read_bytes())
     decoded = imaging.decode(image, long_side=1280)
     assert 1280 <= max(decoded.size) < 4000
+
+
+@pytest.mark.parametrize("size", [(900, 600), (2400, 1600)], ids=["own-preview", "rendered"])
+def test_signals_without_renditions_are_the_signals_ingest_stores(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Refreshing old signals skips the encodes; what it stores must not differ."""
+    from tests.conftest import make_jpeg
+
+    path = str(make_jpeg(tmp_path / "photo.jpg", size, seed=5))
+    full, signals_only = analyze_file(path), analyze_file(path, render=False)
+    assert [r.kind for r in full.renditions] == ["web", "thumb"]
+    assert signals_only.renditions == [] and signals_only.error is None
+    assert signals_only.hashes == full.hashes
+    assert signals_only.fingerprint == full.fingerprint
+    assert signals_only.features == full.features
+    assert signals_only.content_digest == full.content_digest
