@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from assets import similarity, verification
 from library.db.engine import chunked
-from library.db.models import AssetFingerprint, AssetHash, AssetRegion, ContainedPhoto
+from library.db.models import AssetRegion, ContainedPhoto
 from library.duplicates.builder import Group, Member, _master_why, _photos, paths_of
 from library.duplicates.hamming import HammingIndex
+from library.duplicates.stored import fingerprints, signals_of
 
 #: The member level of a composite in the group of a photo it shows.
 CONTAINS = "contains"
@@ -98,12 +99,13 @@ def update_contains(session: Session, asset_ids: Sequence[int], index: object) -
     """Find the links of newly ingested photos, both ways round; returns the photos touched.
 
     ``index`` is the :class:`library.duplicates.pairs.SignalIndex` the pairs were
-    found with (it holds the new photos too).
+    found with (it holds the new photos too). Only the batch's own rows and the rows
+    of its candidates are read, so a batch costs the same in a library of many
+    composites as in one of few, but for the region index itself.
     """
     if not asset_ids:
         return set()
     new = set(asset_ids)
-    composites = _composites(session)
     found: dict[tuple[int, int], tuple[int, verification.Verification]] = {}
     # New composites: each of their regions against the photos.
     regions = [
@@ -116,29 +118,30 @@ def update_contains(session: Session, asset_ids: Sequence[int], index: object) -
         )
     ]
     for region_id, owner, signals, fingerprint in regions:
-        wanted = [
+        proposed = [
             c.asset_id
             for c in index.candidates(signals, exclude=owner)  # type: ignore[attr-defined]
-            if c.asset_id not in composites
         ]
-        prints = _fingerprints(session, wanted)
-        for photo in wanted:
+        wanted = set(proposed) - _composites_among(session, proposed)
+        prints = fingerprints(session, wanted)
+        for photo in sorted(wanted):
             if photo in prints:
-                _try(found, owner, photo, region_id, fingerprint, prints[photo])
+                _try(found, owner, photo, region_id, fingerprint, prints[photo][0])
     # New photos: against the regions already stored.
-    plain = sorted(new - composites)
-    if plain and composites:
+    plain = sorted(new - {owner for _, owner, _, _ in regions})
+    if plain and _any_composite(session):
         stored = RegionIndex(session)
-        signals_of = _signals_of(session, plain)
-        prints = _fingerprints(session, plain)
-        region_prints = _region_prints(session, stored.owner)
-        for photo in plain:
-            if photo not in prints:
-                continue
-            for region_id in stored.candidates(signals_of.get(photo, {})):
+        signals = signals_of(session, plain)
+        prints = fingerprints(session, plain)
+        near = {
+            photo: stored.candidates(signals.get(photo, {})) for photo in plain if photo in prints
+        }
+        region_prints = _region_prints(session, set().union(*near.values()))
+        for photo, candidates in near.items():
+            for region_id in sorted(candidates):
                 owner = stored.owner[region_id]
                 if owner != photo and region_id in region_prints:
-                    _try(found, owner, photo, region_id, region_prints[region_id], prints[photo])
+                    _try(found, owner, photo, region_id, region_prints[region_id], prints[photo][0])
     return _store(session, found)
 
 
@@ -153,18 +156,17 @@ def shown_photos(
     covered = sum(region.share for region in regions)
     kind = "collage" if covered >= _COLLAGE_COVER else "page"
     found: dict[int, tuple[str, float, verification.Verification]] = {}
-    composites = _composites(session)
     for region in regions:
-        wanted = [
+        proposed = [
             c.asset_id
             for c in index.candidates(region.signals)  # type: ignore[attr-defined]
-            if c.asset_id not in composites
         ]
-        prints = _fingerprints(session, wanted)
-        for photo in wanted:
+        wanted = set(proposed) - _composites_among(session, proposed)
+        prints = fingerprints(session, wanted)
+        for photo in sorted(wanted):
             if photo not in prints:
                 continue
-            result = verification.verify(region.fingerprint, prints[photo])
+            result = verification.verify(region.fingerprint, prints[photo][0])
             if result.same and (photo not in found or result.score > found[photo][2].score):
                 where = (
                     f"this file shows the photo inside a {kind} of {len(regions)} pictures,"
@@ -236,28 +238,19 @@ def _composites(session: Session) -> set[int]:
     return set(session.scalars(select(AssetRegion.asset_id).distinct()))
 
 
-def _signals_of(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    for chunk in chunked(asset_ids):
-        for asset_id, name, value in session.execute(
-            select(AssetHash.asset_id, AssetHash.algorithm, AssetHash.value).where(
-                AssetHash.asset_id.in_(chunk)
-            )
-        ):
-            found[asset_id][name] = value
-    return found
-
-
-def _fingerprints(session: Session, asset_ids: Iterable[int]) -> dict[int, bytes]:
-    found: dict[int, bytes] = {}
+def _composites_among(session: Session, asset_ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
     for chunk in chunked(sorted(set(asset_ids))):
-        rows = session.execute(
-            select(AssetFingerprint.asset_id, AssetFingerprint.data).where(
-                AssetFingerprint.asset_id.in_(chunk)
+        found.update(
+            session.scalars(
+                select(AssetRegion.asset_id).where(AssetRegion.asset_id.in_(chunk)).distinct()
             )
         )
-        found.update({asset_id: data for asset_id, data in rows})
     return found
+
+
+def _any_composite(session: Session) -> bool:
+    return session.scalar(select(AssetRegion.id).limit(1)) is not None
 
 
 def _region_prints(session: Session, region_ids: Iterable[int]) -> dict[int, bytes]:

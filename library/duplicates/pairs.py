@@ -10,7 +10,6 @@ same transaction. :func:`matches_for` checks a file that is not in the library.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,11 +22,12 @@ from sqlalchemy.orm import Session
 from assets import similarity, verification
 from assets.analysis import Analysis
 from library.db.engine import chunked
-from library.db.models import Asset, AssetFingerprint, AssetHash, DuplicatePair
+from library.db.models import Asset, AssetHash, DuplicatePair
 from library.duplicates import backlog, containment
 from library.duplicates.builder import LEVELS
 from library.duplicates.hamming import HammingIndex
 from library.duplicates.membership import rebuild_groups, refresh_groups
+from library.duplicates.stored import fingerprints, signals_of
 
 #: A bulk ingest larger than this share of the library is checked with a full pass.
 FULL_PASS_SHARE = 0.2
@@ -64,7 +64,7 @@ class SignalIndex:
 
     def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
         """Bring newly committed photos into the index without reloading it."""
-        self.add_many(_signals_of(session, list(asset_ids)))
+        self.add_many(signals_of(session, list(asset_ids)))
 
     def add(self, asset_id: int, signals: dict[str, int]) -> None:
         self.add_many({asset_id: signals})
@@ -186,34 +186,6 @@ def _copy_signals(
 # --- finding pairs ----------------------------------------------------------------------
 
 
-def _signals_of(session: Session, asset_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    for chunk in chunked(asset_ids):
-        rows = session.execute(
-            select(AssetHash.asset_id, AssetHash.algorithm, AssetHash.value).where(
-                AssetHash.asset_id.in_(chunk)
-            )
-        )
-        for asset_id, name, value in rows:
-            found[asset_id][name] = value
-    return found
-
-
-def _fingerprints(
-    session: Session, asset_ids: Iterable[int]
-) -> dict[int, tuple[bytes, bytes | None]]:
-    """Each photo's fingerprint and local features (None when it has none)."""
-    found: dict[int, tuple[bytes, bytes | None]] = {}
-    for chunk in chunked(set(asset_ids)):
-        rows = session.execute(
-            select(
-                AssetFingerprint.asset_id, AssetFingerprint.data, AssetFingerprint.features
-            ).where(AssetFingerprint.asset_id.in_(chunk))
-        )
-        found.update({asset_id: (data, local) for asset_id, data, local in rows})
-    return found
-
-
 def wants_full_pass(session: Session, new: int) -> bool:
     """A bulk ingest that is a large share of the library is checked by one full pass,
     which is faster than that many single look-ups."""
@@ -235,7 +207,7 @@ def update_pairs(
         if wants_full_pass(session, len(asset_ids)):
             return rescan(session)
         index = SignalIndex(session)
-    signals = _signals_of(session, list(asset_ids))
+    signals = signals_of(session, list(asset_ids))
     proposals: dict[tuple[int, int], Candidate] = {}
     for asset_id in asset_ids:
         for candidate in index.candidates(signals.get(asset_id, {}), exclude=asset_id):
@@ -348,7 +320,7 @@ def _verify_and_store(
     for chunk in chunked(involved):
         rows = session.execute(select(Asset.id, Asset.content_digest).where(Asset.id.in_(chunk)))
         digests.update({asset_id: digest for asset_id, digest in rows})
-    prints = _fingerprints(session, [i for pair in proposals for i in pair])
+    prints = fingerprints(session, [i for pair in proposals for i in pair])
     stored: list[tuple[int, int]] = []
     for (a, b), candidate in sorted(proposals.items()):
         if (a, b) in existing or digests.get(a) == digests.get(b):
@@ -417,7 +389,7 @@ def matches_for(
     if analysis.fingerprint:
         index = index or SignalIndex(session)
         candidates = [c for c in index.candidates(analysis.hashes) if c.asset_id not in matches]
-        prints = _fingerprints(session, [c.asset_id for c in candidates])
+        prints = fingerprints(session, [c.asset_id for c in candidates])
         for candidate in candidates:
             stored = prints.get(candidate.asset_id)
             if stored is None:
