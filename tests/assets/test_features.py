@@ -163,7 +163,7 @@ def test_local_features_fit_in_four_kilobytes() -> None:
         b"not features at all, just some bytes of the wrong kind",
         struct.pack("<4sfH", b"PDF1", 1.5, 3) + b"\x00" * 10,  # says 3 points, holds less
         struct.pack("<4sfH", b"PDF1", float("nan"), 0),
-        struct.pack("<4sfH", b"XXXX", 1.5, 0),
+        struct.pack("<4sfH", b"RIFF", 1.5, 0),  # another format's magic
         b"\x00" * 5000,
     ],
 )
