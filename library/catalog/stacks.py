@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from library.catalog.groupusages import NOT_SHARED
 from library.db.models import DuplicateGroup, DuplicateMember
 
 
@@ -56,7 +57,7 @@ def stack(
     # A composite listed in a photo's group ("contains") is another picture: it is
     # neither stacked behind the photo nor a reason to stack it.
     groups_here = select(DuplicateMember.group_id).where(
-        DuplicateMember.asset_id.in_(list(ids)), DuplicateMember.level != "contains"
+        DuplicateMember.asset_id.in_(list(ids)), DuplicateMember.level.not_in(NOT_SHARED)
     )
     rows = session.execute(
         select(
@@ -67,7 +68,7 @@ def stack(
             DuplicateGroup.size,
         )
         .join(DuplicateGroup, DuplicateGroup.id == DuplicateMember.group_id)
-        .where(DuplicateMember.group_id.in_(groups_here), DuplicateMember.level != "contains")
+        .where(DuplicateMember.group_id.in_(groups_here), DuplicateMember.level.not_in(NOT_SHARED))
     ).all()
     members: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
@@ -112,7 +113,7 @@ def stacks_of(session: Session, ids: Collection[int]) -> dict[int, Stack]:
         .where(
             DuplicateMember.asset_id.in_(list(ids)),
             DuplicateGroup.size > 1,
-            DuplicateMember.level != "contains",
+            DuplicateMember.level.not_in(NOT_SHARED),
         )
     )
     return {asset_id: Stack(key, size) for asset_id, key, size in rows}
