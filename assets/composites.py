@@ -159,10 +159,8 @@ def region_signals(image: Image.Image) -> list[Region]:
         crop = source.crop(
             (round(left * width), round(top * height), round(right * width), round(bottom * height))
         )
-        small = fit(crop, _SIGNAL_SIDE)
-        regions.append(
-            Region(box, similarity.compute_signals(small), similarity.fingerprint(small))
-        )
+        signals, fingerprint = similarity.describe(fit(crop, _SIGNAL_SIDE))
+        regions.append(Region(box, signals, fingerprint))
     return regions
 
 

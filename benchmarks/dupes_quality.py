@@ -263,10 +263,10 @@ class Collector:
         started = time.process_time()
         # Exactly what ingest stores: signals of the thumbnail made from the decode.
         small = signal_image(image)
-        signals = similarity.compute_signals(small)
-        fingerprint = similarity.fingerprint(small)
+        frame = similarity.frame_of(small)  # found once for all three, as ingest does
+        signals, fingerprint = similarity.describe(small, frame)
         middle = time.process_time()
-        local = features.local_features(small)
+        local = features.local_features(small, frame)
         self.feature_seconds += time.process_time() - middle
         self.seconds += middle - started
         # Composites are cut on the web-size copy ingest keeps, as ingest does.
