@@ -13,6 +13,7 @@ import click
 from library.config import DEFAULT_LIBRARY, LibraryConfig, resolve_config
 from library.dates import parse_day
 from library.db.engine import Database, open_library
+from library.duplicates import saved_index
 from library.errors import InvalidValueError, PhotodeskError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -224,3 +225,12 @@ def redact(url: str) -> str:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}@{host}"
     return url
+
+
+def keep_index_current(ctx: Context) -> None:
+    """Keep a saved signal index current after photos changed; one that cannot be
+    written only makes checks slower, so say so and go on."""
+    try:
+        saved_index.keep_current(ctx.database())
+    except saved_index.SavedIndexError as exc:
+        click.echo(f"warning: {exc}", err=True)

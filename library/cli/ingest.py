@@ -18,6 +18,7 @@ from library.cli.base import (
     cli,
     default_user,
     emit_json,
+    keep_index_current,
     pass_context,
 )
 from library.cli.jobs import report_dispatched
@@ -112,6 +113,8 @@ def ingest(
         for warning in report.warnings:
             click.echo(f"warning: {warning['path']}: {warning['warning']}", err=True)
         click.echo(report.summary())
+    if not dry_run:
+        keep_index_current(ctx)
     if report.failed:
         sys.exit(EXIT_FAILED_FILES)
 

@@ -597,6 +597,19 @@ class NearDuplicateBacklog(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class MatchedAsset(Base):
+    """The generation in which a photo was last matched. A saved signal index built at
+    generation G holds every photo's signals as of then; the photos matched since
+    (generation > G), with the backlog, are what it may lack (library.duplicates.saved_index)."""
+
+    __tablename__ = "matched_assets"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class MatcherState(Base):
     """One row: bumped by every transaction that matches photos, so a matcher that keeps
     its index in memory knows when someone else has matched photos it has not seen."""

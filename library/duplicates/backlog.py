@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from library.db.engine import chunked
-from library.db.models import MatcherState, NearDuplicateBacklog, utcnow
+from library.db.models import MatchedAsset, MatcherState, NearDuplicateBacklog, utcnow
 
 
 def add(session: Session, asset_ids: Iterable[int]) -> None:
@@ -39,17 +39,43 @@ def count(session: Session) -> int:
 
 def mark_matched(session: Session, asset_ids: Sequence[int]) -> None:
     """These photos' pairs are stored: out of the backlog, and the generation moves on."""
-    for chunk in chunked(sorted(set(asset_ids))):
+    ids = sorted(set(asset_ids))
+    for chunk in chunked(ids):
         session.execute(
             delete(NearDuplicateBacklog).where(NearDuplicateBacklog.asset_id.in_(chunk))
         )
-    bump(session)
+    _record(session, ids, bump(session))
 
 
 def clear(session: Session) -> None:
     """A full pass matched every photo."""
+    ids = pending(session)
     session.execute(delete(NearDuplicateBacklog))
-    bump(session)
+    _record(session, ids, bump(session))
+
+
+def _record(session: Session, asset_ids: list[int], generation: int) -> None:
+    """Note the generation that matched these photos, for saved indexes built before it.
+
+    A photo leaves the backlog only here, and enters it whenever its signals are
+    written, so a photo whose signals changed after generation G is pending or has a
+    row above G.
+    """
+    for chunk in chunked(asset_ids):
+        session.execute(delete(MatchedAsset).where(MatchedAsset.asset_id.in_(chunk)))
+        session.execute(
+            insert(MatchedAsset),
+            [{"asset_id": asset_id, "generation": generation} for asset_id in chunk],
+        )
+
+
+def changed_since(session: Session, generation: int) -> list[int]:
+    """Photos whose signals may have changed after ``generation``: matched since, or pending."""
+    query = union(
+        select(MatchedAsset.asset_id).where(MatchedAsset.generation > generation),
+        select(NearDuplicateBacklog.asset_id),
+    )
+    return sorted(session.scalars(query))
 
 
 def bump(session: Session) -> int:

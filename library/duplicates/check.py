@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assets.analysis import analyze_file
 from library.catalog import queries, records
 from library.duplicates.lookup import CatalogLookup
 from library.duplicates.pairs import CheckMatch, matches_for
+from library.duplicates.saved_index import SavedIndex
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,12 +40,21 @@ class FileCheck:
         return data
 
 
-def check_files(session: Session, paths: Iterable[str]) -> list[FileCheck]:
-    """Check each file; a file that cannot be read gets its reason and the rest go on."""
+def check_files(
+    session: Session, paths: Iterable[str], root: Path | None = None
+) -> list[FileCheck]:
+    """Check each file; a file that cannot be read gets its reason and the rest go on.
+
+    Candidates come from the library's saved index when ``root`` has one (a few
+    milliseconds at a million photos), else from the catalog's substring indexes
+    (about 200 ms there); both give the same candidates (saved_index.py, lookup.py).
+    """
     results: list[FileCheck] = []
-    # Indexed look-ups in the catalog: a check at a million photos costs about a
-    # second, where loading the Hamming index cost minutes (see lookup.py).
-    lookup = CatalogLookup(session)
+    lookup: SavedIndex | CatalogLookup | None = None
+    if root is not None:
+        lookup = SavedIndex.open(session, root)
+    if lookup is None:
+        lookup = CatalogLookup(session)
     for path in paths:
         analysis = analyze_file(path)
         if analysis.error:

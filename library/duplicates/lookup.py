@@ -45,6 +45,29 @@ def key_expression(part: _Substring) -> str:
     return f"((value >> {part.shift}) & {mask})"
 
 
+def best_candidates(
+    rules: list[tuple[str, str, int]],
+    signals: dict[str, int],
+    found: dict[int, list[tuple[int, int]]],
+    exclude: int | None,
+) -> list[Candidate]:
+    """Each photo once, by its closest rule, from (photo, stored value) rows per rule number.
+
+    Rule order decides ties, as in SignalIndex.candidates, so every way of finding
+    candidates names the same rule for a photo.
+    """
+    best: dict[int, Candidate] = {}
+    for number, (query, stored, radius) in enumerate(rules):
+        for asset_id, value in sorted(found.get(number, [])):
+            distance = hamming_distance(signals[query], value)
+            if distance > radius or asset_id == exclude:
+                continue
+            current = best.get(asset_id)
+            if current is None or distance < current.distance:
+                best[asset_id] = Candidate(asset_id, f"{query}→{stored}", distance)
+    return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
+
+
 class CatalogLookup:
     """`SignalIndex.candidates` answered by the catalog's substring indexes, per call.
 
@@ -66,20 +89,10 @@ class CatalogLookup:
         if not rules:
             return []
         statement, params = self._statement(rules, signals)
-        best: dict[int, Candidate] = {}
         found: dict[int, list[tuple[int, int]]] = {}
         for rule, asset_id, value in self._rows(statement, params):
             found.setdefault(rule, []).append((asset_id, value))
-        # Rule order decides ties, as in SignalIndex.candidates.
-        for number, (query, stored, radius) in enumerate(rules):
-            for asset_id, value in sorted(found.get(number, [])):
-                distance = hamming_distance(signals[query], value)
-                if distance > radius or asset_id == exclude:
-                    continue
-                current = best.get(asset_id)
-                if current is None or distance < current.distance:
-                    best[asset_id] = Candidate(asset_id, f"{query}→{stored}", distance)
-        return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
+        return best_candidates(rules, signals, found, exclude)
 
     def _rows(self, statement: str, params: dict[str, Any]) -> list[Any]:
         """Run the look-up; on PostgreSQL without JIT compilation for this one statement.

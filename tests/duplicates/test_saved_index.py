@@ -1,0 +1,164 @@
+"""The saved signal index gives exactly the catalog's candidates, however old it is."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import delete, insert, select
+
+from library.db.engine import Database
+from library.db.models import Asset, AssetHash
+from library.duplicates import backlog, saved_index
+from library.duplicates.lookup import CatalogLookup
+from library.duplicates.saved_index import SavedIndex
+from tests.conftest import make_jpeg
+from tests.duplicates.hashdata import add_photos, as_rows, flip, queries_near, signed
+
+CENTRES_SEED = 23
+
+
+def _centres(rng: random.Random) -> list[int]:
+    # Extremes in the high bits: the sign bit set, every bit set, none.
+    return [rng.getrandbits(64) for _ in range(3)] + [1 << 63, (1 << 64) - 1, 0]
+
+
+def _compare(database: Database, queries: list[dict[str, int]]) -> tuple[int, int]:
+    """Both ways give the same rows; returns (matches found, photos read from the catalog)."""
+    with database.session_scope(write=False) as session:
+        saved = SavedIndex.open(session, database.config.root)
+        assert saved is not None
+        catalog = CatalogLookup(session)
+        for query in queries:
+            assert as_rows(saved.candidates(query)) == as_rows(catalog.candidates(query))
+        some = as_rows(catalog.candidates(queries[0]))[0][0]
+        assert as_rows(saved.candidates(queries[0], exclude=some)) == as_rows(
+            catalog.candidates(queries[0], exclude=some)
+        )
+        return sum(len(catalog.candidates(q)) for q in queries), len(saved.changed)
+
+
+def _update(database: Database, rebuild: bool = False) -> saved_index.UpdateResult:
+    with database.session_scope(write=False) as session:
+        return saved_index.update(session, database.config.root, rebuild=rebuild)
+
+
+def test_saved_index_equals_the_catalog_before_and_after_changes(database: Database) -> None:
+    rng = random.Random(CENTRES_SEED)
+    centres = _centres(rng)
+    first = add_photos(database, rng, centres, 60, matched=True)
+    queries = queries_near(rng, centres)
+    built = _update(database)
+    assert (built.action, built.photos, built.layers) == ("built", 60, 1)
+    found, changed = _compare(database, queries)
+    assert found > 100 and changed == 0
+
+    # New photos, some still in the backlog and some matched since: read from the catalog.
+    add_photos(database, rng, centres, 15)
+    add_photos(database, rng, centres, 15, matched=True)
+    more, changed = _compare(database, queries)
+    assert more > found and changed == 30
+
+    # A photo's signals replaced (as refresh does): its old values must not match any more,
+    # its new ones must. Another photo deleted: never a candidate.
+    refreshed, deleted = first[0], first[1]
+    far = [signed(flip(c ^ 0xFFFF_0000_FFFF_0000, rng, (0, 0, 0))) for c in centres]
+    with database.session_scope() as session:
+        names = list(
+            session.scalars(select(AssetHash.algorithm).where(AssetHash.asset_id == refreshed))
+        )
+        session.execute(delete(AssetHash).where(AssetHash.asset_id == refreshed))
+        session.execute(
+            insert(AssetHash),
+            [
+                {"asset_id": refreshed, "algorithm": n, "value": far[i % len(far)]}
+                | {"library_version": "test"}
+                for i, n in enumerate(names)
+            ],
+        )
+        backlog.add(session, [refreshed])
+        backlog.mark_matched(session, [refreshed])
+        session.execute(delete(Asset).where(Asset.id == deleted))
+    queries.append({"phash": far[0], "lowfreq": far[1], "dhash": far[2]})
+    with database.session_scope(write=False) as session:
+        rows = as_rows(CatalogLookup(session).candidates(queries[-1]))
+    assert refreshed in {asset_id for asset_id, _, _ in rows}
+    _compare(database, queries)
+
+    # Appending a layer leaves nothing to read from the catalog but the backlog.
+    appended = _update(database)
+    assert (appended.action, appended.layers, appended.photos) == ("appended", 2, 31)
+    assert _compare(database, queries)[1] == 15
+    assert _update(database).action == "appended"  # the backlog is always read again
+    assert _compare(database, queries)[1] == 15
+
+
+def test_many_layers_fold_into_one(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(CENTRES_SEED + 1)
+    centres = _centres(rng)
+    add_photos(database, rng, centres, 20, matched=True)
+    queries = queries_near(rng, centres)
+    _update(database)
+    for _ in range(saved_index.MAX_LAYERS):
+        add_photos(database, rng, centres, 4, matched=True)
+        result = _update(database)
+    assert (result.action, result.layers) == ("folded", 2)
+    files = list((database.config.root / saved_index.FOLDER).glob("layer-*.bin"))
+    assert len(files) == 2  # the folded layers' files are gone
+    assert _compare(database, queries)[1] == 0
+
+
+def test_an_index_that_does_not_fit_is_not_read(database: Database) -> None:
+    rng = random.Random(CENTRES_SEED + 2)
+    add_photos(database, rng, _centres(rng), 5, matched=True)
+    _update(database)
+    manifest_path = database.config.root / saved_index.FOLDER / saved_index.MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    for key, value in (
+        ("signals_version", "sim-0"),
+        ("catalog", "sqlite:///elsewhere.sqlite3"),
+        ("generation", manifest["generation"] + 1),  # a catalog restored from an older backup
+        ("format", 0),
+    ):
+        manifest_path.write_text(json.dumps({**manifest, key: value}))
+        with database.session_scope(write=False) as session:
+            assert SavedIndex.open(session, database.config.root) is None, key
+    manifest_path.write_text("{not json")
+    with database.session_scope(write=False) as session:
+        assert SavedIndex.open(session, database.config.root) is None
+    # It is built again from the catalog, not appended to.
+    assert _update(database).action == "built"
+
+
+def test_cli_index_and_check(run, database: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for seed in range(4):
+        make_jpeg(tmp_path / "in" / f"photo-{seed}.jpg", (640, 480), seed=seed)
+    assert run("ingest", str(tmp_path / "in")).exit_code == 0
+    resized = tmp_path / "probe" / "small.jpg"
+    resized.parent.mkdir()
+    Image.open(tmp_path / "in" / "photo-2.jpg").resize((320, 240)).save(resized, quality=60)
+    probe = [str(resized), str(tmp_path / "in" / "photo-1.jpg")]
+    before = run("check", "--json", *probe)
+    assert [m["level"] for r in json.loads(before.stdout) for m in r["matches"]] == [
+        "near",
+        "identical",
+    ]
+    result = run("dupes", "index")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("signal index built: 4 photos in it, 1 layer")
+    assert run("check", "--json", *probe).stdout == before.stdout
+
+    # A folder that cannot hold the index: one line naming it, and check still answers.
+    folder = database.config.root / saved_index.FOLDER
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("in the way")
+    failed = run("dupes", "index")
+    assert failed.exit_code != 0
+    assert failed.stderr.count("\n") == 1 and str(folder) in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert run("check", "--json", *probe).stdout == before.stdout
