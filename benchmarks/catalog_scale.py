@@ -83,7 +83,7 @@ from library.catalog import queries, records, search, users  # noqa: E402
 from library.config import LibraryConfig  # noqa: E402
 from library.db.engine import Database, init_library  # noqa: E402
 from library.db.models import Asset  # noqa: E402
-from library.duplicates import membership, pairs  # noqa: E402
+from library.duplicates import membership, pairs, saved_index  # noqa: E402
 from library.duplicates.check import check_files  # noqa: E402
 from library.duplicates.hamming import HammingIndex  # noqa: E402
 from library.duplicates.lookup import CatalogLookup  # noqa: E402
@@ -879,6 +879,8 @@ def time_check(
             gallery_speed._rotating(_Caller(analyze_file), paths), runs
         )
         results.append(("  of which: analyse the file", median, p95, ""))
+    results += time_saved_check(database, targets, analyses, runs)
+    with database.session_scope(write=False) as session:
         if not loads:
             return results
         samples = []
@@ -910,9 +912,61 @@ def time_check(
             results.append((f"before: check {kind} file, index loaded", median, p95, ""))
         for analysis in analyses:
             loaded = _as_rows(index.candidates(analysis.hashes))
-            if _as_rows(lookup.candidates(analysis.hashes)) != loaded:
+            if _as_rows(CatalogLookup(session).candidates(analysis.hashes)) != loaded:
                 raise SystemExit(f"check: the catalog look-up differs from the index: {analysis}")
         results.append(("  same candidates both ways", 0.0, 0.0, f"{len(analyses)} files"))
+    return results
+
+
+def time_saved_check(
+    database: Database, targets: list[CheckTarget], analyses: list[Any], runs: int
+) -> list[tuple[str, float, float, str]]:
+    """`check` with the library's saved signal index (``photodesk dupes index``): building
+    it once, then the same files as above, each with the candidates the catalog look-up
+    gives (the run stops if any differ), and the look-up alone."""
+    root = database.config.root
+    began = time.perf_counter()
+    with database.session_scope(write=False) as session:
+        built = saved_index.update(session, root, rebuild=True)
+    took = time.perf_counter() - began
+    size = f"{built.size / 2**30:.2f}GiB"
+    results = [("  saved index built (dupes index, once)", took * 1000, took * 1000, size)]
+    print(f"  saved index built in {took:.1f} s, {size}", flush=True)
+    with database.session_scope(write=False) as session:
+        saved = saved_index.SavedIndex.open(session, root)
+        if saved is None:
+            raise SystemExit("check: the saved index just built cannot be opened")
+        catalog = CatalogLookup(session)
+        for analysis in analyses:
+            if _as_rows(saved.candidates(analysis.hashes)) != _as_rows(
+                catalog.candidates(analysis.hashes)
+            ):
+                raise SystemExit(f"check: the saved index differs from the catalog: {analysis}")
+
+        def one_shot(path: str) -> None:
+            check_files(session, [path], root)
+
+        for kind in CHECK_KINDS:
+            paths = [str(t.path) for t in targets if t.kind == kind]
+            median, p95 = gallery_speed.measure(
+                gallery_speed._rotating(_Caller(one_shot), paths), runs
+            )
+            levels = ",".join(
+                sorted({m.level for m, _ in check_files(session, paths[:1], root)[0].matches})
+            )
+            results.append((f"check {kind} file (saved index)", median, p95, levels or "none"))
+
+        def candidates(analysis: Any) -> None:
+            # Opened per call, as each `photodesk check` process opens it.
+            index = saved_index.SavedIndex.open(session, root)
+            assert index is not None
+            index.candidates(analysis.hashes)
+
+        median, p95 = gallery_speed.measure(
+            gallery_speed._rotating(_Caller(candidates), analyses), runs
+        )
+        results.append(("  of which: open it, candidates", median, p95, ""))
+        results.append(("  same candidates as the catalog", 0.0, 0.0, f"{len(analyses)} files"))
     return results
 
 

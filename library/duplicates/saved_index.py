@@ -30,6 +30,7 @@ import fcntl
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import text
 
 from assets import similarity
 from library.duplicates import backlog
@@ -97,9 +99,14 @@ def _from_top(rotated: HashArray, shift: int, bits: int) -> HashArray:
 
 
 def _catalog_identity(session: Session) -> str:
-    """Which catalog an index belongs to: the database, without any password."""
+    """Which catalog an index belongs to: the database, without any password, and on
+    PostgreSQL the database's oid, which a dropped and re-created database does not keep."""
     url = session.get_bind().engine.url
-    return str(url.set(password=None) if url.password else url)
+    name = str(url.set(password=None) if url.password else url)
+    if url.get_backend_name() == "postgresql":
+        oid = session.scalar(text("SELECT oid FROM pg_database WHERE datname = current_database()"))
+        name += f"#{oid}"
+    return name
 
 
 # --- reading --------------------------------------------------------------------------
@@ -371,6 +378,12 @@ def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
         raise SavedIndexError(f"{folder}: cannot write the saved signal index ({exc})") from exc
     size = sum((folder / layer["file"]).stat().st_size for layer in layers)
     return UpdateResult(action, photos, len(layers), generation, size)
+
+
+def discard(root: Path) -> None:
+    """Forget the saved index (a restored catalog has another history than the one it
+    followed); the next `photodesk dupes index` builds a new one."""
+    shutil.rmtree(Path(root) / FOLDER, ignore_errors=True)
 
 
 def exists(root: Path) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from library.catalog.store import Store
 from library.config import DATABASE_FILE, LibraryConfig
 from library.db.engine import Database, sqlite_snapshot
+from library.duplicates import saved_index
 from library.errors import PhotodeskError
 
 MANIFEST = "manifest.json"
@@ -135,6 +136,7 @@ def restore_library(source: Path, config: LibraryConfig) -> BackupReport:
     for entry in entries:
         _check_file(source / "store", entry)
     written = _Written()
+    saved_index.discard(config.root)
     try:
         written.mkdirs(config.store_root)
         total = 0

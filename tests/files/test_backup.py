@@ -10,6 +10,7 @@ import pytest
 from library.catalog.queries import library_info
 from library.config import LibraryConfig
 from library.db.engine import Database, open_library
+from library.duplicates import saved_index
 from library.files.backup import BackupError, backup_library, restore_library
 from library.files.verify import verify_library
 from library.ingest.pipeline import IngestOptions, IngestSession
@@ -33,8 +34,13 @@ def test_backup_and_restore_round_trip(database: Database, tmp_path: Path) -> No
         database.dispose()
         reset_postgres(PG_URL, keep_schema=False)
         target = LibraryConfig(tmp_path / "restored", PG_URL)
+    # A saved signal index left in the folder followed another history: it goes.
+    leftover = target.root / saved_index.FOLDER / saved_index.MANIFEST
+    leftover.parent.mkdir(parents=True)
+    leftover.write_text("{}")
     restored = restore_library(tmp_path / "backup", target)
     assert restored.files == 9
+    assert not leftover.parent.exists()
     copy = open_library(target)
     with copy.session_scope(write=False) as session:
         assert library_info(session)["assets"] == 3
