@@ -8,9 +8,9 @@ minutes at that size, so they are saved in the library folder (``signal-index/``
 and memory-mapped: a new process pays nothing up front, and the page cache keeps
 them warm between processes.
 
-Each stored signal is kept three times, once per substring of :data:`KEY_PARTS`,
+Each stored signal is kept four times, once per 16-bit substring (:data:`PARTS`),
 rotated so that substring is the top bits and sorted: every hash whose substring
-equals a key is then one contiguous run, found by two binary searches.
+equals a key is then one contiguous run, which a directory of 65,537 offsets finds.
 
 It stays correct without a rebuild. The manifest records the matcher generation
 its layers are complete to. A photo whose signals change enters the backlog in the
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import mmap
 import os
 import secrets
 import shutil
@@ -43,8 +44,8 @@ from sqlalchemy import text
 
 from assets import similarity
 from library.duplicates import backlog
-from library.duplicates.hamming import _flip_masks, _substring_radii
-from library.duplicates.lookup import KEY_PARTS, best_candidates
+from library.duplicates.hamming import _flip_masks, _split, _substring_radii
+from library.duplicates.lookup import best_candidates
 from library.duplicates.pairs import Candidate, load_signals, stored_signals
 from library.duplicates.stored import signals_of
 from library.errors import PhotodeskError
@@ -58,7 +59,13 @@ if TYPE_CHECKING:
 FOLDER = "signal-index"
 MANIFEST = "manifest.json"
 #: Bumped when the files' layout changes; an index of another format is not read.
-FORMAT = 1
+FORMAT = 2
+#: The substrings each signal is sorted by. Four of 16 bits: radius 8 then needs
+#: 137 + 3 × 17 keys per rule, where three of 21-22 bits (the catalog's) need 762,
+#: and a 16-bit key is found through a 65,537-entry directory, without a binary search.
+#: Each key holds N / 65,536 hashes: 15 at a million photos, 150 at ten million.
+PARTS = _split(4)
+DIRECTORY = (1 << 16) + 1
 #: `keep_current` appends a layer once this many photos changed since the last one.
 APPEND_AT = 500
 #: Layers after the first one are folded into one when there are more than this.
@@ -115,8 +122,13 @@ def _catalog_identity(session: Session) -> str:
 # --- reading --------------------------------------------------------------------------
 
 
+#: One substring's arrays: rotated hashes sorted, their ids, the directory.
+_Part = tuple[HashArray, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]
+
+
 class _Layer:
-    """One file: per signal, for each substring, the rotated hashes sorted and their ids."""
+    """One file: per signal, for each substring, the rotated hashes sorted, their ids, and
+    a directory of where each key's run starts."""
 
     def __init__(self, path: Path, arrays: dict[str, int]):
         self.counts = arrays
@@ -124,23 +136,71 @@ class _Layer:
         offset = 0
         for name, count in arrays.items():
             self.offsets[name] = offset
-            offset += count * 12 * len(KEY_PARTS)
-        self.data = np.memmap(path, dtype=np.uint8, mode="r") if offset else None
+            offset += _signal_bytes(count)
+        self.data: npt.NDArray[np.uint8] | None = None
+        self._parts: dict[tuple[str, int], _Part] = {}
+        if offset:
+            with open(path, "rb") as handle:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            # A plain array over the mapping: numpy.memmap's slicing costs more than the
+            # look-ups it serves.
+            self.data = np.frombuffer(mapped, dtype=np.uint8)
+            self.u64 = np.frombuffer(mapped, dtype=U64)
+            self.u32 = np.frombuffer(mapped, dtype=np.uint32)
 
-    def part(self, name: str, part: int) -> tuple[HashArray, npt.NDArray[np.uint32]]:
+    def part(self, name: str, part: int) -> _Part:
+        found = self._parts.get((name, part))
+        if found is not None:
+            return found
         count = self.counts.get(name, 0)
         if not count or self.data is None:
-            return np.empty(0, U64), np.empty(0, np.uint32)
-        start = self.offsets[name] + part * count * 12
-        keys = self.data[start : start + count * 8].view(U64)
-        ids = self.data[start + count * 8 : start + count * 12].view(np.uint32)
-        return keys, ids
+            found = (np.empty(0, U64), np.empty(0, np.uint32), np.zeros(DIRECTORY, np.uint32))
+        else:
+            start = self.offsets[name] + part * _part_bytes(count)
+            where = start + count * 12
+            found = (
+                self.data[start : start + count * 8].view(U64),
+                self.data[start + count * 8 : where].view(np.uint32),
+                self.data[where : where + DIRECTORY * 4].view(np.uint32),
+            )
+        self._parts[name, part] = found
+        return found
+
+    def bases(self, sections: list[tuple[str, int]]) -> tuple[IdArray, IdArray, IdArray]:
+        """Where each (signal, substring) section's hashes start in ``u64``, and its ids and
+        directory in ``u32``; -1 for a signal the layer does not hold."""
+        hashes_at, ids_at, directory_at = [], [], []
+        for name, part in sections:
+            count = self.counts.get(name, 0)
+            if not count:
+                hashes_at.append(-1)
+                ids_at.append(-1)
+                directory_at.append(-1)
+                continue
+            start = self.offsets[name] + part * _part_bytes(count)
+            hashes_at.append(start // 8)
+            ids_at.append((start + count * 8) // 4)
+            directory_at.append((start + count * 12) // 4)
+        return (
+            np.array(hashes_at, dtype=np.int64),
+            np.array(ids_at, dtype=np.int64),
+            np.array(directory_at, dtype=np.int64),
+        )
 
     def signal(self, name: str) -> tuple[IdArray, HashArray]:
         """Every (id, value) of a signal, from its first substring's arrays."""
-        keys, ids = self.part(name, 0)
-        first = KEY_PARTS[0]
+        keys, ids, _ = self.part(name, 0)
+        first = PARTS[0]
         return ids.astype(np.int64), _from_top(np.asarray(keys), first.shift, first.bits)
+
+
+def _part_bytes(count: int) -> int:
+    # Hashes (8 bytes), ids (4), the directory (4 per entry), padded to 8 for the next.
+    return count * 12 + DIRECTORY * 4 + (count * 12 + DIRECTORY * 4) % 8
+
+
+def _signal_bytes(count: int) -> int:
+    return _part_bytes(count) * len(PARTS)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -155,7 +215,7 @@ def _usable(manifest: dict[str, Any] | None, session: Session) -> bool:
         manifest is not None
         and manifest.get("format") == FORMAT
         and manifest.get("signals_version") == similarity.SIGNALS_VERSION
-        and manifest.get("parts") == [[p.shift, p.bits] for p in KEY_PARTS]
+        and manifest.get("parts") == [[p.shift, p.bits] for p in PARTS]
         and manifest.get("catalog") == _catalog_identity(session)
         # A catalog restored from an older backup: its generations are not ours.
         and int(manifest.get("generation", -1)) <= backlog.generation(session)
@@ -195,13 +255,9 @@ class SavedIndex:
         if not rules:
             return []
         found: set[int] = set(self.changed)
-        by_stored: dict[str, list[tuple[int, int]]] = {}
-        for query, stored, radius in rules:
-            target = int(signals[query]) & ((1 << 64) - 1)
-            by_stored.setdefault(stored, []).append((target, radius))
+        probes = _Probes(rules, signals)
         for layer in self._layers:
-            for stored, targets in by_stored.items():
-                found.update(_probe(layer, stored, targets))
+            found.update(probes.run(layer))
         if not found:
             return []
         current = signals_of(self._session, found)
@@ -215,46 +271,78 @@ class SavedIndex:
         return best_candidates(rules, signals, rows, exclude)
 
 
-def _probe(layer: _Layer, stored: str, targets: list[tuple[int, int]]) -> list[int]:
-    """Ids of the layer's hashes of ``stored`` within each (target, radius)."""
-    hits: list[IdArray] = []
-    for number, part in enumerate(KEY_PARTS):
-        keys_of, ids_of = layer.part(stored, number)
-        if not len(keys_of):
+class _Probes:
+    """Every key one look-up asks, over all signals and substrings at once.
+
+    One set of numpy operations per layer, instead of one per signal and substring:
+    at a check's 160 (signal, substring) sections the per-call overhead was most of
+    the cost. A key's section is found through its section number (``group``).
+    """
+
+    def __init__(self, rules: list[tuple[str, str, int]], signals: dict[str, int]):
+        self.sections: list[tuple[str, int]] = []
+        by_section: dict[tuple[str, int, int], list[int]] = {}
+        for query, stored, radius in rules:
+            target = int(signals[query]) & ((1 << 64) - 1)
+            for number, part_radius in enumerate(_substring_radii(radius, len(PARTS))):
+                if part_radius >= 0:
+                    by_section.setdefault((stored, number, radius), []).append(target)
+        keys: list[IdArray] = []
+        targets: list[HashArray] = []
+        radii: list[IdArray] = []
+        groups: list[IdArray] = []
+        section_of: dict[tuple[str, int], int] = {}
+        for (stored, number, radius), hashes in by_section.items():
+            group = section_of.setdefault((stored, number), len(section_of))
+            part = PARTS[number]
+            masks = _flip_masks(part.bits, _substring_radii(radius, len(PARTS))[number])
+            wanted = np.array(hashes, dtype=U64)
+            own = ((wanted >> U64(part.shift)) & U64((1 << part.bits) - 1)).astype(np.int64)
+            # XOR is one-to-one, so each target's keys are distinct. The targets are
+            # rotated as the section's hashes are: a rotation keeps distances.
+            keys.append((own[:, None] ^ masks[None, :]).ravel())
+            rotated = _to_top(wanted, part.shift, part.bits)
+            targets.append(np.repeat(rotated, len(masks)))
+            radii.append(np.full(len(wanted) * len(masks), radius, dtype=np.int64))
+            groups.append(np.full(len(wanted) * len(masks), group, dtype=np.int64))
+        self.sections = list(section_of)
+        empty = np.empty(0, np.int64)
+        self.keys = np.concatenate(keys) if keys else empty
+        self.targets = np.concatenate(targets) if targets else np.empty(0, U64)
+        self.groups = np.concatenate(groups) if groups else empty
+        every = np.concatenate(radii) if radii else empty
+        # One radius for every rule (today's case) is compared as a number.
+        self.radii: IdArray | int = int(every[0]) if len(set(every.tolist())) == 1 else every
+
+    def run(self, layer: _Layer) -> list[int]:
+        """Ids of the layer's hashes within a key's radius of its target."""
+        if not len(self.keys) or layer.data is None:
             return []
-        key_list: list[npt.NDArray[np.uint64]] = []
-        target_list: list[npt.NDArray[np.uint64]] = []
-        radius_list: list[npt.NDArray[np.int64]] = []
-        for target, radius in targets:
-            part_radius = _substring_radii(radius, len(KEY_PARTS))[number]
-            if part_radius < 0:
-                continue
-            # XOR is one-to-one, so the keys are distinct without np.unique.
-            keys = (part.key(target) ^ _flip_masks(part.bits, part_radius)).astype(U64)
-            key_list.append(keys)
-            target_list.append(np.full(len(keys), target, dtype=U64))
-            radius_list.append(np.full(len(keys), radius, dtype=np.int64))
-        if not key_list:
-            continue
-        keys = np.concatenate(key_list)
-        low = keys << U64(64 - part.bits)
-        high = low | U64((1 << (64 - part.bits)) - 1)
-        starts = np.searchsorted(keys_of, low, side="left")
-        stops = np.searchsorted(keys_of, high, side="right")
-        counts = stops - starts
-        if not counts.any():
-            continue
-        owner = np.repeat(np.arange(len(keys)), counts)
-        positions = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(
-            int(counts.sum())
-        )
-        values = _from_top(np.asarray(keys_of[positions]), part.shift, part.bits)
-        near = (
-            np.bitwise_count(values ^ np.concatenate(target_list)[owner])
-            <= np.concatenate(radius_list)[owner]
-        )
-        hits.append(np.asarray(ids_of[positions][near], dtype=np.int64))
-    return np.unique(np.concatenate(hits)).tolist() if hits else []
+        hashes_at, ids_at, directory_at = layer.bases(self.sections)
+        keys, groups, targets, radii = self.keys, self.groups, self.targets, self.radii
+        if (directory_at < 0).any():  # signals this layer holds no photo with
+            present = directory_at[groups] >= 0
+            keys, groups, targets = keys[present], groups[present], targets[present]
+            if not isinstance(radii, int):
+                radii = radii[present]
+        slot = directory_at[groups] + keys
+        starts = layer.u32[slot].astype(np.int64)
+        counts = layer.u32[slot + 1].astype(np.int64) - starts
+        total = int(counts.sum())
+        if not total:
+            return []
+        # Each key's run of hashes, one after another: run k covers output positions
+        # [first[k], first[k] + counts[k]) and reads u64 from hashes_at + starts onwards.
+        first = np.cumsum(counts) - counts
+        positions = np.repeat(hashes_at[groups] + starts - first, counts) + np.arange(total)
+        distances = np.bitwise_count(layer.u64[positions] ^ np.repeat(targets, counts))
+        limit = radii if isinstance(radii, int) else np.repeat(radii, counts)
+        near = np.flatnonzero(distances <= limit)
+        if not len(near):
+            return []
+        run = np.searchsorted(first, near, side="right") - 1
+        ids = layer.u32[ids_at[groups[run]] + starts[run] + (near - first[run])]
+        return np.unique(ids).tolist()
 
 
 # --- writing --------------------------------------------------------------------------
@@ -275,11 +363,17 @@ def _write_layer(folder: Path, tables: Iterable[tuple[str, IdArray, IdArray]]) -
                 if int(ids.max()) >= 1 << 32:
                     raise SavedIndexError(f"photo id {int(ids.max())} does not fit the saved index")
                 values = signed.astype(np.int64).view(U64)
-                for part in KEY_PARTS:
+                for part in PARTS:
                     rotated = _to_top(values, part.shift, part.bits)
                     order = np.argsort(rotated)
-                    out.write(rotated[order].tobytes())
+                    rotated = rotated[order]
+                    starts = np.searchsorted(
+                        rotated >> U64(64 - part.bits), np.arange(DIRECTORY, dtype=U64)
+                    )
+                    out.write(rotated.tobytes())
                     out.write(ids[order].astype(np.uint32).tobytes())
+                    out.write(starts.astype(np.uint32).tobytes())
+                    out.write(b"\0" * ((len(ids) * 12 + DIRECTORY * 4) % 8))
                 arrays[signal] = len(ids)
                 photos = np.union1d(photos, ids)
             out.flush()
@@ -388,7 +482,7 @@ def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
             manifest = {
                 "format": FORMAT,
                 "signals_version": similarity.SIGNALS_VERSION,
-                "parts": [[p.shift, p.bits] for p in KEY_PARTS],
+                "parts": [[p.shift, p.bits] for p in PARTS],
                 "catalog": _catalog_identity(session),
                 "generation": generation,
                 "layers": layers,

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from itertools import permutations
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -23,9 +25,11 @@ def signed(value: int) -> int:
     return value - (1 << 64) if value >= SIGNED else value
 
 
-def flip(value: int, rng: random.Random, spread: tuple[int, ...]) -> int:
-    """`value` with spread[i] random bits flipped inside KEY_PARTS[i]."""
-    for part, count in zip(KEY_PARTS, spread, strict=True):
+def flip(
+    value: int, rng: random.Random, spread: tuple[int, ...], parts: Sequence[Any] = KEY_PARTS
+) -> int:
+    """`value` with spread[i] random bits flipped inside parts[i] (each has shift, bits)."""
+    for part, count in zip(parts, spread, strict=True):
         for bit in rng.sample(range(part.bits), count):
             value ^= 1 << (part.shift + bit)
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,33 @@ def test_cli_index_and_check(run, database: Database, tmp_path: Path) -> None:  
     assert failed.stderr.count("\n") == 1 and str(folder) in failed.stderr
     assert "Traceback" not in failed.stderr
     assert run("check", "--json", *probe).stdout == before.stdout
+
+
+def test_every_split_of_the_bits_over_the_four_substrings(database: Database) -> None:
+    """Distances 7-9 spread over the saved index's 16-bit substrings every way, the ones
+    only one substring can find (2/2/2/2: only the first probes radius 2) included."""
+    rng = random.Random(CENTRES_SEED + 3)
+    centre = rng.getrandbits(64)
+    splits = sorted(
+        {p for total in (7, 8, 9) for p in product(range(5), repeat=4) if sum(p) == total}
+    )
+    ids = add_photos(database, rng, [centre], 1, matched=True)
+    with database.session_scope() as session:
+        session.execute(delete(AssetHash).where(AssetHash.asset_id.in_(ids)))
+    rows = []
+    for split in splits:
+        (asset_id,) = add_photos(database, rng, [centre], 1, matched=True)
+        value = signed(flip(centre, rng, split, saved_index.PARTS))
+        rows.append({"asset_id": asset_id, "algorithm": "phash", "value": value})
+    with database.session_scope() as session:
+        session.execute(delete(AssetHash).where(AssetHash.asset_id > ids[0]))
+        session.execute(insert(AssetHash), [r | {"library_version": "test"} for r in rows])
+    _update(database, rebuild=True)
+    query = {"phash": signed(centre)}
+    with database.session_scope(write=False) as session:
+        saved = SavedIndex.open(session, database.config.root)
+        assert saved is not None and not saved.changed
+        found = as_rows(saved.candidates(query))
+        assert found == as_rows(CatalogLookup(session).candidates(query))
+    within = sum(1 for split in splits if sum(split) <= 8)
+    assert len(found) == within > 100
