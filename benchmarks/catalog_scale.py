@@ -876,7 +876,7 @@ def time_check(
         results.append(("  of which: candidates from the catalog", median, p95, ""))
         paths = [str(t.path) for t in targets]
         median, p95 = gallery_speed.measure(
-            gallery_speed._rotating(_Caller(analyze_file), paths), runs
+            gallery_speed._rotating(_Caller(lambda p: analyze_file(p, render=False)), paths), runs
         )
         results.append(("  of which: analyse the file", median, p95, ""))
     results += time_saved_check(database, targets, analyses, runs)

@@ -56,7 +56,8 @@ def check_files(
     if lookup is None:
         lookup = CatalogLookup(session)
     for path in paths:
-        analysis = analyze_file(path)
+        # The file is not stored, so its renditions are not made (a third of the work).
+        analysis = analyze_file(path, render=False)
         if analysis.error:
             results.append(FileCheck(path, error=analysis.error))
             continue
