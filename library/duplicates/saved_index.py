@@ -8,9 +8,10 @@ minutes at that size, so they are saved in the library folder (``signal-index/``
 and memory-mapped: a new process pays nothing up front, and the page cache keeps
 them warm between processes.
 
-Each stored signal is kept four times, once per 16-bit substring (:data:`PARTS`),
-rotated so that substring is the top bits and sorted: every hash whose substring
-equals a key is then one contiguous run, which a directory of 65,537 offsets finds.
+Each stored signal is kept once per substring (four of 16 bits, or three of 21-22 for
+a layer of millions: :func:`parts_for`), rotated so that substring is the top bits,
+and sorted: every hash whose substring equals a key is then one contiguous run, which
+a directory of offsets finds.
 
 It stays correct without a rebuild. The manifest records the matcher generation
 its layers are complete to. A photo whose signals change enters the backlog in the
@@ -40,11 +41,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from assets import similarity
+from library.db.models import Asset
 from library.duplicates import backlog
-from library.duplicates.hamming import _flip_masks, _split, _substring_radii
+from library.duplicates.hamming import _flip_masks, _split, _Substring, _substring_radii
 from library.duplicates.lookup import best_candidates
 from library.duplicates.pairs import Candidate, load_signals, stored_signals
 from library.duplicates.stored import signals_of
@@ -59,13 +61,14 @@ if TYPE_CHECKING:
 FOLDER = "signal-index"
 MANIFEST = "manifest.json"
 #: Bumped when the files' layout changes; an index of another format is not read.
-FORMAT = 2
-#: The substrings each signal is sorted by. Four of 16 bits: radius 8 then needs
-#: 137 + 3 × 17 keys per rule, where three of 21-22 bits (the catalog's) need 762,
-#: and a 16-bit key is found through a 65,537-entry directory, without a binary search.
-#: Each key holds N / 65,536 hashes: 15 at a million photos, 150 at ten million.
-PARTS = _split(4)
-DIRECTORY = (1 << 16) + 1
+FORMAT = 3
+#: A layer of fewer photos than this sorts each signal by four 16-bit substrings; a
+#: larger one by three of 21-22 bits. At radius 8, four substrings need 137 + 3 × 17
+#: keys per rule and three need 762, but a 16-bit key holds N / 65,536 hashes (15 at a
+#: million photos, 150 at ten million) and a 21-bit one N / 2^21. Measured crossover
+#: in benchmarks/saved_index.py. Each substring has a directory of 2^bits + 1 offsets
+#: (256 KiB for 16 bits, 8-16 MiB for 21-22), so a key's run is found without a search.
+THREE_PARTS_FROM = 4_000_000
 #: `keep_current` appends a layer once this many photos changed since the last one.
 APPEND_AT = 500
 #: Layers after the first one are folded into one when there are more than this.
@@ -122,62 +125,64 @@ def _catalog_identity(session: Session) -> str:
 # --- reading --------------------------------------------------------------------------
 
 
-#: One substring's arrays: rotated hashes sorted, their ids, the directory.
-_Part = tuple[HashArray, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]
+def parts_for(photos: int) -> tuple[_Substring, ...]:
+    """The substrings a layer of this many photos sorts each signal by."""
+    return _split(4) if photos < THREE_PARTS_FROM else _split(3)
+
+
+def _parts_from(listed: Any) -> tuple[_Substring, ...]:
+    """A manifest's substrings, which must cover the 64 bits in order."""
+    parts = tuple(_Substring(int(shift), int(bits)) for shift, bits in listed)
+    if [p.shift for p in parts] != [sum(q.bits for q in parts[:i]) for i in range(len(parts))]:
+        raise ValueError("substrings out of order")
+    if sum(p.bits for p in parts) != 64 or not all(0 < p.bits <= 24 for p in parts):
+        raise ValueError("substrings do not cover a hash")
+    return parts
+
+
+def _part_bytes(count: int, bits: int) -> int:
+    """Hashes (8 bytes each), ids (4), the directory (4 per entry), padded to 8."""
+    size = count * 12 + ((1 << bits) + 1) * 4
+    return size + size % 8
 
 
 class _Layer:
     """One file: per signal, for each substring, the rotated hashes sorted, their ids, and
     a directory of where each key's run starts."""
 
-    def __init__(self, path: Path, arrays: dict[str, int]):
+    def __init__(self, path: Path, arrays: dict[str, int], parts: tuple[_Substring, ...]):
         self.counts = arrays
-        self.offsets: dict[str, int] = {}
+        self.parts = parts
+        self.starts: dict[tuple[str, int], int] = {}
         offset = 0
         for name, count in arrays.items():
-            self.offsets[name] = offset
-            offset += _signal_bytes(count)
+            for number, part in enumerate(parts):
+                self.starts[name, number] = offset
+                offset += _part_bytes(count, part.bits)
         self.data: npt.NDArray[np.uint8] | None = None
-        self._parts: dict[tuple[str, int], _Part] = {}
         if offset:
             with open(path, "rb") as handle:
                 mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            # A plain array over the mapping: numpy.memmap's slicing costs more than the
+            if len(mapped) != offset:
+                raise ValueError(f"{path}: {len(mapped)} bytes, {offset} expected")
+            # Plain arrays over the mapping: numpy.memmap's slicing costs more than the
             # look-ups it serves.
             self.data = np.frombuffer(mapped, dtype=np.uint8)
             self.u64 = np.frombuffer(mapped, dtype=U64)
             self.u32 = np.frombuffer(mapped, dtype=np.uint32)
 
-    def part(self, name: str, part: int) -> _Part:
-        found = self._parts.get((name, part))
-        if found is not None:
-            return found
-        count = self.counts.get(name, 0)
-        if not count or self.data is None:
-            found = (np.empty(0, U64), np.empty(0, np.uint32), np.zeros(DIRECTORY, np.uint32))
-        else:
-            start = self.offsets[name] + part * _part_bytes(count)
-            where = start + count * 12
-            found = (
-                self.data[start : start + count * 8].view(U64),
-                self.data[start + count * 8 : where].view(np.uint32),
-                self.data[where : where + DIRECTORY * 4].view(np.uint32),
-            )
-        self._parts[name, part] = found
-        return found
-
     def bases(self, sections: list[tuple[str, int]]) -> tuple[IdArray, IdArray, IdArray]:
         """Where each (signal, substring) section's hashes start in ``u64``, and its ids and
         directory in ``u32``; -1 for a signal the layer does not hold."""
         hashes_at, ids_at, directory_at = [], [], []
-        for name, part in sections:
+        for name, number in sections:
             count = self.counts.get(name, 0)
             if not count:
                 hashes_at.append(-1)
                 ids_at.append(-1)
                 directory_at.append(-1)
                 continue
-            start = self.offsets[name] + part * _part_bytes(count)
+            start = self.starts[name, number]
             hashes_at.append(start // 8)
             ids_at.append((start + count * 8) // 4)
             directory_at.append((start + count * 12) // 4)
@@ -189,18 +194,18 @@ class _Layer:
 
     def signal(self, name: str) -> tuple[IdArray, HashArray]:
         """Every (id, value) of a signal, from its first substring's arrays."""
-        keys, ids, _ = self.part(name, 0)
-        first = PARTS[0]
-        return ids.astype(np.int64), _from_top(np.asarray(keys), first.shift, first.bits)
+        count = self.counts.get(name, 0)
+        if not count or self.data is None:
+            return np.empty(0, np.int64), np.empty(0, U64)
+        start = self.starts[name, 0]
+        hashes = self.data[start : start + count * 8].view(U64)
+        ids = self.data[start + count * 8 : start + count * 12].view(np.uint32)
+        first = self.parts[0]
+        return ids.astype(np.int64), _from_top(hashes, first.shift, first.bits)
 
 
-def _part_bytes(count: int) -> int:
-    # Hashes (8 bytes), ids (4), the directory (4 per entry), padded to 8 for the next.
-    return count * 12 + DIRECTORY * 4 + (count * 12 + DIRECTORY * 4) % 8
-
-
-def _signal_bytes(count: int) -> int:
-    return _part_bytes(count) * len(PARTS)
+def _open_layer(folder: Path, entry: dict[str, Any]) -> _Layer:
+    return _Layer(folder / entry["file"], entry["arrays"], _parts_from(entry["parts"]))
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -215,7 +220,6 @@ def _usable(manifest: dict[str, Any] | None, session: Session) -> bool:
         manifest is not None
         and manifest.get("format") == FORMAT
         and manifest.get("signals_version") == similarity.SIGNALS_VERSION
-        and manifest.get("parts") == [[p.shift, p.bits] for p in PARTS]
         and manifest.get("catalog") == _catalog_identity(session)
         # A catalog restored from an older backup: its generations are not ours.
         and int(manifest.get("generation", -1)) <= backlog.generation(session)
@@ -239,10 +243,8 @@ class SavedIndex:
         if manifest is None or not _usable(manifest, session):
             return None
         try:
-            layers = [
-                _Layer(folder / layer["file"], layer["arrays"]) for layer in manifest["layers"]
-            ]
-        except (OSError, ValueError, KeyError):
+            layers = [_open_layer(folder, entry) for entry in manifest["layers"]]
+        except (OSError, ValueError, KeyError, TypeError):
             return None  # folded away by a writer meanwhile: the catalog answers
         return cls(session, layers, int(manifest["generation"]))
 
@@ -255,9 +257,11 @@ class SavedIndex:
         if not rules:
             return []
         found: set[int] = set(self.changed)
-        probes = _Probes(rules, signals)
+        probes: dict[tuple[_Substring, ...], _Probes] = {}
         for layer in self._layers:
-            found.update(probes.run(layer))
+            if layer.parts not in probes:
+                probes[layer.parts] = _Probes(rules, signals, layer.parts)
+            found.update(probes[layer.parts].run(layer))
         if not found:
             return []
         current = signals_of(self._session, found)
@@ -279,12 +283,17 @@ class _Probes:
     the cost. A key's section is found through its section number (``group``).
     """
 
-    def __init__(self, rules: list[tuple[str, str, int]], signals: dict[str, int]):
+    def __init__(
+        self,
+        rules: list[tuple[str, str, int]],
+        signals: dict[str, int],
+        parts: tuple[_Substring, ...],
+    ):
         self.sections: list[tuple[str, int]] = []
         by_section: dict[tuple[str, int, int], list[int]] = {}
         for query, stored, radius in rules:
             target = int(signals[query]) & ((1 << 64) - 1)
-            for number, part_radius in enumerate(_substring_radii(radius, len(PARTS))):
+            for number, part_radius in enumerate(_substring_radii(radius, len(parts))):
                 if part_radius >= 0:
                     by_section.setdefault((stored, number, radius), []).append(target)
         keys: list[IdArray] = []
@@ -294,8 +303,8 @@ class _Probes:
         section_of: dict[tuple[str, int], int] = {}
         for (stored, number, radius), hashes in by_section.items():
             group = section_of.setdefault((stored, number), len(section_of))
-            part = PARTS[number]
-            masks = _flip_masks(part.bits, _substring_radii(radius, len(PARTS))[number])
+            part = parts[number]
+            masks = _flip_masks(part.bits, _substring_radii(radius, len(parts))[number])
             wanted = np.array(hashes, dtype=U64)
             own = ((wanted >> U64(part.shift)) & U64((1 << part.bits) - 1)).astype(np.int64)
             # XOR is one-to-one, so each target's keys are distinct. The targets are
@@ -348,13 +357,16 @@ class _Probes:
 # --- writing --------------------------------------------------------------------------
 
 
-def _write_layer(folder: Path, tables: Iterable[tuple[str, IdArray, IdArray]]) -> dict[str, Any]:
-    """One layer file for these (signal, ids, signed values), in that order; returns its
-    manifest entry. Nothing is left behind if it fails half-way."""
+def _write_layer(
+    folder: Path, tables: Iterable[tuple[str, IdArray, IdArray]], photos: int
+) -> dict[str, Any]:
+    """One layer file for these (signal, ids, signed values), in that order, sorted by the
+    substrings a layer of ``photos`` photos uses; returns its manifest entry. Nothing is
+    left behind if it fails half-way."""
+    parts = parts_for(photos)
     name = f"layer-{secrets.token_hex(6)}.bin"
     temporary = folder / f".{name}.tmp"
     arrays: dict[str, int] = {}
-    photos = np.empty(0, np.int64)
     try:
         with open(temporary, "wb") as out:
             for signal, ids, signed in tables:
@@ -363,26 +375,32 @@ def _write_layer(folder: Path, tables: Iterable[tuple[str, IdArray, IdArray]]) -
                 if int(ids.max()) >= 1 << 32:
                     raise SavedIndexError(f"photo id {int(ids.max())} does not fit the saved index")
                 values = signed.astype(np.int64).view(U64)
-                for part in PARTS:
+                for part in parts:
                     rotated = _to_top(values, part.shift, part.bits)
                     order = np.argsort(rotated)
                     rotated = rotated[order]
                     starts = np.searchsorted(
-                        rotated >> U64(64 - part.bits), np.arange(DIRECTORY, dtype=U64)
+                        rotated >> U64(64 - part.bits),
+                        np.arange((1 << part.bits) + 1, dtype=U64),
                     )
                     out.write(rotated.tobytes())
                     out.write(ids[order].astype(np.uint32).tobytes())
                     out.write(starts.astype(np.uint32).tobytes())
-                    out.write(b"\0" * ((len(ids) * 12 + DIRECTORY * 4) % 8))
+                    written = len(ids) * 12 + len(starts) * 4
+                    out.write(b"\0" * (_part_bytes(len(ids), part.bits) - written))
                 arrays[signal] = len(ids)
-                photos = np.union1d(photos, ids)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, folder / name)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return {"file": name, "arrays": arrays, "photos": len(photos)}
+    return {
+        "file": name,
+        "arrays": arrays,
+        "photos": photos,
+        "parts": [[p.shift, p.bits] for p in parts],
+    }
 
 
 def _catalog_tables(session: Session) -> Iterator[tuple[str, IdArray, IdArray]]:
@@ -423,6 +441,7 @@ def _snapshot(session: Session) -> None:
 
 
 def _as_tables(current: dict[int, dict[str, int]]) -> list[tuple[str, IdArray, IdArray]]:
+    """Rows of photos' signals as the writer takes them."""
     columns: dict[str, tuple[list[int], list[int]]] = {}
     for asset_id in sorted(current):
         for name, value in current[asset_id].items():
@@ -439,17 +458,20 @@ def _as_tables(current: dict[int, dict[str, int]]) -> list[tuple[str, IdArray, I
 
 def _fold(folder: Path, layers: list[dict[str, Any]]) -> dict[str, Any]:
     """The given layers as one, each photo's values from the newest layer holding it."""
-    opened = [_Layer(folder / layer["file"], layer["arrays"]) for layer in layers]
+    opened = [_open_layer(folder, entry) for entry in layers]
+    names = sorted({n for entry in layers for n in entry["arrays"]})
+    every = [layer.signal(name)[0] for layer in opened for name in names]
+    photos = len(np.unique(np.concatenate(every))) if every else 0
 
     def tables() -> Iterator[tuple[str, IdArray, IdArray]]:
-        for name in sorted({n for layer in layers for n in layer["arrays"]}):
+        for name in names:
             pieces = [layer.signal(name) for layer in reversed(opened)]  # newest first
             ids = np.concatenate([p[0] for p in pieces])
             values = np.concatenate([p[1] for p in pieces])
             _, first = np.unique(ids, return_index=True)  # the newest occurrence of each id
             yield name, ids[first], values[first].view(np.int64)
 
-    return _write_layer(folder, tables())
+    return _write_layer(folder, tables(), photos)
 
 
 def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
@@ -464,7 +486,8 @@ def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
             generation = backlog.generation(session)
             manifest = _read_manifest(folder)
             if rebuild or manifest is None or not _usable(manifest, session):
-                layers = [_write_layer(folder, _catalog_tables(session))]
+                photos = session.scalar(select(func.count()).select_from(Asset)) or 0
+                layers = [_write_layer(folder, _catalog_tables(session), photos)]
                 action = "built"
                 photos = layers[0]["photos"]
             else:
@@ -474,7 +497,7 @@ def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
                 action = "up to date"
                 if changed:
                     tables = _as_tables(signals_of(session, changed))
-                    layers.append(_write_layer(folder, tables))
+                    layers.append(_write_layer(folder, tables, len(changed)))
                     action = "appended"
                 if len(layers) > MAX_LAYERS:
                     layers = [layers[0], _fold(folder, layers[1:])]
@@ -482,7 +505,6 @@ def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
             manifest = {
                 "format": FORMAT,
                 "signals_version": similarity.SIGNALS_VERSION,
-                "parts": [[p.shift, p.bits] for p in PARTS],
                 "catalog": _catalog_identity(session),
                 "generation": generation,
                 "layers": layers,
