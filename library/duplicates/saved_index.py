@@ -3,7 +3,7 @@
 At a million photos the catalog's substring indexes (lookup.py) answer one check
 with about 60,000 B-tree descents (84 rules, 3 substrings, some 250 keys each):
 near 200 ms, over the 50 ms a check may take. The same look-up over sorted arrays
-is a binary search per key in memory. Loading the arrays from the catalog takes
+in memory takes a few milliseconds. Loading the arrays from the catalog takes
 minutes at that size, so they are saved in the library folder (``signal-index/``)
 and memory-mapped: a new process pays nothing up front, and the page cache keeps
 them warm between processes.
@@ -71,6 +71,8 @@ FORMAT = 3
 THREE_PARTS_FROM = 4_000_000
 #: `keep_current` appends a layer once this many photos changed since the last one.
 APPEND_AT = 500
+#: More photos changed since the layers than this, and `check` asks the catalog instead.
+MAX_CHANGED = 5_000
 #: Layers after the first one are folded into one when there are more than this.
 MAX_LAYERS = 6
 #: Signals read from the catalog at a time when building: 10^7 photos × 8 signals of
@@ -246,7 +248,9 @@ class SavedIndex:
             layers = [_open_layer(folder, entry) for entry in manifest["layers"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # folded away by a writer meanwhile: the catalog answers
-        return cls(session, layers, int(manifest["generation"]))
+        index = cls(session, layers, int(manifest["generation"]))
+        # Far behind (a bulk ingest still being matched): the catalog answers faster.
+        return index if len(index.changed) <= MAX_CHANGED else None
 
     def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
         rules = [
@@ -264,14 +268,12 @@ class SavedIndex:
             found.update(probes[layer.parts].run(layer))
         if not found:
             return []
+        # The catalog's values decide: the layers only said which photos to ask about.
         current = signals_of(self._session, found)
-        rows: dict[int, list[tuple[int, int]]] = {}
-        for number, (query, stored, radius) in enumerate(rules):
-            target = int(signals[query]) & ((1 << 64) - 1)
-            for asset_id in sorted(current):
-                value = current[asset_id].get(stored)
-                if value is not None and ((value & ((1 << 64) - 1)) ^ target).bit_count() <= radius:
-                    rows.setdefault(number, []).append((asset_id, value))
+        rows = {
+            number: [(i, current[i][stored]) for i in sorted(current) if stored in current[i]]
+            for number, (_, stored, _) in enumerate(rules)
+        }
         return best_candidates(rules, signals, rows, exclude)
 
 

@@ -204,3 +204,24 @@ def test_every_split_of_the_bits_over_the_substrings(
         assert found == as_rows(CatalogLookup(session).candidates(query))
     within = sum(1 for split in splits if sum(split) <= 8)
     assert len(found) == within > 30
+
+
+def test_kept_current_after_many_changes_and_skipped_when_far_behind(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(CENTRES_SEED + 4)
+    centres = _centres(rng)
+    add_photos(database, rng, centres, 10, matched=True)
+    assert saved_index.keep_current(database) is None  # no saved index: nothing to keep
+    _update(database)
+    monkeypatch.setattr(saved_index, "APPEND_AT", 5)
+    add_photos(database, rng, centres, 4, matched=True)
+    assert saved_index.keep_current(database) is None  # too few changed to bother
+    add_photos(database, rng, centres, 1, matched=True)
+    kept = saved_index.keep_current(database)
+    assert kept is not None and (kept.action, kept.photos, kept.layers) == ("appended", 5, 2)
+
+    monkeypatch.setattr(saved_index, "MAX_CHANGED", 3)
+    add_photos(database, rng, centres, 4)  # a bulk ingest not matched yet
+    with database.session_scope(write=False) as session:
+        assert SavedIndex.open(session, database.config.root) is None
