@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select, union, update
+from sqlalchemy import BigInteger, delete, func, insert, literal, select, union, update
 from sqlalchemy.orm import Session
 
 from library.db.engine import chunked
@@ -48,10 +48,17 @@ def mark_matched(session: Session, asset_ids: Sequence[int]) -> None:
 
 
 def clear(session: Session) -> None:
-    """A full pass matched every photo."""
-    ids = pending(session)
+    """A full pass matched every photo (after a bulk ingest, maybe millions: set-based)."""
+    generation = bump(session)
+    waiting = select(NearDuplicateBacklog.asset_id)
+    session.execute(delete(MatchedAsset).where(MatchedAsset.asset_id.in_(waiting)))
+    session.execute(
+        insert(MatchedAsset).from_select(
+            ["asset_id", "generation"],
+            select(NearDuplicateBacklog.asset_id, literal(generation, BigInteger)),
+        )
+    )
     session.execute(delete(NearDuplicateBacklog))
-    _record(session, ids, bump(session))
 
 
 def _record(session: Session, asset_ids: list[int], generation: int) -> None:

@@ -225,3 +225,18 @@ def test_kept_current_after_many_changes_and_skipped_when_far_behind(
     add_photos(database, rng, centres, 4)  # a bulk ingest not matched yet
     with database.session_scope(write=False) as session:
         assert SavedIndex.open(session, database.config.root) is None
+
+
+def test_a_full_pass_records_the_generation_that_matched_the_backlog(database: Database) -> None:
+    rng = random.Random(CENTRES_SEED + 5)
+    earlier = add_photos(database, rng, _centres(rng), 2, matched=True)
+    waiting = add_photos(database, rng, _centres(rng), 3)
+    with database.session_scope() as session:
+        before = backlog.generation(session)
+        assert backlog.changed_since(session, before) == waiting  # pending counts as changed
+        backlog.clear(session)
+    with database.session_scope(write=False) as session:
+        assert backlog.pending(session) == []
+        assert backlog.changed_since(session, before) == waiting
+        assert backlog.changed_since(session, before + 1) == []
+        assert set(backlog.changed_since(session, 0)) == set(earlier + waiting)
