@@ -89,7 +89,7 @@ def time_layer(
 ) -> tuple[float, float, int]:
     rules = list(similarity.CANDIDATE_RULES)
     for query in asked[:3]:
-        got = set(saved_index._Probes(rules, query, layer.parts).run(layer))
+        got = set(saved_index._Probes(rules, query, layer.parts, layer.directories).run(layer))
         if got != brute_force(layer, query):
             raise SystemExit("the saved index differs from a brute-force scan")
     samples = []
@@ -97,7 +97,7 @@ def time_layer(
     for round_ in range(runs):
         query = asked[round_ % len(asked)]
         began = time.perf_counter()
-        hits += len(saved_index._Probes(rules, query, layer.parts).run(layer))
+        hits += len(saved_index._Probes(rules, query, layer.parts, layer.directories).run(layer))
         samples.append((time.perf_counter() - began) * 1000)
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95)], hits // runs

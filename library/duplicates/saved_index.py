@@ -61,13 +61,14 @@ if TYPE_CHECKING:
 FOLDER = "signal-index"
 MANIFEST = "manifest.json"
 #: Bumped when the files' layout changes; an index of another format is not read.
-FORMAT = 3
+FORMAT = 4
 #: A layer of fewer photos than this sorts each signal by four 16-bit substrings; a
 #: larger one by three of 21-22 bits. At radius 8, four substrings need 137 + 3 × 17
 #: keys per rule and three need 762, but a 16-bit key holds N / 65,536 hashes (15 at a
 #: million photos, 150 at ten million) and a 21-bit one N / 2^21. Measured crossover
 #: in benchmarks/saved_index.py. Each substring has a directory of 2^bits + 1 offsets
-#: (256 KiB for 16 bits, 8-16 MiB for 21-22), so a key's run is found without a search.
+#: (256 KiB for 16 bits, 8-16 MiB for 21-22), so a key's run is found without a search;
+#: a small layer's directory has fewer bits (`_directory_bits`).
 THREE_PARTS_FROM = 4_000_000
 #: `keep_current` appends a layer once this many photos changed since the last one.
 APPEND_AT = 500
@@ -142,9 +143,16 @@ def _parts_from(listed: Any) -> tuple[_Substring, ...]:
     return parts
 
 
-def _part_bytes(count: int, bits: int) -> int:
+def _directory_bits(photos: int, part: _Substring) -> int:
+    """A directory no larger than the layer needs: a small layer's 65,537 entries per
+    substring would be 40 MB for a few hundred photos, so its directory is indexed by
+    the key's top bits only, and a run holds the hashes of several keys."""
+    return min(part.bits, max(8, photos.bit_length()))
+
+
+def _part_bytes(count: int, directory_bits: int) -> int:
     """Hashes (8 bytes each), ids (4), the directory (4 per entry), padded to 8."""
-    size = count * 12 + ((1 << bits) + 1) * 4
+    size = count * 12 + ((1 << directory_bits) + 1) * 4
     return size + size % 8
 
 
@@ -152,15 +160,22 @@ class _Layer:
     """One file: per signal, for each substring, the rotated hashes sorted, their ids, and
     a directory of where each key's run starts."""
 
-    def __init__(self, path: Path, arrays: dict[str, int], parts: tuple[_Substring, ...]):
+    def __init__(
+        self,
+        path: Path,
+        arrays: dict[str, int],
+        parts: tuple[_Substring, ...],
+        directories: tuple[int, ...],
+    ):
         self.counts = arrays
         self.parts = parts
+        self.directories = directories
         self.starts: dict[tuple[str, int], int] = {}
         offset = 0
         for name, count in arrays.items():
-            for number, part in enumerate(parts):
+            for number, bits in enumerate(directories):
                 self.starts[name, number] = offset
-                offset += _part_bytes(count, part.bits)
+                offset += _part_bytes(count, bits)
         self.data: npt.NDArray[np.uint8] | None = None
         if offset:
             with open(path, "rb") as handle:
@@ -207,7 +222,13 @@ class _Layer:
 
 
 def _open_layer(folder: Path, entry: dict[str, Any]) -> _Layer:
-    return _Layer(folder / entry["file"], entry["arrays"], _parts_from(entry["parts"]))
+    parts = _parts_from(entry["parts"])
+    directories = tuple(int(bits) for bits in entry["directories"])
+    if len(directories) != len(parts) or not all(
+        8 <= bits <= part.bits for bits, part in zip(directories, parts, strict=True)
+    ):
+        raise ValueError("directories do not fit the substrings")
+    return _Layer(folder / entry["file"], entry["arrays"], parts, directories)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -261,11 +282,12 @@ class SavedIndex:
         if not rules:
             return []
         found: set[int] = set(self.changed)
-        probes: dict[tuple[_Substring, ...], _Probes] = {}
+        probes: dict[tuple[tuple[_Substring, ...], tuple[int, ...]], _Probes] = {}
         for layer in self._layers:
-            if layer.parts not in probes:
-                probes[layer.parts] = _Probes(rules, signals, layer.parts)
-            found.update(probes[layer.parts].run(layer))
+            shape = (layer.parts, layer.directories)
+            if shape not in probes:
+                probes[shape] = _Probes(rules, signals, *shape)
+            found.update(probes[shape].run(layer))
         if not found:
             return []
         # The catalog's values decide: the layers only said which photos to ask about.
@@ -290,6 +312,7 @@ class _Probes:
         rules: list[tuple[str, str, int]],
         signals: dict[str, int],
         parts: tuple[_Substring, ...],
+        directories: tuple[int, ...],
     ):
         self.sections: list[tuple[str, int]] = []
         by_section: dict[tuple[str, int, int], list[int]] = {}
@@ -311,11 +334,22 @@ class _Probes:
             own = ((wanted >> U64(part.shift)) & U64((1 << part.bits) - 1)).astype(np.int64)
             # XOR is one-to-one, so each target's keys are distinct. The targets are
             # rotated as the section's hashes are: a rotation keeps distances.
-            keys.append((own[:, None] ^ masks[None, :]).ravel())
             rotated = _to_top(wanted, part.shift, part.bits)
-            targets.append(np.repeat(rotated, len(masks)))
-            radii.append(np.full(len(wanted) * len(masks), radius, dtype=np.int64))
-            groups.append(np.full(len(wanted) * len(masks), group, dtype=np.int64))
+            asked = own[:, None] ^ masks[None, :]
+            coarse = part.bits - directories[number]
+            if coarse:
+                # A directory of the keys' top bits: each target asks each run once.
+                runs = np.unique(
+                    (np.arange(len(wanted))[:, None] << directories[number]) | (asked >> coarse)
+                )
+                owner = runs >> directories[number]
+                keys.append(runs & ((1 << directories[number]) - 1))
+                targets.append(rotated[owner])
+            else:
+                keys.append(asked.ravel())
+                targets.append(np.repeat(rotated, len(masks)))
+            radii.append(np.full(len(keys[-1]), radius, dtype=np.int64))
+            groups.append(np.full(len(keys[-1]), group, dtype=np.int64))
         self.sections = list(section_of)
         empty = np.empty(0, np.int64)
         self.keys = np.concatenate(keys) if keys else empty
@@ -366,6 +400,7 @@ def _write_layer(
     substrings a layer of ``photos`` photos uses; returns its manifest entry. Nothing is
     left behind if it fails half-way."""
     parts = parts_for(photos)
+    directories = tuple(_directory_bits(photos, part) for part in parts)
     name = f"layer-{secrets.token_hex(6)}.bin"
     temporary = folder / f".{name}.tmp"
     arrays: dict[str, int] = {}
@@ -377,19 +412,18 @@ def _write_layer(
                 if int(ids.max()) >= 1 << 32:
                     raise SavedIndexError(f"photo id {int(ids.max())} does not fit the saved index")
                 values = signed.astype(np.int64).view(U64)
-                for part in parts:
+                for part, bits in zip(parts, directories, strict=True):
                     rotated = _to_top(values, part.shift, part.bits)
                     order = np.argsort(rotated)
                     rotated = rotated[order]
                     starts = np.searchsorted(
-                        rotated >> U64(64 - part.bits),
-                        np.arange((1 << part.bits) + 1, dtype=U64),
+                        rotated >> U64(64 - bits), np.arange((1 << bits) + 1, dtype=U64)
                     )
                     out.write(rotated.tobytes())
                     out.write(ids[order].astype(np.uint32).tobytes())
                     out.write(starts.astype(np.uint32).tobytes())
                     written = len(ids) * 12 + len(starts) * 4
-                    out.write(b"\0" * (_part_bytes(len(ids), part.bits) - written))
+                    out.write(b"\0" * (_part_bytes(len(ids), bits) - written))
                 arrays[signal] = len(ids)
             out.flush()
             os.fsync(out.fileno())
@@ -402,6 +436,7 @@ def _write_layer(
         "arrays": arrays,
         "photos": photos,
         "parts": [[p.shift, p.bits] for p in parts],
+        "directories": list(directories),
     }
 
 

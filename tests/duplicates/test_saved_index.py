@@ -165,15 +165,19 @@ def test_cli_index_and_check(run, database: Database, tmp_path: Path) -> None:  
     assert run("check", "--json", *probe).stdout == before.stdout
 
 
+@pytest.mark.parametrize("directory", ["small", "full"])
 @pytest.mark.parametrize("count", [4, 3])
 def test_every_split_of_the_bits_over_the_substrings(
-    database: Database, monkeypatch: pytest.MonkeyPatch, count: int
+    database: Database, monkeypatch: pytest.MonkeyPatch, count: int, directory: str
 ) -> None:
     """Distances 7-9 spread over a layer's substrings every way, the ones only one
     substring can find (2/2/2/2 over four: only the first probes radius 2) included; for
-    the four 16-bit substrings of a small layer and the three of a large one."""
+    the four 16-bit substrings of a small layer and the three of a large one, each with
+    the small directory a small layer has and the full one of a large layer."""
     if count == 3:
         monkeypatch.setattr(saved_index, "THREE_PARTS_FROM", 0)
+    if directory == "full":
+        monkeypatch.setattr(saved_index, "_directory_bits", lambda photos, part: part.bits)
     parts = saved_index.parts_for(1)
     assert len(parts) == count
     rng = random.Random(CENTRES_SEED + 3)
@@ -195,7 +199,10 @@ def test_every_split_of_the_bits_over_the_substrings(
         session.execute(insert(AssetHash), [r | {"library_version": "test"} for r in rows])
     _update(database, rebuild=True)
     manifest = json.loads((database.config.root / saved_index.FOLDER / "manifest.json").read_text())
-    assert len(manifest["layers"][0]["parts"]) == count
+    layer = manifest["layers"][0]
+    assert len(layer["parts"]) == count
+    full = [bits for _, bits in layer["parts"]]
+    assert (layer["directories"] == full) == (directory == "full")
     query = {"phash": signed(centre)}
     with database.session_scope(write=False) as session:
         saved = SavedIndex.open(session, database.config.root)
