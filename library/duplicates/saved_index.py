@@ -565,14 +565,20 @@ def exists(root: Path) -> bool:
 
 def keep_current(database: Database) -> UpdateResult | None:
     """Append a layer when many photos changed since the last one; nothing without a saved
-    index. Cheap when little changed: one manifest read and one indexed count."""
+    index. Cheap when little changed: one manifest read and one indexed count. A saved
+    index that no longer fits (an upgrade changed the signals) is not rebuilt here, which
+    takes minutes at millions of photos: SavedIndexError says what to run."""
     root = database.config.root
     if not exists(root):
         return None
     with database.session_scope(write=False) as session:
         manifest = _read_manifest(Path(root) / FOLDER)
         if manifest is None or not _usable(manifest, session):
-            return None
+            raise SavedIndexError(
+                f"{Path(root) / FOLDER}: the saved signal index does not fit this catalog "
+                "(made by another version or for another catalog), so check asks the "
+                "catalog; run `photodesk dupes index --rebuild`"
+            )
         if len(backlog.changed_since(session, int(manifest["generation"]))) < APPEND_AT:
             return None
     with database.session_scope(write=False) as session:

@@ -130,8 +130,11 @@ def test_an_index_that_does_not_fit_is_not_read(database: Database) -> None:
     manifest_path.write_text("{not json")
     with database.session_scope(write=False) as session:
         assert SavedIndex.open(session, database.config.root) is None
+    with pytest.raises(saved_index.SavedIndexError, match="dupes index --rebuild"):
+        saved_index.keep_current(database)
     # It is built again from the catalog, not appended to.
     assert _update(database).action == "built"
+    assert saved_index.keep_current(database) is None
 
 
 def test_cli_index_and_check(run, database: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
