@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     directed = np.concatenate([hits, hits[within][:, [1, 0, 2, 3]]])
     values, built = cpu(
         lambda: common_values.CommonValues(
-            directed[:, 0], directed[:, 1], directed[:, 3], args.photos
+            directed[:, 0], directed[:, 1], directed[:, 3], directed[:, 2], args.photos
         )
     )
     first, picked = cpu(lambda: first_hits(directed, values))

@@ -1113,29 +1113,38 @@ def close_pairs(query: np.ndarray, stored: np.ndarray, radius: int) -> np.ndarra
     return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
-def rule_hits(query: np.ndarray, stored: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) of every item i whose query value is within radius of item j's stored one."""
-    rows_found: list[np.ndarray] = []
-    cols_found: list[np.ndarray] = []
+def rule_hits(
+    query: np.ndarray, stored: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, distance) of every item i whose query value is within radius of item j's
+    stored one."""
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(query), 256):
         distance = np.bitwise_count(query[start : start + 256, None] ^ stored[None, :])
         rows, cols = np.nonzero(distance <= radius)
+        near = distance[rows, cols]
         rows = rows + start
-        rows_found.append(rows[rows != cols])
-        cols_found.append(cols[rows != cols])
-    empty = [np.zeros(0, dtype=np.int64)]
+        other = rows != cols
+        found.append((rows[other], cols[other], near[other]))
+    empty = np.zeros(0, dtype=np.int64)
     return (
-        np.concatenate(rows_found or empty).astype(np.int64),
-        np.concatenate(cols_found or empty).astype(np.int64),
+        np.concatenate([empty, *(i for i, _, _ in found)]).astype(np.int64),
+        np.concatenate([empty, *(j for _, j, _ in found)]).astype(np.int64),
+        np.concatenate([empty, *(d for _, _, d in found)]).astype(np.int64),
     )
 
 
 def kept_by_discount(
-    query: np.ndarray, stored: np.ndarray, rule: np.ndarray, count: int, same: dict[int, bool]
+    query: np.ndarray,
+    stored: np.ndarray,
+    rule: np.ndarray,
+    distance: np.ndarray,
+    count: int,
+    same: dict[int, bool],
 ) -> tuple[np.ndarray, int]:
     """The pair keys `pairs.match_all` would verify (``same`` holding each pair's
     verdict), and in how many rounds."""
-    values = common_values.CommonValues(query, stored, rule, count)
+    values = common_values.CommonValues(query, stored, rule, distance, count)
     low, high = values.pair_ids()
     keys = low * count + high
     verified = np.array([same[key] for key in keys.tolist()], dtype=np.bool_)
@@ -1164,9 +1173,10 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, Any]:
     # photodesk: candidates from the rules, then verification (of every candidate, so
     # that the common-value discount can be scored against no discount in one run)
     hits = [rule_hits(table[q], table[s], r) for q, s, r in similarity.CANDIDATE_RULES]
-    query = np.concatenate([i for i, _ in hits])
-    stored = np.concatenate([j for _, j in hits])
-    rule = np.concatenate([np.full(len(i), p, dtype=np.int64) for p, (i, _) in enumerate(hits)])
+    query = np.concatenate([i for i, _, _ in hits])
+    stored = np.concatenate([j for _, j, _ in hits])
+    distance = np.concatenate([d for _, _, d in hits])
+    rule = np.concatenate([np.full(len(i), p, dtype=np.int64) for p, (i, _, _) in enumerate(hits)])
     keys = np.minimum(query, stored) * count + np.maximum(query, stored)
     candidate_keys = np.unique(keys)
     started = time.process_time()
@@ -1182,7 +1192,7 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, Any]:
     # The pairs the full pass verifies, in its rounds, given these verdicts.
     started = time.process_time()
     verdicts = {key: outcome.same for key, outcome in outcomes}
-    kept_keys, discount_rounds = kept_by_discount(query, stored, rule, count, verdicts)
+    kept_keys, discount_rounds = kept_by_discount(query, stored, rule, distance, count, verdicts)
     discount_seconds = time.process_time() - started
     # Composites: each region is looked up like a photo, both ways round; a verified
     # region makes a "contains" pair, which counts for recall and precision but is

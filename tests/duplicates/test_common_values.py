@@ -35,44 +35,59 @@ LOWFREQ = RULE_NAMES.index("lowfreq→lowfreq")
 WINDOW = RULE_NAMES.index("lowfreq→lowfreq_tl16")
 
 
-def clique(ids: range, *rules: int) -> list[tuple[int, int, int]]:
-    """Every photo's value of each rule finding every other photo: (query, stored, rule)."""
-    return [(a, b, rule) for rule in rules for a, b in permutations(ids, 2)]
+def clique(ids: range, *rules: int) -> list[tuple[int, int, int, int]]:
+    """Every photo's value of each rule finding every other photo: (query, stored, rule,
+    distance), each photo nearest to the photo after it (the last to the first)."""
+
+    def distance(a: int, b: int) -> int:
+        return 1 if b == ids[(ids.index(a) + 1) % len(ids)] else 5
+
+    return [(a, b, rule, distance(a, b)) for rule in rules for a, b in permutations(ids, 2)]
 
 
 def kept(
-    hits: list[tuple[int, int, int]], links: Sequence[tuple[int, int]] = ()
+    hits: list[tuple[int, int, int, int]], links: Sequence[tuple[int, int]] = ()
 ) -> set[tuple[int, int]]:
-    """The pairs `supported` keeps among (query, stored, rule) hits in a library of 1,000."""
+    """The pairs `supported` keeps among (query, stored, rule, distance) hits in a
+    library of 1,000."""
     rows = np.array(hits, dtype=np.int64)
     joined = np.array(links, dtype=np.int64).reshape(-1, 2)
-    mask = supported(rows[:, 0], rows[:, 1], rows[:, 2], 1000, (joined[:, 0], joined[:, 1]))
-    return {(min(a, b), max(a, b)) for a, b, _ in rows[mask].tolist()}
+    mask = supported(
+        rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], 1000, (joined[:, 0], joined[:, 1])
+    )
+    return {(min(a, b), max(a, b)) for a, b, _, _ in rows[mask].tolist()}
 
 
-def test_a_value_shared_by_many_different_photos_supports_no_pair() -> None:
+def ring(ids: range) -> set[tuple[int, int]]:
+    """Each photo with its nearest (the photo after it), as `clique` places them."""
+    return {tuple(sorted((a, ids[(i + 1) % len(ids)]))) for i, a in enumerate(ids)}  # type: ignore[misc]
+
+
+def test_a_value_shared_by_many_different_photos_supports_only_its_nearest() -> None:
     template = clique(range(10), DHASH)
-    assert kept(template) == set()
+    assert kept(template) == ring(range(10))  # 10 pairs of 45
     # A small family of values is not common: below the limit every pair stays.
     assert len(kept(clique(range(common_limit(1000) + 1), DHASH))) == 10
 
 
 def test_an_uncommon_hit_or_a_second_family_keeps_a_pair() -> None:
     template = clique(range(10), DHASH)
-    assert kept([*template, (0, 1, LOWFREQ), (1, 0, LOWFREQ)]) == {(0, 1)}
-    assert kept([*template, (2, 3, PHASH), (3, 2, PHASH)]) == {(2, 3)}
+    assert kept([*template, (0, 5, LOWFREQ, 3), (5, 0, LOWFREQ, 3)]) == ring(range(10)) | {(0, 5)}
+    assert kept([*template, (2, 7, PHASH, 3), (7, 2, PHASH, 3)]) == ring(range(10)) | {(2, 7)}
 
 
 def test_copies_of_one_photo_count_once_among_what_a_value_finds() -> None:
     crop = 99
-    found_by_crop = [(crop, copy, WINDOW) for copy in range(10)]
+    found_by_crop = [(crop, copy, WINDOW, 2 + copy % 3) for copy in range(10)]
+    every = {(copy, crop) for copy in range(10)}
     copies = clique(range(10), PHASH, DHASH, LOWFREQ)  # two families: one picture
-    assert {(copy, crop) for copy in range(10)} <= kept([*copies, *found_by_crop])
-    # Ten different photos in one template, found by one family: the crop's value is common.
-    assert kept([*clique(range(10), LOWFREQ), *found_by_crop]) == set()
+    assert every <= kept([*copies, *found_by_crop])
+    # Ten different photos in one template, found by one family: the crop's value is
+    # common, and only its nearest is verified.
+    assert kept([*clique(range(10), LOWFREQ), *found_by_crop]) & every == {(0, crop)}
     # Already grouped (a stored group, as a look-up sees it): one picture again.
     group = [(copy, -1) for copy in range(10)]
-    assert kept(found_by_crop, group) == {(copy, crop) for copy in range(10)}
+    assert kept(found_by_crop, group) == every
 
 
 def test_every_rule_has_a_family() -> None:

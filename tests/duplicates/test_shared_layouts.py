@@ -109,7 +109,7 @@ def test_thirty_photos_in_one_page_template_end_in_thirty_groups(
     with database.session_scope() as session:
         # The template makes the pages' values common: fewer pairs are verified, in a
         # full pass and in a look-up of every photo as one new batch, and the same
-        # pairs verify (measured: 110 → 71 pairs verified; a second round adds none).
+        # pairs verify (measured: 110 → 79 pairs verified; a second round adds none).
         ids = sorted(names(database))
 
         def full_pass(s: Session, discount: bool) -> Matched:
