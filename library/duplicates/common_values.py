@@ -77,9 +77,9 @@ class CommonValues:
     Hit ``k`` says: rule number ``rule[k]`` (a position in ``CANDIDATE_RULES``) brings
     photo ``query[k]``'s query value within ``distance[k]`` bits of photo
     ``stored[k]``'s stored value; a rule within one signal is two hits, one from each
-    side. ``photos`` is the
-    library's size (it sets :func:`common_limit`); ``links`` are pairs of ids known to
-    be one picture (any integers: a stored group can be a negative id of its own).
+    side. ``photos`` is the library's size (it sets :func:`common_limit`); ``links``
+    are pairs of ids known to be one picture (any integers: a stored group can be a
+    negative id of its own).
 
     A value is common when its hits reach more than the limit of *clusters*: photos
     joined by a pair two families propose, by ``links`` and by :meth:`join`. The
@@ -153,8 +153,9 @@ class CommonValues:
         self._edges.append((nodes[:half][both], nodes[half:][both]))
 
     def supported(self) -> npt.NDArray[np.bool_]:
-        """For each pair (as :meth:`pair_ids`), whether one uncommon hit or two
-        families support it, given what is known to be one picture so far."""
+        """For each pair (as :meth:`pair_ids`), whether one uncommon hit, two families
+        or being a value's nearest hit support it, given what is known to be one
+        picture so far."""
         kept = np.zeros(len(self.pairs), dtype=np.bool_)
         if len(self.pairs) == 0:
             return kept
