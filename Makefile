@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/dupes_speed.py
 	$(BIN)/python benchmarks/dupes_quality.py
+	$(BIN)/python benchmarks/common_values_cost.py
 	$(BIN)/python benchmarks/gallery_speed.py
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/caption_credits.py

@@ -37,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import imagehash
 import numpy as np
@@ -48,6 +49,7 @@ from assets import composites, features, similarity, verification
 from assets.analysis import signal_image  # noqa: E402
 from assets.hashes import hash_to_int64  # noqa: E402
 from assets.imaging import decode, open_image  # noqa: E402
+from library.duplicates import common_values, pairs  # noqa: E402
 from library.duplicates.builder import Edge, components  # noqa: E402
 
 #: Originals are decoded no larger than this; derivatives are made from that copy.
@@ -1111,7 +1113,54 @@ def close_pairs(query: np.ndarray, stored: np.ndarray, radius: int) -> np.ndarra
     return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
-def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object]:
+def rule_hits(
+    query: np.ndarray, stored: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, distance) of every item i whose query value is within radius of item j's
+    stored one."""
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start in range(0, len(query), 256):
+        distance = np.bitwise_count(query[start : start + 256, None] ^ stored[None, :])
+        rows, cols = np.nonzero(distance <= radius)
+        near = distance[rows, cols]
+        rows = rows + start
+        other = rows != cols
+        found.append((rows[other], cols[other], near[other]))
+    empty = np.zeros(0, dtype=np.int64)
+    return (
+        np.concatenate([empty, *(i for i, _, _ in found)]).astype(np.int64),
+        np.concatenate([empty, *(j for _, j, _ in found)]).astype(np.int64),
+        np.concatenate([empty, *(d for _, _, d in found)]).astype(np.int64),
+    )
+
+
+def kept_by_discount(
+    query: np.ndarray,
+    stored: np.ndarray,
+    rule: np.ndarray,
+    distance: np.ndarray,
+    count: int,
+    same: dict[int, bool],
+) -> tuple[np.ndarray, int]:
+    """The pair keys `pairs.match_all` would verify (``same`` holding each pair's
+    verdict), and in how many rounds."""
+    values = common_values.CommonValues(query, stored, rule, distance, count)
+    low, high = values.pair_ids()
+    keys = low * count + high
+    verified = np.array([same[key] for key in keys.tolist()], dtype=np.bool_)
+    decided = np.zeros(len(keys), dtype=np.bool_)
+    rounds = 0
+    while rounds < pairs.DISCOUNT_ROUNDS:
+        wanted = values.supported() & ~decided
+        if not wanted.any():
+            break
+        rounds += 1
+        decided |= wanted
+        values.join(low[wanted & verified].tolist(), high[wanted & verified].tolist())
+    return keys[decided], rounds
+
+
+def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, Any]:
     items = collector.items
     count = len(items)
     signal_seconds = collector.seconds
@@ -1121,12 +1170,15 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
     names = sorted(signals[0])
     table = {name: np.array([s[name] for s in signals], dtype=np.int64) for name in names}
 
-    # photodesk: candidates from the rules, then verification
-    candidate_keys = np.unique(
-        np.concatenate(
-            [close_pairs(table[q], table[s], r) for q, s, r in similarity.CANDIDATE_RULES]
-        )
-    )
+    # photodesk: candidates from the rules, then verification (of every candidate, so
+    # that the common-value discount can be scored against no discount in one run)
+    hits = [rule_hits(table[q], table[s], r) for q, s, r in similarity.CANDIDATE_RULES]
+    query = np.concatenate([i for i, _, _ in hits])
+    stored = np.concatenate([j for _, j, _ in hits])
+    distance = np.concatenate([d for _, _, d in hits])
+    rule = np.concatenate([np.full(len(i), p, dtype=np.int64) for p, (i, _, _) in enumerate(hits)])
+    keys = np.minimum(query, stored) * count + np.maximum(query, stored)
+    candidate_keys = np.unique(keys)
     started = time.process_time()
     reported: set[int] = set()
     outcomes: list[tuple[int, verification.Verification]] = []
@@ -1137,6 +1189,11 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         if outcome.same:
             reported.add(key)
     verify_seconds = time.process_time() - started
+    # The pairs the full pass verifies, in its rounds, given these verdicts.
+    started = time.process_time()
+    verdicts = {key: outcome.same for key, outcome in outcomes}
+    kept_keys, discount_rounds = kept_by_discount(query, stored, rule, distance, count, verdicts)
+    discount_seconds = time.process_time() - started
     # Composites: each region is looked up like a photo, both ways round; a verified
     # region makes a "contains" pair, which counts for recall and precision but is
     # never a link the group builder joins on.
@@ -1210,50 +1267,6 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
             "false_pairs": sorted(mistakes)[:25],
         }
 
-    index_of = {item.name: index for index, item in enumerate(items)}
-    candidate_set = set(candidate_keys.tolist())
-    rows: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "photodesk": 0, "phash": 0})
-    misses: dict[str, list[str]] = defaultdict(list)
-    for index, item in enumerate(items):
-        if item.kind in ("original", "low-detail distractor"):
-            continue
-        # A collage is scored once for each photo it shows.
-        for group in (item.group, *item.contains):
-            original = index_of[group]
-            key = pair_key(original, index, count)
-            row = rows[item.kind]
-            row["n"] += 1
-            row["photodesk"] += key in reported
-            row["phash"] += key in baseline
-            if key not in reported:
-                if key in candidate_set:
-                    outcome = verification.verify(prints[original], prints[index])
-                    why = f"rejected: {outcome.method} {outcome.score:.3f}; {outcome.detail}"
-                else:
-                    why = "no candidate rule within radius"
-                misses[item.kind].append(f"{item.name} vs {group} ({why})")
-
-    # Different photos in one shared page template, overlay or frame: every pair a
-    # method reports between them is the failure issue 16 is about.
-    by_design: dict[str, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        if item.shared:
-            by_design[item.shared.rsplit(" ", 1)[0]].append(index)
-    shared_rows: dict[str, dict[str, int]] = {}
-    for design_kind, members in sorted(by_design.items()):
-        tally = {"pairs": 0, "photodesk": 0, "phash": 0}
-        for a_pos, i in enumerate(members):
-            for j in members[a_pos + 1 :]:
-                if items[i].shared != items[j].shared or (
-                    cluster[items[i].group] == cluster[items[j].group]
-                ):
-                    continue
-                key = pair_key(i, j, count)
-                tally["pairs"] += 1
-                tally["photodesk"] += key in reported
-                tally["phash"] += key in baseline
-        shared_rows[design_kind] = tally
-
     def mixed_groups(parts: list[list[int]]) -> tuple[int, int, list[str], int]:
         """Groups holding two different photos (collages aside: they show several).
 
@@ -1270,49 +1283,109 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
                 misplaced += len(shown) - max(shown.count(photo) for photo in photos)
         return len(parts), len(mixed), mixed[:15], misplaced
 
-    photodesk_parts = components(
-        {
-            divmod(key, count): Edge("near", distance_of(key), "", None)
-            for key in sorted(reported - contained)
-        },
-        rank=lambda i: (items[i].area, -i),
-    )
+    def analyse(candidate_set: set[int], reported: set[int]) -> dict[str, Any]:
+        """Recall, precision and groups when these pairs were candidates and verified."""
+        index_of = {item.name: index for index, item in enumerate(items)}
+        rows: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "photodesk": 0, "phash": 0})
+        misses: dict[str, list[str]] = defaultdict(list)
+        for index, item in enumerate(items):
+            if item.kind in ("original", "low-detail distractor"):
+                continue
+            # A collage is scored once for each photo it shows.
+            for group in (item.group, *item.contains):
+                original = index_of[group]
+                key = pair_key(original, index, count)
+                row = rows[item.kind]
+                row["n"] += 1
+                row["photodesk"] += key in reported
+                row["phash"] += key in baseline
+                if key not in reported:
+                    if key not in candidate_set and key in candidate_keys_all:
+                        why = "left out: supported only by values common across the set"
+                    elif key in candidate_set:
+                        outcome = verification.verify(prints[original], prints[index])
+                        why = f"rejected: {outcome.method} {outcome.score:.3f}; {outcome.detail}"
+                    else:
+                        why = "no candidate rule within radius"
+                    misses[item.kind].append(f"{item.name} vs {group} ({why})")
+
+        # Different photos in one shared page template, overlay or frame: every pair a
+        # method reports between them is the failure issue 16 is about.
+        by_design: dict[str, list[int]] = defaultdict(list)
+        for index, item in enumerate(items):
+            if item.shared:
+                by_design[item.shared.rsplit(" ", 1)[0]].append(index)
+        shared_rows: dict[str, dict[str, int]] = {}
+        for design_kind, members in sorted(by_design.items()):
+            tally = {"pairs": 0, "photodesk": 0, "phash": 0}
+            for a_pos, i in enumerate(members):
+                for j in members[a_pos + 1 :]:
+                    if items[i].shared != items[j].shared or (
+                        cluster[items[i].group] == cluster[items[j].group]
+                    ):
+                        continue
+                    key = pair_key(i, j, count)
+                    tally["pairs"] += 1
+                    tally["photodesk"] += key in reported
+                    tally["phash"] += key in baseline
+            shared_rows[design_kind] = tally
+
+        photodesk_parts = components(
+            {
+                divmod(key, count): Edge("near", distance_of(key), "", None)
+                for key in sorted(reported - contained)
+            },
+            rank=lambda i: (items[i].area, -i),
+        )
+
+        def scene(group: str) -> int | None:
+            for index, member in enumerate(HARD_NEGATIVES):
+                if group.startswith(member) if isinstance(member, str) else group in member:
+                    return index
+            return None
+
+        hard: dict[str, int] = {"pairs": 0, "photodesk": 0, "phash": 0}
+        scenes = [scene(item.group) for item in items]
+        for i in range(count):
+            if scenes[i] is None:
+                continue
+            for j in range(i + 1, count):
+                if scenes[j] == scenes[i] and items[i].group != items[j].group:
+                    key = i * count + j
+                    if shows(items[i], items[j]):
+                        continue  # a collage showing this very frame beside another
+                    hard["pairs"] += 1
+                    hard["photodesk"] += key in reported
+                    hard["phash"] += key in baseline
+        return {
+            "candidates": len(candidate_set),
+            "hard_negatives": hard,
+            "shared_designs": shared_rows,
+            "groups": {
+                "photodesk": mixed_groups(photodesk_parts),
+                "photodesk-transitive": mixed_groups(plain_components(reported - contained, count)),
+            },
+            "recall": {kind: dict(value) for kind, value in rows.items()},
+            "photodesk": judge(reported),
+            "misses": {kind: names[:15] for kind, names in misses.items()},
+        }
+
     baseline_parts = plain_components(baseline, count)
-
-    def scene(group: str) -> int | None:
-        for index, member in enumerate(HARD_NEGATIVES):
-            if group.startswith(member) if isinstance(member, str) else group in member:
-                return index
-        return None
-
-    hard: dict[str, int] = {"pairs": 0, "photodesk": 0, "phash": 0}
-    scenes = [scene(item.group) for item in items]
-    for i in range(count):
-        if scenes[i] is None:
-            continue
-        for j in range(i + 1, count):
-            if scenes[j] == scenes[i] and items[i].group != items[j].group:
-                key = i * count + j
-                if shows(items[i], items[j]):
-                    continue  # a collage showing this very frame beside another
-                hard["pairs"] += 1
-                hard["photodesk"] += key in reported
-                hard["phash"] += key in baseline
+    # The pairs the full pass verifies: those some uncommon value or two families support.
+    candidate_keys_all = set(candidate_keys.tolist())
+    kept = set(kept_keys.tolist())
+    discounted = analyse(kept, {key for key in reported if key in kept or key in contained})
+    undiscounted = analyse(candidate_keys_all, reported)
     return {
+        **discounted,
         "items": count,
-        "hard_negatives": hard,
-        "shared_designs": shared_rows,
-        "groups": {
-            "photodesk": mixed_groups(photodesk_parts),
-            "photodesk-transitive": mixed_groups(plain_components(reported - contained, count)),
-            "phash": mixed_groups(baseline_parts),
-        },
         "originals": sum(item.kind == "original" for item in items),
         "low_detail_distractors": sum(item.kind == "low-detail distractor" for item in items),
-        "candidates": len(candidate_keys),
         "signals_ms_per_image": 1000 * signal_seconds / count,
         "features_ms_per_image": 1000 * collector.feature_seconds / count,
         "verify_ms_per_pair": 1000 * verify_seconds / max(1, len(candidate_keys)),
+        "discount_ms": 1000 * discount_seconds,
+        "discount_rounds": discount_rounds,
         "composites": sum(1 for item in items if item.regions),
         "composites_plain": sum(1 for item in items if item.regions and not item.contains),
         "composites_not_collages": [
@@ -1322,10 +1395,9 @@ def evaluate(collector: Collector, dump: Path | None = None) -> dict[str, object
         ][:40],
         "regions_ms_per_image": 1000 * collector.region_seconds / count,
         "contains_ms": 1000 * contains_seconds,
-        "recall": {kind: dict(value) for kind, value in rows.items()},
-        "photodesk": judge(reported),
         "phash": judge(baseline),
-        "misses": {kind: names[:15] for kind, names in misses.items()},
+        "phash_groups": mixed_groups(baseline_parts),
+        "without_discount": undiscounted,
     }
 
 
@@ -1434,14 +1506,46 @@ def render(result: dict[str, object], skipped: dict[str, int], command: str) -> 
         )
     groups = result["groups"]
     assert isinstance(groups, dict)
-    for method, (total, mixed, _, misplaced) in groups.items():
+    for method, (total, mixed, _, misplaced) in [
+        *groups.items(),
+        ("phash", result["phash_groups"]),
+    ]:
         label = f"pHash<={BASELINE_RADIUS}" if method == "phash" else "photodesk"
         grouping = "group builder" if method == "photodesk" else "plain transitive"
         lines.append(
             f"{label:<11} groups ({grouping}): {total}; holding two different photos: {mixed}"
             f" ({misplaced} items grouped with another photo)"
         )
+    lines += ["", *render_discount(result)]
     return "\n".join(lines)
+
+
+def render_discount(result: dict[str, Any]) -> list[str]:
+    """What the common-value discount changed: the same run's verdicts, all candidates
+    verified against only those the discount keeps."""
+    before = result["without_discount"]
+    lines = [
+        f"common-value discount: candidates {before['candidates']} -> {result['candidates']}"
+        f" ({result['discount_rounds']} rounds, {result['discount_ms']:.0f} ms CPU to decide);"
+        f" pair precision {before['photodesk']['precision']:.4f} ->"
+        f" {result['photodesk']['precision']:.4f} (true {before['photodesk']['true']} ->"
+        f" {result['photodesk']['true']}, false {before['photodesk']['false']} ->"
+        f" {result['photodesk']['false']}); groups holding two different photos"
+        f" {before['groups']['photodesk'][1]} -> {result['groups']['photodesk'][1]}"
+    ]
+    for kind, row in before["recall"].items():
+        after = result["recall"][kind]["photodesk"]
+        if after != row["photodesk"]:
+            lines.append(
+                f"  recall {kind}: {row['photodesk'] / row['n']:.3f} -> {after / row['n']:.3f}"
+                f" ({row['photodesk'] - after} of {row['n']} lost)"
+            )
+    for design, tally in before["shared_designs"].items():
+        lines.append(
+            f"  different photos in one {design}: reported {tally['photodesk']} ->"
+            f" {result['shared_designs'][design]['photodesk']}"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
