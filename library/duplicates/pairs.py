@@ -68,6 +68,26 @@ class SignalIndex:
                 ids, values = ids[keep], values[keep]
             self.indexes[name] = HammingIndex(ids, values, max_radius=_max_radius())
 
+    @classmethod
+    def of(cls, signals: dict[int, dict[str, int]]) -> SignalIndex:
+        """An index of just these photos (the saved index keeps the photos changed since
+        it was saved in one), without reading the catalog."""
+        index = cls.__new__(cls)
+        index.indexes = {}
+        for name in stored_signals():
+            have = [
+                (asset_id, values[name]) for asset_id, values in signals.items() if name in values
+            ]
+            index.indexes[name] = HammingIndex(
+                np.array([i for i, _ in have], dtype=np.int64),
+                np.array([v for _, v in have], dtype=np.int64),
+                max_radius=_max_radius(),
+            )
+        return index
+
+    def bind(self, session: Session) -> None:
+        """Nothing to do: everything it answers is in memory (see `LookupIndex.bind`)."""
+
     def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
         """Bring newly committed photos into the index without reloading it."""
         self.add_many(signals_of(session, list(asset_ids)))
@@ -215,7 +235,7 @@ def wants_full_pass(session: Session, new: int) -> bool:
 
 
 def update_pairs(
-    session: Session, asset_ids: Sequence[int], index: SignalIndex | None = None
+    session: Session, asset_ids: Sequence[int], index: LookupIndex | None = None
 ) -> int:
     """Look newly ingested photos up in the index and store the verified pairs.
 
@@ -228,10 +248,32 @@ def update_pairs(
         if wants_full_pass(session, len(asset_ids)):
             return rescan(session)
         index = SignalIndex(session)
+    index.bind(session)
     stored = match_new(session, asset_ids, index).stored
     touched = containment.update_contains(session, asset_ids, index)
     refresh_groups(session, {i for pair in stored for i in pair} | touched)
     return len(stored)
+
+
+class LookupIndex(Protocol):
+    """What looking new photos up needs of an index: a loaded `SignalIndex`, or the
+    library's saved index (`saved_index.SavedIndex`), which gives the same hits."""
+
+    def __len__(self) -> int: ...
+
+    def hits(
+        self, signals: dict[str, int], exclude: int | None = None
+    ) -> list[tuple[int, int, int]]: ...
+
+    def candidates(
+        self, signals: dict[str, int], exclude: int | None = None
+    ) -> list[Candidate]: ...
+
+    def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None: ...
+
+    def bind(self, session: Session) -> None:
+        """Read the catalog, where it must, in this transaction: an index kept across an
+        ingest run's transactions must not open one of its own beside the writer's."""
 
 
 @dataclass
@@ -246,7 +288,7 @@ class Matched:
 
 
 def match_new(
-    session: Session, asset_ids: Sequence[int], index: SignalIndex, discount: bool = True
+    session: Session, asset_ids: Sequence[int], index: LookupIndex, discount: bool = True
 ) -> Matched:
     """Verify and store the pairs a look-up of these photos proposes.
 

@@ -33,7 +33,7 @@ import mmap
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +47,14 @@ from assets import similarity
 from library.db.models import Asset
 from library.duplicates import backlog
 from library.duplicates.hamming import _flip_masks, _split, _Substring, _substring_radii
-from library.duplicates.lookup import best_candidates
-from library.duplicates.pairs import Candidate, load_signals, stored_signals
+from library.duplicates.hashbits import hamming_distance
+from library.duplicates.pairs import (
+    RULE_NAMES,
+    Candidate,
+    SignalIndex,
+    load_signals,
+    stored_signals,
+)
 from library.duplicates.stored import signals_of
 from library.errors import PhotodeskError
 
@@ -70,10 +76,12 @@ FORMAT = 4
 #: (256 KiB for 16 bits, 8-16 MiB for 21-22), so a key's run is found without a search;
 #: a small layer's directory has fewer bits (`_directory_bits`).
 THREE_PARTS_FROM = 4_000_000
-#: `keep_current` appends a layer once this many photos changed since the last one.
-APPEND_AT = 500
-#: More photos changed since the layers than this, and `check` asks the catalog instead.
-MAX_CHANGED = 5_000
+#: `keep_current` appends a layer once this many photos changed since the last one
+#: (each check reads their signals from the catalog into a small index).
+APPEND_AT = 200
+#: More photos changed since the layers than this, and the catalog's indexes (check)
+#: or a loaded `SignalIndex` (ingest) answer instead.
+MAX_CHANGED = 20_000
 #: Layers after the first one are folded into one when there are more than this.
 MAX_LAYERS = 6
 #: Signals read from the catalog at a time when building: 10^7 photos × 8 signals of
@@ -250,13 +258,18 @@ def _usable(manifest: dict[str, Any] | None, session: Session) -> bool:
 
 
 class SavedIndex:
-    """`SignalIndex.candidates` from the saved layers plus the photos changed since."""
+    """What a loaded `SignalIndex` answers (hits, candidates, new photos added), from the
+    saved layers and a small index in memory of the photos changed since them."""
 
-    def __init__(self, session: Session, layers: list[_Layer], generation: int):
+    def __init__(self, session: Session, layers: list[_Layer], generation: int, photos: int):
         self._session = session
         self._layers = layers
+        self._photos = photos
         self.generation = generation
         self.changed = backlog.changed_since(session, generation)
+        # Their values as the catalog has them now; the layers' may be stale or missing.
+        self._recent = SignalIndex.of(signals_of(session, self.changed))
+        self._recent_ids = set(self.changed)
 
     @classmethod
     def open(cls, session: Session, root: Path) -> SavedIndex | None:
@@ -267,36 +280,70 @@ class SavedIndex:
             return None
         try:
             layers = [_open_layer(folder, entry) for entry in manifest["layers"]]
+            photos = sum(int(entry["photos"]) for entry in manifest["layers"])
         except (OSError, ValueError, KeyError, TypeError):
             return None  # folded away by a writer meanwhile: the catalog answers
-        index = cls(session, layers, int(manifest["generation"]))
-        # Far behind (a bulk ingest still being matched): the catalog answers faster.
-        return index if len(index.changed) <= MAX_CHANGED else None
+        if len(backlog.changed_since(session, int(manifest["generation"]))) > MAX_CHANGED:
+            return None  # far behind (a bulk ingest still being matched)
+        return cls(session, layers, int(manifest["generation"]), photos)
 
-    def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
+    def __len__(self) -> int:
+        """About how many photos it holds (a photo changed since counts twice)."""
+        return self._photos + len(self._recent_ids)
+
+    def bind(self, session: Session) -> None:
+        """Read the catalog in this session from now on (see `pairs.LookupIndex.bind`)."""
+        self._session = session
+
+    def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
+        """Photos committed since it was opened (an ingest run's batches)."""
+        new = [asset_id for asset_id in asset_ids if asset_id not in self._recent_ids]
+        if new:
+            self._recent.add_assets(session, new)
+            self._recent_ids.update(new)
+
+    def hits(
+        self, signals: dict[str, int], exclude: int | None = None
+    ) -> list[tuple[int, int, int]]:
+        """(rule position, stored photo, distance) for every rule and every stored photo it
+        brings within its radius, in rule order, as `SignalIndex.hits` gives them."""
         rules = [
             (query, stored, radius)
             for query, stored, radius in similarity.CANDIDATE_RULES
             if query in signals
         ]
-        if not rules:
-            return []
-        found: set[int] = set(self.changed)
+        found: set[int] = set()
         probes: dict[tuple[tuple[_Substring, ...], tuple[int, ...]], _Probes] = {}
-        for layer in self._layers:
+        for layer in self._layers if rules else []:
             shape = (layer.parts, layer.directories)
             if shape not in probes:
                 probes[shape] = _Probes(rules, signals, *shape)
             found.update(probes[shape].run(layer))
-        if not found:
-            return []
-        # The catalog's values decide: the layers only said which photos to ask about.
-        current = signals_of(self._session, found)
-        rows = {
-            number: [(i, current[i][stored]) for i in sorted(current) if stored in current[i]]
-            for number, (_, stored, _) in enumerate(rules)
-        }
-        return best_candidates(rules, signals, rows, exclude)
+        # The catalog's values decide: the layers only said which photos to ask about,
+        # and the photos changed since are in the small index with their values now.
+        current = signals_of(self._session, found - self._recent_ids - {exclude})
+        rows = self._recent.hits(signals, exclude)
+        for position, (query, stored, radius) in enumerate(similarity.CANDIDATE_RULES):
+            if query not in signals:
+                continue
+            for asset_id in sorted(current):
+                value = current[asset_id].get(stored)
+                if value is None:
+                    continue
+                distance = hamming_distance(signals[query], value)
+                if distance <= radius:
+                    rows.append((position, asset_id, distance))
+        rows.sort(key=lambda row: (row[0], row[2], row[1]))
+        return rows
+
+    def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
+        """Every stored photo some rule brings within its radius, with the closest rule."""
+        best: dict[int, Candidate] = {}
+        for position, asset_id, distance in self.hits(signals, exclude):
+            current = best.get(asset_id)
+            if current is None or distance < current.distance:
+                best[asset_id] = Candidate(asset_id, RULE_NAMES[position], distance)
+        return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
 
 
 class _Probes:

@@ -12,10 +12,12 @@ from PIL import Image
 from sqlalchemy import delete, insert, select
 
 from library.db.engine import Database
-from library.db.models import Asset, AssetHash
-from library.duplicates import backlog, saved_index
+from library.db.models import Asset, AssetHash, DuplicatePair
+from library.duplicates import backlog, pairs, saved_index
 from library.duplicates.lookup import CatalogLookup
+from library.duplicates.pairs import SignalIndex
 from library.duplicates.saved_index import SavedIndex
+from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import make_jpeg
 from tests.duplicates.hashdata import add_photos, as_rows, flip, queries_near, signed
 
@@ -32,14 +34,24 @@ def _compare(database: Database, queries: list[dict[str, int]]) -> tuple[int, in
     with database.session_scope(write=False) as session:
         saved = SavedIndex.open(session, database.config.root)
         assert saved is not None
-        catalog = CatalogLookup(session)
+        catalog, loaded = CatalogLookup(session), SignalIndex(session)
         for query in queries:
             assert as_rows(saved.candidates(query)) == as_rows(catalog.candidates(query))
+            # Ingest's look-ups take every hit, in rule order, as the loaded index does.
+            assert saved.hits(query) == sorted(loaded.hits(query), key=_rule_order)
         some = as_rows(catalog.candidates(queries[0]))[0][0]
         assert as_rows(saved.candidates(queries[0], exclude=some)) == as_rows(
             catalog.candidates(queries[0], exclude=some)
         )
+        assert saved.hits(queries[0], exclude=some) == sorted(
+            loaded.hits(queries[0], exclude=some), key=_rule_order
+        )
         return sum(len(catalog.candidates(q)) for q in queries), len(saved.changed)
+
+
+def _rule_order(hit: tuple[int, int, int]) -> tuple[int, int, int]:
+    position, asset_id, distance = hit
+    return position, distance, asset_id
 
 
 def _update(database: Database, rebuild: bool = False) -> saved_index.UpdateResult:
@@ -250,3 +262,30 @@ def test_a_full_pass_records_the_generation_that_matched_the_backlog(database: D
         assert backlog.changed_since(session, before) == waiting
         assert backlog.changed_since(session, before + 1) == []
         assert set(backlog.changed_since(session, 0)) == set(earlier + waiting)
+
+
+def test_ingest_matches_through_the_saved_index(database: Database, tmp_path: Path) -> None:
+    """A library with a saved index: ingest reads no signal but the changed photos', and
+    stores the pairs a full pass stores; batches after the first find earlier ones."""
+    for seed in range(6):
+        make_jpeg(tmp_path / "originals" / f"photo-{seed}.jpg", (640, 480), seed=seed)
+    options = IngestOptions(workers=1, batch_size=2, batch_bytes=0)
+    IngestSession(database, options).run([str(tmp_path / "originals")])
+    _update(database)
+    (tmp_path / "copies").mkdir()
+    for seed in range(6):
+        source = Image.open(tmp_path / "originals" / f"photo-{seed}.jpg")
+        source.resize((320, 240)).save(tmp_path / "copies" / f"small-{seed}.jpg", quality=70)
+        source.resize((480, 360)).save(tmp_path / "copies" / f"mid-{seed}.jpg", quality=80)
+    session = IngestSession(database, options)
+    session.run([str(tmp_path / "copies")])
+    assert isinstance(session._index, SavedIndex)  # not every signal loaded
+    with database.session_scope(write=False) as read:
+        after_ingest = sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b)))
+    assert len(after_ingest) >= 18  # each original with its two copies, the copies together
+    with database.session_scope() as write:
+        pairs.rescan(write)
+    with database.session_scope(write=False) as read:
+        assert sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))) == (
+            after_ingest
+        )
