@@ -51,6 +51,7 @@ from assets.hashes import hash_to_int64  # noqa: E402
 from assets.imaging import decode, open_image  # noqa: E402
 from library.duplicates import common_values, pairs  # noqa: E402
 from library.duplicates.builder import Edge, components  # noqa: E402
+from library.duplicates.hashbits import popcount64  # noqa: E402
 
 #: Originals are decoded no larger than this; derivatives are made from that copy.
 MAX_SIDE = 1600
@@ -1104,7 +1105,10 @@ def close_pairs(query: np.ndarray, stored: np.ndarray, radius: int) -> np.ndarra
     found: list[np.ndarray] = []
     for start in range(0, count, 256):
         block = query[start : start + 256]
-        distance = np.bitwise_count(block[:, None] ^ stored[None, :])
+        # popcount64 counts the two's-complement bits; np.bitwise_count of a signed
+        # value counts those of its absolute value, so a pair whose top bit differs was
+        # scored as tens of bits apart (and some far pairs as close).
+        distance = popcount64(block[:, None] ^ stored[None, :])
         rows, cols = np.nonzero(distance <= radius)
         rows = rows + start
         mask = rows != cols
@@ -1410,8 +1414,8 @@ def contains_pairs(items: list[Item], table: dict[str, np.ndarray]) -> set[int]:
             hits = np.zeros(count, dtype=bool)
             for query, stored, radius in similarity.CANDIDATE_RULES:
                 # The region as the query, and the region as the stored side.
-                hits |= np.bitwise_count(table[stored] ^ np.int64(region.signals[query])) <= radius
-                hits |= np.bitwise_count(table[query] ^ np.int64(region.signals[stored])) <= radius
+                hits |= popcount64(table[stored] ^ np.int64(region.signals[query])) <= radius
+                hits |= popcount64(table[query] ^ np.int64(region.signals[stored])) <= radius
             hits[index] = False
             for other in np.nonzero(hits)[0].tolist():
                 key = pair_key(index, other, count)
