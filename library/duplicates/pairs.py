@@ -469,14 +469,23 @@ def full_pass_hits(
     workers: int | None = None,
 ) -> npt.NDArray[np.int64]:
     """(query id, stored id, distance, rule position) rows for every rule; a rule within
-    one signal gives each pair once, lower id first."""
+    one signal gives each pair once, lower id first.
+
+    A rule and its reverse (a window against the whole frame, the whole frame against
+    that window) find the same pairs with the photos swapped, so the second of them
+    takes the first one's rows, swapped, instead of searching again.
+    """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64))
     indexes: dict[tuple[str, int], HammingIndex] = {}
     rows = [np.empty((0, 4), dtype=np.int64)]
+    searched: dict[tuple[str, str, int], npt.NDArray[np.int64]] = {}
     for position, (query, stored, radius) in enumerate(similarity.CANDIDATE_RULES):
         q_ids, q_values = tables.get(query, empty)
         s_ids, s_values = tables.get(stored, empty)
-        if query != stored and len(q_ids) > CROSS_QUERY_SHARE * len(s_ids):
+        reverse = searched.get((stored, query, radius))
+        if reverse is not None:
+            found = reverse.reshape(-1, 3)[:, [1, 0, 2]]
+        elif query != stored and len(q_ids) > CROSS_QUERY_SHARE * len(s_ids):
             found = _tagged_pairs((s_ids, s_values), (q_ids, q_values), radius, workers)
         else:
             if (stored, radius) not in indexes:
@@ -487,6 +496,8 @@ def full_pass_hits(
             else:
                 found = index.cross_pairs(q_ids, q_values, radius, workers=workers)
                 found = found[found[:, 0] != found[:, 1]]
+        if query != stored:
+            searched[query, stored, radius] = found
         rows.append(
             np.column_stack((found.reshape(-1, 3), np.full(len(found), position, np.int64)))
         )

@@ -63,3 +63,27 @@ def test_full_pass_candidates_equal_brute_force_per_rule(
     assert got == expected
     cross = {rule for rule, _ in expected.values() if rule.split("→")[0] != rule.split("→")[1]}
     assert len(cross) > 10  # cross-signal rules took part
+
+
+@pytest.mark.parametrize("share", [0.0, 10.0])
+def test_full_pass_hits_are_each_rules_own_in_their_direction(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rule's (query photo, stored photo, distance) rows, as brute force finds them:
+    a rule that takes its reverse rule's rows must swap them (the common-value discount
+    counts which photo's value found which)."""
+    monkeypatch.setattr(pairs, "CROSS_QUERY_SHARE", share)
+    tables = _signals(seed=6, photos=180)
+    hits = pairs.full_pass_hits(tables)
+    for position, (query, stored, radius) in enumerate(similarity.CANDIDATE_RULES):
+        s_ids, s_values = tables[stored]
+        expected = {
+            (q_id, s_id, distance)
+            for q_id, q_value in zip(*(a.tolist() for a in tables[query]), strict=True)
+            for s_id, distance in brute_force_query(s_ids, s_values, q_value, radius)
+            if s_id != q_id
+        }
+        got = {tuple(row[:3]) for row in hits[hits[:, 3] == position].tolist()}
+        if query == stored:  # each pair once, either way round
+            got |= {(b, a, d) for a, b, d in got}
+        assert got == expected, f"{query}→{stored}"
