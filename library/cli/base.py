@@ -227,10 +227,10 @@ def redact(url: str) -> str:
     return url
 
 
-def keep_index_current(ctx: Context) -> None:
-    """Keep a saved signal index current after photos changed; one that cannot be
-    written only makes checks slower, so say so and go on."""
+def keep_index_current(ctx: Context, build: bool = False) -> None:
+    """Keep a saved signal index current after photos changed (``build`` one for a large
+    library); one that cannot be written only makes checks slower, so say so and go on."""
     try:
-        saved_index.keep_current(ctx.database())
+        saved_index.keep_current(ctx.database(), build=build)
     except saved_index.SavedIndexError as exc:
         click.echo(f"warning: {exc}", err=True)

@@ -96,7 +96,7 @@ def dupes_rescan(ctx: Context, queue: bool, wait: bool) -> None:
     with ctx.session(write=True) as session:
         found = pairs.rescan(session)
     click.echo(f"{found} near-duplicate pairs verified")
-    keep_index_current(ctx)
+    keep_index_current(ctx, build=True)
 
 
 @dupes_group.command(name="index")

@@ -114,7 +114,7 @@ def ingest(
             click.echo(f"warning: {warning['path']}: {warning['warning']}", err=True)
         click.echo(report.summary())
     if not dry_run:
-        keep_index_current(ctx)
+        keep_index_current(ctx, build=True)
     if report.failed:
         sys.exit(EXIT_FAILED_FILES)
 

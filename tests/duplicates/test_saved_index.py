@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from itertools import product
 from pathlib import Path
 
@@ -235,6 +236,12 @@ def test_kept_current_after_many_changes_and_skipped_when_far_behind(
     centres = _centres(rng)
     add_photos(database, rng, centres, 10, matched=True)
     assert saved_index.keep_current(database) is None  # no saved index: nothing to keep
+    assert saved_index.keep_current(database, build=True) is None  # a small library
+    monkeypatch.setattr(saved_index, "BUILD_FROM", 10)
+    assert saved_index.keep_current(database) is None  # check never builds one
+    built = saved_index.keep_current(database, build=True)  # ingest and rescan do
+    assert built is not None and (built.action, built.photos) == ("built", 10)
+    shutil.rmtree(database.config.root / saved_index.FOLDER)
     _update(database)
     monkeypatch.setattr(saved_index, "APPEND_AT", 5)
     add_photos(database, rng, centres, 4, matched=True)
