@@ -128,12 +128,18 @@ class SignalIndex:
 
     def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
         """Every stored photo some rule brings within its radius, with the closest rule."""
-        best: dict[int, Candidate] = {}
-        for position, asset_id, distance in self.hits(signals, exclude):
-            current = best.get(asset_id)
-            if current is None or distance < current.distance:
-                best[asset_id] = Candidate(asset_id, RULE_NAMES[position], distance)
-        return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
+        return closest(self.hits(signals, exclude))
+
+
+def closest(hits: Iterable[tuple[int, int, int]]) -> list[Candidate]:
+    """Each photo once, by its closest rule, from (rule position, photo, distance) hits in
+    rule order: the earlier rule wins a tie, as every way of finding candidates has it."""
+    best: dict[int, Candidate] = {}
+    for position, asset_id, distance in hits:
+        current = best.get(asset_id)
+        if current is None or distance < current.distance:
+            best[asset_id] = Candidate(asset_id, RULE_NAMES[position], distance)
+    return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
 
 
 def _max_radius() -> int:

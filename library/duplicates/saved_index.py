@@ -49,9 +49,9 @@ from library.duplicates import backlog
 from library.duplicates.hamming import _flip_masks, _split, _Substring, _substring_radii
 from library.duplicates.hashbits import hamming_distance
 from library.duplicates.pairs import (
-    RULE_NAMES,
     Candidate,
     SignalIndex,
+    closest,
     load_signals,
     stored_signals,
 )
@@ -342,12 +342,7 @@ class SavedIndex:
 
     def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
         """Every stored photo some rule brings within its radius, with the closest rule."""
-        best: dict[int, Candidate] = {}
-        for position, asset_id, distance in self.hits(signals, exclude):
-            current = best.get(asset_id)
-            if current is None or distance < current.distance:
-                best[asset_id] = Candidate(asset_id, RULE_NAMES[position], distance)
-        return sorted(best.values(), key=lambda c: (c.distance, c.asset_id))
+        return closest(self.hits(signals, exclude))
 
 
 class _Probes:
