@@ -12,6 +12,7 @@ catalog's name, so libraries can share a broker.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from typing import Any
 from library.config import LibraryConfig
 from library.db.engine import NEAR_DUPLICATES_LOCK, Database, one_writer_at_a_time
 from library.errors import BrokerError, JobCancelledError
+
+log = logging.getLogger(__name__)
 
 #: The queues a worker can take work from: job pieces, and near-duplicate matching.
 QUEUES = ("jobs", "matcher")
@@ -156,7 +159,21 @@ def match_backlog(database: Database) -> int:
             raise
         total += matched
         if not matched:
+            if total:
+                _keep_index_current(database)
             return total
+
+
+def _keep_index_current(database: Database) -> None:
+    """The matcher is where a team's photos are matched, so it keeps the saved signal
+    index current (and builds it for a large library), as an in-process ingest does;
+    one that cannot be written only makes checks slower."""
+    from library.duplicates import saved_index
+
+    try:
+        saved_index.keep_current(database, build=True)
+    except saved_index.SavedIndexError as exc:
+        log.warning("%s", exc)
 
 
 def send_pieces(url: str, config: LibraryConfig, job_id: int, numbers: Sequence[int]) -> None:

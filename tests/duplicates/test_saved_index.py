@@ -296,3 +296,34 @@ def test_ingest_matches_through_the_saved_index(database: Database, tmp_path: Pa
         assert sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))) == (
             after_ingest
         )
+
+
+def test_the_matcher_keeps_it_current_for_a_team(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a broker, photos are matched by the matcher queue, not by ingest: the matcher
+    builds the saved index for a large library and appends to it afterwards."""
+    from library.jobs import broker  # noqa: PLC0415
+
+    rng = random.Random(CENTRES_SEED + 6)
+    centres = _centres(rng)
+    monkeypatch.setattr(saved_index, "BUILD_FROM", 8)
+    monkeypatch.setattr(saved_index, "APPEND_AT", 4)
+    monkeypatch.setattr(broker, "_MATCHER", None)
+    add_photos(database, rng, centres, 6)
+    assert broker.match_backlog(database) == 6
+    assert not saved_index.exists(database.config.root)  # 6 photos: too small a library
+    add_photos(database, rng, centres, 4)
+    assert broker.match_backlog(database) == 4
+    assert saved_index.exists(database.config.root)  # 10 photos: built
+    add_photos(database, rng, centres, 4)
+    assert broker.match_backlog(database) == 4
+    manifest = json.loads((database.config.root / saved_index.FOLDER / "manifest.json").read_text())
+    assert [layer["photos"] for layer in manifest["layers"]] == [10, 4]
+    with database.session_scope(write=False) as session:
+        saved = SavedIndex.open(session, database.config.root)
+        assert saved is not None and not saved.changed
+        queries = queries_near(rng, centres)
+        found = [as_rows(saved.candidates(q)) for q in queries]
+        assert found == [as_rows(CatalogLookup(session).candidates(q)) for q in queries]
+        assert sum(map(len, found)) > 10
