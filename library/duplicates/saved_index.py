@@ -265,12 +265,19 @@ class SavedIndex:
     """What a loaded `SignalIndex` answers (hits, candidates, new photos added), from the
     saved layers and a small index in memory of the photos changed since them."""
 
-    def __init__(self, session: Session, layers: list[_Layer], generation: int, photos: int):
+    def __init__(
+        self,
+        session: Session,
+        layers: list[_Layer],
+        generation: int,
+        photos: int,
+        changed: list[int],
+    ):
         self._session = session
         self._layers = layers
         self._photos = photos
         self.generation = generation
-        self.changed = backlog.changed_since(session, generation)
+        self.changed = changed
         # Their values as the catalog has them now; the layers' may be stale or missing.
         self._recent = SignalIndex.of(signals_of(session, self.changed))
         self._recent_ids = set(self.changed)
@@ -287,9 +294,11 @@ class SavedIndex:
             photos = sum(int(entry["photos"]) for entry in manifest["layers"])
         except (OSError, ValueError, KeyError, TypeError):
             return None  # folded away by a writer meanwhile: the catalog answers
-        if len(backlog.changed_since(session, int(manifest["generation"]))) > MAX_CHANGED:
+        generation = int(manifest["generation"])
+        changed = backlog.changed_since(session, generation)
+        if len(changed) > MAX_CHANGED:
             return None  # far behind (a bulk ingest still being matched)
-        return cls(session, layers, int(manifest["generation"]), photos)
+        return cls(session, layers, generation, photos, changed)
 
     def __len__(self) -> int:
         """About how many photos it holds (a photo changed since counts twice)."""
