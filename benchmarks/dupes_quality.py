@@ -1124,7 +1124,7 @@ def rule_hits(
     stored one."""
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(query), 256):
-        distance = np.bitwise_count(query[start : start + 256, None] ^ stored[None, :])
+        distance = popcount64(query[start : start + 256, None] ^ stored[None, :])
         rows, cols = np.nonzero(distance <= radius)
         near = distance[rows, cols]
         rows = rows + start
