@@ -33,7 +33,7 @@ import mmap
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,6 +272,7 @@ class SavedIndex:
         generation: int,
         photos: int,
         changed: list[int],
+        hide: Collection[int] = (),
     ):
         self._session = session
         self._layers = layers
@@ -279,12 +280,21 @@ class SavedIndex:
         self.generation = generation
         self.changed = changed
         # Their values as the catalog has them now; the layers' may be stale or missing.
-        self._recent = SignalIndex.of(signals_of(session, self.changed))
-        self._recent_ids = set(self.changed)
+        # A hidden photo is left out of both until it is added (`add_assets`).
+        hidden = set(hide)
+        self._recent = SignalIndex.of(
+            signals_of(session, [i for i in self.changed if i not in hidden])
+        )
+        self._recent_ids = set(self.changed) | hidden
+        self._hidden = hidden
 
     @classmethod
-    def open(cls, session: Session, root: Path) -> SavedIndex | None:
-        """The library's saved index, or None when it has none that fits this catalog."""
+    def open(cls, session: Session, root: Path, hide: Collection[int] = ()) -> SavedIndex | None:
+        """The library's saved index, or None when it has none that fits this catalog.
+
+        ``hide`` are photos it must not find until they are added, as the matcher leaves
+        the backlog out of its index so that photos find each other in commit order.
+        """
         folder = Path(root) / FOLDER
         manifest = _read_manifest(folder)
         if manifest is None or not _usable(manifest, session):
@@ -298,7 +308,7 @@ class SavedIndex:
         changed = backlog.changed_since(session, generation)
         if len(changed) > MAX_CHANGED:
             return None  # far behind (a bulk ingest still being matched)
-        return cls(session, layers, generation, photos, changed)
+        return cls(session, layers, generation, photos, changed, hide)
 
     def __len__(self) -> int:
         """About how many photos it holds (a photo changed since counts twice)."""
@@ -310,10 +320,15 @@ class SavedIndex:
 
     def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None:
         """Photos committed since it was opened (an ingest run's batches)."""
-        new = [asset_id for asset_id in asset_ids if asset_id not in self._recent_ids]
+        new = [
+            asset_id
+            for asset_id in asset_ids
+            if asset_id not in self._recent_ids or asset_id in self._hidden
+        ]
         if new:
             self._recent.add_assets(session, new)
             self._recent_ids.update(new)
+            self._hidden.difference_update(new)
 
     def hits(
         self, signals: dict[str, int], exclude: int | None = None

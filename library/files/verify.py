@@ -82,7 +82,7 @@ def verify_library(
             if progress:
                 progress(report.assets)
         _check_groups(session, report, repair)
-        _check_unmatched(session, report, repair)
+        _check_unmatched(session, database.config.root, report, repair)
     for relative in store.walk():
         report.files += 1
         if relative not in referenced:
@@ -139,7 +139,7 @@ def _check_signals(database: Database, report: VerifyReport, repair: bool) -> No
     report.problems.append(problem)
 
 
-def _check_unmatched(session: Session, report: VerifyReport, repair: bool) -> None:
+def _check_unmatched(session: Session, root: Path, report: VerifyReport, repair: bool) -> None:
     """Photos never looked up for near-duplicates (a crash between their commit and
     their look-up, or no matcher running); repairing matches them now."""
     from library.duplicates import backlog
@@ -159,7 +159,7 @@ def _check_unmatched(session: Session, report: VerifyReport, repair: bool) -> No
         from library.duplicates.matcher import Matcher
 
         one_writer_at_a_time(session, NEAR_DUPLICATES_LOCK)
-        matcher = Matcher()
+        matcher = Matcher(root)
         while matcher.run(session)[0]:
             pass
         for problem in problems:

@@ -142,7 +142,7 @@ def match_backlog(database: Database) -> int:
     from library.duplicates.matcher import Matcher
 
     if _MATCHER is None:
-        _MATCHER = Matcher()
+        _MATCHER = Matcher(database.config.root)
     matcher = _MATCHER
     total = 0
     while True:

@@ -7,6 +7,7 @@ import random
 import shutil
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -15,9 +16,11 @@ from sqlalchemy import delete, insert, select
 from library.db.engine import Database
 from library.db.models import Asset, AssetHash, DuplicatePair
 from library.duplicates import backlog, pairs, saved_index
+from library.duplicates import matcher as matcher_module
 from library.duplicates.lookup import CatalogLookup
 from library.duplicates.pairs import SignalIndex
 from library.duplicates.saved_index import SavedIndex
+from library.duplicates.stored import signals_of
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import make_jpeg
 from tests.duplicates.hashdata import add_photos, as_rows, flip, queries_near, signed
@@ -327,3 +330,74 @@ def test_the_matcher_keeps_it_current_for_a_team(
         found = [as_rows(saved.candidates(q)) for q in queries]
         assert found == [as_rows(CatalogLookup(session).candidates(q)) for q in queries]
         assert sum(map(len, found)) > 10
+
+
+def test_a_hidden_photo_is_found_only_once_added(database: Database) -> None:
+    """The matcher hides the backlog, so photos find each other in commit order."""
+    rng = random.Random(CENTRES_SEED + 7)
+    centres = _centres(rng)
+    add_photos(database, rng, centres, 8, matched=True)
+    _update(database)
+    waiting = add_photos(database, rng, centres, 4)
+    with database.session_scope(write=False) as session:
+        query = signals_of(session, waiting[:1])[waiting[0]]
+        open_ = SavedIndex.open(session, database.config.root)
+        hidden = SavedIndex.open(session, database.config.root, hide=set(waiting))
+        loaded = SignalIndex(session, exclude=set(waiting))
+        assert open_ is not None and hidden is not None
+        assert waiting[0] in {c.asset_id for c in open_.candidates(query)}
+        assert as_rows(hidden.candidates(query)) == as_rows(loaded.candidates(query))
+        assert waiting[0] not in {c.asset_id for c in hidden.candidates(query)}
+        hidden.add_assets(session, waiting[:2])
+        loaded.add_assets(session, waiting[:2])
+        assert waiting[0] in {c.asset_id for c in hidden.candidates(query)}
+        assert hidden.hits(query) == sorted(loaded.hits(query), key=_rule_order)
+
+
+def test_the_matcher_opens_the_saved_index(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold matcher (a worker restarted, or after another matcher's run) opens the saved
+    index instead of loading every signal, and stores the pairs a full pass stores."""
+    from library.jobs import broker  # noqa: PLC0415
+
+    for seed in range(5):
+        make_jpeg(tmp_path / "originals" / f"photo-{seed}.jpg", (640, 480), seed=seed)
+    IngestSession(database, IngestOptions(workers=1, batch_size=2, batch_bytes=0)).run(
+        [str(tmp_path / "originals")]
+    )
+    _update(database)
+    (tmp_path / "copies").mkdir()
+    for seed in range(5):
+        source = Image.open(tmp_path / "originals" / f"photo-{seed}.jpg")
+        source.resize((320, 240)).save(tmp_path / "copies" / f"small-{seed}.jpg", quality=70)
+        source.resize((480, 360)).save(tmp_path / "copies" / f"mid-{seed}.jpg", quality=80)
+    # As a team's ingest leaves them: committed, waiting for the matcher queue.
+    options = IngestOptions(workers=1, batch_size=2, batch_bytes=0, match_near=False)
+    IngestSession(database, options).run([str(tmp_path / "copies")])
+    monkeypatch.setattr(broker, "_MATCHER", None)
+    monkeypatch.setattr(matcher_module, "CHUNK", 3)  # several runs, the index kept warm
+    loaded: list[int] = []
+    monkeypatch.setattr(
+        pairs.SignalIndex, "__init__", _counting(pairs.SignalIndex.__init__, loaded)
+    )
+    assert broker.match_backlog(database) == 10
+    assert isinstance(broker._MATCHER.index, SavedIndex)
+    assert loaded == []  # no signal loaded from the catalog
+    with database.session_scope(write=False) as read:
+        matched = sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b)))
+    assert len(matched) >= 15  # each original with its two copies, the copies together
+    with database.session_scope() as write:
+        pairs.rescan(write)
+    with database.session_scope(write=False) as read:
+        assert sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))) == (
+            matched
+        )
+
+
+def _counting(function: Any, calls: list[int]) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return function(*args, **kwargs)
+
+    return counted
