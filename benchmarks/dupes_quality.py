@@ -830,8 +830,10 @@ def meme(image: Image.Image, design_index: int) -> Image.Image:
                 stroke_fill=(0, 0, 0, 255),
             )
         else:
+            # Inset 4 px top and bottom; a band that thin (a tiny picture) is filled whole.
+            inset = 4 if band >= 8 else 0
             draw.rectangle(
-                (round(width * 0.1), y0 + 4, round(width * 0.9), y0 + band - 4),
+                (round(width * 0.1), y0 + inset, round(width * 0.9), y0 + band - inset),
                 fill=(0, 0, 0, 190),
             )
             draw.text((x, y0 + band * 0.2), text, fill=(255, 255, 255, 255), font=text_font)
