@@ -30,6 +30,7 @@ from library.duplicates.hashbits import (
     _validated_items,
     popcount64,
 )
+from library.processes import die_with_parent
 
 DEFAULT_MAX_RADIUS = 8
 
@@ -410,6 +411,7 @@ _WORKER_VIEWS: list[_SortedView] = []
 
 
 def _start_worker(views: list[_SortedView]) -> None:
+    die_with_parent()
     _WORKER_VIEWS[:] = views
 
 
@@ -485,6 +487,7 @@ _WORKER_SIDE: list[_CrossSide] = []
 
 
 def _start_cross_worker(side: _CrossSide) -> None:
+    die_with_parent()
     _WORKER_SIDE[:] = [side]
 
 

@@ -34,6 +34,7 @@ from library.db.models import (
     NearDuplicateBacklog,
 )
 from library.duplicates import backlog
+from library.processes import die_with_parent
 
 #: Photos recomputed and written per transaction: a killed run keeps what it finished.
 BATCH = 200
@@ -132,7 +133,9 @@ class _pool:  # noqa: N801 - used as a context manager, like the executor it wra
 
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=die_with_parent
+            )
         return self.executor
 
     def __exit__(self, *_: object) -> None:

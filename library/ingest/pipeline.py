@@ -44,6 +44,7 @@ from library.db.engine import (
     one_writer_at_a_time,
 )
 from library.errors import StoreError
+from library.processes import die_with_parent
 
 #: Extensions consumed together with an image rather than ingested themselves.
 SIDECAR_SUFFIXES = frozenset({".xmp"})
@@ -781,29 +782,11 @@ def _quiet_worker() -> None:
     only scramble the progress bar."""
     import warnings
 
-    _die_with_parent()
+    die_with_parent()
     warnings.simplefilter("ignore")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
-
-
-def _die_with_parent() -> None:
-    """A killed ingest must not leave its workers behind (Linux: PR_SET_PDEATHSIG)."""
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def _context(method: str | None = None) -> Any:

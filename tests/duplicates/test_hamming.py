@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -447,3 +452,65 @@ def test_cross_pairs_see_added_and_not_removed_items() -> None:
     assert index.cross_pairs(query_ids, query_hashes).tolist() == expected
     empty = np.empty(0, dtype=np.int64)
     assert index.cross_pairs(empty, empty).shape == (0, 3)
+
+
+_SEARCH_FOREVER = """
+import sys
+import numpy as np
+from library.duplicates.hamming import HammingIndex
+
+rng = np.random.default_rng(5)
+count = 2_000_000
+index = HammingIndex(np.arange(count), rng.integers(-(2**63), 2**63 - 1, count), max_radius=10)
+print("searching", flush=True)
+index.pairs(workers=2)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_end_with_a_killed_search() -> None:
+    """A search killed outright (SIGKILL, the OOM killer) leaves no worker behind."""
+    root = Path(__file__).resolve().parents[2]
+    search = subprocess.Popen(
+        [sys.executable, "-c", _SEARCH_FOREVER], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert search.stdout is not None and search.stdout.readline() == "searching\n"
+        workers: set[int] = set()
+        for _ in range(3000):  # the workers start once the tables are built
+            workers = _children(search.pid)
+            if workers:
+                break
+            time.sleep(0.01)
+        assert workers, "the search started no worker"
+    finally:
+        search.kill()
+        search.wait()
+    for _ in range(3000):
+        if not any(os.path.exists(f"/proc/{pid}") and _alive(pid) for pid in workers):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"workers {sorted(workers)} outlived the killed search")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
