@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from assets import similarity, verification
@@ -61,30 +61,53 @@ class Link:
 
 
 class RegionIndex:
-    """One Hamming index per stored signal over every stored region (ids are region ids)."""
+    """One Hamming index per stored signal over every stored region (ids are region ids).
 
-    def __init__(self, session: Session):
+    Kept by an ingest run or the matcher across batches and brought up to the catalog
+    (`refresh`) before each: reading every region's signals again for each batch cost
+    a batch as much in a library of many composites as all its photos' own work.
+    """
+
+    def __init__(self, session: Session | None = None):
         self.owner: dict[int, int] = {}
-        self.prints: dict[int, bytes] = {}
+        self.indexes: dict[str, HammingIndex] = {}
+        #: The highest region id read: regions are only ever added with higher ones.
+        self.newest = 0
+        if session is not None:
+            self.refresh(session)
+
+    def refresh(self, session: Session) -> None:
+        """Add the regions stored since the last refresh; after any region was deleted
+        (a photo deleted, its signals made again), read them all again."""
+        count, newest = session.execute(
+            select(func.count(AssetRegion.id), func.max(AssetRegion.id))
+        ).one()
+        if count == len(self.owner) and (newest or 0) == self.newest:
+            return
+        columns = (AssetRegion.id, AssetRegion.asset_id, AssetRegion.signals)
+        rows = session.execute(select(*columns).where(AssetRegion.id > self.newest)).all()
+        if count != len(self.owner) + len(rows):
+            self.owner, self.indexes, self.newest = {}, {}, 0
+            rows = session.execute(select(*columns)).all()
+        self._add(rows)
+
+    def _add(self, rows: Sequence[Any]) -> None:
         names = sorted({stored for _, stored, _ in similarity.CANDIDATE_RULES})
         values: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        rows = session.execute(
-            select(AssetRegion.id, AssetRegion.asset_id, AssetRegion.signals)
-        ).all()
         for region_id, asset_id, signals in rows:
             self.owner[region_id] = asset_id
+            self.newest = max(self.newest, region_id)
             for name in names:
                 if name in signals:
                     values[name].append((region_id, int(signals[name])))
         radius = max(r for _, _, r in similarity.CANDIDATE_RULES)
-        self.indexes = {
-            name: HammingIndex(
-                np.array([i for i, _ in pairs], dtype=np.int64),
-                np.array([v for _, v in pairs], dtype=np.int64),
-                max_radius=radius,
-            )
-            for name, pairs in values.items()
-        }
+        for name, have in values.items():
+            ids = np.array([i for i, _ in have], dtype=np.int64)
+            hashes = np.array([v for _, v in have], dtype=np.int64)
+            if name in self.indexes:
+                self.indexes[name].add(ids, hashes)
+            else:
+                self.indexes[name] = HammingIndex(ids, hashes, max_radius=radius)
 
     def candidates(self, signals: dict[str, int]) -> set[int]:
         """Regions some rule brings within its radius of a photo's signals."""
@@ -95,11 +118,14 @@ class RegionIndex:
         return found
 
 
-def update_contains(session: Session, asset_ids: Sequence[int], index: object) -> set[int]:
+def update_contains(
+    session: Session, asset_ids: Sequence[int], index: object, stored: RegionIndex | None = None
+) -> set[int]:
     """Find the links of newly ingested photos, both ways round; returns the photos touched.
 
     ``index`` is the :class:`library.duplicates.pairs.SignalIndex` the pairs were
-    found with (it holds the new photos too). Only the batch's own rows and the rows
+    found with (it holds the new photos too); ``stored`` the region index a run keeps
+    between batches (read whole when not given). Only the batch's own rows and the rows
     of its candidates are read, so a batch costs the same in a library of many
     composites as in one of few, but for the region index itself.
     """
@@ -107,6 +133,7 @@ def update_contains(session: Session, asset_ids: Sequence[int], index: object) -
         return set()
     new = set(asset_ids)
     found: dict[tuple[int, int], tuple[int, verification.Verification]] = {}
+    stored = RegionIndex() if stored is None else stored
     # New composites: each of their regions against the photos.
     regions = [
         row
@@ -130,7 +157,7 @@ def update_contains(session: Session, asset_ids: Sequence[int], index: object) -
     # New photos: against the regions already stored.
     plain = sorted(new - {owner for _, owner, _, _ in regions})
     if plain and _any_composite(session):
-        stored = RegionIndex(session)
+        stored.refresh(session)
         signals = signals_of(session, plain)
         prints = fingerprints(session, plain)
         near = {

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from library.duplicates import backlog
+from library.duplicates.containment import RegionIndex
 from library.duplicates.pairs import LookupIndex, SignalIndex, update_pairs
 from library.duplicates.saved_index import SavedIndex
 
@@ -29,6 +30,7 @@ class Matcher:
         #: minute at a million photos, at every start and after anyone else matched.
         self.root = root
         self.index: LookupIndex | None = None
+        self.regions = RegionIndex()
         self.generation = -1
 
     def run(self, session: Session, limit: int | None = None) -> tuple[int, int]:
@@ -45,7 +47,7 @@ class Matcher:
             self.index = self._open(session, set(backlog.pending(session)))
         # In first, so photos of the same run find each other.
         self.index.add_assets(session, ids)
-        found = update_pairs(session, ids, self.index)
+        found = update_pairs(session, ids, self.index, self.regions)
         backlog.mark_matched(session, ids)
         self.generation = backlog.generation(session)
         return len(ids), found
@@ -57,4 +59,5 @@ class Matcher:
     def forget(self) -> None:
         """After a rolled-back run the index may hold photos that are still unmatched."""
         self.index = None
+        self.regions = RegionIndex()
         self.generation = -1

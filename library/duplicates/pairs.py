@@ -241,12 +241,16 @@ def wants_full_pass(session: Session, new: int) -> bool:
 
 
 def update_pairs(
-    session: Session, asset_ids: Sequence[int], index: LookupIndex | None = None
+    session: Session,
+    asset_ids: Sequence[int],
+    index: LookupIndex | None = None,
+    regions: containment.RegionIndex | None = None,
 ) -> int:
     """Look newly ingested photos up in the index and store the verified pairs.
 
     Only the new photos are queried. ``index`` must already hold them (ingest
-    keeps one index for a whole run and adds each batch to it).
+    keeps one index for a whole run and adds each batch to it, and likewise one
+    index of the composites' ``regions``).
     """
     if not asset_ids:
         return 0
@@ -256,7 +260,7 @@ def update_pairs(
         index = SignalIndex(session)
     index.bind(session)
     stored = match_new(session, asset_ids, index).stored
-    touched = containment.update_contains(session, asset_ids, index)
+    touched = containment.update_contains(session, asset_ids, index, regions)
     refresh_groups(session, {i for pair in stored for i in pair} | touched)
     return len(stored)
 

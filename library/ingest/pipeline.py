@@ -253,6 +253,7 @@ class IngestSession:
         self.observer: IngestObserver = observer or _NullObserver()
         self._pool: ProcessPoolExecutor | None = None
         self._index: Any = None
+        self._regions: Any = None
         self._indexed: set[int] = set()
         self._near_found = 0
         self._full_pass = False
@@ -357,7 +358,11 @@ class IngestSession:
             elif new_ids[0] not in self._indexed:
                 self._index.add_assets(session, new_ids)
             self._indexed.update(new_ids)
-            found = dupes.update_pairs(session, new_ids, self._index)
+            if self._regions is None:
+                from library.duplicates.containment import RegionIndex
+
+                self._regions = RegionIndex()
+            found = dupes.update_pairs(session, new_ids, self._index, self._regions)
             backlog.mark_matched(session, new_ids)
             return found
 

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from library.db.engine import Database
-from library.db.models import AssetRegion, ContainedPhoto
+from library.db.models import Asset, AssetRegion, ContainedPhoto
+from library.duplicates.containment import RegionIndex
 from library.duplicates.membership import duplicate_groups, group_of, stale_groups
 from library.duplicates.pairs import rescan
 from library.ingest.pipeline import IngestOptions, IngestSession
@@ -143,3 +144,60 @@ def test_dupes_json_lists_the_collage_at_level_contains(run: object, tmp_path: P
     assert all(
         m["why"].startswith("this file shows the photo inside a collage") for m in found.values()
     )
+
+
+def _links(database: Database) -> set[tuple[str, str]]:
+    lookup = names(database)
+    with database.session_scope(write=False) as session:
+        return {
+            (lookup[c], lookup[p])
+            for c, p in session.execute(
+                select(ContainedPhoto.composite_id, ContainedPhoto.photo_id)
+            )
+        }
+
+
+def test_a_run_keeps_its_region_index_current_between_batches(
+    database: Database, tmp_path: Path
+) -> None:
+    """One photo per batch, composites early and in the middle: the run's region index,
+    kept between batches, finds every link a full pass finds."""
+    write_set(tmp_path / "in")
+    collage([scene(2), scene(3)]).save(tmp_path / "in" / "collage-2.jpg", quality=88)
+    order = ["collage.jpg", "first.jpg", "collage-2.jpg", "first-web.jpg", "second.jpg"]
+    order += ["other.jpg"]
+    options = IngestOptions(workers=1, batch_size=1, batch_bytes=0)
+    report = IngestSession(database, options).run([str(tmp_path / "in" / n) for n in order])
+    assert not report.failed
+    found = _links(database)
+    assert {("collage.jpg", "first.jpg"), ("collage.jpg", "second.jpg")} <= found
+    assert {("collage-2.jpg", "second.jpg"), ("collage-2.jpg", "other.jpg")} <= found
+    with database.session_scope() as session:
+        rescan(session)
+    assert _links(database) == found
+
+
+def test_a_refreshed_region_index_is_the_catalogs(database: Database, tmp_path: Path) -> None:
+    """Regions added since are read by id; a deleted region makes it read them all again."""
+    paths = write_set(tmp_path / "in")
+    ingest(database, paths["collage.jpg"])
+    with database.session_scope(write=False) as session:
+        warm = RegionIndex(session)
+    first_regions = dict(warm.owner)
+    assert len(first_regions) == 2
+    collage([scene(2), scene(3)]).save(tmp_path / "collage-2.jpg", quality=88)
+    ingest(database, tmp_path / "collage-2.jpg")
+    for change in ("added", "deleted"):
+        if change == "deleted":
+            with database.session_scope() as session:
+                session.execute(delete(Asset).where(Asset.id == next(iter(first_regions.values()))))
+        with database.session_scope(write=False) as session:
+            warm.refresh(session)
+            fresh = RegionIndex(session)
+            assert warm.owner == fresh.owner
+            assert warm.newest == fresh.newest
+            queries = [s for (s,) in session.execute(select(AssetRegion.signals))]
+        assert queries
+        assert [warm.candidates(q) for q in queries] == [fresh.candidates(q) for q in queries]
+    assert not set(first_regions) & set(warm.owner)
+    assert len(warm.owner) == 2
