@@ -235,7 +235,12 @@ def _copy_signals(
 
 def wants_full_pass(session: Session, new: int) -> bool:
     """A bulk ingest that is a large share of the library is checked by one full pass,
-    which is faster than that many single look-ups."""
+    which is faster than that many single look-ups.
+
+    Up to 1,000 photos are always looked up, so the library is not counted for them:
+    at ten million photos the count alone takes over a second."""
+    if new <= 1000:
+        return False
     total = session.scalar(select(func.count(Asset.id))) or 0
     return new > max(1000, FULL_PASS_SHARE * total)
 
