@@ -274,31 +274,44 @@ def test_a_full_pass_records_the_generation_that_matched_the_backlog(database: D
         assert set(backlog.changed_since(session, 0)) == set(earlier + waiting)
 
 
-def test_ingest_matches_through_the_saved_index(database: Database, tmp_path: Path) -> None:
-    """A library with a saved index: ingest reads no signal but the changed photos', and
-    stores the pairs a full pass stores; batches after the first find earlier ones."""
-    for seed in range(6):
-        make_jpeg(tmp_path / "originals" / f"photo-{seed}.jpg", (640, 480), seed=seed)
+def _originals_indexed_and_copies(database: Database, folder: Path, count: int) -> Path:
+    """``count`` photos ingested and saved in the index; two smaller copies of each in a
+    folder (returned) not yet ingested."""
+    for seed in range(count):
+        make_jpeg(folder / "originals" / f"photo-{seed}.jpg", (640, 480), seed=seed)
     options = IngestOptions(workers=1, batch_size=2, batch_bytes=0)
-    IngestSession(database, options).run([str(tmp_path / "originals")])
+    IngestSession(database, options).run([str(folder / "originals")])
     _update(database)
-    (tmp_path / "copies").mkdir()
-    for seed in range(6):
-        source = Image.open(tmp_path / "originals" / f"photo-{seed}.jpg")
-        source.resize((320, 240)).save(tmp_path / "copies" / f"small-{seed}.jpg", quality=70)
-        source.resize((480, 360)).save(tmp_path / "copies" / f"mid-{seed}.jpg", quality=80)
-    session = IngestSession(database, options)
-    session.run([str(tmp_path / "copies")])
-    assert isinstance(session._index, SavedIndex)  # not every signal loaded
+    (folder / "copies").mkdir()
+    for seed in range(count):
+        source = Image.open(folder / "originals" / f"photo-{seed}.jpg")
+        source.resize((320, 240)).save(folder / "copies" / f"small-{seed}.jpg", quality=70)
+        source.resize((480, 360)).save(folder / "copies" / f"mid-{seed}.jpg", quality=80)
+    return folder / "copies"
+
+
+def _pairs_of_a_full_pass_too(database: Database) -> list[Any]:
+    """The stored pairs, after checking that a full pass stores exactly these."""
     with database.session_scope(write=False) as read:
-        after_ingest = sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b)))
-    assert len(after_ingest) >= 18  # each original with its two copies, the copies together
+        stored = sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b)))
     with database.session_scope() as write:
         pairs.rescan(write)
     with database.session_scope(write=False) as read:
         assert sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))) == (
-            after_ingest
+            stored
         )
+    return stored
+
+
+def test_ingest_matches_through_the_saved_index(database: Database, tmp_path: Path) -> None:
+    """A library with a saved index: ingest reads no signal but the changed photos', and
+    stores the pairs a full pass stores; batches after the first find earlier ones."""
+    copies = _originals_indexed_and_copies(database, tmp_path, 6)
+    session = IngestSession(database, IngestOptions(workers=1, batch_size=2, batch_bytes=0))
+    session.run([str(copies)])
+    assert isinstance(session._index, SavedIndex)  # not every signal loaded
+    # Each original with its two copies, the copies together.
+    assert len(_pairs_of_a_full_pass_too(database)) >= 18
 
 
 def test_the_matcher_keeps_it_current_for_a_team(
@@ -361,20 +374,10 @@ def test_the_matcher_opens_the_saved_index(
     index instead of loading every signal, and stores the pairs a full pass stores."""
     from library.jobs import broker  # noqa: PLC0415
 
-    for seed in range(5):
-        make_jpeg(tmp_path / "originals" / f"photo-{seed}.jpg", (640, 480), seed=seed)
-    IngestSession(database, IngestOptions(workers=1, batch_size=2, batch_bytes=0)).run(
-        [str(tmp_path / "originals")]
-    )
-    _update(database)
-    (tmp_path / "copies").mkdir()
-    for seed in range(5):
-        source = Image.open(tmp_path / "originals" / f"photo-{seed}.jpg")
-        source.resize((320, 240)).save(tmp_path / "copies" / f"small-{seed}.jpg", quality=70)
-        source.resize((480, 360)).save(tmp_path / "copies" / f"mid-{seed}.jpg", quality=80)
+    copies = _originals_indexed_and_copies(database, tmp_path, 5)
     # As a team's ingest leaves them: committed, waiting for the matcher queue.
     options = IngestOptions(workers=1, batch_size=2, batch_bytes=0, match_near=False)
-    IngestSession(database, options).run([str(tmp_path / "copies")])
+    IngestSession(database, options).run([str(copies)])
     monkeypatch.setattr(broker, "_MATCHER", None)
     monkeypatch.setattr(matcher_module, "CHUNK", 3)  # several runs, the index kept warm
     loaded: list[int] = []
@@ -384,15 +387,7 @@ def test_the_matcher_opens_the_saved_index(
     assert broker.match_backlog(database) == 10
     assert isinstance(broker._MATCHER.index, SavedIndex)
     assert loaded == []  # no signal loaded from the catalog
-    with database.session_scope(write=False) as read:
-        matched = sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b)))
-    assert len(matched) >= 15  # each original with its two copies, the copies together
-    with database.session_scope() as write:
-        pairs.rescan(write)
-    with database.session_scope(write=False) as read:
-        assert sorted(read.execute(select(DuplicatePair.asset_a, DuplicatePair.asset_b))) == (
-            matched
-        )
+    assert len(_pairs_of_a_full_pass_too(database)) >= 15
 
 
 def _counting(function: Any, calls: list[int]) -> Any:
