@@ -500,6 +500,13 @@ def full_pass_hits(
         reverse = searched.get((stored, query, radius))
         if reverse is not None:
             found = reverse.reshape(-1, 3)[:, [1, 0, 2]]
+        elif query != stored and len(s_ids) <= CROSS_QUERY_SHARE * len(q_ids):
+            # Few stored values (a window kept for some photos only): they query the
+            # query side's index, and the rows are turned round.
+            if (query, radius) not in indexes:
+                indexes[query, radius] = HammingIndex(q_ids, q_values, max_radius=radius)
+            found = indexes[query, radius].cross_pairs(s_ids, s_values, radius, workers=workers)
+            found = found[found[:, 0] != found[:, 1]][:, [1, 0, 2]]
         elif query != stored and len(q_ids) > CROSS_QUERY_SHARE * len(s_ids):
             found = _tagged_pairs((s_ids, s_values), (q_ids, q_values), radius, workers)
         else:

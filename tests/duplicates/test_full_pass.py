@@ -65,15 +65,19 @@ def test_full_pass_candidates_equal_brute_force_per_rule(
     assert len(cross) > 10  # cross-signal rules took part
 
 
-@pytest.mark.parametrize("share", [0.0, 10.0])
+@pytest.mark.parametrize(("share", "windows"), [(0.0, 180), (10.0, 180), (0.25, 20)])
 def test_full_pass_hits_are_each_rules_own_in_their_direction(
-    share: float, monkeypatch: pytest.MonkeyPatch
+    share: float, windows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every rule's (query photo, stored photo, distance) rows, as brute force finds them:
     a rule that takes its reverse rule's rows must swap them (the common-value discount
-    counts which photo's value found which)."""
+    counts which photo's value found which). With windows kept for a few photos only,
+    those few query the whole frames' index and their rows are turned round."""
     monkeypatch.setattr(pairs, "CROSS_QUERY_SHARE", share)
     tables = _signals(seed=6, photos=180)
+    for name, (ids, values) in tables.items():
+        if name.startswith("lowfreq_"):
+            tables[name] = (ids[:windows], values[:windows])
     hits = pairs.full_pass_hits(tables)
     for position, (query, stored, radius) in enumerate(similarity.CANDIDATE_RULES):
         s_ids, s_values = tables[stored]
