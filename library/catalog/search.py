@@ -347,21 +347,66 @@ def matching_ids(
     query cannot start from "everything but".
     """
     if _dialect(session) == "postgresql":
-        expression = tsquery(groups)
-        if excluded:
-            expression = f"({expression}) & !({' | '.join(f'({tsquery([g])})' for g in excluded)})"
-        return select(pg_search_table.c.asset_id).where(
-            pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, expression))
-        )
+        return select(pg_search_table.c.asset_id).where(_pg_matches(groups, excluded))
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("asset_search"))
+        .where(literal_column("asset_search").op("MATCH")(_fts5_matches(groups, excluded)))
+    )
+
+
+def matching_among(
+    session: Session,
+    groups: Sequence[tuple[Term, ...]],
+    excluded: Sequence[tuple[Term, ...]],
+    ids: Iterable[int],
+) -> set[int]:
+    """Which of ``ids`` `matching_ids` would return, asked of their own index rows.
+
+    For a page's handful of photos (stacking asks about a group's earlier
+    members). On PostgreSQL the match is computed in the select list, so the
+    plan can only be a primary-key look-up per photo: as a WHERE condition the
+    planner may answer it from the GIN index, which reads every match of the
+    words (a seq scan of 200,000 rows for ``fire`` at 1,000,000 photos).
+    """
+    wanted = sorted(set(ids))
+    if not wanted or not groups:
+        return set()
+    found: set[int] = set()
+    for chunk in chunked(wanted):
+        if _dialect(session) == "postgresql":
+            hit = _pg_matches(groups, excluded)
+            rows = session.execute(
+                select(pg_search_table.c.asset_id, hit).where(pg_search_table.c.asset_id.in_(chunk))
+            )
+            found.update(asset_id for asset_id, matched in rows if matched)
+        else:
+            found.update(
+                session.scalars(
+                    select(literal_column("rowid"))
+                    .select_from(text("asset_search"))
+                    .where(
+                        literal_column("asset_search").op("MATCH")(_fts5_matches(groups, excluded)),
+                        literal_column("rowid").in_(chunk),
+                    )
+                )
+            )
+    return found
+
+
+def _pg_matches(groups: Sequence[tuple[Term, ...]], excluded: Sequence[tuple[Term, ...]]) -> Any:
+    expression = tsquery(groups)
+    if excluded:
+        expression = f"({expression}) & !({' | '.join(f'({tsquery([g])})' for g in excluded)})"
+    return pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, expression))
+
+
+def _fts5_matches(groups: Sequence[tuple[Term, ...]], excluded: Sequence[tuple[Term, ...]]) -> str:
     expression = fts5_query(groups)
     if excluded:
         alternatives = " OR ".join(f"({fts5_query([group])})" for group in excluded)
         expression = f"({expression}) NOT ({alternatives})"
-    return (
-        select(literal_column("rowid"))
-        .select_from(text("asset_search"))
-        .where(literal_column("asset_search").op("MATCH")(expression))
-    )
+    return expression
 
 
 def excluding(session: Session, key: Any, groups: Sequence[tuple[Term, ...]]) -> Any:
