@@ -172,7 +172,7 @@ def audit_page(
     filters.check()
     entry = _stated_entry(session)
     everything = _kept(entry, replace(filters, state="all"))
-    rows = [r for r in everything if _state_matches(filters.state, r.state)]
+    rows = _kept(entry, filters, everything)
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(1, page), pages)
     return AuditPage(
@@ -364,15 +364,18 @@ def _stated_entry(session: Session) -> _Stated:
     return entry
 
 
-def _kept(entry: _Stated, filters: AuditFilter) -> list[AuditRow]:
-    """The rows ``filters`` keep (do not change the list: it is kept for the next page)."""
+def _kept(
+    entry: _Stated, filters: AuditFilter, among: Sequence[AuditRow] | None = None
+) -> list[AuditRow]:
+    """The rows ``filters`` keep (do not change the list: it is kept for the next page);
+    ``among``, when given, already holds every row they keep, in order."""
     if filters == AuditFilter(state="all"):
         return entry.rows
     key = astuple(filters)
     with _cache_lock:
         kept = entry.kept.get(key)
     if kept is None:
-        kept = [r for r in entry.rows if filters.matches(r)]
+        kept = [r for r in (entry.rows if among is None else among) if filters.matches(r)]
         with _cache_lock:
             if len(entry.kept) >= _VIEWS:  # many combinations: start over rather than grow
                 entry.kept.clear()
