@@ -443,10 +443,16 @@ def prefix_lexemes(session: Session, words: Sequence[str]) -> dict[str, list[str
 
     The word is stemmed as ``to_tsquery`` stems a prefix (``protesters`` → ``protest``),
     then looked up as a range of `lexemes_table`'s key. A word missing from the
-    answer keeps GIN's own prefix match. Looked up once per session and word; indexing
-    (`reindex_assets`) forgets what was looked up, as it may add lexemes.
+    answer keeps GIN's own prefix match. Looked up once per transaction and word (a
+    listing asks several times); indexing (`reindex_assets`) forgets what was looked
+    up, as it may add lexemes.
     """
-    known: dict[str, list[str]] = session.info.setdefault(_LEXEMES_SEEN, {})
+    session.connection()  # begins the transaction now, so it can be told from the last
+    transaction = session.get_transaction()
+    seen = session.info.get(_LEXEMES_SEEN)
+    if seen is None or seen[0] is not transaction:
+        seen = session.info[_LEXEMES_SEEN] = (transaction, {})
+    known: dict[str, list[str]] = seen[1]
     wanted = sorted({w for w in words if w not in known})
     if wanted:
         stems = session.execute(

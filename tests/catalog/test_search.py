@@ -546,3 +546,17 @@ def test_every_indexed_lexeme_is_listed(database: Database) -> None:
         session.execute(text("DELETE FROM search_lexemes"))
         search.fill_lexemes(session)
         assert session.scalar(missing) == 0
+
+
+def test_a_long_session_finds_words_indexed_elsewhere_in_its_next_transaction(
+    database: Database,
+) -> None:
+    first = create_asset(database, caption="Protesters gather in Tehran")
+    session = database.session(write=False)
+    try:
+        assert [a.id for a in queries.find_photos(session, "teh").assets] == [first]
+        session.commit()
+        later = create_asset(database, caption="Tehrangeles at night")
+        assert [a.id for a in queries.find_photos(session, "teh").assets] == [later, first]
+    finally:
+        session.close()
