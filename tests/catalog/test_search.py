@@ -560,3 +560,27 @@ def test_a_long_session_finds_words_indexed_elsewhere_in_its_next_transaction(
         assert [a.id for a in queries.find_photos(session, "teh").assets] == [later, first]
     finally:
         session.close()
+
+
+@pytest.mark.parametrize(
+    "q", ["teh", "protest -kabul", "teh OR kabul credit:reuters", '"new york"']
+)
+def test_matching_among_is_matching_ids_for_the_photos_asked(database: Database, q: str) -> None:
+    """Stacking's question by key answers as the index query would, on either database."""
+    ids = [
+        create_asset(database, caption=caption, credit=credit)
+        for caption, credit in [
+            ("Protesters gather in Tehran", "Reuters"),
+            ("Protest in Kabul", "Reuters"),
+            ("Rally in New York", "AFP"),
+            ("Tehran at night", "AFP"),
+            ("Kabul market", "Jane Doe/Reuters"),
+        ]
+    ]
+    parsed = search.parse_query(q)
+    excluded = [(term,) for term in parsed.excluded]
+    with database.session_scope(write=False) as session:
+        every = set(session.scalars(search.matching_ids(session, parsed.groups, excluded)))
+        asked = set(ids[1:4])
+        among = search.matching_among(session, parsed.groups, excluded, asked)
+    assert every and among == every & asked
