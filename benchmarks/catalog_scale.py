@@ -356,6 +356,12 @@ JOIN bench_keywords k ON k.id = b.keywords_id
 LEFT JOIN bench_published p ON p.asset_id = b.id
 """
 
+#: Every lexeme of the index once (migration 0018, `search.fill_lexemes`).
+LEXEMES_SQL = """
+INSERT INTO search_lexemes (lexeme)
+SELECT DISTINCT unnest(tsvector_to_array(document)) FROM asset_search
+"""
+
 PUBLISHED_SQL = """
 CREATE UNLOGGED TABLE bench_published AS
 SELECT asset_id, to_tsvector('{config}', string_agg(words, ' ' ORDER BY first)) AS vector
@@ -523,6 +529,8 @@ def build(
         with stage(timings, "search index (SQL)"):
             run(PUBLISHED_SQL.format(config=search.TS_CONFIG))
             run(SEARCH_SQL)
+        with stage(timings, "search lexemes (SQL)"):
+            run(LEXEMES_SQL)
         with stage(timings, "usage counts per group (SQL)"):
             run(STATS_SQL)
         with stage(timings, "keys of the per-photo tables, search GIN indexes"):
@@ -770,9 +778,14 @@ def compare_with_library(database: Database, count: int, sample: int = 400) -> l
             "WHERE s.asset_id = ANY(:ids)"
         )
         ours = {row[0]: row[1:] for row in session.execute(read, {"ids": ids})}
+        lexemes = text("SELECT count(*) FROM search_lexemes")
+        known = session.scalar(lexemes)
         search.reindex_assets(session, ids)
         theirs = {row[0]: row[1:] for row in session.execute(read, {"ids": ids})}
+        added = (session.scalar(lexemes) or 0) - (known or 0)
         session.rollback()
+    if added:
+        raise SystemExit(f"search_lexemes lacks {added} lexemes of the sampled photos")
     return [i for i in ids if ours.get(i) != theirs.get(i)]
 
 

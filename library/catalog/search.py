@@ -35,6 +35,8 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
+    Text,
+    cast,
     delete,
     exists,
     func,
@@ -44,7 +46,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from library.catalog.groupusages import group_article_counts, group_mates
@@ -93,6 +95,11 @@ pg_search_table = Table(
     # Keywords again, alone (migration 0009), for ``keyword:``; FTS5 has a column.
     Column("keywords", TSVECTOR, nullable=False),
 )
+#: Every lexeme of ``asset_search`` (migration 0018), for looking prefixes up.
+lexemes_table = Table("search_lexemes", _metadata, Column("lexeme", Text, primary_key=True))
+
+#: A prefix standing for more lexemes than this is left to GIN's own prefix match.
+PREFIX_LEXEMES = 64
 
 
 # --- Queries --------------------------------------------------------------------------
@@ -347,21 +354,146 @@ def matching_ids(
     query cannot start from "everything but".
     """
     if _dialect(session) == "postgresql":
-        expression = tsquery(groups)
-        if excluded:
-            expression = f"({expression}) & !({' | '.join(f'({tsquery([g])})' for g in excluded)})"
-        return select(pg_search_table.c.asset_id).where(
-            pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, expression))
-        )
+        return select(pg_search_table.c.asset_id).where(_pg_matches(session, groups, excluded))
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("asset_search"))
+        .where(literal_column("asset_search").op("MATCH")(_fts5_matches(groups, excluded)))
+    )
+
+
+def matching_among(
+    session: Session,
+    groups: Sequence[tuple[Term, ...]],
+    excluded: Sequence[tuple[Term, ...]],
+    ids: Iterable[int],
+) -> set[int]:
+    """Which of ``ids`` `matching_ids` would return, asked of their own index rows.
+
+    For a page's handful of photos (stacking asks about a group's earlier
+    members). On PostgreSQL the match is computed in the select list, so the
+    plan can only be a primary-key look-up per photo: as a WHERE condition the
+    planner may answer it from the GIN index, which reads every match of the
+    words (a seq scan of 200,000 rows for ``fire`` at 1,000,000 photos).
+    """
+    wanted = sorted(set(ids))
+    if not wanted or not groups:
+        return set()
+    found: set[int] = set()
+    for chunk in chunked(wanted):
+        if _dialect(session) == "postgresql":
+            hit = _pg_matches(session, groups, excluded)
+            rows = session.execute(
+                select(pg_search_table.c.asset_id, hit).where(pg_search_table.c.asset_id.in_(chunk))
+            )
+            found.update(asset_id for asset_id, matched in rows if matched)
+        else:
+            found.update(
+                session.scalars(
+                    select(literal_column("rowid"))
+                    .select_from(text("asset_search"))
+                    .where(
+                        literal_column("asset_search").op("MATCH")(_fts5_matches(groups, excluded)),
+                        literal_column("rowid").in_(chunk),
+                    )
+                )
+            )
+    return found
+
+
+def _pg_matches(
+    session: Session, groups: Sequence[tuple[Term, ...]], excluded: Sequence[tuple[Term, ...]]
+) -> Any:
+    """``document @@ query``, its prefixes looked up as the lexemes they stand for.
+
+    The same tsquery `tsquery` writes, built from the same ``to_tsquery`` calls,
+    except that a prefix found in `lexemes_table` becomes the OR of its lexemes,
+    cast to tsquery as they are stored (not normalized again: they are already
+    stems). GIN matches those exactly, skipping through the postings of the
+    rarest word, where a prefix made it read every posting of every lexeme that
+    starts with it (`matching_ids`).
+    """
+    terms = [term for group in (*groups, *excluded) for term in group]
+    expanded = prefix_lexemes(session, [t.words[0] for t in terms if not t.phrase])
+
+    def term_query(term: Term) -> Any:
+        lexemes = None if term.phrase else expanded.get(term.words[0])
+        if not lexemes:
+            return func.to_tsquery(TS_CONFIG, _ts_term(term))
+        weight = ":" + INDEX_FIELDS[term.field] if term.field else ""
+        return cast(" | ".join(f"'{lexeme}'{weight}" for lexeme in lexemes), TSQUERY)
+
+    def any_of(group: Sequence[Term]) -> Any:
+        query = term_query(group[0])
+        for term in group[1:]:
+            query = func.tsquery_or(query, term_query(term))
+        return query
+
+    query = any_of(groups[0])
+    for group in groups[1:]:
+        query = func.tsquery_and(query, any_of(group))
+    if excluded:
+        query = func.tsquery_and(query, func.tsquery_not(any_of([t for g in excluded for t in g])))
+    return pg_search_table.c.document.bool_op("@@")(query)
+
+
+def prefix_lexemes(session: Session, words: Sequence[str]) -> dict[str, list[str]]:
+    """Query word → the lexemes in the index that its stem begins, for each word that has
+    at most `PREFIX_LEXEMES` of them (PostgreSQL).
+
+    The word is stemmed as ``to_tsquery`` stems a prefix (``protesters`` → ``protest``),
+    then looked up as a range of `lexemes_table`'s key. A word missing from the
+    answer keeps GIN's own prefix match. Looked up once per transaction and word (a
+    listing asks several times); indexing (`reindex_assets`) forgets what was looked
+    up, as it may add lexemes.
+    """
+    session.connection()  # begins the transaction now, so it can be told from the last
+    transaction = session.get_transaction()
+    seen = session.info.get(_LEXEMES_SEEN)
+    if seen is None or seen[0] is not transaction:
+        seen = session.info[_LEXEMES_SEEN] = (transaction, {})
+    known: dict[str, list[str]] = seen[1]
+    wanted = sorted({w for w in words if w not in known})
+    if wanted:
+        stems = session.execute(
+            text(
+                "SELECT w, substring(to_tsquery(CAST(:config AS regconfig), "
+                "quote_literal(w) || ':*')::text FROM '^''([^'']+)'':\\*$') "
+                "FROM unnest(CAST(:words AS text[])) AS w"
+            ),
+            {"config": TS_CONFIG, "words": wanted},
+        ).all()
+        stem_of = {w: stem for w, stem in stems}
+        rows = session.execute(
+            text(
+                "SELECT p.stem, l.lexeme FROM unnest(CAST(:stems AS text[])) AS p(stem) "
+                "CROSS JOIN LATERAL (SELECT lexeme FROM search_lexemes "
+                "WHERE lexeme >= p.stem AND lexeme < p.stem || chr(1114111) "
+                "AND starts_with(lexeme, p.stem) ORDER BY lexeme LIMIT :most) AS l"
+            ),
+            {"stems": sorted({s for s in stem_of.values() if s}), "most": PREFIX_LEXEMES + 1},
+        ).all()
+        by_stem: dict[str, list[str]] = {}
+        for stem, lexeme in rows:
+            by_stem.setdefault(stem, []).append(lexeme)
+        for w in wanted:
+            lexemes = by_stem.get(stem_of.get(w) or "", [])
+            # Only letters and digits go into the cast tsquery text (no quoting needed);
+            # an empty list (no such word, or too many) keeps the prefix match.
+            usable = len(lexemes) <= PREFIX_LEXEMES and all(map(_WORD.fullmatch, lexemes))
+            known[w] = lexemes if usable else []
+    return {w: known[w] for w in words if known.get(w)}
+
+
+_LEXEMES_SEEN = "photodesk.search.prefix_lexemes"
+
+
+def _fts5_matches(groups: Sequence[tuple[Term, ...]], excluded: Sequence[tuple[Term, ...]]) -> str:
     expression = fts5_query(groups)
     if excluded:
         alternatives = " OR ".join(f"({fts5_query([group])})" for group in excluded)
         expression = f"({expression}) NOT ({alternatives})"
-    return (
-        select(literal_column("rowid"))
-        .select_from(text("asset_search"))
-        .where(literal_column("asset_search").op("MATCH")(expression))
-    )
+    return expression
 
 
 def excluding(session: Session, key: Any, groups: Sequence[tuple[Term, ...]]) -> Any:
@@ -371,11 +503,10 @@ def excluding(session: Session, key: Any, groups: Sequence[tuple[Term, ...]]) ->
     a subquery is checked row by row. SQLite builds the NOT IN list once.
     """
     if _dialect(session) == "postgresql":
-        expression = " | ".join(f"({tsquery([group])})" for group in groups)
         return ~exists(
             select(pg_search_table.c.asset_id).where(
                 pg_search_table.c.asset_id == key,
-                pg_search_table.c.document.bool_op("@@")(func.to_tsquery(TS_CONFIG, expression)),
+                _pg_matches(session, [tuple(t for g in groups for t in g)], []),
             )
         )
     alternatives = " OR ".join(f"({fts5_query([group])})" for group in groups)
@@ -494,6 +625,8 @@ def rebuild_index(session: Session) -> int:
     """Throw the whole index away and build it again from the catalog."""
     if _dialect(session) == "postgresql":
         session.execute(delete(pg_search_table))
+        if _keeps_lexemes(session):
+            session.execute(delete(lexemes_table))
     else:
         session.execute(text("DELETE FROM asset_search"))
     session.execute(delete(stats_table))
@@ -509,6 +642,19 @@ def rebuild_index(session: Session) -> int:
             return done
         done += _index_chunk(session, ids, fresh=True)
         last = ids[-1]
+
+
+def fill_lexemes(session: Session) -> None:
+    """Add every lexeme of the PostgreSQL index to `lexemes_table` (migration 0018 does the
+    same), for a catalog whose ``asset_search`` rows were written without `reindex_assets`."""
+    session.execute(
+        text(
+            "INSERT INTO search_lexemes (lexeme) "
+            "SELECT DISTINCT unnest(tsvector_to_array(document)) FROM asset_search "
+            "ON CONFLICT DO NOTHING"
+        )
+    )
+    session.info.pop(_LEXEMES_SEEN, None)
 
 
 def unindexed_ids(session: Session) -> list[int]:
@@ -572,11 +718,36 @@ def _index_chunk(session: Session, ids: list[int], fresh: bool = False) -> int:
         marks = ", ".join(f":{f}" for f in SEARCH_FIELDS)
         statement = f"INSERT INTO asset_search (rowid, {names}) VALUES (:id, {marks})"
     session.execute(text(statement), documents)
+    if postgres and _keeps_lexemes(session):
+        # New words join the lexeme list before anyone can search for them. In key
+        # order, so two indexing transactions wait for each other rather than deadlock.
+        session.execute(
+            text(
+                "INSERT INTO search_lexemes (lexeme) SELECT DISTINCT lexeme FROM asset_search, "
+                "unnest(tsvector_to_array(document)) AS lexeme "
+                "WHERE asset_id = ANY(CAST(:ids AS integer[])) ORDER BY lexeme "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"ids": [row[0] for row in rows]},
+        )
+        session.info.pop(_LEXEMES_SEEN, None)
     session.execute(
         insert(stats_table),
         [{"asset_id": row[0], "article_count": counts.get(row[0], 0)} for row in rows],
     )
     return len(rows)
+
+
+def _keeps_lexemes(session: Session) -> bool:
+    """Whether `lexemes_table` exists: migration 0009 indexes with this code before 0018
+    has made it (0018 then fills it from the index)."""
+    if _KEEPS_LEXEMES not in session.info:
+        found = session.scalar(text("SELECT to_regclass('search_lexemes') IS NOT NULL"))
+        session.info[_KEEPS_LEXEMES] = bool(found)
+    return bool(session.info[_KEEPS_LEXEMES])
+
+
+_KEEPS_LEXEMES = "photodesk.search.keeps_lexemes"
 
 
 def _words(value: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from library.catalog import edits, queries, search
 from library.db.engine import Database
-from library.db.models import DuplicatePair
+from library.db.models import Asset, DuplicatePair
 from library.duplicates import decisions, membership
 from library.errors import InvalidValueError
 from tests.webui.webutil import add_article, asset_values, create_asset
@@ -485,3 +486,101 @@ def test_cursor_at_starts_a_page_with_the_photo(database: Database, sort: str) -
         with database.session_scope(write=False) as session:
             cursor = queries.cursor_at(session, asset_id, sort)
         assert find(database, "harbour", sort=sort, after=cursor) == listing[position:]
+
+
+# --- prefixes looked up as lexemes (PostgreSQL, migration 0018) ---------------------------
+
+
+def test_a_word_indexed_in_the_same_session_is_found_by_its_prefix(database: Database) -> None:
+    """The lexemes a prefix stood for are looked up again once the session indexes more."""
+    first = create_asset(database, caption="Protesters gather in Tehran")
+    later = create_asset(database, caption="A quiet street")
+    with database.session_scope() as session:
+        assert [a.id for a in queries.find_photos(session, "teh").assets] == [first]
+        asset = session.get(Asset, later)
+        assert asset is not None
+        asset.caption = "Tehrangeles at night"
+        session.flush()
+        search.reindex_assets(session, [later])
+        assert [a.id for a in queries.find_photos(session, "teh").assets] == [later, first]
+
+
+@pytest.mark.parametrize("most", [0, 1, 64])
+def test_a_prefix_of_many_lexemes_finds_them_all(
+    database: Database, monkeypatch: pytest.MonkeyPatch, most: int
+) -> None:
+    """Past PREFIX_LEXEMES a prefix is left to GIN's own prefix match: the same photos."""
+    monkeypatch.setattr(search, "PREFIX_LEXEMES", most)
+    ids = [
+        create_asset(database, caption=caption, credit=credit)
+        for caption, credit in [
+            ("Tehran by night", "Reuters"),
+            ("Tehrani family at home", "Reuters"),
+            ("Teheran spelled the old way", "AFP"),
+            ("Kabul market", "Reuters"),
+        ]
+    ]
+    assert find(database, "tehr") == [ids[1], ids[0]]
+    assert find(database, "teh -tehrani") == [ids[2], ids[0]]
+    assert find(database, "teh OR kab credit:reut") == [ids[3], ids[1], ids[0]]
+    assert find(database, "-tehr") == [ids[3], ids[2]]
+    assert find(database, "nothingstartslikethis") == []
+
+
+def test_every_indexed_lexeme_is_listed(database: Database) -> None:
+    """`search_lexemes` holds every lexeme of the index, after indexing and a rebuild."""
+    if database.config.is_sqlite:
+        pytest.skip("FTS5 keeps its own prefix indexes")
+    create_asset(database, caption="Firefighters battle the blaze", credit="Ana Diaz/AFP")
+    photo = create_asset(database, caption="DSC_0042", keywords=["wildfire"])
+    add_article(database, "Fire story", [(photo, "Smoke over the ridge", "Smoke column")])
+    missing = text(
+        "SELECT count(*) FROM (SELECT DISTINCT unnest(tsvector_to_array(document)) AS lexeme "
+        "FROM asset_search) AS indexed WHERE lexeme NOT IN (SELECT lexeme FROM search_lexemes)"
+    )
+    with database.session_scope() as session:
+        assert session.scalar(text("SELECT count(*) FROM search_lexemes")) > 10
+        assert session.scalar(missing) == 0
+        search.rebuild_index(session)
+        assert session.scalar(missing) == 0
+        session.execute(text("DELETE FROM search_lexemes"))
+        search.fill_lexemes(session)
+        assert session.scalar(missing) == 0
+
+
+def test_a_long_session_finds_words_indexed_elsewhere_in_its_next_transaction(
+    database: Database,
+) -> None:
+    first = create_asset(database, caption="Protesters gather in Tehran")
+    session = database.session(write=False)
+    try:
+        assert [a.id for a in queries.find_photos(session, "teh").assets] == [first]
+        session.commit()
+        later = create_asset(database, caption="Tehrangeles at night")
+        assert [a.id for a in queries.find_photos(session, "teh").assets] == [later, first]
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(
+    "q", ["teh", "protest -kabul", "teh OR kabul credit:reuters", '"new york"']
+)
+def test_matching_among_is_matching_ids_for_the_photos_asked(database: Database, q: str) -> None:
+    """Stacking's question by key answers as the index query would, on either database."""
+    ids = [
+        create_asset(database, caption=caption, credit=credit)
+        for caption, credit in [
+            ("Protesters gather in Tehran", "Reuters"),
+            ("Protest in Kabul", "Reuters"),
+            ("Rally in New York", "AFP"),
+            ("Tehran at night", "AFP"),
+            ("Kabul market", "Jane Doe/Reuters"),
+        ]
+    ]
+    parsed = search.parse_query(q)
+    excluded = [(term,) for term in parsed.excluded]
+    with database.session_scope(write=False) as session:
+        every = set(session.scalars(search.matching_ids(session, parsed.groups, excluded)))
+        asked = set(ids[1:4])
+        among = search.matching_among(session, parsed.groups, excluded, asked)
+    assert every and among == every & asked

@@ -142,3 +142,53 @@ def test_a_write_that_need_not_wait_gives_up_on_a_held_lock(database: Database) 
         with database.session_scope() as session:
             waits = session.execute(text("PRAGMA busy_timeout")).scalar()
         assert waits == int(BUSY_TIMEOUT * 1000)
+
+
+def test_upgrade_lists_the_lexemes_of_an_existing_index(config: LibraryConfig) -> None:
+    """Revision 0018 on a PostgreSQL catalog indexed before it: every lexeme is listed."""
+    import hashlib
+
+    from alembic import command
+    from sqlalchemy.orm import Session
+
+    from library.catalog import search
+    from library.db.engine import alembic_config, make_engine
+    from library.db.models import Asset
+
+    if not config.database_url:
+        pytest.skip("FTS5 keeps its own prefix indexes; 0018 adds nothing on SQLite")
+    reset_postgres(config.database_url, keep_schema=False)
+    engine = make_engine(config.url)
+    command.upgrade(alembic_config(engine), "0017")
+    with Session(engine) as session:
+        for caption, credit in [("Protesters gather in Tehran", None), ("Vigil", "Ana Diaz/AFP")]:
+            sha = hashlib.sha256(caption.encode()).hexdigest()
+            session.add(
+                Asset(
+                    sha256=sha,
+                    content_digest=f"pixels:{sha}",
+                    format="jpeg",
+                    width=1,
+                    height=1,
+                    file_size=1,
+                    store_path=f"originals/{sha}.jpg",
+                    original_name="a.jpg",
+                    caption=caption,
+                    credit=credit,
+                    keywords=[],
+                    field_sources={},
+                    embedded={},
+                    status="new",
+                    archive=False,
+                    version=1,
+                )
+            )
+        session.flush()
+        # Indexed by this release's code at 0017: no lexeme list to keep yet.
+        search.rebuild_index(session)
+        session.commit()
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        listed = connection.execute(text("SELECT lexeme FROM search_lexemes")).scalars().all()
+    engine.dispose()
+    assert sorted(listed) == ["afp", "ana", "diaz", "gather", "in", "protest", "tehran", "vigil"]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -326,3 +327,23 @@ def test_cli_resolves_and_filters(library: Database) -> None:
     bad = runner.invoke(cli, [*base, "report", "resolve", "nope", "wrong"])
     assert bad.exit_code == 1 and "no current finding nope" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_filter_asked_again_follows_a_verdict(library: Database) -> None:
+    """A filter's rows are kept for its next page, but a verdict or a change starts over."""
+    wanted = findings.AuditFilter(severity="high", state="open")
+    with library.session_scope(write=False) as session:
+        first = findings.audit_rows(session, wanted)
+        first.clear()  # the caller's copy: the kept rows stay whole
+        again = findings.audit_rows(session, wanted)
+        page = findings.audit_page(session, wanted, per_page=1000)
+    assert again and [r.key for r in page.rows] == [r.key for r in again]
+    with library.session_scope() as session:
+        findings.resolve_finding(session, again[0].key, "accepted", "aud")
+    with library.session_scope(write=False) as session:
+        after = findings.audit_rows(session, wanted)
+        accepted = findings.audit_rows(session, replace(wanted, state="accepted"))
+        page = findings.audit_page(session, wanted, per_page=1000)
+    assert [r.key for r in after] == [r.key for r in again[1:]]
+    assert [r.key for r in accepted] == [again[0].key]
+    assert page.total == len(after) and page.summary.by_severity["high"] == len(after)
