@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import (
     Integer,
@@ -25,10 +25,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from assets.formats import format_by_name
 from library.catalog import search, stacks
@@ -145,6 +146,16 @@ TOTAL_CAP = 10_000
 #: ``asset_search``'s table (GIN gives row addresses), 50,001 of them 0.2–0.5 s at a
 #: million photos, where asking a page's few photos by key costs a millisecond.
 WORDS_READ = 50_000
+#: A newest-first listing with a date range reads the newest photos this many at a
+#: time in id order first (`_DatedNewest`): where the range's matches are among the
+#: newest, the page is full from them, as fast as the primary key walk.
+DATE_WINDOW = 1_000
+#: Past the window, PostgreSQL reads the date range from its index and sorts its
+#: matches when the range holds at most this many photos (its planner's estimate).
+#: Walking the primary key instead filtered 4.5 million rows for 2016 at 10^7
+#: photos (9.6 s): the planner takes the matches to be spread evenly over the ids,
+#: where dates follow the ids. Reading a year's 500,000 photos cost 0.46 s there.
+DATE_DRIVEN_ROWS = 1_000_000
 
 
 def find_photos(
@@ -179,6 +190,14 @@ def find_photos(
         query = _where_query(session, query, parsed, key, matches.known_words())
         return filters.apply(query) if filters is not None else query
 
+    dated = _DatedNewest(session) if sort == "newest" else None
+    if dated is not None and not dated.drives(parsed, filters):
+        dated = None
+    if dated is not None:
+        # Each query of a date range is costed at 10^5–10^6 (a bitmap over the
+        # range), so PostgreSQL compiled it first: 0.3–0.8 s of JIT for a query
+        # that runs in 0.1–0.5 s at 10^7 photos. The rest of this read only.
+        session.execute(text("SET LOCAL jit = off"))
     total = None
     if with_total and matches.words_only:
         # Words alone: the index's own match list is the count (every indexed
@@ -211,6 +230,9 @@ def find_photos(
 
     def batch(cursor: str | None, size: int) -> list[tuple[int, int]]:
         """Up to ``size`` photo ids after ``cursor``, each with its sort key's count."""
+        if dated is not None:
+            below = _parse_cursor(cursor, 1)[0] if cursor else None
+            return dated.batch(cast(Select[Any], ids_query), below, size)
         paged = ids_query
         if cursor and sort == "newest":
             paged = paged.where(Asset.id < _parse_cursor(cursor, 1)[0])
@@ -265,6 +287,62 @@ def find_photos(
         {i: shown_stacks[i] for i in ids if i in shown_stacks},
         capped,
     )
+
+
+class _DatedNewest:
+    """Newest-first pages of a listing with a date range, on PostgreSQL: window, then range.
+
+    The same photos in the same order as ``ORDER BY id DESC``, read in two steps:
+    the newest `DATE_WINDOW` photos below the cursor by primary key (the common
+    case: the range's matches are recent), then the older ones from the date
+    range's index, sorted by ``id + 0`` so that the planner cannot walk the
+    primary key through every photo newer than the range.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def drives(self, parsed: search.Query, filters: PhotoFilter | None) -> bool:
+        """Whether the listing has a date range narrow enough to read from its index."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return False
+        query, dated = select(Asset.id), False
+        if filters is not None and (filters.taken_from or filters.taken_to):
+            only_dates = PhotoFilter(taken_from=filters.taken_from, taken_to=filters.taken_to)
+            query, dated = only_dates.apply(query), True
+        for condition in parsed.filters:
+            if condition.name == "taken" and not condition.negated:
+                query = query.where(_field_condition(self.session, condition, Asset.id))
+                dated = True
+        if not dated:
+            return False
+        # The planner's own estimate from the column's histogram: a plan, no rows read.
+        sql = query.compile(
+            dialect=self.session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+        )
+        plan = self.session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
+        return int(plan[0]["Plan"]["Plan Rows"]) <= DATE_DRIVEN_ROWS
+
+    def batch(self, ids_query: Select[Any], below: int | None, size: int) -> list[tuple[int, int]]:
+        """Up to ``size`` of ``ids_query``'s ids below ``below`` (None: all), newest first."""
+        newest = aliased(Asset)
+        window = select(newest.id).order_by(newest.id.desc()).limit(DATE_WINDOW)
+        if below is not None:
+            window = window.where(newest.id < below)
+        found = [
+            (asset_id, n)
+            for asset_id, n in self.session.execute(
+                ids_query.where(Asset.id.in_(window)).limit(size)
+            )
+        ]
+        if len(found) >= size:
+            return found
+        oldest = self.session.scalar(select(func.min(window.subquery().c.id)))
+        if oldest is None:
+            return found
+        rest = ids_query.where(Asset.id < oldest).order_by(None)
+        rest = rest.order_by((Asset.id + 0).desc()).limit(size - len(found))
+        return found + [(asset_id, n) for asset_id, n in self.session.execute(rest)]
 
 
 class _Matches:
