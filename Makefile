@@ -70,6 +70,7 @@ bench: $(STAMP)
 	createdb -h 127.0.0.1 -U postgres photodesk_scale_bench
 	$(BIN)/python benchmarks/catalog_scale.py --count 1000000 --database-url postgresql://postgres@127.0.0.1:5432/photodesk_scale_bench
 	$(BIN)/python benchmarks/saved_index.py --counts 1000000 --folder $$(mktemp -d)
+	$(BIN)/python benchmarks/region_index.py
 
 clean:
 	rm -rf $(VENV) $(LIBRARY) .pytest_cache .mypy_cache .ruff_cache tests/webui/axe/node_modules
