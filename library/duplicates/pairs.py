@@ -494,36 +494,50 @@ def full_pass_hits(
     indexes: dict[tuple[str, int], HammingIndex] = {}
     rows = [np.empty((0, 4), dtype=np.int64)]
     searched: dict[tuple[str, str, int], npt.NDArray[np.int64]] = {}
+
+    def index_of(name: str, radius: int) -> HammingIndex:
+        # One index per signal, shared by every rule that searches it.
+        if (name, radius) not in indexes:
+            ids, values = tables.get(name, empty)
+            indexes[name, radius] = HammingIndex(ids, values, max_radius=radius)
+        return indexes[name, radius]
+
     for position, (query, stored, radius) in enumerate(similarity.CANDIDATE_RULES):
         q_ids, q_values = tables.get(query, empty)
         s_ids, s_values = tables.get(stored, empty)
         reverse = searched.get((stored, query, radius))
         if reverse is not None:
             found = reverse.reshape(-1, 3)[:, [1, 0, 2]]
-        elif query != stored and len(s_ids) <= CROSS_QUERY_SHARE * len(q_ids):
+        elif query == stored:
+            found = index_of(stored, radius).pairs(radius, workers=workers)
+        elif len(q_ids) <= CROSS_QUERY_SHARE * len(s_ids):
+            found = _crossed(index_of(stored, radius), q_ids, q_values, radius, workers)
+        elif len(s_ids) <= CROSS_QUERY_SHARE * len(q_ids):
             # Few stored values (a window kept for some photos only): they query the
             # query side's index, and the rows are turned round.
-            if (query, radius) not in indexes:
-                indexes[query, radius] = HammingIndex(q_ids, q_values, max_radius=radius)
-            found = indexes[query, radius].cross_pairs(s_ids, s_values, radius, workers=workers)
-            found = found[found[:, 0] != found[:, 1]][:, [1, 0, 2]]
-        elif query != stored and len(q_ids) > CROSS_QUERY_SHARE * len(s_ids):
-            found = _tagged_pairs((s_ids, s_values), (q_ids, q_values), radius, workers)
+            found = _crossed(index_of(query, radius), s_ids, s_values, radius, workers)
+            found = found[:, [1, 0, 2]]
         else:
-            if (stored, radius) not in indexes:
-                indexes[stored, radius] = HammingIndex(s_ids, s_values, max_radius=radius)
-            index = indexes[stored, radius]
-            if query == stored:
-                found = index.pairs(radius, workers=workers)
-            else:
-                found = index.cross_pairs(q_ids, q_values, radius, workers=workers)
-                found = found[found[:, 0] != found[:, 1]]
+            found = _tagged_pairs((s_ids, s_values), (q_ids, q_values), radius, workers)
         if query != stored:
             searched[query, stored, radius] = found
         rows.append(
             np.column_stack((found.reshape(-1, 3), np.full(len(found), position, np.int64)))
         )
     return np.concatenate(rows).astype(np.int64, copy=False)
+
+
+def _crossed(
+    index: HammingIndex,
+    ids: npt.NDArray[np.int64],
+    values: npt.NDArray[np.int64],
+    radius: int,
+    workers: int | None,
+) -> npt.NDArray[np.int64]:
+    """(query id, indexed id, distance) rows of these values against the index, a photo
+    never paired with itself."""
+    found = index.cross_pairs(ids, values, radius, workers=workers)
+    return found[found[:, 0] != found[:, 1]]
 
 
 def _tagged_pairs(

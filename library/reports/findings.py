@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -342,6 +342,8 @@ _stated: dict[str, _Stated] = {}
 #: Filter combinations remembered per state of the audit before starting over.
 _VIEWS = 64
 
+T = TypeVar("T")
+
 
 def _stated_entry(session: Session) -> _Stated:
     """Every finding with its verdict, in order; rebuilt only after a change or a verdict."""
@@ -371,31 +373,31 @@ def _kept(
     ``among``, when given, already holds every row they keep, in order."""
     if filters == AuditFilter(state="all"):
         return entry.rows
-    key = astuple(filters)
-    with _cache_lock:
-        kept = entry.kept.get(key)
-    if kept is None:
-        kept = [r for r in (entry.rows if among is None else among) if filters.matches(r)]
-        with _cache_lock:
-            if len(entry.kept) >= _VIEWS:  # many combinations: start over rather than grow
-                entry.kept.clear()
-            entry.kept[key] = kept
-    return kept
+    source = entry.rows if among is None else among
+    return _remembered(
+        entry.kept, astuple(filters), lambda: [r for r in source if filters.matches(r)]
+    )
 
 
 def _summary(entry: _Stated, filters: AuditFilter, everything: Sequence[AuditRow]) -> Summary:
     """The summary of ``everything`` (the rows the filters keep, in any state), kept with
     the rows it was counted from."""
     key = astuple(replace(filters, state="all"))
+    return _remembered(entry.summaries, key, lambda: summarize(everything))
+
+
+def _remembered(memo: dict[Any, T], key: Any, make: Callable[[], T]) -> T:
+    """``memo[key]``, made once; many combinations start the memo over rather than grow it.
+    Made outside the lock: requests for other filters need not wait for it."""
     with _cache_lock:
-        summary = entry.summaries.get(key)
-    if summary is None:
-        summary = summarize(everything)
+        held = memo.get(key)
+    if held is None:
+        held = make()
         with _cache_lock:
-            if len(entry.summaries) >= _VIEWS:
-                entry.summaries.clear()
-            entry.summaries[key] = summary
-    return summary
+            if len(memo) >= _VIEWS:
+                memo.clear()
+            memo[key] = held
+    return held
 
 
 def _all_rows(session: Session) -> list[AuditRow]:

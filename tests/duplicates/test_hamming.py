@@ -492,15 +492,17 @@ def test_workers_end_with_a_killed_search() -> None:
     try:
         assert search.stdout is not None and search.stdout.readline() == "searching\n"
         workers: set[int] = set()
-        for _ in range(3000):  # the workers start once the tables are built
+        # The workers start once the tables are built, however long a busy machine takes;
+        # the search runs for many seconds after that, so they are caught at work.
+        while not workers and search.poll() is None:
             workers = _children(search.pid)
-            if workers:
-                break
             time.sleep(0.01)
         assert workers, "the search started no worker"
     finally:
         search.kill()
         search.wait()
+    # SIGKILL at the parent's death needs no scheduling; a worker without it goes on with
+    # its task (tens of seconds) before it finds the parent gone.
     for _ in range(3000):
         if not any(os.path.exists(f"/proc/{pid}") and _alive(pid) for pid in workers):
             return
