@@ -190,14 +190,7 @@ def find_photos(
         query = _where_query(session, query, parsed, key, matches.known_words())
         return filters.apply(query) if filters is not None else query
 
-    dated = _DatedNewest(session) if sort == "newest" else None
-    if dated is not None and not dated.drives(parsed, filters):
-        dated = None
-    if dated is not None:
-        # Each query of a date range is costed at 10^5–10^6 (a bitmap over the
-        # range), so PostgreSQL compiled it first: 0.3–0.8 s of JIT for a query
-        # that runs in 0.1–0.5 s at 10^7 photos. The rest of this read only.
-        session.execute(text("SET LOCAL jit = off"))
+    dated = _DatedNewest.of(session, parsed, filters, sort)
     total = None
     if with_total and matches.words_only:
         # Words alone: the index's own match list is the count (every indexed
@@ -302,6 +295,20 @@ class _DatedNewest:
     def __init__(self, session: Session):
         self.session = session
 
+    @classmethod
+    def of(
+        cls, session: Session, parsed: search.Query, filters: PhotoFilter | None, sort: str
+    ) -> _DatedNewest | None:
+        """The reader for a newest-first listing whose date range it should drive, or None."""
+        dated = cls(session)
+        if sort != "newest" or not dated.drives(parsed, filters):
+            return None
+        # Each query of a date range is costed at 10^5–10^6 (a bitmap over the
+        # range), so PostgreSQL compiled it first: 0.3–0.8 s of JIT for a query
+        # that runs in 0.1–0.5 s at 10^7 photos. The rest of this read only.
+        session.execute(text("SET LOCAL jit = off"))
+        return dated
+
     def drives(self, parsed: search.Query, filters: PhotoFilter | None) -> bool:
         """Whether the listing has a date range narrow enough to read from its index."""
         if self.session.get_bind().dialect.name != "postgresql":
@@ -323,26 +330,39 @@ class _DatedNewest:
         plan = self.session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
         return int(plan[0]["Plan"]["Plan Rows"]) <= DATE_DRIVEN_ROWS
 
-    def batch(self, ids_query: Select[Any], below: int | None, size: int) -> list[tuple[int, int]]:
-        """Up to ``size`` of ``ids_query``'s ids below ``below`` (None: all), newest first."""
+    def batch(
+        self, ids_query: Select[Any], start: int | None, size: int, upward: bool = False
+    ) -> list[tuple[int, int]]:
+        """Up to ``size`` of ``ids_query``'s ids past ``start`` (None: from the end).
+
+        Newest first below ``start``, or, ``upward``, oldest first above it: the
+        photo page's "previous" is the nearest newer photo of the listing.
+        """
         newest = aliased(Asset)
-        window = select(newest.id).order_by(newest.id.desc()).limit(DATE_WINDOW)
-        if below is not None:
-            window = window.where(newest.id < below)
-        found = [
-            (asset_id, n)
-            for asset_id, n in self.session.execute(
-                ids_query.where(Asset.id.in_(window)).limit(size)
-            )
-        ]
+        if upward:
+            window = select(newest.id).order_by(newest.id.asc()).limit(DATE_WINDOW)
+            if start is not None:
+                window = window.where(newest.id > start)
+        else:
+            window = select(newest.id).order_by(newest.id.desc()).limit(DATE_WINDOW)
+            if start is not None:
+                window = window.where(newest.id < start)
+        in_window = ids_query.where(Asset.id.in_(window))
+        if upward:
+            in_window = in_window.order_by(None).order_by(Asset.id.asc())
+        found = [(i, n) for i, n in self.session.execute(in_window.limit(size))]
         if len(found) >= size:
             return found
-        oldest = self.session.scalar(select(func.min(window.subquery().c.id)))
-        if oldest is None:
+        edge = window.subquery().c.id
+        last = self.session.scalar(select(func.max(edge) if upward else func.min(edge)))
+        if last is None:
             return found
-        rest = ids_query.where(Asset.id < oldest).order_by(None)
-        rest = rest.order_by((Asset.id + 0).desc()).limit(size - len(found))
-        return found + [(asset_id, n) for asset_id, n in self.session.execute(rest)]
+        rest = ids_query.order_by(None)
+        if upward:
+            rest = rest.where(Asset.id > last).order_by((Asset.id + 0).asc())
+        else:
+            rest = rest.where(Asset.id < last).order_by((Asset.id + 0).desc())
+        return found + [(i, n) for i, n in self.session.execute(rest.limit(size - len(found)))]
 
 
 class _Matches:
@@ -574,40 +594,71 @@ def neighbours(
     query = _where_query(session, select(Asset.id), parsed)
     if filters is not None:
         query = filters.apply(query)
+    steps: Callable[[bool, int], Select[Any]]
+    dated = _DatedNewest.of(session, parsed, filters, sort)
     if sort == "newest":
-        before = query.where(Asset.id > asset_id).order_by(Asset.id.asc())
-        after = query.where(Asset.id < asset_id).order_by(Asset.id.desc())
+
+        def steps(upward: bool, start: int) -> Select[Any]:
+            if upward:
+                return query.where(Asset.id > start).order_by(Asset.id.asc())
+            return query.where(Asset.id < start).order_by(Asset.id.desc())
+
     else:
         stats = search.stats_table
         count = stats.c.article_count
         own = session.scalar(select(count).where(stats.c.asset_id == asset_id)) or 0
-        query = query.join(stats, stats.c.asset_id == Asset.id)
+        counted = query.join(stats, stats.c.asset_id == Asset.id)
         key = tuple_(count, stats.c.asset_id)
-        before = query.where(key > tuple_(own, asset_id)).order_by(count.asc(), stats.c.asset_id)
-        after = query.where(key < tuple_(own, asset_id)).order_by(
-            count.desc(), stats.c.asset_id.desc()
-        )
+
+        def steps(upward: bool, start: int) -> Select[Any]:
+            # Stepping on from a photo of the page keeps its count: ids are unique.
+            at = (
+                own
+                if start == asset_id
+                else session.scalar(select(count).where(stats.c.asset_id == start)) or 0
+            )
+            if upward:
+                return counted.where(key > tuple_(at, start)).order_by(
+                    count.asc(), stats.c.asset_id
+                )
+            return counted.where(key < tuple_(at, start)).order_by(
+                count.desc(), stats.c.asset_id.desc()
+            )
+
+    def nearest(upward: bool, start: int, size: int) -> list[int]:
+        """Up to ``size`` ids of the listing past ``start``, the nearest first."""
+        if dated is not None:
+            ids_query = query.with_only_columns(Asset.id, literal(0)).order_by(Asset.id.desc())
+            # A date range read from its index, as the grid reads it: the plain
+            # walk from a photo at the range's newer end passed every newer photo.
+            return [i for i, _ in dated.batch(cast(Select[Any], ids_query), start, size, upward)]
+        return list(session.scalars(steps(upward, start).limit(size)))
+
     if filters is None or not filters.stack:
-        return Neighbours(session.scalar(before.limit(1)), session.scalar(after.limit(1)))
+        return Neighbours(_first(nearest(True, asset_id, 1)), _first(nearest(False, asset_id, 1)))
 
     matching = _Matches(session, parsed, filters)
 
-    def first_shown(direction: Select[Any]) -> int | None:
+    def first_shown(upward: bool) -> int | None:
         """The nearest photo that is not hidden behind its group's card.
 
         The nearest one first, alone: it is usually shown, and one photo that
         is in no group needs no question about its group's other members.
         """
-        seen, size = 0, 1
+        start, size = asset_id, 1
         while True:
-            ids = list(session.scalars(direction.offset(seen).limit(size)))
+            ids = nearest(upward, start, size)
             hidden = stacks.stack(session, ids, matching).hidden
             shown = next((i for i in ids if i not in hidden), None)
             if shown is not None or len(ids) < size:
                 return shown
-            seen, size = seen + len(ids), size * 8
+            start, size = ids[-1], size * 8
 
-    return Neighbours(first_shown(before), first_shown(after))
+    return Neighbours(first_shown(True), first_shown(False))
+
+
+def _first(ids: list[int]) -> int | None:
+    return ids[0] if ids else None
 
 
 def _group_neighbours(session: Session, asset_id: int, key: str) -> Neighbours:

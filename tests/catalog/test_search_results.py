@@ -242,9 +242,16 @@ def test_date_range_listings_are_the_plain_id_order(
     plain = walk(database, q, flt, "newest")
     assert sum(plain.pages, [])
     monkeypatch.setattr(queries, "DATE_DRIVEN_ROWS", 1_000_000)
+    shown = sum(plain.pages, [])
     for window in (1, 3, 7, 1000):
         monkeypatch.setattr(queries, "DATE_WINDOW", window)
         assert walk(database, q, flt, "newest") == plain, window
+        # The photo page steps through the same order, read the same way.
+        with database.session_scope(write=False) as session:
+            for at, asset_id in enumerate(shown):
+                near = queries.neighbours(session, asset_id, q, flt)
+                assert near.previous == (shown[at - 1] if at else None), (window, at)
+                assert near.next == (shown[at + 1] if at + 1 < len(shown) else None)
     if flt is not None and not flt.stack and flt.camera:
         expected = sorted(
             (
