@@ -23,9 +23,11 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
+    true,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -146,16 +148,6 @@ TOTAL_CAP = 10_000
 #: ``asset_search``'s table (GIN gives row addresses), 50,001 of them 0.2–0.5 s at a
 #: million photos, where asking a page's few photos by key costs a millisecond.
 WORDS_READ = 50_000
-#: A newest-first listing with a date range reads the newest photos this many at a
-#: time in id order first (`_DatedNewest`): where the range's matches are among the
-#: newest, the page is full from them, as fast as the primary key walk.
-DATE_WINDOW = 1_000
-#: Past the window, PostgreSQL reads the date range from its index and sorts its
-#: matches when the range holds at most this many photos (its planner's estimate).
-#: Walking the primary key instead filtered 4.5 million rows for 2016 at 10^7
-#: photos (9.6 s): the planner takes the matches to be spread evenly over the ids,
-#: where dates follow the ids. Reading a year's 500,000 photos cost 0.46 s there.
-DATE_DRIVEN_ROWS = 1_000_000
 
 
 def find_photos(
@@ -190,7 +182,7 @@ def find_photos(
         query = _where_query(session, query, parsed, key, matches.known_words())
         return filters.apply(query) if filters is not None else query
 
-    dated = _DatedNewest.of(session, parsed, filters, sort)
+    dated = _ByMonth.of(session, parsed, filters)
     total = None
     if with_total and matches.words_only:
         # Words alone: the index's own match list is the count (every indexed
@@ -200,8 +192,11 @@ def find_photos(
     if with_total and not matches.words_only:
         # The same conditions without sort or cursor, at most one more than
         # the cap: answered from the indexes, never by loading rows.
-        first = query.with_only_columns(Asset.id).order_by(None).limit(TOTAL_CAP + 1)
-        total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
+        if dated is not None:
+            total = dated.count(query, TOTAL_CAP + 1)
+        else:
+            first = query.with_only_columns(Asset.id).order_by(None).limit(TOTAL_CAP + 1)
+            total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
     capped = total is not None and total > TOTAL_CAP
     if capped:
         total = TOTAL_CAP
@@ -223,7 +218,7 @@ def find_photos(
 
     def batch(cursor: str | None, size: int) -> list[tuple[int, int]]:
         """Up to ``size`` photo ids after ``cursor``, each with its sort key's count."""
-        if dated is not None:
+        if dated is not None and sort == "newest":
             below = _parse_cursor(cursor, 1)[0] if cursor else None
             return dated.batch(cast(Select[Any], ids_query), below, size)
         paged = ids_query
@@ -282,87 +277,124 @@ def find_photos(
     )
 
 
-class _DatedNewest:
-    """Newest-first pages of a listing with a date range, on PostgreSQL: window, then range.
+class _ByMonth:
+    """A listing with a date range, on PostgreSQL, read month by month.
 
-    The same photos in the same order as ``ORDER BY id DESC``, read in two steps:
-    the newest `DATE_WINDOW` photos below the cursor by primary key (the common
-    case: the range's matches are recent), then the older ones from the date
-    range's index, sorted by ``id + 0`` so that the planner cannot walk the
-    primary key through every photo newer than the range.
+    ``ix_assets_taken_month`` (migration 0019) holds each photo's capture month
+    (the first seven characters of ``taken_at``), then its id, with the columns
+    the date filters test. Within one month the index is in id order, so the
+    newest matches of a month are a short backward walk, and the listing's
+    newest page is the newest of each month's newest: a year is twelve short
+    walks, where reading the whole range and sorting it by id read 500,000
+    rows for a year at 10^7 photos (0.5–1.5 s), and walking the primary key
+    from the newest photo passed every photo newer than the range (9.6 s).
+    The months themselves are found by skipping through the same index, one
+    descent each.
+
+    The order is exactly ``ORDER BY id DESC`` (or ASC, upward), with the same
+    conditions: the month only says where to look.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, low: str | None, high: str | None):
         self.session = session
+        self.low, self.high = low, high
 
     @classmethod
     def of(
-        cls, session: Session, parsed: search.Query, filters: PhotoFilter | None, sort: str
-    ) -> _DatedNewest | None:
-        """The reader for a newest-first listing whose date range it should drive, or None."""
-        dated = cls(session)
-        if sort != "newest" or not dated.drives(parsed, filters):
+        cls, session: Session, parsed: search.Query, filters: PhotoFilter | None
+    ) -> _ByMonth | None:
+        """The reader for a listing bounded by a capture date, or None (SQLite, no range)."""
+        if session.get_bind().dialect.name != "postgresql":
             return None
-        # Each query of a date range is costed at 10^5–10^6 (a bitmap over the
-        # range), so PostgreSQL compiled it first: 0.3–0.8 s of JIT for a query
-        # that runs in 0.1–0.5 s at 10^7 photos. The rest of this read only.
-        session.execute(text("SET LOCAL jit = off"))
-        return dated
-
-    def drives(self, parsed: search.Query, filters: PhotoFilter | None) -> bool:
-        """Whether the listing has a date range narrow enough to read from its index."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return False
-        query, dated = select(Asset.id), False
-        if filters is not None and (filters.taken_from or filters.taken_to):
-            only_dates = PhotoFilter(taken_from=filters.taken_from, taken_to=filters.taken_to)
-            query, dated = only_dates.apply(query), True
+        lows: list[str] = []
+        highs: list[str] = []
+        if filters is not None and filters.taken_from:
+            lows.append(filters.taken_from.isoformat())
+        if filters is not None and filters.taken_to:
+            highs.append((filters.taken_to + timedelta(days=1)).isoformat())
         for condition in parsed.filters:
             if condition.name == "taken" and not condition.negated:
-                query = query.where(_field_condition(self.session, condition, Asset.id))
-                dated = True
-        if not dated:
-            return False
-        # The planner's own estimate from the column's histogram: a plan, no rows read.
-        sql = query.compile(
-            dialect=self.session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+                span = search.taken_range(condition.value)
+                assert span is not None  # parse_query only keeps dates that have one
+                lows.append(span[0])
+                highs.append(span[1])
+        if not lows and not highs:
+            return None
+        # Row estimates of a range's many months are large, so PostgreSQL would
+        # compile each query first: 0.3–0.8 s of JIT for a few milliseconds of work.
+        session.execute(text("SET LOCAL jit = off"))
+        return cls(session, max(lows) if lows else None, min(highs) if highs else None)
+
+    def _months(self) -> Any:
+        """The capture months that can hold a photo of the range, one index descent each.
+
+        A month holds a photo of [low, high) only if it is at least low's month
+        (a prefix sorts no later than its string) and below high.
+        """
+
+        def bounded(month: Any, *more: Any) -> list[Any]:
+            conditions = [month.is_not(None), *more]
+            if self.low is not None:
+                conditions.append(month >= self.low[:7])
+            if self.high is not None:
+                conditions.append(month < self.high)
+            return conditions
+
+        first = aliased(Asset)
+        months = (
+            select(func.min(_month(first)).label("month"))
+            .where(*bounded(_month(first)))
+            .cte("months", recursive=True)
         )
-        plan = self.session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
-        return int(plan[0]["Plan"]["Plan Rows"]) <= DATE_DRIVEN_ROWS
+        later = aliased(Asset)
+        step = select(
+            select(func.min(_month(later)))
+            .where(*bounded(_month(later), _month(later) > months.c.month))
+            .scalar_subquery()
+        ).where(months.c.month.is_not(None))
+        return months.union_all(step)
 
     def batch(
         self, ids_query: Select[Any], start: int | None, size: int, upward: bool = False
     ) -> list[tuple[int, int]]:
-        """Up to ``size`` of ``ids_query``'s ids past ``start`` (None: from the end).
+        """Up to ``size`` of ``ids_query``'s rows (id, count) past ``start`` (None: the end).
 
         Newest first below ``start``, or, ``upward``, oldest first above it: the
         photo page's "previous" is the nearest newer photo of the listing.
         """
-        newest = aliased(Asset)
-        if upward:
-            window = select(newest.id).order_by(newest.id.asc()).limit(DATE_WINDOW)
-            if start is not None:
-                window = window.where(newest.id > start)
-        else:
-            window = select(newest.id).order_by(newest.id.desc()).limit(DATE_WINDOW)
-            if start is not None:
-                window = window.where(newest.id < start)
-        in_window = ids_query.where(Asset.id.in_(window))
-        if upward:
-            in_window = in_window.order_by(None).order_by(Asset.id.asc())
-        found = [(i, n) for i, n in self.session.execute(in_window.limit(size))]
-        if len(found) >= size:
-            return found
-        edge = window.subquery().c.id
-        last = self.session.scalar(select(func.max(edge) if upward else func.min(edge)))
-        if last is None:
-            return found
-        rest = ids_query.order_by(None)
-        if upward:
-            rest = rest.where(Asset.id > last).order_by((Asset.id + 0).asc())
-        else:
-            rest = rest.where(Asset.id < last).order_by((Asset.id + 0).desc())
-        return found + [(i, n) for i, n in self.session.execute(rest.limit(size - len(found)))]
+        months = self._months()
+        order = Asset.id.asc() if upward else Asset.id.desc()
+        inner = ids_query.order_by(None).where(_month(Asset) == months.c.month)
+        if start is not None:
+            inner = inner.where(Asset.id > start if upward else Asset.id < start)
+        page = inner.order_by(order).limit(size).lateral("page")
+        key, count = page.c
+        rows = self.session.execute(
+            select(key, count)
+            .select_from(months)
+            .join(page, true())
+            .order_by(key.asc() if upward else key.desc())
+            .limit(size)
+        )
+        return [(asset_id, n) for asset_id, n in rows]
+
+    def count(self, query: Select[Any], cap: int) -> int:
+        """How many photos ``query`` matches, counting stopped at ``cap``."""
+        months = self._months()
+        inner = query.with_only_columns(Asset.id).order_by(None)
+        found = inner.where(_month(Asset) == months.c.month).limit(cap).lateral("found")
+        first = select(found.c.id).select_from(months).join(found, true()).limit(cap)
+        return self.session.scalar(select(func.count()).select_from(first.subquery())) or 0
+
+
+def _month(table: Any) -> Any:
+    """A photo's capture month as ``ix_assets_taken_month`` holds it ("2016-03").
+
+    The length is written into the SQL, not bound: the planner only matches an
+    index on an expression to the same expression, and psycopg prepares a
+    statement asked often enough, after which a bound 7 would be a parameter.
+    """
+    return func.left(table.taken_at, literal_column("7"))
 
 
 class _Matches:
@@ -595,7 +627,7 @@ def neighbours(
     if filters is not None:
         query = filters.apply(query)
     steps: Callable[[bool, int], Select[Any]]
-    dated = _DatedNewest.of(session, parsed, filters, sort)
+    dated = _ByMonth.of(session, parsed, filters) if sort == "newest" else None
     if sort == "newest":
 
         def steps(upward: bool, start: int) -> Select[Any]:

@@ -118,6 +118,17 @@ class Asset(Base):
         cascade="all, delete-orphan", order_by="IngestWarning.id"
     )
 
+    __table_args__ = (
+        # Dated listings on PostgreSQL read it month by month (`queries._ByMonth`,
+        # migration 0019); SQLite lists them by primary key.
+        Index(
+            "ix_assets_taken_month",
+            text("left(taken_at, 7)"),
+            "id",
+            postgresql_include=["taken_at", "archive", "camera_make", "camera_model"],
+        ).ddl_if(dialect="postgresql"),
+    )
+
     def __repr__(self) -> str:
         return f"<Asset {self.id} {self.original_name}>"
 

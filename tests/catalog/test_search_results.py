@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from library.catalog import queries
+from library.catalog import queries, search
 from library.db.engine import Database
 from tests.webui.webutil import add_article, create_asset
 
@@ -207,11 +207,21 @@ DATED = [
 ]
 
 
+#: Capture times as cameras and exiftool leave them: a year or month alone, none at
+#: all, and the strings that sort at a range's very edges ("2017-01" is below
+#: "2017-01-01", the end of a range to 2016-12-31).
+_PARTIAL_DATES = [None, "2016", "2016-03", "2016-12", "2017-01", "2017-01-01T00:00:00", "2015"]
+
+
 def _dated_catalog(database: Database) -> list[dict[str, Any]]:
-    """Sixty photos whose dates do not follow their ids, some copies, four cameras."""
-    rng = random.Random(16)
+    """Seventy photos whose dates do not follow their ids, some copies, four cameras."""
+    rng, odd = random.Random(16), random.Random(17)
     made: list[dict[str, Any]] = []
     for number in range(60):
+        if number % 6 == 3:
+            partial = {"taken_at": odd.choice(_PARTIAL_DATES), "camera_make": "Nikon"}
+            made.append({**partial, "archive": odd.random() < 0.5, "camera_model": None})
+            made[-1]["id"] = create_asset(database, **dict(made[-1]))
         make, model = rng.choice(_CAMERAS)
         values: dict[str, Any] = {
             "camera_make": make,
@@ -230,35 +240,42 @@ def _dated_catalog(database: Database) -> list[dict[str, Any]]:
 def test_date_range_listings_are_the_plain_id_order(
     database: Database, monkeypatch: pytest.MonkeyPatch, q: str, flt: queries.PhotoFilter | None
 ) -> None:
-    """A date range read window first, then from its index, lists the photos ``id DESC`` would.
+    """A date range read month by month lists the photos ``id DESC`` would, and counts them.
 
-    The windows are tiny here so that every page crosses from the newest photos
-    by primary key to the rest by date; the plain walk (a range too broad to read
-    from its index) is the reference, and the unstacked camera + date range page
-    is checked against the rows themselves too.
+    Pages of four cross from month to month; the plain walk (with the month
+    reader switched off) is the reference, and the unstacked camera + date
+    range page is checked against the rows themselves too. The photo page's
+    previous and next step through the same order, read the same way.
     """
     made = _dated_catalog(database)
-    monkeypatch.setattr(queries, "DATE_DRIVEN_ROWS", -1)
+    months = queries._ByMonth.of
+    monkeypatch.setattr(queries._ByMonth, "of", classmethod(lambda *_: None))
     plain = walk(database, q, flt, "newest")
-    assert sum(plain.pages, [])
-    monkeypatch.setattr(queries, "DATE_DRIVEN_ROWS", 1_000_000)
     shown = sum(plain.pages, [])
-    for window in (1, 3, 7, 1000):
-        monkeypatch.setattr(queries, "DATE_WINDOW", window)
-        assert walk(database, q, flt, "newest") == plain, window
-        # The photo page steps through the same order, read the same way.
-        with database.session_scope(write=False) as session:
-            for at, asset_id in enumerate(shown):
-                near = queries.neighbours(session, asset_id, q, flt)
-                assert near.previous == (shown[at - 1] if at else None), (window, at)
-                assert near.next == (shown[at + 1] if at + 1 < len(shown) else None)
+    assert shown
+    monkeypatch.setattr(queries._ByMonth, "of", months)
+    for cap in (10_000, 5):
+        monkeypatch.setattr(queries, "TOTAL_CAP", cap)
+        listed = walk(database, q, flt, "newest")
+        assert listed.pages == plain.pages, cap
+        assert (listed.total, listed.capped) == (
+            min(plain.total or 0, cap),
+            (plain.total or 0) > cap,
+        )
+    with database.session_scope(write=False) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            assert queries._ByMonth.of(session, search.parse_query(q), flt) is not None
+        for at, asset_id in enumerate(shown):
+            near = queries.neighbours(session, asset_id, q, flt)
+            assert near.previous == (shown[at - 1] if at else None), at
+            assert near.next == (shown[at + 1] if at + 1 < len(shown) else None), at
     if flt is not None and not flt.stack and flt.camera:
         expected = sorted(
             (
                 row["id"]
                 for row in made
                 if "nikon" in f"{row['camera_make']} {row['camera_model']}".lower()
-                and "2016-01-01" <= row["taken_at"] < "2017-01-01"
+                and "2016-01-01" <= (row["taken_at"] or "") < "2017-01-01"
             ),
             reverse=True,
         )
