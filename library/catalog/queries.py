@@ -106,10 +106,7 @@ class PhotoFilter:
         if self.taken_to:
             query = query.where(Asset.taken_at < (self.taken_to + timedelta(days=1)).isoformat())
         if self.used_min is not None and self.used_min > 0:
-            stats = search.stats_table
-            query = query.where(
-                Asset.id.in_(select(stats.c.asset_id).where(stats.c.article_count >= self.used_min))
-            )
+            query = query.where(Asset.id.in_(_used(operator.ge, self.used_min)))
         if self.has_duplicates:
             # Stored groups (library/duplicates/membership.py): same pixels, near
             # duplicates and identical files alike, one primary-key look-up per photo.
@@ -557,7 +554,7 @@ def _field_condition(session: Session, condition: search.FieldFilter, key: Any) 
         compare = _COMPARISONS[value[: len(value) - len(digits)] or "="]
         number = int(digits)
         stats = search.stats_table
-        used = key.in_(select(stats.c.asset_id).where(compare(stats.c.article_count, number)))
+        used = key.in_(_used(compare, number))
         if compare(0, number):
             # A photo not indexed yet has no stats row; it has never been used.
             unindexed = ~exists(select(stats.c.asset_id).where(stats.c.asset_id == Asset.id))
@@ -581,6 +578,21 @@ def _field_condition(session: Session, condition: search.FieldFilter, key: Any) 
     return key.in_(
         select(Usage.asset_id).where(Usage.asset_id.is_not(None), Usage.article_id.in_(titled))
     )
+
+
+def _used(compare: Callable[[Any, Any], Any], number: int) -> Select[Any]:
+    """Ids of the photos whose article count ``compare``s to ``number``.
+
+    When no count under two qualifies, the reused photos' partial index
+    (migration 0020) holds every match: its condition is written out as a
+    literal, which the planner needs to prove that it may use the index
+    (a bound number would not do once psycopg prepares the statement).
+    """
+    stats = search.stats_table
+    query = select(stats.c.asset_id).where(compare(stats.c.article_count, number))
+    if not compare(0, number) and not compare(1, number):
+        query = query.where(stats.c.article_count >= literal_column("2"))
+    return query
 
 
 _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
