@@ -17,6 +17,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -283,6 +285,16 @@ class Article(Base):
         back_populates="article", cascade="all, delete-orphan", order_by="Usage.position"
     )
 
+    __table_args__ = (
+        # ``article:`` on PostgreSQL, when pg_trgm could be created (migration 0021).
+        Index(
+            "ix_articles_title_trigrams",
+            func.lower(column("title")).label("lower_title"),
+            postgresql_using="gin",
+            postgresql_ops={"lower_title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
 
 class Usage(Base):
     """One occurrence of an image in an article, with the caption as published."""
@@ -290,9 +302,7 @@ class Usage(Base):
     __tablename__ = "usages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     asset_id: Mapped[int | None] = mapped_column(
         ForeignKey("assets.id", ondelete="SET NULL"), index=True
     )
@@ -313,6 +323,9 @@ class Usage(Base):
 
     article: Mapped[Article] = relationship(back_populates="usages")
     asset: Mapped[Asset | None] = relationship()
+
+    # An article's photos from the index alone (``article:``, migration 0021).
+    __table_args__ = (Index("ix_usages_article_asset", "article_id", "asset_id"),)
 
 
 class DuplicateDecision(Base):

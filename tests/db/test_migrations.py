@@ -192,3 +192,45 @@ def test_upgrade_lists_the_lexemes_of_an_existing_index(config: LibraryConfig) -
         listed = connection.execute(text("SELECT lexeme FROM search_lexemes")).scalars().all()
     engine.dispose()
     assert sorted(listed) == ["afp", "ana", "diaz", "gather", "in", "protest", "tehran", "vigil"]
+
+
+def test_a_catalog_owner_without_extensions_still_migrates(config: LibraryConfig) -> None:
+    """Revision 0021 on a PostgreSQL database whose user may not create extensions:
+    the catalog reaches head without the title trigrams, and ``article:`` still finds."""
+    from sqlalchemy import create_engine
+
+    from library.catalog import queries
+    from library.db.engine import init_library, normalize_url
+    from tests.conftest import own_database
+    from tests.webui.webutil import add_article, create_asset
+
+    if not config.database_url:
+        pytest.skip("the trigram index is PostgreSQL's; SQLite scans titles")
+    url = own_database(config.database_url, "limited")
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        role = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = 'pd_limited'"))
+        if role.scalar() is None:
+            connection.execute(text("CREATE ROLE pd_limited LOGIN"))
+        database = url.rpartition("/")[2]
+        # Tables in its own schema, but no CREATE on the database: no trusted extension.
+        connection.execute(text(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC'))
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public AUTHORIZATION pd_limited"))
+    admin.dispose()
+    if "://postgres@" not in url:
+        pytest.skip("the test database URL must name the postgres user to swap it")
+    limited = url.replace("://postgres@", "://pd_limited@")
+    catalog = init_library(LibraryConfig(config.root, limited))
+    try:
+        with catalog.engine.connect() as connection:
+            indexes = connection.execute(text("SELECT indexname FROM pg_indexes")).scalars()
+            assert "ix_articles_title_trigrams" not in set(indexes)
+        assert current_revision(catalog.engine) == head_revision()
+        photo = create_asset(catalog, caption="Flooded street")
+        add_article(catalog, "Floods in Valencia", [(photo, None, None)])
+        with catalog.session_scope(write=False) as session:
+            found = queries.find_photos(session, 'article:"in valenc"')
+        assert [a.id for a in found.assets] == [photo]
+    finally:
+        catalog.dispose()
