@@ -326,7 +326,8 @@ class _ByMonth:
         """The capture months that can hold a photo of the range, one index descent each.
 
         A month holds a photo of [low, high) only if it is at least low's month
-        (a prefix sorts no later than its string) and below high.
+        and below high: the strings are compared as ``taken_at`` is, and capture
+        times are ISO strings, whose first seven characters sort as they do.
         """
 
         def bounded(month: Any, *more: Any) -> list[Any]:
