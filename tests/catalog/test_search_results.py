@@ -253,7 +253,10 @@ def test_date_range_listings_are_the_plain_id_order(
     plain = walk(database, q, flt, "newest")
     shown = sum(plain.pages, [])
     assert shown
+    by_use = walk(database, q, flt, "most_used")
     monkeypatch.setattr(queries._ByMonth, "of", months)
+    # Most used first is read as before; only its count goes month by month.
+    assert walk(database, q, flt, "most_used") == by_use
     for cap in (10_000, 5):
         monkeypatch.setattr(queries, "TOTAL_CAP", cap)
         listed = walk(database, q, flt, "newest")
