@@ -656,7 +656,7 @@ def neighbours(
         key = tuple_(count, stats.c.asset_id)
 
         def steps(upward: bool, start: int) -> Select[Any]:
-            # Stepping on from a photo of the page keeps its count: ids are unique.
+            # The keyset goes on from ``start``'s own count (the photo's is known).
             at = (
                 own
                 if start == asset_id
