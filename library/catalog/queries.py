@@ -101,10 +101,11 @@ class PhotoFilter:
             query = query.where(
                 Asset.id.in_(select(AssetKeyword.asset_id).where(AssetKeyword.keyword == self.tag))
             )
-        if self.taken_from:
-            query = query.where(Asset.taken_at >= self.taken_from.isoformat())
-        if self.taken_to:
-            query = query.where(Asset.taken_at < (self.taken_to + timedelta(days=1)).isoformat())
+        low, high = self.taken_bounds()
+        if low is not None:
+            query = query.where(Asset.taken_at >= low)
+        if high is not None:
+            query = query.where(Asset.taken_at < high)
         if self.used_min is not None and self.used_min > 0:
             query = query.where(Asset.id.in_(_used(operator.ge, self.used_min)))
         if self.has_duplicates:
@@ -117,6 +118,12 @@ class PhotoFilter:
                 )
             )
         return query
+
+    def taken_bounds(self) -> tuple[str | None, str | None]:
+        """The capture-time strings [low, high) the date range covers (None: open)."""
+        low = self.taken_from.isoformat() if self.taken_from else None
+        high = (self.taken_to + timedelta(days=1)).isoformat() if self.taken_to else None
+        return low, high
 
 
 @dataclass
@@ -303,12 +310,9 @@ class _ByMonth:
         """The reader for a listing bounded by a capture date, or None (SQLite, no range)."""
         if session.get_bind().dialect.name != "postgresql":
             return None
-        lows: list[str] = []
-        highs: list[str] = []
-        if filters is not None and filters.taken_from:
-            lows.append(filters.taken_from.isoformat())
-        if filters is not None and filters.taken_to:
-            highs.append((filters.taken_to + timedelta(days=1)).isoformat())
+        low, high = filters.taken_bounds() if filters is not None else (None, None)
+        lows = [low] if low is not None else []
+        highs = [high] if high is not None else []
         for condition in parsed.filters:
             if condition.name == "taken" and not condition.negated:
                 span = search.taken_range(condition.value)
