@@ -209,9 +209,13 @@ def test_a_catalog_owner_without_extensions_still_migrates(config: LibraryConfig
     url = own_database(config.database_url, "limited")
     admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        role = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = 'pd_limited'"))
-        if role.scalar() is None:
-            connection.execute(text("CREATE ROLE pd_limited LOGIN"))
+        # Roles belong to the server: another run may have made it, or be making it now.
+        connection.execute(
+            text(
+                "DO $$ BEGIN CREATE ROLE pd_limited LOGIN; "
+                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            )
+        )
         database = url.rpartition("/")[2]
         # Tables in its own schema, but no CREATE on the database: no trusted extension.
         connection.execute(text(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC'))
