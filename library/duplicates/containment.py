@@ -30,6 +30,7 @@ from library.db.engine import chunked
 from library.db.models import AssetRegion, ContainedPhoto
 from library.duplicates.builder import Group, Member, _master_why, _photos, paths_of
 from library.duplicates.hamming import HammingIndex
+from library.duplicates.hashbits import hash_array
 from library.duplicates.stored import fingerprints, signals_of
 
 #: The member level of a composite in the group of a photo it shows.
@@ -111,10 +112,20 @@ class RegionIndex:
 
     def candidates(self, signals: dict[str, int]) -> set[int]:
         """Regions some rule brings within its radius of a photo's signals."""
-        found: set[int] = set()
+        return self.candidates_many({0: signals})[0]
+
+    def candidates_many(self, signals: dict[int, dict[str, int]]) -> dict[int, set[int]]:
+        """`candidates` of each photo: one index call per rule for a whole batch."""
+        photos = list(signals)
+        found: dict[int, set[int]] = {photo: set() for photo in photos}
         for query, stored, radius in similarity.CANDIDATE_RULES:
-            if query in signals and stored in self.indexes:
-                found.update(r for r, _ in self.indexes[stored].query(signals[query], radius))
+            index = self.indexes.get(stored)
+            asking = [photo for photo in photos if query in signals[photo]]
+            if index is None or not asking:
+                continue
+            values = hash_array([signals[photo][query] for photo in asking])
+            for row, region_id, _ in index.query_many(values, radius).tolist():
+                found[asking[row]].add(region_id)
         return found
 
 
@@ -160,9 +171,9 @@ def update_contains(
         stored.refresh(session)
         signals = signals_of(session, plain)
         prints = fingerprints(session, plain)
-        near = {
-            photo: stored.candidates(signals.get(photo, {})) for photo in plain if photo in prints
-        }
+        near = stored.candidates_many(
+            {photo: signals.get(photo, {}) for photo in plain if photo in prints}
+        )
         region_prints = _region_prints(session, set().union(*near.values()))
         for photo, candidates in near.items():
             for region_id in sorted(candidates):

@@ -22,6 +22,7 @@ from library.duplicates.hashbits import (
     PairSlots,
     SizeArray,
     _as_id_array,
+    _as_uint64_array,
     _check_radius,
     _hash_as_uint64,
     _pairs_from_positions,
@@ -98,6 +99,16 @@ def _substring_radii(radius: int, count: int) -> tuple[int, ...]:
     """
     s, a = divmod(radius, count)
     return tuple(s if i <= a else s - 1 for i in range(count))
+
+
+#: Query hashes times scanned hashes compared in one numpy call by `query_many`: its
+#: distance matrix stays a few megabytes however large the batch.
+_SCAN_CELLS = 1 << 20
+
+
+def _row_chunks(rows: int, width: int) -> list[tuple[int, int]]:
+    step = max(1, _SCAN_CELLS // max(width, 1))
+    return [(start, min(start + step, rows)) for start in range(0, rows, step)]
 
 
 def _ball_size(bits: int, radius: int) -> int:
@@ -575,6 +586,56 @@ class HammingIndex:
             np.concatenate((main_ids, self._delta_ids[near])),
             np.concatenate((main_dist, delta_dist[near])),
         )
+
+    def query_many(self, hashes: npt.ArrayLike, radius: int | None = None) -> IntArray:
+        """(query row, id, distance) rows: `query` of each hash, in the order of the hashes.
+
+        An ingest batch asks some eighty rules for each of its photos. One call per
+        rule for the whole batch makes a few numpy calls where a call per photo made
+        a few per photo and rule, which was a fifth of an ingest's catalog work.
+        """
+        limit = self._radius(radius)
+        targets = _as_uint64_array(hashes, "hashes").ravel()
+        rows: list[IntArray] = []
+        ids: list[IntArray] = []
+        dists: list[IntArray] = []
+        scanned = len(self._hashes) <= _SCAN_ITEMS
+        width = (len(self._hashes) if scanned else 0) + len(self._delta_hashes)
+        for start, stop in _row_chunks(len(targets), width):
+            chunk = targets[start:stop]
+            if scanned:
+                found = self._scan(chunk, self._hashes, limit, self._alive)
+                rows.append(found[0] + start)
+                ids.append(self._ids[found[1]])
+                dists.append(found[2])
+            if len(self._delta_hashes):
+                found = self._scan(chunk, self._delta_hashes, limit)
+                rows.append(found[0] + start)
+                ids.append(self._delta_ids[found[1]])
+                dists.append(found[2])
+        if not scanned:
+            for row, target in enumerate(targets.tolist()):
+                main_ids, main_dist = self._query_tables(target, limit)
+                rows.append(np.full(len(main_ids), row, dtype=np.int64))
+                ids.append(main_ids)
+                dists.append(main_dist)
+        if not rows:
+            return np.empty((0, 3), dtype=np.int64)
+        row_arr, id_arr, dist_arr = (np.concatenate(parts) for parts in (rows, ids, dists))
+        order = np.lexsort((id_arr, dist_arr, row_arr))
+        return np.column_stack((row_arr[order], id_arr[order], dist_arr[order])).astype(np.int64)
+
+    @staticmethod
+    def _scan(
+        targets: HashArray, stored: HashArray, limit: int, alive: BoolArray | None = None
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """(query row, stored slot, distance) of every stored hash within ``limit``."""
+        dist = popcount64(stored[None, :] ^ targets[:, None])
+        near = dist <= limit
+        if alive is not None:
+            near &= alive[None, :]
+        found_rows, slots = np.nonzero(near)
+        return found_rows, slots, dist[found_rows, slots].astype(np.int64)
 
     def pairs(self, radius: int | None = None, *, workers: int | None = None) -> IntArray:
         """(id_a, id_b, distance) rows, id_a < id_b, for every pair within `radius`, sorted.

@@ -5,6 +5,7 @@ The reference answers are what `hamming.HammingIndex` is tested and benchmarked 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -118,6 +119,11 @@ def _hash_as_uint64(value: int) -> int:
     if not _SIGNED_MIN <= number <= _LOW_64:
         raise ValueError(f"hash {number} does not fit in 64 bits")
     return number & _LOW_64
+
+
+def hash_array(values: Sequence[int]) -> HashArray:
+    """Hashes in either spelling (signed as stored, unsigned as computed), as bit patterns."""
+    return np.array([_hash_as_uint64(value) for value in values], dtype=np.uint64)
 
 
 def _as_uint64_array(values: npt.ArrayLike, name: str) -> HashArray:

@@ -28,6 +28,7 @@ from library.db.models import Asset, AssetHash, DuplicateMember, DuplicatePair
 from library.duplicates import backlog, common_values, containment
 from library.duplicates.builder import LEVELS
 from library.duplicates.hamming import HammingIndex
+from library.duplicates.hashbits import hash_array
 from library.duplicates.membership import rebuild_groups, refresh_groups
 from library.duplicates.stored import fingerprints, signals_of
 
@@ -129,6 +130,48 @@ class SignalIndex:
     def candidates(self, signals: dict[str, int], exclude: int | None = None) -> list[Candidate]:
         """Every stored photo some rule brings within its radius, with the closest rule."""
         return closest(self.hits(signals, exclude))
+
+    def hits_many(self, signals: Sequence[tuple[int, dict[str, int]]]) -> npt.NDArray[np.int64]:
+        """(photo, stored photo, distance, rule position) rows of each photo's `hits`, the
+        photo itself left out, photos in the order given: one index call per rule."""
+        if not signals:
+            return _no_hits()
+        photos = np.array([asset_id for asset_id, _ in signals], dtype=np.int64)
+        found: list[npt.NDArray[np.int64]] = []
+        for position, (query, stored, radius) in enumerate(similarity.CANDIDATE_RULES):
+            index = self.indexes.get(stored)
+            asking = [
+                (row, values[query]) for row, (_, values) in enumerate(signals) if query in values
+            ]
+            if index is None or not asking:
+                continue
+            rows = np.array([row for row, _ in asking], dtype=np.int64)
+            answers = index.query_many(hash_array([v for _, v in asking]), radius)
+            row = rows[answers[:, 0]]
+            keep = photos[row] != answers[:, 1]
+            found.append(
+                np.column_stack(
+                    (row[keep], answers[keep, 1], answers[keep, 2], np.full(keep.sum(), position))
+                )
+            )
+        return _in_lookup_order(photos, found)
+
+
+def _no_hits() -> npt.NDArray[np.int64]:
+    return np.empty((0, 4), dtype=np.int64)
+
+
+def _in_lookup_order(
+    photos: npt.NDArray[np.int64], found: list[npt.NDArray[np.int64]]
+) -> npt.NDArray[np.int64]:
+    """(photo, stored photo, distance, rule position) from (photo's row, stored photo,
+    distance, rule position) pieces, ordered as one `hits` per photo in turn gives them."""
+    if not found:
+        return _no_hits()
+    rows = np.concatenate(found)
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 0]))]
+    rows[:, 0] = photos[rows[:, 0]]
+    return rows
 
 
 def closest(hits: Iterable[tuple[int, int, int]]) -> list[Candidate]:
@@ -284,6 +327,8 @@ class LookupIndex(Protocol):
         self, signals: dict[str, int], exclude: int | None = None
     ) -> list[Candidate]: ...
 
+    def hits_many(self, signals: Sequence[tuple[int, dict[str, int]]]) -> npt.NDArray[np.int64]: ...
+
     def add_assets(self, session: Session, asset_ids: Sequence[int]) -> None: ...
 
     def bind(self, session: Session) -> None:
@@ -315,12 +360,7 @@ def match_new(
     (a full pass counts every photo's look-up, so it may leave out a little more).
     """
     signals = signals_of(session, list(asset_ids))
-    rows = [
-        (asset_id, found, distance, position)
-        for asset_id in asset_ids
-        for position, found, distance in index.hits(signals.get(asset_id, {}), exclude=asset_id)
-    ]
-    hits = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    hits = index.hits_many([(asset_id, signals.get(asset_id, {})) for asset_id in asset_ids])
     links = _group_links(session, np.unique(hits[:, :2]).tolist()) if discount else None
     return _verify_in_rounds(session, hits, len(index), links, discount)
 

@@ -368,6 +368,16 @@ class SavedIndex:
         """Every stored photo some rule brings within its radius, with the closest rule."""
         return closest(self.hits(signals, exclude))
 
+    def hits_many(self, signals: Sequence[tuple[int, dict[str, int]]]) -> npt.NDArray[np.int64]:
+        """(photo, stored photo, distance, rule position) rows, as `SignalIndex.hits_many`
+        gives them; each photo is one `hits` of the layers, which probe per photo."""
+        rows = [
+            (asset_id, found, distance, position)
+            for asset_id, values in signals
+            for position, found, distance in self.hits(values, exclude=asset_id)
+        ]
+        return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
 
 class _Probes:
     """Every key one look-up asks, over all signals and substrings at once.

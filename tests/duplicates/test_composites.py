@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import delete, select
 
+from assets import similarity
 from library.db.engine import Database
 from library.db.models import Asset, AssetRegion, ContainedPhoto
 from library.duplicates.containment import RegionIndex
+from library.duplicates.hashbits import hamming_distance
 from library.duplicates.membership import duplicate_groups, group_of, stale_groups
 from library.duplicates.pairs import rescan
 from library.ingest.pipeline import IngestOptions, IngestSession
+from tests.duplicates.hashdata import signed
 from tests.duplicates.test_dupes import names
 from tests.duplicates.test_shared_layouts import scene
 
@@ -201,3 +205,47 @@ def test_a_refreshed_region_index_is_the_catalogs(database: Database, tmp_path: 
         assert [warm.candidates(q) for q in queries] == [fresh.candidates(q) for q in queries]
     assert not set(first_regions) & set(warm.owner)
     assert len(warm.owner) == 2
+
+
+def test_a_batch_of_photos_finds_the_regions_each_photo_finds() -> None:
+    """`candidates_many` asks each rule once for a batch: every photo must get exactly
+    the regions some rule brings within its radius, counted here by brute force."""
+    rng = random.Random(5)
+    signal_names = sorted({stored for _, stored, _ in similarity.CANDIDATE_RULES})
+    centres = [rng.getrandbits(64) for _ in range(4)] + [1 << 63, (1 << 64) - 1]
+
+    def near(centre: int) -> int:
+        value = centre
+        for bit in rng.sample(range(64), rng.choice([0, 2, 5, 8, 9, 14])):
+            value ^= 1 << bit
+        return signed(value)
+
+    rows = [
+        (
+            region,
+            region % 7,
+            {n: near(rng.choice(centres)) for n in signal_names if rng.random() < 0.7},
+        )
+        for region in range(1, 161)
+    ]
+    index = RegionIndex()
+    index._add(rows)
+    queries = {
+        photo: {n: near(rng.choice(centres)) for n in signal_names if rng.random() < 0.5}
+        for photo in range(40)
+    }
+    queries[40] = {}
+    expected = {
+        photo: {
+            region
+            for region, _, stored in rows
+            for query, name, radius in similarity.CANDIDATE_RULES
+            if query in signals
+            and name in stored
+            and hamming_distance(signals[query], stored[name]) <= radius
+        }
+        for photo, signals in queries.items()
+    }
+    assert index.candidates_many(queries) == expected
+    assert index.candidates(queries[0]) == expected[0]
+    assert sum(map(len, expected.values())) > 100  # the check had teeth

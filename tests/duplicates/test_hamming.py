@@ -401,6 +401,34 @@ def test_a_scanned_index_answers_as_the_probed_one(monkeypatch: pytest.MonkeyPat
     assert assert_queries_match(index, ids[keep], hashes[keep], targets, 8) > len(targets)
 
 
+@pytest.mark.parametrize("scan_items", [0, 10_000])
+def test_many_queries_at_once_answer_as_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, scan_items: int
+) -> None:
+    """A batch's look-up asks each rule once for all its photos: the rows must be what a
+    query per photo gives, in the photos' order, with the buffer and removals seen."""
+    monkeypatch.setattr(hamming, "_SCAN_ITEMS", scan_items)
+    monkeypatch.setattr(hamming, "_SCAN_CELLS", 700)  # several chunks of queries
+    ids, hashes = clustered_data(seeds=30, per_seed=20, seed=22)
+    index = HammingIndex(ids[:500], hashes[:500])
+    index.add(ids[500:], hashes[500:])
+    index.remove(ids[::9])
+    # Repeats, a hash far from everything and signed and unsigned spellings of one value.
+    targets = [*hashes[::7].tolist(), int(hashes[3]), -1 & INT64_MAX, int(hashes[3])]
+    for radius in (0, 4, 8):
+        expected = [
+            [row, found, distance]
+            for row, target in enumerate(targets)
+            for found, distance in index.query(target, radius)
+        ]
+        got = index.query_many(np.array(targets, dtype=np.int64), radius)
+        assert got.tolist() == expected
+    assert len(expected) > len(targets)  # the check had teeth
+    assert index.query_many(np.empty(0, dtype=np.int64)).shape == (0, 3)
+    with pytest.raises(ValueError, match="radius"):
+        index.query_many(np.array([1]), 9)
+
+
 # --- cross_pairs: one side indexed, the other side queried -----------------------------------
 
 

@@ -58,6 +58,33 @@ def _rule_order(hit: tuple[int, int, int]) -> tuple[int, int, int]:
     return position, distance, asset_id
 
 
+def test_a_batch_look_up_gives_each_photos_hits_in_order(database: Database) -> None:
+    """Ingest asks the index once per rule for a whole batch (`hits_many`); the rows must
+    be each photo's own `hits`, itself left out, photos in the batch's order."""
+    rng = random.Random(CENTRES_SEED + 1)
+    centres = _centres(rng)
+    stored = add_photos(database, rng, centres, 60, matched=True)
+    _update(database, rebuild=True)
+    with database.session_scope(write=False) as session:
+        saved = SavedIndex.open(session, database.config.root)
+        assert saved is not None
+        loaded = SignalIndex(session)
+        own = signals_of(session, stored[::7])
+        # Stored photos (each must not find itself), a photo with no signals and
+        # outside queries, in an order that is not the ids' order.
+        batch = [(i, own[i]) for i in sorted(own, reverse=True)]
+        batch += [(-1, {}), *((-2 - n, q) for n, q in enumerate(queries_near(rng, centres)[:4]))]
+        expected = [
+            [photo, found, distance, position]
+            for photo, values in batch
+            for position, found, distance in loaded.hits(values, exclude=photo)
+        ]
+        assert loaded.hits_many(batch).tolist() == expected
+        assert saved.hits_many(batch).tolist() == expected
+        assert loaded.hits_many([]).shape == (0, 4)
+    assert len({row[0] for row in expected}) > len(batch) // 2  # most photos found some
+
+
 def _update(database: Database, rebuild: bool = False) -> saved_index.UpdateResult:
     with database.session_scope(write=False) as session:
         return saved_index.update(session, database.config.root, rebuild=rebuild)
