@@ -106,6 +106,19 @@ def test_a_seven_degree_turn_is_found_and_explained(angle: float) -> None:
     assert "B is a crop of about" in local.detail
 
 
+@pytest.mark.parametrize(("name", "angle"), [("astronaut", -6.0), ("chelsea", 4.0)])
+def test_a_small_turn_is_found_by_the_fingerprints_alone(name: str, angle: float) -> None:
+    """The turn search (bilinear samples of the stored thumbnail) lines a turned and
+    trimmed copy up with no local features at all, either way round, and says how."""
+    _, print_a, _ = stored(original(name))
+    _, print_b, _ = stored(turn(original(name), angle))
+    for first, second in ((print_a, print_b), (print_b, print_a)):
+        result = verification.verify(first, second)
+        assert result.same and result.method == "turn", result.detail
+        assert f"turned about {abs(angle):g}°" in result.detail
+        assert result.score >= 0.99
+
+
 @pytest.mark.parametrize("layout", ["page", "meme", "frame"])
 def test_different_photos_in_one_template_overlay_or_border_never_match(layout: str) -> None:
     """Twelve different photos in one layout: no pair matched, by features or at all."""
