@@ -25,6 +25,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -316,11 +317,26 @@ def migrate(database: Database) -> None:
         revision = current_revision(engine)
         if revision == head_revision():
             return
+        _refuse_newer(config, revision)
         if revision is not None and config.is_sqlite and config.sqlite_path.exists():
             sqlite_snapshot(config.sqlite_path, config.sqlite_path.with_suffix(f".{revision}.bak"))
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise DatabaseError(f"{_describe(config)}: cannot migrate catalog ({exc.orig})") from None
+
+
+def _refuse_newer(config: LibraryConfig, revision: str | None) -> None:
+    """A catalog migrated by a newer photodesk (one machine of a team upgraded first) is
+    left alone: this version cannot know what the newer schema needs kept."""
+    if revision is None:
+        return
+    try:
+        ScriptDirectory(str(MIGRATIONS)).get_revision(revision)
+    except AlembicCommandError:
+        raise DatabaseError(
+            f"{_describe(config)}: the catalog was upgraded by a newer photodesk (schema "
+            f"{revision}; this one knows up to {head_revision()}): upgrade photodesk here"
+        ) from None
 
 
 def one_writer_at_a_time(session: Session, name: str) -> None:

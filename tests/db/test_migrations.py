@@ -17,6 +17,8 @@ from library.db.engine import (
     Database,
     current_revision,
     head_revision,
+    init_library,
+    make_engine,
     sqlite_snapshot,
 )
 from library.db.models import Base
@@ -238,3 +240,27 @@ def test_a_catalog_owner_without_extensions_still_migrates(config: LibraryConfig
         assert [a.id for a in found.assets] == [photo]
     finally:
         catalog.dispose()
+
+
+def test_a_catalog_from_a_newer_photodesk_is_refused_in_one_line(
+    config: LibraryConfig, run: object
+) -> None:
+    """One machine of a team upgraded first: an older photodesk must say so, and neither
+    migrate nor snapshot the catalog it cannot understand."""
+    init_library(config).dispose()
+    database = Database(config, make_engine(config.url))
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+        result = run("info")  # type: ignore[operator]
+        assert result.exit_code == 1
+        assert result.stderr.count("\n") == 1
+        assert "upgraded by a newer photodesk (schema 0999; this one knows up to" in result.stderr
+        assert current_revision(database.engine) == "0999"
+        assert not list(config.root.glob("*.bak"))
+    finally:
+        with database.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
+        database.dispose()
