@@ -22,14 +22,27 @@ def dispatch(
     workers: int = 0,
     observer: IngestObserver | None = None,
     start_method: str | None = None,
+    resend_later: bool = False,
 ) -> None:
-    """Send the job's pieces to the workers, or run them here and return when done."""
+    """Send the job's pieces to the workers, or run them here and return when done.
+
+    A job the broker could not take is failed with the reason, unless the caller
+    sends it again later (``resend_later``: the hot folders, when they restart).
+    """
     with database.session_scope(write=False) as session:
         numbers = records.batch_numbers(session, job_id)
         kind = records.get(session, job_id).kind
     if url:
         broker.require_shared_catalog(database.config)
-        broker.send_pieces(url, database.config, job_id, numbers)
+        try:
+            broker.send_pieces(url, database.config, job_id, numbers)
+        except BrokerError as exc:
+            # Left queued, it would wait in `photodesk jobs` for ever. A piece that did
+            # reach the broker before it went away still ingests its files.
+            if not resend_later:
+                with database.session_scope() as session:
+                    records.fail(session, job_id, str(exc))
+            raise
         return
     run_here(
         database,
@@ -123,12 +136,7 @@ def dispatch_in_background(
     """For the gallery: answer at once, the job runs on the workers or, without a
     broker, on this process's job thread over the local process pool."""
     if url:
-        try:
-            dispatch(database, job_id, url)
-        except BrokerError as exc:  # the job would wait for ever: say so on its page
-            with database.session_scope() as session:
-                records.fail(session, job_id, str(exc))
-            raise
+        dispatch(database, job_id, url)
         return
     _BACKGROUND.submit(database, job_id, workers)
 

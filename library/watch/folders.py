@@ -237,6 +237,7 @@ class HotFolders:
             self.options.broker,
             workers=self.options.workers,
             start_method="forkserver",
+            resend_later=True,  # `resume` sends what a broker outage left queued
         )
 
 

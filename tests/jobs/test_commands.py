@@ -135,3 +135,28 @@ def test_a_broker_needs_postgresql(config: Any, database: Database) -> None:
         ["--library", str(config.root), "--broker", "redis://127.0.0.1:9/0", "reindex", "--queue"],
     )
     assert result.exit_code != 0 and "PostgreSQL" in result.stderr
+
+
+def test_a_job_the_broker_cannot_take_is_failed_with_the_reason(
+    config: Any, database: Database, tmp_path: Path
+) -> None:
+    """Left queued, a job no worker will ever see would wait in `photodesk jobs` for
+    ever; it fails with the broker's reason, and the command says so in one line."""
+    from click.testing import CliRunner
+
+    from library.cli.main import cli
+
+    if config.is_sqlite:
+        pytest.skip("a broker needs a PostgreSQL catalog")
+    make_jpeg(tmp_path / "in" / "a.jpg", seed=3)
+    closed = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+    base = ["--library", str(config.root), "--database-url", str(config.database_url)]
+    result = CliRunner().invoke(
+        cli, [*base, "--broker", closed, "ingest", str(tmp_path / "in"), "--queue"]
+    )
+    assert result.exit_code == 1
+    assert "127.0.0.1:9/0: cannot queue the job" in result.stderr
+    assert "Traceback" not in result.stderr
+    job = only_job(database)
+    assert job["state"] == "failed" and "cannot queue the job" in job["error"]
+    assert job["finished_at"] is not None
