@@ -6,8 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from library.errors import InvalidValueError
+
 #: Used when neither --library nor PHOTODESK_LIBRARY is given.
 DEFAULT_LIBRARY = Path("~/.local/share/photodesk/library")
+
+#: URL schemes a catalog may have (psycopg 3 drives PostgreSQL).
+CATALOG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "sqlite")
 
 DATABASE_FILE = "catalog.sqlite3"
 STORE_DIR = "store"
@@ -43,4 +48,12 @@ def resolve_config(
     """Options first, then PHOTODESK_LIBRARY / PHOTODESK_DATABASE_URL, then the default."""
     root = library or os.environ.get("PHOTODESK_LIBRARY") or DEFAULT_LIBRARY
     url = database_url or os.environ.get("PHOTODESK_DATABASE_URL") or None
+    if url is not None:
+        scheme = url.split("://", 1)[0]
+        if "://" not in url or scheme.lower() not in CATALOG_SCHEMES:
+            shown = f"{scheme}://…" if "://" in url else repr(url[:40])
+            raise InvalidValueError(
+                f"database URL {shown}: the catalog is PostgreSQL "
+                "(postgresql://user@host/database) or, with no URL, SQLite in the library folder"
+            )
     return LibraryConfig(Path(root).expanduser().resolve(), url)

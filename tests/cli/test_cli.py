@@ -38,6 +38,24 @@ def test_every_command_is_in_the_readme() -> None:
             assert f"photodesk {name}" in readme, f"README does not mention `photodesk {name}`"
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [("mysql://desk:secret@db/photos", "mysql://…"), ("photos.db", "'photos.db'")],
+)
+def test_a_database_url_of_another_kind_is_one_line(tmp_path: Path, url: str, shown: str) -> None:
+    """Not PostgreSQL nor SQLite: said in one line, without the password, before any
+    connection is tried (SQLAlchemy would go looking for a MySQL driver)."""
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["--library", str(tmp_path), "--database-url", url, "info"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"photodesk: error: database URL {shown}: the catalog is PostgreSQL "
+        "(postgresql://user@host/database) or, with no URL, SQLite in the library folder\n"
+    )
+    assert not any(tmp_path.iterdir())
+
+
 def test_missing_library_is_one_line(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
