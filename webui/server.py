@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gc
 import signal
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 from flask import Flask
 
+from library.errors import InvalidValueError
 from library.files import exiftool
 
 
@@ -47,18 +49,37 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
-    """Serve ``app`` until interrupted or terminated; returns after cleaning up."""
-    import waitress
+def serve(
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int = 8,
+    listening: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``app`` until interrupted or terminated; returns after cleaning up.
 
+    The address is taken before ``listening`` is called, so a port in use is one
+    line (InvalidValueError) and the command never claims a gallery it is not running.
+    """
+    import waitress.server
+
+    try:
+        server = waitress.server.create_server(
+            app, host=host, port=port, threads=threads, **waitress_settings(app)
+        )
+    except OSError as exc:
+        app.extensions["photodesk"].database.dispose()
+        raise InvalidValueError(f"cannot serve on {host}:{port} ({exc.strerror or exc})") from None
     freeze_startup_objects()
-
+    if listening is not None:
+        listening()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, **waitress_settings(app))
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        server.close()
         exiftool.close_shared()
         app.extensions["photodesk"].database.dispose()

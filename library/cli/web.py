@@ -101,12 +101,14 @@ def serve_app(
             "BROKER_URL": broker,
         }
     )
-    click.echo(f"photodesk gallery on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     from library.jobs import running
+
+    def listening() -> None:
+        click.echo(f"photodesk gallery on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
 
     try:
         with INTERRUPTS.stops_on_interrupt():
-            run(app, host, port, threads)
+            run(app, host, port, threads, listening)
     finally:
         # Jobs run on the gallery's thread end with it; their pages must say so.
         running.abandon_background("the gallery stopped before this job ended; start it again")

@@ -160,3 +160,25 @@ def test_startup_objects_are_kept_out_of_full_collections() -> None:
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_a_port_in_use_is_one_line(config: LibraryConfig, database: Database) -> None:
+    """Another service has the port: said in one line, and the gallery is never announced."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "library", "--library", str(config.root)]
+        if config.database_url:
+            command += ["--database-url", config.database_url]
+        done = subprocess.run(
+            [*command, "serve", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"photodesk: error: cannot serve on 127.0.0.1:{port} (Address already in use)\n"
+    )
