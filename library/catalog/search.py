@@ -46,6 +46,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
@@ -100,6 +101,25 @@ lexemes_table = Table("search_lexemes", _metadata, Column("lexeme", Text, primar
 
 #: A prefix standing for more lexemes than this is left to GIN's own prefix match.
 PREFIX_LEXEMES = 64
+
+#: Photos per id slice of the PostgreSQL index, as a shift: ids ``n << SLICE_BITS`` up to
+#: the next slice's first id. Migration 0022 wrote the same number into the index.
+SLICE_BITS = 16
+
+
+def id_slice(asset_id: int) -> int:
+    """The index slice holding this photo id."""
+    return asset_id >> SLICE_BITS
+
+
+def _slice_array(key: Any) -> Any:
+    """``ARRAY[key >> 16]``, as the index's first column is written (migration 0022).
+
+    The shift is a literal in the SQL: the planner only uses an index on an
+    expression for the same expression, and a bound 16 would be a parameter once
+    psycopg prepares the statement.
+    """
+    return postgresql.array([key.op(">>")(literal_column(str(SLICE_BITS), Integer))])
 
 
 # --- Queries --------------------------------------------------------------------------
@@ -344,6 +364,7 @@ def matching_ids(
     session: Session,
     groups: Sequence[tuple[Term, ...]],
     excluded: Sequence[tuple[Term, ...]] = (),
+    in_slice: Any = None,
 ) -> Select[Any]:
     """Ids of the photos whose index row matches every group and none of ``excluded``.
 
@@ -352,9 +373,24 @@ def matching_ids(
     lists from the index and join them in SQL, 20 ms for a count at 100,000
     photos against 15 ms this way. ``groups`` must not be empty: an index
     query cannot start from "everything but".
+
+    ``in_slice`` (PostgreSQL): only the photos of this id slice (`id_slice`), an
+    integer or a column of slice numbers. The index holds each photo's slice
+    beside its words (migration 0022), so GIN reads the words' postings of that
+    slice alone.
     """
     if _dialect(session) == "postgresql":
-        return select(pg_search_table.c.asset_id).where(_pg_matches(session, groups, excluded))
+        query = select(pg_search_table.c.asset_id).where(_pg_matches(session, groups, excluded))
+        if in_slice is not None:
+            query = query.where(
+                _slice_array(pg_search_table.c.asset_id).op("@>")(
+                    postgresql.array([cast(in_slice, Integer)])
+                )
+            )
+            # The slice is a column of an enclosing query (a walk over slices), however
+            # deep this one is nested in it.
+            query = query.correlate_except(pg_search_table)
+        return query
     return (
         select(literal_column("rowid"))
         .select_from(text("asset_search"))
