@@ -433,6 +433,9 @@ class _BySlice:
         """The reader for a listing with search words, or None (SQLite, no words)."""
         if session.get_bind().dialect.name != "postgresql" or not parsed.groups:
             return None
+        excluded = [(term,) for term in parsed.excluded]
+        if search.broad_prefixes(session, parsed.groups, excluded):
+            return None
         # The walk's estimate is a thousand slices, each some thousands of rows, so
         # PostgreSQL would compile it first (JIT), for a walk that mostly stops early.
         session.execute(text("SET LOCAL jit = off"))

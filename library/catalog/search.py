@@ -483,12 +483,7 @@ def prefix_lexemes(session: Session, words: Sequence[str]) -> dict[str, list[str
     listing asks several times); indexing (`reindex_assets`) forgets what was looked
     up, as it may add lexemes.
     """
-    session.connection()  # begins the transaction now, so it can be told from the last
-    transaction = session.get_transaction()
-    seen = session.info.get(_LEXEMES_SEEN)
-    if seen is None or seen[0] is not transaction:
-        seen = session.info[_LEXEMES_SEEN] = (transaction, {})
-    known: dict[str, list[str]] = seen[1]
+    known, broad = _lexemes_seen(session)
     wanted = sorted({w for w in words if w not in known})
     if wanted:
         stems = session.execute(
@@ -518,7 +513,33 @@ def prefix_lexemes(session: Session, words: Sequence[str]) -> dict[str, list[str
             # an empty list (no such word, or too many) keeps the prefix match.
             usable = len(lexemes) <= PREFIX_LEXEMES and all(map(_WORD.fullmatch, lexemes))
             known[w] = lexemes if usable else []
+            if lexemes and not usable:
+                broad.add(w)
     return {w: known[w] for w in words if known.get(w)}
+
+
+def broad_prefixes(
+    session: Session, groups: Sequence[tuple[Term, ...]], excluded: Sequence[tuple[Term, ...]]
+) -> bool:
+    """Whether a prefix of these terms stays GIN's own prefix match (PostgreSQL): one
+    that begins more than `PREFIX_LEXEMES` lexemes.
+
+    GIN reads every posting of every such lexeme before it can step anywhere, so
+    asking it slice by slice (``in_slice``) would read them all once per slice.
+    """
+    words = [t.words[0] for g in (*groups, *excluded) for t in g if not t.phrase]
+    prefix_lexemes(session, words)
+    return any(w in _lexemes_seen(session)[1] for w in words)
+
+
+def _lexemes_seen(session: Session) -> tuple[dict[str, list[str]], set[str]]:
+    """This transaction's prefixes looked up: word → lexemes, and the words with too many."""
+    session.connection()  # begins the transaction now, so it can be told from the last
+    transaction = session.get_transaction()
+    seen = session.info.get(_LEXEMES_SEEN)
+    if seen is None or seen[0] is not transaction:
+        seen = session.info[_LEXEMES_SEEN] = (transaction, {}, set())
+    return seen[1], seen[2]
 
 
 _LEXEMES_SEEN = "photodesk.search.prefix_lexemes"
