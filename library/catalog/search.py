@@ -46,7 +46,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
@@ -102,9 +101,10 @@ lexemes_table = Table("search_lexemes", _metadata, Column("lexeme", Text, primar
 #: A prefix standing for more lexemes than this is left to GIN's own prefix match.
 PREFIX_LEXEMES = 64
 
-#: Photos per id slice of the PostgreSQL index, as a shift: ids ``n << SLICE_BITS`` up to
-#: the next slice's first id. Migration 0022 wrote the same number into the index.
-SLICE_BITS = 16
+#: Photos per id slice of the PostgreSQL index, as a shift: slice ``n`` holds the ids
+#: from ``n << SLICE_BITS`` up to the next slice's first. Each slice has its own GIN
+#: index of the words (``ix_asset_search_slice_<n>``, `add_slice_indexes`).
+SLICE_BITS = 20
 
 
 def id_slice(asset_id: int) -> int:
@@ -112,14 +112,42 @@ def id_slice(asset_id: int) -> int:
     return asset_id >> SLICE_BITS
 
 
-def _slice_array(key: Any) -> Any:
-    """``ARRAY[key >> 16]``, as the index's first column is written (migration 0022).
+def slice_bounds(number: int) -> tuple[int, int]:
+    """The ids [low, high) of one slice."""
+    return number << SLICE_BITS, (number + 1) << SLICE_BITS
 
-    The shift is a literal in the SQL: the planner only uses an index on an
-    expression for the same expression, and a bound 16 would be a parameter once
-    psycopg prepares the statement.
+
+def add_slice_indexes(connection: Any, ahead: int = 1) -> list[str]:
+    """Create the words' index of every id slice up to the newest photo's and ``ahead``
+    more, where missing (PostgreSQL); returns the names created.
+
+    A partial GIN index per slice holds the postings of that slice's photos alone, so
+    a listing that asks the newest slice first reads its words' postings there, and
+    not the whole catalog's (`queries._BySlice`). The rows of one slice lie anywhere
+    in the table (reindexing moves them), which is why the split is by index and not
+    by the table's order. A slice without its index is still answered, by the
+    catalog-wide index, only slower. Each build reads the whole table once.
     """
-    return postgresql.array([key.op(">>")(literal_column(str(SLICE_BITS), Integer))])
+    newest = connection.execute(text("SELECT max(id) FROM assets")).scalar() or 0
+    have = set(
+        connection.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = 'asset_search'")
+        ).scalars()
+    )
+    made = []
+    for number in range(id_slice(newest) + ahead + 1):
+        name = f"ix_asset_search_slice_{number}"
+        if name in have:
+            continue
+        low, high = slice_bounds(number)
+        connection.execute(
+            text(
+                f"CREATE INDEX {name} ON asset_search USING gin (document) "
+                f"WHERE asset_id >= {low} AND asset_id < {high}"
+            )
+        )
+        made.append(name)
+    return made
 
 
 # --- Queries --------------------------------------------------------------------------
@@ -374,28 +402,43 @@ def matching_ids(
     photos against 15 ms this way. ``groups`` must not be empty: an index
     query cannot start from "everything but".
 
-    ``in_slice`` (PostgreSQL): only the photos of this id slice (`id_slice`), an
-    integer or a column of slice numbers. The index holds each photo's slice
-    beside its words (migration 0022), so GIN reads the words' postings of that
-    slice alone.
+    ``in_slice`` (PostgreSQL): only the photos of this id slice (`id_slice`), whose
+    own index (`add_slice_indexes`) holds the postings of its photos alone.
     """
     if _dialect(session) == "postgresql":
         query = select(pg_search_table.c.asset_id).where(_pg_matches(session, groups, excluded))
         if in_slice is not None:
-            query = query.where(
-                _slice_array(pg_search_table.c.asset_id).op("@>")(
-                    postgresql.array([cast(in_slice, Integer)])
-                )
-            )
-            # The slice is a column of an enclosing query (a walk over slices), however
-            # deep this one is nested in it.
-            query = query.correlate_except(pg_search_table)
+            query = query.where(*in_ids(pg_search_table.c.asset_id, in_slice))
         return query
     return (
         select(literal_column("rowid"))
         .select_from(text("asset_search"))
         .where(literal_column("asset_search").op("MATCH")(_fts5_matches(groups, excluded)))
     )
+
+
+def in_ids(key: Any, number: int) -> list[Any]:
+    """``key`` within slice ``number``, its bounds written into the SQL: the planner uses a
+    partial index only where it can prove the index's condition, which a bound
+    parameter would not let it do once psycopg prepares the statement."""
+    low, high = slice_bounds(number)
+    return [key >= literal_column(str(low), Integer), key < literal_column(str(high), Integer)]
+
+
+def matches_row(
+    session: Session,
+    groups: Sequence[tuple[Term, ...]],
+    excluded: Sequence[tuple[Term, ...]],
+    key: Any,
+) -> Any:
+    """A condition true for the photo ``key`` when its own index row matches (PostgreSQL).
+
+    A scalar subquery of the photo's row by primary key: the planner cannot
+    answer it from the GIN index, so a listing walks its photos in order and
+    asks each one, which is quicker than the index when most photos match.
+    """
+    hit = select(_pg_matches(session, groups, excluded)).where(pg_search_table.c.asset_id == key)
+    return hit.scalar_subquery().is_(True)
 
 
 def matching_among(

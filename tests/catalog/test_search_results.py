@@ -170,14 +170,15 @@ def test_listings_are_unchanged(database: Database, monkeypatch: pytest.MonkeyPa
             assert (listing["total"], listing["capped"]) == (min(total, cap), total > cap), key
 
 
-@pytest.mark.parametrize("bits", [0, 3])
+@pytest.mark.parametrize("bits", [0, 3, 6])
 def test_listings_read_slice_by_slice_are_unchanged(
     database: Database, monkeypatch: pytest.MonkeyPatch, bits: int
 ) -> None:
     """PostgreSQL walks a search's id slices newest first (`queries._BySlice`): with slices
-    of one and of eight photos (the catalog's 96 photos in 96 or 13 slices), the same pages,
-    totals and stacks, with the count's cap met in the middle of a slice or not, and the
-    newest page read from the word matches or walked in SQL."""
+    of one, eight and 64 photos (the catalog's 96 photos in 96, 13 or 2 slices), the same
+    pages, totals and stacks, with the count's cap met in the middle of a slice or not, and
+    the newest page taken from the ids the count read, walked slice by slice in SQL, or
+    (the newest slice holding the cap) walked photo by photo."""
     ids = build_catalog(database)
     with database.session_scope(write=False) as session:
         if session.get_bind().dialect.name != "postgresql":
