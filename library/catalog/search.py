@@ -425,6 +425,24 @@ def in_ids(key: Any, number: int) -> list[Any]:
     return [key >= literal_column(str(low), Integer), key < literal_column(str(high), Integer)]
 
 
+def estimated_share(
+    session: Session, groups: Sequence[tuple[Term, ...]], excluded: Sequence[tuple[Term, ...]]
+) -> float:
+    """The share of the indexed photos that PostgreSQL's planner expects these terms to
+    match (0 to 1), from its statistics of the lexemes: a plan, not a count."""
+    statement = matching_ids(session, groups, excluded).compile(session.get_bind())
+    plan = (
+        session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", statement.params)
+        .scalar_one()
+    )
+    rows = float(plan[0]["Plan"]["Plan Rows"])
+    total = session.scalar(
+        text("SELECT reltuples FROM pg_class WHERE oid = CAST('asset_search' AS regclass)")
+    )
+    return min(1.0, rows / total) if total and total > 0 else 0.0
+
+
 def matches_row(
     session: Session,
     groups: Sequence[tuple[Term, ...]],

@@ -184,6 +184,7 @@ def test_listings_read_slice_by_slice_are_unchanged(
         if session.get_bind().dialect.name != "postgresql":
             pytest.skip("SQLite's FTS5 has no slices")
     monkeypatch.setattr(search, "SLICE_BITS", bits)
+    monkeypatch.setattr(queries, "COMMON_SHARE", 2.0)  # every search, however common its words
     expected = json.loads(EXPECTED.read_text())
     for cap, words_read in ((10_000, 50_000), (7, 7), (30, 30), (13, 13)):
         monkeypatch.setattr(queries, "TOTAL_CAP", cap)
