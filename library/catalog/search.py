@@ -740,11 +740,18 @@ def refresh_usage_counts(session: Session, asset_ids: Iterable[int] | None = Non
 
 
 def rebuild_index(session: Session) -> int:
-    """Throw the whole index away and build it again from the catalog."""
+    """Throw the whole index away and build it again from the catalog.
+
+    On PostgreSQL this also indexes the id slices the catalog has grown into since
+    migration 0022 indexed its slices (`add_slice_indexes`).
+    """
     if _dialect(session) == "postgresql":
         session.execute(delete(pg_search_table))
         if _keeps_lexemes(session):
             session.execute(delete(lexemes_table))
+        found = session.scalar(text("SELECT to_regclass('ix_asset_search_slice_0') IS NOT NULL"))
+        if found:  # not before migration 0022, which 0009 rebuilds before
+            add_slice_indexes(session.connection())
     else:
         session.execute(text("DELETE FROM asset_search"))
     session.execute(delete(stats_table))
