@@ -239,11 +239,14 @@ def find_photos(
         if dated is not None and sort == "newest":
             below = _parse_cursor(cursor, 1)[0] if cursor else None
             return dated.batch(cast(Select[Any], ids_query), below, size)
-        if sliced is not None and sort == "newest":
-            below = _parse_cursor(cursor, 1)[0] if cursor else None
-            known = listing.page(below, size) if listing is not None else None
+        if listing is not None and sort == "newest":
+            # Read slice by slice for the count: it may hold the page (all of it when
+            # every match was read, and the words alone are the listing).
+            known = listing.page(_parse_cursor(cursor, 1)[0] if cursor else None, size)
             if known is not None:
                 return [(asset_id, 0) for asset_id in known]
+        if sliced is not None and sort == "newest":
+            below = _parse_cursor(cursor, 1)[0] if cursor else None
             if listing is not None and listing.dense:
                 # One photo in a hundred of the newest slice or more matches: walking the
                 # photos newest first and asking each one's index row by key finds a page
@@ -446,6 +449,10 @@ class _BySlice:
     and the rows come slice after slice, each sorted by id where the order
     matters, which is exactly ``ORDER BY id DESC``. Parallel plans, which could
     interleave the branches, are switched off for the transaction.
+
+    The newest slice is the highest indexed id's when the walk is built: a photo
+    indexed in a later slice between that and the walk (another transaction's
+    commit) is left out of this page, as if the page had been read a moment earlier.
     """
 
     def __init__(self, session: Session):
