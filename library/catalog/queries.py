@@ -29,6 +29,7 @@ from sqlalchemy import (
     text,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased, defer, selectinload
@@ -179,25 +180,38 @@ def find_photos(
         return _group_page(session, filters.group, limit, after)
     parsed = search.parse_query(q)
 
-    matches = _Matches(session, parsed, filters)
+    dated = _ByMonth.of(session, parsed, filters)
+    sliced = _BySlice.of(session, parsed) if dated is None else None
+    matches = _Matches(session, parsed, filters, sliced)
 
-    def narrowed(key: Any) -> Select[Any]:
+    def narrowed(key: Any, in_slice: int | None = None, by_row: bool = False) -> Select[Any]:
         query = select(Asset).options(defer(Asset.embedded), defer(Asset.field_sources))
-        query = _where_query(session, query, parsed, key, matches.known_words())
+        known = matches.known_words()
+        query = _where_query(session, query, parsed, key, known, in_slice, by_row)
         return filters.apply(query) if filters is not None else query
 
-    dated = _ByMonth.of(session, parsed, filters)
     total = None
+    #: The listing's newest ids, when a count read them slice by slice.
+    listing: _SliceRead | None = None
     if with_total and matches.words_only:
         # Words alone: the index's own match list is the count (every indexed
         # row is a photo), where COUNT over the catalog looked each one up.
         total = len(matches.word_matches())
+        listing = matches.slice_read
+    if matches.known_words() is not None:
+        sliced = None  # every match is read: the queries name them
     query = narrowed(Asset.id)
     if with_total and not matches.words_only:
         # The same conditions without sort or cursor, at most one more than
         # the cap: answered from the indexes, never by loading rows.
         if dated is not None:
             total = dated.count(query, TOTAL_CAP + 1)
+        elif sliced is not None:
+            # The listing's ids, not just their number: they hold its newest page.
+            listing = sliced.read(
+                lambda n: narrowed(Asset.id, n).with_only_columns(Asset.id), TOTAL_CAP + 1
+            )
+            total = len(listing.ids)
         else:
             first = query.with_only_columns(Asset.id).order_by(None).limit(TOTAL_CAP + 1)
             total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
@@ -225,6 +239,30 @@ def find_photos(
         if dated is not None and sort == "newest":
             below = _parse_cursor(cursor, 1)[0] if cursor else None
             return dated.batch(cast(Select[Any], ids_query), below, size)
+        if listing is not None and sort == "newest":
+            # Read slice by slice for the count: it may hold the page (all of it when
+            # every match was read, and the words alone are the listing).
+            known = listing.page(_parse_cursor(cursor, 1)[0] if cursor else None, size)
+            if known is not None:
+                return [(asset_id, 0) for asset_id in known]
+        if sliced is not None and sort == "newest":
+            below = _parse_cursor(cursor, 1)[0] if cursor else None
+            if listing is not None and listing.dense:
+                # One photo in a hundred of the newest slice or more matches: walking the
+                # photos newest first and asking each one's index row by key finds a page
+                # in a few thousand rows, where the slice's index hands out every match.
+                by_row = narrowed(Asset.id, by_row=True).with_only_columns(Asset.id, literal(0))
+                if below is not None:
+                    by_row = by_row.where(Asset.id < below)
+                paged = by_row.order_by(Asset.id.desc()).limit(size)
+                return [(asset_id, n) for asset_id, n in session.execute(paged)]
+
+            def ids_in(n: int) -> Select[Any]:
+                return cast(
+                    Select[Any], narrowed(Asset.id, n).with_only_columns(Asset.id, literal(0))
+                )
+
+            return sliced.batch(ids_in, below, size)
         paged = ids_query
         if cursor and sort == "newest":
             paged = paged.where(Asset.id < _parse_cursor(cursor, 1)[0])
@@ -389,6 +427,133 @@ class _ByMonth:
         return self.session.scalar(select(func.count()).select_from(first.subquery())) or 0
 
 
+#: Words the planner expects in more than this share of the photos (half of it with
+#: exclusions) are not read slice by slice (`_BySlice`).
+COMMON_SHARE = 0.1
+
+
+class _BySlice:
+    """A search listing on PostgreSQL read one id slice at a time, the newest slice first.
+
+    Each slice of ids has its own index of the words (`search.add_slice_indexes`,
+    migration 0022), so the words' matches in one slice cost that slice's
+    postings. A listing's newest page is the newest matches of the newest
+    slices that have any, and its capped count stops in the slices that hold
+    that many: asking the catalog-wide index built the bitmap of every match
+    first, 54-110 ms for common words at 10^7 photos, twice a page (the count,
+    then the page).
+
+    A walk is one statement, a UNION ALL of one query per slice from the newest
+    down, under the LIMIT: PostgreSQL runs the branches of an Append in order and
+    stops asking once the limit is met, so the slices past it are never read,
+    and the rows come slice after slice, each sorted by id where the order
+    matters, which is exactly ``ORDER BY id DESC``. Parallel plans, which could
+    interleave the branches, are switched off for the transaction.
+
+    The newest slice is the highest indexed id's when the walk is built: a photo
+    indexed in a later slice between that and the walk (another transaction's
+    commit) is left out of this page, as if the page had been read a moment earlier.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    @classmethod
+    def of(cls, session: Session, parsed: search.Query) -> _BySlice | None:
+        """The reader for a listing with search words, or None (SQLite, no words)."""
+        if session.get_bind().dialect.name != "postgresql" or not parsed.groups:
+            return None
+        excluded = [(term,) for term in parsed.excluded]
+        if search.broad_prefixes(session, parsed.groups, excluded):
+            return None
+        # Words in a large share of the photos ("fire", 23 %): a plain scan of the
+        # index's table meets the count's cap within a few thousand pages, where one
+        # slice's GIN scan reads every posting of the slice first. With exclusions it
+        # cannot skip any (49 ms for one slice of "fire -credit:afp", 136 ms for the
+        # read of "protesters -kabul credit:reuters", 41 ms scanned), so half the share.
+        common = COMMON_SHARE / 2 if excluded else COMMON_SHARE
+        if search.estimated_share(session, parsed.groups, excluded) > common:
+            return None
+        # A walk's estimate covers every slice, so PostgreSQL would compile it first
+        # (JIT, 0.3-0.8 s) for a walk that mostly stops in the first one.
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        return cls(session)
+
+    def _slices(self, below: int | None) -> list[int]:
+        """The slice numbers from the newest photo's down to 0, below ``below`` when given."""
+        newest = self.session.scalar(select(func.max(search.pg_search_table.c.asset_id)))
+        if newest is None:
+            return []
+        top = search.id_slice(newest if below is None else min(newest, below - 1))
+        return list(range(top, -1, -1))
+
+    def _walk(self, branches: list[Select[Any]], limit: int) -> Select[Any]:
+        if len(branches) == 1:
+            return branches[0].limit(limit)
+        walk = union_all(*(b.subquery().select() for b in branches)).subquery("walk")
+        return walk.select().limit(limit)
+
+    def batch(
+        self, build: Callable[[int], Select[Any]], below: int | None, size: int
+    ) -> list[tuple[int, int]]:
+        """Up to ``size`` rows (id, count) of the listing below ``below`` (None: the newest).
+
+        ``build`` gives the listing's ids query for one slice number.
+        """
+        branches = []
+        for number in self._slices(below):
+            inner = build(number)
+            if below is not None:
+                inner = inner.where(Asset.id < below)
+            branches.append(inner.order_by(Asset.id.desc()).limit(size))
+        if not branches:
+            return []
+        rows = self.session.execute(self._walk(branches, size))
+        return [(asset_id, n) for asset_id, n in rows]
+
+    def read(self, build: Callable[[int], Select[Any]], cap: int) -> _SliceRead:
+        """The first ``cap`` ids of the listing, the newest slices first, and what they tell.
+
+        ``build`` gives the listing's query of one column (the id) for one slice.
+        """
+        slices = self._slices(None)
+        branches = [
+            build(number).add_columns(literal_column(str(number), Integer).label("slice"))
+            for number in slices
+        ]
+        rows = list(self.session.execute(self._walk(branches, cap))) if branches else []
+        ids = [asset_id for asset_id, _ in rows]
+        if len(rows) < cap:
+            return _SliceRead(ids, 0, sorted(ids, reverse=True), dense=False)
+        # The last slice read may hold more: only the slices above it were read whole.
+        last = rows[-1][1]
+        start = search.slice_bounds(last)[1]
+        newest = sorted((i for i in ids if i >= start), reverse=True)
+        return _SliceRead(ids, start, newest, dense=bool(slices) and last == slices[0])
+
+
+@dataclass
+class _SliceRead:
+    """A listing's first ids as `_BySlice.read` found them."""
+
+    #: Every id read (at most the cap asked for).
+    ids: list[int]
+    #: Every id of the listing from this one up was read (0: all of them).
+    start: int
+    #: Those ids, newest first.
+    newest: list[int]
+    #: The newest slice alone held the cap: one photo in a hundred of it or more matches.
+    dense: bool
+
+    def page(self, below: int | None, size: int) -> list[int] | None:
+        """The listing's ``size`` newest ids below ``below``, when the read holds them."""
+        found = [i for i in self.newest if below is None or i < below][:size]
+        # Every id from ``start`` up is known: these are the newest if there are
+        # enough of them, or if every id is known.
+        return found if len(found) == size or self.start == 0 else None
+
+
 def _month(table: Any) -> Any:
     """A photo's capture month as ``ix_assets_taken_month`` holds it ("2016-03").
 
@@ -409,8 +574,15 @@ class _Matches:
     every time, 15 ms a question for ``fire -credit:afp`` at 100,000 photos.
     """
 
-    def __init__(self, session: Session, parsed: search.Query, filters: PhotoFilter | None):
+    def __init__(
+        self,
+        session: Session,
+        parsed: search.Query,
+        filters: PhotoFilter | None,
+        sliced: _BySlice | None = None,
+    ):
         self.session = session
+        self.sliced = sliced
         self.parsed = parsed
         self.excluded = [(term,) for term in parsed.excluded]
         # SQLite's FTS5 hands out rowids from its own doclists, so reading many
@@ -421,6 +593,8 @@ class _Matches:
             filters or PhotoFilter(), has_duplicates=False, stack=False, group=None
         )
         self._words: set[int] | None = None
+        #: The word matches as read slice by slice (PostgreSQL), for the newest page.
+        self.slice_read: _SliceRead | None = None
 
     @property
     def everything(self) -> bool:
@@ -438,6 +612,14 @@ class _Matches:
         At most `WORDS_READ` of them (about 10 ms of reading): a broader
         search is asked in SQL instead (`complete` is then False).
         """
+        if self._words is None and self.sliced is not None:
+            # The newest slices' matches: besides the count, they hold the newest page.
+            groups, excluded = self.parsed.groups, self.excluded
+            self.slice_read = self.sliced.read(
+                lambda n: search.matching_ids(self.session, groups, excluded, n),
+                self.read_limit + 1,
+            )
+            self._words = set(self.slice_read.ids)
         if self._words is None:
             query = search.matching_ids(self.session, self.parsed.groups, self.excluded)
             self._words = set(self.session.scalars(query.limit(self.read_limit + 1)))
@@ -520,13 +702,18 @@ def _where_query(
     parsed: search.Query,
     key: Any = Asset.id,
     word_ids: list[int] | None = None,
+    in_slice: int | None = None,
+    by_row: bool = False,
 ) -> Select[Any]:
     """Add the conditions of a parsed search box to a photo query.
 
     ``key`` is the photo id as the conditions test it: ``Asset.id + 0`` keeps
     SQLite from starting at an id list when another index gives the order.
     ``word_ids`` (PostgreSQL) are every photo the words and exclusions match,
-    already read: one array instead of the index query.
+    already read: one array instead of the index query. ``in_slice`` (PostgreSQL)
+    keeps the words' matches to one id slice (`search.matching_ids`). ``by_row``
+    (PostgreSQL) asks each photo's own index row instead (`search.matches_row`), so
+    the plan can only walk the photos in the listing's order.
     """
     # Field conditions first, the usually narrowest first: SQLite starts from
     # the first ``id IN (...)`` it is given and checks the others row by row.
@@ -536,9 +723,15 @@ def _where_query(
     excluded = [(term,) for term in parsed.excluded]
     if parsed.groups and word_ids is not None:
         query = query.where(key == any_(bindparam("word_ids", word_ids, type_=ARRAY(Integer))))
+    elif parsed.groups and by_row:
+        query = query.where(search.matches_row(session, parsed.groups, excluded, key))
     elif parsed.groups:
         # One index query for the words and the exclusions together.
-        query = query.where(key.in_(search.matching_ids(session, parsed.groups, excluded)))
+        query = query.where(
+            key.in_(search.matching_ids(session, parsed.groups, excluded, in_slice))
+        )
+        if in_slice is not None:
+            query = query.where(*search.in_ids(key, in_slice))
     elif excluded:
         # Only exclusions: every photo but the index's matches for any of them.
         query = query.where(search.excluding(session, key, excluded))

@@ -525,6 +525,13 @@ def test_a_prefix_of_many_lexemes_finds_them_all(
     assert find(database, "teh OR kab credit:reut") == [ids[3], ids[1], ids[0]]
     assert find(database, "-tehr") == [ids[3], ids[2]]
     assert find(database, "nothingstartslikethis") == []
+    if not database.config.is_sqlite:
+        # Such a prefix is not asked slice by slice: GIN would read all its postings each time.
+        with database.session_scope(write=False) as session:
+            for q, broad in [("tehr", most < 2), ("kab", most < 1), ("nothingstartslike", False)]:
+                groups = search.parse_query(q).groups
+                assert search.broad_prefixes(session, groups, []) is broad, q
+                assert (queries._BySlice.of(session, search.parse_query(q)) is None) is broad
 
 
 def test_every_indexed_lexeme_is_listed(database: Database) -> None:
@@ -584,3 +591,21 @@ def test_matching_among_is_matching_ids_for_the_photos_asked(database: Database,
         asked = set(ids[1:4])
         among = search.matching_among(session, parsed.groups, excluded, asked)
     assert every and among == every & asked
+
+
+def test_common_words_are_not_read_slice_by_slice(database: Database) -> None:
+    """The planner's share of the photos a search matches decides whether a listing walks
+    the id slices: words in most photos are scanned for as before."""
+    if database.config.is_sqlite:
+        pytest.skip("FTS5 has no slices")
+    for number in range(40):
+        create_asset(database, caption=f"Fire in the harbour, day {number}")
+    create_asset(database, caption="A rare kingfisher")
+    with database.session_scope() as session:
+        session.execute(text("ANALYZE asset_search"))
+    with database.session_scope(write=False) as session:
+        common, rare = (search.parse_query(q) for q in ("fire", "kingfisher"))
+        assert search.estimated_share(session, common.groups, []) > queries.COMMON_SHARE
+        assert search.estimated_share(session, rare.groups, []) < queries.COMMON_SHARE / 2
+        assert queries._BySlice.of(session, common) is None
+        assert queries._BySlice.of(session, rare) is not None

@@ -170,6 +170,32 @@ def test_listings_are_unchanged(database: Database, monkeypatch: pytest.MonkeyPa
             assert (listing["total"], listing["capped"]) == (min(total, cap), total > cap), key
 
 
+@pytest.mark.parametrize("bits", [0, 3, 6])
+def test_listings_read_slice_by_slice_are_unchanged(
+    database: Database, monkeypatch: pytest.MonkeyPatch, bits: int
+) -> None:
+    """PostgreSQL walks a search's id slices newest first (`queries._BySlice`): with slices
+    of one, eight and 64 photos (the catalog's 96 photos in 96, 13 or 2 slices), the same
+    pages, totals and stacks, with the count's cap met in the middle of a slice or not, and
+    the newest page taken from the ids the count read, walked slice by slice in SQL, or
+    (the newest slice holding the cap) walked photo by photo."""
+    ids = build_catalog(database)
+    with database.session_scope(write=False) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite's FTS5 has no slices")
+    monkeypatch.setattr(search, "SLICE_BITS", bits)
+    monkeypatch.setattr(queries, "COMMON_SHARE", 2.0)  # every search, however common its words
+    expected = json.loads(EXPECTED.read_text())
+    for cap, words_read in ((10_000, 50_000), (7, 7), (30, 30), (13, 13)):
+        monkeypatch.setattr(queries, "TOTAL_CAP", cap)
+        monkeypatch.setattr(queries, "WORDS_READ", words_read)
+        for key, listing in every_listing(database, ids).items():
+            total = expected[key]["total"]
+            assert listing["pages"] == expected[key]["pages"], (bits, cap, key)
+            assert listing["stacks"] == expected[key]["stacks"], (bits, cap, key)
+            assert (listing["total"], listing["capped"]) == (min(total, cap), total > cap), key
+
+
 @pytest.mark.parametrize("q", ["fire", "protesters -kabul credit:reuters", "-reuters", "teh"])
 def test_neighbours_step_through_the_stacked_listing(
     database: Database, monkeypatch: pytest.MonkeyPatch, q: str
