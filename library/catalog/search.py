@@ -142,7 +142,7 @@ def add_slice_indexes(connection: Any, ahead: int = 1) -> list[str]:
         low, high = slice_bounds(number)
         connection.execute(
             text(
-                f"CREATE INDEX {name} ON asset_search USING gin (document) "
+                f"CREATE INDEX IF NOT EXISTS {name} ON asset_search USING gin (document) "
                 f"WHERE asset_id >= {low} AND asset_id < {high}"
             )
         )
@@ -713,10 +713,35 @@ def reindex_assets(session: Session, asset_ids: Iterable[int]) -> int:
     done = 0
     for start in range(0, len(ids), _CHUNK):
         done += _index_chunk(session, ids[start : start + _CHUNK])
+    if ids:
+        _keep_slice_ahead(session, ids[-1])
     # A usage counts for the whole duplicate group: the copies' counts move too.
     mates = {m for found in group_mates(session, ids).values() for m in found}
     refresh_usage_counts(session, mates - set(ids))
     return done
+
+
+def _keep_slice_ahead(session: Session, newest: int) -> None:
+    """Index the next id slice once a photo lands in the last one that has an index.
+
+    So a growing catalog never has a newest slice without its own index (which
+    would send every search to the catalog-wide one): the slice after the newest
+    photo's is made while it is still empty, once per 2^20 photos. The build reads
+    the whole table (seconds at 10^7) and holds writes to the index until this
+    transaction ends. Nothing happens on SQLite or before migration 0022.
+    """
+    if _dialect(session) != "postgresql":
+        return
+    ahead = f"ix_asset_search_slice_{id_slice(newest) + 1}"
+    missing = session.execute(
+        text(
+            "SELECT to_regclass('ix_asset_search_slice_0') IS NOT NULL"
+            " AND to_regclass(:ahead) IS NULL"
+        ),
+        {"ahead": ahead},
+    ).scalar()
+    if missing:
+        add_slice_indexes(session.connection())
 
 
 def refresh_usage_counts(session: Session, asset_ids: Iterable[int] | None = None) -> None:

@@ -270,7 +270,8 @@ def test_search_slices_index_round_trip(config: LibraryConfig) -> None:
     """Revision 0022 down and up again on an indexed PostgreSQL catalog: every id slice up
     to the newest photo's and one more gets its own index of the words, written so that
     the planner uses it for a slice, and searches find the same photos either way. A
-    rebuild of the index (`photodesk reindex`) indexes the slices grown into since."""
+    photo indexed in a slice past them brings its slice's index and the next one's; a
+    rebuild of the index (`photodesk reindex`) makes any still missing."""
     from alembic import command
 
     from library.catalog import queries, search
@@ -311,6 +312,9 @@ def test_search_slices_index_round_trip(config: LibraryConfig) -> None:
         with catalog.engine.begin() as connection:
             connection.execute(text("SELECT setval('assets_id_seq', :n)"), {"n": 5 << 20})
         newest = create_asset(catalog, caption="Fire on the pier")
+        # Indexing the photo made its slice's index and the next one's, in its transaction.
+        assert indexes() == {f"ix_asset_search_slice_{n}" for n in range(7)}
+        assert found("fire") == [newest, later, fire]
         with catalog.session_scope() as session:
             assert search.rebuild_index(session) == 4
         assert indexes() == {f"ix_asset_search_slice_{n}" for n in range(7)}

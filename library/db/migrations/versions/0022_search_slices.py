@@ -14,11 +14,10 @@ words at 10^7 photos, before a row is read), once for the count and once for
 the page. The catalog-wide index stays for what is not read newest first
 (most used, date ranges, a photo's neighbours).
 
-Indexes are made for every slice up to the newest photo's and one more; a
-catalog that grows past them is still answered (by the catalog-wide index)
-until `search.add_slice_indexes` runs again. Each build reads the whole table
-(a partial index cannot read only its rows): 5.4 s for the newest slice at
-10^7 photos.
+Indexes are made for every slice up to the newest photo's and one more; the
+first photo indexed in that spare slice makes the next one's
+(`search.reindex_assets`). Each build reads the whole table (a partial index
+cannot read only its rows): 5.4 s for the newest slice at 10^7 photos.
 
 SQLite's FTS5 index is unchanged: FTS5 reads its doclists in rowid order.
 """
