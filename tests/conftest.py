@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -249,3 +250,26 @@ def copy_fixture(name: str, dest: Path) -> Path:
 
 
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/corpora is absent")
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What `photodesk serve` hands waitress (the app and the settings), without serving:
+    the bound server's loop returns at once, so the command ends as after Ctrl+C."""
+    import waitress.server
+
+    calls: list[dict[str, Any]] = []
+
+    class Bound:
+        def run(self) -> None:
+            calls[-1]["ran"] = True
+
+        def close(self) -> None:
+            calls[-1]["closed"] = True
+
+    def create_server(app: Any, **settings: Any) -> Bound:
+        calls.append({"app": app, **settings})
+        return Bound()
+
+    monkeypatch.setattr(waitress.server, "create_server", create_server)
+    return calls

@@ -134,15 +134,11 @@ def test_report_links_come_from_the_option_or_the_setting(run: Any, database: Da
 
 
 def test_serve_options_reach_the_app(
-    run: Any, config: LibraryConfig, database: Database, monkeypatch: pytest.MonkeyPatch
+    run: Any, config: LibraryConfig, database: Database, served: list[dict[str, Any]]
 ) -> None:
-    import waitress
-
-    apps: list[Any] = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **_kw: apps.append(app))
     result = run("serve", "--behind-proxy", "--base-url", "https://photos.example.org/")
     assert result.exit_code == 0, result.stderr
-    (app,) = apps
+    app = served[0]["app"]
     assert app.config["BEHIND_PROXY"] and app.config["SESSION_COOKIE_SECURE"]
     assert app.config["BASE_URL"] == "https://photos.example.org"
     page = app.test_client().get(

@@ -130,31 +130,13 @@ def test_reindex(config: LibraryConfig, database: Database) -> None:
 
 
 def test_serve_runs_the_app_with_waitress(
-    config: LibraryConfig, database: Database, monkeypatch: pytest.MonkeyPatch
+    config: LibraryConfig, database: Database, served: list[dict[str, Any]]
 ) -> None:
-    import waitress.server
-
-    calls: list[dict[str, Any]] = []
-
-    class Bound:
-        """What waitress gives once the address is taken; run returns at once here."""
-
-        def run(self) -> None:
-            calls[-1]["ran"] = True
-
-        def close(self) -> None:
-            calls[-1]["closed"] = True
-
-    def create_server(app: Any, **kw: Any) -> Bound:
-        calls.append({"app": app, **kw})
-        return Bound()
-
-    monkeypatch.setattr(waitress.server, "create_server", create_server)
     result = run(config, "serve", "--port", "8123", "--threads", "3")
     assert result.exit_code == 0, result.output
     assert "photodesk gallery on http://127.0.0.1:8123/" in result.stderr
-    assert calls[0]["ran"] and calls[0]["closed"]
-    (call,) = calls
+    (call,) = served
+    assert call["ran"] and call["closed"]
     assert (call["host"], call["port"], call["threads"]) == ("127.0.0.1", 8123, 3)
     client = call["app"].test_client()
     assert client.get("/login").status_code == 200
