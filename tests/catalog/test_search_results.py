@@ -160,7 +160,19 @@ def test_listings_are_unchanged(database: Database, monkeypatch: pytest.MonkeyPa
 
     # Past a small cap: the same pages, the count stopped at the cap. Word matches
     # read into a set (all of them), or too many to read and asked in SQL.
-    for cap, words_read in ((7, 1000), (7, 7), (30, 30)):
+    assert_capped(database, ids, expected, monkeypatch, ((7, 1000), (7, 7), (30, 30)))
+
+
+def assert_capped(
+    database: Database,
+    ids: list[int],
+    expected: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caps: tuple[tuple[int, int], ...],
+) -> None:
+    """Each (count cap, word matches read) in turn: the same pages and stacks as the
+    fixture, the count stopped at the cap."""
+    for cap, words_read in caps:
         monkeypatch.setattr(queries, "TOTAL_CAP", cap)
         monkeypatch.setattr(queries, "WORDS_READ", words_read)
         for key, listing in every_listing(database, ids).items():
@@ -193,15 +205,7 @@ def test_listings_read_slice_by_slice_are_unchanged(
             pytest.skip("SQLite's FTS5 has no slices")
     monkeypatch.setattr(search, "SLICE_BITS", bits)
     monkeypatch.setattr(queries, "COMMON_SHARE", 2.0)  # every search, however common its words
-    expected = json.loads(EXPECTED.read_text())
-    for cap, words_read in caps:
-        monkeypatch.setattr(queries, "TOTAL_CAP", cap)
-        monkeypatch.setattr(queries, "WORDS_READ", words_read)
-        for key, listing in every_listing(database, ids).items():
-            total = expected[key]["total"]
-            assert listing["pages"] == expected[key]["pages"], (bits, cap, key)
-            assert listing["stacks"] == expected[key]["stacks"], (bits, cap, key)
-            assert (listing["total"], listing["capped"]) == (min(total, cap), total > cap), key
+    assert_capped(database, ids, json.loads(EXPECTED.read_text()), monkeypatch, caps)
 
 
 @pytest.mark.parametrize("q", ["fire", "protesters -kabul credit:reuters", "-reuters", "teh"])
