@@ -11,6 +11,7 @@ deferred and never block the writer (WAL mode).
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import sqlite3
@@ -233,7 +234,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest migration this photodesk ships. Reading the scripts costs about 40 ms,
+    and every open of a catalog asks, so it is read once per process: the scripts are
+    part of the installed package and do not change under a running one."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
