@@ -16,7 +16,7 @@ from library.db.models import AssetHash
 from library.duplicates import backlog
 from library.duplicates.lookup import KEY_PARTS
 from library.duplicates.pairs import stored_signals
-from tests.webui.webutil import create_asset
+from tests.webui.webutil import create_assets
 
 SIGNED = 1 << 63
 
@@ -55,10 +55,8 @@ def add_photos(
     (or already ``matched``, as the matcher leaves them)."""
     names = stored_signals()
     rows = []
-    ids = []
-    for position in range(count):
-        asset_id = create_asset(database)
-        ids.append(asset_id)
+    ids = create_assets(database, count)
+    for position, asset_id in enumerate(ids):
         for name in names:
             if rng.random() < 0.2:
                 continue  # not every photo has every signal

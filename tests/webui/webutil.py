@@ -145,51 +145,68 @@ def jpeg(seed: int = 0, size: tuple[int, int] = (160, 120)) -> bytes:
 def create_asset(database: Database, files: bool = False, **values: Any) -> int:
     """One photo row with sensible defaults (beets' create_item); ``files`` also stores
     an original and both renditions, so pages can show and download it."""
+    return create_assets(database, 1, files, **values)[0]
+
+
+def create_assets(database: Database, count: int, files: bool = False, **values: Any) -> list[int]:
+    """``count`` photos as `create_asset` makes them, in one transaction: the look-up
+    tests need hundreds, and a transaction each was most of their time."""
+    seed = values.pop("seed", None)
     with database.session_scope() as session:
-        number = (session.scalar(select(func.count(Asset.id))) or 0) + 1
-        seed = values.pop("seed", number)
-        data = jpeg(seed)
-        sha = hashlib.sha256(data + str(seed).encode()).hexdigest()
-        asset = Asset(
-            sha256=sha,
-            content_digest=values.pop("content_digest", f"pixels:{sha}"),
-            format="jpeg",
-            width=values.pop("width", 160),
-            height=values.pop("height", 120),
-            file_size=len(data),
-            store_path=f"originals/{sha[:2]}/{sha[2:4]}/{sha}.jpg",
-            original_name=values.pop("original_name", f"photo-{number}.jpg"),
-            keywords=values.pop("keywords", []),
-            field_sources={},
-            embedded=values.pop("embedded", {"exif": {"make": "Canon"}, "iptc": {}, "xmp": {}}),
-            status=values.pop("status", "new"),
-            archive=values.pop("archive", False),
-            version=1,
-            **values,
-        )
-        asset.tags = [AssetKeyword(keyword=k) for k in asset.keywords]
-        session.add(asset)
+        first = (session.scalar(select(func.count(Asset.id))) or 0) + 1
+        made = [
+            _new_asset(first + n, seed if seed is not None and count == 1 else first + n, values)
+            for n in range(count)
+        ]
+        session.add_all(asset for asset, _ in made)
         session.flush()
+        ids = [asset.id for asset, _ in made]
         # As ingest does: a photo with another's pixels joins its duplicate group.
-        membership.refresh_groups(session, [asset.id])
+        membership.refresh_groups(session, ids)
         if files:
             store = Store(database.config.store_root)
-            store.write_bytes(asset.store_path, data)
-            for kind in ("thumb", "web"):
-                relative = store.rendition_path(sha, kind)
-                store.write_bytes(relative, data)
-                session.add(
-                    Rendition(
-                        asset_id=asset.id,
-                        kind=kind,
-                        store_path=relative,
-                        width=160,
-                        height=120,
-                        file_size=len(data),
+            for asset, data in made:
+                store.write_bytes(asset.store_path, data)
+                for kind in ("thumb", "web"):
+                    relative = store.rendition_path(asset.sha256, kind)
+                    store.write_bytes(relative, data)
+                    session.add(
+                        Rendition(
+                            asset_id=asset.id,
+                            kind=kind,
+                            store_path=relative,
+                            width=160,
+                            height=120,
+                            file_size=len(data),
+                        )
                     )
-                )
-        search.reindex_assets(session, [asset.id])
-        return asset.id
+        search.reindex_assets(session, ids)
+        return ids
+
+
+def _new_asset(number: int, seed: int, given: dict[str, Any]) -> tuple[Asset, bytes]:
+    values = dict(given)
+    data = jpeg(seed)
+    sha = hashlib.sha256(data + str(seed).encode()).hexdigest()
+    asset = Asset(
+        sha256=sha,
+        content_digest=values.pop("content_digest", f"pixels:{sha}"),
+        format="jpeg",
+        width=values.pop("width", 160),
+        height=values.pop("height", 120),
+        file_size=len(data),
+        store_path=f"originals/{sha[:2]}/{sha[2:4]}/{sha}.jpg",
+        original_name=values.pop("original_name", f"photo-{number}.jpg"),
+        keywords=values.pop("keywords", []),
+        field_sources={},
+        embedded=values.pop("embedded", {"exif": {"make": "Canon"}, "iptc": {}, "xmp": {}}),
+        status=values.pop("status", "new"),
+        archive=values.pop("archive", False),
+        version=1,
+        **values,
+    )
+    asset.tags = [AssetKeyword(keyword=k) for k in asset.keywords]
+    return asset, data
 
 
 def add_article(
