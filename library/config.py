@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from library.errors import InvalidValueError
 
 #: Used when neither --library nor PHOTODESK_LIBRARY is given.
@@ -31,6 +34,16 @@ class LibraryConfig:
 
     @property
     def sqlite_path(self) -> Path:
+        """The SQLite catalog: in the library folder, or the file a ``sqlite:///`` URL
+        names (relative to the working folder, as SQLite opens it). Snapshots before a
+        migration and backups copy this file, so it must be the one the URL opens."""
+        if self.database_url and self.database_url.lower().startswith("sqlite"):
+            try:
+                named = make_url(self.database_url).database
+            except ArgumentError:
+                named = None  # SQLAlchemy refuses it with its own message when it opens
+            if named and named != ":memory:":
+                return Path(named).expanduser().resolve()
         return self.root / DATABASE_FILE
 
     @property

@@ -295,8 +295,9 @@ def open_library(config: LibraryConfig, create: bool = False) -> Database:
     if create:
         return init_library(config)
     if config.is_sqlite and not config.sqlite_path.exists():
+        where = config.root if config.database_url is None else config.sqlite_path
         raise LibraryNotFoundError(
-            f"{config.root}: no photodesk library here (run `photodesk init` first)"
+            f"{where}: no photodesk library here (run `photodesk init` first)"
         )
     database = Database(config, make_engine(config.url))
     try:
@@ -306,7 +307,7 @@ def open_library(config: LibraryConfig, create: bool = False) -> Database:
     if revision is None:
         if config.is_sqlite:
             raise LibraryNotFoundError(
-                f"{config.root}: catalog has no schema (run `photodesk init`)"
+                f"{config.sqlite_path}: catalog has no schema (run `photodesk init`)"
             )
         migrate(database)
     elif revision != head_revision():

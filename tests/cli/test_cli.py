@@ -9,6 +9,7 @@ import click
 import pytest
 
 from library.cli.main import cli
+from library.config import LibraryConfig
 from tests.conftest import make_jpeg
 
 
@@ -64,6 +65,26 @@ def test_missing_library_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
     assert "no photodesk library here" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_sqlite_url_outside_the_library_is_the_catalog_everywhere(tmp_path: Path) -> None:
+    """The file a ``sqlite:///`` URL names is the one checked, created, named in messages
+    and snapshotted, not a catalog in the library folder."""
+    from click.testing import CliRunner
+
+    library, elsewhere = tmp_path / "library", tmp_path / "db" / "desk.sqlite3"
+    elsewhere.parent.mkdir()
+    options = ["--library", str(library), "--database-url", f"sqlite:///{elsewhere}"]
+    missing = CliRunner().invoke(cli, [*options, "info"])
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        f"photodesk: error: {elsewhere}: no photodesk library here (run `photodesk init` first)\n"
+    )
+    assert CliRunner().invoke(cli, [*options, "init"]).exit_code == 0
+    assert elsewhere.stat().st_size > 0
+    assert not (library / "catalog.sqlite3").exists()
+    assert LibraryConfig(library, f"sqlite:///{elsewhere}").sqlite_path == elsewhere
+    assert CliRunner().invoke(cli, [*options, "info"]).exit_code == 0
 
 
 def test_info_show_ls(run: object, tmp_path: Path) -> None:
