@@ -161,8 +161,10 @@ def test_listings_are_unchanged(database: Database, monkeypatch: pytest.MonkeyPa
     assert sum(len(x["stacks"]) for x in found.values()) > 50
 
     # Past a small cap: the same pages, the count stopped at the cap. Word matches
-    # read into a set (all of them), or too many to read and asked in SQL.
-    assert_capped(database, ids, expected, monkeypatch, ((7, 1000), (7, 7), (30, 30)))
+    # read into a set (all of them), or too many to read and asked in SQL. Pages of
+    # ten: the caps end inside a first and at the end of a third page.
+    caps = ((7, 1000), (7, 7), (30, 30))
+    assert_capped(database, ids, expected, monkeypatch, caps, limit=10)
 
 
 def assert_capped(
@@ -198,12 +200,15 @@ def repaged(pages: list[list[int]], limit: int) -> list[list[int]]:
 EVERY_CAP = ((10_000, 50_000), (7, 7), (30, 30), (13, 13))
 
 
-@pytest.mark.parametrize(("bits", "caps"), [(0, EVERY_CAP[1:2]), (3, EVERY_CAP), (6, EVERY_CAP)])
+@pytest.mark.parametrize(
+    ("bits", "caps", "limit"), [(0, EVERY_CAP[1:2], 16), (3, EVERY_CAP, 10), (6, EVERY_CAP, 10)]
+)
 def test_listings_read_slice_by_slice_are_unchanged(
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
     bits: int,
     caps: tuple[tuple[int, int], ...],
+    limit: int,
 ) -> None:
     """PostgreSQL walks a search's id slices newest first (`queries._BySlice`): with slices
     of one, eight and 64 photos (the catalog's 96 photos in 96, 13 or 2 slices), the same
@@ -213,14 +218,15 @@ def test_listings_read_slice_by_slice_are_unchanged(
 
     Pages of ten, not the fixture's four: they cross the slices' edges at other places,
     the caps of 7, 13 and 30 end inside a first, a second and at the end of a third
-    page, and the walks cost a third as many queries (each with up to 96 branches)."""
+    page, and the walks cost a third as many queries (each with up to 96 branches).
+    Slices of one photo have an edge between any two photos; pages of 16 there."""
     if database.config.is_sqlite:
         pytest.skip("SQLite's FTS5 has no slices")
     ids = build_catalog(database)
     monkeypatch.setattr(search, "SLICE_BITS", bits)
     monkeypatch.setattr(queries, "COMMON_SHARE", 2.0)  # every search, however common its words
     expected = json.loads(EXPECTED.read_text())
-    assert_capped(database, ids, expected, monkeypatch, caps, limit=10)
+    assert_capped(database, ids, expected, monkeypatch, caps, limit)
 
 
 @pytest.mark.parametrize("q", ["fire", "protesters -kabul credit:reuters", "-reuters", "teh"])
