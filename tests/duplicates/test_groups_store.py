@@ -131,6 +131,9 @@ class RandomDesk:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_groups_equal_a_rebuild_after_every_step(database: Database, seed: int) -> None:
+    if seed > 1 and not database.config.is_sqlite:
+        # The walks differ in their Python decisions, not in SQL: one on PostgreSQL.
+        pytest.skip("one random walk on PostgreSQL")
     desk = RandomDesk(database, seed)
     seen: set[str] = set()
     for _ in range(100):

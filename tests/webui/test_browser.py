@@ -154,6 +154,12 @@ def accessibility_problems(tab: Any) -> list[str]:
     return found
 
 
+#: A flow whose server side is the same on both databases (the page's own scripts, forms
+#: and layout) runs on SQLite only: the gallery tests without a browser hold every route
+#: on PostgreSQL. Search, upload, reports, duplicate review and the audit run on both.
+SCRIPTS_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -337,6 +343,7 @@ def test_writer_searches_with_operators(page: Any, site: Site, backend: str) -> 
     assert page.locator(".card").count() == 3
 
 
+@SCRIPTS_ONLY
 def test_conflicting_edit_shows_both_values(
     chromium: Any, page: Any, site: Site, backend: str
 ) -> None:
@@ -376,6 +383,7 @@ def test_conflicting_edit_shows_both_values(
     bob.context.close()
 
 
+@SCRIPTS_ONLY
 def test_bulk_edit(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
     page.goto(site.url + "/?stack=off")  # the copy sits behind its master's card otherwise
@@ -425,6 +433,7 @@ def test_upload_via_the_file_input(page: Any, site: Site, backend: str, tmp_path
     assert "harbour at night.jpg" in page.inner_text(".photo-header")
 
 
+@SCRIPTS_ONLY
 def test_upload_by_drag_and_drop(page: Any, site: Site, tmp_path: Path) -> None:
     sign_in(page, site)
     page.goto(site.url + "/upload")
@@ -447,6 +456,7 @@ def test_upload_by_drag_and_drop(page: Any, site: Site, tmp_path: Path) -> None:
     assert "added" in page.inner_text(".results-table")
 
 
+@SCRIPTS_ONLY
 def test_other_pages_render(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
     page.goto(site.url + "/?has_duplicates=1&stack=off")
@@ -467,6 +477,7 @@ def test_other_pages_render(page: Any, site: Site, backend: str) -> None:
     shot(page, backend, "photo-embedded")
 
 
+@SCRIPTS_ONLY
 def test_review_a_duplicate_group(page: Any, site: Site, backend: str) -> None:
     sign_in(page, site)
     page.click("nav >> text=Duplicates")
@@ -527,6 +538,7 @@ def _focused_card(tab: Any) -> str:
     return tab.evaluate("document.activeElement.id")  # type: ignore[no-any-return]
 
 
+@SCRIPTS_ONLY
 def test_caption_a_take_from_the_keyboard(page: Any, site: Site) -> None:
     """An editor captions three photos of a search without the mouse and lands back on the grid."""
     sign_in(page, site)
@@ -587,6 +599,7 @@ def test_caption_a_take_from_the_keyboard(page: Any, site: Site) -> None:
     assert page.input_value("input[name=q]") == "jk"
 
 
+@SCRIPTS_ONLY
 def test_leaving_a_half_typed_caption_warns(page: Any, site: Site) -> None:
     sign_in(page, site)
     photo = site.ids["similar.jpg"]
@@ -621,6 +634,7 @@ def _phone(chromium: Any) -> Any:
     return open_tab(chromium, 390, 844, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
+@SCRIPTS_ONLY
 def test_phone_session(chromium: Any, site: Site, backend: str) -> None:
     """A writer at 390 px: menu collapsed, search first, filters in a drawer, photo stacked."""
     add_user(site.database, "ada", "admin")
@@ -710,7 +724,7 @@ def test_phone_session(chromium: Any, site: Site, backend: str) -> None:
 
 # axe-core reads the HTML and CSS the gallery serves, which do not depend on the
 # catalog's database: one backend is enough (the other pages' tests run on both).
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@SCRIPTS_ONLY
 def test_every_page_passes_axe(chromium: Any, site: Site) -> None:
     """axe-core on every page and state the desk uses, at desk and phone width."""
     add_user(site.database, "ada", "admin")

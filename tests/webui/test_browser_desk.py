@@ -15,6 +15,7 @@ from library.catalog import edits, replacements, templates
 from library.config import LibraryConfig
 from library.db.engine import Database
 from tests.webui.test_browser import (  # noqa: F401
+    SCRIPTS_ONLY,
     Site,
     _serve_until_closed,
     chromium,
@@ -82,6 +83,7 @@ def tab(chromium: Any, desk: Site) -> Iterator[Any]:  # noqa: F811
     assert page.problems == [], page.problems
 
 
+@SCRIPTS_ONLY
 def test_an_editor_captions_ten_photos_from_the_keyboard(tab: Any, desk: Site) -> None:
     sign_in(tab, desk)
     # Newest first, as the grid lists the search.
