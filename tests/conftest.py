@@ -139,6 +139,19 @@ def reset_postgres(url: str, keep_schema: bool = True) -> None:
         engine.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser and slow tests first: xdist hands tests out in this order, and a long
+    test met at the end keeps one core busy while the other has nothing left to do."""
+    items.sort(
+        key=lambda item: not (item.get_closest_marker("browser") or item.get_closest_marker("slow"))
+    )
+
+
+#: For a test whose subject is the same on both databases (security headers, the server's
+#: process, decoding every corpus file): PostgreSQL adds nothing but CI time.
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

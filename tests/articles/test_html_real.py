@@ -356,6 +356,7 @@ def _benchmark() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 @needs_corpora
 def test_accuracy_on_the_shared_pages_holds() -> None:

@@ -305,6 +305,7 @@ def test_a_page_whose_heading_was_not_saved_still_reads(tmp_path: Path, seed: in
     assert_reads(tmp_path, Page(text, page.truth))
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 def test_article_pages_of_real_sites_saved_as_text_are_refused(tmp_path: Path) -> None:
     """Text as a browser saves it: block elements on lines of their own, alts kept."""

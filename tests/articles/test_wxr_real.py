@@ -317,6 +317,7 @@ def test_theme_unit_test_keys_statuses_and_dates() -> None:
     assert scheduled.published == datetime(2030, 1, 1, 12, 0, 18)  # local, not 19:00:18 GMT
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 @needs_corpora
 def test_theme_unit_test_media_every_usage_is_its_own_upload(

@@ -146,6 +146,7 @@ def every_listing(database: Database, ids: list[int], limit: int = 4) -> dict[st
     }
 
 
+@pytest.mark.slow
 def test_listings_are_unchanged(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """Same photos, order, pages, totals and stacks as before, with the cap met or not."""
     ids = build_catalog(database)
@@ -203,6 +204,7 @@ EVERY_CAP = ((10_000, 50_000), (7, 7), (30, 30), (13, 13))
 @pytest.mark.parametrize(
     ("bits", "caps", "limit"), [(0, EVERY_CAP[1:2], 16), (3, EVERY_CAP, 10), (6, EVERY_CAP, 10)]
 )
+@pytest.mark.slow
 def test_listings_read_slice_by_slice_are_unchanged(
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
@@ -229,6 +231,7 @@ def test_listings_read_slice_by_slice_are_unchanged(
     assert_capped(database, ids, expected, monkeypatch, caps, limit)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("q", ["fire", "protesters -kabul credit:reuters", "-reuters", "teh"])
 def test_neighbours_step_through_the_stacked_listing(
     database: Database, monkeypatch: pytest.MonkeyPatch, q: str

@@ -7,6 +7,7 @@ from itertools import permutations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageEnhance
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,6 +118,7 @@ def _paired_with_original(database: Database) -> set[str]:
     return {lookup[a] if lookup[b] == "original" else lookup[b] for a, b in rows} - {"original"}
 
 
+@pytest.mark.slow
 def test_a_popular_photo_keeps_every_copy(database: Database, tmp_path: Path) -> None:
     """Many versions of one photo make each of its values find many photos. Its crops,
     page and frame are each found by one family only, so until they are known to be

@@ -129,6 +129,7 @@ class RandomDesk:
                 edits.edit_asset(session, a, {"caption": caption, "credit": caption}, "ana")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_groups_equal_a_rebuild_after_every_step(database: Database, seed: int) -> None:
     if seed > 1 and not database.config.is_sqlite:

@@ -99,6 +99,7 @@ def groups_by_name(database: Database) -> list[set[str]]:
         return [{lookup[m.asset_id] for m in g.members} for g in duplicate_groups(session)]
 
 
+@pytest.mark.slow
 def test_thirty_photos_in_one_page_template_end_in_thirty_groups(
     database: Database, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from library.catalog import photos
 from library.db.engine import Database
 from library.db.models import Asset, IngestFailure
 from library.ingest.pipeline import IngestOptions, IngestSession
-from tests.conftest import CORPORA, needs_corpora
+from tests.conftest import CORPORA, SQLITE_ONLY, needs_corpora
 
 pytestmark = [pytest.mark.extended, needs_corpora]
 
@@ -58,6 +58,8 @@ def test_exiftool_samples_reconcile_like_exiftool(name: str) -> None:
         assert meta.values["caption"] == reading["IPTC:Caption-Abstract"]
 
 
+@pytest.mark.slow
+@SQLITE_ONLY
 def test_every_exif_sample_and_broken_file_is_ingested_or_refused(
     database: Database,
 ) -> None:
@@ -98,6 +100,8 @@ def is_specific(reason: str) -> bool:
     return not re.fullmatch(r"[A-Z][A-Za-z]*(Error|Exception)", detail)
 
 
+@pytest.mark.slow
+@SQLITE_ONLY
 def test_every_corpus_image_is_ingested_or_refused_in_words(database: Database) -> None:
     """Every file of ../shared/corpora (all folders) through ingest: no decoder crashes."""
     report = IngestSession(database, IngestOptions(workers=2, time_limit=30)).run([str(CORPORA)])

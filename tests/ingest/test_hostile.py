@@ -186,7 +186,7 @@ def test_repeated_kills_then_rerun_leave_a_complete_library(
     (folder / "copy.jpg").write_bytes((folder / "p00.jpg").read_bytes())
     rng = random.Random(11)
     root = Path(__file__).parents[2]
-    for _ in range(10):
+    for _ in range(6):
         process = subprocess.Popen(
             _cli(config, "ingest", str(folder), "--json"),
             cwd=root,

@@ -31,7 +31,7 @@ from library.db.engine import Database
 from library.duplicates import membership as dupes
 from library.ingest.pipeline import IngestOptions, IngestSession
 from library.jobs import running
-from tests.conftest import PHOTOS, make_jpeg
+from tests.conftest import PHOTOS, SQLITE_ONLY, make_jpeg
 from tests.webui.webutil import (
     PASSWORD,
     add_article,
@@ -157,7 +157,7 @@ def accessibility_problems(tab: Any) -> list[str]:
 #: A flow whose server side is the same on both databases (the page's own scripts, forms
 #: and layout) runs on SQLite only: the gallery tests without a browser hold every route
 #: on PostgreSQL. Search, upload, reports, duplicate review and the audit run on both.
-SCRIPTS_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+SCRIPTS_ONLY = SQLITE_ONLY
 
 
 @pytest.fixture(scope="module")

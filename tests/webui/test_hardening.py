@@ -21,6 +21,7 @@ from library.catalog.edits import MAX_KEYWORD_LENGTH, MAX_KEYWORDS
 from library.config import LibraryConfig
 from library.db.engine import Database
 from library.jobs import running
+from tests.conftest import SQLITE_ONLY
 from tests.webui.webutil import (
     PASSWORD,
     add_user,
@@ -40,6 +41,9 @@ from tests.webui.webutil import (
 from webui.server import waitress_settings
 
 HUGE = "9" * 25  # past 64 bits
+
+#: Security headers and redirects are the gallery's, whatever the catalog's database.
+pytestmark = SQLITE_ONLY
 
 
 def _login(client: FlaskClient, next_url: str, name: str = "ana") -> Any:

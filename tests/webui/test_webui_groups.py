@@ -14,7 +14,7 @@ from tests.webui.webutil import (
     add_article,
     app_fixture,  # noqa: F401
     client_fixture,  # noqa: F401
-    create_asset,
+    create_assets,
     near_pair,
     post,
     signed_in,
@@ -22,14 +22,18 @@ from tests.webui.webutil import (
 
 
 def photo(database: Database, width: int, height: int, file_size: int) -> int:
-    asset_id = create_asset(database, files=True)
+    return photos(database, 1, width, height, file_size)[0]
+
+
+def photos(database: Database, count: int, width: int, height: int, file_size: int) -> list[int]:
+    made = create_assets(database, count, files=True)
     with database.session_scope() as session:
         session.execute(
             update(Asset)
-            .where(Asset.id == asset_id)
+            .where(Asset.id.in_(made))
             .values(width=width, height=height, file_size=file_size)
         )
-    return asset_id
+    return made
 
 
 def group_key(database: Database, asset_id: int) -> str | None:
@@ -123,10 +127,8 @@ def test_the_group_list_and_api_page_through_every_group(
     client: FlaskClient, database: Database
 ) -> None:
     """120 groups: pages of 50 in the list, pages of 40 through the API, none twice."""
-    pairs = []
-    for _ in range(120):
-        a, b = photo(database, 800, 600, 90_000), photo(database, 400, 300, 30_000)
-        pairs.append((a, b))
+    larger = photos(database, 120, 800, 600, 90_000)
+    pairs = list(zip(larger, photos(database, 120, 400, 300, 30_000), strict=True))
     for a, b in pairs:
         near_pair(database, a, b, 2, refresh=False)
     with database.session_scope() as session:
