@@ -450,18 +450,28 @@ class _BySlice:
     matters, which is exactly ``ORDER BY id DESC``. Parallel plans, which could
     interleave the branches, are switched off for the transaction.
 
-    The newest slice is the highest indexed id's when the walk is built: a photo
+    The newest slice is the highest indexed id's when the listing is first read: a photo
     indexed in a later slice between that and the walk (another transaction's
     commit) is left out of this page, as if the page had been read a moment earlier.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, newest: int):
         self.session = session
+        #: The newest slice, read once for the listing.
+        self.newest = newest
 
     @classmethod
     def of(cls, session: Session, parsed: search.Query) -> _BySlice | None:
-        """The reader for a listing with search words, or None (SQLite, no words)."""
+        """The reader for a listing with search words, or None (SQLite, no words, or
+        a catalog whose photos all lie in the first slice)."""
         if session.get_bind().dialect.name != "postgresql" or not parsed.groups:
+            return None
+        last_id = session.scalar(select(func.max(search.pg_search_table.c.asset_id)))
+        if last_id is None or search.id_slice(last_id) == 0:
+            # One slice is the whole catalog: its index holds the catalog-wide one's
+            # postings, and the slice's walk only adds work (the count's ids, the
+            # walk row by row): `caption:"…" -taken:` took 139-159 ms at 10^5 that
+            # way against 98-124 ms asked the plain way.
             return None
         excluded = [(term,) for term in parsed.excluded]
         if search.broad_prefixes(session, parsed.groups, excluded):
@@ -478,14 +488,11 @@ class _BySlice:
         # (JIT, 0.3-0.8 s) for a walk that mostly stops in the first one.
         session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        return cls(session)
+        return cls(session, search.id_slice(last_id))
 
     def _slices(self, below: int | None) -> list[int]:
         """The slice numbers from the newest photo's down to 0, below ``below`` when given."""
-        newest = self.session.scalar(select(func.max(search.pg_search_table.c.asset_id)))
-        if newest is None:
-            return []
-        top = search.id_slice(newest if below is None else min(newest, below - 1))
+        top = self.newest if below is None else min(self.newest, search.id_slice(below - 1))
         return list(range(top, -1, -1))
 
     def _walk(self, branches: list[Select[Any]], limit: int) -> Select[Any]:

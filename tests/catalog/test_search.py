@@ -527,6 +527,7 @@ def test_a_prefix_of_many_lexemes_finds_them_all(
     assert find(database, "nothingstartslikethis") == []
     if not database.config.is_sqlite:
         # Such a prefix is not asked slice by slice: GIN would read all its postings each time.
+        monkeypatch.setattr(search, "SLICE_BITS", 0)  # a slice per photo: several slices
         with database.session_scope(write=False) as session:
             for q, broad in [("tehr", most < 2), ("kab", most < 1), ("nothingstartslike", False)]:
                 groups = search.parse_query(q).groups
@@ -593,9 +594,12 @@ def test_matching_among_is_matching_ids_for_the_photos_asked(database: Database,
     assert every and among == every & asked
 
 
-def test_common_words_are_not_read_slice_by_slice(database: Database) -> None:
+def test_common_words_are_not_read_slice_by_slice(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The planner's share of the photos a search matches decides whether a listing walks
-    the id slices: words in most photos are scanned for as before."""
+    the id slices: words in most photos are scanned for as before. So does a catalog
+    held by one slice."""
     if database.config.is_sqlite:
         pytest.skip("FTS5 has no slices")
     for number in range(40):
@@ -607,5 +611,8 @@ def test_common_words_are_not_read_slice_by_slice(database: Database) -> None:
         common, rare = (search.parse_query(q) for q in ("fire", "kingfisher"))
         assert search.estimated_share(session, common.groups, []) > queries.COMMON_SHARE
         assert search.estimated_share(session, rare.groups, []) < queries.COMMON_SHARE / 2
+        # 41 photos lie in the first slice of 2^20: the catalog-wide index is the slice's.
+        assert queries._BySlice.of(session, rare) is None
+        monkeypatch.setattr(search, "SLICE_BITS", 3)
         assert queries._BySlice.of(session, common) is None
         assert queries._BySlice.of(session, rare) is not None
