@@ -259,8 +259,18 @@ def follow_job(ctx: Context, job_id: int, bar: bool) -> dict[str, Any]:
     help="Decoding processes for the piece at hand (0: one per core).",
 )
 @click.option("--name", help="The worker's name (default: photodesk-PID@HOST).")
+@click.option(
+    "--broker-wait",
+    type=click.FloatRange(min=0),
+    default=broker.START_WAIT,
+    show_default=True,
+    help="Seconds to wait for an unreachable broker at the start before giving up. "
+    "Once connected, a worker waits out broker restarts however long they take.",
+)
 @pass_context
-def worker(ctx: Context, queues: str, concurrency: int, name: str | None) -> None:
+def worker(
+    ctx: Context, queues: str, concurrency: int, name: str | None, broker_wait: float
+) -> None:
     """Take job pieces from the broker until stopped (Ctrl-C or SIGTERM).
 
     Needs a broker (--broker or PHOTODESK_BROKER_URL), a PostgreSQL catalog
@@ -282,4 +292,4 @@ def worker(ctx: Context, queues: str, concurrency: int, name: str | None) -> Non
         err=True,
     )
     with INTERRUPTS.stops_on_interrupt():
-        broker.run_worker(database, url, chosen, concurrency, name)
+        broker.run_worker(database, url, chosen, concurrency, name, broker_wait)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from library.config import LibraryConfig
@@ -180,19 +181,30 @@ def send_pieces(url: str, config: LibraryConfig, job_id: int, numbers: Sequence[
     """Queue a job's pieces; BrokerError when the broker cannot be reached."""
     app = make_app(url, config)
     queue = queue_name(config, "jobs")
+    with _unreachable_is(url, "cannot queue the job"), app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=3, interval_start=0.2, interval_step=0.5)
+        for number in numbers:
+            app.send_task(
+                "photodesk.piece", args=[job_id, number], queue=queue, connection=connection
+            )
+
+
+@contextmanager
+def _unreachable_is(url: str, what: str) -> Iterator[None]:
+    """A broker that cannot be reached becomes one BrokerError line naming it."""
     try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=3, interval_start=0.2, interval_step=0.5)
-            for number in numbers:
-                app.send_task(
-                    "photodesk.piece", args=[job_id, number], queue=queue, connection=connection
-                )
+        yield
     except OSError as exc:
-        raise BrokerError(f"{redact(url)}: cannot queue the job ({exc})") from None
+        raise BrokerError(f"{redact(url)}: {what} ({exc})") from None
     except Exception as exc:  # kombu's OperationalError and friends
         if type(exc).__module__.startswith(("kombu", "amqp", "redis")):
-            raise BrokerError(f"{redact(url)}: cannot queue the job ({exc})") from None
+            raise BrokerError(f"{redact(url)}: {what} ({exc})") from None
         raise
+
+
+#: How long a starting worker waits for its broker, by default: long enough for a
+#: machine whose broker starts beside it, short enough that a wrong URL is reported.
+START_WAIT = 60.0
 
 
 def run_worker(
@@ -201,9 +213,15 @@ def run_worker(
     queues: Sequence[str] = ("jobs", "matcher"),
     concurrency: int = 0,
     name: str | None = None,
+    wait: float = START_WAIT,
 ) -> None:
     """Serve pieces (and matching) until stopped; one piece at a time, decoded over
-    ``concurrency`` processes (0: one per core)."""
+    ``concurrency`` processes (0: one per core).
+
+    A broker that cannot be reached within ``wait`` seconds of the start is a
+    BrokerError: Celery would retry for ever, and a mistyped host would look like
+    a worker waiting for work. Once connected, a worker rides out broker restarts.
+    """
     global _DATABASE, _WORKERS
     require_shared_catalog(database.config)
     unknown = [q for q in queues if q not in QUEUES]
@@ -211,6 +229,11 @@ def run_worker(
         raise BrokerError(f"unknown queue {unknown[0]!r} (known: {', '.join(QUEUES)})")
     _DATABASE, _WORKERS = database, concurrency
     app = make_app(url, database.config)
+    with (
+        _unreachable_is(url, f"cannot reach the broker within {wait:g} s"),
+        app.connection_for_write() as connection,
+    ):
+        connection.ensure_connection(interval_start=0.5, interval_step=1, timeout=wait)
     worker = app.Worker(
         queues=[queue_name(database.config, q) for q in queues],
         pool="solo",
