@@ -539,6 +539,14 @@ def build(
             for _, definition in indexes:
                 if "USING gin" in definition:
                     run(definition)
+    with stage(timings, "the words' index of each id slice"), database.engine.begin() as conn:
+        # A library grows them as it grows (`search._keep_slice_ahead`); a catalog made
+        # by COPY has only those of the empty catalog, and a walk over slices without
+        # their own index asks the catalog-wide one once per slice.
+        conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+        search.add_slice_indexes(conn)
+    with psycopg.connect(plain_url(url), autocommit=True) as connection:
+        run = connection.execute
         with stage(timings, "drop the build tables"):
             for table in BENCH_TABLES:
                 run(f"DROP TABLE IF EXISTS {table}")
