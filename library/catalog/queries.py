@@ -193,7 +193,10 @@ def find_photos(
     total = None
     #: The listing's newest ids, when a count read them slice by slice.
     listing: _SliceRead | None = None
-    if with_total and matches.words_only:
+    # "Has duplicates" is left out of `_Matches.words_only` (it holds for the group
+    # members that asks about) but narrows a listing.
+    words_only = matches.words_only and not (filters is not None and filters.has_duplicates)
+    if with_total and words_only:
         # Words alone: the index's own match list is the count (every indexed
         # row is a photo), where COUNT over the catalog looked each one up.
         total = len(matches.word_matches())
@@ -201,7 +204,7 @@ def find_photos(
     if matches.known_words() is not None:
         sliced = None  # every match is read: the queries name them
     query = narrowed(Asset.id)
-    if with_total and not matches.words_only:
+    if with_total and not words_only:
         # The same conditions without sort or cursor, at most one more than
         # the cap: answered from the indexes, never by loading rows.
         if dated is not None:

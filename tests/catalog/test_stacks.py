@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from library.catalog import queries
+import pytest
+from sqlalchemy import text
+
+from library.catalog import queries, search
 from library.catalog.queries import PhotoFilter
 from library.catalog.stacks import Stack
 from library.db.engine import Database
-from tests.webui.webutil import add_article, asset_values, create_asset
+from tests.webui.webutil import add_article, asset_values, create_asset, create_assets
 
 
 def desk(database: Database) -> dict[str, int]:
@@ -122,3 +125,32 @@ def test_a_group_opens_into_its_members_master_first(database: Database) -> None
         assert queries.cursor_at(session, ids["master"], filters=group) == ""
         assert queries.cursor_at(session, ids["wire"], filters=group) == first.next
     assert listing(database, filters=PhotoFilter(group="g999999")).assets == []
+
+
+@pytest.mark.parametrize("bits", [search.SLICE_BITS, 0])
+def test_has_duplicates_narrows_a_word_search_and_its_total(
+    database: Database, monkeypatch: pytest.MonkeyPatch, bits: int
+) -> None:
+    """With "has duplicates", words lists and counts grouped photos only: the words' own
+    match list, which made the total (and on PostgreSQL, walked slice by slice, the
+    page), holds the stranger too."""
+    if bits != search.SLICE_BITS and database.config.is_sqlite:
+        pytest.skip("FTS5 has no slices")
+    monkeypatch.setattr(search, "SLICE_BITS", bits)  # 0: a slice per photo
+    ids = desk(database)
+    if not database.config.is_sqlite:
+        # Harbours rare enough to be read slice by slice (`queries._BySlice`).
+        create_assets(database, 40, caption="Quiet street")
+        with database.session_scope() as session:
+            session.execute(text("ANALYZE asset_search"))
+            parsed = search.parse_query("harbour")
+            assert (queries._BySlice.of(session, parsed) is None) is (bits != 0)
+    for stack in (False, True):
+        page = listing(
+            database,
+            "harbour",
+            filters=PhotoFilter(has_duplicates=True, stack=stack),
+            with_total=True,
+        )
+        assert [a.id for a in page.assets] == [ids["master"]], stack
+        assert page.total == 1, stack
