@@ -41,6 +41,7 @@ QUERIES = [
     "keyword:vigil used:>1",
     "taken:2016 archive:no",
     "fire credit:reuters",
+    'article:"story 1"',
     "",
 ]
 FILTERS = {
@@ -182,6 +183,7 @@ def assert_capped(
     for cap, words_read in caps:
         monkeypatch.setattr(queries, "TOTAL_CAP", cap)
         monkeypatch.setattr(queries, "WORDS_READ", words_read)
+        monkeypatch.setattr(queries, "LISTED_READ", words_read)
         for key, listing in every_listing(database, ids, limit).items():
             total = expected[key]["total"]
             pages = repaged(expected[key]["pages"], limit)
