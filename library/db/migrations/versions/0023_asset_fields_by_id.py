@@ -12,6 +12,9 @@ the list names, by id: each test read the photo's row from a table of about
 were 10,001 scattered page reads. From this index they are read in id order
 without the table: the count of ``caption:"fuel prices" -taken:2016`` went
 from 183 to 72 ms at 10^7 photos, cold. SQLite keeps the row with its id.
+
+The build reads the table once and writes to ``assets`` wait for it: 10.9 s at
+10^7 photos, for an index of 560 MB (the primary key is 273 MB).
 """
 
 from __future__ import annotations
