@@ -233,7 +233,14 @@ def run_worker(
         _unreachable_is(url, f"cannot reach the broker within {wait:g} s"),
         app.connection_for_write() as connection,
     ):
-        connection.ensure_connection(interval_start=0.5, interval_step=1, timeout=wait)
+        # kombu reads a timeout of 0 as none at all: 0 is one try here.
+        connection.ensure_connection(
+            max_retries=None if wait > 0 else 0,
+            interval_start=0.5,
+            interval_step=1,
+            interval_max=5,
+            timeout=wait or None,
+        )
     worker = app.Worker(
         queues=[queue_name(database.config, q) for q in queues],
         pool="solo",
