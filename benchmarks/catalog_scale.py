@@ -539,12 +539,8 @@ def build(
             for _, definition in indexes:
                 if "USING gin" in definition:
                     run(definition)
-    with stage(timings, "the words' index of each id slice"), database.engine.begin() as conn:
-        # A library grows them as it grows (`search._keep_slice_ahead`); a catalog made
-        # by COPY has only those of the empty catalog, and a walk over slices without
-        # their own index asks the catalog-wide one once per slice.
-        conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")
-        search.add_slice_indexes(conn)
+    with stage(timings, "the words' index of each id slice"):
+        slice_indexes(database)
     with psycopg.connect(plain_url(url), autocommit=True) as connection:
         run = connection.execute
         with stage(timings, "drop the build tables"):
@@ -557,6 +553,19 @@ def build(
         # An admin sees every page, the auditor's included (as in gallery_speed).
         users.create_user(session, "bench", "admin", "bench-password")
     return timings
+
+
+def slice_indexes(database: Database) -> list[str]:
+    """Make the words' index of every id slice that lacks one; returns the names made.
+
+    A library grows them as it grows (`search._keep_slice_ahead`); a catalog made by
+    COPY has only those of the empty catalog, as has one kept from a build before
+    this step, and a walk over slices without their own index asks the catalog-wide
+    one once per slice (0.6-0.9 s a word search at 10^7 instead of 50-80 ms).
+    """
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+        return search.add_slice_indexes(connection)
 
 
 def add_vectors(connection: psycopg.Connection[Any]) -> None:
@@ -1152,6 +1161,11 @@ def main() -> None:
         with database.session_scope(write=False) as session:
             args.count = session.scalar(select(func.max(Asset.id))) or 0
         print(f"reusing the catalog of {args.count:,} photos in {url}")
+        began = time.perf_counter()
+        made = slice_indexes(database)
+        if made:
+            took = time.perf_counter() - began
+            print(f"  made the missing words' slice indexes in {took:.1f} s: {', '.join(made)}")
     targets = check_targets(args.count, folder)
     wanted = re.compile(args.only) if args.only else None
     if not args.keep:
