@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 
@@ -10,7 +12,7 @@ from library.db.engine import Database
 from library.db.models import Asset, DuplicatePair
 from library.duplicates import decisions, membership
 from library.errors import InvalidValueError
-from tests.webui.webutil import add_article, asset_values, create_asset
+from tests.webui.webutil import add_article, asset_values, create_asset, create_assets
 
 
 def find(database: Database, q: str = "", **kw: object) -> list[int]:
@@ -616,3 +618,37 @@ def test_common_words_are_not_read_slice_by_slice(
         monkeypatch.setattr(search, "SLICE_BITS", 3)
         assert queries._BySlice.of(session, common) is None
         assert queries._BySlice.of(session, rare) is not None
+
+
+def test_a_slice_walk_reads_the_newest_slices_whole_and_knows_where_it_stopped(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_BySlice.read` under a cap: every match of the slices newer than the one the cap
+    ended in, the ids from there up in order, and whether the newest slice alone held
+    the cap (the page then walks photo by photo)."""
+    if database.config.is_sqlite:
+        pytest.skip("FTS5 has no slices")
+    monkeypatch.setattr(search, "SLICE_BITS", 3)  # slices of eight ids
+    create_assets(database, 3, caption="Quiet street")  # no match, in the oldest slice
+    ids = create_assets(database, 21, caption="Harbour at dawn")
+    groups = search.parse_query("harbour").groups
+    with database.session_scope(write=False) as session:
+        newest_slice = search.id_slice(max(ids))
+        walker = queries._BySlice(session, newest_slice)
+
+        def build(number: int) -> Any:
+            return search.matching_ids(session, groups, [], number)
+
+        for cap in (1, 5, 13, 21):
+            read = walker.read(build, cap)
+            assert len(read.ids) == cap and set(read.ids) <= set(ids), cap
+            oldest = search.id_slice(min(read.ids))
+            newer = [i for i in ids if search.id_slice(i) > oldest]
+            assert set(newer) <= set(read.ids), cap  # newest slices first, read whole
+            assert read.start == (oldest + 1) << 3, cap
+            assert read.newest == sorted(newer, reverse=True), cap
+            assert read.dense is (oldest == newest_slice), cap
+        assert walker.read(build, 1).dense  # the newest slice holds one match
+        # Under the cap, every match is read and known.
+        read = walker.read(build, 22)
+        assert (read.start, read.newest, read.dense) == (0, sorted(ids, reverse=True), False)
