@@ -223,7 +223,16 @@ def find_photos(
             total = len(listing.ids)
         else:
             first = query.with_only_columns(Asset.id).order_by(None).limit(TOTAL_CAP + 1)
-            total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
+            if session.get_bind().dialect.name == "postgresql":
+                # The ids, not just their number (one array: 1-2 ms more than COUNT for
+                # 10,001): under the cap they are the whole listing, so the page needs
+                # no statement of its own (16 ms of `keyword: camera: used:>2` at 10^7).
+                counted = read_ids(session, first)
+                total = len(counted)
+                if total <= TOTAL_CAP:
+                    listing = _SliceRead(counted, 0, sorted(counted, reverse=True), dense=False)
+            else:
+                total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
     capped = total is not None and total > TOTAL_CAP
     if capped:
         total = TOTAL_CAP
