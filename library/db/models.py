@@ -136,6 +136,13 @@ class Asset(Base):
             "id",
             postgresql_include=["taken_at", "archive", "camera_make", "camera_model"],
         ).ddl_if(dialect="postgresql"),
+        # The desk's "missing credit" list (migration 0024; `queries.no_credit`).
+        Index(
+            "ix_assets_no_credit",
+            "id",
+            postgresql_include=["archive"],
+            postgresql_where=text("credit IS NULL OR trim(credit) = ''"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     def __repr__(self) -> str:
