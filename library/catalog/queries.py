@@ -206,7 +206,7 @@ def find_photos(
         if listed is not None:
             # Read whole once for the count: it holds the newest page too.
             total = len(listed)
-            listing = _SliceRead(listed, 0, sorted(listed, reverse=True), dense=False)
+            listing = _SliceRead.whole(listed)
     if matches.known_words() is not None:
         sliced = None  # every match is read: the queries name them
     query = narrowed(Asset.id)
@@ -230,7 +230,7 @@ def find_photos(
                 counted = read_ids(session, first)
                 total = len(counted)
                 if total <= TOTAL_CAP:
-                    listing = _SliceRead(counted, 0, sorted(counted, reverse=True), dense=False)
+                    listing = _SliceRead.whole(counted)
             else:
                 total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
     capped = total is not None and total > TOTAL_CAP
@@ -544,10 +544,10 @@ class _BySlice:
         """
         slices = self._slices(None)
         if not slices:
-            return _SliceRead([], 0, [], dense=False)
+            return _SliceRead.whole([])
         ids = read_ids(self.session, self._walk([build(n) for n in slices], cap))
         if len(ids) < cap:
-            return _SliceRead(ids, 0, sorted(ids, reverse=True), dense=False)
+            return _SliceRead.whole(ids)
         # The walk stopped in the oldest slice it reached, which may hold more: only
         # the slices above it were read whole.
         last = search.id_slice(min(ids))
@@ -608,6 +608,11 @@ class _SliceRead:
     newest: list[int]
     #: The newest slice alone held the cap: one photo in a hundred of it or more matches.
     dense: bool
+
+    @classmethod
+    def whole(cls, ids: list[int]) -> _SliceRead:
+        """Every id of the listing, read: any of its pages can be taken from them."""
+        return cls(ids, 0, sorted(ids, reverse=True), dense=False)
 
     def page(self, below: int | None, size: int) -> list[int] | None:
         """The listing's ``size`` newest ids below ``below``, when the read holds them."""
