@@ -191,7 +191,8 @@ def find_photos(
         return filters.apply(query) if filters is not None else query
 
     total = None
-    #: The listing's newest ids, when a count read them slice by slice.
+    #: The listing's ids as its count read them (slice by slice, or all of them), which
+    #: hold its newest pages.
     listing: _SliceRead | None = None
     # "Has duplicates" is left out of `_Matches.words_only` (it holds for the group
     # members that asks about) but narrows a listing.
