@@ -802,7 +802,12 @@ def _where_query(
     # the first ``id IN (...)`` it is given and checks the others row by row.
     for condition in sorted(parsed.filters, key=lambda f: _NARROW_FIRST.index(f.name)):
         clause = _field_condition(session, condition, key)
-        query = query.where(~clause if condition.negated else clause)
+        if condition.negated:
+            # A photo the condition knows nothing about (no date, no camera) is not
+            # "taken in 2016", so "-taken:2016" keeps it: in SQL, NOT of unknown is
+            # unknown, and every undated photo fell out of the listing.
+            clause = ~func.coalesce(clause, false())
+        query = query.where(clause)
     excluded = [(term,) for term in parsed.excluded]
     if parsed.groups and word_ids is not None:
         query = query.where(key == any_(bindparam("word_ids", word_ids, type_=ARRAY(Integer))))
@@ -838,7 +843,11 @@ def _field_condition(session: Session, condition: search.FieldFilter, key: Any) 
         used = key.in_(_used(compare, number))
         if compare(0, number):
             # A photo not indexed yet has no stats row; it has never been used.
-            unindexed = ~exists(select(stats.c.asset_id).where(stats.c.asset_id == Asset.id))
+            # Correlated to the photo only: "most used" joins the stats table outside,
+            # and correlating that too left this query without a table (an error).
+            unindexed = ~exists(
+                select(stats.c.asset_id).where(stats.c.asset_id == Asset.id).correlate(Asset)
+            )
             return or_(used, unindexed)
         return used
     if condition.name == "keyword":

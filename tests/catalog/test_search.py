@@ -332,6 +332,15 @@ def test_catalog_fields(database: Database) -> None:
     assert find(database, "used:>2") == [tagged]
     assert find(database, "used:1") == [canon]
     assert find(database, "used:>=1 -camera:nikon") == [canon]
+    never = [old + 2, later, old]
+    assert find(database, "used:0") == never
+    # Most used joins the usage counts itself; ties (all none here) go newest first.
+    assert find(database, "used:0", sort="most_used") == never
+    # A photo without a camera or a date is not excluded by asking for another one.
+    assert find(database, "used:<2 -camera:nikon", sort="most_used") == [canon, *never]
+    assert find(database, "-camera:nikon") == [*never, canon]
+    assert find(database, "-taken:2019") == [old + 2, canon, tagged]
+    assert find(database, "-taken:2019 -camera:canon") == [old + 2, tagged]
     assert find(database, "taken:2019") == [later, old]
     assert find(database, "taken:2019-05") == [old]
     assert find(database, "taken:2019-12-31") == [later]
