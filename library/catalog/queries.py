@@ -1197,7 +1197,10 @@ def library_info(session: Session) -> dict[str, Any]:
         "failures": session.scalar(select(func.count(IngestFailure.id))) or 0,
         "missing_credit": session.scalar(select(func.count(Asset.id)).where(no_credit())) or 0,
         "formats": by_format,
-        "original_bytes": session.scalar(select(func.coalesce(func.sum(Asset.file_size), 0))) or 0,
+        # PostgreSQL sums bigints into a numeric: a Decimal, which JSON writes as text.
+        "original_bytes": int(
+            session.scalar(select(func.coalesce(func.sum(Asset.file_size), 0))) or 0
+        ),
     }
 
 

@@ -93,6 +93,8 @@ def test_info_show_ls(run: object, tmp_path: Path) -> None:
     assert run("ingest", str(tmp_path / "in")).exit_code == 0  # type: ignore[operator]
     info = json.loads(run("info", "--json").stdout)  # type: ignore[operator]
     assert info["assets"] == 2 and info["store_bytes"] > 0
+    # A number on both databases (PostgreSQL's sum of bigints is a numeric).
+    assert info["original_bytes"] == sum(f.stat().st_size for f in (tmp_path / "in").iterdir())
     listing = json.loads(run("ls", "--json").stdout)  # type: ignore[operator]
     assert sorted(row["id"] for row in listing) == [1, 2]
     assert all(row["credit"] is None for row in listing)
