@@ -196,8 +196,8 @@ def find_photos(
     listing: _SliceRead | None = None
     # "Has duplicates" is left out of `_Matches.words_only` (it holds for the group
     # members that asks about) but narrows a listing.
-    words_only = matches.words_only and not (filters is not None and filters.has_duplicates)
-    if with_total and words_only:
+    words_are_listing = matches.words_only and not (filters is not None and filters.has_duplicates)
+    if with_total and words_are_listing:
         # Words alone: the index's own match list is the count (every indexed
         # row is a photo), where COUNT over the catalog looked each one up.
         total = len(matches.word_matches())
