@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
@@ -66,6 +66,8 @@ ERROR_STATUS: tuple[tuple[type[PhotodeskError], int], ...] = (
     (BrokerError, 503),
     (JobNotFoundError, 404),
 )
+#: Headings for the errors whose status alone would mislead (503 reads "Library busy").
+ERROR_TITLES: dict[type[PhotodeskError], str] = {BrokerError: "Job queue unreachable"}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -164,6 +166,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A global, not a context value, so imported macros see it too.
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     app.jinja_env.filters["filesize"] = _filesize
+    app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["highlight"] = gallery.highlighted
     cards.register(app)
 
@@ -182,7 +185,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     for error, status in ERROR_STATUS:
-        app.register_error_handler(error, _library_error(status))
+        app.register_error_handler(error, _library_error(status, ERROR_TITLES.get(error)))
     app.register_error_handler(HTTPException, _http_error)
     return app
 
@@ -204,9 +207,18 @@ def _filesize(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _library_error(status: int) -> Any:
+def _when(value: datetime | str | None) -> str:
+    """A catalog time (naive UTC, or the API's ISO text) as the job pages show it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.removesuffix("Z"))
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _library_error(status: int, title: str | None = None) -> Any:
     def handle(exc: PhotodeskError) -> Response:
-        return _error_response(status, str(exc))
+        return _error_response(status, str(exc), title=title)
 
     return handle
 

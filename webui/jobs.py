@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from werkzeug.wrappers import Response
 
 from library.db.models import Job
-from library.errors import InvalidValueError
+from library.errors import BrokerError, InvalidValueError
 from library.jobs import plans, records, running
 from webui.auth import current, require
 from webui.bulk import MAX_SELECTION
@@ -41,16 +41,33 @@ def _json(job: Job) -> dict[str, Any]:
     return data
 
 
-def _may_cancel(job: Job) -> bool:
+#: Jobs per page of the admin's list.
+PAGE = 100
+
+
+def may_follow(job: Job) -> bool:
+    """A job is its starter's to follow and cancel; everyone's is the job managers'.
+    An upload's page lists the files a colleague sent and where they sit on the server."""
     identity = current()
     return identity is not None and (identity.can("manage_jobs") or identity.name == job.started_by)
+
+
+def followed(job_id: int) -> Job:
+    """The job, when the signed-in user may follow it (403 otherwise)."""
+    job = records.get(get_session(), job_id)
+    if not may_follow(job):
+        abort(403)
+    return job
 
 
 def _start(job_id: int) -> Response:
     """The job is committed: send it on its way and show its page."""
     commit()
     web = state()
-    running.dispatch_in_background(web.database, job_id, web.broker, workers=web.job_workers)
+    try:
+        running.dispatch_in_background(web.database, job_id, web.broker, workers=web.job_workers)
+    except BrokerError as exc:  # the job is recorded as failed, with this reason
+        flash(f"The job could not be queued: {exc}", "error")
     return redirect(url_for("jobs.page", job_id=job_id), code=303)
 
 
@@ -59,7 +76,7 @@ def _start(job_id: int) -> Response:
 def api_job(job_id: int) -> Any:
     """State, counts (total, done, failed), failures with reasons and times: what a
     progress bar needs."""
-    return jsonify(_json(records.get(get_session(), job_id)))
+    return jsonify(_json(followed(job_id)))
 
 
 @bp.get("/api/jobs")
@@ -80,26 +97,31 @@ def index() -> str:
     chosen = request.args.get("state") or None
     if chosen is not None and chosen not in STATES:
         chosen = None
-    jobs = records.recent(get_session(), 100, chosen)
-    return render_template("jobs.html", jobs=jobs, states=STATES, chosen=chosen, kinds=KIND_NAMES)
+    before = int_arg("before", request.args.get("before"), minimum=1)
+    jobs = records.recent(get_session(), PAGE + 1, chosen, before)
+    older = jobs[PAGE - 1].id if len(jobs) > PAGE else None
+    return render_template(
+        "jobs.html",
+        jobs=jobs[:PAGE],
+        states=STATES,
+        chosen=chosen,
+        kinds=KIND_NAMES,
+        older=older,
+        paged=before is not None,
+    )
 
 
 @bp.get("/jobs/<int:job_id>")
 @require("run_jobs")
 def page(job_id: int) -> str:
-    job = records.get(get_session(), job_id)
-    return render_template(
-        "job.html", job=_json(job), kinds=KIND_NAMES, may_cancel=_may_cancel(job)
-    )
+    return render_template("job.html", job=_json(followed(job_id)), kinds=KIND_NAMES)
 
 
 @bp.post("/jobs/<int:job_id>/cancel")
 @require("run_jobs")
 def cancel(job_id: int) -> Any:
     session = get_session()
-    job = records.get(session, job_id)
-    if not _may_cancel(job):
-        abort(403)
+    followed(job_id)
     try:
         records.cancel(session, job_id)
     except InvalidValueError as exc:
@@ -107,8 +129,11 @@ def cancel(job_id: int) -> Any:
     else:
         commit()
         flash(f"Job {job_id} cancelled; what it had committed stays.", "success")
-    back = url_for("jobs.index") if request.form.get("back") == "list" else None
-    return redirect(back or url_for("jobs.page", job_id=job_id), code=303)
+    back = {
+        "list": url_for("jobs.index"),
+        "upload": url_for("upload.progress", job_id=job_id),
+    }.get(request.form.get("back", ""), url_for("jobs.page", job_id=job_id))
+    return redirect(back, code=303)
 
 
 @bp.post("/jobs/writeback")
@@ -128,7 +153,14 @@ def writeback() -> Any:
             ids.append(number)
     if len(ids) > MAX_SELECTION:
         abort(400, description=f"select at most {MAX_SELECTION} photos at a time")
-    job = plans.plan_writeback(get_session(), ids, all_changed, identity.name)
+    if not all_changed and not ids:
+        abort(400, description="Select the photos to write back.")
+    job = plans.plan_writeback(
+        get_session(), [] if all_changed else ids, all_changed, identity.name
+    )
+    if not job.total:  # not committed: an empty job would only clutter the list
+        flash("No photo was edited since its last write-back: nothing to write.", "success")
+        return redirect(url_for("jobs.index"), code=303)
     return _start(job.id)
 
 

@@ -28,11 +28,12 @@ from werkzeug.datastructures import FileStorage
 
 from assets import formats
 from library.catalog import templates
-from library.errors import InvalidValueError
+from library.errors import BrokerError, InvalidValueError
 from library.jobs import plans, records, running
 from webui.auth import current, require
 from webui.db import commit, get_session, read_session, state
 from webui.gallery import with_context
+from webui.jobs import followed
 
 bp = Blueprint("upload", __name__)
 
@@ -189,7 +190,11 @@ def receive() -> Any:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    running.dispatch_in_background(web.database, job_id, web.broker, workers=web.job_workers)
+    try:
+        running.dispatch_in_background(web.database, job_id, web.broker, workers=web.job_workers)
+    except BrokerError as exc:
+        # The job is recorded as failed and its files are gone: its page says so.
+        flash(f"The upload could not be queued, send it again later: {exc}", "error")
     return redirect(with_context(url_for("upload.progress", job_id=job_id)), code=303)
 
 
@@ -198,7 +203,7 @@ def receive() -> Any:
 def progress(job_id: int) -> Any:
     """An upload's job: a progress bar while it runs (app fed by /api/jobs/ID), then
     every file's fate."""
-    job = records.get(get_session(), job_id)
+    job = followed(job_id)
     if job.kind != "upload":
         abort(404)
     template = (job.params or {}).get("template") or {}

@@ -111,7 +111,7 @@ def serve_app(
             run(app, host, port, threads, listening)
     finally:
         # Jobs run on the gallery's thread end with it; their pages must say so.
-        running.abandon_background("the gallery stopped before this job ended; start it again")
+        running.abandon_background("the gallery stopped before this job ended")
 
 
 def photo_links(base_url: str) -> LinkBuilder:

@@ -57,10 +57,15 @@ def get(session: Session, job_id: int) -> Job:
     return job
 
 
-def recent(session: Session, limit: int = 50, state: str | None = None) -> list[Job]:
+def recent(
+    session: Session, limit: int = 50, state: str | None = None, before: int | None = None
+) -> list[Job]:
+    """The newest jobs first; ``before`` (a job id) pages back to older ones."""
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     if state is not None:
         query = query.where(Job.state == state)
+    if before is not None:
+        query = query.where(Job.id < before)
     return list(session.scalars(query))
 
 
@@ -121,7 +126,8 @@ def finish(session: Session, job: Job, error: str | None = None) -> None:
     job.state = "failed" if error else "done"
     job.error = error
     job.finished_at = utcnow()
-    if job.started_at is None:
+    if job.started_at is None and error is None:
+        # Nothing to do ends at once; a job that failed before it started never started.
         job.started_at = job.finished_at
     session.flush()
 

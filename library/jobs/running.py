@@ -42,6 +42,7 @@ def dispatch(
             if not resend_later:
                 with database.session_scope() as session:
                     records.fail(session, job_id, str(exc))
+                tasks.tidy(database, job_id)  # an upload's files: its page says to send again
             raise
         return
     run_here(
@@ -124,7 +125,15 @@ class _Background:
             self._queue.clear()
         for database, job_id in left:
             with database.session_scope() as session:
-                records.fail(session, job_id, reason)
+                upload = records.get(session, job_id).kind == "upload"
+                # An upload's folder goes with its job: its sender must send the rest again.
+                why = (
+                    f"{reason}; the files it had not reached were not kept: send those again"
+                    if upload
+                    else f"{reason}; start it again"
+                )
+                records.fail(session, job_id, why)
+            tasks.tidy(database, job_id)
 
 
 _BACKGROUND = _Background()

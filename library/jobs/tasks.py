@@ -46,7 +46,7 @@ def run_piece(database: Database, job_id: int, number: int, **options: Any) -> N
     except JobCancelledError:
         return
     finally:
-        _tidy(database, job_id)
+        tidy(database, job_id)
 
 
 def _claim(database: Database, job_id: int, number: int) -> str | None:
@@ -74,8 +74,8 @@ def _piece_done(session: Session, job_id: int, number: int) -> None:
     _piece(session, job_id, number).state = "done"
 
 
-def _tidy(database: Database, job_id: int) -> None:
-    """What a finished job leaves behind: an upload's folder."""
+def tidy(database: Database, job_id: int) -> None:
+    """Remove what a finished job leaves behind: an upload's folder."""
     from library.db.models import Job
 
     with database.session_scope(write=False) as session:
@@ -206,17 +206,12 @@ def ingest_piece(
             def count(session: Session, outcomes: list[FileOutcome]) -> None:
                 failed = [o.error or "failed" for o in outcomes if o.status == "failed"]
                 finished(session, failed[0] if failed else None)
-                job = records.get(session, job_id)
-                if job.kind == "upload":
-                    result = dict(job.result or {})
-                    result["files"] = _upload_files(
-                        session, job, outcomes, dict(result.get("files") or {})
-                    )
-                    job.result = result
+                _record_outcomes(session, records.get(session, job_id), outcomes)
 
             IngestSession(database, options(count)).run([path])
 
-        _item_by_item(database, job_id, number, one)
+        labels = dict(params.get("labels") or {})
+        _item_by_item(database, job_id, number, one, describe=lambda p: labels.get(p, p))
     if after_commit is not None:
         after_commit()
 
@@ -233,6 +228,12 @@ def _count_outcomes(session: Session, job_id: int, outcomes: list[FileOutcome]) 
         (labels.get(o.path, o.path), o.error or "failed") for o in outcomes if o.status == "failed"
     ]
     records.advance(session, job_id, done=len(outcomes) - len(failures), failures=failures)
+    _record_outcomes(session, job, outcomes)
+
+
+def _record_outcomes(session: Session, job: Job, outcomes: list[FileOutcome]) -> None:
+    """The job's result: photos added, and for an upload each file's fate. Whole pieces and
+    pieces finished file by file after a lost delivery both come here, so both say the same."""
     result = dict(job.result or {})
     result["ingested"] = int(result.get("ingested", 0)) + sum(
         1 for o in outcomes if o.status == "ingested"
@@ -294,7 +295,7 @@ def ingest_here(
             pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
             items = [item for p in pieces for item in p.items]
     except JobCancelledError:
-        _tidy(database, job_id)  # cancelled before it started: an upload's folder goes
+        tidy(database, job_id)  # cancelled before it started: an upload's folder goes
         return
 
     def count(session: Session, outcomes: list[FileOutcome]) -> None:
@@ -316,7 +317,7 @@ def ingest_here(
     except JobCancelledError:
         pass
     finally:
-        _tidy(database, job_id)
+        tidy(database, job_id)
 
 
 def _pieces(session: Session, job_id: int) -> list[JobBatch]:
@@ -340,7 +341,9 @@ def writeback_piece(database: Database, job_id: int, number: int, **_: Any) -> N
     def one(asset_id: int, finished: Callable[..., None]) -> None:
         report = writeback(database, [int(asset_id)], user=user, on_each=lambda s, _: finished(s))
         if report.failed:
-            raise _FileFailedError(report.failed[0].error)
+            # The item is named "photo N" beside the reason: the reason need not say it again.
+            reason = report.failed[0].error
+            raise _FileFailedError(reason.removeprefix(f"photo {asset_id}: "))
 
     _item_by_item(database, job_id, number, one, describe=lambda i: f"photo {i}")
 

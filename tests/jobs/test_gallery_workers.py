@@ -14,7 +14,7 @@ from library.catalog import templates
 from library.config import LibraryConfig
 from library.db.engine import Database, init_library
 from tests.conftest import PG_URL, jpeg_bytes, reset_postgres
-from tests.jobs.services import REDIS, need, reachable, wait_until, workers
+from tests.jobs.services import REDIS, need, reachable, spare_port, wait_until, workers
 from tests.webui.webutil import make_app, post, signed_in
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -63,5 +63,26 @@ def test_an_upload_runs_on_a_worker(pg: tuple[LibraryConfig, Database], tmp_path
     assert sorted(p["name"] for p in listing) == ["w0.jpg", "w1.jpg", "w2.jpg"]
     one = client.get(f"/api/photos/{listing[0]['id']}").json
     assert one["credit"] == "Desk wire" and one["paths"][0].startswith("upload:ana:")
+    assert list((config.root / "uploads").iterdir()) == []
+    app.extensions["photodesk"].database.dispose()
+
+
+def test_an_upload_the_broker_cannot_take_fails_and_keeps_no_file(
+    pg: tuple[LibraryConfig, Database],
+) -> None:
+    config, database = pg
+    nowhere = f"redis://127.0.0.1:{spare_port()}/0"
+    app = make_app(config, BROKER_URL=nowhere)
+    client = app.test_client()
+    signed_in(client, database, "editor", "ana")
+    files = [(io.BytesIO(jpeg_bytes(seed=720)), "late.jpg")]
+    answer = post(client, "/upload", {"files": files}, content_type="multipart/form-data")
+    # The page of the job it would have been: failed, with why, and what to do.
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"]).text
+    assert "could not be queued, send it again later" in page and "cannot queue the job" in page
+    job_id = int(answer.headers["Location"].split("?")[0].rsplit("/", 1)[-1])
+    data = client.get(f"/api/jobs/{job_id}").json
+    assert data["state"] == "failed" and data["started_at"] is None
     assert list((config.root / "uploads").iterdir()) == []
     app.extensions["photodesk"].database.dispose()

@@ -70,6 +70,27 @@ def test_a_cut_short_piece_is_finished_file_by_file(database: Database, tmp_path
     assert (job(database, job_id)["done"], assets(database)) == (4, 4)
 
 
+def test_an_upload_finished_file_by_file_names_its_files_and_counts_them(
+    database: Database, tmp_path: Path
+) -> None:
+    folder = folder_of(tmp_path, 3)
+    paths = sorted(str(p) for p in folder.iterdir() if p.suffix == ".jpg")
+    labels = {p: f"upload:ana:{Path(p).name}" for p in paths}
+    with database.session_scope() as session:
+        job_id = plans.plan_upload(session, folder, labels, [], "ana").id
+        records.batch(session, job_id, 0).deliveries = 1  # type: ignore[union-attr]
+    tasks.run_piece(database, job_id, 0, workers=1)
+    data = job(database, job_id)
+    assert (data["done"], data["failed"]) == (3, 1)
+    assert data["result"]["ingested"] == 3  # type: ignore[index]
+    # The folder is gone once the job ends: failures name the upload, as a whole piece does.
+    assert data["failures"] == [
+        {"item": "upload:ana:zz-broken.jpg", "reason": data["failures"][0]["reason"]}  # type: ignore[index]
+    ]
+    assert sorted(data["result"]["files"]) == sorted(labels.values())  # type: ignore[index]
+    assert not folder.exists()
+
+
 def test_a_file_that_kills_its_worker_twice_is_a_failure(
     database: Database, tmp_path: Path
 ) -> None:

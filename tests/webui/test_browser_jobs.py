@@ -56,3 +56,22 @@ def test_upload_progress_bar_reaches_done(
     shot(page, backend, "upload-done")
     page.click("text=Open photo >> nth=0")
     page.wait_for_selector("text=Known file paths")
+
+
+def test_a_progress_bar_says_so_when_the_sign_in_ends(page: Any, site: Site) -> None:
+    from library.jobs import records
+
+    with site.database.session_scope() as session:  # queued, and never sent: it stays so
+        job_id = records.create(session, "rescan", "ana", {}, [["rescan"]]).id
+    sign_in(page, site)
+    page.goto(f"{site.url}/jobs/{job_id}")
+    page.wait_for_selector("[data-job-progress]")
+    assert page.locator("[data-job-lost]").is_hidden()
+    page.context.clear_cookies()  # signed out elsewhere, or the session timed out
+    lost = page.locator("[data-job-lost]")
+    lost.wait_for(state="visible", timeout=30_000)
+    assert "Your sign-in has ended" in lost.inner_text()
+    link = lost.locator("a")
+    assert link.inner_text() == "Sign in again"
+    assert link.get_attribute("href") == f"/login?next=/jobs/{job_id}"
+    assert page.locator("[data-job-refresh]").is_visible()

@@ -100,6 +100,29 @@ def test_a_file_that_cannot_be_read_is_a_failure_with_its_reason(
     assert "broken.jpg" in page and "failed" in page and failure["reason"] in page
 
 
+def test_a_gallery_that_stops_fails_its_jobs_and_says_what_to_send_again(
+    client: FlaskClient, database: Database, config: LibraryConfig, gate: threading.Event
+) -> None:
+    signed_in(client, database, "admin")
+    first = job_id_of(upload(client, (jpeg(7), "one.jpg")).headers["Location"])
+    second = job_id_of(upload(client, (jpeg(8), "two.jpg")).headers["Location"])
+    with database.session_scope() as session:
+        rescan = records.create(session, "rescan", "admin", {}, [["rescan"]]).id
+    running.dispatch_in_background(database, rescan, None)
+    running.abandon_background("the gallery stopped")  # the first waits at the gate
+    gate.set()
+    assert running.wait_for_background(60)
+    for job_id in (first, second):
+        data = client.get(f"/api/jobs/{job_id}").json
+        assert (data["state"], data["done"]) == ("failed", 0)
+        assert data["error"] == (
+            "the gallery stopped; the files it had not reached were not kept: send those again"
+        )
+    assert client.get(f"/api/jobs/{rescan}").json["error"] == "the gallery stopped; start it again"
+    assert list((config.root / "uploads").iterdir()) == []
+    assert client.get("/api/photos").json["photos"] == []
+
+
 def test_cancelling_an_upload_before_it_runs(
     client: FlaskClient, database: Database, config: LibraryConfig, gate: threading.Event
 ) -> None:
@@ -123,7 +146,9 @@ def test_only_the_starter_or_an_admin_cancels(client: FlaskClient, database: Dat
         mine = records.create(session, "rescan", "ana", {}, [["rescan"]]).id
     signed_in(client, database, "editor", "ana")
     assert post(client, f"/jobs/{theirs}/cancel").status_code == 403
-    assert "Cancel the job" not in client.get(f"/jobs/{theirs}").text
+    # A colleague's job is theirs to follow: its page, its JSON and its files are not shown.
+    assert client.get(f"/jobs/{theirs}").status_code == 403
+    assert client.get(f"/api/jobs/{theirs}").status_code == 403
     assert "Cancel the job" in client.get(f"/jobs/{mine}").text
     assert post(client, f"/jobs/{mine}/cancel").status_code == 303
     with database.session_scope() as session:
@@ -157,7 +182,20 @@ def test_write_back_of_everything_edited_is_for_admins(
     signed_in(client, database, "editor")
     assert post(client, "/jobs/writeback", {"all_changed": "1"}).status_code == 403
     nothing = post(client, "/jobs/writeback", {})
-    assert nothing.status_code == 400 and "photo ids" in nothing.text
+    assert nothing.status_code == 400 and "Select the photos to write back." in nothing.text
+    assert "--all-changed" not in nothing.text
+
+
+def test_a_write_back_with_nothing_edited_starts_no_job(
+    client: FlaskClient, database: Database
+) -> None:
+    create_asset(database, files=True)
+    signed_in(client, database, "admin")
+    answer = post(client, "/jobs/writeback", {"all_changed": "1"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/jobs"
+    assert "nothing to write" in client.get("/jobs").text
+    with database.session_scope(write=False) as session:
+        assert records.recent(session) == []
 
 
 def test_a_rescan_runs_as_a_job(client: FlaskClient, database: Database) -> None:
@@ -188,6 +226,56 @@ def test_the_admins_jobs_page(client: FlaskClient, database: Database) -> None:
     assert 'href="/jobs"' in client.get("/").text
     cancelled = post(client, f"/jobs/{queued}/cancel", {"back": "list"})
     assert cancelled.headers["Location"] == "/jobs"
+
+
+def test_the_jobs_page_pages_back(client: FlaskClient, database: Database) -> None:
+    from webui.jobs import PAGE
+
+    with database.session_scope() as session:
+        ids = [
+            records.create(session, "reindex", "ana", {}, [["reindex"]]).id for _ in range(PAGE + 2)
+        ]
+    signed_in(client, database, "admin")
+    first = client.get("/jobs").text
+    assert f'href="/jobs/{ids[-1]}"' in first and f'href="/jobs/{ids[1]}"' not in first
+    older = f"/jobs?before={ids[2]}"
+    assert f'href="{older}"' in first
+    second = client.get(older).text
+    assert f'href="/jobs/{ids[1]}"' in second and f'href="/jobs/{ids[0]}"' in second
+    assert f'href="/jobs/{ids[2]}"' not in second and "?before=" not in second
+    assert "Newest jobs" in second
+
+
+def test_job_pages_give_times_in_utc(client: FlaskClient, database: Database) -> None:
+    with database.session_scope() as session:
+        job = records.create(session, "reindex", "admin", {}, [["reindex"]])
+        records.finish(session, job)
+        created = job.created_at.strftime("%Y-%m-%d %H:%M")
+    signed_in(client, database, "admin")
+    assert f"{created} UTC" in client.get("/jobs").text
+    page = client.get(f"/jobs/{job.id}").text
+    assert f"created {created} UTC" in page and "T" not in page.split("created ")[1][:17]
+
+
+def test_an_upload_can_be_cancelled_from_its_page(
+    client: FlaskClient, database: Database, config: LibraryConfig, gate: threading.Event
+) -> None:
+    signed_in(client, database, "editor", "ana")
+    response = upload(client, (jpeg(6), "wait.jpg"))
+    location = response.headers["Location"]
+    job_id = job_id_of(location)
+    page = client.get(location).text
+    assert "Cancel the job" in page and f'href="/jobs/{job_id}"' in page
+    cancelled = post(client, f"/jobs/{job_id}/cancel", {"back": "upload"})
+    assert cancelled.headers["Location"] == f"/upload/{job_id}"
+    gate.set()
+    assert finished_job(client, location)["state"] == "cancelled"
+    assert "Cancel the job" not in client.get(location).text
+    assert list((config.root / "uploads").iterdir()) == []
+    # Someone else's upload: its files' names are the sender's business and a manager's.
+    colleague = client.application.test_client()
+    signed_in(colleague, database, "editor", "bob")
+    assert colleague.get(location).status_code == 403
 
 
 def test_a_missing_job_is_404(client: FlaskClient, database: Database) -> None:

@@ -29,15 +29,41 @@
       text.textContent = counts(job);
       box.dataset.state = job.state;
     }
+    function lost(message, link, linkText) {
+      // Asking again would get the same answer: say why the bar stopped, and stop.
+      var note = box.querySelector("[data-job-lost]");
+      note.textContent = message + " ";
+      if (link) {
+        var a = document.createElement("a");
+        a.href = link;
+        a.textContent = linkText;
+        note.appendChild(a);
+      }
+      note.hidden = false;
+      if (refresh) {
+        refresh.hidden = false;
+      }
+    }
     function look() {
       fetch(box.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
+          if (response.status === 401) {
+            lost("Your sign-in has ended, so this page cannot follow the job.", box.dataset.login, "Sign in again");
+            return null;
+          }
+          if (response.status === 403 || response.status === 404) {
+            lost("This job can no longer be followed here (" + response.status + ").");
+            return null;
+          }
           if (!response.ok) {
             throw new Error("status " + response.status);
           }
           return response.json();
         })
         .then(function (job) {
+          if (job === null) {
+            return;
+          }
           show(job);
           if (FINAL.indexOf(job.state) < 0) {
             window.setTimeout(look, EVERY);
