@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from library.db.engine import Database
@@ -94,15 +95,17 @@ def _item_by_item(
     database: Database,
     job_id: int,
     number: int,
-    work: Callable[[Any, Callable[..., None]], None],
+    work: Callable[[Any, Callable[..., bool]], None],
     describe: Callable[[Any], str] = str,
 ) -> None:
     """Finish a piece one item at a time from where it stands.
 
     ``work(item, commit_hook)`` does one item in its own transaction(s) and calls
     ``commit_hook(session)`` inside the one that makes it final (``commit_hook(session,
-    reason)`` when the item failed there); an exception (other than cancelling) makes
-    it a failure with its message, counted in a transaction of its own.
+    reason)`` when the item failed there), which says whether the item was counted
+    there (False: another delivery of the piece counted it first); an exception (other
+    than cancelling) makes it a failure with its message, counted in a transaction of
+    its own.
     """
     with database.session_scope(write=False) as session:
         items = list(_piece(session, job_id, number).items)
@@ -117,12 +120,14 @@ def _item_by_item(
             continue
         item = items[position]
 
-        def finished(session: Session, reason: str | None = None, position: int = position) -> None:
+        def finished(session: Session, reason: str | None = None, position: int = position) -> bool:
+            if not _uncounted(session, job_id, number, [position]):
+                return False  # another delivery counted it meanwhile
             if reason is None:
                 records.advance(session, job_id, done=1)
             else:
                 records.advance(session, job_id, failures=[(describe(items[position]), reason)])
-            _moved_past(session, job_id, number, position, len(items))
+            return True
 
         try:
             work(item, finished)
@@ -132,8 +137,8 @@ def _item_by_item(
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
             def failed(session: Session, position: int = position, reason: str = reason) -> None:
-                records.advance(session, job_id, failures=[(describe(items[position]), reason)])
-                _moved_past(session, job_id, number, position, len(items))
+                if _uncounted(session, job_id, number, [position]):
+                    records.advance(session, job_id, failures=[(describe(items[position]), reason)])
 
             database.run_transaction(failed, what=f"job {job_id}")
 
@@ -142,23 +147,49 @@ def _claim_item(
     session: Session, job_id: int, number: int, describe: Callable[[Any], str], items: list[Any]
 ) -> tuple[int | None, bool]:
     """(the next item's position, whether it turned out poison and was recorded so)."""
-    piece = _piece(session, job_id, number)
+    piece = _locked_piece(session, job_id, number)
     if piece.state == "done" or piece.position >= len(items):
         return None, False
     piece.tries += 1
     if piece.tries > POISON_TRIES:
-        reason = POISON_REASON.format(tries=piece.tries - 1)
-        records.advance(session, job_id, failures=[(describe(items[piece.position]), reason)])
-        _moved_past(session, job_id, number, piece.position, len(items))
-        return piece.position - 1, True
+        position, reason = piece.position, POISON_REASON.format(tries=piece.tries - 1)
+        _uncounted(session, job_id, number, [position])
+        records.advance(session, job_id, failures=[(describe(items[position]), reason)])
+        return position, True
     return piece.position, False
 
 
-def _moved_past(session: Session, job_id: int, number: int, position: int, size: int) -> None:
-    piece = _piece(session, job_id, number)
-    piece.position, piece.tries = position + 1, 0
-    if piece.position >= size:
-        piece.state = "done"
+def _locked_piece(session: Session, job_id: int, number: int) -> JobBatch:
+    """The piece as last committed, its row locked until this transaction ends, so two
+    deliveries of one piece (a redelivery while the first still runs, a restarted
+    watcher's resend) take turns at its count."""
+    piece = session.scalar(
+        select(JobBatch)
+        .where(JobBatch.job_id == job_id, JobBatch.number == number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if piece is None:
+        raise PhotodeskError(f"job {job_id} has no piece {number}")
+    return piece
+
+
+def _uncounted(session: Session, job_id: int, number: int, positions: list[int]) -> list[int]:
+    """Which of these items (positions in the piece, ascending) no delivery has counted
+    yet; they count from this transaction, as the piece's position moves past them.
+
+    Items are counted in order, so the position is the whole record: an item before
+    it was counted by whichever delivery committed first, and is not counted again.
+    """
+    piece = _locked_piece(session, job_id, number)
+    if piece.state == "done":
+        return []
+    fresh = [p for p in positions if p >= piece.position]
+    if fresh:
+        piece.position, piece.tries = fresh[-1] + 1, 0
+        if piece.position >= len(piece.items):
+            piece.state = "done"
+    return fresh
 
 
 # --- ingest and upload --------------------------------------------------------------------
@@ -194,19 +225,19 @@ def ingest_piece(
         )
 
     if first:
+        places = {item: (number, position) for position, item in enumerate(items)}
 
         def count(session: Session, outcomes: list[FileOutcome]) -> None:
-            _count_outcomes(session, job_id, outcomes)
-            _piece_done(session, job_id, number)
+            _count_new(session, job_id, outcomes, places)
 
         IngestSession(database, options(count)).run(items)
     else:
 
-        def one(path: str, finished: Callable[..., None]) -> None:
+        def one(path: str, finished: Callable[..., bool]) -> None:
             def count(session: Session, outcomes: list[FileOutcome]) -> None:
                 failed = [o.error or "failed" for o in outcomes if o.status == "failed"]
-                finished(session, failed[0] if failed else None)
-                _record_outcomes(session, records.get(session, job_id), outcomes)
+                if finished(session, failed[0] if failed else None):
+                    _record_outcomes(session, records.get(session, job_id), outcomes)
 
             IngestSession(database, options(count)).run([path])
 
@@ -218,6 +249,30 @@ def ingest_piece(
 
 class _FileFailedError(Exception):
     """The one file of an item-by-item step could not be ingested (its reason)."""
+
+
+def _count_new(
+    session: Session,
+    job_id: int,
+    outcomes: list[FileOutcome],
+    places: dict[str, tuple[int, int]],
+) -> None:
+    """Count a committed batch's outcomes that no other delivery counted; ``places`` gives
+    each file's piece and position in it."""
+    by_piece: dict[int, list[tuple[int, FileOutcome]]] = {}
+    fresh: list[FileOutcome] = []
+    for outcome in outcomes:
+        place = places.get(outcome.path)
+        if place is None:  # not a file of the job as planned; nothing else counts it
+            fresh.append(outcome)
+            continue
+        by_piece.setdefault(place[0], []).append((place[1], outcome))
+    for number, rows in sorted(by_piece.items()):
+        rows.sort(key=lambda row: row[0])
+        counted = set(_uncounted(session, job_id, number, [position for position, _ in rows]))
+        fresh += [outcome for position, outcome in rows if position in counted]
+    if fresh:
+        _count_outcomes(session, job_id, fresh)
 
 
 def _count_outcomes(session: Session, job_id: int, outcomes: list[FileOutcome]) -> None:
@@ -292,14 +347,21 @@ def ingest_here(
             records.start(session, job_id)
             job = records.get(session, job_id)
             params = dict(job.params or {})
-            pieces = [p for p in _pieces(session, job_id) if p.state != "done"]
-            items = [item for p in pieces for item in p.items]
+            # A run cut short (Ctrl-C, a watcher stopped) goes on where its count stands.
+            places = {
+                item: (piece.number, position)
+                for piece in _pieces(session, job_id)
+                if piece.state != "done"
+                for position, item in enumerate(piece.items)
+                if position >= piece.position
+            }
     except JobCancelledError:
         tidy(database, job_id)  # cancelled before it started: an upload's folder goes
         return
+    items = list(places)
 
     def count(session: Session, outcomes: list[FileOutcome]) -> None:
-        _count_outcomes(session, job_id, outcomes)
+        _count_new(session, job_id, outcomes, places)
 
     options = IngestOptions(
         workers=workers,
@@ -321,8 +383,6 @@ def ingest_here(
 
 
 def _pieces(session: Session, job_id: int) -> list[JobBatch]:
-    from sqlalchemy import select
-
     return list(
         session.scalars(select(JobBatch).where(JobBatch.job_id == job_id).order_by(JobBatch.number))
     )
@@ -338,8 +398,11 @@ def writeback_piece(database: Database, job_id: int, number: int, **_: Any) -> N
     with database.session_scope(write=False) as session:
         user = str((records.get(session, job_id).params or {}).get("user", "jobs"))
 
-    def one(asset_id: int, finished: Callable[..., None]) -> None:
-        report = writeback(database, [int(asset_id)], user=user, on_each=lambda s, _: finished(s))
+    def one(asset_id: int, finished: Callable[..., bool]) -> None:
+        def counted(session: Session, _: int) -> None:
+            finished(session)  # a write-back again is the same file: no matter who counts
+
+        report = writeback(database, [int(asset_id)], user=user, on_each=counted)
         if report.failed:
             # The item is named "photo N" beside the reason: the reason need not say it again.
             reason = report.failed[0].error

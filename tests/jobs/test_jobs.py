@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -89,6 +90,67 @@ def test_an_upload_finished_file_by_file_names_its_files_and_counts_them(
     ]
     assert sorted(data["result"]["files"]) == sorted(labels.values())  # type: ignore[index]
     assert not folder.exists()
+
+
+class _StopAfterFirstBatch:
+    """Ctrl-C at a point the test picks: once the first batch is committed and reported."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def started(self, total: int) -> None:
+        pass
+
+    def advanced(self, outcome: object) -> None:
+        self.seen += 1
+        if self.seen == 16:  # the run's first batch (IngestOptions.batch_size)
+            raise KeyboardInterrupt
+
+
+def test_a_local_run_cut_short_goes_on_from_its_count(database: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    for seed in range(40):
+        make_jpeg(folder / f"p{seed:02d}.jpg", seed=seed + 400)
+    job_id = plan(database, folder, size=5)  # the first batch ends inside piece 3
+    with contextlib.suppress(KeyboardInterrupt):
+        tasks.ingest_here(database, job_id, workers=1, observer=_StopAfterFirstBatch())
+    cut = job(database, job_id)
+    assert (cut["state"], cut["done"], assets(database)) == ("running", 16, 16)
+    tasks.ingest_here(database, job_id, workers=1)  # a restarted watcher resumes it
+    data = job(database, job_id)
+    assert (data["state"], data["done"], data["failed"], data["total"]) == ("done", 40, 0, 40)
+    assert data["result"]["ingested"] == 40  # type: ignore[index]
+    assert assets(database) == 40
+
+
+def test_two_deliveries_of_one_piece_count_it_once(database: Database, tmp_path: Path) -> None:
+    from library.ingest.pipeline import IngestOptions, IngestSession
+
+    job_id = plan(database, folder_of(tmp_path, 6), size=4)
+    with database.session_scope(write=False) as session:
+        items = list(records.batch(session, job_id, 0).items)  # type: ignore[union-attr]
+    # A redelivery (the first one looked lost) finished two files one by one ...
+    tasks.run_piece(database, job_id, 1, workers=1)
+    for position in (0, 1):
+        with database.session_scope() as session:
+            assert tasks._uncounted(session, job_id, 0, [position]) == [position]
+            records.advance(session, job_id, done=1)
+    # ... then the first delivery, still running, commits the whole piece: it counts
+    # only what the other did not, in the transaction of its batch.
+    places = {item: (0, position) for position, item in enumerate(items)}
+    options = IngestOptions(
+        workers=1,
+        batch_size=len(items),
+        on_batch=lambda session, outcomes: tasks._count_new(session, job_id, outcomes, places),
+    )
+    IngestSession(database, options).run(items)
+    data = job(database, job_id)
+    assert (data["state"], data["done"], data["failed"], data["total"]) == ("done", 6, 1, 7)
+    # Piece 1's two photos and this batch's two: the other delivery's count carried none.
+    assert data["result"]["ingested"] == 4  # type: ignore[index]
+    assert assets(database) == 6
+    tasks.run_piece(database, job_id, 0, workers=1)  # a third delivery finds it done
+    assert (job(database, job_id)["done"], assets(database)) == (6, 6)
 
 
 def test_a_file_that_kills_its_worker_twice_is_a_failure(
