@@ -308,7 +308,7 @@ def import_articles(
     """
     report = ImportReport()
     parsed: list[ParsedArticle] = []
-    for path in _article_files(paths):
+    for path in article_files(paths):
         report.files += 1
         try:
             found = parse_articles(path, format, include_unpublished)
@@ -357,7 +357,9 @@ def import_articles(
     return report
 
 
-def _article_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def article_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The files an import reads: each file given, and the article files below each
+    folder (WordPress exports, saved pages, text dumps), in name order."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)

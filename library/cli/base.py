@@ -28,7 +28,9 @@ class Context:
 
     def __init__(self, library: str | None, database_url: str | None, broker: str | None = None):
         self.config: LibraryConfig = resolve_config(library, database_url)
-        self.broker_url: str | None = broker or None
+        from library.jobs.broker import check_url
+
+        self.broker_url: str | None = check_url(broker) if broker else None
         self._database: Database | None = None
 
     def require_broker(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,6 +97,11 @@ def ingest(
         raise UserError("--dry-run writes nothing, so there is no job to queue")
     if queue and ctx.broker_url:
         broker.require_shared_catalog(ctx.config)
+    for path in paths:
+        # A mistyped argument is the command's error, before anything is written or
+        # queued; a file that vanishes during the run is that file's failure.
+        if not os.path.lexists(path):
+            raise UserError(f"{path}: no such file or folder")
     database = ctx.database(
         create=not ctx.config.is_sqlite or ctx.config.sqlite_path.exists() is False
     )
@@ -142,7 +148,11 @@ def _queue(
         job_id, total, pieces = job.id, job.total, len(records.batch_numbers(session, job.id))
     where = "on the workers" if ctx.broker_url else "here"
     if not as_json:
-        click.echo(f"job {job_id}: {total} photos in {pieces} pieces, running {where}", err=True)
+        click.echo(
+            f"job {job_id}: {total} photo{'' if total == 1 else 's'} in {pieces} "
+            f"piece{'' if pieces == 1 else 's'}, running {where}",
+            err=True,
+        )
         click.echo(job_id)
     with _progress(enabled=not as_json and not ctx.broker_url and sys.stderr.isatty()) as observer:
         running.dispatch(database, job_id, ctx.broker_url, workers=workers, observer=observer)

@@ -57,7 +57,35 @@ _WORKERS = 0
 
 def broker_url(explicit: str | None = None) -> str | None:
     """--broker, else PHOTODESK_BROKER_URL, else none (jobs run in this process)."""
-    return explicit or os.environ.get("PHOTODESK_BROKER_URL") or None
+    url = explicit or os.environ.get("PHOTODESK_BROKER_URL") or None
+    return check_url(url) if url else None
+
+
+#: The brokers photodesk's workers are run and tested with.
+SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+
+
+def check_url(url: str) -> str:
+    """The URL, when it names a broker photodesk can use; else BrokerError, before any
+    job is recorded (kombu would only fail at the first connection, with a traceback)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port out of range or not a number raises here
+    except ValueError as exc:
+        raise BrokerError(f"{redact(url)}: not a broker URL ({exc})") from None
+    if parts.scheme not in SCHEMES:
+        raise BrokerError(
+            f"{redact(url)}: not a broker URL; use redis://HOST:6379/0 or "
+            "amqp://USER:PASSWORD@HOST:5672//"
+        )
+    database = parts.path.strip("/")
+    if parts.scheme.startswith("redis") and database and not database.isdigit():
+        raise BrokerError(
+            f"{redact(url)}: a Redis database is a number (redis://HOST:6379/0), not {database!r}"
+        )
+    return url
 
 
 def require_shared_catalog(config: LibraryConfig) -> None:

@@ -123,11 +123,18 @@ def plan_import_articles(
     media: str | None = None,
     include_unpublished: bool = False,
 ) -> Job:
-    """Each path (a file or a folder of them) is one piece."""
-    items = [os.path.abspath(os.fspath(p)) for p in paths]
+    """Each path is one piece of its article files (a folder's files are imported
+    together, so a text dump's photos can be found by the alt texts of its neighbours),
+    and each file counts once: done, or failed with its reason."""
+    from library.articles.imports import article_files
+
+    pieces = [[str(f) for f in article_files([os.path.abspath(os.fspath(p))])] for p in paths]
     params: dict[str, Any] = {
         "format": format,
         "media": os.path.abspath(media) if media else None,
         "include_unpublished": include_unpublished,
     }
-    return records.create(session, "import-articles", started_by, params, [[i] for i in items])
+    job = records.create(session, "import-articles", started_by, params, [p for p in pieces if p])
+    if not job.total:
+        records.finish(session, job)
+    return job

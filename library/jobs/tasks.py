@@ -290,9 +290,8 @@ def _record_outcomes(session: Session, job: Job, outcomes: list[FileOutcome]) ->
     """The job's result: photos added, and for an upload each file's fate. Whole pieces and
     pieces finished file by file after a lost delivery both come here, so both say the same."""
     result = dict(job.result or {})
-    result["ingested"] = int(result.get("ingested", 0)) + sum(
-        1 for o in outcomes if o.status == "ingested"
-    )
+    for status in ("ingested", "already_present"):  # what `photodesk ingest --json` says
+        result[status] = int(result.get(status, 0)) + sum(1 for o in outcomes if o.status == status)
     if job.kind == "upload":  # the page shows where each uploaded file went
         result["files"] = _upload_files(session, job, outcomes, dict(result.get("files") or {}))
     job.result = result
@@ -474,7 +473,10 @@ def import_articles_piece(database: Database, job_id: int, number: int, **_: Any
     )
 
     def count(session: Session) -> None:
-        failures = [(e["path"], e["error"]) for e in report.errors]
+        # The item names the file: its reason need not start with the file's name again.
+        failures = [
+            (e["path"], e["error"].removeprefix(f"{Path(e['path']).name}: ")) for e in report.errors
+        ]
         failed_paths = {path for path, _ in failures}
         done = sum(1 for item in items if item not in failed_paths)
         piece = _piece(session, job_id, number)

@@ -108,8 +108,9 @@ class HotFolders:
             return self._next_full_scan is not None
 
     def waiting(self) -> int:
-        """Files seen but not yet settled (a transfer in progress)."""
-        return len(self.settler)
+        """Files seen but not yet settled (a transfer in progress); an empty file that
+        stayed empty for the settle time is not waited for."""
+        return self.settler.unsettled()
 
     def resume(self) -> list[int]:
         """Jobs this library's hot folders queued and that never ended (the watcher

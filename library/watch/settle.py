@@ -65,5 +65,12 @@ class Settler:
             if seen.size > 0 and now - seen.since >= self.settle
         ]
 
+    def unsettled(self) -> int:
+        """Files still within their settle time. An empty file past it is not counted:
+        nothing is arriving, and a run that ingests what is there (--once) need not wait
+        for it."""
+        now = self.clock()
+        return sum(1 for seen in self._files.values() if now - seen.since < self.settle)
+
     def __len__(self) -> int:
         return len(self._files)

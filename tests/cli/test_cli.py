@@ -87,6 +87,17 @@ def test_a_sqlite_url_outside_the_library_is_the_catalog_everywhere(tmp_path: Pa
     assert CliRunner().invoke(cli, [*options, "info"]).exit_code == 0
 
 
+def test_a_mistyped_path_stops_ingest_before_anything(run: object, tmp_path: Path) -> None:
+    make_jpeg(tmp_path / "in" / "a.jpg", seed=1)
+    assert run("init").exit_code == 0  # type: ignore[operator]
+    for queue in ((), ("--queue",)):
+        result = run("ingest", str(tmp_path / "in"), str(tmp_path / "nope"), *queue)  # type: ignore[operator]
+        assert result.exit_code == 1
+        assert result.stderr == f"photodesk: error: {tmp_path / 'nope'}: no such file or folder\n"
+    assert json.loads(run("info", "--json").stdout)["assets"] == 0  # type: ignore[operator]
+    assert json.loads(run("jobs", "--json").stdout) == []  # type: ignore[operator]
+
+
 def test_info_show_ls(run: object, tmp_path: Path) -> None:
     make_jpeg(tmp_path / "in" / "a.jpg", seed=1)
     make_jpeg(tmp_path / "in" / "b.png".replace(".png", ".jpg"), seed=2)

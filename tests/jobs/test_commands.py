@@ -88,6 +88,30 @@ def test_a_broken_article_file_is_a_failure(run: Any, database: Database, tmp_pa
     assert job["failures"][0]["item"] == str(broken) and job["failures"][0]["reason"]
 
 
+def test_a_folder_of_articles_counts_each_file(
+    run: Any, database: Database, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in ("harbourcourier.wxr.xml", "tag-from-the-archive.txt"):
+        shutil.copy(ARTICLES / name, folder / name)
+    (folder / "cut-off.xml").write_text("<rss><channel><item>")
+    (folder / "notes.md").write_text("not an article file")
+    result = run("import-articles", str(folder), "--queue", "--json")
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert (data["state"], data["total"], data["done"], data["failed"]) == ("done", 3, 2, 1)
+    (failure,) = data["failures"]
+    assert failure["item"] == str(folder / "cut-off.xml")
+    assert failure["reason"] and not failure["reason"].startswith("cut-off.xml")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = json.loads(run("import-articles", str(empty), "--queue", "--json").stdout)
+    assert (nothing["state"], nothing["total"]) == ("done", 0)
+
+
 def test_report_queue(run: Any, database: Database, tmp_path: Path) -> None:
     run("import-articles", str(ARTICLES / "harbourcourier.wxr.xml"))
     reuse = tmp_path / "out" / "reuse.csv"

@@ -6,6 +6,7 @@ import contextlib
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from library.db.engine import Database
@@ -47,11 +48,13 @@ def test_a_queued_ingest_runs_here_and_counts(
     data = json.loads(result.stdout)
     assert (data["state"], data["total"], data["done"], data["failed"]) == ("done", 7, 6, 1)
     assert data["failures"][0]["item"].endswith("zz-broken.jpg")
-    assert data["result"] == {"skipped": 1, "ingested": 6}
+    assert data["result"] == {"skipped": 1, "ingested": 6, "already_present": 0}
     listed = json.loads(run("jobs", "--json").stdout)  # type: ignore[operator]
     assert [j["id"] for j in listed] == [data["id"]]
     shown = run("job", str(data["id"]))  # type: ignore[operator]
     assert "6 done, 1 failed of 7" in shown.stdout
+    again = json.loads(run("ingest", str(folder), "--queue", "--json").stdout)  # type: ignore[operator]
+    assert again["result"] == {"skipped": 1, "ingested": 0, "already_present": 6}
 
 
 def test_a_redelivered_piece_adds_nothing(database: Database, tmp_path: Path) -> None:
@@ -210,6 +213,27 @@ def test_a_broker_needs_postgresql(run: object, config: object, tmp_path: Path) 
     assert result.exit_code == 1
     assert "need a PostgreSQL catalog" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("foo://bar", "not a broker URL; use redis://"),
+        ("redis://:secret@127.0.0.1:6379/99x", "a Redis database is a number"),
+        ("redis://127.0.0.1:99999/0", "not a broker URL (Port out of range"),
+    ],
+)
+def test_a_broker_url_that_cannot_work_is_refused_before_any_job(
+    run: object, database: Database, tmp_path: Path, url: str, says: str
+) -> None:
+    make_jpeg(tmp_path / "in" / "one.jpg", seed=1)
+    for args in (("ingest", str(tmp_path / "in"), "--queue"), ("worker", "--broker-wait", "0")):
+        result = run("--broker", url, *args)  # type: ignore[operator]
+        assert result.exit_code == 1
+        assert says in result.stderr and "secret" not in result.stderr
+        assert result.stderr.strip().count("\n") == 0
+    with database.session_scope(write=False) as session:
+        assert records.recent(session) == []
 
 
 def test_verify_reports_photos_never_matched(database: Database, tmp_path: Path) -> None:

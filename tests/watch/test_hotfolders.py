@@ -101,9 +101,25 @@ def test_a_file_settles_after_it_stopped_changing(clock: Clock) -> None:
 def test_an_empty_file_waits(clock: Clock) -> None:
     settler = Settler(SETTLE, clock)
     settler.observe("/empty.jpg", 0, 1)
+    assert settler.unsettled() == 1  # just created: its bytes may be on their way
     clock.advance(60)
     assert settler.settled() == []
     assert len(settler) == 1
+    # Still watched, but not something a run of what is there (--once) waits for.
+    assert settler.unsettled() == 0
+
+
+def test_once_does_not_wait_for_an_empty_file(database: Database, drop: Path, clock: Clock) -> None:
+    folder = hot(database, drop, clock)
+    photo(drop / "w.jpg", 60)
+    (drop / "empty.jpg").touch()
+    assert folder.tick() == [] and folder.waiting() == 2
+    clock.advance(SETTLE)
+    (job_id,) = folder.tick()
+    assert job_of(database, job_id)["total"] == 1
+    assert folder.waiting() == 0
+    (drop / "empty.jpg").write_bytes(jpeg_bytes(seed=61))  # its bytes came after all
+    assert folder.tick() == [] and folder.waiting() == 1
 
 
 def test_a_file_still_being_written_is_never_ingested_half_written(
