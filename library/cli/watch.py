@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from library.cli.base import INTERRUPTS, Context, cli, default_user, pass_context
+from library.cli.base import INTERRUPTS, Context, UserError, cli, default_user, pass_context
 from library.jobs import broker, records
 from library.watch.folders import WatchOptions
 from library.watch.observing import watch as watch_folders
@@ -96,6 +96,7 @@ def watch(
             link=link,
             broker=ctx.broker_url,
             started_by=default_user(),
+            warn=lambda message: click.echo(f"warning: {message}", err=True),
         ),
     )
     stop = threading.Event()
@@ -121,3 +122,9 @@ def watch(
             watch_folders(hot, stop, polling=polling, once=once, on_jobs=report)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if hot.unsent:
+        raise UserError(
+            f"the broker did not take job{'s' if len(hot.unsent) > 1 else ''} "
+            f"{', '.join(map(str, hot.unsent))}: queued in the catalog, they are sent by "
+            "the next `photodesk watch`"
+        )

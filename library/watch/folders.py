@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from assets.imaging import looks_like_image
 from library.db.engine import Database, chunked
 from library.db.models import FINAL_JOB_STATES, AssetPath, Job, WatchedFile, utcnow
-from library.errors import InvalidValueError
+from library.errors import BrokerError, InvalidValueError
 from library.ingest.pipeline import SIDECAR_SUFFIXES, discover
 from library.jobs import plans, running
 from library.jobs.tasks import INGEST_BATCH
@@ -34,6 +34,9 @@ from library.watch.settle import Settled, Settler
 #: Seconds between full walks of the folders, a net under missed events (an inotify
 #: queue that overflowed, a network mount that sends none).
 FULL_SCAN_EVERY = 300.0
+#: Seconds between tries to send jobs the broker could not take (it restarts, the
+#: network is down): the watcher goes on noting arrivals meanwhile.
+RESEND_EVERY = 15.0
 
 
 @dataclass
@@ -47,7 +50,10 @@ class WatchOptions:
     broker: str | None = None
     started_by: str = "watch"
     full_scan_every: float = FULL_SCAN_EVERY
+    resend_every: float = RESEND_EVERY
     clock: Callable[[], float] = field(default=time.monotonic)
+    #: Told, in one line, when a job could not be sent to the broker and will be again.
+    warn: Callable[[str], None] = field(default=lambda message: None)
 
 
 class HotFolders:
@@ -71,6 +77,10 @@ class HotFolders:
         self._next_full_scan: float | None = None  # None: at the next tick
         #: Files known to be queued (or cataloged) as they are: not looked at again.
         self._done: dict[str, tuple[int, int]] = {}
+        #: Jobs queued in the catalog that the broker has not taken yet, oldest first,
+        #: and when to try again.
+        self._unsent: list[int] = []
+        self._resend_at = 0.0
 
     # What the observer reports (from its own thread) --------------------------------
 
@@ -87,6 +97,10 @@ class HotFolders:
 
     def tick(self) -> list[int]:
         """Look at what may have changed and queue what settled; the ids of new jobs."""
+        if self._unsent and self.options.clock() >= self._resend_at:
+            for job_id in list(self._unsent):
+                if not self._dispatch(job_id):
+                    break
         self._look()
         ready = self.settler.settled()
         if not ready:
@@ -98,7 +112,10 @@ class HotFolders:
         if not fresh:
             return []
         job_id = self._queue(fresh)
-        self._dispatch(job_id)
+        if self._unsent:  # the broker is away: in line behind the older ones
+            self._unsent.append(job_id)
+        else:
+            self._dispatch(job_id)
         return [job_id]
 
     @property
@@ -125,8 +142,16 @@ class HotFolders:
                 )
             )
         for job_id in unfinished:
-            self._dispatch(job_id)
+            if self._unsent:
+                self._unsent.append(job_id)
+            else:
+                self._dispatch(job_id)
         return unfinished
+
+    @property
+    def unsent(self) -> list[int]:
+        """Jobs queued here that the broker has not taken yet."""
+        return list(self._unsent)
 
     # The steps ----------------------------------------------------------------------
 
@@ -230,16 +255,32 @@ class HotFolders:
 
         return self.database.run_transaction(queue, what="queuing hot folder files")
 
-    def _dispatch(self, job_id: int) -> None:
-        # The observer's thread is running: decoding processes are not forked from here.
-        running.dispatch(
-            self.database,
-            job_id,
-            self.options.broker,
-            workers=self.options.workers,
-            start_method="forkserver",
-            resend_later=True,  # `resume` sends what a broker outage left queued
-        )
+    def _dispatch(self, job_id: int) -> bool:
+        """Run the job here, or send it to the workers; False when the broker could not
+        take it, which is tried again every `resend_every` seconds (and by `resume` after
+        a restart): a broker restarting does not stop the watcher."""
+        try:
+            # The observer's thread is running: decoding processes are not forked from here.
+            running.dispatch(
+                self.database,
+                job_id,
+                self.options.broker,
+                workers=self.options.workers,
+                start_method="forkserver",
+                resend_later=True,
+            )
+        except BrokerError as exc:
+            if job_id not in self._unsent:
+                self._unsent.append(job_id)
+            self._resend_at = self.options.clock() + self.options.resend_every
+            self.options.warn(
+                f"{exc}; job {job_id} stays queued and is sent again in "
+                f"{self.options.resend_every:g} s"
+            )
+            return False
+        if job_id in self._unsent:
+            self._unsent.remove(job_id)
+        return True
 
 
 def _watched(session: Session, paths: Iterable[str]) -> list[WatchedFile]:

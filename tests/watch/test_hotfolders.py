@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 
 from library.db.engine import Database
 from library.db.models import Asset, WatchedFile
-from library.errors import BrokerError, InvalidValueError
+from library.errors import InvalidValueError
 from library.ingest.pipeline import IngestOptions, IngestSession
 from library.jobs import records
-from library.watch.folders import HotFolders, WatchOptions
+from library.watch.folders import RESEND_EVERY, HotFolders, WatchOptions
 from library.watch.observing import start_observer, watch
 from library.watch.settle import Settler
 from tests.conftest import jpeg_bytes
@@ -230,19 +230,62 @@ def test_a_job_queued_before_a_stop_is_run_on_restart(
 ) -> None:
     """The broker was unreachable (here: refused, the catalog being SQLite or the
     port closed): the job and its files are recorded; the next watcher runs it."""
-    unreachable = hot(database, drop, clock, broker="redis://127.0.0.1:9/0")
+    warnings: list[str] = []
+    unreachable = hot(database, drop, clock, broker="redis://127.0.0.1:9/0", warn=warnings.append)
     photo(drop / "late.jpg", 30)
     unreachable.tick()
     clock.advance(SETTLE)
-    with pytest.raises(BrokerError):
-        unreachable.tick()
-    assert asset_count(database) == 0
+    (job_id,) = unreachable.tick()  # recorded, not sent; the watcher goes on
+    assert unreachable.unsent == [job_id] and asset_count(database) == 0
+    assert len(warnings) == 1 and f"job {job_id} stays queued" in warnings[0]
+    assert unreachable.tick() == [] and len(warnings) == 1  # not before resend_every
+    clock.advance(RESEND_EVERY)
+    unreachable.tick()
+    assert unreachable.unsent == [job_id] and len(warnings) == 2
     here = hot(database, drop, clock)
     (job_id,) = here.resume()
     assert job_of(database, job_id)["state"] == "done" and asset_count(database) == 1
     here.tick()
     clock.advance(SETTLE)
     assert here.tick() == []  # recorded as queued: not queued twice
+
+
+def test_jobs_the_broker_did_not_take_are_sent_in_order_when_it_is_back(
+    database: Database, drop: Path, clock: Clock
+) -> None:
+    folder = hot(database, drop, clock, broker="redis://127.0.0.1:9/0", warn=lambda _: None)
+    photo(drop / "first.jpg", 31)
+    folder.tick()
+    clock.advance(SETTLE)
+    (first,) = folder.tick()
+    folder.notice(str(photo(drop / "second.jpg", 32)))
+    folder.tick()
+    clock.advance(SETTLE)
+    (second,) = folder.tick()  # in line behind the first, not tried on its own
+    assert folder.unsent == [first, second]
+    folder.options.broker = None  # what the workers' side would do, run here
+    clock.advance(RESEND_EVERY)
+    folder.tick()
+    assert folder.unsent == []
+    assert [job_of(database, j)["state"] for j in (first, second)] == ["done", "done"]
+    assert asset_count(database) == 2
+
+
+def test_once_with_a_broker_away_says_what_stays_queued(
+    run: Any, database: Database, drop: Path, config: Any
+) -> None:
+    if config.is_sqlite:
+        pytest.skip("a broker needs a PostgreSQL catalog")
+    from tests.jobs.services import spare_port
+
+    photo(drop / "w.jpg", 33)
+    away = f"redis://127.0.0.1:{spare_port()}/0"
+    result = run("--broker", away, "watch", str(drop), "--once", "--settle", "0")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("photodesk: error: the broker did not take job ")
+    assert any(line.startswith("warning: ") and "cannot queue the job" in line for line in lines)
+    assert "Traceback" not in result.stderr and asset_count(database) == 0
 
 
 def test_a_missing_folder_is_refused(database: Database, tmp_path: Path) -> None:
