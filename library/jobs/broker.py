@@ -21,7 +21,13 @@ from typing import Any
 
 from library.config import LibraryConfig
 from library.db.engine import NEAR_DUPLICATES_LOCK, Database, one_writer_at_a_time
-from library.errors import BrokerError, JobCancelledError
+from library.errors import (
+    BrokerError,
+    DatabaseError,
+    JobCancelledError,
+    LibraryBusyError,
+    PhotodeskError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +162,13 @@ def run_piece_here(task: Any, job_id: int, number: int) -> None:
     except JobCancelledError:
         return
     except Exception as exc:
-        if task.request.retries < PIECE_RETRIES:
+        # Our own errors say what is wrong with the work itself (an output file that
+        # cannot be written, a bad parameter): a retry would fail alike. The database
+        # being away for longer than a transaction's own retries is worth waiting out.
+        settled = isinstance(exc, PhotodeskError) and not isinstance(
+            exc, (DatabaseError, LibraryBusyError)
+        )
+        if not settled and task.request.retries < PIECE_RETRIES:
             raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1))) from None
         with database.session_scope() as session:
             records.fail(session, job_id, f"piece {number}: {exc}".splitlines()[0])

@@ -191,3 +191,28 @@ def test_a_dropped_database_connection_is_retried(
     assert_cataloged_once(database, job_id, 16)
     with database.session_scope(write=False) as session:
         assert max(session.scalars(select(JobBatch.deliveries)).all()) == 1  # not redelivered
+
+
+def test_a_piece_that_cannot_succeed_fails_without_retries(
+    pg: tuple[LibraryConfig, Database], rabbitmq: str, tmp_path: Path
+) -> None:
+    """A report whose output cannot be written fails at its first run: waiting and
+    trying again (as for a database that went away) would fail alike."""
+    config, database = pg
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "credits.csv"
+    with workers(config, rabbitmq, tmp_path, 1):
+        started = subprocess.run(
+            [*cli_args(config, rabbitmq), "report", "credits", "-o", str(target), "--queue"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert started.returncode == 0, started.stderr
+        job_id = int(started.stdout.strip())
+        job = wait_for_job(database, job_id)
+    assert job.state == "failed" and job.error and "credits.csv" in job.error
+    with database.session_scope(write=False) as session:  # each retry is a delivery
+        piece = session.scalars(select(JobBatch).where(JobBatch.job_id == job_id)).one()
+        assert piece.deliveries == 1
