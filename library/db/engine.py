@@ -303,7 +303,9 @@ def open_library(config: LibraryConfig, create: bool = False) -> Database:
     try:
         revision = current_revision(database.engine)
     except OperationalError as exc:
-        raise DatabaseError(f"{_describe(config)}: cannot open catalog ({exc.orig})") from None
+        # libpq adds a hint on a line of its own ("Is the server running…"): one line here.
+        reason = "; ".join(line.strip() for line in str(exc.orig).splitlines() if line.strip())
+        raise DatabaseError(f"{_describe(config)}: cannot open catalog ({reason})") from None
     if revision is None:
         if config.is_sqlite:
             raise LibraryNotFoundError(

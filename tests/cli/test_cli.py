@@ -57,6 +57,18 @@ def test_a_database_url_of_another_kind_is_one_line(tmp_path: Path, url: str, sh
     assert not any(tmp_path.iterdir())
 
 
+def test_a_postgresql_server_that_refuses_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tests.jobs.services import spare_port
+
+    url = f"postgresql://postgres@127.0.0.1:{spare_port()}/photos"
+    result = CliRunner().invoke(cli, ["--library", str(tmp_path), "--database-url", url, "info"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("photodesk: error: ") and "cannot open catalog" in result.stderr
+    assert result.stderr.count("\n") == 1  # libpq's hint joins the line
+
+
 def test_missing_library_is_one_line(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
