@@ -75,3 +75,31 @@ def test_a_progress_bar_says_so_when_the_sign_in_ends(page: Any, site: Site) -> 
     assert link.inner_text() == "Sign in again"
     assert link.get_attribute("href") == f"/login?next=/jobs/{job_id}"
     assert page.locator("[data-job-refresh]").is_visible()
+
+
+def test_an_upload_over_the_limits_is_stopped_before_it_is_sent(
+    page: Any, site: Site, tmp_path: Path
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "/upload")
+    zone = page.locator("[data-dropzone]")
+    assert zone.get_attribute("data-max-bytes") == str(200 * 1024 * 1024)
+    assert zone.get_attribute("data-max-files") == "100"
+    warning = page.locator("[data-upload-too-big]")
+    many = [str(make_jpeg(tmp_path / f"m{n:03d}.jpg", (96, 72), seed=n)) for n in range(101)]
+    page.set_input_files("input[type=file]", many)
+    assert warning.is_visible()
+    assert warning.inner_text() == (
+        "You chose 101 files: at most 100 per upload. Send them in smaller groups."
+    )
+    page.click("button:has-text('Upload')")
+    assert page.url == site.url + "/upload"  # nothing was sent
+    # The size limit, made small here, so the test need not send 200 MB.
+    zone.evaluate("z => { z.dataset.maxBytes = '40000'; }")
+    big = [str(make_jpeg(tmp_path / f"b{n}.jpg", (640, 480), seed=n)) for n in range(3)]
+    page.set_input_files("input[type=file]", big)
+    assert "add up to" in warning.inner_text() and "at most 39 KB" in warning.inner_text()
+    page.click("button:has-text('Upload')")
+    assert page.url == site.url + "/upload"
+    page.set_input_files("input[type=file]", many[:2])  # within both limits
+    assert warning.is_hidden()

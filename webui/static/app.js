@@ -200,19 +200,56 @@
     document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
       var input = zone.querySelector("[data-file-input]");
       var list = document.querySelector("[data-file-list]");
+      var form = zone.closest("form");
+      var warning = form ? form.querySelector("[data-upload-too-big]") : null;
       if (!input) { return; }
-      function showFiles() {
-        if (!list) { return; }
-        list.textContent = "";
+      function sized(bytes) {
+        return bytes > 1048576
+          ? (bytes / 1048576).toFixed(1) + " MB"
+          : Math.max(1, Math.round(bytes / 1024)) + " KB";
+      }
+      // What the server would refuse, said before minutes of sending: past its size
+      // limit the server can only answer with a bare error page.
+      function tooMuch() {
+        var most = Number(zone.dataset.maxBytes || 0);
+        var count = Number(zone.dataset.maxFiles || 0);
+        var total = 0;
         Array.prototype.forEach.call(input.files, function (file) {
-          var item = document.createElement("li");
-          var size = file.size > 1048576
-            ? (file.size / 1048576).toFixed(1) + " MB"
-            : Math.max(1, Math.round(file.size / 1024)) + " KB";
-          item.textContent = file.name + " · " + size;
-          list.appendChild(item);
+          total += file.size + 1024; // each file's part headers
         });
+        if (count && input.files.length > count) {
+          return "You chose " + input.files.length + " files: at most " + count +
+            " per upload. Send them in smaller groups.";
+        }
+        if (most && total > most) {
+          return "These files add up to " + sized(total) + ": at most " + sized(most) +
+            " per upload. Send them in smaller groups.";
+        }
+        return "";
+      }
+      function showFiles() {
+        if (list) {
+          list.textContent = "";
+          Array.prototype.forEach.call(input.files, function (file) {
+            var item = document.createElement("li");
+            item.textContent = file.name + " · " + sized(file.size);
+            list.appendChild(item);
+          });
+        }
         zone.classList.toggle("has-files", input.files.length > 0);
+        if (warning) {
+          warning.textContent = tooMuch();
+          warning.hidden = !warning.textContent;
+        }
+      }
+      if (form) {
+        form.addEventListener("submit", function (event) {
+          if (tooMuch()) {
+            event.preventDefault();
+            showFiles();
+            if (warning) { warning.focus(); }
+          }
+        });
       }
       ["dragenter", "dragover"].forEach(function (name) {
         zone.addEventListener(name, function (event) {
