@@ -103,3 +103,36 @@ def test_an_upload_over_the_limits_is_stopped_before_it_is_sent(
     assert page.url == site.url + "/upload"
     page.set_input_files("input[type=file]", many[:2])  # within both limits
     assert warning.is_hidden()
+
+
+def test_the_jobs_list_follows_its_running_jobs(page: Any, site: Site) -> None:
+    from library.jobs import records
+    from tests.webui.webutil import add_user
+
+    add_user(site.database, "ada", "admin")
+    with site.database.session_scope() as session:
+        job_id = records.create(session, "writeback", "ana", {}, [[1, 2]]).id
+    sign_in(page, site, "ada")
+    page.goto(site.url + "/jobs")
+    row = page.locator(f"tr[data-url='/api/jobs/{job_id}']")
+    assert row.locator("[data-job-counts]").inner_text() == "0 done of 2"
+    with site.database.session_scope() as session:  # a worker elsewhere gets going
+        records.start(session, job_id)
+        records.advance(session, job_id, done=1)
+    page.wait_for_function(
+        "id => document.querySelector(`tr[data-url='/api/jobs/${id}'] [data-job-counts]`)"
+        ".textContent === '1 done of 2'",
+        arg=job_id,
+        timeout=30_000,
+    )
+    assert row.locator("[data-job-state]").inner_text() == "running"
+    with site.database.session_scope() as session:
+        records.advance(session, job_id, failures=[("photo 2", "the stored original is missing")])
+    page.wait_for_function(
+        "id => document.querySelector(`tr[data-url='/api/jobs/${id}'] [data-job-state]`)"
+        ".textContent === 'done'",
+        arg=job_id,
+        timeout=30_000,
+    )
+    assert row.locator("[data-job-counts]").inner_text() == "1 done, 1 failed of 2"
+    assert page.url == site.url + "/jobs"  # followed in place, not reloaded

@@ -18,6 +18,7 @@
     var state = box.querySelector("[data-job-state]");
     var text = box.querySelector("[data-job-counts]");
     var refresh = box.querySelector("[data-job-refresh]");
+    var every = Number(box.dataset.every) || EVERY;
     if (refresh) {
       refresh.hidden = true;
     }
@@ -32,6 +33,9 @@
     function lost(message, link, linkText) {
       // Asking again would get the same answer: say why the bar stopped, and stop.
       var note = box.querySelector("[data-job-lost]");
+      if (!note) {
+        return; // a row of the jobs list: it stays as it was last seen
+      }
       note.textContent = message + " ";
       if (link) {
         var a = document.createElement("a");
@@ -66,16 +70,16 @@
           }
           show(job);
           if (FINAL.indexOf(job.state) < 0) {
-            window.setTimeout(look, EVERY);
+            window.setTimeout(look, every);
           } else if (box.hasAttribute("data-reload")) {
             window.location.reload();
           }
         })
         .catch(function () {
-          window.setTimeout(look, EVERY * 4); // a server restarting: keep asking, slower
+          window.setTimeout(look, every * 4); // a server restarting: keep asking, slower
         });
     }
-    window.setTimeout(look, EVERY / 2);
+    window.setTimeout(look, every / 2);
   }
 
   document.querySelectorAll("[data-job-progress]").forEach(followJobProgress);
