@@ -105,6 +105,16 @@ def test_an_upload_over_the_limits_is_stopped_before_it_is_sent(
     assert warning.is_hidden()
 
 
+def row_shows(page: Any, job_id: int, part: str, text: str) -> None:
+    """Wait until the jobs list's row of this job shows ``text`` in its ``part``."""
+    page.wait_for_function(
+        "([id, part, text]) => document.querySelector("
+        "`tr[data-url='/api/jobs/${id}'] [data-job-${part}]`).textContent === text",
+        arg=[job_id, part, text],
+        timeout=30_000,
+    )
+
+
 def test_the_jobs_list_follows_its_running_jobs(page: Any, site: Site) -> None:
     from library.jobs import records
     from tests.webui.webutil import add_user
@@ -119,20 +129,10 @@ def test_the_jobs_list_follows_its_running_jobs(page: Any, site: Site) -> None:
     with site.database.session_scope() as session:  # a worker elsewhere gets going
         records.start(session, job_id)
         records.advance(session, job_id, done=1)
-    page.wait_for_function(
-        "id => document.querySelector(`tr[data-url='/api/jobs/${id}'] [data-job-counts]`)"
-        ".textContent === '1 done of 2'",
-        arg=job_id,
-        timeout=30_000,
-    )
+    row_shows(page, job_id, "counts", "1 done of 2")
     assert row.locator("[data-job-state]").inner_text() == "running"
     with site.database.session_scope() as session:
         records.advance(session, job_id, failures=[("photo 2", "the stored original is missing")])
-    page.wait_for_function(
-        "id => document.querySelector(`tr[data-url='/api/jobs/${id}'] [data-job-state]`)"
-        ".textContent === 'done'",
-        arg=job_id,
-        timeout=30_000,
-    )
+    row_shows(page, job_id, "state", "done")
     assert row.locator("[data-job-counts]").inner_text() == "1 done, 1 failed of 2"
     assert page.url == site.url + "/jobs"  # followed in place, not reloaded
