@@ -156,10 +156,7 @@ def report_reuse(
     link = photo_links(base_url) if base_url else None
     data = exports.render_reuse(found, fmt, link)
     if output:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise UserError(f"{output}: cannot write ({exc.strerror})") from None
+        exports.save(output, data)
         click.echo(
             f"{len(found.reports)} reused photos, {len(found.rows)} findings written to {output}"
         )
@@ -238,10 +235,7 @@ def report_credits(
         if output is None:
             click.echo(data, nl=False)
             return
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise UserError(f"{output}: cannot write ({exc.strerror})") from None
+        exports.save(output, data)
         click.echo(f"{len(counts)} credits written to {output}")
         return
     width = max([len(c.credit) for c in counts] + [6])

@@ -107,7 +107,7 @@ def watch(
             for job_id in job_ids:
                 job = records.get(session, job_id)
                 click.echo(
-                    f"job {job.id}: {job.total} photos, {job.state} "
+                    f"job {job.id}: {job.total} photo{'' if job.total == 1 else 's'}, {job.state} "
                     f"({job.done} done, {job.failed} failed)"
                 )
 
@@ -123,8 +123,10 @@ def watch(
     finally:
         signal.signal(signal.SIGTERM, previous)
     if hot.unsent:
+        many = len(hot.unsent) > 1
         raise UserError(
-            f"the broker did not take job{'s' if len(hot.unsent) > 1 else ''} "
-            f"{', '.join(map(str, hot.unsent))}: queued in the catalog, they are sent by "
-            "the next `photodesk watch`"
+            f"the broker did not take job{'s' if many else ''} "
+            f"{', '.join(map(str, hot.unsent))}: {'they stay' if many else 'it stays'} "
+            "queued in the catalog, and the next `photodesk watch` sends "
+            f"{'them' if many else 'it'}"
         )

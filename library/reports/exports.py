@@ -46,12 +46,20 @@ def write_report(
         link = links(base_url) if links and base_url else None
         data = render_reuse(found, fmt, link)
         summary = {"photos": len(found.reports), "findings": len(found.rows)}
+    save(output, data)
+    return summary
+
+
+def save(output: Path, data: bytes) -> None:
+    """Write a report file, making its folder; StoreError, in one line, when it cannot be."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(data)
     except OSError as exc:
-        raise StoreError(f"{output}: cannot write ({exc.strerror})") from None
-    return summary
+        # mkdir says "File exists" when a file stands where a folder should be.
+        blocking = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is not a folder" if blocking else exc.strerror
+        raise StoreError(f"{output}: cannot write ({reason})") from None
 
 
 def render_reuse(found: findings.Export, fmt: str, link: LinkBuilder | None) -> bytes:

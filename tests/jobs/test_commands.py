@@ -112,6 +112,19 @@ def test_a_folder_of_articles_counts_each_file(
     assert (nothing["state"], nothing["total"]) == ("done", 0)
 
 
+def test_a_report_under_a_file_says_which_is_not_a_folder(
+    run: Any, database: Database, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "sub" / "credits.csv"
+    for queue in ((), ("--queue",)):
+        result = run("report", "credits", "--format", "csv", "-o", str(target), *queue)
+        assert result.exit_code != 0
+        assert f"{target}: cannot write ({tmp_path / 'a-file'} is not a folder)" in (
+            result.stderr + result.stdout
+        )
+
+
 def test_report_queue(run: Any, database: Database, tmp_path: Path) -> None:
     run("import-articles", str(ARTICLES / "harbourcourier.wxr.xml"))
     reuse = tmp_path / "out" / "reuse.csv"
