@@ -15,6 +15,14 @@ Every timed query's result is compared with a brute-force scan of the same layer
 the first queries; the run stops if they differ.
 
     .venv/bin/python benchmarks/saved_index.py --counts 1000000 10000000 --folder /tmp/si
+
+With ``--growth START END`` it measures instead how the index keeps up with a library
+that grows by hot-folder jobs: a layer of START photos, then appends of 200 photos
+(`APPEND_AT`) up to END, each followed by the folds the library's policy asks for
+(`saved_index.fold_plan`), against the policy before it (every later layer folded
+into one once there were more than `MAX_LAYERS`), in the same run:
+
+    .venv/bin/python benchmarks/saved_index.py --growth 10000 60000 --folder /tmp/si
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -103,12 +112,71 @@ def time_layer(
     return statistics.median(samples), samples[int(len(samples) * 0.95)], hits // runs
 
 
+def fold_all_later(sizes: list[int]) -> int:
+    """The policy before `fold_plan`: every layer after the first, once there are too many."""
+    return len(sizes) - 1 if len(sizes) > saved_index.MAX_LAYERS else 0
+
+
+def grow(folder: Path, start: int, end: int, plan: Any) -> tuple[float, float, int, list[int]]:
+    """Seconds in all, seconds folding, photos written by folds, and the layers at the end."""
+    rng = np.random.default_rng(5)
+    names = stored_signals()
+
+    def tables(first: int, count: int):  # type: ignore[no-untyped-def]
+        ids = np.arange(first, first + count, dtype=np.int64)
+        for name in names:
+            yield name, ids, rng.integers(0, 1 << 63, size=count, dtype=np.int64)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    layers = [saved_index._write_layer(folder, tables(1, start), start)]
+    folding, written, next_id = 0.0, 0, start + 1
+    while next_id <= end:
+        step = min(saved_index.APPEND_AT, end + 1 - next_id)
+        layers.append(saved_index._write_layer(folder, tables(next_id, step), step))
+        next_id += step
+        count = plan([int(layer["photos"]) for layer in layers])
+        if count:
+            fold_began = time.perf_counter()
+            folded = saved_index._fold(folder, layers[-count:])
+            folding += time.perf_counter() - fold_began
+            written += int(folded["photos"])
+            for layer in layers[-count:]:
+                (folder / layer["file"]).unlink()
+            layers = [*layers[:-count], folded]
+    took = time.perf_counter() - began
+    shutil.rmtree(folder)
+    return took, folding, written, [int(layer["photos"]) for layer in layers]
+
+
+def growth(folder: Path, start: int, end: int) -> None:
+    print(f"from {start:,} to {end:,} photos in appends of {saved_index.APPEND_AT}")
+    results = {}
+    for label, plan in (("before: all later layers", fold_all_later), ("now: fold_plan", None)):
+        took, folding, written, sizes = grow(
+            folder / "growth", start, end, plan or saved_index.fold_plan
+        )
+        results[label] = folding
+        print(
+            f"  {label:<26} {took:7.1f} s in all, folds {folding:7.1f} s, "
+            f"{written:>11,} photos rewritten ({written / end:.1f}x the library), "
+            f"layers at the end {sizes}",
+            flush=True,
+        )
+    before, now = results.values()
+    print(f"  folds: {before / now:.1f}x less time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--folder", type=Path, required=True, help="scratch space (GBs)")
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--growth", type=int, nargs=2, metavar=("START", "END"))
     args = parser.parse_args()
+    if args.growth:
+        growth(args.folder, *args.growth)
+        return
     rng = np.random.default_rng(11)
     asked = queries(rng, 20)
     print(f"{'photos':>11} {'layout':<26} {'size':>9} {'median':>9} {'p95':>9} {'found':>6}")

@@ -105,9 +105,10 @@ def dupes_rescan(ctx: Context, queue: bool, wait: bool) -> None:
 def dupes_index(ctx: Context, rebuild: bool) -> None:
     """Save the duplicate signals beside the library, so `check` answers in milliseconds.
 
-    Without it, `photodesk check` asks the catalog's indexes (about 0.2 s a file at a
-    million photos). Once saved, check, ingest and rescans keep it current; run
-    this again to fold its layers into one, or with --rebuild after a restore.
+    Without it, `photodesk check` asks the catalog's indexes (about 0.2 s a file,
+    whatever the library's size). Ingest and rescans save it by themselves from 1,000
+    photos; once saved, check, ingest and rescans keep it current. Run this with
+    --rebuild after an upgrade that changes the signals.
 
     \b
     Example:

@@ -80,14 +80,24 @@ THREE_PARTS_FROM = 4_000_000
 #: (each check reads their signals from the catalog into a small index).
 APPEND_AT = 200
 #: An ingest or a rescan builds a saved index for a library of this many photos or
-#: more (5 s at 50,000 photos, 90 s at a million), so that `check` and the next ingest
-#: are fast without anyone having heard of `photodesk dupes index`.
-BUILD_FROM = 50_000
+#: more (0.1 s at 1,000 photos, 5 s at 50,000, 90 s at a million), so that `check` and the
+#: next ingest are fast without anyone having heard of `photodesk dupes index`. Without
+#: one, a check asks the catalog some 64,000 index probes whatever its size (about
+#: 250 ms on PostgreSQL) and every ingest run loads every stored signal (1.2 s at 20,000
+#: photos), which a hot folder's jobs each paid; benchmarks/README.md, "Saved index from
+#: 1,000 photos".
+BUILD_FROM = 1_000
 #: More photos changed since the layers than this, and the catalog's indexes (check)
 #: or a loaded `SignalIndex` (ingest) answer instead.
 MAX_CHANGED = 20_000
-#: Layers after the first one are folded into one when there are more than this.
+#: The newest layers are folded into one when there are more than this, or when the
+#: newest holds at least `FOLD_SHARE` of the photos of the layer before it. Layers then
+#: grow geometrically, as in a log-structured merge, and a photo is rewritten about
+#: log2(N / APPEND_AT) times while a library grows to N photos. Folding every later layer
+#: into one at each fold, as before, rewrote every photo added since the build each time:
+#: hundreds of times the library for one that grew by hot-folder jobs (`fold_plan`).
 MAX_LAYERS = 6
+FOLD_SHARE = 0.5
 #: Signals read from the catalog at a time when building: 10^7 photos × 8 signals of
 #: COPY output is about 3 GB.
 SIGNALS_PER_READ = 8
@@ -577,18 +587,40 @@ def _fold(folder: Path, layers: list[dict[str, Any]]) -> dict[str, Any]:
     """The given layers as one, each photo's values from the newest layer holding it."""
     opened = [_open_layer(folder, entry) for entry in layers]
     names = sorted({n for entry in layers for n in entry["arrays"]})
-    every = [layer.signal(name)[0] for layer in opened for name in names]
-    photos = len(np.unique(np.concatenate(every))) if every else 0
+    # The layout is chosen from the manifest's counts, an upper bound (a photo in two layers
+    # counts twice), not by reading every id of every signal first: gigabytes once the
+    # first layer is folded in at millions of photos. The entry then gets the true count.
+    estimate = max((sum(int(e["arrays"].get(n, 0)) for e in layers) for n in names), default=0)
+    seen = np.zeros(0, dtype=bool)  # by photo id (ids fit in 32 bits: `_write_layer`)
 
     def tables() -> Iterator[tuple[str, IdArray, IdArray]]:
+        nonlocal seen
         for name in names:
             pieces = [layer.signal(name) for layer in reversed(opened)]  # newest first
             ids = np.concatenate([p[0] for p in pieces])
             values = np.concatenate([p[1] for p in pieces])
             _, first = np.unique(ids, return_index=True)  # the newest occurrence of each id
+            if len(ids) and int(ids.max()) >= len(seen):
+                seen = np.concatenate([seen, np.zeros(int(ids.max()) + 1 - len(seen), bool)])
+            seen[ids] = True
             yield name, ids[first], values[first].view(np.int64)
 
-    return _write_layer(folder, tables(), photos)
+    entry = _write_layer(folder, tables(), estimate)
+    return {**entry, "photos": int(seen.sum())}
+
+
+def fold_plan(sizes: Sequence[int]) -> int:
+    """How many of the newest layers (``sizes``: their photos, oldest first) to fold into
+    one: 0, or 2 and more. The fold takes in older layers while the result would still
+    hold `FOLD_SHARE` of the next older one, or while there would be too many layers;
+    the first layer is taken in too once the rest have grown to half of it."""
+    count, photos = 1, sizes[-1] if sizes else 0
+    while count < len(sizes) and (
+        len(sizes) - count + 1 > MAX_LAYERS or photos >= FOLD_SHARE * sizes[-count - 1]
+    ):
+        photos += sizes[-count - 1]
+        count += 1
+    return count if count > 1 else 0
 
 
 def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
@@ -616,8 +648,9 @@ def update(session: Session, root: Path, rebuild: bool = False) -> UpdateResult:
                     tables = _as_tables(signals_of(session, changed))
                     layers.append(_write_layer(folder, tables, len(changed)))
                     action = "appended"
-                if len(layers) > MAX_LAYERS:
-                    layers = [layers[0], _fold(folder, layers[1:])]
+                folded = fold_plan([int(layer["photos"]) for layer in layers])
+                if folded:
+                    layers = [*layers[:-folded], _fold(folder, layers[-folded:])]
                     action = "folded"
             manifest = {
                 "format": FORMAT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from itertools import product
+from itertools import pairwise, product
 from pathlib import Path
 from typing import Any
 
@@ -140,27 +140,65 @@ def test_saved_index_equals_the_catalog_before_and_after_changes(database: Datab
     assert refreshed in {asset_id for asset_id, _, _ in rows}
     _compare(database, queries)
 
-    # Appending a layer leaves nothing to read from the catalog but the backlog.
+    # Appending a layer leaves nothing to read from the catalog but the backlog. Half as
+    # many photos as the first layer: the two are folded into one.
     appended = _update(database)
-    assert (appended.action, appended.layers, appended.photos) == ("appended", 2, 31)
+    assert (appended.action, appended.layers, appended.photos) == ("folded", 1, 31)
     assert _compare(database, queries)[1] == 15
     assert _update(database).action == "appended"  # the backlog is always read again
     assert _compare(database, queries)[1] == 15
 
 
-def test_many_layers_fold_into_one(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_layers_fold_as_the_library_grows(database: Database) -> None:
+    """Each update appends the photos changed since; the newest layers fold into one once
+    they hold half the photos of the layer before them, the first layer included."""
     rng = random.Random(CENTRES_SEED + 1)
     centres = _centres(rng)
     add_photos(database, rng, centres, 20, matched=True)
     queries = queries_near(rng, centres)
     _update(database)
-    for _ in range(saved_index.MAX_LAYERS):
+    folder = database.config.root / saved_index.FOLDER
+    steps = []
+    for _ in range(8):
         add_photos(database, rng, centres, 4, matched=True)
         result = _update(database)
-    assert (result.action, result.layers) == ("folded", 2)
-    files = list((database.config.root / saved_index.FOLDER).glob("layer-*.bin"))
-    assert len(files) == 2  # the folded layers' files are gone
-    assert _compare(database, queries)[1] == 0
+        manifest = json.loads((folder / saved_index.MANIFEST).read_text())
+        steps.append((result.action, [layer["photos"] for layer in manifest["layers"]]))
+        # The folded layers' files are gone; every layer in the manifest is there.
+        files = sorted(path.name for path in folder.glob("layer-*.bin"))
+        assert files == sorted(layer["file"] for layer in manifest["layers"])
+        assert _compare(database, queries)[1] == 0
+    assert steps == [
+        ("appended", [20, 4]),
+        ("folded", [20, 8]),
+        ("folded", [32]),
+        ("appended", [32, 4]),
+        ("folded", [32, 8]),
+        ("folded", [32, 12]),
+        ("appended", [32, 12, 4]),
+        ("folded", [52]),
+    ]
+
+
+def test_a_growing_library_rewrites_each_photo_a_few_times() -> None:
+    """From 1,000 photos to 400,000 in appends of 200 (a hot folder's jobs): layers stay
+    few and each at least twice the next newer one, and the folds write each photo a
+    handful of times. Folding every later layer into one, as before, wrote 200 times the
+    library."""
+    sizes, written = [1_000], 0
+    while sum(sizes) < 400_000:
+        sizes.append(200)
+        folded = saved_index.fold_plan(sizes)
+        if folded:
+            written += sum(sizes[-folded:])
+            sizes = [*sizes[:-folded], sum(sizes[-folded:])]
+        assert len(sizes) <= saved_index.MAX_LAYERS
+        assert all(newer < older * saved_index.FOLD_SHARE for older, newer in pairwise(sizes))
+    assert written < 15 * sum(sizes)
+    assert saved_index.fold_plan([100]) == 0 and saved_index.fold_plan([]) == 0
+    # Too many layers fold even when each is small against the one before.
+    many = [4**power for power in range(saved_index.MAX_LAYERS + 1, 0, -1)]
+    assert saved_index.fold_plan(many) == 2
 
 
 def test_an_index_that_does_not_fit_is_not_read(database: Database) -> None:
@@ -282,6 +320,7 @@ def test_kept_current_after_many_changes_and_skipped_when_far_behind(
     shutil.rmtree(database.config.root / saved_index.FOLDER)
     _update(database)
     monkeypatch.setattr(saved_index, "APPEND_AT", 5)
+    monkeypatch.setattr(saved_index, "FOLD_SHARE", 1.0)  # five new photos stay a layer
     add_photos(database, rng, centres, 4, matched=True)
     assert saved_index.keep_current(database) is None  # too few changed to bother
     add_photos(database, rng, centres, 1, matched=True)
