@@ -26,13 +26,21 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 
 def waitress_settings(app: Flask) -> dict[str, Any]:
-    """What waitress is given besides the address: the body limit and our name.
+    """What waitress is given besides the address: the body limit, the proxy headers'
+    fate and our name.
 
     waitress refuses a body larger than the upload limit from its
     Content-Length (or as soon as a chunked body passes it) before reading it,
     so an oversized upload costs neither the transfer nor a spooled temp file.
+    It also strips X-Forwarded-* from every request unless told otherwise; behind
+    a proxy they must reach the app, whose ProxyFix believes the proxy's own entry
+    only (the client addresses the sign-in limit counts, HTTPS for HSTS).
     """
-    return {"max_request_body_size": app.config["MAX_CONTENT_LENGTH"], "ident": "photodesk"}
+    return {
+        "max_request_body_size": app.config["MAX_CONTENT_LENGTH"],
+        "clear_untrusted_proxy_headers": not app.config["BEHIND_PROXY"],
+        "ident": "photodesk",
+    }
 
 
 def freeze_startup_objects() -> None:

@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import waitress.server
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -31,6 +36,7 @@ from tests.webui.webutil import (
     sign_in,
     signed_in,
 )
+from webui.server import waitress_settings
 
 COOKIE = "photodesk_session"
 
@@ -223,6 +229,64 @@ def test_behind_proxy_cookies_are_secure_with_hsts_and_real_addresses(
         with database.session_scope(write=False) as session:
             assert session.scalars(select(WebSession)).one().address == "198.51.100.7"
     finally:
+        app.extensions["photodesk"].database.dispose()
+
+
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_waitress_passes_the_proxy_headers_only_behind_a_proxy(
+    config: LibraryConfig, database: Database, behind_proxy: bool
+) -> None:
+    """Through the server `photodesk serve` runs: waitress strips X-Forwarded-* unless
+    told not to, and then HSTS and the sign-in limit's addresses were lost."""
+    app = make_app(config, BEHIND_PROXY=behind_proxy, LOGIN_RATE_LIMIT=2)
+    server = waitress.server.create_server(
+        app, host="127.0.0.1", port=0, threads=2, **waitress_settings(app)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any) -> None:
+            return None
+
+    no_redirects = urllib.request.build_opener(NoRedirects)
+    cookies: dict[str, str] = {}
+
+    def send(address: str, form: dict[str, str] | None = None) -> tuple[int, Any, str]:
+        """One request; cookies are kept by hand, as a browser on HTTPS would keep the
+        Secure ones (urllib's jar would not send them over this test's plain HTTP)."""
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        headers = _proxied(address)
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        request = urllib.request.Request(f"{base}/login", data=data, headers=headers)
+        try:
+            with no_redirects.open(request, timeout=30) as response:
+                status, answer, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, answer, body = error.code, error.headers, b""
+        for cookie in answer.get_all("Set-Cookie") or []:
+            name, value = cookie.split(";", 1)[0].split("=", 1)
+            cookies[name] = value
+        return status, answer, body.decode()
+
+    try:
+        add_user(database, "ana", "viewer")
+        status, headers, page = send("203.0.113.5")
+        assert status == 200
+        assert ("Strict-Transport-Security" in headers) == behind_proxy
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token
+        form = {"name": "ana", "password": "wrong-password", "csrf_token": token.group(1)}
+        assert [send("203.0.113.5", form)[0] for _ in range(2)] == [401, 401]
+        # Another client behind the proxy is not locked out; without a proxy the
+        # forwarded address is not believed, so it is the same client.
+        status, _, _ = send("198.51.100.7", {**form, "password": PASSWORD})
+        assert status == (303 if behind_proxy else 429)
+    finally:
+        server.close()
+        thread.join(10)
         app.extensions["photodesk"].database.dispose()
 
 
