@@ -193,7 +193,10 @@ def report_resolve(
 @click.option("--since", type=DateType(), help="Only articles published on or after DATE.")
 @click.option("--until", type=DateType(), help="Only articles published before DATE.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv"]),
+    help="[default: table, or csv with -o]",
 )
 @click.option(
     "-o",
@@ -207,7 +210,7 @@ def report_credits(
     ctx: Context,
     since: Any,
     until: Any,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     queue: bool,
     wait: bool,
@@ -219,12 +222,13 @@ def report_credits(
     \b
     Example:
         photodesk report credits --since 2024-01-01 --until 2024-07-01
-        photodesk report credits --format csv -o credits.csv
+        photodesk report credits -o credits.csv
         photodesk report credits --since 2024-01-01 -o /shared/credits.csv --queue --wait
     """
     check_queue_options(queue, wait)
-    if output is not None and fmt != "csv" and not queue:
-        raise UserError("-o writes the CSV: add --format csv")
+    if output is not None and fmt == "table":
+        raise UserError("-o writes the CSV: leave out --format table, or use --format csv")
+    fmt = fmt or ("csv" if output is not None else "table")
     if queue:
         _queue_report(ctx, "credits", "csv", output, wait, since=since, until=until)
         return

@@ -74,7 +74,14 @@ def run_here(
         )
         return
     for number in numbers:
-        tasks.run_piece(database, job_id, number)
+        try:
+            tasks.run_piece(database, job_id, number)
+        except Exception as exc:
+            # As on a worker: the job fails with the reason, not left running for ever.
+            with database.session_scope() as session:
+                records.fail(session, job_id, f"piece {number}: {exc}".splitlines()[0])
+            tasks.tidy(database, job_id)
+            raise
 
 
 class _Background:

@@ -123,6 +123,12 @@ def test_a_report_under_a_file_says_which_is_not_a_folder(
         assert f"{target}: cannot write ({tmp_path / 'a-file'} is not a folder)" in (
             result.stderr + result.stdout
         )
+    # The queued one ran here (no broker) and failed its job with the reason, as a
+    # worker does; it was left running for ever.
+    with database.session_scope(write=False) as session:
+        (job, *_) = records.recent(session)
+        assert (job.kind, job.state) == ("report", "failed")
+        assert job.error and "is not a folder" in job.error
 
 
 def test_report_queue(run: Any, database: Database, tmp_path: Path) -> None:
@@ -138,6 +144,10 @@ def test_report_queue(run: Any, database: Database, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(credits_file.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][0] == "credit" and len(rows) > 1
+    # -o means CSV, queued or not.
+    credits_here = tmp_path / "credits-here.csv"
+    assert run("report", "credits", "-o", str(credits_here)).exit_code == 0
+    assert credits_here.read_bytes() == credits_file.read_bytes()
     with database.session_scope(write=False) as session:
         (newest, _) = records.recent(session)
         assert newest.result["output"] == str(credits_file.resolve())
@@ -149,7 +159,8 @@ def test_report_queue(run: Any, database: Database, tmp_path: Path) -> None:
         (("reindex", "--wait"), "--wait follows a job"),
         (("report", "credits", "--queue"), "give -o FILE"),
         (("report", "reuse", "-o", "x.csv", "--severity", "high", "--queue"), "--since only"),
-        (("report", "credits", "--format", "table", "-o", "x.csv"), "add --format csv"),
+        (("report", "credits", "--format", "table", "-o", "x.csv"), "use --format csv"),
+        (("report", "credits", "--format", "table", "-o", "x.csv", "--queue"), "use --format csv"),
     ],
 )
 def test_queue_option_mistakes(
