@@ -22,7 +22,7 @@ from library.cli.base import (
     keep_index_current,
     pass_context,
 )
-from library.cli.jobs import report_dispatched
+from library.cli.jobs import announced, report_dispatched
 from library.ingest.pipeline import FileOutcome, IngestOptions, IngestSession
 from library.jobs import broker, plans, records, running
 
@@ -146,15 +146,11 @@ def _queue(
             batch_size=piece_size,
         )
         job_id, total, pieces = job.id, job.total, len(records.batch_numbers(session, job.id))
-    where = "on the workers" if ctx.broker_url else "here"
-    if not as_json:
-        click.echo(
-            f"job {job_id}: {total} photo{'' if total == 1 else 's'} in {pieces} "
-            f"piece{'' if pieces == 1 else 's'}, running {where}",
-            err=True,
-        )
-        click.echo(job_id)
-    with _progress(enabled=not as_json and not ctx.broker_url and sys.stderr.isatty()) as observer:
+    what = f"{total} photo{'' if total == 1 else 's'} in {pieces} piece{'' if pieces == 1 else 's'}"
+    with (
+        announced(ctx, job_id, what, quiet=as_json),
+        _progress(enabled=not as_json and not ctx.broker_url and sys.stderr.isatty()) as observer,
+    ):
         running.dispatch(database, job_id, ctx.broker_url, workers=workers, observer=observer)
     report_dispatched(ctx, job_id, wait=wait, as_json=as_json)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -125,7 +126,10 @@ def job_cancel(ctx: Context, job_id: int) -> None:
     """
     with ctx.session(write=True) as session:
         job = records.cancel(session, job_id)
-        click.echo(f"job {job.id} cancelled ({job.done + job.failed} of {job.total} were done)")
+        click.echo(
+            f"job {job.id} cancelled ({job.done} done, {job.failed} failed of {job.total}; "
+            "the rest were dropped)"
+        )
 
 
 def queue_options(command: Any) -> Any:
@@ -161,12 +165,27 @@ def run_job(
     with database.session_scope() as session:
         job = plan(session)
         job_id, kind, total = job.id, job.kind, job.total
-    if not as_json:
-        where = "on the workers" if ctx.broker_url else "here"
-        click.echo(f"job {job_id}: {kind}, {total} to do, running {where}", err=True)
-        click.echo(job_id)
-    running.dispatch(database, job_id, ctx.broker_url)
+    with announced(ctx, job_id, f"{kind}, {total} to do", quiet=as_json):
+        running.dispatch(database, job_id, ctx.broker_url)
     report_dispatched(ctx, job_id, wait=wait, as_json=as_json)
+
+
+@contextmanager
+def announced(ctx: Context, job_id: int, what: str, *, quiet: bool = False) -> Iterator[None]:
+    """Name the job (and print its id) around sending or running it: before a run here,
+    which takes a while, but after the broker took it, so a broker that is away gives
+    only its error, not a job said to be on the workers."""
+    if quiet:
+        yield
+        return
+    if not ctx.broker_url:
+        click.echo(f"job {job_id}: {what}, running here", err=True)
+        click.echo(job_id)
+        yield
+        return
+    yield
+    click.echo(f"job {job_id}: {what}, queued for the workers", err=True)
+    click.echo(job_id)
 
 
 def report_dispatched(ctx: Context, job_id: int, *, wait: bool, as_json: bool) -> None:
@@ -287,9 +306,19 @@ def worker(
     broker.require_shared_catalog(ctx.config)
     database = ctx.database()
     chosen = [q.strip() for q in queues.split(",") if q.strip()]
-    click.echo(
-        f"photodesk worker on {broker.redact(url)} ({', '.join(chosen)}); Ctrl+C to stop",
-        err=True,
-    )
+    shown = broker.redact(url)
     with INTERRUPTS.stops_on_interrupt():
-        broker.run_worker(database, url, chosen, concurrency, name, broker_wait)
+        broker.run_worker(
+            database,
+            url,
+            chosen,
+            concurrency,
+            name,
+            broker_wait,
+            waiting=lambda: click.echo(
+                f"waiting for the broker at {shown} (up to {broker_wait:g} s)", err=True
+            ),
+            ready=lambda: click.echo(
+                f"photodesk worker on {shown} ({', '.join(chosen)}); Ctrl+C to stop", err=True
+            ),
+        )

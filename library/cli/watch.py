@@ -112,14 +112,19 @@ def watch(
                 )
 
     where = "the workers" if ctx.broker_url else "here"
-    click.echo(
-        f"watching {', '.join(hot.folders)} (settle {settle:g} s, ingest on {where}); "
-        "Ctrl+C to stop",
-        err=True,
-    )
     try:
         with INTERRUPTS.stops_on_interrupt():
+            # Said once Ctrl-C stops it normally, so one right after it is a normal stop.
+            click.echo(
+                f"watching {', '.join(hot.folders)} (settle {settle:g} s, ingest on {where}); "
+                "Ctrl+C to stop",
+                err=True,
+            )
             watch_folders(hot, stop, polling=polling, once=once, on_jobs=report)
+    except KeyboardInterrupt:
+        if hot.running is not None:
+            raise  # a job cut short here: the next watcher finishes it
+        click.echo("stopped watching", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if hot.unsent:

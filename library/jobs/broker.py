@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -254,6 +254,8 @@ def run_worker(
     concurrency: int = 0,
     name: str | None = None,
     wait: float = START_WAIT,
+    waiting: Callable[[], None] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve pieces (and matching) until stopped; one piece at a time, decoded over
     ``concurrency`` processes (0: one per core).
@@ -261,6 +263,8 @@ def run_worker(
     A broker that cannot be reached within ``wait`` seconds of the start is a
     BrokerError: Celery would retry for ever, and a mistyped host would look like
     a worker waiting for work. Once connected, a worker rides out broker restarts.
+    ``waiting`` is called once if the broker does not answer at the first try,
+    ``ready`` once it has: a worker is never announced before it can work.
     """
     global _DATABASE, _WORKERS
     require_shared_catalog(database.config)
@@ -274,13 +278,23 @@ def run_worker(
         app.connection_for_write() as connection,
     ):
         # kombu reads a timeout of 0 as none at all: 0 is one try here.
+        told: list[bool] = []
+
+        def retrying(_exc: Exception, _interval: float) -> None:
+            if waiting is not None and not told:
+                told.append(True)
+                waiting()
+
         connection.ensure_connection(
+            errback=retrying,
             max_retries=None if wait > 0 else 0,
             interval_start=0.5,
             interval_step=1,
             interval_max=5,
             timeout=wait or None,
         )
+    if ready is not None:
+        ready()
     worker = app.Worker(
         queues=[queue_name(database.config, q) for q in queues],
         pool="solo",

@@ -81,6 +81,8 @@ class HotFolders:
         #: and when to try again.
         self._unsent: list[int] = []
         self._resend_at = 0.0
+        #: The job being run here (no broker) at this moment, if any.
+        self.running: int | None = None
 
     # What the observer reports (from its own thread) --------------------------------
 
@@ -259,6 +261,8 @@ class HotFolders:
         """Run the job here, or send it to the workers; False when the broker could not
         take it, which is tried again every `resend_every` seconds (and by `resume` after
         a restart): a broker restarting does not stop the watcher."""
+        # Left set when the run is interrupted: the watcher then says a job was cut short.
+        self.running = None if self.options.broker else job_id
         try:
             # The observer's thread is running: decoding processes are not forked from here.
             running.dispatch(
@@ -270,6 +274,7 @@ class HotFolders:
                 resend_later=True,
             )
         except BrokerError as exc:
+            self.running = None
             if job_id not in self._unsent:
                 self._unsent.append(job_id)
             self._resend_at = self.options.clock() + self.options.resend_every
@@ -278,6 +283,7 @@ class HotFolders:
                 f"{self.options.resend_every:g} s"
             )
             return False
+        self.running = None
         if job_id in self._unsent:
             self._unsent.remove(job_id)
         return True

@@ -205,6 +205,8 @@ def test_a_job_the_broker_cannot_take_is_failed_with_the_reason(
     assert result.exit_code == 1
     assert "127.0.0.1:9/0: cannot queue the job" in result.stderr
     assert "Traceback" not in result.stderr
+    # Nothing said it was on the workers first, and no job id for a script to follow.
+    assert "workers" not in result.stderr and result.stdout == ""
     job = only_job(database)
     assert job["state"] == "failed" and "cannot queue the job" in job["error"]
     assert job["finished_at"] is not None
@@ -234,3 +236,23 @@ def test_a_worker_whose_broker_cannot_be_reached_says_so(
     shown = closed.replace(":secret", "")  # the password is never printed
     assert last.startswith(f"photodesk: error: {shown}: cannot reach the broker within {wait} s (")
     assert "secret" not in result.stderr and "Traceback" not in result.stderr
+    assert "photodesk worker on" not in result.stderr  # never announced before it can work
+    bogus = CliRunner().invoke(cli, [*base, "--broker", closed, "worker", "--queues", "bogus"])
+    assert bogus.exit_code == 1
+    assert bogus.stderr.strip() == (
+        "photodesk: error: unknown queue 'bogus' (known: jobs, matcher)"
+    )
+
+
+def test_cancel_says_what_was_done_as_the_job_does(run: Any, database: Database) -> None:
+    with database.session_scope() as session:
+        job = records.create(session, "ingest", "ana", {})
+        job.total, job.done, job.failed = 10, 3, 1
+        job_id = job.id
+    result = run("job", "cancel", str(job_id))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"job {job_id} cancelled (3 done, 1 failed of 10; the rest were dropped)"
+    )
+    shown = run("job", str(job_id)).stdout
+    assert "cancelled" in shown and "3 done, 1 failed of 10" in shown

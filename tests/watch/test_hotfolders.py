@@ -350,3 +350,34 @@ def test_the_command_ingests_what_is_there_once(run: Any, database: Database, dr
     assert asset_count(database) == 3
     again = run("watch", str(drop), "--once", "--settle", "0", "--workers", "1")
     assert again.exit_code == 0 and again.stdout == ""
+
+
+def test_ctrl_c_stops_an_idle_watcher_without_talk_of_unfinished_work(
+    config: Any, database: Database, drop: Path
+) -> None:
+    """Ctrl-C is how a watcher is stopped: with no job running it says it stopped and
+    exits 0, not "interrupted … run again to finish"."""
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "library", "--library", str(config.root)]
+    if config.database_url:
+        command += ["--database-url", config.database_url]
+    process = subprocess.Popen(
+        [*command, "watch", str(drop), "--settle", "0.2"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline().startswith("watching ")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (process.returncode, out, err.strip()) == (0, "", "stopped watching")
