@@ -11,6 +11,7 @@ from library.catalog import photos as catalog
 from library.cli.base import (
     Context,
     F,
+    UserError,
     cli,
     default_user,
     emit_json,
@@ -19,6 +20,7 @@ from library.cli.base import (
     size_text,
 )
 from library.db.models import EDITABLE_FIELDS
+from library.errors import VersionConflictError
 
 
 @cli.command()
@@ -147,7 +149,11 @@ def _field_options(f: F) -> F:
 @click.option("--status", type=click.Choice(["new", "needs_credit", "approved"]))
 @click.option("--user", default=default_user, show_default="the login name", help="Who is editing.")
 @click.option(
-    "--expect-version", type=int, metavar="N", help="Fail if the photo is no longer at version N."
+    "--expect-version",
+    type=int,
+    metavar="N",
+    help="The version this edit started from: fields changed by someone else since N "
+    "are refused with both values; the others are merged.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
@@ -187,7 +193,13 @@ def edit(
         if added:
             current = values.get("keywords", asset.keywords or [])
             values["keywords"] = edits.normalize("keywords", current, limits=False) + added
-        result = edits.edit_asset(session, asset.id, values, user, expected_version=expect_version)
+        if expect_version is None:
+            result = edits.edit_asset(session, asset.id, values, user)
+        else:
+            try:
+                result = edits.merge_edit(session, asset.id, values, user, expect_version)
+            except VersionConflictError as exc:
+                raise UserError(_conflict_line(exc)) from None
         rows = [edits.change_record(c) for c in result.changes]
     if as_json:
         emit_json({"id": result.asset_id, "version": result.version, "changes": rows})
@@ -199,6 +211,18 @@ def edit(
             f"photo {result.asset_id} v{row['version']}: {row['field']}: "
             f"{short(row['old'])} → {short(row['new'])}  (change {row['id']})"
         )
+
+
+def _conflict_line(exc: VersionConflictError) -> str:
+    """The page and the API show both values of each clashing field; so does this line."""
+    clashes = "; ".join(
+        f'{name} is now "{short(now)}", yours "{short(wanted)}"'
+        for name, (wanted, now) in sorted(exc.conflicts.items())
+    )
+    return (
+        f"photo {exc.asset_id}: changed by someone else since version {exc.expected} "
+        f"(now {exc.current}): {clashes}; nothing was written"
+    )
 
 
 @cli.command()

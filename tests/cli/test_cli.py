@@ -178,8 +178,19 @@ def test_edit_history_revert(run: object, tmp_path: Path) -> None:
     assert result.exit_code == 0
     shown = json.loads(run("show", "1", "--json").stdout)  # type: ignore[operator]
     assert shown["fields"]["caption"] == "Rally in Tehran" and shown["version"] == 4
-    stale = run("edit", "1", "--credit", "X", "--expect-version", "2")  # type: ignore[operator]
-    assert stale.exit_code == 1 and "changed by someone else" in stale.stderr
+    # An edit started from version 2: the credit, which nobody changed since, is merged;
+    # the caption, which bob changed, is refused with both values, and nothing is written.
+    merged = run("edit", "1", "--credit", "X", "--expect-version", "2")  # type: ignore[operator]
+    assert merged.exit_code == 0 and "credit" in merged.stdout and "v5" in merged.stdout
+    stale = run(  # type: ignore[operator]
+        "edit", "1", "--caption", "Mine", "--headline", "H", "--expect-version", "2"
+    )
+    assert stale.exit_code == 1
+    assert stale.stderr.strip() == (
+        "photodesk: error: photo 1: changed by someone else since version 2 (now 5): "
+        'caption is now "Rally in Tehran", yours "Mine"; nothing was written'
+    )
+    assert json.loads(run("show", "1", "--json").stdout)["fields"]["headline"] is None  # type: ignore[operator]
     bad = run("edit", "1", "--original-date", "2019-13")  # type: ignore[operator]
     assert bad.exit_code == 1 and "original_date" in bad.stderr
     assert run("revert", "1", "9999").exit_code == 1  # type: ignore[operator]
