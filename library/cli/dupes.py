@@ -26,7 +26,8 @@ from library.jobs import plans
 @click.option(
     "--level",
     type=click.Choice(list(LEVELS)),
-    help="Only groups at this level: identical files, same pixels, or near-duplicates.",
+    help="Only groups at this level: identical files, same pixels, near-duplicates, or "
+    "composites that contain a photo.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
