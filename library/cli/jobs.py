@@ -318,7 +318,11 @@ def worker(
             waiting=lambda: click.echo(
                 f"waiting for the broker at {shown} (up to {broker_wait:g} s)", err=True
             ),
-            ready=lambda: click.echo(
-                f"photodesk worker on {shown} ({', '.join(chosen)}); Ctrl+C to stop", err=True
-            ),
+            ready=lambda: _started(f"photodesk worker on {shown} ({', '.join(chosen)})"),
         )
+
+
+def _started(line: str) -> None:
+    click.echo(f"{line}; Ctrl+C to stop", err=True)
+    if warning := broker.root_warning():
+        click.echo(f"warning: {warning}", err=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -295,6 +296,9 @@ def run_worker(
         )
     if ready is not None:
         ready()
+    # Celery's own warning for root is seven lines at every start; the command line says
+    # it in one (`root_warning`).
+    warnings.filterwarnings("ignore", message="You're running the worker with superuser")
     worker = app.Worker(
         queues=[queue_name(database.config, q) for q in queues],
         pool="solo",
@@ -311,6 +315,16 @@ def run_worker(
     worker.start()
     if worker.exitcode:
         raise BrokerError(f"{redact(url)}: the worker stopped (exit status {worker.exitcode})")
+
+
+def root_warning() -> str | None:
+    """What to tell someone starting a worker as root, or None."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    return (
+        "the worker runs as root: it needs no privileges, so run it as the user that owns "
+        "the library folder"
+    )
 
 
 def redact(url: str) -> str:

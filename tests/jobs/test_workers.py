@@ -8,6 +8,7 @@ kills the worker, restarts the broker or drops the worker's connection.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,10 +125,16 @@ def test_two_workers_ingest_one_folder(
 ) -> None:
     config, database = pg
     folder = photos(tmp_path / "in", 40)
-    with workers(config, rabbitmq, tmp_path, 2):
+    with workers(config, rabbitmq, tmp_path, 2) as started:
         job_id = queue(config, rabbitmq, folder, piece_size=5)
         wait_for_job(database, job_id)
     assert_cataloged_once(database, job_id, 40)
+    # Each worker said it started, and as root one line says so, not Celery's seven.
+    for worker in started:
+        said = worker.log.read_text()
+        assert "photodesk worker on amqp://" in said and "Ctrl+C to stop" in said
+        assert "SecurityWarning" not in said and "superuser" not in said
+        assert ("warning: the worker runs as root" in said) == (os.geteuid() == 0)
 
 
 def test_a_worker_killed_mid_piece_loses_and_doubles_nothing(
