@@ -16,6 +16,7 @@ import waitress.server
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from waitress import wasyncore
 
 from library.catalog import edits, settings, users
 from library.config import LibraryConfig
@@ -242,7 +243,15 @@ def test_waitress_passes_the_proxy_headers_only_behind_a_proxy(
     server = waitress.server.create_server(
         app, host="127.0.0.1", port=0, threads=2, **waitress_settings(app)
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        # waitress's own run() cannot be stopped from another thread without closing
+        # sockets under its select(); short loops until told to stop can.
+        while not stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
 
@@ -285,8 +294,10 @@ def test_waitress_passes_the_proxy_headers_only_behind_a_proxy(
         status, _, _ = send("198.51.100.7", {**form, "password": PASSWORD})
         assert status == (303 if behind_proxy else 429)
     finally:
-        server.close()
+        stopping.set()
         thread.join(10)
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        wasyncore.close_all(server._map)  # type: ignore[union-attr]
         app.extensions["photodesk"].database.dispose()
 
 
