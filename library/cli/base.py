@@ -232,7 +232,5 @@ def redact(url: str) -> str:
 def keep_index_current(ctx: Context, build: bool = False) -> None:
     """Keep a saved signal index current after photos changed (``build`` one for a large
     library); one that cannot be written only makes checks slower, so say so and go on."""
-    try:
-        saved_index.keep_current(ctx.database(), build=build)
-    except saved_index.SavedIndexError as exc:
-        click.echo(f"warning: {exc}", err=True)
+    if problem := saved_index.kept_current(ctx.database(), build=build):
+        click.echo(f"warning: {problem}", err=True)

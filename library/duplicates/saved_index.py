@@ -676,6 +676,16 @@ def exists(root: Path) -> bool:
     return (Path(root) / FOLDER / MANIFEST).is_file()
 
 
+def kept_current(database: Database, build: bool = False) -> str | None:
+    """`keep_current` for the callers that go on either way (a saved index that cannot be
+    written only makes checks slower): None, or what could not be written."""
+    try:
+        keep_current(database, build=build)
+    except SavedIndexError as exc:
+        return str(exc)
+    return None
+
+
 def keep_current(database: Database, build: bool = False) -> UpdateResult | None:
     """Append a layer when many photos changed since the last one; nothing without a saved
     index, unless ``build`` (after an ingest or a rescan) and the library holds

@@ -212,10 +212,8 @@ def _keep_index_current(database: Database) -> None:
     one that cannot be written only makes checks slower."""
     from library.duplicates import saved_index
 
-    try:
-        saved_index.keep_current(database, build=True)
-    except saved_index.SavedIndexError as exc:
-        log.warning("%s", exc)
+    if problem := saved_index.kept_current(database, build=True):
+        log.warning("%s", problem)
 
 
 def send_pieces(url: str, config: LibraryConfig, job_id: int, numbers: Sequence[int]) -> None:

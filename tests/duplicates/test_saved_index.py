@@ -388,6 +388,37 @@ def test_ingest_matches_through_the_saved_index(database: Database, tmp_path: Pa
     assert len(_pairs_of_a_full_pass_too(database)) >= 18
 
 
+def test_jobs_run_here_keep_it_current(
+    database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hot folder's jobs, a local `--queue` and the gallery's uploads run here without a
+    broker: they build the saved index once the library is large enough and append to it,
+    as `photodesk ingest` does; they used to leave it to grow stale."""
+    from library.jobs import plans, running  # noqa: PLC0415
+
+    monkeypatch.setattr(saved_index, "BUILD_FROM", 6)
+    monkeypatch.setattr(saved_index, "APPEND_AT", 3)
+
+    def job(name: str, count: int, seed: int) -> None:
+        folder = tmp_path / name
+        for n in range(count):
+            make_jpeg(folder / f"{n}.jpg", (160, 120), seed=seed + n)
+        with database.session_scope() as session:
+            job_id = plans.plan_ingest(session, [folder], "ana").id
+        running.dispatch(database, job_id, None, workers=1)
+
+    job("first", 4, 100)
+    assert not saved_index.exists(database.config.root)  # 4 photos: too small a library
+    job("second", 3, 200)
+    assert saved_index.exists(database.config.root)  # 7: built
+    job("third", 3, 300)
+    manifest = json.loads((database.config.root / saved_index.FOLDER / "manifest.json").read_text())
+    assert [layer["photos"] for layer in manifest["layers"]] == [7, 3]
+    with database.session_scope(write=False) as session:
+        saved = SavedIndex.open(session, database.config.root)
+        assert saved is not None and not saved.changed
+
+
 def test_the_matcher_keeps_it_current_for_a_team(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
