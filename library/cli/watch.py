@@ -127,6 +127,8 @@ def watch(
         click.echo("stopped watching", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if stop.is_set():  # SIGTERM (systemd, docker stop), once the job at hand was done
+        click.echo("stopped watching", err=True)
     if hot.unsent:
         many = len(hot.unsent) > 1
         raise UserError(

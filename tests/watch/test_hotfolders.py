@@ -352,11 +352,12 @@ def test_the_command_ingests_what_is_there_once(run: Any, database: Database, dr
     assert again.exit_code == 0 and again.stdout == ""
 
 
-def test_ctrl_c_stops_an_idle_watcher_without_talk_of_unfinished_work(
-    config: Any, database: Database, drop: Path
+@pytest.mark.parametrize("stop_with", ["SIGINT", "SIGTERM"])
+def test_an_idle_watcher_stops_without_talk_of_unfinished_work(
+    config: Any, database: Database, drop: Path, stop_with: str
 ) -> None:
-    """Ctrl-C is how a watcher is stopped: with no job running it says it stopped and
-    exits 0, not "interrupted … run again to finish"."""
+    """Ctrl-C (or systemd's SIGTERM) is how a watcher is stopped: with no job running it
+    says it stopped and exits 0, not "interrupted … run again to finish"."""
     import signal
     import subprocess
     import sys
@@ -374,7 +375,7 @@ def test_ctrl_c_stops_an_idle_watcher_without_talk_of_unfinished_work(
     try:
         assert process.stderr is not None
         assert process.stderr.readline().startswith("watching ")
-        process.send_signal(signal.SIGINT)
+        process.send_signal(getattr(signal, stop_with))
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
