@@ -13,10 +13,15 @@ import signal
 import sys
 
 
-def die_with_parent() -> None:
-    """Make this process end when its parent does (Linux: ``PR_SET_PDEATHSIG``).
+def die_with_parent(owner: int | None = None) -> None:
+    """Make this process end when its parent does (Linux: ``PR_SET_PDEATHSIG``), and
+    when ``owner`` does, the process that made the pool.
 
-    Called first thing in a worker; elsewhere it does nothing.
+    Called first thing in a worker; elsewhere it does nothing. A worker started by a
+    forkserver has the server for a parent, and the server lives as long as any of its
+    workers holds the owner's end of its pipe: a watcher or a gallery stopped at once
+    (Ctrl-C ends it with ``os._exit``) or killed left both behind for ever. So the
+    worker also watches the owner itself.
     """
     if not sys.platform.startswith("linux"):
         return
@@ -29,3 +34,34 @@ def die_with_parent() -> None:
         return
     if os.getppid() == 1:  # the parent died before prctl took effect
         os._exit(1)
+    if owner is not None and owner != os.getppid():
+        _exit_with(owner)
+
+
+def _exit_with(owner: int) -> None:
+    import threading
+
+    try:
+        handle = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)  # already gone
+    except OSError:
+        handle = None  # no pidfd (an old kernel): look once a second
+
+    def watch() -> None:
+        import select
+        import time
+
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the owner has exited
+            os._exit(1)
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="photodesk-owner", daemon=True).start()

@@ -44,6 +44,10 @@ def _interrupted() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: library errors become one line on stderr and a non-zero exit."""
+    # Ctrl-C ends a run at once (`_interrupted`), and multiprocessing's resource tracker,
+    # a child process, then warns about the decoding pool's semaphores, which it still
+    # removes. It takes its warning options from ours when it starts.
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     interrupts = INTERRUPTS
     interrupts.install(_interrupted)
     try:

@@ -633,7 +633,10 @@ class IngestSession:
 
     def _isolated(self, function: Callable[[str], Any], item: str, deadline: float) -> Any:
         with ProcessPoolExecutor(
-            1, mp_context=_context(self.options.start_method), initializer=_quiet_worker
+            1,
+            mp_context=_context(self.options.start_method),
+            initializer=_quiet_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             with _signals_held():
                 future = pool.submit(function, item)
@@ -656,6 +659,7 @@ class IngestSession:
                 self.options.worker_count(),
                 mp_context=_context(self.options.start_method),
                 initializer=_quiet_worker,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
@@ -782,12 +786,12 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _quiet_worker() -> None:
+def _quiet_worker(owner: int) -> None:
     """Workers report problems as results; libtiff and libjpeg chatter on fd 2 would
     only scramble the progress bar."""
     import warnings
 
-    die_with_parent()
+    die_with_parent(owner)
     warnings.simplefilter("ignore")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)

@@ -382,3 +382,54 @@ def test_an_idle_watcher_stops_without_talk_of_unfinished_work(
             process.kill()
             process.wait()
     assert (process.returncode, out, err.strip()) == (0, "", "stopped watching")
+
+
+def test_a_watcher_stopped_in_the_middle_of_a_job_says_the_next_one_finishes_it(
+    config: Any, database: Database, drop: Path
+) -> None:
+    """Ctrl-C while a job runs here: the run ends at once (exit 130) with the interrupted
+    line, and no "leaked semaphore" noise from the decoding pool's resource tracker."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.ingest.test_interrupt import catalog_held, has_workers, wait_until
+
+    if config.is_sqlite:
+        pytest.skip("the hold that stops a job mid-run on SQLite stops it being queued too")
+    for n in range(6):
+        photo(drop / f"busy{n}.jpg", 70 + n)
+    command = [sys.executable, "-m", "library", "--library", str(config.root)]
+    command += ["--database-url", config.database_url]
+    with catalog_held(config):  # the job decodes, but commits nothing
+        process = subprocess.Popen(
+            # The default workers: a pool of decoding processes (with one, this process
+            # decodes itself).
+            [*command, "watch", str(drop), "--settle", "0.2"],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            wait_until(lambda: has_workers(process.pid), process)
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    said = err.decode()
+    assert process.returncode == 130, said
+    assert "interrupted" in said and "stopped watching" not in said
+    assert "leaked semaphore" not in said and "Traceback" not in said
+    assert asset_count(database) == 0
+    # The next watcher finishes the job it left.
+    again = subprocess.run(
+        [*command, "watch", str(drop), "--once", "--settle", "0", "--workers", "1"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr
+    assert asset_count(database) == 6
