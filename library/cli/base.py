@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -132,6 +133,15 @@ class Interrupts:
 
 
 INTERRUPTS = Interrupts()
+
+
+def leave_interrupted(how_to_finish: str) -> None:
+    """Leave at once after Ctrl-C: every transaction is already rolled back, and a normal
+    exit would wait at interpreter shutdown for the worker pool's manager thread."""
+    click.echo(f"photodesk: interrupted; the library is consistent, {how_to_finish}", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def emit_json(data: Any) -> None:

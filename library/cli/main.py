@@ -26,20 +26,14 @@ from library.cli.base import (
     EXIT_ERROR,
     INTERRUPTS,
     cli,
+    leave_interrupted,
 )
 from library.db.engine import first_line
 from library.errors import PhotodeskError
 
 
 def _interrupted() -> None:
-    """Leave at once after Ctrl-C: every transaction is already rolled back, and a normal
-    exit would wait at interpreter shutdown for the worker pool's manager thread."""
-    import os
-
-    click.echo("photodesk: interrupted; the library is consistent, run again to finish", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(130)
+    leave_interrupted("run again to finish")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from library.cli.base import INTERRUPTS, Context, UserError, cli, default_user, pass_context
+from library.cli.base import (
+    INTERRUPTS,
+    Context,
+    UserError,
+    cli,
+    default_user,
+    leave_interrupted,
+    pass_context,
+)
 from library.jobs import broker, records
 from library.watch.folders import WatchOptions
 from library.watch.observing import watch as watch_folders
@@ -123,7 +131,7 @@ def watch(
             watch_folders(hot, stop, polling=polling, once=once, on_jobs=report)
     except KeyboardInterrupt:
         if hot.running is not None:
-            raise  # a job cut short here: the next watcher finishes it
+            leave_interrupted(f"and the next `photodesk watch` finishes job {hot.running}")
         click.echo("stopped watching", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
