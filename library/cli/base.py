@@ -242,5 +242,8 @@ def redact(url: str) -> str:
 def keep_index_current(ctx: Context, build: bool = False) -> None:
     """Keep a saved signal index current after photos changed (``build`` one for a large
     library); one that cannot be written only makes checks slower, so say so and go on."""
-    if problem := saved_index.kept_current(ctx.database(), build=build):
-        click.echo(f"warning: {problem}", err=True)
+    saved_index.kept_current(
+        ctx.database(),
+        build=build,
+        warn=lambda problem: click.echo(f"warning: {problem}", err=True),
+    )

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import mmap
 import os
 import secrets
 import shutil
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,7 @@ FOLD_SHARE = 0.5
 SIGNALS_PER_READ = 8
 
 U64 = np.uint64
+log = logging.getLogger(__name__)
 IdArray = npt.NDArray[np.int64]
 HashArray = npt.NDArray[np.uint64]
 
@@ -676,14 +678,16 @@ def exists(root: Path) -> bool:
     return (Path(root) / FOLDER / MANIFEST).is_file()
 
 
-def kept_current(database: Database, build: bool = False) -> str | None:
-    """`keep_current` for the callers that go on either way (a saved index that cannot be
-    written only makes checks slower): None, or what could not be written."""
+def kept_current(
+    database: Database, build: bool = False, warn: Callable[[str], None] | None = None
+) -> None:
+    """`keep_current` for the callers that go on either way: a saved index that cannot be
+    written only makes checks slower, so what could not be written is a warning (logged,
+    or given to ``warn``)."""
     try:
         keep_current(database, build=build)
     except SavedIndexError as exc:
-        return str(exc)
-    return None
+        (warn or log.warning)(str(exc))
 
 
 def keep_current(database: Database, build: bool = False) -> UpdateResult | None:

@@ -12,7 +12,6 @@ catalog's name, so libraries can share a broker.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import warnings
@@ -29,8 +28,6 @@ from library.errors import (
     LibraryBusyError,
     PhotodeskError,
 )
-
-log = logging.getLogger(__name__)
 
 #: The queues a worker can take work from: job pieces, and near-duplicate matching.
 QUEUES = ("jobs", "matcher")
@@ -155,7 +152,7 @@ def _database() -> Database:
 
 
 def run_piece_here(task: Any, job_id: int, number: int) -> None:
-    from library.jobs import records, tasks
+    from library.jobs import tasks
 
     database = _database()
     try:
@@ -179,8 +176,7 @@ def run_piece_here(task: Any, job_id: int, number: int) -> None:
         )
         if not settled and task.request.retries < PIECE_RETRIES:
             raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1))) from None
-        with database.session_scope() as session:
-            records.fail(session, job_id, f"piece {number}: {exc}".splitlines()[0])
+        tasks.fail_piece(database, job_id, number, exc)
 
 
 _MATCHER: Any = None
@@ -189,6 +185,7 @@ _MATCHER: Any = None
 def match_backlog(database: Database) -> int:
     """Work the near-duplicate backlog off with this process's warm matcher."""
     global _MATCHER
+    from library.duplicates import saved_index
     from library.duplicates.matcher import Matcher
 
     if _MATCHER is None:
@@ -210,18 +207,10 @@ def match_backlog(database: Database) -> int:
         total += matched
         if not matched:
             if total:
-                _keep_index_current(database)
+                # The matcher is where a team's photos are matched: it keeps the saved
+                # signal index current, and builds it for a large enough library.
+                saved_index.kept_current(database, build=True)
             return total
-
-
-def _keep_index_current(database: Database) -> None:
-    """The matcher is where a team's photos are matched, so it keeps the saved signal
-    index current (and builds it for a large library), as an in-process ingest does;
-    one that cannot be written only makes checks slower."""
-    from library.duplicates import saved_index
-
-    if problem := saved_index.kept_current(database, build=True):
-        log.warning("%s", problem)
 
 
 def send_pieces(url: str, config: LibraryConfig, job_id: int, numbers: Sequence[int]) -> None:

@@ -6,7 +6,6 @@ pipelined over the local process pool exactly as `photodesk ingest` is.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from library.db.engine import Database
@@ -14,8 +13,6 @@ from library.duplicates import saved_index
 from library.errors import BrokerError
 from library.ingest.pipeline import IngestObserver
 from library.jobs import broker, records, tasks
-
-log = logging.getLogger(__name__)
 
 
 def dispatch(
@@ -76,28 +73,19 @@ def run_here(
         tasks.ingest_here(
             database, job_id, workers=workers, observer=observer, start_method=start_method
         )
-        _keep_index_current(database)
+        # Photos matched here (a hot folder's job, an upload) keep the saved signal index
+        # current, as `photodesk ingest` does and the matcher does for the workers.
+        saved_index.kept_current(database, build=True)
         return
     for number in numbers:
         try:
             tasks.run_piece(database, job_id, number)
         except Exception as exc:
             # As on a worker: the job fails with the reason, not left running for ever.
-            with database.session_scope() as session:
-                records.fail(session, job_id, f"piece {number}: {exc}".splitlines()[0])
-            tasks.tidy(database, job_id)
+            tasks.fail_piece(database, job_id, number, exc)
             raise
     if kind == "rescan":
-        _keep_index_current(database)
-
-
-def _keep_index_current(database: Database) -> None:
-    """Photos matched here (a hot folder's job, an upload, a queued rescan without a
-    broker) keep the saved signal index current and build it once the library is large
-    enough, as `photodesk ingest` does and the matcher does for the workers; else every
-    later job would read the growing backlog, or load every signal, before matching."""
-    if problem := saved_index.kept_current(database, build=True):
-        log.warning("%s", problem)
+        saved_index.kept_current(database, build=True)
 
 
 class _Background:

@@ -75,6 +75,14 @@ def _piece_done(session: Session, job_id: int, number: int) -> None:
     _piece(session, job_id, number).state = "done"
 
 
+def fail_piece(database: Database, job_id: int, number: int, exc: BaseException) -> None:
+    """A piece failed for a reason a retry would not change: its job fails with that reason,
+    here or on a worker, and what the job leaves behind (an upload's folder) goes."""
+    with database.session_scope() as session:
+        records.fail(session, job_id, f"piece {number}: {exc}".splitlines()[0])
+    tidy(database, job_id)
+
+
 def tidy(database: Database, job_id: int) -> None:
     """Remove what a finished job leaves behind: an upload's folder."""
     from library.db.models import Job
