@@ -192,11 +192,25 @@ class _Lazy:
     def __init__(self, source: str):
         self._source = source
         self._compiled: re.Pattern[str] | None = None
+        _PATTERNS.append(self)
 
-    def __getattr__(self, name: str) -> Any:
+    def compile(self) -> None:
         if self._compiled is None:
             self._compiled = re.compile(self._source, _FLAGS)
+
+    def __getattr__(self, name: str) -> Any:
+        self.compile()
         return getattr(self._compiled, name)
+
+
+_PATTERNS: list[_Lazy] = []
+
+
+def preload() -> None:
+    """Compile every pattern now, for a caller that measures or serves captions and
+    would rather pay the half second up front than in its first caption."""
+    for pattern in _PATTERNS:
+        pattern.compile()
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import caption_credits as bench
+from library.text import captions
 from library.text.captions import (
     NOTE_RULES,
     CaptionNotes,
@@ -1647,3 +1648,10 @@ def test_property_plain_prose_without_notes_is_unchanged(text: str) -> None:
 def test_bracketed_credit_forms(caption: str, credit: str | None, form: str | None) -> None:
     notes = parse_caption(caption)
     assert (notes.credit, notes.credit_form) == (credit, form)
+
+
+def test_preload_compiles_every_pattern_the_parser_uses() -> None:
+    """A caller that preloads pays no compile later: each rule's pattern is ready."""
+    captions.preload()
+    assert len(captions._PATTERNS) > 50
+    assert all(pattern._compiled is not None for pattern in captions._PATTERNS)
