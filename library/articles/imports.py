@@ -41,7 +41,7 @@ from library.catalog import edits
 from library.db.engine import Database
 from library.db.models import Article, Asset, AssetPath, Usage
 from library.ingest.pipeline import IngestOptions, IngestReport, IngestSession
-from library.text.captions import normalize_credit, parse_caption
+from library.text.captions import normalize_credit, parse_caption, stated_credit
 from library.text.diffs import word_diff
 
 #: Fields an import may fill on a photo that has no value yet.
@@ -435,6 +435,7 @@ def _write_article(
     session.flush()
     for image in parsed.images:
         notes = parse_caption(image.caption)
+        stated = stated_credit(image.credit)
         asset_id = resolver.resolve(image)
         usage = Usage(
             article_id=article.id,
@@ -445,8 +446,8 @@ def _write_article(
             reference_name=_upload_name(image),
             alt=image.alt,
             caption=image.caption,
-            credit=image.credit or notes.credit,
-            credit_form="stated" if image.credit else notes.credit_form,
+            credit=stated or notes.credit,
+            credit_form="stated" if stated else notes.credit_form,
             archive=notes.archive,
             archive_prefix=notes.archive_prefix,
             dates=[

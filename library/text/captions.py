@@ -239,7 +239,13 @@ def _intro_rules(
     for w in where:
         rule_check: NameCheck = "name" if w == "leading" and check == "any" else check
         rules.append(NoteRule(form, "credit", w, _compile(shapes[w]), rule_check))
+    _INTRO_FORMS.add(form)
     return rules
+
+
+#: The credit forms spelled with a credit word ("Photo:", "Credit:", "©", "Courtesy of"),
+#: filled as :func:`_intro_rules` makes them.
+_INTRO_FORMS: set[str] = set()
 
 
 _PHOTO_WORD = r"(?:photo|photograph|picture|pic|image|footage)s?"
@@ -1577,6 +1583,24 @@ _CREDIT_ALIASES = {
     "picturealliancedpa": "dpa",
 }
 _PHOTO_TOKEN = re.compile(r"\b(?:photo|foto)s?\b", _FLAGS)
+
+
+def stated_credit(text: str | None) -> str | None:
+    """The party of a credit stated apart from the caption (a page's credit element, an
+    export's credit field), without the credit words a site put around it.
+
+    Real pages mark up "(Credit: Jane Roe/CNET)", "Crédits photo : Jean Roe/Le Figaro",
+    "PHotograph: X/Getty Images" or a whole caption ending in "(Photo: Jane Roe)" as the
+    credit; reports and the photo's own credit want the party, as a caption's credit
+    gives it. Only a credit introduced by such a word is taken out of the text: "Khin Win
+    (Shwe Inn Thar)" is all party, which the caption rules for bare names would cut short.
+    """
+    if not text:
+        return text
+    notes = parse_caption(text)
+    if notes.credit and notes.credit_form in _INTRO_FORMS:
+        return notes.credit
+    return text
 
 
 def normalize_credit(credit: str | None) -> str:

@@ -168,3 +168,33 @@ def test_library_keeps_search_index_current(database: Database, tmp_path: Path) 
         edit_asset(session, rally, {"headline": "Zebrafish parade"}, "ana")
     with database.session_scope(write=False) as session:
         assert [a.id for a in search_assets(session, "zebrafish").assets] == [rally]
+
+
+def test_a_page_s_credit_element_gives_the_party(database: Database, tmp_path: Path) -> None:
+    """Real pages put credit words, or the whole caption, in their credit element."""
+    body = "<p>The city council met on Tuesday to discuss the new budget for schools.</p>" * 6
+    figures = "".join(
+        f'<figure><img src="https://example.com/{name}.jpg" alt="{name}">'
+        f'<figcaption>Council members vote. <span class="credit">{credit}</span></figcaption>'
+        "</figure>"
+        for name, credit in [
+            ("vote", "(Credit: Jane Roe/CNET)"),
+            ("hall", "The hall was full. (Photo: Sean Fujiwara)"),
+            ("mayor", "Khin Mg Win (Shwe Inn Thar)"),
+        ]
+    )
+    page = tmp_path / "council.html"
+    page.write_text(
+        "<!doctype html><html><head><title>Council votes</title></head><body><article>"
+        f"<h1>Council votes</h1>{body}{figures}{body}</article></body></html>",
+        encoding="utf-8",
+    )
+    report = import_articles(database, [page])
+    assert report.errors == []
+    with database.session_scope(write=False) as session:
+        credits = {u.alt: (u.credit, u.credit_form) for u in session.scalars(select(Usage))}
+    assert credits == {
+        "vote": ("Jane Roe/CNET", "stated"),
+        "hall": ("Sean Fujiwara", "stated"),
+        "mayor": ("Khin Mg Win (Shwe Inn Thar)", "stated"),
+    }

@@ -1655,3 +1655,25 @@ def test_preload_compiles_every_pattern_the_parser_uses() -> None:
     captions.preload()
     assert len(captions._PATTERNS) > 50
     assert all(pattern._compiled is not None for pattern in captions._PATTERNS)
+
+
+@pytest.mark.parametrize(
+    ("stated", "party"),
+    [
+        ("(Credit: Marguerite Reardon/CNET)", "Marguerite Reardon/CNET"),
+        ("Crédits photo : Jean-Christophe MARMARA/Le Figaro", "Jean-Christophe MARMARA/Le Figaro"),
+        ("PHotograph: AHMAD GHARABLI/Getty Images", "AHMAD GHARABLI/Getty Images"),
+        ("New iRings go on sale in the spring. (Photo: Sean Fujiwara)", "Sean Fujiwara"),
+        ("© Jane Roe", "Jane Roe"),
+        # A bare party stays whole, though the caption rules would take its bracket alone.
+        ("Khin Mg Win (Shwe Inn Thar)", "Khin Mg Win (Shwe Inn Thar)"),
+        ("Jane Roe, staff photographer", "Jane Roe, staff photographer"),
+        ("REUTERS/Amir Cohen", "REUTERS/Amir Cohen"),
+        # Not a credit word before a party: left as stated.
+        ("Image: a man walking home", "Image: a man walking home"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_stated_credit_drops_the_credit_words_only(stated: str | None, party: str | None) -> None:
+    assert captions.stated_credit(stated) == party
