@@ -113,6 +113,22 @@ def test_find_images_reads_div_wp_caption_text() -> None:
     assert [(f.src, f.caption) for f in found] == [("a.jpg", "Caption A"), ("b.jpg", None)]
 
 
+def test_a_caption_box_s_controls_are_not_its_text() -> None:
+    """politico.com's caption box ends in '<span class="close-button js">Close</span>'."""
+    found = find_images(
+        '<div class="slideshow"><img src="a.jpg" alt="A"><div class="caption close-this">'
+        "Obama carried these states. | AP Photo "
+        '<span class="close-button js" title="close this caption">Close</span>'
+        '<a role="button" href="#">Expand</a></div></div>'
+        '<figure><img src="b.jpg"><figcaption>A button factory in Leeds. '
+        '<span class="credit">Jane Roe</span></figcaption></figure>'
+    )
+    assert [(f.src, f.caption, f.credit) for f in found] == [
+        ("a.jpg", "Obama carried these states. | AP Photo", None),
+        ("b.jpg", "A button factory in Leeds. Jane Roe", "Jane Roe"),
+    ]
+
+
 # -- bylines, dates, tags -----------------------------------------------------------------
 
 

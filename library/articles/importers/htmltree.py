@@ -209,7 +209,7 @@ class _Node:
             item = stack.pop()
             if isinstance(item, str):
                 parts.append(item)
-            elif visible and item is not self and _HIDDEN.search(item.marks):
+            elif visible and item is not self and (_HIDDEN.search(item.marks) or _is_control(item)):
                 continue
             elif item.tag not in skip or item is self:
                 spaced = item.tag in _BLOCKS or item.tag == "br"
@@ -316,6 +316,15 @@ def _chrome_marks(marks: str) -> bool:
     return any(
         word in _CHROME_WORDS for token in marks.split() for word in re.split(r"[-_]+", token)
     )
+
+
+#: A control drawn as a plain element ("<span class="close-button">Close</span>" in a
+#: caption box) is read by nobody as part of the text around it.
+_CONTROL_WORDS = frozenset({"button", "btn"})
+
+
+def _is_control(node: _Node) -> bool:
+    return node.get("role").lower() == "button" or _has_words(node, _CONTROL_WORDS)
 
 
 def _has_words(node: _Node, words: frozenset[str]) -> bool:
