@@ -40,8 +40,8 @@ from library.watch.observing import watch as watch_folders
 @click.option(
     "--polling",
     is_flag=True,
-    help="Poll the folders instead of using inotify (network mounts; used anyway "
-    "where inotify is unavailable).",
+    help="Poll every folder instead of using inotify (folders on a network mount "
+    "and systems without inotify are polled anyway).",
 )
 @click.option(
     "--piece-size",
@@ -86,7 +86,7 @@ def watch(
     \b
     Example:
         photodesk watch /srv/drop/wire /srv/drop/staff --settle 10
-        photodesk --broker redis://127.0.0.1:6379/0 watch /mnt/ftp --polling
+        photodesk --broker redis://127.0.0.1:6379/0 watch /mnt/ftp
         photodesk watch ~/incoming --once
     """
     if ctx.broker_url:
@@ -119,6 +119,11 @@ def watch(
                     f"({job.done} done, {job.failed} failed)"
                 )
 
+    def say_polled(polled: dict[str, str]) -> None:
+        for folder, why in polled.items():
+            if why != "asked":
+                click.echo(f"polling {folder}: {why}", err=True)
+
     where = "the workers" if ctx.broker_url else "here"
     try:
         with INTERRUPTS.stops_on_interrupt():
@@ -128,7 +133,9 @@ def watch(
                 "Ctrl+C to stop",
                 err=True,
             )
-            watch_folders(hot, stop, polling=polling, once=once, on_jobs=report)
+            watch_folders(
+                hot, stop, polling=polling, once=once, on_jobs=report, on_polled=say_polled
+            )
     except KeyboardInterrupt:
         if hot.running is not None:
             leave_interrupted(f"and the next `photodesk watch` finishes job {hot.running}")

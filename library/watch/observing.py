@@ -7,42 +7,75 @@ missed or repeated event costs a little time, never a file.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from library.watch import mounts
 from library.watch.folders import HotFolders
 
 #: Seconds between polls when polling (network mounts, containers without inotify).
 POLL_EVERY = 1.0
 
 
-def start_observer(hot: HotFolders, polling: bool = False, poll_every: float = POLL_EVERY) -> Any:
-    """A running watchdog observer over the folders; falls back to polling when the
-    system observer cannot start (no inotify, its watch limit reached)."""
+def start_observer(
+    hot: HotFolders,
+    polling: bool = False,
+    poll_every: float = POLL_EVERY,
+    mountinfo: Path = mounts.MOUNTINFO,
+) -> Observers:
+    """Running watchdog observers over the folders: inotify where it hears the writes,
+    polling for folders on a network mount (or all, when ``polling``), and for all when
+    the system observer cannot start (no inotify, its watch limit reached)."""
     from watchdog.observers.polling import PollingObserver
 
-    if not polling:
+    if polling:
+        polled = dict.fromkeys(hot.folders, "asked")
+    else:
+        polled = {
+            folder: f"on a {fstype} mount, where other machines' writes send no events"
+            for folder, fstype in mounts.network_folders(hot.folders, mountinfo).items()
+        }
+    # A share mounted inside a local folder is polled too; inotify still hears the rest.
+    local = [f for f in hot.folders if f not in polled]
+    running = []
+    if local:
         from watchdog.observers import Observer
 
         try:
-            return _started(Observer(), hot)
-        except OSError:
-            pass  # inotify unavailable or exhausted: poll instead
-    return _started(PollingObserver(timeout=poll_every), hot)
+            running.append(_started(Observer(), hot, local))
+        except OSError as exc:  # inotify unavailable or exhausted: poll instead
+            reason = f"inotify cannot start ({exc.strerror or exc})"
+            polled.update(dict.fromkeys(local, reason))
+    if polled:
+        running.append(_started(PollingObserver(timeout=poll_every), hot, list(polled)))
+    return Observers(running, polled)
 
 
-def _started(observer: Any, hot: HotFolders) -> Any:
+class Observers:
+    """The observers of one watcher, stopped together; ``polled`` gives each polled
+    folder's reason: ``asked``, or why inotify would not hear it, in words."""
+
+    def __init__(self, running: list[Any], polled: dict[str, str]):
+        self.running = running
+        self.polled = polled
+
+    def stop(self) -> None:
+        for observer in self.running:
+            observer.stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        for observer in self.running:
+            observer.join(timeout=timeout)
+
+
+def _started(observer: Any, hot: HotFolders, folders: list[str]) -> Any:
     handler = _Handler(hot)
-    for folder in hot.folders:
+    for folder in folders:
         observer.schedule(handler, folder, recursive=True)
     observer.daemon = True
     observer.start()
     return observer
-
-
-def is_polling(observer: Any) -> bool:
-    from watchdog.observers.polling import PollingObserver
-
-    return isinstance(observer, PollingObserver)
 
 
 class _Handler:
@@ -72,14 +105,19 @@ def watch(
     tick_every: float | None = None,
     once: bool = False,
     on_jobs: Any = None,
+    on_polled: Callable[[dict[str, str]], None] | None = None,
+    mountinfo: Path = mounts.MOUNTINFO,
 ) -> None:
     """Tick until ``stop`` is set (or, with ``once``, until nothing is left settling).
 
     Jobs the folders queued before a restart are picked up first. ``on_jobs`` is
-    called with the ids of each tick's new jobs (the command prints them).
+    called with the ids of each tick's new jobs, ``on_polled`` with the folders that
+    are polled and why (the command prints both).
     """
     interval = tick_every if tick_every is not None else max(0.2, min(1.0, hot.settler.settle / 4))
-    observer = start_observer(hot, polling)
+    observer = start_observer(hot, polling, mountinfo=mountinfo)
+    if observer.polled and on_polled is not None:
+        on_polled(observer.polled)
     try:
         resumed = hot.resume()
         if resumed and on_jobs is not None:

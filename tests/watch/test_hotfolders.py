@@ -330,12 +330,13 @@ def test_watching_with_a_real_observer(database: Database, drop: Path, polling: 
 
 
 def test_polling_is_used_when_asked(database: Database, drop: Path) -> None:
-    from library.watch.observing import is_polling
+    from watchdog.observers.polling import PollingObserver
 
     folder = HotFolders(database, [drop], WatchOptions(settle=0.3, workers=1))
     observer = start_observer(folder, polling=True)
     try:
-        assert is_polling(observer)
+        assert observer.polled == {str(drop): "asked"}
+        assert [type(o) for o in observer.running] == [PollingObserver]
     finally:
         observer.stop()
         observer.join(timeout=10)

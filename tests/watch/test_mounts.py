@@ -1,0 +1,144 @@
+"""Folders on a network mount are polled: inotify never hears another machine's writes.
+
+The kernel's mount table is read from a file; the tests hand the watcher a table in
+which their temporary folders are NFS, SMB or sshfs mounts, since a test cannot mount
+a real share.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from watchdog.observers.polling import PollingObserver
+
+from library.db.engine import Database
+from library.watch import mounts
+from library.watch.folders import HotFolders, WatchOptions
+from library.watch.observing import start_observer, watch
+from tests.conftest import jpeg_bytes
+
+
+@pytest.fixture
+def tmp(tmp_path: Path) -> Path:
+    """The test's folder as the kernel's table names it: without symbolic links."""
+    return tmp_path.resolve()
+
+
+ROOTFS = "27 1 0:31 / / rw,relatime shared:1 - overlay overlay rw,lowerdir=/a\n"
+
+
+def table(tmp: Path, *lines: str) -> Path:
+    path = tmp / "mountinfo"
+    path.write_text(ROOTFS + "".join(lines), encoding="utf-8")
+    return path
+
+
+def line(point: Path | str, fstype: str, optional: str = "shared:7") -> str:
+    escaped = str(point).replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011")
+    return f"88 27 0:52 / {escaped} rw,relatime {optional} - {fstype} server:/x rw\n"
+
+
+def test_the_table_s_escapes_and_optional_fields_are_read(tmp: Path) -> None:
+    odd = tmp / "Wire Drop\tA\\B"
+    info = table(tmp, line(odd, "cifs", optional=""), line("/mnt/n", "nfs4", "a:1 b:2"))
+    assert mounts.mounts(info)[1:] == [
+        mounts.Mount(str(odd), "cifs"),
+        mounts.Mount("/mnt/n", "nfs4"),
+    ]
+
+
+def test_the_deepest_mount_holds_a_folder(tmp: Path) -> None:
+    share = tmp / "share"
+    local = share / "local"
+    local.mkdir(parents=True)
+    (tmp / "share-two").mkdir()
+    info = table(tmp, line(share, "nfs4"), line(local, "ext4"))
+    found = mounts.network_folders([str(share), str(share / "local"), str(tmp / "share-two")], info)
+    # share-two only begins like share: it is on the root file system.
+    assert found == {str(share): "nfs4"}
+
+
+def test_a_link_into_a_share_is_the_share(tmp: Path) -> None:
+    share = tmp / "share"
+    share.mkdir()
+    (tmp / "drop").symlink_to(share)
+    info = table(tmp, line(share, "fuse.sshfs"))
+    assert mounts.network_folders([str(tmp / "drop")], info) == {str(tmp / "drop"): "fuse.sshfs"}
+
+
+@pytest.mark.parametrize(
+    ("fstype", "network"),
+    [("nfs", True), ("cifs", True), ("smb3", True), ("fuse.rclone", True), ("9p", True)]
+    + [("ext4", False), ("xfs", False), ("tmpfs", False), ("overlay", False), ("fuseblk", False)],
+)
+def test_which_file_systems_are_polled(fstype: str, network: bool) -> None:
+    assert mounts.is_network(fstype) is network
+
+
+def test_no_table_means_no_network_folder(tmp: Path) -> None:
+    assert mounts.network_folders([str(tmp)], tmp / "missing") == {}
+
+
+def test_a_share_is_polled_and_a_local_folder_is_heard(database: Database, tmp: Path) -> None:
+    share, local = tmp / "share", tmp / "local"
+    share.mkdir()
+    local.mkdir()
+    hot = HotFolders(database, [share, local], WatchOptions(settle=0.3, workers=1))
+    observers = start_observer(hot, mountinfo=table(tmp, line(share, "nfs4")))
+    try:
+        assert list(observers.polled) == [str(share)]
+        assert "nfs4 mount" in observers.polled[str(share)]
+        kinds = [isinstance(o, PollingObserver) for o in observers.running]
+        assert kinds == [False, True]  # inotify for the local folder, polling for the share
+    finally:
+        observers.stop()
+        observers.join(timeout=10)
+
+
+def test_a_photo_on_a_share_is_ingested_by_polling(database: Database, tmp: Path) -> None:
+    share = tmp / "share"
+    share.mkdir()
+    hot = HotFolders(database, [share], WatchOptions(settle=0.3, workers=1, full_scan_every=3600))
+    stop = threading.Event()
+    polled: list[dict[str, str]] = []
+    jobs: list[int] = []
+    thread = threading.Thread(
+        target=watch,
+        args=(hot, stop),
+        kwargs={
+            "tick_every": 0.1,
+            "on_jobs": jobs.extend,
+            "on_polled": polled.append,
+            "mountinfo": table(tmp, line(share, "cifs")),
+        },
+        daemon=True,
+    )
+    thread.start()
+    try:
+        from tests.watch.test_hotfolders import asset_count, wait_for
+
+        wait_for(lambda: hot.looked)
+        (share / "wire.jpg").write_bytes(jpeg_bytes(seed=5))
+        wait_for(lambda: asset_count(database) == 1)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert [list(p) for p in polled] == [[str(share)]]
+    assert len(jobs) == 1
+
+
+def test_a_share_mounted_inside_a_local_folder_is_polled_too(database: Database, tmp: Path) -> None:
+    drop = tmp / "drop"
+    (drop / "agency").mkdir(parents=True)
+    info = table(tmp, line(drop / "agency", "nfs4"))
+    assert mounts.network_folders([str(drop)], info) == {str(drop / "agency"): "nfs4"}
+    hot = HotFolders(database, [drop], WatchOptions(settle=0.3, workers=1))
+    observers = start_observer(hot, mountinfo=info)
+    try:
+        assert list(observers.polled) == [str(drop / "agency")]
+        assert [isinstance(o, PollingObserver) for o in observers.running] == [False, True]
+    finally:
+        observers.stop()
+        observers.join(timeout=10)
