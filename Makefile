@@ -17,12 +17,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# exiftool writes metadata; chromium runs the browser tests; npm installs axe-core for them.
+# exiftool writes metadata; chromium runs the browser tests; npm installs axe-core for them;
+# bindfs makes the FUSE mount on which the hot-folder tests see a folder polled.
 system-deps:
 	@missing=""; \
 	command -v exiftool >/dev/null || missing="$$missing libimage-exiftool-perl"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v bindfs >/dev/null || missing="$$missing bindfs"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

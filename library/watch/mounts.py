@@ -69,8 +69,11 @@ def mount_of(path: str, known: list[Mount]) -> Mount | None:
 
 
 def is_network(fstype: str) -> bool:
-    """A network file system, or a FUSE one (sshfs, rclone, s3fs), which usually is."""
-    return fstype in NETWORK_TYPES or (fstype.startswith("fuse.") and fstype != "fuse.portal")
+    """A network file system, or a FUSE one (sshfs, rclone, s3fs; bare ``fuse`` when it
+    gave no subtype), whose files change without this kernel's knowing. A FUSE block
+    device (``fuseblk``: NTFS, exFAT) is a local disk."""
+    fuse = fstype == "fuse" or (fstype.startswith("fuse.") and fstype != "fuse.portal")
+    return fstype in NETWORK_TYPES or fuse
 
 
 def network_folders(folders: list[str], mountinfo: Path = MOUNTINFO) -> dict[str, str]:

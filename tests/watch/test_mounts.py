@@ -70,7 +70,8 @@ def test_a_link_into_a_share_is_the_share(tmp: Path) -> None:
 
 @pytest.mark.parametrize(
     ("fstype", "network"),
-    [("nfs", True), ("cifs", True), ("smb3", True), ("fuse.rclone", True), ("9p", True)]
+    [("nfs", True), ("cifs", True), ("smb3", True), ("fuse.rclone", True), ("fuse", True)]
+    + [("9p", True)]
     + [("ext4", False), ("xfs", False), ("tmpfs", False), ("overlay", False), ("fuseblk", False)],
 )
 def test_which_file_systems_are_polled(fstype: str, network: bool) -> None:
@@ -142,3 +143,49 @@ def test_a_share_mounted_inside_a_local_folder_is_polled_too(database: Database,
     finally:
         observers.stop()
         observers.join(timeout=10)
+
+
+def test_a_real_fuse_mount_is_polled_and_hears_writes_made_beside_it(
+    database: Database, tmp: Path
+) -> None:
+    """A bindfs view of a folder: files written to the folder itself, not through the
+    mount, reach the mount as another machine's writes reach a share, without an
+    inotify event. Watching the mount must still ingest them, soon."""
+    import os
+    import shutil
+    import subprocess
+
+    from tests.jobs.services import need
+
+    need(bool(shutil.which("bindfs")) and os.path.exists("/dev/fuse"), "bindfs and /dev/fuse")
+    source, view = tmp / "source", tmp / "view"
+    source.mkdir()
+    view.mkdir()
+    mounted = subprocess.run(["bindfs", str(source), str(view)], capture_output=True, text=True)
+    need(mounted.returncode == 0, f"a FUSE mount ({mounted.stderr.strip()})")
+    try:
+        hot = HotFolders(
+            database, [view], WatchOptions(settle=0.3, workers=1, full_scan_every=3600)
+        )
+        stop = threading.Event()
+        polled: list[dict[str, str]] = []
+        thread = threading.Thread(
+            target=watch,
+            args=(hot, stop),
+            kwargs={"tick_every": 0.1, "on_polled": polled.append},
+            daemon=True,
+        )
+        thread.start()
+        try:
+            from tests.watch.test_hotfolders import asset_count, wait_for
+
+            wait_for(lambda: hot.looked)
+            (source / "wire.jpg").write_bytes(jpeg_bytes(seed=6))
+            wait_for(lambda: asset_count(database) == 1)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+        assert [list(p) for p in polled] == [[str(view)]]
+        assert "fuse" in polled[0][str(view)]
+    finally:
+        subprocess.run(["fusermount", "-u", str(view)], check=False)
