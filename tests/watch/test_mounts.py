@@ -188,4 +188,5 @@ def test_a_real_fuse_mount_is_polled_and_hears_writes_made_beside_it(
         assert [list(p) for p in polled] == [[str(view)]]
         assert "fuse" in polled[0][str(view)]
     finally:
-        subprocess.run(["fusermount", "-u", str(view)], check=False)
+        unmount = shutil.which("fusermount3") or shutil.which("fusermount")
+        subprocess.run([unmount, "-u", str(view)] if unmount else ["umount", str(view)])
