@@ -15,6 +15,10 @@ class LibraryBusyError(PhotodeskError):
     """Another process holds the library's write lock for too long."""
 
 
+class LibraryMismatchError(PhotodeskError):
+    """The library folder is not the one the catalog's photos are stored in."""
+
+
 class DatabaseError(PhotodeskError):
     """The catalog database cannot be opened or migrated."""
 

@@ -12,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from library.catalog import templates
+from library.catalog.identity import open_store
 from library.catalog.settings import normalize_base_url
-from library.catalog.store import Store
 from library.catalog.templates import TemplateNotFoundError
 from library.catalog.users import TokenNotFoundError, UserExistsError, UserNotFoundError
 from library.config import resolve_config
@@ -99,6 +99,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if broker:
         require_shared_catalog(library)
     database = open_library(library)
+    # Before anything is read from or written to the folder (the secret key, templates).
+    store = open_store(database)
     with database.session_scope(write=True) as session:
         templates.adopt_legacy_file(session, library.root)
 
@@ -129,7 +131,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["photodesk"] = WebState(
         database=database,
-        store=Store(library.store_root),
+        store=store,
         limiter=security.RateLimiter(
             int(settings["LOGIN_RATE_LIMIT"]), int(settings["LOGIN_ADDRESS_RATE_LIMIT"])
         ),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from library.catalog import identity
 from library.cli.base import (
     EXIT_ERROR,
     EXIT_FAILED_FILES,
@@ -305,6 +306,7 @@ def worker(
     url = ctx.require_broker()
     broker.require_shared_catalog(ctx.config)
     database = ctx.database()
+    identity.check_folder(database)
     chosen = [q.strip() for q in queues.split(",") if q.strip()]
     shown = broker.redact(url)
     with INTERRUPTS.stops_on_interrupt():

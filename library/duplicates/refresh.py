@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from assets import similarity
 from assets.analysis import Analysis, analyze_file, preload
+from library.catalog.identity import open_store
 from library.catalog.photos import add_hashes, region_rows
-from library.catalog.store import Store
 from library.db.engine import Database, chunked
 from library.db.models import (
     Asset,
@@ -85,7 +85,7 @@ def refresh_signals(
         asset_ids = database.run_transaction(stale_ids, write=False, what="finding old signals")
     if not asset_ids:
         return report
-    store = Store(database.config.store_root)
+    store = open_store(database)
     count = workers or max(1, min(os.cpu_count() or 1, len(asset_ids) // 8 or 1))
     with _pool(count) as pool:
         for batch in _batches(asset_ids):

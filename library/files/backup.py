@@ -25,9 +25,10 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.engine import make_url
 
+from library.catalog import identity
 from library.catalog.store import Store
 from library.config import DATABASE_FILE, LibraryConfig
-from library.db.engine import Database, sqlite_snapshot
+from library.db.engine import Database, make_engine, sqlite_snapshot
 from library.duplicates import saved_index
 from library.errors import PhotodeskError
 
@@ -149,6 +150,11 @@ def restore_library(source: Path, config: LibraryConfig) -> BackupReport:
             _copy_checked(source, catalog, config.sqlite_path, written)
         else:
             _pg_restore(config.url, source / catalog.relative)
+            restored = Database(config, make_engine(config.url))
+            try:
+                identity.tie_restored(restored)
+            finally:
+                restored.dispose()
     except BaseException:
         written.undo()
         raise

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from assets import digests, imaging
 from assets.errors import AssetError
 from assets.formats import suffix_for
+from library.catalog.identity import open_store
 from library.catalog.store import Store
 from library.db.models import Asset
 from library.errors import AssetNotFoundError, InvalidValueError, PhotodeskError, StoreError
@@ -158,7 +159,7 @@ def export_assets(
         to.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"{to}: cannot create folder ({exc.strerror})") from None
-    store = Store(database.config.store_root)
+    store = open_store(database)
     report = ExportReport()
     with database.session_scope(write=False) as session:
         jobs = [_export_job(session, store, asset_id, rendition) for asset_id in ids]

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from library.catalog.identity import open_store
 from library.catalog.store import Store
 from library.db.engine import Database
 from library.db.models import Asset, Rendition
@@ -64,7 +65,7 @@ def verify_library(
     check_contents: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
-    store = Store(database.config.store_root)
+    store = open_store(database)
     report = VerifyReport()
     referenced: set[str] = set()
     _check_signals(database, report, repair)

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from assets import digests
 from assets.formats import suffix_for
+from library.catalog.identity import open_store
 from library.catalog.store import Store
 from library.db.models import Asset, Change, utcnow
 from library.errors import AssetNotFoundError, InvalidValueError, StoreError
@@ -122,7 +123,7 @@ def writeback(
         raise InvalidValueError("give photo ids or all_changed, not both or neither")
     tool = tool or shared()
     tool.start()
-    store = Store(database.config.store_root)
+    store = open_store(database)
     with database.session_scope(write=False) as session:
         if all_changed:
             targets = changed_since_writeback(session)

@@ -36,6 +36,7 @@ from assets.analysis import (
 from assets.errors import AssetError
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
+from library.catalog.identity import open_store
 from library.catalog.store import Store
 from library.db.engine import (
     INGEST_LOCK,
@@ -248,7 +249,7 @@ class IngestSession:
         observer: IngestObserver | None = None,
     ):
         self.database = database
-        self.store = Store(database.config.store_root)
+        self.store = open_store(database)
         self.options = options or IngestOptions()
         self.observer: IngestObserver = observer or _NullObserver()
         self._pool: ProcessPoolExecutor | None = None

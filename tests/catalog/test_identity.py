@@ -1,0 +1,142 @@
+"""A catalog on a database server refuses a library folder that is not its own.
+
+A worker or a command on a machine whose library path is wrong (the team's share not
+mounted, a typo) would otherwise store the photos it ingests on its own disk, where
+nobody else finds them, and say it succeeded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select
+
+from library.catalog import identity
+from library.config import LibraryConfig
+from library.db.engine import Database, open_library
+from library.db.models import Asset, Setting
+from library.errors import LibraryMismatchError
+from library.ingest.pipeline import IngestOptions, IngestSession
+from tests.conftest import make_jpeg
+
+
+@pytest.fixture(autouse=True)
+def fresh_checks() -> None:
+    """Each test starts as a new process would: nothing checked yet."""
+    identity._checked.clear()
+
+
+def postgres_only(config: LibraryConfig) -> None:
+    if config.is_sqlite:
+        pytest.skip("an SQLite catalog is inside its folder")
+
+
+def elsewhere(config: LibraryConfig, tmp_path: Path) -> Database:
+    """The same catalog opened with another library folder, as a misconfigured machine."""
+    return open_library(LibraryConfig(tmp_path / "not-mounted", config.database_url))
+
+
+def ingest(database: Database, folder: Path, seeds: range) -> int:
+    files = [str(make_jpeg(folder / f"p{seed}.jpg", seed=seed)) for seed in seeds]
+    return IngestSession(database, IngestOptions(workers=1)).run(files).ingested
+
+
+def catalog_id(database: Database) -> str | None:
+    with database.session_scope(write=False) as session:
+        return session.scalar(select(Setting.value).where(Setting.key == identity.SETTING))
+
+
+def test_init_ties_the_folder_to_the_catalog(run: object, config: LibraryConfig) -> None:
+    postgres_only(config)
+    assert run("init").exit_code == 0  # type: ignore[operator]
+    folder_id = (config.root / identity.ID_FILE).read_text().strip()
+    database = open_library(config)
+    assert len(folder_id) == 32 and catalog_id(database) == folder_id
+    database.dispose()
+
+
+def test_another_folder_is_refused_and_nothing_is_stored_there(
+    database: Database, config: LibraryConfig, tmp_path: Path
+) -> None:
+    postgres_only(config)
+    assert ingest(database, tmp_path / "in", range(2)) == 2
+    other = elsewhere(config, tmp_path)
+    try:
+        with pytest.raises(LibraryMismatchError, match="not-mounted: not this catalog's"):
+            IngestSession(other)
+        with pytest.raises(LibraryMismatchError, match="no library-id file"):
+            identity.open_store(other)
+    finally:
+        other.dispose()
+    assert not (tmp_path / "not-mounted").exists()
+    assert ingest(database, tmp_path / "in", range(2, 3)) == 1  # the right folder goes on
+
+
+def test_a_folder_with_another_id_is_refused(
+    database: Database, config: LibraryConfig, tmp_path: Path
+) -> None:
+    postgres_only(config)
+    identity.open_store(database)
+    (tmp_path / "not-mounted").mkdir()
+    (tmp_path / "not-mounted" / identity.ID_FILE).write_text("0123456789abcdef\n")
+    other = elsewhere(config, tmp_path)
+    try:
+        with pytest.raises(LibraryMismatchError, match="its library-id is 0123456789abcdef"):
+            identity.check_folder(other)
+    finally:
+        other.dispose()
+
+
+def test_a_catalog_from_before_ids_is_adopted_only_by_a_folder_with_its_photos(
+    database: Database, config: LibraryConfig, tmp_path: Path
+) -> None:
+    postgres_only(config)
+    assert ingest(database, tmp_path / "in", range(3)) == 3
+    # As a catalog made before ids: neither the folder nor the catalog has one.
+    (config.root / identity.ID_FILE).unlink()
+    with database.session_scope() as session:
+        session.execute(delete(Setting).where(Setting.key == identity.SETTING))
+    identity._checked.clear()
+    other = elsewhere(config, tmp_path)
+    try:
+        with pytest.raises(LibraryMismatchError, match="none of its 3 newest originals"):
+            identity.check_folder(other)
+    finally:
+        other.dispose()
+    assert catalog_id(database) is None  # the refusal wrote nothing
+    identity.check_folder(database)
+    assert catalog_id(database) == (config.root / identity.ID_FILE).read_text().strip()
+
+
+def test_the_worker_and_commands_refuse_the_wrong_folder(
+    run: object, config: LibraryConfig, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from library.cli.main import cli
+
+    postgres_only(config)
+    assert run("init").exit_code == 0  # type: ignore[operator]
+    photo = make_jpeg(tmp_path / "in" / "p.jpg")
+    wrong = ["--library", str(tmp_path / "not-mounted"), "--database-url", str(config.url)]
+    runner = CliRunner()
+    for args in (["ingest", str(photo)], ["--broker", "redis://127.0.0.1:1/0", "worker"]):
+        result = runner.invoke(cli, [*wrong, *args])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.count("\n") == 1
+        assert "not this catalog's library folder" in result.stderr
+    listed = runner.invoke(cli, [*wrong, "jobs"])  # reading the catalog needs no store
+    assert listed.exit_code == 0, listed.stderr
+    database = open_library(config)
+    with database.session_scope(write=False) as session:
+        assert session.scalar(select(Asset.id)) is None
+    database.dispose()
+
+
+def test_an_sqlite_library_needs_no_id(database: Database, config: LibraryConfig) -> None:
+    if not config.is_sqlite:
+        pytest.skip("the SQLite case")
+    identity.open_store(database)
+    assert not (config.root / identity.ID_FILE).exists()
+    assert catalog_id(database) is None
