@@ -137,6 +137,8 @@ def reset_postgres(url: str, keep_schema: bool = True) -> None:
         if keep_schema:
             with tempfile.TemporaryDirectory() as folder:
                 init_library(LibraryConfig(Path(folder) / "library", url)).dispose()
+            with engine.begin() as connection:  # init tied the catalog to that folder
+                connection.execute(text(_EMPTY_ROWS))
             with engine.connect() as connection:
                 digest = _schema_digest(connection)
             assert digest is not None

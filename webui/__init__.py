@@ -12,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from library.catalog import templates
-from library.catalog.identity import open_store
 from library.catalog.settings import normalize_base_url
+from library.catalog.store import open_store
 from library.catalog.templates import TemplateNotFoundError
 from library.catalog.users import TokenNotFoundError, UserExistsError, UserNotFoundError
 from library.config import resolve_config

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from library.db import identity
+from library.db.engine import Database
 from library.errors import StoreError
 
 
@@ -171,3 +173,10 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def open_store(database: Database) -> Store:
+    """The library's store, once its folder is known to be the catalog's
+    (:mod:`library.db.identity`): a team machine with the wrong folder stores nothing."""
+    identity.check_folder(database)
+    return Store(database.config.store_root)

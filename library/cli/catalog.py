@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from library.catalog import identity, queries, search
+from library.catalog import queries, search
 from library.catalog.store import Store
 from library.cli.base import (
     EXIT_ERROR,
@@ -36,7 +36,6 @@ def init(ctx: Context) -> None:
         photodesk --library ~/desk init
     """
     database = init_library(ctx.config)
-    identity.check_folder(database)
     where = ctx.config.database_url or ctx.config.sqlite_path
     click.echo(f"library ready at {ctx.config.root} (catalog: {redact(str(where))})")
     database.dispose()

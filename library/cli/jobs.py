@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from library.catalog import identity
 from library.cli.base import (
     EXIT_ERROR,
     EXIT_FAILED_FILES,
@@ -22,6 +21,7 @@ from library.cli.base import (
     pass_context,
 )
 from library.cli.web import photo_links
+from library.db import identity
 from library.jobs import broker, records, running, tasks
 
 if TYPE_CHECKING:

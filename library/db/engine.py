@@ -261,6 +261,10 @@ def init_library(config: LibraryConfig) -> Database:
         ) from None
     database = Database(config, make_engine(config.url))
     migrate(database)
+    if not config.is_sqlite:  # a server's catalog is tied to the folder made here
+        from library.db import identity
+
+        identity.check_folder(database)
     return database
 
 

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from assets import similarity
 from assets.analysis import Analysis, analyze_file, preload
-from library.catalog.identity import open_store
 from library.catalog.photos import add_hashes, region_rows
+from library.catalog.store import open_store
 from library.db.engine import Database, chunked
 from library.db.models import (
     Asset,

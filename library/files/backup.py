@@ -25,9 +25,9 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.engine import make_url
 
-from library.catalog import identity
 from library.catalog.store import Store
 from library.config import DATABASE_FILE, LibraryConfig
+from library.db import identity
 from library.db.engine import Database, make_engine, sqlite_snapshot
 from library.duplicates import saved_index
 from library.errors import PhotodeskError

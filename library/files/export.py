@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from assets import digests, imaging
 from assets.errors import AssetError
 from assets.formats import suffix_for
-from library.catalog.identity import open_store
-from library.catalog.store import Store
+from library.catalog.store import Store, open_store
 from library.db.models import Asset
 from library.errors import AssetNotFoundError, InvalidValueError, PhotodeskError, StoreError
 from library.files.exiftool import ExifTool, ExiftoolError, shared

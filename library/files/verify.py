@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from library.catalog.identity import open_store
-from library.catalog.store import Store
+from library.catalog.store import Store, open_store
 from library.db.engine import Database
 from library.db.models import Asset, Rendition
 from library.duplicates import membership

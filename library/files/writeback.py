@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 
 from assets import digests
 from assets.formats import suffix_for
-from library.catalog.identity import open_store
-from library.catalog.store import Store
+from library.catalog.store import Store, open_store
 from library.db.models import Asset, Change, utcnow
 from library.errors import AssetNotFoundError, InvalidValueError, StoreError
 from library.files.exiftool import ExifTool, ExiftoolError, shared

@@ -36,8 +36,7 @@ from assets.analysis import (
 from assets.errors import AssetError
 from assets.imaging import DEFAULT_MAX_PIXELS, looks_like_image
 from library.catalog import photos as catalog
-from library.catalog.identity import open_store
-from library.catalog.store import Store
+from library.catalog.store import Store, open_store
 from library.db.engine import (
     INGEST_LOCK,
     NEAR_DUPLICATES_LOCK,

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from library.catalog.store import Store
 from library.db.engine import Database
 from library.db.models import Asset, Setting
 from library.errors import LibraryMismatchError
@@ -29,25 +28,20 @@ from library.errors import LibraryMismatchError
 ID_FILE = "library-id"
 SETTING = "library-id"
 
-#: A catalog from before the id is adopted by a folder that holds its newest photos.
-_SAMPLE = 5
+#: A catalog from before the id is adopted by a folder that holds any of its oldest and
+#: newest originals, this many of each (a few may be missing from the right folder too).
+_SAMPLE = 10
 
 #: (catalog URL, folder) pairs this process has checked.
 _checked: set[tuple[str, Path]] = set()
 
 
-def open_store(database: Database) -> Store:
-    """The library's store, once the folder is known to be this catalog's."""
-    check_folder(database)
-    return Store(database.config.store_root)
-
-
 def check_folder(database: Database) -> None:
     """Refuse a library folder that is not the catalog's (LibraryMismatchError).
 
-    The first process to use a catalog that has no id yet (made before ids, or
-    never opened with a folder) gives it the folder's, after checking that the
-    folder holds the catalog's newest originals, if it has any.
+    `init` gives a new catalog the id of the folder it made. The first process to
+    use a catalog that has none yet (made before ids) gives it the folder's, after
+    checking that the folder holds some of the catalog's originals, if it has any.
     """
     config = database.config
     if config.is_sqlite:
@@ -59,7 +53,7 @@ def check_folder(database: Database) -> None:
     with database.session_scope() as session:
         stored = session.get(Setting, SETTING)
         if stored is None:
-            _must_hold_newest(session, database)
+            _must_hold_some(session, database)
             if folder_id is None:
                 folder_id = _create(config.root)
             session.execute(
@@ -92,17 +86,17 @@ def tie_restored(database: Database) -> None:
     _checked.discard((config.url, config.root))
 
 
-def _must_hold_newest(session: Session, database: Database) -> None:
-    """A catalog with photos is adopted only by a folder that holds some of its newest."""
-    rows = session.execute(select(Asset.store_path).order_by(Asset.id.desc()).limit(_SAMPLE)).all()
-    if not rows:
-        return
-    store = Store(database.config.store_root)
-    if not any(store.exists(path) for (path,) in rows if path):
+def _must_hold_some(session: Session, database: Database) -> None:
+    """A catalog with photos is adopted only by a folder that holds some of them."""
+    newest = select(Asset.store_path).order_by(Asset.id.desc()).limit(_SAMPLE)
+    oldest = select(Asset.store_path).order_by(Asset.id).limit(_SAMPLE)
+    paths = set(session.scalars(newest)) | set(session.scalars(oldest))
+    store = database.config.store_root
+    if paths and not any((store / path).exists() for path in paths if path):
         raise LibraryMismatchError(
-            f"{database.config.root}: not this catalog's library folder (none of its "
-            f"{len(rows)} newest originals is in {database.config.store_root}): mount the "
-            "team's library folder at this path, or pass its --library"
+            f"{database.config.root}: not this catalog's library folder (none of {len(paths)} "
+            f"of its originals is in {store}): mount the team's library folder at this path, "
+            "or pass its --library"
         )
 
 
