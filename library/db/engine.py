@@ -17,7 +17,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,7 +33,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from library.config import LibraryConfig
-from library.errors import DatabaseError, LibraryBusyError, LibraryNotFoundError
+from library.errors import (
+    DatabaseError,
+    LibraryBusyError,
+    LibraryMismatchError,
+    LibraryNotFoundError,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -250,6 +255,7 @@ def init_library(config: LibraryConfig) -> Database:
     its -wal and -shm files the catalog's mode). Captions, credits and
     password hashes are nobody else's business on a shared machine.
     """
+    made = not config.root.exists()
     try:
         _private_dir(config.root)
         _private_dir(config.store_root)
@@ -264,7 +270,15 @@ def init_library(config: LibraryConfig) -> Database:
     if not config.is_sqlite:  # a server's catalog is tied to the folder made here
         from library.db import identity
 
-        identity.check_folder(database)
+        try:
+            identity.check_folder(database)
+        except LibraryMismatchError:
+            if made:  # the empty folders made above: nothing is left behind
+                with suppress(OSError):
+                    config.store_root.rmdir()
+                    config.root.rmdir()
+            database.dispose()
+            raise
     return database
 
 

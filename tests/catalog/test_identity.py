@@ -122,11 +122,13 @@ def test_the_worker_and_commands_refuse_the_wrong_folder(
     photo = make_jpeg(tmp_path / "in" / "p.jpg")
     wrong = ["--library", str(tmp_path / "not-mounted"), "--database-url", str(config.url)]
     runner = CliRunner()
-    for args in (["ingest", str(photo)], ["--broker", "redis://127.0.0.1:1/0", "worker"]):
+    commands = [["init"], ["ingest", str(photo)], ["--broker", "redis://127.0.0.1:1/0", "worker"]]
+    for args in commands:
         result = runner.invoke(cli, [*wrong, *args])
         assert result.exit_code == 1, result.output
         assert result.stderr.count("\n") == 1
         assert "not this catalog's library folder" in result.stderr
+    assert not (tmp_path / "not-mounted").exists()  # init left no empty folder behind
     listed = runner.invoke(cli, [*wrong, "jobs"])  # reading the catalog needs no store
     assert listed.exit_code == 0, listed.stderr
     database = open_library(config)
