@@ -6,8 +6,10 @@ missed or repeated event costs a little time, never a file.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,10 @@ from library.watch.folders import HotFolders
 
 #: Seconds between polls when polling (network mounts, containers without inotify).
 POLL_EVERY = 1.0
+
+#: A poll rests at least this many times as long as its last walk of the folder took,
+#: so a share of many thousand files is not walked over the network every second.
+POLL_PACE = 20.0
 
 
 def start_observer(
@@ -27,8 +33,6 @@ def start_observer(
     """Running watchdog observers over the folders: inotify where it hears the writes,
     polling for folders on a network mount (or all, when ``polling``), and for all when
     the system observer cannot start (no inotify, its watch limit reached)."""
-    from watchdog.observers.polling import PollingObserver
-
     if polling:
         polled = dict.fromkeys(hot.folders, "asked")
     else:
@@ -48,8 +52,54 @@ def start_observer(
             reason = f"inotify cannot start ({exc.strerror or exc})"
             polled.update(dict.fromkeys(local, reason))
     if polled:
-        running.append(_started(PollingObserver(timeout=poll_every), hot, list(polled)))
+        running.append(_started(_paced_observer(poll_every), hot, list(polled)))
     return Observers(running, polled)
+
+
+def paced(every: float, walked: float) -> float:
+    """Seconds until the next poll: ``every``, or longer when the last walk took long."""
+    return max(every, POLL_PACE * walked)
+
+
+def _paced_emitter() -> type:
+    from watchdog.observers.polling import PollingEmitter
+
+    class PacedEmitter(PollingEmitter):  # type: ignore[misc]
+        """watchdog's polling emitter, timing its walks through the stat and listdir
+        functions it takes, and resting in proportion."""
+
+        def __init__(self, *args: Any, **kwargs: Any):
+            self.walked = self.last_walk = 0.0
+            super().__init__(*args, stat=self._stat, listdir=self._listdir, **kwargs)
+
+        def _stat(self, path: str) -> os.stat_result:
+            started = time.perf_counter()
+            try:
+                return os.stat(path)
+            finally:
+                self.walked += time.perf_counter() - started
+
+        def _listdir(self, path: str | None) -> Iterator[os.DirEntry[str]]:
+            started = time.perf_counter()
+            try:
+                with os.scandir(path) as entries:
+                    return iter(list(entries))
+            finally:
+                self.walked += time.perf_counter() - started
+
+        def queue_events(self, timeout: float) -> None:
+            self.last_walk, self.walked = self.walked, 0.0
+            super().queue_events(paced(timeout, self.last_walk))
+
+    return PacedEmitter
+
+
+def _paced_observer(every: float) -> Any:
+    """A polling observer whose emitters pace themselves (watchdog is imported when a
+    folder is polled, not by every command)."""
+    from watchdog.observers.api import BaseObserver
+
+    return BaseObserver(_paced_emitter(), timeout=every)
 
 
 class Observers:

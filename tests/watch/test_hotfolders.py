@@ -330,13 +330,14 @@ def test_watching_with_a_real_observer(database: Database, drop: Path, polling: 
 
 
 def test_polling_is_used_when_asked(database: Database, drop: Path) -> None:
-    from watchdog.observers.polling import PollingObserver
+    from watchdog.observers.polling import PollingEmitter
 
     folder = HotFolders(database, [drop], WatchOptions(settle=0.3, workers=1))
     observer = start_observer(folder, polling=True)
     try:
         assert observer.polled == {str(drop): "asked"}
-        assert [type(o) for o in observer.running] == [PollingObserver]
+        [running] = observer.running
+        assert [isinstance(e, PollingEmitter) for e in running.emitters] == [True]
     finally:
         observer.stop()
         observer.join(timeout=10)

@@ -11,12 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.polling import PollingEmitter
 
 from library.db.engine import Database
 from library.watch import mounts
 from library.watch.folders import HotFolders, WatchOptions
-from library.watch.observing import start_observer, watch
+from library.watch.observing import paced, start_observer, watch
 from tests.conftest import jpeg_bytes
 
 
@@ -27,6 +27,11 @@ def tmp(tmp_path: Path) -> Path:
 
 
 ROOTFS = "27 1 0:31 / / rw,relatime shared:1 - overlay overlay rw,lowerdir=/a\n"
+
+
+def polls(observer: object) -> bool:
+    emitters = list(observer.emitters)  # type: ignore[attr-defined]
+    return bool(emitters) and all(isinstance(e, PollingEmitter) for e in emitters)
 
 
 def table(tmp: Path, *lines: str) -> Path:
@@ -91,8 +96,8 @@ def test_a_share_is_polled_and_a_local_folder_is_heard(database: Database, tmp: 
     try:
         assert list(observers.polled) == [str(share)]
         assert "nfs4 mount" in observers.polled[str(share)]
-        kinds = [isinstance(o, PollingObserver) for o in observers.running]
-        assert kinds == [False, True]  # inotify for the local folder, polling for the share
+        # inotify for the local folder, polling for the share
+        assert [polls(o) for o in observers.running] == [False, True]
     finally:
         observers.stop()
         observers.join(timeout=10)
@@ -139,7 +144,7 @@ def test_a_share_mounted_inside_a_local_folder_is_polled_too(database: Database,
     observers = start_observer(hot, mountinfo=info)
     try:
         assert list(observers.polled) == [str(drop / "agency")]
-        assert [isinstance(o, PollingObserver) for o in observers.running] == [False, True]
+        assert [polls(o) for o in observers.running] == [False, True]
     finally:
         observers.stop()
         observers.join(timeout=10)
@@ -190,3 +195,25 @@ def test_a_real_fuse_mount_is_polled_and_hears_writes_made_beside_it(
     finally:
         unmount = shutil.which("fusermount3") or shutil.which("fusermount")
         subprocess.run([unmount, "-u", str(view)] if unmount else ["umount", str(view)])
+
+
+def test_a_poll_rests_in_proportion_to_its_walk() -> None:
+    assert paced(1.0, 0.01) == 1.0  # a small folder: every second
+    assert paced(1.0, 0.5) == 10.0  # a share that takes half a second to walk
+
+
+def test_the_polling_emitter_times_its_walks(database: Database, tmp: Path) -> None:
+    share = tmp / "share"
+    for n in range(50):
+        (share / f"d{n % 5}").mkdir(parents=True, exist_ok=True)
+        (share / f"d{n % 5}" / f"{n}.jpg").write_bytes(b"x")
+    hot = HotFolders(database, [share], WatchOptions(settle=0.3, workers=1))
+    observers = start_observer(hot, polling=True)
+    try:
+        [emitter] = observers.running[0].emitters
+        from tests.watch.test_hotfolders import wait_for
+
+        wait_for(lambda: emitter.last_walk > 0)  # the first walk, through our stat and listdir
+    finally:
+        observers.stop()
+        observers.join(timeout=10)
