@@ -7,6 +7,8 @@ nobody else finds them, and say it succeeded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,9 +35,14 @@ def postgres_only(config: LibraryConfig) -> None:
         pytest.skip("an SQLite catalog is inside its folder")
 
 
-def elsewhere(config: LibraryConfig, tmp_path: Path) -> Database:
+@contextmanager
+def elsewhere(config: LibraryConfig, tmp_path: Path) -> Iterator[Database]:
     """The same catalog opened with another library folder, as a misconfigured machine."""
-    return open_library(LibraryConfig(tmp_path / "not-mounted", config.database_url))
+    other = open_library(LibraryConfig(tmp_path / "not-mounted", config.database_url))
+    try:
+        yield other
+    finally:
+        other.dispose()
 
 
 def ingest(database: Database, folder: Path, seeds: range) -> int:
@@ -62,14 +69,11 @@ def test_another_folder_is_refused_and_nothing_is_stored_there(
 ) -> None:
     postgres_only(config)
     assert ingest(database, tmp_path / "in", range(2)) == 2
-    other = elsewhere(config, tmp_path)
-    try:
+    with elsewhere(config, tmp_path) as other:
         with pytest.raises(LibraryMismatchError, match="not-mounted: not this catalog's"):
             IngestSession(other)
         with pytest.raises(LibraryMismatchError, match="no library-id file"):
             open_store(other)
-    finally:
-        other.dispose()
     assert not (tmp_path / "not-mounted").exists()
     assert ingest(database, tmp_path / "in", range(2, 3)) == 1  # the right folder goes on
 
@@ -81,12 +85,9 @@ def test_a_folder_with_another_id_is_refused(
     open_store(database)
     (tmp_path / "not-mounted").mkdir()
     (tmp_path / "not-mounted" / identity.ID_FILE).write_text("0123456789abcdef\n")
-    other = elsewhere(config, tmp_path)
-    try:
-        with pytest.raises(LibraryMismatchError, match="its library-id is 0123456789abcdef"):
-            identity.check_folder(other)
-    finally:
-        other.dispose()
+    mismatch = pytest.raises(LibraryMismatchError, match="its library-id is 0123456789abcdef")
+    with elsewhere(config, tmp_path) as other, mismatch:
+        identity.check_folder(other)
 
 
 def test_a_catalog_from_before_ids_is_adopted_only_by_a_folder_with_its_photos(
@@ -99,12 +100,9 @@ def test_a_catalog_from_before_ids_is_adopted_only_by_a_folder_with_its_photos(
     with database.session_scope() as session:
         session.execute(delete(Setting).where(Setting.key == identity.SETTING))
     identity._checked.clear()
-    other = elsewhere(config, tmp_path)
-    try:
-        with pytest.raises(LibraryMismatchError, match="none of 3 of its originals"):
-            identity.check_folder(other)
-    finally:
-        other.dispose()
+    mismatch = pytest.raises(LibraryMismatchError, match="none of 3 of its originals")
+    with elsewhere(config, tmp_path) as other, mismatch:
+        identity.check_folder(other)
     assert catalog_id(database) is None  # the refusal wrote nothing
     identity.check_folder(database)
     assert catalog_id(database) == (config.root / identity.ID_FILE).read_text().strip()

@@ -103,36 +103,40 @@ def test_a_share_is_polled_and_a_local_folder_is_heard(database: Database, tmp: 
         observers.join(timeout=10)
 
 
-def test_a_photo_on_a_share_is_ingested_by_polling(database: Database, tmp: Path) -> None:
-    share = tmp / "share"
-    share.mkdir()
-    hot = HotFolders(database, [share], WatchOptions(settle=0.3, workers=1, full_scan_every=3600))
+def watch_for_one_photo(
+    database: Database, folder: Path, drop: Path, **kwargs: object
+) -> list[dict[str, str]]:
+    """Watch ``folder`` (events only, no walks), write a photo into ``drop`` and wait
+    until it is ingested; what the watcher said it polls."""
+    from tests.watch.test_hotfolders import asset_count, wait_for
+
+    options = WatchOptions(settle=0.3, workers=1, full_scan_every=3600)
+    hot = HotFolders(database, [folder], options)
     stop = threading.Event()
     polled: list[dict[str, str]] = []
-    jobs: list[int] = []
     thread = threading.Thread(
         target=watch,
         args=(hot, stop),
-        kwargs={
-            "tick_every": 0.1,
-            "on_jobs": jobs.extend,
-            "on_polled": polled.append,
-            "mountinfo": table(tmp, line(share, "cifs")),
-        },
+        kwargs={"tick_every": 0.1, "on_polled": polled.append, **kwargs},
         daemon=True,
     )
     thread.start()
     try:
-        from tests.watch.test_hotfolders import asset_count, wait_for
-
         wait_for(lambda: hot.looked)
-        (share / "wire.jpg").write_bytes(jpeg_bytes(seed=5))
+        (drop / "wire.jpg").write_bytes(jpeg_bytes(seed=5))
         wait_for(lambda: asset_count(database) == 1)
     finally:
         stop.set()
         thread.join(timeout=30)
+    return polled
+
+
+def test_a_photo_on_a_share_is_ingested_by_polling(database: Database, tmp: Path) -> None:
+    share = tmp / "share"
+    share.mkdir()
+    mountinfo = table(tmp, line(share, "cifs"))
+    polled = watch_for_one_photo(database, share, share, mountinfo=mountinfo)
     assert [list(p) for p in polled] == [[str(share)]]
-    assert len(jobs) == 1
 
 
 def test_a_share_mounted_inside_a_local_folder_is_polled_too(database: Database, tmp: Path) -> None:
@@ -169,27 +173,7 @@ def test_a_real_fuse_mount_is_polled_and_hears_writes_made_beside_it(
     mounted = subprocess.run(["bindfs", str(source), str(view)], capture_output=True, text=True)
     need(mounted.returncode == 0, f"a FUSE mount ({mounted.stderr.strip()})")
     try:
-        hot = HotFolders(
-            database, [view], WatchOptions(settle=0.3, workers=1, full_scan_every=3600)
-        )
-        stop = threading.Event()
-        polled: list[dict[str, str]] = []
-        thread = threading.Thread(
-            target=watch,
-            args=(hot, stop),
-            kwargs={"tick_every": 0.1, "on_polled": polled.append},
-            daemon=True,
-        )
-        thread.start()
-        try:
-            from tests.watch.test_hotfolders import asset_count, wait_for
-
-            wait_for(lambda: hot.looked)
-            (source / "wire.jpg").write_bytes(jpeg_bytes(seed=6))
-            wait_for(lambda: asset_count(database) == 1)
-        finally:
-            stop.set()
-            thread.join(timeout=30)
+        polled = watch_for_one_photo(database, view, source)
         assert [list(p) for p in polled] == [[str(view)]]
         assert "fuse" in polled[0][str(view)]
     finally:
