@@ -8,6 +8,7 @@ that `photodesk verify --repair` removes).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -125,9 +126,26 @@ class Store:
         return self.tmp_dir / f".tmp-{os.getpid()}-{target.name}"
 
     def _folder(self, folder: Path, again: bool = False) -> None:
-        """Make sure a folder exists; after the first time, only when ``again`` (it vanished)."""
+        """Make sure a folder exists; after the first time, only when ``again`` (it vanished).
+
+        Folders are made below the store's own folder, never the store folder itself:
+        when a team's share is unmounted under a running worker, its mount point is an
+        empty local folder, and the worker must fail rather than store photos there.
+        """
         if again or folder not in self._folders:
-            folder.mkdir(parents=True, exist_ok=True)
+            current = self.root
+            try:
+                for part in folder.relative_to(self.root).parts:
+                    current = current / part
+                    with contextlib.suppress(FileExistsError):
+                        current.mkdir()
+            except FileNotFoundError:
+                if not self.root.is_dir():
+                    raise StoreError(
+                        f"{self.root}: the store folder is missing (is the library's share "
+                        "mounted?)"
+                    ) from None
+                raise
             self._folders.add(folder)
 
     def _atomic_write(self, target: Path, writer: object, durable: bool = False) -> None:

@@ -32,8 +32,8 @@ SETTING = "library-id"
 #: newest originals, this many of each (a few may be missing from the right folder too).
 _SAMPLE = 10
 
-#: (catalog URL, folder) pairs this process has checked.
-_checked: set[tuple[str, Path]] = set()
+#: The catalog's id by (catalog URL, folder), once this process has checked the pair.
+_checked: dict[tuple[str, Path], str] = {}
 
 
 def check_folder(database: Database) -> None:
@@ -47,9 +47,11 @@ def check_folder(database: Database) -> None:
     if config.is_sqlite:
         return
     key = (config.url, config.root)
-    if key in _checked:
-        return
     folder_id = _read(config.root)
+    # The folder is read again every time: a share unmounted under a running worker
+    # leaves an empty local folder at the same path.
+    if key in _checked and folder_id == _checked[key]:
+        return
     with database.session_scope() as session:
         stored = session.get(Setting, SETTING)
         if stored is None:
@@ -70,20 +72,27 @@ def check_folder(database: Database) -> None:
             f"folder has {catalog_id}): mount the team's library folder at this path, or "
             "pass its --library"
         )
-    _checked.add(key)
+    if catalog_id is not None:
+        _checked[key] = catalog_id
 
 
 def tie_restored(database: Database) -> None:
-    """A backup restored into a new folder: that folder is now the catalog's, so it
-    takes the id the restored catalog keeps."""
+    """A backup restored into a new folder and database is a library of its own: both
+    get a new id. With the backed-up id, the copy's catalog would accept the original's
+    folder (the copy's `verify --repair` would delete the original's newer photos as
+    strays), and the original's catalog the copy's folder."""
     config = database.config
     if config.is_sqlite:
         return
-    with database.session_scope(write=False) as session:
-        stored = session.get(Setting, SETTING)
-    if stored is not None:
-        (config.root / ID_FILE).write_text(stored.value + "\n", encoding="ascii")
-    _checked.discard((config.url, config.root))
+    new = secrets.token_hex(16)
+    with database.session_scope() as session:
+        session.execute(
+            insert(Setting)
+            .values(key=SETTING, value=new)
+            .on_conflict_do_update(index_elements=["key"], set_={"value": new})
+        )
+    (config.root / ID_FILE).write_text(new + "\n", encoding="ascii")
+    _checked.pop((config.url, config.root), None)
 
 
 def _must_hold_some(session: Session, database: Database) -> None:

@@ -78,6 +78,23 @@ def test_another_folder_is_refused_and_nothing_is_stored_there(
     assert ingest(database, tmp_path / "in", range(2, 3)) == 1  # the right folder goes on
 
 
+def test_a_share_unmounted_under_a_running_process_is_refused(
+    database: Database, config: LibraryConfig, tmp_path: Path
+) -> None:
+    postgres_only(config)
+    assert ingest(database, tmp_path / "in", range(1)) == 1
+    # The mount point left behind is an empty local folder at the same path.
+    moved = tmp_path / "share-contents"
+    config.root.rename(moved)
+    config.root.mkdir()
+    with pytest.raises(LibraryMismatchError, match="no library-id file there"):
+        IngestSession(database)
+    assert list(config.root.iterdir()) == []
+    config.root.rmdir()
+    moved.rename(config.root)  # mounted again: the same process goes on
+    assert ingest(database, tmp_path / "in", range(1, 2)) == 1
+
+
 def test_a_folder_with_another_id_is_refused(
     database: Database, config: LibraryConfig, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from library.catalog.queries import library_info
 from library.config import LibraryConfig
+from library.db import identity
 from library.db.engine import Database, open_library
 from library.duplicates import saved_index
 from library.files.backup import BackupError, backup_library, restore_library
@@ -38,9 +39,17 @@ def test_backup_and_restore_round_trip(database: Database, tmp_path: Path) -> No
     leftover = target.root / saved_index.FOLDER / saved_index.MANIFEST
     leftover.parent.mkdir(parents=True)
     leftover.write_text("{}")
+    original_id = (
+        (database.config.root / identity.ID_FILE).read_text()
+        if not database.config.is_sqlite
+        else None
+    )
     restored = restore_library(tmp_path / "backup", target)
     assert restored.files == 9
     assert not leftover.parent.exists()
+    if original_id is not None:
+        # A copy of its own: the original's folder is not the copy's, nor the other way.
+        assert (target.root / identity.ID_FILE).read_text() != original_id
     copy = open_library(target)
     with copy.session_scope(write=False) as session:
         assert library_info(session)["assets"] == 3

@@ -12,6 +12,7 @@ from assets import digests
 from library.catalog.store import Store
 from library.db.engine import Database
 from library.db.models import Asset
+from library.errors import StoreError
 from library.ingest.pipeline import IngestOptions, IngestSession
 from tests.conftest import make_jpeg
 
@@ -64,6 +65,7 @@ def test_a_batch_that_is_not_cataloged_leaves_no_files(
 
 
 def test_store_makes_a_vanished_folder_again(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
     store = Store(tmp_path / "store")
     first = store.rendition_path("ab" * 32, "thumb")
     assert store.write_bytes(first, b"one")
@@ -71,6 +73,22 @@ def test_store_makes_a_vanished_folder_again(tmp_path: Path) -> None:
     shutil.rmtree(store.tmp_dir)
     assert store.write_bytes(first, b"two")
     assert (tmp_path / "store" / first).read_bytes() == b"two"
+
+
+def test_store_never_makes_its_own_folder_again(tmp_path: Path) -> None:
+    """A share unmounted under a running worker leaves an empty mount point: the store
+    fails there instead of filling a local folder with the team's photos."""
+    mount = tmp_path / "share"
+    (mount / "store").mkdir(parents=True)
+    store = Store(mount / "store")
+    first = store.rendition_path("ab" * 32, "thumb")
+    assert store.write_bytes(first, b"one")
+    shutil.rmtree(mount / "store")  # as the share's contents vanish from the mount point
+    with pytest.raises(StoreError, match="store folder is missing"):
+        store.write_bytes(store.rendition_path("cd" * 32, "thumb"), b"two")
+    with pytest.raises(StoreError, match="store folder is missing"):
+        store.write_bytes(first, b"three")  # a folder it had made before, too
+    assert list(mount.iterdir()) == []
 
 
 def test_small_files_go_in_larger_batches_but_the_last_ones_do_not(
