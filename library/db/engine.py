@@ -255,7 +255,7 @@ def init_library(config: LibraryConfig) -> Database:
     its -wal and -shm files the catalog's mode). Captions, credits and
     password hashes are nobody else's business on a shared machine.
     """
-    made = not config.root.exists()
+    made = [folder for folder in (config.store_root, config.root) if not folder.exists()]
     try:
         _private_dir(config.root)
         _private_dir(config.store_root)
@@ -273,10 +273,9 @@ def init_library(config: LibraryConfig) -> Database:
         try:
             identity.check_folder(database)
         except LibraryMismatchError:
-            if made:  # the empty folders made above: nothing is left behind
+            for folder in made:  # the empty folders made above: nothing is left behind
                 with suppress(OSError):
-                    config.store_root.rmdir()
-                    config.root.rmdir()
+                    folder.rmdir()
             database.dispose()
             raise
     return database

@@ -144,6 +144,9 @@ def test_the_worker_and_commands_refuse_the_wrong_folder(
         assert result.stderr.count("\n") == 1
         assert "not this catalog's library folder" in result.stderr
     assert not (tmp_path / "not-mounted").exists()  # init left no empty folder behind
+    (tmp_path / "not-mounted").mkdir()  # an empty mount point
+    assert runner.invoke(cli, [*wrong, "init"]).exit_code == 1
+    assert list((tmp_path / "not-mounted").iterdir()) == []
     listed = runner.invoke(cli, [*wrong, "jobs"])  # reading the catalog needs no store
     assert listed.exit_code == 0, listed.stderr
     database = open_library(config)
