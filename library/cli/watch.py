@@ -121,8 +121,9 @@ def watch(
 
     def say_polled(polled: dict[str, str]) -> None:
         for folder, why in polled.items():
-            if why != "asked":
-                click.echo(f"polling {folder}: {why}", err=True)
+            click.echo(
+                f"polling {folder}: {'as asked (--polling)' if why == 'asked' else why}", err=True
+            )
 
     where = "the workers" if ctx.broker_url else "here"
     try:

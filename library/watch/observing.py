@@ -19,6 +19,9 @@ from library.watch.folders import HotFolders
 #: Seconds between polls when polling (network mounts, containers without inotify).
 POLL_EVERY = 1.0
 
+#: Seconds between looks at the mount table for shares mounted after the start.
+MOUNTS_EVERY = 10.0
+
 #: A poll rests at least this many times as long as its last walk of the folder took,
 #: so a share of many thousand files is not walked over the network every second.
 POLL_PACE = 20.0
@@ -33,13 +36,7 @@ def start_observer(
     """Running watchdog observers over the folders: inotify where it hears the writes,
     polling for folders on a network mount (or all, when ``polling``), and for all when
     the system observer cannot start (no inotify, its watch limit reached)."""
-    if polling:
-        polled = dict.fromkeys(hot.folders, "asked")
-    else:
-        polled = {
-            folder: f"on a {fstype} mount, where other machines' writes send no events"
-            for folder, fstype in mounts.network_folders(hot.folders, mountinfo).items()
-        }
+    polled = dict.fromkeys(hot.folders, "asked") if polling else _network(hot, mountinfo)
     # A share mounted inside a local folder is polled too; inotify still hears the rest.
     local = [f for f in hot.folders if f not in polled]
     running = []
@@ -51,9 +48,16 @@ def start_observer(
         except OSError as exc:  # inotify unavailable or exhausted: poll instead
             reason = f"inotify cannot start ({exc.strerror or exc})"
             polled.update(dict.fromkeys(local, reason))
-    if polled:
-        running.append(_started(_paced_observer(poll_every), hot, list(polled)))
-    return Observers(running, polled)
+    observers = Observers(hot, running, {}, poll_every)
+    observers.poll(polled)
+    return observers
+
+
+def _network(hot: HotFolders, mountinfo: Path) -> dict[str, str]:
+    return {
+        folder: f"on a {fstype} mount, where other machines' writes send no events"
+        for folder, fstype in mounts.network_folders(hot.folders, mountinfo).items()
+    }
 
 
 def paced(every: float, walked: float) -> float:
@@ -106,9 +110,32 @@ class Observers:
     """The observers of one watcher, stopped together; ``polled`` gives each polled
     folder's reason: ``asked``, or why inotify would not hear it, in words."""
 
-    def __init__(self, running: list[Any], polled: dict[str, str]):
+    def __init__(self, hot: HotFolders, running: list[Any], polled: dict[str, str], every: float):
+        self.hot = hot
         self.running = running
         self.polled = polled
+        self._every = every
+        self._poller: Any = None
+
+    def poll(self, folders: dict[str, str]) -> dict[str, str]:
+        """Poll these folders too; those that were not polled yet."""
+        new = {f: why for f, why in folders.items() if f not in self.polled}
+        if not new:
+            return {}
+        if self._poller is None:
+            self._poller = _started(_paced_observer(self._every), self.hot, list(new))
+            self.running.append(self._poller)
+        else:
+            handler = _Handler(self.hot)
+            for folder in new:
+                self._poller.schedule(handler, folder, recursive=True)
+        self.polled.update(new)
+        return new
+
+    def remount(self, mountinfo: Path = mounts.MOUNTINFO) -> dict[str, str]:
+        """Poll the folders that a network share was mounted on, or in, since the start
+        (an automount, a share mounted after the watcher at boot); those newly polled."""
+        return self.poll(_network(self.hot, mountinfo))
 
     def stop(self) -> None:
         for observer in self.running:
@@ -168,11 +195,19 @@ def watch(
     observer = start_observer(hot, polling, mountinfo=mountinfo)
     if observer.polled and on_polled is not None:
         on_polled(observer.polled)
+    mounts_at = time.monotonic() + MOUNTS_EVERY
     try:
         resumed = hot.resume()
         if resumed and on_jobs is not None:
             on_jobs(resumed)
         while not stop.is_set():
+            if not polling and time.monotonic() >= mounts_at:
+                mounts_at = time.monotonic() + MOUNTS_EVERY
+                remounted = observer.remount(mountinfo)
+                if remounted:
+                    hot.scan_everything()  # what the share brought is looked at now
+                    if on_polled is not None:
+                        on_polled(remounted)
             queued = hot.tick()
             if queued and on_jobs is not None:
                 on_jobs(queued)

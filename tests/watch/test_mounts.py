@@ -201,3 +201,24 @@ def test_the_polling_emitter_times_its_walks(database: Database, tmp: Path) -> N
     finally:
         observers.stop()
         observers.join(timeout=10)
+
+
+def test_a_share_mounted_after_the_start_is_polled_from_then_on(
+    database: Database, tmp: Path
+) -> None:
+    """An automount, or a share mounted after the watcher at boot."""
+    share = tmp / "share"
+    share.mkdir()
+    hot = HotFolders(database, [share], WatchOptions(settle=0.3, workers=1))
+    info = table(tmp)
+    observers = start_observer(hot, mountinfo=info)
+    try:
+        assert observers.polled == {}
+        assert observers.remount(info) == {}
+        info.write_text(ROOTFS + line(share, "nfs4"), encoding="utf-8")
+        assert list(observers.remount(info)) == [str(share)]
+        assert observers.remount(info) == {}  # once
+        assert [polls(o) for o in observers.running] == [False, True]
+    finally:
+        observers.stop()
+        observers.join(timeout=10)
