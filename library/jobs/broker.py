@@ -304,11 +304,26 @@ def run_worker(
         without_mingle=True,
         without_heartbeat=True,
         quiet=True,
+        # What the command prints after the worker stops goes to the terminal as it is,
+        # not through Celery's logger.
+        redirect_stdouts=False,
     )
     if "matcher" in queues:
         match_backlog(database)  # a restarted matcher catches up before anything else
-    worker.start()
-    if worker.exitcode:
+    from celery import signals as celery_signals
+
+    stopped_by: list[str] = []
+
+    def shutting_down(sig: str = "", **_: Any) -> None:
+        stopped_by.append(sig)
+
+    # Celery ends a worker stopped with Ctrl-C with status 1, as if it had failed.
+    celery_signals.worker_shutting_down.connect(shutting_down, weak=False)
+    try:
+        worker.start()
+    finally:
+        celery_signals.worker_shutting_down.disconnect(shutting_down)
+    if worker.exitcode and not (stopped_by and stopped_by[0] in ("SIGINT", "SIGTERM")):
         raise BrokerError(f"{redact(url)}: the worker stopped (exit status {worker.exitcode})")
 
 

@@ -223,3 +223,26 @@ def test_a_piece_that_cannot_succeed_fails_without_retries(
     with database.session_scope(write=False) as session:  # each retry is a delivery
         piece = session.scalars(select(JobBatch).where(JobBatch.job_id == job_id)).one()
         assert piece.deliveries == 1
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_worker_stopped_by_its_user_ends_cleanly(
+    pg: tuple[LibraryConfig, Database], tmp_path: Path, stop: str
+) -> None:
+    """Ctrl-C is how a person stops a worker in a terminal: Celery ends it with status 1,
+    as if it had failed, and the command said "photodesk: error: … the worker stopped"."""
+    import signal
+
+    config, _ = pg
+    broker = OwnRedis(tmp_path / "redis")
+    broker.start()
+    try:
+        worker = Worker(config, broker.url, tmp_path / "worker.log")
+        wait_until(lambda: b"photodesk worker on" in worker.log.read_bytes(), "the start line")
+        os.killpg(worker.process.pid, getattr(signal, stop))
+        assert worker.process.wait(timeout=60) == 0
+        said = worker.log.read_text()
+        assert "error" not in said and "Traceback" not in said
+    finally:
+        worker.kill()
+        broker.stop()
