@@ -158,6 +158,9 @@ def restore_library(source: Path, config: LibraryConfig) -> BackupReport:
     except BaseException:
         written.undo()
         raise
+    for folder in (config.root, config.store_root):
+        if folder in written.folders:  # private, as `init` makes them
+            folder.chmod(0o700)
     return BackupReport(config.root, len(entries), total, kind)
 
 

@@ -47,6 +47,7 @@ def test_backup_and_restore_round_trip(database: Database, tmp_path: Path) -> No
     restored = restore_library(tmp_path / "backup", target)
     assert restored.files == 9
     assert not leftover.parent.exists()
+    assert target.store_root.stat().st_mode & 0o777 == 0o700  # made here: private
     if original_id is not None:
         # A copy of its own: the original's folder is not the copy's, nor the other way.
         assert (target.root / identity.ID_FILE).read_text() != original_id
