@@ -92,6 +92,7 @@ def import_articles(
             ),
             wait=wait,
             as_json=as_json,
+            store=media is not None,
         )
         return
     database = ctx.database()

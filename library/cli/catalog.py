@@ -165,6 +165,7 @@ def reindex(ctx: Context, queue: bool, wait: bool) -> None:
             ctx,
             lambda session: plans.plan_single(session, "reindex", default_user(), {}),
             wait=wait,
+            store=False,
         )
         return
     with ctx.session(write=True) as session:

@@ -23,6 +23,7 @@ from library.cli.base import (
     pass_context,
 )
 from library.cli.jobs import announced, report_dispatched
+from library.db import identity
 from library.ingest.pipeline import FileOutcome, IngestOptions, IngestSession
 from library.jobs import broker, plans, records, running
 
@@ -136,6 +137,8 @@ def _queue(
     wait: bool,
     piece_size: int,
 ) -> None:
+    if not ctx.broker_url:  # run here: refused before a job is recorded
+        identity.check_folder(database)
     with database.session_scope() as session:
         job = plans.plan_ingest(
             session,

@@ -152,17 +152,25 @@ def check_queue_options(queue: bool, wait: bool) -> None:
 
 
 def run_job(
-    ctx: Context, plan: Callable[[Session], Job], *, wait: bool, as_json: bool = False
+    ctx: Context,
+    plan: Callable[[Session], Job],
+    *,
+    wait: bool,
+    as_json: bool = False,
+    store: bool = True,
 ) -> None:
     """Plan a job, then send it to the workers or run it here, and report it.
 
     On the workers the job id is printed and, unless --wait, the command returns;
     run here (no broker) it ends when the job does. The exit status is the job's
-    (see `photodesk job --follow`).
+    (see `photodesk job --follow`). ``store``: the job reads or writes the store, so a
+    run here first checks that the library folder is the catalog's.
     """
     if ctx.broker_url:
         broker.require_shared_catalog(ctx.config)
     database = ctx.database()
+    if store and not ctx.broker_url:  # run here: refused before a job is recorded
+        identity.check_folder(database)
     with database.session_scope() as session:
         job = plan(session)
         job_id, kind, total = job.id, job.kind, job.total

@@ -76,7 +76,10 @@ def _queue_report(
         },
     }
     run_job(
-        ctx, lambda session: plans.plan_single(session, "report", default_user(), params), wait=wait
+        ctx,
+        lambda session: plans.plan_single(session, "report", default_user(), params),
+        wait=wait,
+        store=False,
     )
 
 

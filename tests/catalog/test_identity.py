@@ -137,7 +137,13 @@ def test_the_worker_and_commands_refuse_the_wrong_folder(
     photo = make_jpeg(tmp_path / "in" / "p.jpg")
     wrong = ["--library", str(tmp_path / "not-mounted"), "--database-url", str(config.url)]
     runner = CliRunner()
-    commands = [["init"], ["ingest", str(photo)], ["--broker", "redis://127.0.0.1:1/0", "worker"]]
+    commands = [
+        ["init"],
+        ["ingest", str(photo)],
+        ["ingest", str(photo), "--queue"],
+        ["writeback", "--all-changed", "--queue"],
+        ["--broker", "redis://127.0.0.1:1/0", "worker"],
+    ]
     for args in commands:
         result = runner.invoke(cli, [*wrong, *args])
         assert result.exit_code == 1, result.output
@@ -147,8 +153,9 @@ def test_the_worker_and_commands_refuse_the_wrong_folder(
     (tmp_path / "not-mounted").mkdir()  # an empty mount point
     assert runner.invoke(cli, [*wrong, "init"]).exit_code == 1
     assert list((tmp_path / "not-mounted").iterdir()) == []
-    listed = runner.invoke(cli, [*wrong, "jobs"])  # reading the catalog needs no store
+    listed = runner.invoke(cli, [*wrong, "jobs", "--json"])  # reading needs no store
     assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.strip() == "[]"  # and no job was recorded by the refusals
     database = open_library(config)
     with database.session_scope(write=False) as session:
         assert session.scalar(select(Asset.id)) is None
