@@ -11,6 +11,7 @@ from library.catalog import queries, search
 from library.catalog.store import Store
 from library.cli.base import (
     EXIT_ERROR,
+    EXIT_FAILED_FILES,
     Context,
     cli,
     default_user,
@@ -125,6 +126,14 @@ def backup_command(ctx: Context, destination: Path) -> None:
         f"backed up the {report.database} catalog and {report.files} files "
         f"({size_text(report.bytes)}) to {report.destination}"
     )
+    if report.missing:
+        click.echo(
+            f"warning: {report.missing} file{'' if report.missing == 1 else 's'} the catalog "
+            f"names {'is' if report.missing == 1 else 'are'} missing from the store and not in "
+            "the backup (`photodesk verify` lists them)",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED_FILES)
 
 
 @cli.command(name="restore")

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.engine import make_url
 
-from library.catalog.store import Store
+from library.catalog.store import open_store
 from library.config import DATABASE_FILE, LibraryConfig
 from library.db import identity
 from library.db.engine import Database, make_engine, sqlite_snapshot
@@ -51,6 +51,9 @@ class BackupReport:
     files: int
     bytes: int
     database: str
+    #: Store files the catalog names that were not there to copy (`photodesk verify`
+    #: lists them): the backup holds everything else.
+    missing: int = 0
 
 
 def backup_library(database: Database, destination: Path) -> BackupReport:
@@ -74,13 +77,14 @@ def backup_library(database: Database, destination: Path) -> BackupReport:
         with database.session_scope(write=False) as session:
             referenced = _referenced(session.connection().exec_driver_sql)
         kind = "postgresql"
-    store = Store(config.store_root)
+    store = open_store(database)  # never a folder that is not the catalog's
     files: list[dict[str, object]] = []
-    total = 0
+    total = missing = 0
     for relative in sorted(referenced):
         source = store.root / relative
         if not source.exists():
-            continue  # reported by `photodesk verify`, not a reason to fail a backup
+            missing += 1  # not a reason to fail a backup, but said
+            continue
         target = destination / "store" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -98,7 +102,7 @@ def backup_library(database: Database, destination: Path) -> BackupReport:
         "files": files,
     }
     (destination / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    return BackupReport(destination, len(files), total, kind)
+    return BackupReport(destination, len(files), total, kind, missing)
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from library.catalog.queries import library_info
 from library.config import LibraryConfig
 from library.db import identity
 from library.db.engine import Database, open_library
+from library.db.models import Asset
 from library.duplicates import saved_index
 from library.files.backup import BackupError, backup_library, restore_library
 from library.files.verify import verify_library
@@ -64,3 +67,21 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
     (tmp_path / "nothing").mkdir()
     with pytest.raises(BackupError, match="not a photodesk backup"):
         restore_library(tmp_path / "nothing", LibraryConfig(tmp_path / "lib"))
+
+
+def test_a_backup_missing_store_files_says_so(run: Any, database: Database, tmp_path: Path) -> None:
+    for seed in range(2):
+        make_jpeg(tmp_path / "in" / f"p{seed}.jpg", seed=seed)
+    IngestSession(database, IngestOptions(workers=1)).run([str(tmp_path / "in")])
+    with database.session_scope(write=False) as session:
+        lost = session.scalars(select(Asset.store_path)).first()
+    assert lost
+    (database.config.store_root / lost).unlink()
+    result = run("backup", str(tmp_path / "backup"))
+    assert result.exit_code == 3, result.stderr
+    assert result.stdout.startswith("backed up the ")  # the rest is in the backup
+    assert result.stderr.strip() == (
+        "warning: 1 file the catalog names is missing from the store and not in the backup "
+        "(`photodesk verify` lists them)"
+    )
+    assert len(json.loads((tmp_path / "backup" / "manifest.json").read_text())["files"]) == 5
