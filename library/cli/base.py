@@ -41,7 +41,10 @@ class Context:
 
     def database(self, create: bool = False) -> Database:
         if self._database is None:
+            new = create and self.config.is_sqlite and not self.config.sqlite_path.exists()
             self._database = open_library(self.config, create=create)
+            if new:  # said, so that a mistyped --library is seen at once
+                click.echo(f"new library at {self.config.root}", err=True)
         return self._database
 
     @contextmanager

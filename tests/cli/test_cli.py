@@ -79,6 +79,19 @@ def test_missing_library_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output + result.stderr
 
 
+def test_ingest_into_a_new_library_says_it_made_one(tmp_path: Path) -> None:
+    """`ingest` makes a library where there is none; a mistyped --library is seen at once."""
+    from click.testing import CliRunner
+
+    make_jpeg(tmp_path / "in" / "a.jpg", seed=1)
+    args = ["--library", str(tmp_path / "typo"), "ingest", str(tmp_path / "in")]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.stderr
+    assert first.stderr.splitlines()[0] == f"new library at {tmp_path / 'typo'}"
+    again = CliRunner().invoke(cli, args)
+    assert "new library" not in again.stderr
+
+
 def test_a_sqlite_url_outside_the_library_is_the_catalog_everywhere(tmp_path: Path) -> None:
     """The file a ``sqlite:///`` URL names is the one checked, created, named in messages
     and snapshotted, not a catalog in the library folder."""
