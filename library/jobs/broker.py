@@ -260,7 +260,7 @@ def run_worker(
     BrokerError: Celery would retry for ever, and a mistyped host would look like
     a worker waiting for work. Once connected, a worker rides out broker restarts.
     ``waiting`` is called once if the broker does not answer at the first try,
-    ``ready`` once it has: a worker is never announced before it can work.
+    ``ready`` once the worker takes pieces: it is never announced before it can work.
     """
     global _DATABASE, _WORKERS
     require_shared_catalog(database.config)
@@ -289,8 +289,6 @@ def run_worker(
             interval_max=5,
             timeout=wait or None,
         )
-    if ready is not None:
-        ready()
     # Celery's own warning for root is seven lines at every start; the command line says
     # it in one (`root_warning`).
     warnings.filterwarnings("ignore", message="You're running the worker with superuser")
@@ -317,12 +315,20 @@ def run_worker(
     def shutting_down(sig: str = "", **_: Any) -> None:
         stopped_by.append(sig)
 
+    def consuming(**_: Any) -> None:
+        if ready is not None:
+            ready()
+
     # Celery ends a worker stopped with Ctrl-C with status 1, as if it had failed.
     celery_signals.worker_shutting_down.connect(shutting_down, weak=False)
+    # Announced once it takes pieces, when Ctrl-C and SIGTERM stop it as a worker: before
+    # that (the matcher's catch-up, Celery's start) they end the command as any other.
+    celery_signals.worker_ready.connect(consuming, weak=False)
     try:
         worker.start()
     finally:
         celery_signals.worker_shutting_down.disconnect(shutting_down)
+        celery_signals.worker_ready.disconnect(consuming)
     if worker.exitcode and not (stopped_by and stopped_by[0] in ("SIGINT", "SIGTERM")):
         raise BrokerError(f"{redact(url)}: the worker stopped (exit status {worker.exitcode})")
 
