@@ -218,10 +218,9 @@ def find_photos(
             total = dated.count(query, TOTAL_CAP + 1)
         elif sliced is not None:
             # The listing's ids, not just their number: they hold its newest page.
-            build = _words_but_dates(session, parsed, filters) or (
-                lambda n: narrowed(Asset.id, n).with_only_columns(Asset.id)
+            listing = sliced.read(
+                lambda n: narrowed(Asset.id, n).with_only_columns(Asset.id), TOTAL_CAP + 1
             )
-            listing = sliced.read(build, TOTAL_CAP + 1)
             total = len(listing.ids)
         else:
             first = query.with_only_columns(Asset.id).order_by(None).limit(TOTAL_CAP + 1)
@@ -384,7 +383,7 @@ class _ByMonth:
         session.execute(text("SET LOCAL jit = off"))
         return cls(session, max(lows) if lows else None, min(highs) if highs else None)
 
-    def _months(self, name: str = "months") -> Any:
+    def _months(self) -> Any:
         """The capture months that can hold a photo of the range, one index descent each.
 
         A month holds a photo of [low, high) only if it is at least low's month
@@ -404,7 +403,7 @@ class _ByMonth:
         months = (
             select(func.min(_month(first)).label("month"))
             .where(*bounded(_month(first)))
-            .cte(name, recursive=True)
+            .cte("months", recursive=True)
         )
         later = aliased(Asset)
         step = select(
@@ -445,63 +444,6 @@ class _ByMonth:
         found = inner.where(_month(Asset) == months.c.month).limit(cap).lateral("found")
         first = select(found.c.id).select_from(months).join(found, true()).limit(cap)
         return self.session.scalar(select(func.count()).select_from(first.subquery())) or 0
-
-
-def _words_but_dates(
-    session: Session, parsed: search.Query, filters: PhotoFilter | None
-) -> Callable[[int], Select[Any]] | None:
-    """The ids query of one id slice for a listing of search words and excluded dates
-    (``-taken:``) and nothing else, on PostgreSQL, asked of the words' index alone;
-    None for any other listing.
-
-    The photos of a slice were mostly taken at about the same time, so most slices
-    hold no photo of an excluded year at all. Each excluded range is asked of the
-    slice once, through ``ix_assets_taken_month`` (a descent per capture month of
-    the range), and only a slice that holds such photos tests its matches one by one.
-    Asked as the listing's query (assets, then the matches), every match was a
-    look-up in ``ix_assets_id_fields``: 10,001 of them, 20-25 ms of the 50 ms count
-    of ``caption:"fuel prices" -taken:2016`` at 10^7 photos, where the newest slice
-    holds no photo of 2016. Every indexed row is a photo (a foreign key, deleted with
-    it), and a photo without a date is kept, as `_where_query` keeps it. Both checks
-    are part of the one statement, so they see the catalog as its words do.
-    """
-    if session.get_bind().dialect.name != "postgresql" or not parsed.groups:
-        return None
-    if filters is not None and replace(filters, stack=False) != PhotoFilter():
-        return None
-    if not parsed.filters or any(c.name != "taken" or not c.negated for c in parsed.filters):
-        return None
-    # Core aliases, and each range's own test built once: an ORM alias per slice cost
-    # about 1 ms of Python each (its columns are adapted on first use), ten a page.
-    held, photo = Asset.__table__.alias("held"), Asset.__table__.alias("photo")
-    key = search.pg_search_table.c.asset_id
-    ranges = []
-    for number, condition in enumerate(parsed.filters):
-        span = search.taken_range(condition.value)
-        assert span is not None  # parse_query only keeps dates that have one
-        low, high = span
-        months = _ByMonth(session, low, high)._months(f"excluded_months_{number}")
-        taken = exists(select(photo.c.id).where(photo.c.id == key, *_within(photo, low, high)))
-        ranges.append((months, taken, low, high))
-    excluded = [(term,) for term in parsed.excluded]
-
-    def build(number: int) -> Select[Any]:
-        query = search.matching_ids(session, parsed.groups, excluded, number)
-        for months, taken, low, high in ranges:
-            in_slice = exists(
-                select(held.c.id)
-                .select_from(months.join(held, _month(held.c) == months.c.month))
-                .where(*search.in_ids(held.c.id, number), *_within(held, low, high))
-            )
-            query = query.where(or_(~in_slice, ~taken))
-        return query
-
-    return build
-
-
-def _within(table: Any, low: str, high: str) -> list[Any]:
-    """A capture time in [low, high), as `_field_condition` writes ``taken:``."""
-    return [table.c.taken_at >= low, table.c.taken_at < high]
 
 
 #: Words the planner expects in more than this share of the photos (half of it with

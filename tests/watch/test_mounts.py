@@ -186,18 +186,29 @@ def test_a_poll_rests_in_proportion_to_its_walk() -> None:
     assert paced(1.0, 0.5) == 10.0  # a share that takes half a second to walk
 
 
-def test_the_polling_emitter_times_its_walks(database: Database, tmp: Path) -> None:
+def test_the_polling_emitter_times_its_walks_and_still_sees_new_files(
+    database: Database, tmp: Path
+) -> None:
+    """The walk goes through our timed stat and listdir: it must be measured, and what
+    it reads must still be right (a new file is noticed by the poll alone)."""
+    from tests.watch.test_hotfolders import wait_for
+
     share = tmp / "share"
     for n in range(50):
         (share / f"d{n % 5}").mkdir(parents=True, exist_ok=True)
-        (share / f"d{n % 5}" / f"{n}.jpg").write_bytes(b"x")
-    hot = HotFolders(database, [share], WatchOptions(settle=0.3, workers=1))
+        (share / f"d{n % 5}" / f"{n}.jpg").write_bytes(jpeg_bytes(seed=n % 3))
+    # A long settle keeps what is noticed waiting; walks only on the first tick.
+    options = WatchOptions(settle=3600, workers=1, full_scan_every=3600)
+    hot = HotFolders(database, [share], options)
     observers = start_observer(hot, polling=True)
     try:
         [emitter] = observers.running[0].emitters
-        from tests.watch.test_hotfolders import wait_for
-
-        wait_for(lambda: emitter.last_walk > 0)  # the first walk, through our stat and listdir
+        assert hot.tick() == [] and hot.waiting() == 50  # the first walk of the folders
+        wait_for(lambda: emitter.last_walk > 0)
+        assert 0 < emitter.last_walk < 60
+        (share / "d0" / "new.jpg").write_bytes(jpeg_bytes(seed=7))
+        wait_for(lambda: hot.tick() == [] and hot.waiting() == 51)
+        assert hot.waiting() == 51
     finally:
         observers.stop()
         observers.join(timeout=10)
